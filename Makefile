@@ -1,0 +1,51 @@
+# Two commands on a fresh Debian/Ubuntu machine: `make demo` and `make test`.
+# Each installs what it needs: apt packages (when missing), a virtualenv, Python packages.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint typecheck unit apt venv bench clean
+
+apt: .stamp-apt
+.stamp-apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	python_ok=1; $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || python_ok=0; \
+	if [ $$python_ok = 0 ]; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing apt packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | .stamp-apt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+demo: venv
+	OMP_THREAD_LIMIT=1 $(BIN)/licensebot demo
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: venv lint typecheck
+	OMP_THREAD_LIMIT=1 $(BIN)/pytest -q
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+bench: venv
+	OMP_THREAD_LIMIT=1 $(BIN)/python bench/mail_loop.py
+
+clean:
+	rm -rf $(VENV) .stamp-apt .pytest_cache .mypy_cache .ruff_cache
