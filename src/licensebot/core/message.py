@@ -13,7 +13,7 @@ from enum import StrEnum
 class AuthVerdict(StrEnum):
     """What the trusted Authentication-Results header says about the From domain."""
 
-    PASS = "pass"  # dmarc=pass, or an aligned dkim=pass
+    PASS = "pass"  # noqa: S105 - dmarc=pass, or an aligned dkim=pass
     FAIL = "fail"  # the trusted header says dmarc/dkim/spf failed
     NONE = "none"  # no trusted header, or it says nothing conclusive
 

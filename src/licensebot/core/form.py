@@ -1,0 +1,75 @@
+"""What was read from an LA PDF, as plain data: the fields of the contract and the facts
+beyond them (scanned, signed, form version, members), each with how sure the reader is.
+
+`licensebot.reading` produces a `ReadForm`; the rules in `licensebot.core` consume it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+#: The required text fields of the LA form, by their JSON key in the contract.
+TEXT_FIELDS: tuple[str, ...] = (
+    "signer_name",
+    "signer_title",
+    "affiliation",
+    "work_email",
+    "address",
+    "date",
+)
+
+
+class Source(StrEnum):
+    """Where a value came from, most trusted first."""
+
+    FORM = "form"  # a fillable AcroForm field
+    TEXT = "text"  # the PDF's text layer
+    OCR = "ocr"  # Tesseract on the page image
+    NONE = "none"  # nothing found
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    """One field: its cleaned value (None when blank or not read with confidence)."""
+
+    value: str | None
+    confidence: float  # 0..1; below the reader's threshold the value is None
+    source: Source = Source.NONE
+    blank: bool = False  # the label was found and nothing stands in its cell
+    raw: str | None = None  # what was read before cleaning, for `explain`
+
+    @property
+    def unreadable(self) -> bool:
+        """Something is there but could not be read with confidence."""
+        return self.value is None and not self.blank
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A student or employee the supervisor signs for."""
+
+    name: str
+    registered_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadForm:
+    """Everything read from one PDF. `error` is set when the PDF could not be read at all."""
+
+    fields: Mapping[str, FieldValue]
+    signed: bool | None  # None: the Signature cell was not found or ink could not be judged
+    signed_confidence: float
+    members: tuple[Member, ...]
+    scanned: bool
+    form_version: str | None  # the registered LA version the text matches, None if none
+    form_similarity: float  # similarity to that version's text (0..1)
+    is_la: bool  # the document resembles an LA at all (any version)
+    pages: int
+    error: str | None = None  # "encrypted", "broken", "too_large", "timeout", "not_pdf", ...
+    timings: Mapping[str, float] = field(default_factory=dict)  # seconds per reading stage
+
+    def value(self, name: str) -> str | None:
+        fv = self.fields.get(name)
+        return fv.value if fv else None
