@@ -1,0 +1,288 @@
+"""Typed settings, grouped by concern, loaded from one TOML file plus the environment.
+
+The TOML file (`config/licensebot.toml` for DFME) holds every non-secret setting, documented in
+place. Secrets never live in it: a setting names an environment variable (`secret_env`), and the
+secret is read from that variable or from the file named by `<VAR>_FILE` (systemd credentials,
+docker secrets). `LICENSEBOT_DATABASE_URL` and `LICENSEBOT_DATA_DIR` override the storage section.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG = Path("config/licensebot.toml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says exactly what to fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dataset(_Section):
+    name: str = "DFME"
+    case_tag: str = "DFME-LA"
+    instance_id: str = "licensebot"
+    file_prefix: str = "DFME_License_Agreement_"
+    la_dir: str = "la"
+    templates_dir: str = "templates"
+
+
+class Storage(_Section):
+    data_dir: Path = Path("/var/lib/licensebot")
+    database_url: str = ""
+
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'licensebot.sqlite3'}"
+
+
+class Mailbox(_Section):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    address: str
+    kind: Literal["imap", "maildir"] = "imap"
+    host: str = ""
+    port: int = 993
+    security: Literal["tls", "starttls"] = "tls"
+    username: str = ""
+    auth: Literal["password", "xoauth2"] = "password"
+    secret_env: str = ""
+    ca_file: str = ""
+    timeout_seconds: float = 60.0
+    folder: str = "INBOX"
+    processed_folder: str = "licensebot/processed"
+    failed_folder: str = "licensebot/failed"
+    after: Literal["move", "flag"] = "move"
+    processed_flag: str = "$LicensebotProcessed"
+    idle: bool = True
+    path: str = ""  # Maildir root, for kind = "maildir"
+
+    @model_validator(mode="after")
+    def _complete(self) -> Mailbox:
+        if self.kind == "imap":
+            missing = [k for k in ("host", "username", "secret_env") if not getattr(self, k)]
+            if missing:
+                raise ValueError(f"an IMAP mailbox needs {', '.join(missing)}")
+        elif not self.path:
+            raise ValueError("a maildir mailbox needs path")
+        return self
+
+
+class Smtp(_Section):
+    kind: Literal["smtp", "directory"] = "smtp"
+    host: str = ""
+    port: int = 465
+    security: Literal["tls", "starttls"] = "tls"
+    username: str = ""
+    auth: Literal["password", "xoauth2", "none"] = "password"
+    secret_env: str = ""
+    ca_file: str = ""
+    from_address: str
+    from_name: str = ""
+    envelope_from: str = ""
+    timeout_seconds: float = 120.0
+    directory: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Smtp:
+        if self.kind == "smtp":
+            need = ["host"] + (["username", "secret_env"] if self.auth != "none" else [])
+            missing = [k for k in need if not getattr(self, k)]
+            if missing:
+                raise ValueError(f"SMTP sending needs {', '.join(missing)}")
+        elif not self.directory:
+            raise ValueError('smtp.kind = "directory" needs directory')
+        return self
+
+
+class Auth(_Section):
+    trusted_authserv_ids: tuple[str, ...] = ()
+
+
+class Maintainers(_Section):
+    addresses: tuple[str, ...] = ()
+
+
+class Schedule(_Section):
+    timezone: str = "UTC"
+    poll_seconds: float = 60.0
+    idle_renew_seconds: float = 540.0
+    outbox_seconds: float = 15.0
+    digest_time: time = time(8, 30)
+    fetch_batch: Annotated[int, Field(ge=1, le=500)] = 20
+
+    @field_validator("idle_renew_seconds")
+    @classmethod
+    def _below_29_minutes(cls, v: float) -> float:
+        if not 1 <= v < 29 * 60:
+            raise ValueError("must be at least 1 s and well below 29 minutes (RFC 2177)")
+        return v
+
+
+class Outbox(_Section):
+    max_attempts: Annotated[int, Field(ge=1)] = 10
+    backoff_initial_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: float = 300.0
+    ambiguous_policy: Literal["resend", "hold"] = "resend"
+    ambiguous_delay_seconds: float = 900.0
+    batch: Annotated[int, Field(ge=1)] = 50
+
+
+class Limits(_Section):
+    max_message_bytes: int = 30 * 1024 * 1024
+    replies_per_address_per_day: int = 5
+
+
+class Settings(_Section):
+    """Everything the bot needs, except secrets (see `Secrets`)."""
+
+    dataset: Dataset = Dataset()
+    storage: Storage = Storage()
+    mailbox: tuple[Mailbox, ...]
+    smtp: Smtp
+    auth: Auth = Auth()
+    maintainers: Maintainers = Maintainers()
+    schedule: Schedule = Schedule()
+    outbox: Outbox = Outbox()
+    limits: Limits = Limits()
+    config_dir: Path = Path("config")
+
+    @model_validator(mode="after")
+    def _unique_mailboxes(self) -> Settings:
+        names = [m.name for m in self.mailbox]
+        if len(set(names)) != len(names):
+            raise ValueError("mailbox names must be unique")
+        if not names:
+            raise ValueError("at least one [[mailbox]] is needed")
+        return self
+
+    @property
+    def own_addresses(self) -> tuple[str, ...]:
+        addrs = {m.address.lower() for m in self.mailbox}
+        addrs.add(self.smtp.from_address.lower())
+        if self.smtp.envelope_from:
+            addrs.add(self.smtp.envelope_from.lower())
+        return tuple(sorted(addrs))
+
+    def path(self, relative: str) -> Path:
+        """A path from the config file, relative to the config directory."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.config_dir / p
+
+
+def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Read the TOML file (`LICENSEBOT_CONFIG` or config/licensebot.toml) and env overrides."""
+    env = os.environ if environ is None else environ
+    path = path or Path(env.get("LICENSEBOT_CONFIG", str(DEFAULT_CONFIG)))
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found: pass --config or set LICENSEBOT_CONFIG"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    storage = dict(raw.get("storage", {}))
+    if env.get("LICENSEBOT_DATABASE_URL"):
+        storage["database_url"] = env["LICENSEBOT_DATABASE_URL"]
+    if env.get("LICENSEBOT_DATA_DIR"):
+        storage["data_dir"] = env["LICENSEBOT_DATA_DIR"]
+    raw["storage"] = storage
+    raw["config_dir"] = str(path.resolve().parent)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}:\n{_describe(exc)}") from None
+    return _resolve_relative(settings)
+
+
+def _resolve_relative(settings: Settings) -> Settings:
+    """Relative paths in the file are relative to the config directory, not the cwd."""
+    boxes = tuple(
+        m.model_copy(update={"path": str(settings.path(m.path))}) if m.path else m
+        for m in settings.mailbox
+    )
+    smtp = settings.smtp
+    if smtp.directory:
+        smtp = smtp.model_copy(update={"directory": str(settings.path(smtp.directory))})
+    storage = settings.storage
+    if not storage.data_dir.is_absolute():
+        storage = storage.model_copy(update={"data_dir": settings.path(str(storage.data_dir))})
+    return settings.model_copy(update={"mailbox": boxes, "smtp": smtp, "storage": storage})
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  - {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+class SecretMissing(ConfigError):
+    """A secret the configuration names is not set."""
+
+
+def read_secret(name: str, *, environ: dict[str, str] | None = None) -> str:
+    """The value of secret `name`: from the variable itself or the file `<name>_FILE` names."""
+    env = os.environ if environ is None else environ
+    value = env.get(name)
+    if value:
+        return value
+    file_var = f"{name}_FILE"
+    if env.get(file_var):
+        p = Path(env[file_var])
+        try:
+            text = p.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SecretMissing(f"{file_var}={p}: cannot read it ({exc.strerror})") from None
+        if text:
+            return text
+        raise SecretMissing(f"{file_var}={p}: the file is empty")
+    raise SecretMissing(f"secret {name} is not set: set {name} or {file_var} in the environment")
+
+
+def check_settings(settings: Settings, *, environ: dict[str, str] | None = None) -> list[str]:
+    """Every problem that would stop the bot, as sentences; empty when all is well."""
+    problems: list[str] = []
+    secrets = [(f"mailbox {m.name}", m.secret_env) for m in settings.mailbox if m.kind == "imap"]
+    if settings.smtp.kind == "smtp" and settings.smtp.auth != "none":
+        secrets.append(("smtp", settings.smtp.secret_env))
+    for who, name in secrets:
+        try:
+            read_secret(name, environ=environ)
+        except SecretMissing as exc:
+            problems.append(f"{who}: {exc}")
+    for m in settings.mailbox:
+        if m.kind == "imap" and m.ca_file and not Path(m.ca_file).is_file():
+            problems.append(f"mailbox {m.name}: ca_file {m.ca_file} does not exist")
+        if m.kind == "imap" and m.security == "tls" and m.port == 143:
+            problems.append(f"mailbox {m.name}: port 143 is plain IMAP; implicit TLS is 993")
+    if settings.smtp.kind == "smtp":
+        if settings.smtp.security == "tls" and settings.smtp.port == 587:
+            problems.append('smtp: port 587 is STARTTLS: set security = "starttls"')
+        if settings.smtp.security == "starttls" and settings.smtp.port == 465:
+            problems.append('smtp: port 465 is implicit TLS: set security = "tls"')
+    for d in (settings.dataset.templates_dir, settings.dataset.la_dir):
+        if not settings.path(d).is_dir():
+            problems.append(f"dataset: directory {settings.path(d)} does not exist")
+    if not settings.auth.trusted_authserv_ids:
+        problems.append(
+            "auth.trusted_authserv_ids is empty: no Authentication-Results header would be "
+            "trusted and every maintainer command would be ignored"
+        )
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(settings.schedule.timezone)
+    except Exception:
+        problems.append(f"schedule.timezone {settings.schedule.timezone!r} is not a known zone")
+    return problems

@@ -1,0 +1,166 @@
+"""The tables: inbound messages, applications (the case number is the id), decisions with every
+rule hit, licensees, the outbox, mailbox cursors and the append-only event log.
+
+Schema changes go through Alembic (`store/migrations`); `licensebot db upgrade` applies them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class InboundState(StrEnum):
+    RECEIVED = "received"  # raw stored, not yet judged (a crash here re-judges it)
+    PROCESSED = "processed"  # judged; its application holds the decision
+    DUPLICATE = "duplicate"  # the same application already came in (e.g. via the other mailbox)
+    FAILED = "failed"  # could not be handled; maintainers are told
+
+
+class InboundMessage(SQLModel, table=True):
+    """One copy of a message in one mailbox folder, keyed as IMAP knows it."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("mailbox", "folder", "uidvalidity", "uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(index=True)
+    folder: str
+    uidvalidity: str  # text: some servers send values above 32 bits
+    uid: str
+    message_id: str | None = Field(default=None, index=True)
+    size: int
+    sha256: str = Field(index=True)
+    raw_path: str
+    from_address: str | None = None
+    subject: str = ""
+    received_at: datetime = Field(default_factory=utcnow)
+    state: str = Field(default=InboundState.RECEIVED, index=True)
+    attempts: int = 0
+    error: str | None = None
+    application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
+    post_action_done: bool = Field(default=False, index=True)
+
+
+class Application(SQLModel, table=True):
+    """One application; its id is the case number applicants see (`[DFME-LA #42]`)."""
+
+    __tablename__ = "application"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(unique=True)  # Message-ID + attachment hashes
+    message_id: str | None = None
+    sender: str | None = Field(default=None, index=True)
+    subject: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    decision: str = Field(index=True)  # the latest decision
+    pdf_sha256: str | None = None
+    pdf_path: str | None = None
+    pdf_filename: str | None = None
+
+
+class DecisionRecord(SQLModel, table=True):
+    """A decision with every rule's hit or miss and the facts it saw (`licensebot explain`)."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    decision: str
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rule_results: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    decided_by: str = "rules"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Licensee(SQLModel, table=True):
+    __tablename__ = "licensee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    email: str = Field(index=True)
+    name: str
+    affiliation: str = ""
+    la_version: str = ""
+    state: str = Field(default="active", index=True)  # active | voided
+    members: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # to send (first time, or retry after a transient failure)
+    SENDING = "sending"  # claimed by a worker, nothing handed to the server yet
+    DATA = "data"  # the message data is being handed over: the outcome may be unknown
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure (5xx) or out of attempts; maintainers see it
+    AMBIGUOUS = "ambiguous"  # the server may or may not have it; resent only by policy
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A reply, written in the same transaction as its decision and sent afterwards.
+
+    `raw` is the complete message; every attempt sends these exact bytes, so a resend keeps
+    its Message-ID and nothing is ever sent under a new identity.
+    """
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True)
+    application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
+    kind: str  # applicant.approved, applicant.rejected, ..., maintainer.alert
+    message_id: str = Field(unique=True)
+    recipient: str = Field(index=True)
+    envelope_from: str
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: str = Field(default=OutboxState.PENDING, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    smtp_response: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class MailboxCursor(SQLModel, table=True):
+    """Where incremental sync stands for one mailbox folder."""
+
+    __tablename__ = "mailbox_cursor"
+
+    mailbox: str = Field(primary_key=True)
+    folder: str = Field(primary_key=True)
+    uidvalidity: str
+    last_uid: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """Append-only: every state change, who or which rule made it, when, with the evidence.
+
+    The migration installs triggers that refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    kind: str = Field(index=True)
+    actor: str = "licensebot"
+    application_id: int | None = Field(default=None, index=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
