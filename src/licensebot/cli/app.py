@@ -2,22 +2,148 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
 
 from licensebot import __version__
+from licensebot.cli.logs import configure_logging
+from licensebot.config import ConfigError, Settings, check_settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
+db_app = typer.Typer(no_args_is_help=True, help="The database.")
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="LICENSEBOT_CONFIG",
+        help="The TOML file (default: config/licensebot.toml).",
+    ),
+]
 
 
 @app.callback()
 def root() -> None:
     """licensebot: answers license-agreement applications by email."""
+    configure_logging()
+
+
+def settings_or_exit(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None) -> None:
+    """Validate the settings, the secrets they name, and the reply templates."""
+    settings = settings_or_exit(config)
+    problems = check_settings(settings)
+    if not problems:
+        from licensebot.mail.templates import Templates
+        from licensebot.worker.app import TEMPLATE_SAMPLES
+
+        templates = Templates(settings.path(settings.dataset.templates_dir))
+        problems += templates.check(TEMPLATE_SAMPLES)
+    if problems:
+        for p in problems:
+            err.print(f"[red]✗[/red] {p}", highlight=False)
+        raise typer.Exit(1)
+    typer.echo(
+        f"configuration OK: {len(settings.mailbox)} mailbox(es), "
+        f"database {settings.storage.url().split('://')[0]}, smtp {settings.smtp.kind}"
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply the database migrations (creates the database on first use)."""
+    from licensebot.store.db import current_revision, make_engine, secure_dir, upgrade
+
+    settings = settings_or_exit(config)
+    secure_dir(settings.storage.data_dir)
+    engine = make_engine(settings.storage.url(), data_dir=settings.storage.data_dir)
+    upgrade(engine)
+    typer.echo(f"database at revision {current_revision(engine)}")
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Watch the mailboxes and send replies until SIGTERM."""
+    from licensebot.worker.runner import TemplateCheckFailed, Worker
+
+    settings = settings_or_exit(config)
+    problems = check_settings(settings)
+    if problems:
+        for p in problems:
+            err.print(f"[red]✗[/red] {p}", highlight=False)
+        raise typer.Exit(2)
+    try:
+        Worker(settings).run()
+    except TemplateCheckFailed as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def poll(
+    config: ConfigOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Process what is there and exit.")] = False,
+) -> None:
+    """Process the mailboxes once and flush the outbox (for cron or a one-off run)."""
+    from licensebot.worker.runner import TemplateCheckFailed, Worker
+
+    if not once:
+        err.print("use `licensebot poll --once` (or `licensebot run` to keep watching)")
+        raise typer.Exit(2)
+    settings = settings_or_exit(config)
+    try:
+        report = Worker(settings).poll_once()
+    except TemplateCheckFailed as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    for box in report.mailboxes:
+        typer.echo(
+            f"{box.mailbox}: {box.fetched} fetched, {box.processed} new, "
+            f"{box.duplicates} duplicate, {box.failed} failed"
+        )
+    o = report.outbox
+    typer.echo(
+        f"outbox: {o.sent} sent, {o.retried} to retry, {o.failed} failed, {o.ambiguous} unsure"
+    )
+    if report.errors:
+        for name, e in report.errors.items():
+            err.print(f"[red]✗[/red] {name}: {e}", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to put the throwaway mailbox and data.")
+    ] = None,
+) -> None:
+    """Run the bot's main job on a throwaway local mailbox seeded with sample applications."""
+    from licensebot.cli.demo import run_demo
+
+    sys.exit(run_demo(directory))
 
 
 def main() -> None:

@@ -1,0 +1,79 @@
+"""Composing the bot's messages: threaded, marked as automatic (RFC 3834), with a stable
+Message-ID chosen before the first attempt. Applicant text never reaches a header unescaped."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, localtime
+
+LOOP_HEADER = "X-Licensebot-Loop"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|回复|答复|fw|fwd|转发)\s*[:：]\s*)+", re.IGNORECASE)
+MAX_REFERENCES = 20
+
+
+def header_text(text: str, *, max_len: int = 200) -> str:
+    """Applicant text made safe for a header: no CR/LF/NUL or other controls, bounded."""
+    return _CONTROL.sub(" ", text).strip()[:max_len]
+
+
+def new_message_id(domain: str) -> str:
+    return f"<licensebot.{uuid.uuid4().hex}@{domain}>"
+
+
+def reply_subject(original: str, *, case_tag: str, case_id: int) -> str:
+    tag = f"[{case_tag} #{case_id}]"
+    base = _REPLY_PREFIX.sub("", header_text(original)).strip()
+    base = base.replace(tag, "").strip()
+    return f"Re: {base} {tag}".replace("  ", " ") if base else f"Re: {tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileAttachment:
+    filename: str
+    data: bytes
+    maintype: str = "application"
+    subtype: str = "pdf"
+
+
+def compose(
+    *,
+    from_address: str,
+    from_name: str,
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    instance_id: str,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    auto: str = "auto-replied",
+    attachments: Sequence[FileAttachment] = (),
+) -> bytes:
+    """The complete message as bytes (CRLF line endings), ready for SMTP."""
+    msg = EmailMessage()
+    msg["From"] = formataddr((header_text(from_name), from_address))
+    msg["To"] = to
+    msg["Subject"] = header_text(subject, max_len=400)
+    msg["Date"] = format_datetime(localtime())
+    msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        refs = [r for r in references if r != in_reply_to][-(MAX_REFERENCES - 1) :]
+        msg["References"] = " ".join([*refs, in_reply_to])
+    msg["Auto-Submitted"] = auto
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg[LOOP_HEADER] = instance_id
+    msg.set_content(body, charset="utf-8")
+    for a in attachments:
+        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
+    return msg.as_bytes(policy=SMTP)
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2] or "localhost"

@@ -1,0 +1,81 @@
+"""Reply wording lives in `config/templates/`, one file per audience, purpose and language
+(`applicant.review.en.txt`, `applicant.review.zh.txt`). A template may start with a
+`Subject:` line, used when the message is not a reply.
+
+Templates are rendered with StrictUndefined and checked once at start-up against sample data,
+so a misspelt variable stops the worker with a clear error instead of reaching an applicant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+LANGUAGES = ("en", "zh")
+SEPARATOR = "\n\n" + "-" * 60 + "\n\n"
+
+
+class TemplateError(Exception):
+    """A reply template is missing or does not render; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str | None
+    body: str
+
+
+class Templates:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # noqa: S701 - plain-text mail, never HTML
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, kind: str, context: Mapping[str, Any]) -> Rendered:
+        """Both languages of template `kind`, English first, as one plain-text body."""
+        subjects: list[str] = []
+        bodies: list[str] = []
+        for lang in LANGUAGES:
+            name = f"{kind}.{lang}.txt"
+            try:
+                text = self._env.get_template(name).render(**context, lang=lang)
+            except jinja2.TemplateNotFound:
+                raise TemplateError(f"template {self.directory / name} is missing") from None
+            except jinja2.UndefinedError as exc:
+                raise TemplateError(f"template {self.directory / name}: {exc.message}") from None
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(
+                    f"template {self.directory / name}, line {exc.lineno}: {exc.message}"
+                ) from None
+            subject, body = _split_subject(text)
+            if subject:
+                subjects.append(subject)
+            bodies.append(body.strip())
+        return Rendered(" / ".join(subjects) or None, SEPARATOR.join(bodies) + "\n")
+
+    def check(self, samples: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        """Render every kind with its sample context; the problems found, as sentences."""
+        problems = []
+        for kind, context in samples.items():
+            try:
+                self.render(kind, context)
+            except TemplateError as exc:
+                problems.append(str(exc))
+        return problems
+
+
+def _split_subject(text: str) -> tuple[str | None, str]:
+    first, _, rest = text.lstrip("\n").partition("\n")
+    if first.lower().startswith("subject:"):
+        return first.split(":", 1)[1].strip(), rest
+    return None, text

@@ -1,0 +1,188 @@
+"""Handing finished messages to the world: SMTP submission (aiosmtplib) or a directory.
+
+Every send ends in one of four outcomes, decided by the SMTP phase it reached:
+
+    SENT        2xx after the message data
+    TRANSIENT   4xx, or the connection failed / timed out before the data was handed over
+    PERMANENT   5xx at MAIL, RCPT or DATA
+    AMBIGUOUS   the connection died while the data was being handed over: the server may
+                have the message (RFC 5321 4.5.3.2.6); the outbox decides what to do
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+import aiosmtplib
+
+from licensebot.config import Smtp
+from licensebot.store.files import atomic_write
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    detail: str
+
+
+class Transport(Protocol):
+    """Sends many messages over one session; `open`/`close` bracket a batch."""
+
+    async def __aenter__(self) -> Transport: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def send(
+        self, *, envelope_from: str, recipient: str, raw: bytes, on_data: Callable[[], None]
+    ) -> SendResult:
+        """Send one message; `on_data` runs just before the data is handed over."""
+        ...
+
+
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """Certificates and host names always verified; TLS 1.2 at least."""
+    ctx = ssl.create_default_context(cafile=ca_file or None)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+class SmtpTransport:
+    """SMTP submission with implicit TLS (465) or required STARTTLS (587); never in clear."""
+
+    def __init__(self, cfg: Smtp, secret: str | None) -> None:
+        self.cfg = cfg
+        self.secret = secret
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    async def __aenter__(self) -> SmtpTransport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        cfg = self.cfg
+        smtp = aiosmtplib.SMTP(
+            hostname=cfg.host,
+            port=cfg.port,
+            use_tls=cfg.security == "tls",
+            start_tls=cfg.security == "starttls",
+            validate_certs=True,
+            tls_context=tls_context(cfg.ca_file),
+            timeout=cfg.timeout_seconds,
+        )
+        await smtp.connect()
+        if cfg.auth == "password" and self.secret is not None:
+            await smtp.login(cfg.username, self.secret)
+        elif cfg.auth == "xoauth2" and self.secret is not None:
+            await smtp.auth_xoauth2(cfg.username, self.secret)
+        return smtp
+
+    async def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            try:
+                await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
+
+    async def send(
+        self, *, envelope_from: str, recipient: str, raw: bytes, on_data: Callable[[], None]
+    ) -> SendResult:
+        try:
+            if self._smtp is None or not self._smtp.is_connected:
+                self._smtp = await self._connect()
+            smtp = self._smtp
+            await smtp.mail(envelope_from)
+            await smtp.rcpt(recipient)
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            await self._close()
+            return SendResult(
+                Outcome.TRANSIENT,
+                f"SMTP login to {self.cfg.host}:{self.cfg.port} refused ({exc.code} "
+                f"{exc.message}): check {self.cfg.secret_env}",
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset()
+            return _by_code(exc.code, f"{exc.code} {exc.message}")
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self._close()
+            return SendResult(Outcome.TRANSIENT, f"{type(exc).__name__}: {exc}")
+        on_data()
+        try:
+            response = await smtp.data(raw)
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset()
+            return _by_code(exc.code, f"{exc.code} {exc.message}")
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self._close()
+            return SendResult(Outcome.AMBIGUOUS, f"{type(exc).__name__}: {exc}")
+        return SendResult(Outcome.SENT, f"{response.code} {response.message}")
+
+    async def _reset(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            await self._smtp.rset()
+        except (aiosmtplib.SMTPException, OSError):
+            await self._close()
+
+
+def _by_code(code: int, detail: str) -> SendResult:
+    return SendResult(Outcome.PERMANENT if 500 <= code < 600 else Outcome.TRANSIENT, detail)
+
+
+class DirectoryTransport:
+    """Writes each message as `<Message-ID>.eml` into a directory: the demo and dry runs."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def __aenter__(self) -> DirectoryTransport:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def send(
+        self, *, envelope_from: str, recipient: str, raw: bytes, on_data: Callable[[], None]
+    ) -> SendResult:
+        import email
+        import email.policy
+
+        msg_id = email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"] or ""
+        name = "".join(c for c in msg_id if c.isalnum() or c in "._-@") or "message"
+        target = self.directory / f"{name}.eml"
+        on_data()
+        envelope = f"X-Envelope-From: {envelope_from}\r\nX-Envelope-To: {recipient}\r\n"
+        atomic_write(target, envelope.encode() + raw)
+        return SendResult(Outcome.SENT, f"written to {target}")

@@ -1,0 +1,229 @@
+"""The outbox: replies are rows written with their decision and sent afterwards.
+
+A sender claims rows in a short transaction (`SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on
+SQLite), talks SMTP outside any transaction, and records the outcome. States:
+
+    pending -> sending -> data -> sent
+                  |         |-> ambiguous -> (policy "resend": pending again, same bytes)
+                  |-> pending (transient, with backoff) -> ... -> failed (out of attempts)
+                  |-> failed (permanent)
+
+A worker that dies in `sending` handed nothing to the server: its row is simply taken over when
+the lease ends. One that dies in `data` may have delivered: the row becomes `ambiguous`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, or_, update
+from sqlmodel import Session, col, select
+
+from licensebot.config import Outbox as OutboxSettings
+from licensebot.store.models import Event, OutboxMessage, OutboxState, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    application_id: int | None
+    kind: str
+    message_id: str
+    recipient: str
+    envelope_from: str
+    raw: bytes
+    attempts: int
+
+
+def recover_expired(engine: Engine, cfg: OutboxSettings, now: datetime | None = None) -> int:
+    """Rows whose worker died: `sending` goes back to pending, `data` becomes ambiguous."""
+    now = now or utcnow()
+    changed = 0
+    with Session(engine) as s:
+        rows = s.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.state).in_([OutboxState.SENDING, OutboxState.DATA]),
+                col(OutboxMessage.lease_until) < now,
+            )
+        ).all()
+        for row in rows:
+            if row.state == OutboxState.SENDING:
+                row.state = OutboxState.PENDING
+                row.next_attempt_at = now
+                s.add(_event("outbox.lease_expired", row, before="sending"))
+            else:
+                _mark_ambiguous(s, row, cfg, now, "the worker stopped while handing over the data")
+            row.lease_until = None
+            s.add(row)
+            changed += 1
+        s.commit()
+    return changed
+
+
+def claim(engine: Engine, cfg: OutboxSettings, *, limit: int) -> list[Claimed]:
+    """Take up to `limit` due rows for sending, oldest first."""
+    now = utcnow()
+    with Session(engine) as s:
+        q = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.state == OutboxState.PENDING,
+                col(OutboxMessage.next_attempt_at) <= now,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if engine.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        ids = [i for i in s.exec(q).all() if i is not None]
+        if not ids:
+            return []
+        s.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(
+                state=OutboxState.SENDING,
+                attempts=OutboxMessage.attempts + 1,
+                lease_until=now + timedelta(seconds=cfg.lease_seconds),
+            )
+        )
+        rows = s.exec(
+            select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id))
+        ).all()
+        claimed = [
+            Claimed(
+                id=r.id or 0,
+                application_id=r.application_id,
+                kind=r.kind,
+                message_id=r.message_id,
+                recipient=r.recipient,
+                envelope_from=r.envelope_from,
+                raw=r.raw,
+                attempts=r.attempts,
+            )
+            for r in rows
+        ]
+        s.commit()
+    return claimed
+
+
+def mark_data(engine: Engine, row_id: int) -> None:
+    """The point of no return: from here on, a crash leaves the outcome unknown."""
+    with Session(engine) as s:
+        s.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state="data")
+        )
+        s.commit()
+
+
+def mark_sent(engine: Engine, row_id: int, response: str) -> None:
+    with Session(engine) as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        row.state = OutboxState.SENT
+        row.sent_at = utcnow()
+        row.smtp_response = response[:500]
+        row.lease_until = None
+        s.add(row)
+        s.add(_event("reply.sent", row, response=response[:200]))
+        s.commit()
+
+
+def mark_transient(engine: Engine, cfg: OutboxSettings, row_id: int, error: str) -> None:
+    with Session(engine) as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        row.last_error = error[:1000]
+        row.lease_until = None
+        if row.attempts >= cfg.max_attempts:
+            row.state = OutboxState.FAILED
+            s.add(_event("reply.failed", row, error=error[:500], why="out of attempts"))
+        else:
+            delay = min(
+                cfg.backoff_max_seconds, cfg.backoff_initial_seconds * 2 ** (row.attempts - 1)
+            )
+            row.state = OutboxState.PENDING
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            s.add(_event("reply.retry", row, error=error[:500], retry_in_seconds=delay))
+        s.add(row)
+        s.commit()
+
+
+def mark_permanent(engine: Engine, row_id: int, error: str) -> None:
+    with Session(engine) as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        row.state = OutboxState.FAILED
+        row.last_error = error[:1000]
+        row.lease_until = None
+        s.add(row)
+        s.add(_event("reply.failed", row, error=error[:500], why="permanent"))
+        s.commit()
+
+
+def mark_ambiguous(engine: Engine, cfg: OutboxSettings, row_id: int, error: str) -> None:
+    with Session(engine) as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        _mark_ambiguous(s, row, cfg, utcnow(), error)
+        row.lease_until = None
+        s.add(row)
+        s.commit()
+
+
+def _mark_ambiguous(
+    s: Session, row: OutboxMessage, cfg: OutboxSettings, now: datetime, error: str
+) -> None:
+    row.last_error = error[:1000]
+    if cfg.ambiguous_policy == "resend" and row.attempts < cfg.max_attempts:
+        # Same bytes, same Message-ID: a receiver that got the first copy sees a duplicate of
+        # one message, never a second, different reply.
+        row.state = OutboxState.PENDING
+        row.next_attempt_at = now + timedelta(seconds=cfg.ambiguous_delay_seconds)
+    else:
+        row.state = OutboxState.AMBIGUOUS
+    s.add(_event("reply.ambiguous", row, error=error[:500], next_state=row.state))
+
+
+def _event(kind: str, row: OutboxMessage, **data: object) -> Event:
+    return Event(
+        kind=kind,
+        application_id=row.application_id,
+        data={
+            "outbox_id": row.id,
+            "kind": row.kind,
+            "message_id": row.message_id,
+            "recipient": row.recipient,
+            "attempt": row.attempts,
+            **data,
+        },
+    )
+
+
+def replies_since(s: Session, recipient: str, since: datetime) -> int:
+    """Applicant replies queued for `recipient` since `since` (the per-address daily cap)."""
+    n = s.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.recipient == recipient,
+            col(OutboxMessage.created_at) >= since,
+            or_(col(OutboxMessage.kind).startswith("applicant.")),
+        )
+    ).one()
+    return int(n)
+
+
+def due_count(engine: Engine) -> int:
+    with Session(engine) as s:
+        n = s.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state == OutboxState.PENDING)
+        ).one()
+    return int(n)

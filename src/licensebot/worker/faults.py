@@ -1,0 +1,30 @@
+"""Named crash points for the kill-and-restart tests: `LICENSEBOT_FAULT=after_record:2` kills
+the process with SIGKILL the second time it passes `after_record`. Without the variable every
+point is a no-op. Points: after_record, after_decision_commit, after_move, after_claim,
+before_data, after_data."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+
+class Faults:
+    def __init__(self, spec: str | None = None) -> None:
+        self._targets: dict[str, int] = {}
+        self._seen: dict[str, int] = {}
+        for part in (spec or "").split(","):
+            name, _, nth = part.strip().partition(":")
+            if name:
+                self._targets[name] = int(nth or 1)
+
+    @classmethod
+    def from_env(cls) -> Faults:
+        return cls(os.environ.get("LICENSEBOT_FAULT"))
+
+    def point(self, name: str) -> None:
+        if name not in self._targets:
+            return
+        self._seen[name] = self._seen.get(name, 0) + 1
+        if self._seen[name] == self._targets[name]:
+            os.kill(os.getpid(), signal.SIGKILL)

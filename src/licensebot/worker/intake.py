@@ -1,0 +1,640 @@
+"""From a mailbox folder to recorded applications, decisions and queued replies.
+
+For each new message: store the raw bytes and record it (commit 1); read and judge it outside
+any transaction; write the application, the decision and its reply in one transaction
+(commit 2); only then move (or flag) it on the server. A crash before commit 1 leaves the message
+untouched on the server; between the commits it is judged again (at most `MAX_ATTEMPTS` times,
+then it is set aside for a person); after commit 2 the next sync only finishes the move.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from licensebot.config import Mailbox, Settings
+from licensebot.core.assess import Assessment, reply_kind
+from licensebot.core.message import IncomingMessage
+from licensebot.mail.compose import FileAttachment, compose, domain_of, new_message_id
+from licensebot.mail.compose import reply_subject as make_reply_subject
+from licensebot.mail.sources import MailSession, Meta
+from licensebot.mail.templates import Templates
+from licensebot.store.files import Blobs
+from licensebot.store.models import (
+    Application,
+    DecisionRecord,
+    Event,
+    InboundMessage,
+    InboundState,
+    MailboxCursor,
+    OutboxMessage,
+    utcnow,
+)
+from licensebot.store.outbox import replies_since
+from licensebot.worker.faults import Faults
+
+log = structlog.get_logger("licensebot.intake")
+
+MAX_ATTEMPTS = 3
+
+ReadMessage = Callable[[bytes], IncomingMessage]
+Assess = Callable[[IncomingMessage], Assessment]
+
+
+@dataclass
+class SyncReport:
+    mailbox: str
+    fetched: int = 0
+    processed: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    finished: int = 0
+    application_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlan:
+    kind: str
+    recipient: str
+    context: dict[str, Any]
+    attachments: tuple[FileAttachment, ...] = ()
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Engine,
+        blobs: Blobs,
+        templates: Templates,
+        read_message: ReadMessage,
+        assess: Assess,
+        attachments_for: Callable[[str], Sequence[FileAttachment]] = lambda kind: (),
+        faults: Faults | None = None,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.blobs = blobs
+        self.templates = templates
+        self.read_message = read_message
+        self.assess = assess
+        self.attachments_for = attachments_for
+        self.faults = faults or Faults()
+        self.on_queued = on_queued
+
+    # -- one folder ---------------------------------------------------------------------------
+
+    def sync(self, session: MailSession) -> SyncReport:
+        box = session.box
+        report = SyncReport(box.name)
+        validity = session.validity
+        last_uid, changed = self._cursor(box, validity)
+        report.finished += self._finish_pending(session, validity)
+
+        keys = session.candidates(last_uid)
+        if not keys:
+            return report
+        known = self._known(box, validity, keys)
+        new = [k for k in keys if k not in known]
+        if not new:
+            self._advance(box, validity, max(session.watermark(k) for k in keys))
+            return report
+        metas = session.fetch_meta(new)
+        if changed:
+            new = self._rekey_known(box, validity, new, metas)
+            report.finished += self._finish_pending(session, validity)
+        for start in range(0, len(new), self.settings.schedule.fetch_batch):
+            batch = new[start : start + self.settings.schedule.fetch_batch]
+            ok: list[str] = []
+            failed: list[str] = []
+            too_big = [k for k in batch if self._too_big(metas.get(k))]
+            for key in too_big:
+                self._record_oversized(box, validity, key, metas[key])
+                failed.append(key)
+            fetch = [k for k in batch if k not in too_big]
+            for key, raw in session.fetch(fetch):
+                report.fetched += 1
+                state, app_id = self.handle(box, validity, key, raw)
+                if state == InboundState.FAILED:
+                    failed.append(key)
+                    report.failed += 1
+                else:
+                    ok.append(key)
+                    if state == InboundState.DUPLICATE:
+                        report.duplicates += 1
+                    else:
+                        report.processed += 1
+                    if app_id is not None:
+                        report.application_ids.append(app_id)
+            self._finish(session, validity, ok, failed=False)
+            self._finish(session, validity, failed, failed=True)
+            report.finished += len(ok) + len(failed)
+            self._advance(box, validity, max(session.watermark(k) for k in batch))
+        log.info(
+            "mailbox.synced",
+            mailbox=box.name,
+            fetched=report.fetched,
+            processed=report.processed,
+            duplicates=report.duplicates,
+            failed=report.failed,
+        )
+        return report
+
+    def _too_big(self, meta: Meta | None) -> bool:
+        return meta is not None and meta.size > self.settings.limits.max_message_bytes
+
+    def _cursor(self, box: Mailbox, validity: str) -> tuple[int, bool]:
+        with Session(self.engine) as s:
+            cur = s.get(MailboxCursor, (box.name, box.folder))
+            if cur is None:
+                s.add(MailboxCursor(mailbox=box.name, folder=box.folder, uidvalidity=validity))
+                s.commit()
+                return 0, False
+            if cur.uidvalidity != validity:
+                s.add(
+                    Event(
+                        kind="mailbox.uidvalidity_changed",
+                        data={"mailbox": box.name, "old": cur.uidvalidity, "new": validity},
+                    )
+                )
+                log.warning(
+                    "mailbox.uidvalidity_changed",
+                    mailbox=box.name,
+                    old=cur.uidvalidity,
+                    new=validity,
+                )
+                cur.uidvalidity = validity
+                cur.last_uid = 0
+                cur.updated_at = utcnow()
+                s.add(cur)
+                s.commit()
+                return 0, True
+            return cur.last_uid, False
+
+    def _advance(self, box: Mailbox, validity: str, uid: int) -> None:
+        with Session(self.engine) as s:
+            cur = s.get(MailboxCursor, (box.name, box.folder))
+            if cur is not None and cur.uidvalidity == validity and uid > cur.last_uid:
+                cur.last_uid = uid
+                cur.updated_at = utcnow()
+                s.add(cur)
+                s.commit()
+
+    def _known(self, box: Mailbox, validity: str, keys: Sequence[str]) -> set[str]:
+        """Keys already handled (a row in RECEIVED state was interrupted: handle it again)."""
+        out: set[str] = set()
+        with Session(self.engine) as s:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                rows = s.exec(
+                    select(InboundMessage.uid).where(
+                        InboundMessage.mailbox == box.name,
+                        InboundMessage.folder == box.folder,
+                        InboundMessage.uidvalidity == validity,
+                        col(InboundMessage.uid).in_(chunk),
+                        InboundMessage.state != InboundState.RECEIVED,
+                    )
+                ).all()
+                out.update(rows)
+        return out
+
+    def _rekey_known(
+        self, box: Mailbox, validity: str, keys: list[str], metas: dict[str, Meta]
+    ) -> list[str]:
+        """After a UIDVALIDITY change, messages already recorded (same Message-ID and size in
+        this folder) get a row under their new UID and are not downloaded or judged again."""
+        remaining = []
+        with Session(self.engine) as s:
+            for key in keys:
+                meta = metas.get(key)
+                old = None
+                if meta is not None and meta.message_id:
+                    old = s.exec(
+                        select(InboundMessage)
+                        .where(
+                            InboundMessage.mailbox == box.name,
+                            InboundMessage.folder == box.folder,
+                            InboundMessage.message_id == meta.message_id,
+                            InboundMessage.size == meta.size,
+                            InboundMessage.state != InboundState.RECEIVED,
+                        )
+                        .order_by(col(InboundMessage.id))
+                    ).first()
+                if old is None:
+                    remaining.append(key)
+                    continue
+                s.add(
+                    InboundMessage(
+                        mailbox=box.name,
+                        folder=box.folder,
+                        uidvalidity=validity,
+                        uid=key,
+                        message_id=old.message_id,
+                        size=old.size,
+                        sha256=old.sha256,
+                        raw_path=old.raw_path,
+                        from_address=old.from_address,
+                        subject=old.subject,
+                        state=old.state,
+                        attempts=old.attempts,
+                        error=old.error,
+                        application_id=old.application_id,
+                        post_action_done=False,
+                    )
+                )
+                s.add(
+                    Event(
+                        kind="message.rekeyed",
+                        application_id=old.application_id,
+                        data={"mailbox": box.name, "uid": key, "previous_row": old.id},
+                    )
+                )
+            s.commit()
+        return remaining
+
+    def _finish_pending(self, session: MailSession, validity: str) -> int:
+        """Move what was committed but not yet moved (the process stopped in between)."""
+        box = session.box
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(InboundMessage.uid, InboundMessage.state).where(
+                    InboundMessage.mailbox == box.name,
+                    InboundMessage.folder == box.folder,
+                    InboundMessage.uidvalidity == validity,
+                    InboundMessage.state != InboundState.RECEIVED,
+                    InboundMessage.post_action_done == False,  # noqa: E712
+                )
+            ).all()
+        ok = [uid for uid, state in rows if state != InboundState.FAILED]
+        failed = [uid for uid, state in rows if state == InboundState.FAILED]
+        self._finish(session, validity, ok, failed=False)
+        self._finish(session, validity, failed, failed=True)
+        return len(rows)
+
+    def _finish(
+        self, session: MailSession, validity: str, keys: Sequence[str], *, failed: bool
+    ) -> None:
+        if not keys:
+            return
+        session.finish(keys, failed=failed)
+        self.faults.point("after_move")
+        box = session.box
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(InboundMessage).where(
+                    InboundMessage.mailbox == box.name,
+                    InboundMessage.folder == box.folder,
+                    InboundMessage.uidvalidity == validity,
+                    col(InboundMessage.uid).in_(list(keys)),
+                )
+            ).all()
+            for row in rows:
+                row.post_action_done = True
+                s.add(row)
+            s.commit()
+
+    # -- one message --------------------------------------------------------------------------
+
+    def handle(self, box: Mailbox, validity: str, key: str, raw: bytes) -> tuple[str, int | None]:
+        """Record, judge and answer one message; returns its final state and application id."""
+        digest, path = self.blobs.put(raw, kind="messages", suffix=".eml")
+        row_id, attempts, state = self._record(box, validity, key, raw, digest, str(path))
+        if state != InboundState.RECEIVED:
+            return state, None
+        self.faults.point("after_record")
+        if attempts > MAX_ATTEMPTS:
+            return self._fail(
+                row_id,
+                f"handling this message stopped the worker {MAX_ATTEMPTS} "
+                "times; set aside for a person",
+            ), None
+        try:
+            msg = self.read_message(raw)
+            assessment = self.assess(msg)
+        except Exception as exc:  # any reader bug must not stop the intake
+            log.exception("message.unreadable", mailbox=box.name, uid=key)
+            return self._fail(row_id, f"{type(exc).__name__}: {exc}"), None
+        for _ in range(2):
+            try:
+                return self._decide(row_id, msg, assessment)
+            except IntegrityError:
+                # The same application was committed meanwhile (the other mailbox's worker):
+                # the second pass finds it and records this copy as a duplicate.
+                continue
+        return self._fail(row_id, "could not record the decision"), None
+
+    def _record(
+        self, box: Mailbox, validity: str, key: str, raw: bytes, digest: str, path: str
+    ) -> tuple[int, int, str]:
+        with Session(self.engine) as s:
+            row = s.exec(
+                select(InboundMessage).where(
+                    InboundMessage.mailbox == box.name,
+                    InboundMessage.folder == box.folder,
+                    InboundMessage.uidvalidity == validity,
+                    InboundMessage.uid == key,
+                )
+            ).first()
+            if row is None:
+                row = InboundMessage(
+                    mailbox=box.name,
+                    folder=box.folder,
+                    uidvalidity=validity,
+                    uid=key,
+                    message_id=_header(raw, b"message-id"),
+                    size=len(raw),
+                    sha256=digest,
+                    raw_path=path,
+                )
+                s.add(row)
+                s.flush()
+                s.add(
+                    Event(
+                        kind="message.received",
+                        data={
+                            "mailbox": box.name,
+                            "uid": key,
+                            "inbound_id": row.id,
+                            "size": len(raw),
+                        },
+                    )
+                )
+            if row.state != InboundState.RECEIVED:
+                return row.id or 0, row.attempts, row.state
+            row.attempts += 1
+            s.add(row)
+            s.commit()
+            return row.id or 0, row.attempts, row.state
+
+    def _fail(self, row_id: int, error: str) -> str:
+        with Session(self.engine) as s:
+            row = s.get(InboundMessage, row_id)
+            assert row is not None
+            row.state = InboundState.FAILED
+            row.error = error[:2000]
+            s.add(row)
+            s.add(Event(kind="message.failed", data={"inbound_id": row_id, "error": error[:500]}))
+            for plan in self._alerts(row, error):
+                self._queue(
+                    s, plan, application_id=None, key=f"alert:inbound:{row_id}:{plan.recipient}"
+                )
+            s.commit()
+        log.error("message.failed", inbound_id=row_id, error=error[:200])
+        self.on_queued()
+        return InboundState.FAILED
+
+    def _record_oversized(self, box: Mailbox, validity: str, key: str, meta: Meta) -> None:
+        with Session(self.engine) as s:
+            exists = s.exec(
+                select(InboundMessage.id).where(
+                    InboundMessage.mailbox == box.name,
+                    InboundMessage.folder == box.folder,
+                    InboundMessage.uidvalidity == validity,
+                    InboundMessage.uid == key,
+                )
+            ).first()
+            if exists is None:
+                row = InboundMessage(
+                    mailbox=box.name,
+                    folder=box.folder,
+                    uidvalidity=validity,
+                    uid=key,
+                    message_id=meta.message_id,
+                    size=meta.size,
+                    sha256="",
+                    raw_path="",
+                )
+                s.add(row)
+                s.commit()
+                exists = row.id
+        self._fail(
+            exists or 0,
+            f"message of {meta.size} bytes exceeds limits.max_message_bytes "
+            f"({self.settings.limits.max_message_bytes}); not downloaded",
+        )
+
+    def _alerts(self, row: InboundMessage, error: str) -> list[ReplyPlan]:
+        ctx = {
+            "dataset": self.settings.dataset.name,
+            "mailbox": row.mailbox,
+            "uid": row.uid,
+            "message_id": row.message_id or "",
+            "error": error,
+            "failed_folder": next(
+                (m.failed_folder for m in self.settings.mailbox if m.name == row.mailbox), ""
+            ),
+        }
+        return [
+            ReplyPlan("maintainer.alert", addr, ctx) for addr in self.settings.maintainers.addresses
+        ]
+
+    def _decide(
+        self, row_id: int, msg: IncomingMessage, assessment: Assessment
+    ) -> tuple[str, int | None]:
+        dedup = dedup_key(msg, assessment)
+        with Session(self.engine) as s:
+            row = s.get(InboundMessage, row_id)
+            assert row is not None
+            row.from_address = msg.from_address
+            row.subject = msg.subject[:500]
+            existing = s.exec(select(Application).where(Application.dedup_key == dedup)).first()
+            if existing is not None:
+                row.state = InboundState.DUPLICATE
+                row.application_id = existing.id
+                s.add(row)
+                s.add(
+                    Event(
+                        kind="message.duplicate",
+                        application_id=existing.id,
+                        data={"inbound_id": row_id, "mailbox": row.mailbox},
+                    )
+                )
+                s.commit()
+                return InboundState.DUPLICATE, existing.id
+            pdf_path = None
+            if assessment.pdf is not None:
+                _, p = self.blobs.put(assessment.pdf.data, kind="pdf", suffix=".pdf")
+                pdf_path = str(p)
+            app = Application(
+                dedup_key=dedup,
+                message_id=msg.message_id,
+                sender=msg.from_address,
+                subject=msg.subject[:500],
+                decision=assessment.decision,
+                pdf_sha256=assessment.pdf.sha256 if assessment.pdf else None,
+                pdf_path=pdf_path,
+                pdf_filename=assessment.pdf.filename if assessment.pdf else None,
+            )
+            s.add(app)
+            s.flush()
+            app_id = app.id or 0
+            s.add(
+                DecisionRecord(
+                    application_id=app_id,
+                    decision=assessment.decision,
+                    reasons=list(assessment.reasons),
+                    rule_results=[dict(r) for r in assessment.rule_results],
+                    fields=dict(assessment.fields),
+                )
+            )
+            s.add(
+                Event(
+                    kind="decision.made",
+                    application_id=app_id,
+                    data={
+                        "decision": assessment.decision,
+                        "reasons": list(assessment.reasons),
+                        "inbound_id": row_id,
+                        "note": assessment.note,
+                    },
+                )
+            )
+            plan = self._reply_plan(s, app_id, msg, assessment)
+            if plan is not None:
+                self._queue(
+                    s, plan, application_id=app_id, key=f"reply:{app_id}:{plan.kind}", msg=msg
+                )
+            row.state = InboundState.PROCESSED
+            row.application_id = app_id
+            s.add(row)
+            s.commit()
+        self.faults.point("after_decision_commit")
+        log.info(
+            "application.decided",
+            application=app_id,
+            decision=assessment.decision,
+            reasons=",".join(assessment.reasons),
+            reply=plan.kind if plan else None,
+        )
+        if plan is not None:
+            self.on_queued()
+        return InboundState.PROCESSED, app_id
+
+    def _reply_plan(
+        self, s: Session, app_id: int, msg: IncomingMessage, assessment: Assessment
+    ) -> ReplyPlan | None:
+        kind = reply_kind(assessment.decision, assessment.reasons)
+        if kind is None or not msg.from_address:
+            return None
+        cap = self.settings.limits.replies_per_address_per_day
+        sent = replies_since(s, msg.from_address, utcnow() - timedelta(days=1))
+        if sent >= cap:
+            s.add(
+                Event(
+                    kind="reply.suppressed",
+                    application_id=app_id,
+                    data={"recipient": msg.from_address, "why": "daily cap", "cap": cap},
+                )
+            )
+            return None
+        if sent == cap - 1:
+            kind = "applicant.final_notice"
+        context = reply_context(self.settings, app_id, msg, assessment)
+        return ReplyPlan(kind, msg.from_address, context, tuple(self.attachments_for(kind)))
+
+    def _queue(
+        self,
+        s: Session,
+        plan: ReplyPlan,
+        *,
+        application_id: int | None,
+        key: str,
+        msg: IncomingMessage | None = None,
+    ) -> None:
+        smtp = self.settings.smtp
+        rendered = self.templates.render(plan.kind, plan.context)
+        message_id = new_message_id(domain_of(smtp.from_address))
+        if msg is not None and application_id is not None:
+            subject = make_reply_subject(
+                msg.subject, case_tag=self.settings.dataset.case_tag, case_id=application_id
+            )
+        else:
+            subject = rendered.subject or f"[{self.settings.dataset.case_tag}] licensebot"
+        raw = compose(
+            from_address=smtp.from_address,
+            from_name=smtp.from_name,
+            to=plan.recipient,
+            subject=subject,
+            body=rendered.body,
+            message_id=message_id,
+            instance_id=self.settings.dataset.instance_id,
+            in_reply_to=msg.message_id if msg else None,
+            references=msg.references if msg else (),
+            auto="auto-replied" if msg else "auto-generated",
+            attachments=plan.attachments,
+        )
+        s.add(
+            OutboxMessage(
+                idempotency_key=key,
+                application_id=application_id,
+                kind=plan.kind,
+                message_id=message_id,
+                recipient=plan.recipient,
+                envelope_from=smtp.envelope_from or smtp.from_address,
+                raw=raw,
+            )
+        )
+        s.add(
+            Event(
+                kind="reply.queued",
+                application_id=application_id,
+                data={"kind": plan.kind, "recipient": plan.recipient, "message_id": message_id},
+            )
+        )
+
+
+def dedup_key(msg: IncomingMessage, assessment: Assessment) -> str:
+    """One application per (Message-ID, attachments): the copy sent to both addresses counts
+    once. A message without a Message-ID is only ever a duplicate of its own bytes."""
+    parts = [msg.message_id or f"no-message-id:{hash_text(msg)}"]
+    parts += sorted(a.sha256 for a in msg.attachments)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def hash_text(msg: IncomingMessage) -> str:
+    basis = "\n".join([msg.from_address or "", msg.subject, msg.date or "", msg.text])
+    return hashlib.sha256(basis.encode()).hexdigest()
+
+
+def reply_context(
+    settings: Settings, app_id: int, msg: IncomingMessage, assessment: Assessment
+) -> dict[str, Any]:
+    return {
+        "dataset": settings.dataset.name,
+        "case_id": app_id,
+        "case_tag": f"[{settings.dataset.case_tag} #{app_id}]",
+        "decision": assessment.decision,
+        "reasons": list(assessment.reasons),
+        "fields": dict(assessment.fields),
+        "sender": msg.from_address or "",
+        "file_prefix": settings.dataset.file_prefix,
+        "mailboxes": [m.address for m in settings.mailbox],
+        "note": assessment.note,
+    }
+
+
+def _header(raw: bytes, name: bytes) -> str | None:
+    """A header's value from the raw bytes, without a full parse (for the first record)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    for i, line in enumerate(lines):
+        if line.lower().startswith(name + b":"):
+            value = line.split(b":", 1)[1]
+            for cont in lines[i + 1 :]:
+                if cont[:1] in (b" ", b"\t"):
+                    value += cont
+                else:
+                    break
+            text = value.decode("utf-8", "replace").strip()
+            return text[:998] or None
+    return None

@@ -1,0 +1,218 @@
+"""The run loop: mailboxes watched (IDLE where offered, polling always as a safety net), the
+outbox flushed as soon as a reply is queued and periodically, the daily digest slot scheduled,
+and a clean stop on SIGTERM. `poll_once` is the same work done once, for cron or a dry run."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
+
+from licensebot.config import ConfigError, Mailbox, Settings
+from licensebot.mail.imap import CONNECTION_ERRORS
+from licensebot.mail.sources import MailboxError
+from licensebot.worker.app import Bot, build
+from licensebot.worker.intake import SyncReport
+from licensebot.worker.relay import FlushReport
+
+log = structlog.get_logger("licensebot.worker")
+
+RECONNECT_ERRORS: tuple[type[BaseException], ...] = (
+    MailboxError,
+    ConfigError,
+    *CONNECTION_ERRORS,
+)
+
+
+class TemplateCheckFailed(Exception):
+    pass
+
+
+@dataclass
+class PollReport:
+    mailboxes: list[SyncReport] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    outbox: FlushReport = field(default_factory=FlushReport)
+
+
+class Worker:
+    def __init__(self, settings: Settings, *, environ: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.stop = threading.Event()
+        self._wake = threading.Event()
+        self._box_locks = {m.name: threading.Lock() for m in settings.mailbox}
+        self._flush_lock = threading.Lock()
+        self.bot: Bot = build(settings, environ=environ, on_queued=self._wake.set)
+
+    def check_templates(self) -> None:
+        problems = self.bot.template_problems()
+        if problems:
+            raise TemplateCheckFailed("reply templates are broken:\n  " + "\n  ".join(problems))
+
+    # -- one pass -----------------------------------------------------------------------------
+
+    def sync_box(self, box: Mailbox) -> SyncReport:
+        with self._box_locks[box.name], self.bot.open_session(box) as session:
+            session.ensure_folders()
+            return self.bot.intake.sync(session)
+
+    def flush(self) -> FlushReport:
+        with self._flush_lock:
+            return self.bot.relay.flush()
+
+    def poll_once(self) -> PollReport:
+        self.check_templates()
+        report = PollReport()
+        for box in self.settings.mailbox:
+            try:
+                report.mailboxes.append(self.sync_box(box))
+            except RECONNECT_ERRORS as exc:
+                report.errors[box.name] = str(exc)
+                log.error("mailbox.error", mailbox=box.name, error=str(exc))
+        report.outbox = self.flush()
+        return report
+
+    # -- forever ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.check_templates()
+        self._install_signals()
+        scheduler = BackgroundScheduler(
+            timezone=ZoneInfo(self.settings.schedule.timezone),
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+        for job in self._jobs():
+            scheduler.add_job(**job)
+        threads = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
+        for box in self.settings.mailbox:
+            if box.kind == "imap" and box.idle:
+                threads.append(
+                    threading.Thread(
+                        target=self._idle_loop, args=(box,), name=f"idle:{box.name}", daemon=True
+                    )
+                )
+        log.info("worker.started", mailboxes=[m.name for m in self.settings.mailbox])
+        scheduler.start()
+        for t in threads:
+            t.start()
+        self.stop.wait()
+        log.info("worker.stopping")
+        self._wake.set()
+        scheduler.shutdown(wait=True)
+        for t in threads:
+            t.join(timeout=30)
+        self.bot.engine.dispose()
+        log.info("worker.stopped")
+
+    def _jobs(self) -> list[dict[str, object]]:
+        """Every periodic job, declared in one place."""
+        s = self.settings.schedule
+        jobs: list[dict[str, object]] = []
+        for box in self.settings.mailbox:
+            poll: dict[str, object] = {
+                "func": self._poll_job,
+                "args": (box,),
+                "trigger": "interval",
+                "seconds": s.poll_seconds,
+                "id": f"poll:{box.name}",
+            }
+            if not (box.kind == "imap" and box.idle):
+                poll["next_run_time"] = datetime.now(UTC)  # at once; IDLE threads catch up
+            jobs.append(poll)
+        jobs.append(
+            {
+                "func": self._wake.set,
+                "trigger": "interval",
+                "seconds": s.outbox_seconds,
+                "id": "outbox",
+            }
+        )
+        jobs.append(
+            {
+                "func": self.digest,
+                "trigger": "cron",
+                "hour": s.digest_time.hour,
+                "minute": s.digest_time.minute,
+                "id": "digest",
+            }
+        )
+        return jobs
+
+    def digest(self) -> None:
+        """The daily digest's slot: filled by the maintainers' desk."""
+        log.info("digest.skipped", why="the daily digest is not built yet")
+
+    def _poll_job(self, box: Mailbox) -> None:
+        if self.stop.is_set():
+            return
+        try:
+            self.sync_box(box)
+        except RECONNECT_ERRORS as exc:
+            log.error("mailbox.error", mailbox=box.name, error=str(exc))
+
+    def _outbox_loop(self) -> None:
+        while not self.stop.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            if self.stop.is_set():
+                break
+            try:
+                self.flush()
+            except Exception:
+                log.exception("outbox.error")
+                self.stop.wait(5)
+
+    def _idle_loop(self, box: Mailbox) -> None:
+        """Hold a connection in IDLE; reconnect with exponential backoff and jitter."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(RECONNECT_ERRORS),
+            wait=wait_exponential_jitter(initial=1, max=300),
+            sleep=lambda seconds: None if self.stop.wait(seconds) else None,
+            before_sleep=lambda rs: log.warning(
+                "idle.reconnect",
+                mailbox=box.name,
+                attempt=rs.attempt_number,
+                error=str(rs.outcome.exception()) if rs.outcome else "",
+            ),
+            reraise=True,
+        )
+        try:
+            retrying(self._idle_session, box)
+        except RECONNECT_ERRORS:
+            log.exception("idle.gave_up", mailbox=box.name)
+
+    def _idle_session(self, box: Mailbox) -> None:
+        renew = self.settings.schedule.idle_renew_seconds
+        while not self.stop.is_set():
+            with self.bot.open_session(box) as session:
+                session.ensure_folders()
+                with self._box_locks[box.name]:
+                    self.bot.intake.sync(session)
+                if not session.supports_wait:
+                    # The scheduled poll job keeps watching this mailbox.
+                    log.info("idle.unsupported", mailbox=box.name, fallback="polling")
+                    return
+                log.info("idle.watching", mailbox=box.name)
+                while not self.stop.is_set():
+                    session.wait(renew, self.stop)
+                    if self.stop.is_set():
+                        break
+                    # New mail, or time to renew the IDLE: either way, catch up.
+                    with self._box_locks[box.name]:
+                        self.bot.intake.sync(session)
+
+    def _install_signals(self) -> None:
+        def handler(signum: int, _frame: FrameType | None) -> None:
+            log.info("worker.signal", signal=signal.Signals(signum).name)
+            self.stop.set()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, handler)
+            signal.signal(signal.SIGINT, handler)
