@@ -21,7 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -31,6 +31,10 @@ from imapclient import IMAPClient
 from tests.servers.tls import TestCA
 
 DOVECOT_BIN = os.environ.get("LICENSEBOT_DOVECOT", "/usr/sbin/dovecot")
+# The user the `dovecot` fixtures create (the bot's mailbox).
+BOT_USER = "bot"
+BOT_PASSWORD = "bot-password"
+
 _DH_FILE = Path("/usr/share/dovecot/dh.pem")
 
 # Dovecot 2.3.19's post-login CAPABILITY minus IDLE; `imap_capability` replaces the whole list.
@@ -179,14 +183,17 @@ class DovecotServer:
         pending = [self.imaps_port, self.imap_port]
         while pending:
             if self._process.poll() is not None:
-                output = self._process.stdout.read().decode(errors="replace") if (
-                    self._process.stdout
-                ) else ""
+                output = (
+                    self._process.stdout.read().decode(errors="replace")
+                    if (self._process.stdout)
+                    else ""
+                )
                 raise DovecotError(
                     f"dovecot exited with {self._process.returncode}:\n{output}\n{self.log()}"
                 )
-            with contextlib.suppress(OSError), socket.create_connection(
-                (self.host, pending[0]), timeout=0.5
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection((self.host, pending[0]), timeout=0.5),
             ):
                 pending.pop(0)
                 continue
@@ -265,6 +272,7 @@ mail_location = maildir:{d}/mail/%u/Maildir
 mail_max_userip_connections = 1000
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 ssl = yes
 ssl_cert = <{cert_file}
 ssl_key = <{key_file}
@@ -469,7 +477,3 @@ def _appenduid(response: bytes | str) -> int:
     if match is None:
         raise DovecotError(f"no APPENDUID in APPEND response: {text!r}")
     return int(match.group(1))
-
-
-def make_users(names: Iterable[str], password: str = "pw") -> dict[str, str]:
-    return {name: f"{password}-{name}" for name in names}

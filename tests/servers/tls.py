@@ -20,9 +20,7 @@ def _openssl(*args: str, cwd: Path) -> None:
     openssl = shutil.which("openssl")
     if openssl is None:
         raise RuntimeError("the `openssl` command is needed to make test certificates")
-    result = subprocess.run(
-        [openssl, *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([openssl, *args], cwd=cwd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"openssl {' '.join(args)} failed: {result.stderr.strip()}")
 
