@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import grp
 import os
 import pwd
 import re
@@ -242,6 +243,7 @@ class DovecotServer:
         uid, gid = self._mail_ids()
         user = pwd.getpwuid(os.getuid()).pw_name if _has_pw(os.getuid()) else getpass.getuser()
         internal_user = login_user = auth_user = user
+        group_line = f"default_internal_group = {grp.getgrgid(os.getgid()).gr_name}\n"
         login_chroot = ""
         if os.getuid() == 0:
             # Dovecot refuses to run login processes as root: use Debian's system users,
@@ -250,6 +252,7 @@ class DovecotServer:
             internal_user = _system_user("dovecot")
             login_user = _system_user("dovenull")
             login_chroot = "login"
+            group_line = ""  # Debian's `dovecot` group
         d = self.directory
         dh = f"ssl_dh = <{_DH_FILE}\n" if _DH_FILE.exists() else ""
         caps = "" if self.idle else f"  imap_capability = {_CAPS_WITHOUT_IDLE}\n"
@@ -264,7 +267,7 @@ info_log_path = {d}/dovecot.log
 debug_log_path = {d}/dovecot.log
 default_internal_user = {internal_user}
 default_login_user = {login_user}
-first_valid_uid = {uid}
+{group_line}first_valid_uid = {uid}
 last_valid_uid = {uid}
 first_valid_gid = {gid}
 last_valid_gid = {gid}
