@@ -37,6 +37,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(marker)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_CALL_FAILED] = True
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture(scope="session")
 def test_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
     """One throw-away CA for the whole run (servers get their own certificates from it)."""
@@ -44,7 +55,9 @@ def test_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
 
 
 @pytest.fixture
-def dovecot_factory(test_ca: TestCA) -> Iterator[Callable[..., DovecotServer]]:
+def dovecot_factory(
+    test_ca: TestCA, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., DovecotServer]]:
     """`dovecot_factory(users=..., idle=...)` -> a started DovecotServer, stopped afterwards."""
     servers: list[DovecotServer] = []
 
@@ -57,6 +70,9 @@ def dovecot_factory(test_ca: TestCA) -> Iterator[Callable[..., DovecotServer]]:
 
     yield start
     for server in servers:
+        if request.node.stash.get(_CALL_FAILED, False):
+            # Shown in the "Captured stdout teardown" section of the failure report.
+            print(f"--- dovecot log ({server.log_file}) ---\n{server.log()[-20000:]}")
         server.stop()
 
 

@@ -247,3 +247,15 @@ def test_postgres_url_is_an_isolated_schema(postgres_url: str) -> None:
     engine.dispose()
     assert schema.startswith("lb_test_")
     assert table_schema == [schema]
+
+
+def test_idle_reports_a_new_message_promptly(dovecot: DovecotServer) -> None:
+    client = dovecot.client(BOT_USER)
+    client.select_folder("INBOX")
+    client.idle()
+    uid = dovecot.append(BOT_USER, "INBOX", RAW % b"pushed")
+    responses = client.idle_check(timeout=5)
+    client.idle_done()
+    client.logout()
+    assert (1, b"EXISTS") in responses
+    assert uid == 1
