@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -99,6 +100,11 @@ class DovecotServer:
     def ca_file(self) -> Path:
         assert self.ca is not None, "server not started"
         return self.ca.ca_file
+
+    def client_context(self) -> ssl.SSLContext:
+        """An SSL context for clients that trusts (only) this server's CA."""
+        assert self.ca is not None, "server not started"
+        return self.ca.client_context()
 
     @property
     def log_file(self) -> Path:
@@ -339,7 +345,7 @@ protocol imap {{
                 "localhost",
                 port=self.imaps_port,
                 ssl=True,
-                ssl_context=self.ca.client_context(),
+                ssl_context=self.client_context(),
                 timeout=timeout,
             )
         else:
