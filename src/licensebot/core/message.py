@@ -59,6 +59,11 @@ class IncomingMessage:
     attachments: tuple[Attachment, ...]
     text: str  # the first text/plain part (or text/html stripped), for commands and replies
     defects: tuple[str, ...] = field(default=())  # header/MIME defects worth recording
+    # Problems with the From header alone (also in `defects`): several From headers or
+    # mailboxes, parser defects, a display name containing "@". Non-empty means the sender
+    # identity is doubtful even when `from_address` is set: route to human review.
+    from_defects: tuple[str, ...] = field(default=())
+    auth_reason: str = ""  # why `auth` came out as it did, e.g. "dkim=pass header.d=x aligned"
 
     @property
     def pdfs(self) -> tuple[Attachment, ...]:

@@ -1,0 +1,758 @@
+"""Raw RFC 5322 bytes in, `IncomingMessage` out: sender, threading, trust, auto-reply signals
+and attachments, whatever the sending client did. Never raises on malformed input.
+
+Trust choices (documented here because they decide what an attacker can do):
+
+* Authentication-Results (RFC 8601): the receiving MTA stamps its header at the *top* and
+  (should) delete older ones claiming its authserv-id. Everything below it was written before
+  the message reached our provider, i.e. possibly by the sender. We therefore use the
+  **topmost** header whose authserv-id is trusted and ignore all others: foreign ids above it
+  (added later by internal relays/filters we were not told to trust) and every header below
+  it, *including ones that claim a trusted authserv-id* - those can only be forgeries (or a
+  loop through our own provider), and they are recorded as a defect. A forger can only win if
+  the provider neither stamps nor strips; that is an operational check, not something a
+  reader can detect. Headers inside message/rfc822 parts are never read.
+* From: parsed with `email.policy.default` (the RFC 5322 parser, which is not affected by the
+  CVE-2023-27043 `getaddresses` confusion); exactly one header with exactly one mailbox, else
+  `from_address` is None. Display names are never used for decisions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import email.message
+import email.utils
+import functools
+import hashlib
+import html.parser
+import quopri
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesHeaderParser, BytesParser
+from typing import Any
+
+import authres
+from publicsuffixlist import PublicSuffixList
+
+from licensebot.core.message import Attachment, AuthVerdict, AutoSignal, IncomingMessage
+
+__all__ = ["decode_words", "header_safe", "read_message"]
+
+TEXT_LIMIT = 100_000
+MAX_DEFECTS = 100
+_FILENAME_LIMIT = 255
+
+# GB2312 labels are routinely used for GBK/GB18030 text (Foxmail, Coremail, Outlook zh-CN);
+# WHATWG and Thunderbird decode them with the superset, and so do we.
+_GB_LABELS = frozenset(
+    {"gb2312", "gbk", "x-gbk", "cp936", "ms936", "windows-936", "gb_2312-80", "csgb2312",
+     "euc-cn", "x-euc-cn", "chinese", "csgbk", "iso-ir-58", "gb18030"}
+)  # fmt: skip
+_SKIP_TYPES = frozenset(
+    {"text/rfc822-headers", "message/delivery-status", "message/global-delivery-status",
+     "message/disposition-notification", "message/feedback-report"}
+)  # fmt: skip
+_FORWARD_TYPES = frozenset({"message/rfc822", "message/global"})
+_MSGID = re.compile(r"<[^<>\s]+>")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def _codec(label: str | None) -> str | None:
+    """A Python codec name for a MIME charset label, GBK family mapped to gb18030."""
+    if not label:
+        return None
+    label = label.strip().strip('"').split("*", 1)[0].lower()
+    if label in _GB_LABELS:
+        return "gb18030"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _decode_bytes(data: bytes, label: str | None) -> tuple[str, bool]:
+    """Decode with the declared charset; (text, clean). Unknown or wrong labels fall back to
+    UTF-8, then GB18030, then UTF-8 with replacement characters."""
+    codec = _codec(label)
+    if codec:
+        try:
+            return data.decode(codec), True
+        except UnicodeDecodeError:
+            pass
+    for fallback in ("utf-8", "gb18030"):
+        try:
+            return data.decode(fallback), codec is None and label is None
+        except UnicodeDecodeError:
+            continue
+    return data.decode(codec or "utf-8", errors="replace"), False
+
+
+def _unsurrogate(text: str) -> str:
+    """Raw 8-bit header bytes arrive as surrogate escapes: decode them as UTF-8 or GB18030."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    return _decode_bytes(text.encode("utf-8", "surrogateescape"), None)[0]
+
+
+def _decode_encoded_word(charset: str, encoding: str, payload: str) -> bytes:
+    if encoding.lower() == "q":
+        return binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
+    cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+    cleaned += "=" * (-len(cleaned) % 4)
+    return base64.b64decode(cleaned)
+
+
+def decode_words(raw: str) -> str:
+    """Decode RFC 2047 encoded words anywhere in `raw` (also inside quoted parameters, where
+    Chinese clients put them), raw 8-bit UTF-8/GBK, GBK labels as GB18030. Adjacent encoded
+    words of one charset are joined before decoding, so a character split across two words
+    survives."""
+    text = _unsurrogate(raw)
+    if "=?" not in text:
+        return text
+    out: list[str] = []
+    pending: list[tuple[str, bytes]] = []  # (charset, bytes) of adjacent encoded words
+
+    def flush() -> None:
+        merged: list[tuple[str, bytearray]] = []
+        for cs, chunk in pending:
+            if merged and merged[-1][0] == cs:
+                merged[-1][1].extend(chunk)
+            else:
+                merged.append((cs, bytearray(chunk)))
+        for cs, joined in merged:
+            out.append(_decode_bytes(bytes(joined), cs)[0])
+        pending.clear()
+
+    pos = 0
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[pos : match.start()]
+        if between and not (pending and between.isspace()):
+            flush()
+            out.append(between)
+        charset, enc, payload = match.groups()
+        try:
+            pending.append((charset.lower(), _decode_encoded_word(charset, enc, payload)))
+        except (binascii.Error, ValueError):
+            flush()
+            out.append(match.group(0))
+        pos = match.end()
+    flush()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _strip_controls(text: str) -> str:
+    return "".join(" " if unicodedata.category(ch) in _CONTROL_CATEGORIES else ch for ch in text)
+
+
+def header_safe(text: str, *, max_len: int = 200) -> str:
+    """Applicant text made safe for an outgoing header: CR, LF, NUL and every other control or
+    format character (incl. bidi overrides) become spaces, whitespace runs collapse, the result
+    is stripped and cut to `max_len` characters."""
+    cleaned = " ".join(_strip_controls(text).split())
+    return cleaned[:max_len].rstrip()
+
+
+def _unfold(value: str) -> str:
+    return re.sub(r"\r?\n(?=[ \t])", "", value).replace("\r", "").replace("\n", "")
+
+
+class _HtmlText(html.parser.HTMLParser):
+    _BLOCK = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head", "title"):
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head", "title"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCK:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def _html_to_text(markup: str) -> str:
+    parser = _HtmlText()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception:  # html.parser is lenient, but never trust that
+        return re.sub(r"<[^>]*>", " ", markup)
+    lines = (" ".join(line.split()) for line in "".join(parser.chunks).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def normalise_address(addr: str) -> str | None:
+    """`Local@Bücher.Example` -> `local@xn--bcher-kva.example`; None when not an addr-spec."""
+    local, sep, domain = addr.strip().rpartition("@")
+    if not sep:
+        return None
+    return _normalise_parts(local, domain)
+
+
+def _normalise_parts(local: str, domain: str) -> str | None:
+    local = local.strip().lower()
+    domain = domain.strip().rstrip(".").lower()
+    if not local or not domain or any(ch.isspace() or ch in "<>()," for ch in local + domain):
+        return None
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return f"{local}@{domain}"
+
+
+@functools.cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+def organizational_domain(domain: str) -> str:
+    """RFC 7489 Organizational Domain via the Public Suffix List (`mail.ustc.edu.cn` ->
+    `ustc.edu.cn`); the domain itself when it is a public suffix or unknown."""
+    domain = domain.strip().rstrip(".").lower()
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+    return _psl().privatesuffix(domain) or domain
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass
+class _Walk:
+    max_parts: int
+    max_depth: int
+    max_bytes: int
+    parts: int = 0
+    attachments: list[Attachment] = field(default_factory=list)
+    plain: str | None = None
+    html: str | None = None
+    defects: list[str] = field(default_factory=list)
+    stopped: bool = False
+
+    def defect(self, text: str) -> None:
+        if len(self.defects) < MAX_DEFECTS and text not in self.defects:
+            self.defects.append(text)
+
+
+def _shadow(part: email.message.Message) -> email.message.Message:
+    """A compat32 copy of the part's raw headers: parameter access without the header
+    registry's own (lossy, occasionally raising) decoding."""
+    shadow = email.message.Message()
+    for name, value in part.raw_items():
+        shadow[name] = _unsurrogate(_unfold(str(value)))
+    return shadow
+
+
+def _raw_headers(msg: email.message.Message, name: str) -> list[str]:
+    wanted = name.lower()
+    return [_unfold(str(v)) for k, v in msg.raw_items() if k.lower() == wanted]
+
+
+def _param(shadow: email.message.Message, header: str, name: str) -> str | None:
+    """A parameter value, RFC 2231 (`name*=`, continuations, any charset) preferred over the
+    plain form; RFC 2047 encoded words and raw 8-bit bytes inside the plain form decoded."""
+    try:
+        params = shadow.get_params(header=header, failobj=[]) or []
+    except Exception:  # malformed parameters yield no value, not a crash
+        return None
+    plain: str | None = None
+    for key, value in params[1:]:
+        if key.lower() != name:
+            continue
+        if isinstance(value, tuple):
+            charset, _lang, text = value
+            data = (text or "").encode("latin-1", "surrogateescape")
+            return _decode_bytes(data, charset or None)[0]
+        if plain is None:
+            plain = decode_words(email.utils.unquote(value))
+    return plain
+
+
+def _clean_filename(name: str | None) -> str:
+    if not name:
+        return "attachment"
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _CONTROL_CATEGORIES)
+    name = " ".join(name.replace("\\", "/").rsplit("/", 1)[-1].split())
+    if name in ("", ".", ".."):
+        return "attachment"
+    if len(name) > _FILENAME_LIMIT:
+        _stem, dot, ext = name.rpartition(".")
+        keep = dot + ext if dot and len(ext) <= 10 else ""
+        name = name[: _FILENAME_LIMIT - len(keep)] + keep
+    return name
+
+
+# --------------------------------------------------------------------------- MIME walk
+
+
+def _parse(raw: bytes, walk: _Walk, where: str) -> email.message.Message:
+    try:
+        return BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # e.g. RecursionError on absurd nesting
+        walk.defect(f"{where}: MIME structure unparsable ({type(exc).__name__}); headers only")
+    try:
+        return BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:
+        walk.defect(f"{where}: headers unparsable ({type(exc).__name__})")
+        return email.message.EmailMessage(policy=policy.default)
+
+
+def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> bytes | None:
+    """The decoded body of a leaf, or None when it is over the size limit."""
+    try:
+        encoded = part.get_payload()
+        cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+        estimate = len(encoded) if isinstance(encoded, str | bytes) else 0
+        if cte == "base64":
+            estimate = estimate * 3 // 4
+        if estimate > walk.max_bytes + 4096:
+            walk.defect(f"{label}: larger than {walk.max_bytes} bytes, skipped")
+            return None
+        data = part.get_payload(decode=True)
+    except Exception as exc:
+        walk.defect(f"{label}: body undecodable ({type(exc).__name__})")
+        return b""
+    if not isinstance(data, bytes):
+        return b""
+    if len(data) > walk.max_bytes:
+        walk.defect(f"{label}: larger than {walk.max_bytes} bytes, skipped")
+        return None
+    return data
+
+
+def _record_defects(part: email.message.Message, walk: _Walk, label: str) -> None:
+    for defect in getattr(part, "defects", ()):
+        walk.defect(f"{label}: {type(defect).__name__}")
+
+
+def _unwrap_encoded_rfc822(inner: email.message.Message, cte: str) -> bytes | None:
+    """message/rfc822 sent with a base64/QP transfer encoding (not allowed, but seen): the
+    parser leaves the encoded text as a header-less body; decode it for a second parse."""
+    if list(inner.raw_items()):
+        return None
+    body = inner.get_payload()
+    if not isinstance(body, str):
+        return None
+    data = body.encode("ascii", "surrogateescape")
+    try:
+        return base64.b64decode(data) if cte == "base64" else quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool) -> None:
+    if walk.stopped:
+        return
+    walk.parts += 1
+    label = f"part {walk.parts}"
+    if walk.parts > walk.max_parts:
+        walk.defect(f"more than {walk.max_parts} MIME parts; the rest was not read")
+        walk.stopped = True
+        return
+    if depth > walk.max_depth:
+        walk.defect(f"{label}: nested deeper than {walk.max_depth} levels; not read")
+        return
+    _record_defects(part, walk, label)
+    shadow = _shadow(part)
+    ctype = shadow.get_content_type()
+    payload = part.get_payload()
+
+    if ctype in _SKIP_TYPES:
+        return
+    if isinstance(payload, list):
+        is_message = ctype in _FORWARD_TYPES or shadow.get_content_maintype() == "message"
+        cte = str(shadow.get("Content-Transfer-Encoding", "")).strip().lower()
+        for child in payload:
+            if not isinstance(child, email.message.Message):
+                continue
+            if is_message and cte in ("base64", "quoted-printable"):
+                unwrapped = _unwrap_encoded_rfc822(child, cte)
+                if unwrapped is not None:
+                    child = _parse(unwrapped, walk, label)
+            _walk(child, walk, depth + 1, forwarded or is_message)
+        return
+
+    disposition = (shadow.get_content_disposition() or "").lower()
+    raw_name = _param(shadow, "content-disposition", "filename") or _param(
+        shadow, "content-type", "name"
+    )
+    maintype, subtype = shadow.get_content_maintype(), shadow.get_content_subtype()
+    if maintype == "text" and subtype in ("plain", "html") and not raw_name:
+        if disposition != "attachment" and not forwarded:
+            _take_text(part, shadow, subtype, walk, label)
+            return
+        if disposition != "attachment":
+            return  # body text of a forwarded message: not a file
+
+    data = _payload_bytes(part, walk, label)
+    if data is None:
+        return
+    filename = _clean_filename(raw_name)
+    walk.attachments.append(
+        Attachment(
+            filename=filename,
+            content_type=ctype,
+            data=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            is_pdf=b"%PDF-" in data[:1024],
+            inline=disposition != "attachment",
+            from_forwarded=forwarded,
+        )
+    )
+    if filename.lower().endswith(".eml") or ctype in _FORWARD_TYPES:
+        _walk(_parse(data, walk, label), walk, depth + 1, True)
+
+
+def _take_text(
+    part: email.message.Message,
+    shadow: email.message.Message,
+    subtype: str,
+    walk: _Walk,
+    label: str,
+) -> None:
+    if subtype == "plain" and walk.plain is not None:
+        return
+    if subtype == "html" and (walk.html is not None or walk.plain is not None):
+        return
+    data = _payload_bytes(part, walk, label)
+    if data is None:
+        return
+    text, clean = _decode_bytes(data[: TEXT_LIMIT * 4], shadow.get_content_charset())
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not clean and shadow.get_content_charset():
+        walk.defect(f"{label}: text not in its declared charset {shadow.get_content_charset()}")
+    if subtype == "plain":
+        walk.plain = text[:TEXT_LIMIT]
+    else:
+        walk.html = _html_to_text(text)[:TEXT_LIMIT]
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@dataclass(frozen=True)
+class _From:
+    address: str | None
+    name: str
+    mailboxes: tuple[str, ...]  # every addr-spec seen in From, for the auto-sender check
+    defects: tuple[str, ...]
+
+
+def _read_from(msg: email.message.Message) -> _From:
+    defects: list[str] = []
+    try:
+        headers: list[Any] = msg.get_all("From") or []
+    except Exception as exc:
+        return _From(None, "", (), (f"from: unparsable ({type(exc).__name__})",))
+    if not headers:
+        return _From(None, "", (), ("from: no From header",))
+    if len(headers) > 1:
+        defects.append(f"from: {len(headers)} From headers")
+    mailboxes: list[tuple[str, str | None]] = []
+    for header in headers:
+        try:
+            addresses = header.addresses
+            header_defects = list(header.defects)
+        except Exception as exc:  # the header registry can raise on oddities
+            defects.append(f"from: unparsable ({type(exc).__name__})")
+            continue
+        defects.extend(f"from: {type(d).__name__}: {d}" for d in header_defects)
+        for addr in addresses:
+            name = _strip_controls(str(addr.display_name or "")).strip()
+            if "@" in name:
+                defects.append("from: display name contains '@'")
+            mailboxes.append((name, _normalise_parts(addr.username or "", addr.domain or "")))
+    seen = tuple(m for _, m in mailboxes if m)
+    if len(mailboxes) != 1:
+        defects.append(f"from: {len(mailboxes)} mailboxes")
+        return _From(None, "", seen, tuple(defects))
+    name, address = mailboxes[0]
+    if len(headers) > 1:
+        address = None
+    elif address is None:
+        defects.append("from: not a valid addr-spec")
+    return _From(address, name, seen, tuple(defects))
+
+
+def _address_list(msg: email.message.Message, name: str, walk: _Walk) -> tuple[str, ...]:
+    found: list[str] = []
+    try:
+        headers: list[Any] = msg.get_all(name) or []
+        for header in headers:
+            for addr in header.addresses:
+                normal = _normalise_parts(addr.username or "", addr.domain or "")
+                if normal and normal not in found:
+                    found.append(normal)
+    except Exception as exc:
+        walk.defect(f"{name.lower()}: unparsable ({type(exc).__name__})")
+    return tuple(found)
+
+
+def _first_id(values: Iterable[str]) -> str | None:
+    for value in values:
+        match = _MSGID.search(value)
+        if match:
+            return match.group(0)
+        value = value.strip()
+        if value:
+            return header_safe(value, max_len=998)
+    return None
+
+
+def _iso_date(values: list[str]) -> str | None:
+    if not values:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(values[0].strip()).isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _return_path(values: list[str]) -> str | None:
+    if not values:
+        return None
+    value = values[0].strip()  # the delivering MTA writes the topmost one
+    if re.fullmatch(r"<\s*>", value) or value == "":
+        return ""
+    match = re.search(r"<([^<>]*)>", value)
+    return normalise_address(match.group(1) if match else value) or header_safe(value)
+
+
+def _keyword(value: str) -> str:
+    value = re.sub(r"\([^()]*\)", " ", value)
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _auto_signals(
+    msg: email.message.Message, sender: _From, return_path: str | None,
+    own: frozenset[str], loop_header: str,
+) -> tuple[AutoSignal, ...]:  # fmt: skip
+    signals: list[AutoSignal] = []
+
+    def first(name: str, test: Callable[[str], bool]) -> None:
+        for value in _raw_headers(msg, name):
+            if test(value):
+                signals.append(AutoSignal(name, header_safe(value)))
+                return
+
+    first("Auto-Submitted", lambda v: _keyword(v) != "no")
+    first("Precedence", lambda v: _keyword(v) in ("bulk", "junk", "list"))
+    for name, value in msg.raw_items():
+        if name.lower().startswith("list-"):
+            signals.append(AutoSignal(name, header_safe(_unfold(str(value)))))
+            break
+    first(
+        "X-Auto-Response-Suppress",
+        lambda v: bool({t.lower() for t in re.split(r"[\s,;]+", v)} & {"all", "autoreply", "oof"}),
+    )
+    if return_path == "":
+        signals.append(AutoSignal("Return-Path", "<>"))
+    for mailbox in sender.mailboxes:
+        local = mailbox.rpartition("@")[0]
+        if (
+            local in ("mailer-daemon", "postmaster")
+            or local.startswith("owner-")
+            or local.endswith("-request")
+        ):
+            signals.append(AutoSignal("From", mailbox))
+            break
+    ctype = _shadow(msg).get_content_type()
+    if ctype == "multipart/report":
+        signals.append(AutoSignal("Content-Type", ctype))
+    loop = _raw_headers(msg, loop_header)
+    if loop:
+        signals.append(AutoSignal(loop_header, header_safe(loop[0])))
+    for mailbox in sender.mailboxes:
+        if mailbox in own:
+            signals.append(AutoSignal("From", f"own address {mailbox}"))
+            break
+    return tuple(signals)
+
+
+# --------------------------------------------------------------------------- auth
+
+
+def _authserv_id(value: str) -> str:
+    value = re.sub(r"^\s*(\([^()]*\)\s*)*", "", value)
+    match = re.match(r'\s*"?([^\s;"()]+)', value)
+    return match.group(1).lower() if match else ""
+
+
+def _prop(result: object, ptype: str, name: str) -> str | None:
+    for prop in getattr(result, "properties", ()) or ():
+        if str(prop.type).lower() == ptype and str(prop.name).lower() == name:
+            return str(prop.value)
+    return None
+
+
+def _dkim_domain(result: object) -> str | None:
+    d = _prop(result, "header", "d")
+    if d:
+        return d
+    i = _prop(result, "header", "i")
+    return i.rpartition("@")[2] if i else None
+
+
+@dataclass(frozen=True)
+class _Auth:
+    verdict: AuthVerdict
+    evidence: str
+    reason: str
+
+
+def _read_auth(
+    msg: email.message.Message, trusted: frozenset[str], from_address: str | None,
+    walk: _Walk,
+) -> _Auth:  # fmt: skip
+    headers = _raw_headers(msg, "Authentication-Results")
+    if not trusted:
+        return _Auth(AuthVerdict.NONE, "no trusted authserv-id configured", "no trusted header")
+    chosen: str | None = None
+    forged_below = 0
+    for value in headers:  # top to bottom: the first trusted one is the provider's own
+        try:
+            authserv = str(authres.AuthenticationResultsHeader.parse_value(value).authserv_id)
+        except Exception:  # authres raises its own and stdlib errors
+            authserv = _authserv_id(value)
+        if authserv.lower() not in trusted:
+            continue
+        if chosen is None:
+            chosen = value
+        else:
+            forged_below += 1
+    if forged_below:
+        walk.defect(
+            f"auth: {forged_below} Authentication-Results below the trusted one claim a "
+            "trusted authserv-id (ignored)"
+        )
+    if chosen is None:
+        why = (
+            f"no Authentication-Results with a trusted authserv-id among {len(headers)}"
+            if headers
+            else "no Authentication-Results header"
+        )
+        return _Auth(AuthVerdict.NONE, why, "no trusted header")
+    evidence = "Authentication-Results: " + " ".join(chosen.split())
+    try:
+        results = list(authres.AuthenticationResultsHeader.parse_value(chosen).results)
+    except Exception as exc:
+        return _Auth(AuthVerdict.NONE, evidence, f"trusted header unparsable: {exc}"[:200])
+    from_domain = from_address.rpartition("@")[2] if from_address else None
+
+    def res(method: str) -> list[object]:
+        return [r for r in results if str(r.method).lower() == method]
+
+    def outcome(r: object) -> str:
+        return str(getattr(r, "result", "")).lower()
+
+    dmarc = res("dmarc")
+    dmarc_outcomes = {outcome(r) for r in dmarc}
+    if "fail" in dmarc_outcomes:
+        return _Auth(AuthVerdict.FAIL, evidence, "dmarc=fail")
+    if from_domain is None:
+        return _Auth(AuthVerdict.NONE, evidence, "no usable From address to align with")
+    for r in dmarc:
+        if outcome(r) != "pass":
+            continue
+        header_from = _prop(r, "header", "from")
+        if header_from and organizational_domain(header_from) != organizational_domain(from_domain):
+            return _Auth(
+                AuthVerdict.NONE, evidence, f"dmarc=pass for {header_from}, not the From domain"
+            )
+        return _Auth(AuthVerdict.PASS, evidence, "dmarc=pass")
+    org = organizational_domain(from_domain)
+    for r in res("dkim"):
+        d = _dkim_domain(r)
+        if outcome(r) == "pass" and d and organizational_domain(d) == org:
+            return _Auth(AuthVerdict.PASS, evidence, f"dkim=pass header.d={d} aligned")
+    if not dmarc_outcomes & {"pass", "fail"}:
+        dkim = {outcome(r) for r in res("dkim")} or {"none"}
+        spf = {outcome(r) for r in res("spf")} or {"none"}
+        if dkim <= {"fail", "none"} and spf <= {"fail", "none"} and "fail" in dkim | spf:
+            return _Auth(AuthVerdict.FAIL, evidence, "dkim and spf failed")
+    return _Auth(AuthVerdict.NONE, evidence, "no aligned pass and no conclusive failure")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_message(
+    raw: bytes,
+    *,
+    trusted_authserv_ids: Collection[str],
+    own_addresses: Collection[str],
+    loop_header: str = "X-Licensebot-Loop",
+    max_attachment_bytes: int = 25 * 1024 * 1024,
+    max_parts: int = 200,
+    max_depth: int = 20,
+) -> IncomingMessage:
+    """Read one email. Never raises on malformed input: problems end up in `defects`."""
+    walk = _Walk(max_parts=max_parts, max_depth=max_depth, max_bytes=max_attachment_bytes)
+    msg = _parse(bytes(raw), walk, "message")
+
+    sender = _read_from(msg)
+    for d in sender.defects:
+        walk.defect(d)
+    own = frozenset(a for a in (normalise_address(x) for x in own_addresses) if a)
+    trusted = frozenset(t.strip().lower() for t in trusted_authserv_ids if t.strip())
+    return_path = _return_path(_raw_headers(msg, "Return-Path"))
+
+    try:
+        _walk(msg, walk, 0, False)
+    except Exception as exc:  # last line of defence: keep the headers
+        walk.defect(f"MIME walk aborted ({type(exc).__name__})")
+    auth = _read_auth(msg, trusted, sender.address, walk)
+
+    subjects = _raw_headers(msg, "Subject")
+    text = walk.plain if walk.plain is not None else (walk.html or "")
+    return IncomingMessage(
+        message_id=_first_id(_raw_headers(msg, "Message-ID")),
+        from_address=sender.address,
+        from_name=header_safe(sender.name, max_len=998),
+        to=_address_list(msg, "To", walk),
+        cc=_address_list(msg, "Cc", walk),
+        subject=header_safe(decode_words(subjects[0]), max_len=998) if subjects else "",
+        date=_iso_date(_raw_headers(msg, "Date")),
+        in_reply_to=_first_id(_raw_headers(msg, "In-Reply-To")),
+        references=tuple(
+            dict.fromkeys(m for v in _raw_headers(msg, "References") for m in _MSGID.findall(v))
+        ),
+        return_path=return_path,
+        auth=auth.verdict,
+        auth_evidence=auth.evidence,
+        auth_reason=auth.reason,
+        auto_signals=_auto_signals(msg, sender, return_path, own, loop_header),
+        attachments=tuple(walk.attachments),
+        text=text,
+        defects=tuple(walk.defects),
+        from_defects=sender.defects,
+    )
