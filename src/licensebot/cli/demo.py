@@ -71,6 +71,7 @@ def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
 
     import mailbox as stdlib_mailbox
 
+    (root / "mail").mkdir(exist_ok=True)
     boxes = {m.name: stdlib_mailbox.Maildir(m.path, create=True) for m in settings.mailbox}
     for box_names, raw in sample_messages():
         for name in box_names:

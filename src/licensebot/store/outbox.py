@@ -89,7 +89,9 @@ def claim(engine: Engine, cfg: OutboxSettings, *, limit: int) -> list[Claimed]:
             )
         )
         rows = s.exec(
-            select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id))
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .order_by(col(OutboxMessage.id))
         ).all()
         claimed = [
             Claimed(
@@ -111,9 +113,7 @@ def claim(engine: Engine, cfg: OutboxSettings, *, limit: int) -> list[Claimed]:
 def mark_data(engine: Engine, row_id: int) -> None:
     """The point of no return: from here on, a crash leaves the outcome unknown."""
     with Session(engine) as s:
-        s.exec(
-            update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state="data")
-        )
+        s.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state="data"))
         s.commit()
 
 
