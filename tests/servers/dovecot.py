@@ -333,6 +333,7 @@ service imap {{
 }}
 protocol imap {{
   mail_max_userip_connections = 1000
+  imap_id_log = *
 {caps}}}
 """
 

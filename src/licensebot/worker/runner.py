@@ -174,7 +174,7 @@ class Worker:
         retrying = Retrying(
             retry=retry_if_exception_type(RECONNECT_ERRORS),
             wait=wait_exponential_jitter(initial=1, max=300),
-            sleep=lambda seconds: None if self.stop.wait(seconds) else None,
+            sleep=self._sleep,
             before_sleep=lambda rs: log.warning(
                 "idle.reconnect",
                 mailbox=box.name,
@@ -187,6 +187,9 @@ class Worker:
             retrying(self._idle_session, box)
         except RECONNECT_ERRORS:
             log.exception("idle.gave_up", mailbox=box.name)
+
+    def _sleep(self, seconds: float) -> None:
+        self.stop.wait(seconds)
 
     def _idle_session(self, box: Mailbox) -> None:
         renew = self.settings.schedule.idle_renew_seconds

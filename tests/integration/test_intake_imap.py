@@ -1,0 +1,219 @@
+"""The intake against a real Dovecot: record, judge, commit, then move; UID cursors, UIDVALIDITY,
+the same application in two mailboxes, flag mode, failures, TLS and the ID command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, func, select
+
+from licensebot.config import load_settings
+from licensebot.mail.sources import MailboxError
+from licensebot.store.db import make_engine, upgrade
+from licensebot.store.models import Application, Event, InboundMessage, MailboxCursor, OutboxMessage
+from licensebot.worker.runner import Worker
+from tests.mailgen import build_application, tiny_pdf
+from tests.servers.dovecot import DovecotServer
+from tests.support import bot_env, mailbox_block, write_config
+
+BOT = "bot"
+PW = "bot-password"
+LA = "DFME_License_Agreement_San_Zhang.pdf"
+
+
+def application(n: int, *, message_id: str | None = None, pdf: bool = True) -> bytes:
+    return build_application(
+        client="gmail",
+        sender=f"applicant{n}@uni{n}.edu",
+        sender_name=f"Applicant {n}",
+        to=["sirui@dataset.test", "iamthy@dataset.test"],
+        filename=LA if pdf else None,
+        pdf=tiny_pdf(f"LA {n}") if pdf else None,
+        subject=f"DFME license agreement {n}",
+        message_id=message_id or f"<app-{n}@uni{n}.edu>",
+    )
+
+
+@pytest.fixture
+def make_worker(tmp_path: Path) -> Callable[..., Worker]:
+    def make(dovecot: DovecotServer, *, boxes: list[str] | None = None, **kw: object) -> Worker:
+        blocks = boxes or [mailbox_block(dovecot, BOT, name="sirui", address="sirui@dataset.test")]
+        cfg = write_config(tmp_path, mailboxes=blocks, smtp=None, **kw)  # type: ignore[arg-type]
+        settings = load_settings(cfg)
+        upgrade(make_engine(settings.storage.url()))
+        names = [b.split('name = "')[1].split('"')[0] for b in blocks]
+        return Worker(settings, environ=bot_env(dict.fromkeys(names, PW)))
+
+    return make
+
+
+def count(worker: Worker, model: type, *where: object) -> int:
+    with Session(worker.bot.engine) as s:
+        return int(s.exec(select(func.count()).select_from(model).where(*where)).one())  # type: ignore[arg-type]
+
+
+def test_new_messages_are_recorded_answered_and_moved(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    for n in range(3):
+        dovecot.append(BOT, "INBOX", application(n))
+    dovecot.append(BOT, "INBOX", application(9, pdf=False))
+    worker = make_worker(dovecot)
+
+    report = worker.poll_once()
+
+    assert report.errors == {}
+    assert [r.processed for r in report.mailboxes] == [4]
+    assert dovecot.uids(BOT, "INBOX") == []
+    assert len(dovecot.uids(BOT, "licensebot/processed")) == 4
+    with Session(worker.bot.engine) as s:
+        decisions = sorted(a.decision for a in s.exec(select(Application)).all())
+        rows = s.exec(select(InboundMessage)).all()
+        cursor = s.exec(select(MailboxCursor)).one()
+    assert decisions == ["reject", "review", "review", "review"]
+    assert all(r.post_action_done and r.state == "processed" for r in rows)
+    assert cursor.last_uid == 4
+    assert cursor.uidvalidity == str(dovecot.uidvalidity(BOT, "INBOX"))
+    assert report.outbox.sent == 4
+    # Raw messages are stored readable by the bot's user only.
+    for r in rows:
+        assert Path(r.raw_path).stat().st_mode & 0o777 == 0o600
+    # The body was read with BODY.PEEK: the copy in the processed folder is still unseen.
+    flags = dovecot.flags(BOT, "licensebot/processed")
+    assert all(b"\\Seen" not in f for f in flags.values())
+
+    # A second poll finds nothing new and answers nothing again.
+    again = worker.poll_once()
+    assert [r.fetched for r in again.mailboxes] == [0]
+    assert count(worker, OutboxMessage) == 4
+
+
+def test_the_id_command_is_sent_right_after_login(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    make_worker(dovecot).poll_once()
+    assert "name=licensebot" in dovecot.log(), dovecot.log()[-2000:]
+
+
+def test_same_application_to_both_mailboxes_is_one_application(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    dovecot.add_user("other", PW)
+    raw = application(1)
+    dovecot.append(BOT, "INBOX", raw)
+    dovecot.append("other", "INBOX", raw.replace(b"To:", b"Delivered-To: other\r\nTo:", 1))
+    boxes = [
+        mailbox_block(dovecot, BOT, name="sirui", address="sirui@dataset.test"),
+        mailbox_block(dovecot, "other", name="iamthy", address="iamthy@dataset.test"),
+    ]
+    worker = make_worker(dovecot, boxes=boxes)
+
+    report = worker.poll_once()
+
+    assert [(r.processed, r.duplicates) for r in report.mailboxes] == [(1, 0), (0, 1)]
+    assert count(worker, Application) == 1
+    assert count(worker, OutboxMessage) == 1
+    assert dovecot.uids("other", "INBOX") == []  # the copy is moved too
+
+    # A different PDF under a copied Message-ID is a different application.
+    forged = application(2, message_id="<app-1@uni1.edu>")
+    dovecot.append(BOT, "INBOX", forged)
+    worker.poll_once()
+    assert count(worker, Application) == 2
+
+
+def test_uidvalidity_change_resyncs_without_reprocessing(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    box = "Applications"
+    for n in range(3):
+        dovecot.append(BOT, box, application(n))
+    blocks = [
+        mailbox_block(
+            dovecot, BOT, name="sirui", address="sirui@dataset.test", folder=box, after="flag"
+        )
+    ]
+    worker = make_worker(dovecot, boxes=blocks)
+    worker.poll_once()
+    assert count(worker, Application) == 3
+    old = dovecot.uidvalidity(BOT, box)
+
+    new = dovecot.reset_uidvalidity(BOT, box)
+    dovecot.append(BOT, box, application(7))
+    report = worker.poll_once()
+
+    assert new != old
+    assert count(worker, Application) == 4  # only the new one
+    assert count(worker, OutboxMessage) == 4
+    assert report.mailboxes[0].fetched == 1  # the three known ones were not downloaded again
+    assert count(worker, Event, Event.kind == "mailbox.uidvalidity_changed") == 1
+    with Session(worker.bot.engine) as s:
+        cursor = s.exec(select(MailboxCursor)).one()
+    assert cursor.uidvalidity == str(new)
+    # Flag mode: everything stays in the folder, flagged as processed.
+    flags = dovecot.flags(BOT, box)
+    assert len(flags) == 4
+    assert all(b"$LicensebotProcessed" in f for f in flags.values())
+
+
+def test_fetches_in_bounded_batches_and_keeps_order(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    for n in range(12):
+        dovecot.append(BOT, "INBOX", application(n))
+    worker = make_worker(dovecot, schedule={"fetch_batch": 5})
+    worker.poll_once()
+    with Session(worker.bot.engine) as s:
+        uids = [int(r.uid) for r in s.exec(select(InboundMessage).order_by(col(InboundMessage.id)))]
+    assert uids == list(range(1, 13))
+
+
+def test_unreadable_message_is_recorded_set_aside_and_maintainers_told(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dovecot.append(BOT, "INBOX", application(1))
+    dovecot.append(BOT, "INBOX", application(2))
+    worker = make_worker(dovecot)
+    real = worker.bot.intake.assess
+
+    def explode_on_first(msg):  # type: ignore[no-untyped-def]
+        if msg.message_id == "<app-1@uni1.edu>":
+            raise ValueError("reader crashed")
+        return real(msg)
+
+    monkeypatch.setattr(worker.bot.intake, "assess", explode_on_first)
+    report = worker.poll_once()
+
+    assert report.mailboxes[0].failed == 1
+    assert report.mailboxes[0].processed == 1
+    assert len(dovecot.uids(BOT, "licensebot/failed")) == 1
+    with Session(worker.bot.engine) as s:
+        failed = s.exec(select(InboundMessage).where(InboundMessage.state == "failed")).one()
+        alerts = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "maintainer.alert")).all()
+    assert "reader crashed" in (failed.error or "")
+    assert [a.recipient for a in alerts] == ["keeper@dataset.test"]
+
+
+def test_untrusted_certificate_is_refused_with_a_clear_message(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker], tmp_path: Path
+) -> None:
+    block = mailbox_block(dovecot, BOT, name="sirui", address="sirui@dataset.test").replace(
+        f'ca_file = "{dovecot.ca_file}"', 'ca_file = ""'
+    )
+    worker = make_worker(dovecot, boxes=[block])
+    report = worker.poll_once()
+    assert "certificate is not trusted" in report.errors["sirui"]
+
+
+def test_wrong_password_names_the_variable_to_check(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    worker = make_worker(dovecot)
+    worker.bot = worker.bot  # same bot, wrong secret below
+    box = worker.settings.mailbox[0]
+    from licensebot.mail.imap import open_imap
+
+    with pytest.raises(MailboxError, match="LICENSEBOT_TEST_IMAP_SIRUI"), open_imap(box, "wrong"):
+        pass
