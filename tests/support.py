@@ -117,4 +117,6 @@ def bot_env(passwords: dict[str, str]) -> dict[str, str]:
 
 
 def _kv(values: dict[str, Any]) -> str:
-    return "\n".join(f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in values.items())
+    return "\n".join(
+        f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in values.items()
+    )

@@ -1,0 +1,5 @@
+"""`python -m licensebot` is the `licensebot` command."""
+
+from licensebot.cli.app import main
+
+main()

@@ -1,0 +1,180 @@
+"""Applications appended to Dovecot -> `licensebot run` / `poll --once` -> replies captured by
+the SMTP server: threaded, each inbound message moved and recorded once, one reply per
+application even when the worker is killed with SIGKILL at any of its crash points."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable
+from email.message import EmailMessage
+
+import pytest
+
+from tests.e2e.conftest import BOXES, Deployment
+from tests.mailgen import build_application, tiny_pdf
+
+pytestmark = pytest.mark.e2e
+
+
+def application(n: int, *, pdf: bool = True, client: str = "gmail") -> bytes:
+    return build_application(
+        client=client,
+        sender=f"applicant{n}@uni{n}.edu",
+        sender_name=f"Applicant {n}",
+        to=list(BOXES.values()),
+        filename=f"DFME_License_Agreement_Applicant_{n}.pdf" if pdf else None,
+        pdf=tiny_pdf(f"LA {n}") if pdf else None,
+        subject=f"DFME license agreement {n}",
+        message_id=f"<app-{n}@uni{n}.edu>",
+    )
+
+
+def deliver(d: Deployment, n: int, *, both: bool = False, pdf: bool = True) -> bytes:
+    raw = application(n, pdf=pdf)
+    d.dovecot.append("sirui", "INBOX", raw)
+    if both:
+        d.dovecot.append("iamthy", "INBOX", raw)
+    return raw
+
+
+def db_rows(d: Deployment, sql: str) -> list[tuple[object, ...]]:
+    db = d.config.parent / "data" / "licensebot.sqlite3"
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def replies_by_case(d: Deployment) -> dict[str, list[EmailMessage]]:
+    out: dict[str, list[EmailMessage]] = {}
+    for m in d.smtp.messages:
+        out.setdefault(m.message["In-Reply-To"], []).append(m.message)
+    return out
+
+
+def test_run_answers_every_application_once_threaded_and_moves_it(
+    deployment: Callable[..., Deployment],
+) -> None:
+    d = deployment()
+    deliver(d, 1, both=True)  # the usual case: sent to both addresses at once
+    deliver(d, 2)
+    deliver(d, 3, pdf=False)
+    worker = d.start("run")
+    try:
+        got = d.smtp.wait_for(3, timeout=30)
+        time.sleep(1.0)  # nothing more may arrive
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=20)
+    assert code == 0, d.logs.read_text()[-3000:]
+    assert "worker.stopped" in d.logs.read_text()
+    assert len(d.smtp.messages) == 3
+    by_case = replies_by_case(d)
+    assert set(by_case) == {"<app-1@uni1.edu>", "<app-2@uni2.edu>", "<app-3@uni3.edu>"}
+    for original_id, [reply] in by_case.items():
+        n = original_id.split("-")[1].split("@")[0]
+        assert reply["References"].split()[-1] == original_id
+        assert reply["Subject"].startswith(f"Re: DFME license agreement {n} [DFME-LA #")
+        assert reply["Auto-Submitted"] == "auto-replied"
+        assert reply["X-Licensebot-Loop"] == "licensebot-test"
+        assert reply["To"] == f"applicant{n}@uni{n}.edu"
+    assert all(m.rcpt_tos == (m.message["To"],) for m in got)  # exactly one recipient
+    # Every inbound copy recorded once and moved out of the inbox.
+    assert d.dovecot.uids("sirui", "INBOX") == [] and d.dovecot.uids("iamthy", "INBOX") == []
+    # Both IDLE threads race for application 1: whichever loses records a duplicate.
+    rows = db_rows(d, "SELECT state FROM inbound_message")
+    assert Counter(r[0] for r in rows) == Counter({"processed": 3, "duplicate": 1})
+
+
+def test_idle_answers_without_waiting_for_a_poll(deployment: Callable[..., Deployment]) -> None:
+    d = deployment(schedule={"poll_seconds": 3600})  # polling cannot explain a quick answer
+    worker = d.start("run")
+    try:
+        d.wait_log("idle.watching", timeout=20)
+        time.sleep(0.5)
+        start = time.monotonic()
+        deliver(d, 1)
+        d.smtp.wait_for(1, timeout=30)
+        latency = time.monotonic() - start
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
+    print(f"APPEND -> reply at the SMTP server while idling: {latency:.2f} s")
+    assert latency < 30
+
+
+def test_poll_once_processes_and_exits(deployment: Callable[..., Deployment]) -> None:
+    d = deployment()
+    deliver(d, 1)
+    result = d.cli("poll", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "sirui: 1 fetched, 1 new" in result.stdout
+    assert "outbox: 1 sent" in result.stdout
+    assert len(d.smtp.messages) == 1
+
+
+#: (crash point, which pass through it) -> the worker is SIGKILLed there, then restarted.
+KILL_POINTS = [
+    "after_record:1",
+    "after_record:3",
+    "after_decision_commit:1",
+    "after_decision_commit:2",
+    "after_move:1",
+    "after_claim:1",
+    "before_data:1",
+    "before_data:2",
+]
+
+
+@pytest.mark.parametrize("fault", KILL_POINTS)
+def test_killed_and_restarted_still_one_reply_per_application(
+    deployment: Callable[..., Deployment], fault: str
+) -> None:
+    d = deployment()
+    deliver(d, 1, both=True)
+    deliver(d, 2)
+    deliver(d, 3, pdf=False)
+
+    killed = d.cli("poll", "--once", fault=fault)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    time.sleep(1.1)  # let the outbox lease of a killed sender run out
+    again = d.cli("poll", "--once")
+    assert again.returncode == 0, again.stderr[-2000:]
+
+    by_case = replies_by_case(d)
+    assert sorted(by_case) == ["<app-1@uni1.edu>", "<app-2@uni2.edu>", "<app-3@uni3.edu>"]
+    assert [len(v) for v in by_case.values()] == [1, 1, 1], fault
+    assert db_rows(d, "SELECT count(*) FROM application") == [(3,)]
+    assert db_rows(d, "SELECT count(*) FROM inbound_message") == [(4,)]
+    assert d.dovecot.uids("sirui", "INBOX") == [] and d.dovecot.uids("iamthy", "INBOX") == []
+    assert len(d.dovecot.uids("sirui", "licensebot/processed")) == 3
+
+
+@pytest.mark.parametrize(("policy", "copies"), [("hold", 1), ("resend", 2)])
+def test_killed_after_the_data_left_is_never_a_second_different_reply(
+    deployment: Callable[..., Deployment], policy: str, copies: int
+) -> None:
+    """The one window SMTP cannot close: the server has the message, the worker died before
+    recording it. `hold` never resends (a person is told); `resend` sends the same bytes with
+    the same Message-ID again, so the applicant never sees two different replies."""
+    d = deployment(outbox={"ambiguous_policy": policy})
+    deliver(d, 1)
+    killed = d.cli("poll", "--once", fault="after_data:1")
+    assert killed.returncode == -signal.SIGKILL
+    time.sleep(1.1)
+    d.cli("poll", "--once")
+    ids = [m.message["Message-ID"] for m in d.smtp.messages]
+    assert len(ids) == copies and len(set(ids)) == 1
+    state = "ambiguous" if policy == "hold" else "sent"
+    assert db_rows(d, "SELECT state FROM outbox") == [(state,)]
+
+
+def test_sigterm_stops_the_worker_cleanly(deployment: Callable[..., Deployment]) -> None:
+    d = deployment()
+    worker = d.start("run")
+    d.wait_log("idle.watching", timeout=20)
+    start = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=20) == 0
+    assert time.monotonic() - start < 10

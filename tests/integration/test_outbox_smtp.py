@@ -1,0 +1,193 @@
+"""The outbox against a real SMTP server (aiosmtpd over implicit TLS with AUTH), on SQLite and
+PostgreSQL: sent, retried, failed for good, and the ambiguous case after the data."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from licensebot.config import Outbox, Smtp
+from licensebot.mail.compose import compose, new_message_id
+from licensebot.mail.transport import SmtpTransport
+from licensebot.store.db import make_engine, upgrade
+from licensebot.store.models import Event, OutboxMessage
+from licensebot.worker.relay import Relay
+from tests.servers.smtp import SmtpServer
+from tests.support import SMTP_PASSWORD, SMTP_USER
+
+FAST = Outbox(lease_seconds=1, ambiguous_delay_seconds=0, backoff_initial_seconds=0.2)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    e = make_engine(url)
+    upgrade(e)
+    return e
+
+
+@pytest.fixture
+def smtp(smtp_factory: Callable[..., SmtpServer]) -> SmtpServer:
+    return smtp_factory(implicit_tls=True, username=SMTP_USER, password=SMTP_PASSWORD)
+
+
+def relay_for(engine: Engine, smtp: SmtpServer, cfg: Outbox = FAST, **smtp_kw: object) -> Relay:
+    settings = Smtp(
+        host="127.0.0.1",
+        port=smtp.port,
+        security="tls",
+        username=SMTP_USER,
+        secret_env="X",
+        ca_file=str(smtp.ca_file),
+        from_address="desk@dataset.test",
+        timeout_seconds=5,
+        **smtp_kw,  # type: ignore[arg-type]
+    )
+    return Relay(
+        engine=engine, settings=cfg, transport=lambda: SmtpTransport(settings, SMTP_PASSWORD)
+    )
+
+
+def queue(engine: Engine, n: int, recipient: str = "applicant@uni.edu") -> list[str]:
+    ids = []
+    with Session(engine) as s:
+        for i in range(n):
+            mid = new_message_id("dataset.test")
+            raw = compose(
+                from_address="desk@dataset.test",
+                from_name="Desk",
+                to=recipient,
+                subject=f"Re: application {i}",
+                body="Thank you.\n",
+                message_id=mid,
+                instance_id="t",
+            )
+            s.add(
+                OutboxMessage(
+                    idempotency_key=f"k{i}-{mid}",
+                    kind="applicant.review",
+                    message_id=mid,
+                    recipient=recipient,
+                    envelope_from="desk@dataset.test",
+                    raw=raw,
+                )
+            )
+            ids.append(mid)
+        s.commit()
+    return ids
+
+
+def states(engine: Engine) -> list[str]:
+    with Session(engine) as s:
+        return [r.state for r in s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()]  # type: ignore[arg-type]
+
+
+def test_queued_replies_are_sent_once_over_tls_with_login(engine: Engine, smtp: SmtpServer) -> None:
+    ids = queue(engine, 3)
+    report = relay_for(engine, smtp).flush()
+    assert report.sent == 3
+    got = smtp.wait_for(3)
+    assert [m.message["Message-ID"] for m in got] == ids
+    assert all(m.tls and m.authenticated_as == SMTP_USER for m in got)
+    assert states(engine) == ["sent"] * 3
+    assert relay_for(engine, smtp).flush().sent == 0
+    assert len(smtp.messages) == 3
+
+
+def test_transient_failure_is_retried_with_backoff(engine: Engine, smtp: SmtpServer) -> None:
+    queue(engine, 1)
+    smtp.fail_next(1, code=451, message="try later")
+    relay = relay_for(engine, smtp)
+    first = relay.flush()
+    assert first.retried == 1 and states(engine) == ["pending"]
+    assert relay.flush().sent == 0  # not due yet: the backoff holds it
+    time.sleep(0.3)
+    assert relay.flush().sent == 1
+    assert len(smtp.messages) == 1
+    with Session(engine) as s:
+        row = s.exec(select(OutboxMessage)).one()
+    assert row.attempts == 2 and row.state == "sent"
+
+
+def test_permanent_failure_is_recorded_and_not_retried(engine: Engine, smtp: SmtpServer) -> None:
+    queue(engine, 1, recipient="gone@uni.edu")
+    smtp.reject_recipient("gone@uni.edu", code=550, message="no such user")
+    relay = relay_for(engine, smtp)
+    assert relay.flush().failed == 1
+    time.sleep(0.3)
+    relay.flush()
+    with Session(engine) as s:
+        row = s.exec(select(OutboxMessage)).one()
+        events = [e.kind for e in s.exec(select(Event)).all()]
+    assert row.state == "failed" and "550" in (row.last_error or "")
+    assert events == ["reply.failed"]
+    assert smtp.messages == []
+
+
+def test_ambiguous_send_is_resent_with_the_same_identity(engine: Engine, smtp: SmtpServer) -> None:
+    [mid] = queue(engine, 1)
+    smtp.drop_after_data(1)
+    relay = relay_for(engine, smtp)
+    assert relay.flush().ambiguous == 1
+    relay.flush()
+    got = smtp.wait_for(2)
+    # The server had it the first time; the resend is the same message, not a new reply.
+    assert [m.message["Message-ID"] for m in got] == [mid, mid]
+    assert got[0].raw == got[1].raw
+    assert states(engine) == ["sent"]
+
+
+def test_ambiguous_send_is_held_when_policy_says_so(engine: Engine, smtp: SmtpServer) -> None:
+    queue(engine, 1)
+    smtp.drop_after_data(1)
+    relay = relay_for(engine, smtp, Outbox(ambiguous_policy="hold", ambiguous_delay_seconds=0))
+    relay.flush()
+    relay.flush()
+    assert states(engine) == ["ambiguous"]
+    assert len(smtp.messages) == 1
+
+
+def test_starttls_is_required_never_opportunistic(
+    engine: Engine, smtp_factory: Callable[..., SmtpServer]
+) -> None:
+    plain = smtp_factory()  # offers no STARTTLS
+    queue(engine, 1)
+    settings = Smtp(
+        host="127.0.0.1",
+        port=plain.port,
+        security="starttls",
+        auth="none",
+        ca_file=str(plain.ca_file),
+        from_address="desk@dataset.test",
+        timeout_seconds=5,
+    )
+    relay = Relay(engine=engine, settings=FAST, transport=lambda: SmtpTransport(settings, None))
+    assert relay.flush().retried == 1
+    assert plain.messages == []
+
+
+def test_two_workers_never_send_the_same_row(engine: Engine, smtp: SmtpServer) -> None:
+    queue(engine, 40)
+    smtp.delay(0.01)
+    reports = []
+
+    def work() -> None:
+        reports.append(relay_for(engine, smtp, Outbox(batch=5)).flush())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [m.message["Message-ID"] for m in smtp.messages]
+    assert len(ids) == 40 and len(set(ids)) == 40
+    assert sum(r.sent for r in reports) == 40
