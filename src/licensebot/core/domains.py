@@ -74,13 +74,16 @@ def _no_institution(_domain: str) -> Sequence[str]:
 class DomainKnowledge:
     """Domain facts from the data packages plus configuration overrides.
 
-    Precedence, strongest first: `allow` (config), `deny` (config), free webmail, disposable.
+    Precedence, strongest first: `allow` (config), `deny` (config), free webmail (the package's
+    list, then the configured supplement), disposable.
     A domain on both the free and the disposable list counts as free: the lists overlap on a
     few hundred entries, including real providers such as 21cn.com, and "public webmail" is
     never false for a disposable service, whereas "disposable" is false for 21cn.com.
     """
 
     free: frozenset[str] = frozenset()
+    #: Webmail the packages miss (configurable), reported under its own list name.
+    free_extra: frozenset[str] = frozenset()
     disposable: frozenset[str] = frozenset()
     allow: frozenset[str] = frozenset()
     deny: frozenset[str] = frozenset()
@@ -95,6 +98,7 @@ class DomainKnowledge:
         cls,
         *,
         free: Iterable[str] = (),
+        free_extra: Iterable[str] = (),
         disposable: Iterable[str] = (),
         allow: Iterable[str] = (),
         deny: Iterable[str] = (),
@@ -108,6 +112,7 @@ class DomainKnowledge:
 
         return cls(
             free=norm(free),
+            free_extra=norm(free_extra),
             disposable=norm(disposable),
             allow=norm(allow),
             deny=norm(deny),
@@ -125,6 +130,7 @@ class DomainKnowledge:
             (self.allow, DomainKind.ALLOWED, "config-allow"),
             (self.deny, DomainKind.DENIED, "config-deny"),
             (self.free, DomainKind.FREE, self.free_source),
+            (self.free_extra, DomainKind.FREE, "config-free-supplement"),
             (self.disposable, DomainKind.DISPOSABLE, self.disposable_source),
         ):
             hit = next((p for p in parents(d) if p in listed), None)

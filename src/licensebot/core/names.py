@@ -69,14 +69,17 @@ def tokens(name: str) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
-def same_person(a: str, b: str) -> NameMatch:
-    """Whether `a` and `b` name the same person; see the module docstring for what counts."""
+def same_person(a: str, b: str, *, min_score: float = FUZZY_MIN_SCORE) -> NameMatch:
+    """Whether `a` and `b` name the same person; see the module docstring for what counts.
+
+    `min_score` is the similarity a one-typo match needs; raising it above 1 turns fuzzy
+    matching off."""
     ta, tb = tokens(a), tokens(b)
     if not ta or not tb or len(ta) > _MAX_TOKENS or len(tb) > _MAX_TOKENS:
         return NO_MATCH
     best = NO_MATCH
     for pa, pb in itertools.product(_script_parts(ta), _script_parts(tb)):
-        m = _match_tokens(pa, pb)
+        m = _match_tokens(pa, pb, min_score)
         if m.matched and (not best.matched or _RANK[m.how] < _RANK[best.how]):
             best = m
     return best
@@ -94,7 +97,7 @@ def _script_parts(ts: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [ts]
 
 
-def _match_tokens(ta: tuple[str, ...], tb: tuple[str, ...]) -> NameMatch:
+def _match_tokens(ta: tuple[str, ...], tb: tuple[str, ...], min_score: float) -> NameMatch:
     cjk_a = any(has_cjk(t) for t in ta)
     cjk_b = any(has_cjk(t) for t in tb)
     if cjk_a and cjk_b:
@@ -111,7 +114,7 @@ def _match_tokens(ta: tuple[str, ...], tb: tuple[str, ...]) -> NameMatch:
     aa, ab = _ascii(ta), _ascii(tb)
     if _letters_equal(aa, ab) is not None:
         return NameMatch(True, 1.0, MatchHow.ACCENTS)
-    score = _one_typo(aa, ab)
+    score = _one_typo(aa, ab, min_score)
     if score is not None:
         return NameMatch(True, score, MatchHow.FUZZY)
     return NO_MATCH
@@ -162,7 +165,7 @@ def _rejoined(ka: Sequence[str], kb: Sequence[str]) -> bool:
     return "".join(ka) == "".join(kb) and bool(set(ka) & set(kb))
 
 
-def _one_typo(ta: tuple[str, ...], tb: tuple[str, ...]) -> float | None:
+def _one_typo(ta: tuple[str, ...], tb: tuple[str, ...], min_score: float) -> float | None:
     """The similarity when the names differ by one substituted or swapped letter inside one
     long word, away from its first letter and its ending; None otherwise."""
     ka, kb = _compact(ta), _compact(tb)
@@ -179,7 +182,7 @@ def _one_typo(ta: tuple[str, ...], tb: tuple[str, ...]) -> float | None:
         if edits[0] == 0 or edits[-1] >= len(x) - _PROTECTED_TAIL:
             continue
         score = OSA.normalized_similarity(" ".join(ka), " ".join(perm))
-        if score >= FUZZY_MIN_SCORE:
+        if score >= min_score:
             return score
     return None
 

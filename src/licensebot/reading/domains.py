@@ -65,7 +65,8 @@ def _load(
     aliases: tuple[tuple[str, tuple[str, ...]], ...],
 ) -> DomainKnowledge:
     return DomainKnowledge.build(
-        free=set(whitelist) | set(free_supplement),
+        free=whitelist,
+        free_extra=free_supplement,
         disposable=blocklist,
         allow=allow,
         deny=deny,
