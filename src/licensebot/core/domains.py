@@ -45,7 +45,10 @@ def normalize_domain(domain: str) -> str:
 
 def domain_of(address: str | None) -> str | None:
     """The domain of an addr-spec, normalised, or None when there is none."""
-    if not address or "@" not in address:
+    if not address:
+        return None
+    address = unicodedata.normalize("NFKC", address)  # a full-width ＠ typed on a Chinese IME
+    if "@" not in address:
         return None
     d = normalize_domain(address)
     return d or None
