@@ -63,6 +63,34 @@ class Judgement:
     def hits(self) -> tuple[RuleResult, ...]:
         return tuple(r for r in self.results if r.hit)
 
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data, for the event log and `licensebot explain --json`."""
+        return {
+            "decision": self.decision.value,
+            "reasons": [r.value for r in self.reasons],
+            "outcome": self.outcome,
+            "rules": [
+                {
+                    "rule": r.rule,
+                    "hit": r.hit,
+                    "reasons": [x.value for x in r.reasons],
+                    "facts": dict(r.facts),
+                    "skipped": r.skipped,
+                }
+                for r in self.results
+            ],
+        }
+
+    def explain(self) -> list[str]:
+        """One line per rule, hits first: `HIT  free_email  domain=gmail.com list=...`."""
+        ordered = sorted(self.results, key=lambda r: not r.hit)
+        lines = [f"decision: {self.decision.value} ({self.outcome})"]
+        for r in ordered:
+            mark = "HIT " if r.hit else ("skip" if r.skipped else "miss")
+            detail = r.skipped or " ".join(f"{k}={v}" for k, v in r.facts.items())
+            lines.append(f"{mark}  {r.rule:<20}  {detail}".rstrip())
+        return lines
+
 
 APPROVAL_GUARD = "approval_guard"
 

@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pypinyin import Style, pinyin
 from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
@@ -189,6 +188,10 @@ def _one_typo(ta: tuple[str, ...], tb: tuple[str, ...], min_score: float) -> flo
 
 def _readings(han: str) -> Iterator[tuple[str, ...]]:
     """Every pinyin spelling of `han`, one syllable per character, ü as v, u and yu."""
+    # Imported here: pypinyin loads its dictionaries on import (~0.3 s), needed only for
+    # Chinese names.
+    from pypinyin import Style, pinyin
+
     per_char: list[list[str]] = []
     for char_readings in pinyin(han, style=Style.NORMAL, heteronym=True, errors="ignore"):
         variants: list[str] = []

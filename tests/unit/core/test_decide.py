@@ -170,3 +170,16 @@ def test_a_second_pdf_name_is_used_when_chosen() -> None:
     chosen = context(msg=msg, filename="DFME_License_Agreement_San_Zhang.pdf")
     assert decide(chosen).decision is Decision.APPROVE
     assert replace(chosen, filename=None).attachment_name == "notes.pdf"
+
+
+def test_explain_puts_the_hits_first_with_their_facts() -> None:
+    judgement = decide(context(msg=message(from_address="zhangsan@gmail.com")))
+    lines = judgement.explain()
+    assert lines[0] == "decision: reject (hard reason)"
+    assert lines[1].startswith("HIT   free_email")
+    assert "matched=gmail.com" in lines[1]
+    assert any(line.startswith("miss  not_signed") for line in lines)
+    data = judgement.as_dict()
+    assert data["decision"] == "reject"
+    assert data["reasons"] == ["free_email", "sender_mismatch"]
+    assert len(data["rules"]) == len(judgement.results)  # type: ignore[arg-type]
