@@ -2,6 +2,7 @@
 
 Tolerated: case, word order (`San Zhang` / `Zhang San`), accents (`José` / `Jose`), hyphens
 and split given names (`Xiao-Ming` / `Xiaoming` / `Xiao Ming`), a dropped middle initial,
+honorifics (`Prof.`, `Dr.`, `教授`),
 Chinese characters against their pinyin with every reading of a character (`曾` zeng/ceng,
 `单` shan/dan, `吕` lü/lu/lyu/lv), and one slip of the keyboard inside a long western name.
 Never tolerated: a different syllable (`Zhang San` / `Zhang Shan`, `Wang Wei` / `Wang Wen`),
@@ -31,6 +32,11 @@ _MAX_TOKENS = 6  # permutations beyond this are not a name any more
 _MAX_READINGS = 256  # heteronym combinations tried for one Chinese name
 
 _SEPARATORS = re.compile(r"[\s_,.;:/\\()\[\]{}<>\"'`·・•|]+")
+# Honorifics people write in the name field ("Prof. San Zhang", "张三教授"): not the name.
+_HONORIFICS = frozenset(
+    {"prof", "professor", "dr", "mr", "mrs", "ms", "miss", "phd", "sir", "madam", "mx"}
+)
+_CJK_HONORIFICS = re.compile(r"(?:教授|博士|先生|女士|老师|同学)$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -64,8 +70,8 @@ def tokens(name: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", name).casefold()
     # "张三San Zhang": split the scripts apart before splitting on separators.
     text = re.sub(r"(?<=[\u3400-\u9fff])(?=[a-z])|(?<=[a-z])(?=[\u3400-\u9fff])", " ", text)
-    words = (w.strip("-") for w in _SEPARATORS.split(text))
-    return tuple(w for w in words if w)
+    words = (_CJK_HONORIFICS.sub("", w.strip("-")) for w in _SEPARATORS.split(text))
+    return tuple(w for w in words if w and w not in _HONORIFICS)
 
 
 def same_person(a: str, b: str, *, min_score: float = FUZZY_MIN_SCORE) -> NameMatch:

@@ -38,6 +38,9 @@ SAME = [
     ("Xiao-Ming Wang", "Wang Xiaoming", MatchHow.ORDER),
     ("Xiao Ming Wang", "Xiaoming Wang", MatchHow.EXACT),
     ("John A. Smith", "John Smith", MatchHow.EXACT),
+    ("Prof. San Zhang", "San Zhang", MatchHow.EXACT),
+    ("Dr. José García, PhD", "Jose Garcia", MatchHow.ACCENTS),
+    ("张三教授", "San Zhang", MatchHow.PINYIN),
     ("Christopher Johnson", "Christopher Jonhson", MatchHow.FUZZY),
     ("Alexandra Konstantinova", "Alexandra Konstantimova", MatchHow.FUZZY),
 ]
