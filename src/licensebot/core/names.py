@@ -2,9 +2,9 @@
 
 Tolerated: case, word order (`San Zhang` / `Zhang San`), accents (`José` / `Jose`), hyphens
 and split given names (`Xiao-Ming` / `Xiaoming` / `Xiao Ming`), a dropped middle initial,
-honorifics (`Prof.`, `Dr.`, `教授`),
-Chinese characters against their pinyin with every reading of a character (`曾` zeng/ceng,
-`单` shan/dan, `吕` lü/lu/lyu/lv), and one slip of the keyboard inside a long western name.
+honorifics (`Prof.`, `Dr.`, `Ph.D.`, `教授`), Chinese characters against their pinyin with
+every reading of a character (`曾` zeng/ceng, `单` shan/dan, `吕` lü/lu/lyu/lv), and one slip
+of the keyboard inside a long western name.
 Never tolerated: a different syllable (`Zhang San` / `Zhang Shan`, `Wang Wei` / `Wang Wen`),
 a different ending (`Johnson` / `Johnston`, `Marie` / `Maria`), a missing or extra given name.
 A wrong "no" costs the applicant one resend; a wrong "yes" lets someone sign for another.
@@ -68,6 +68,7 @@ def has_cjk(text: str) -> bool:
 def tokens(name: str) -> tuple[str, ...]:
     """The words of a name, case-folded; a run of Chinese characters is one word."""
     text = unicodedata.normalize("NFKC", name).casefold()
+    text = re.sub(r"(?<![a-z])ph\.?\s?d(?![a-z])\.?", " ", text)
     # "张三San Zhang": split the scripts apart before splitting on separators.
     text = re.sub(r"(?<=[\u3400-\u9fff])(?=[a-z])|(?<=[a-z])(?=[\u3400-\u9fff])", " ", text)
     words = (_CJK_HONORIFICS.sub("", w.strip("-")) for w in _SEPARATORS.split(text))

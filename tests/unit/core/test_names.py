@@ -40,6 +40,7 @@ SAME = [
     ("John A. Smith", "John Smith", MatchHow.EXACT),
     ("Prof. San Zhang", "San Zhang", MatchHow.EXACT),
     ("Dr. José García, PhD", "Jose Garcia", MatchHow.ACCENTS),
+    ("Jose Garcia, Ph.D.", "Jose Garcia", MatchHow.EXACT),
     ("张三教授", "San Zhang", MatchHow.PINYIN),
     ("Christopher Johnson", "Christopher Jonhson", MatchHow.FUZZY),
     ("Alexandra Konstantinova", "Alexandra Konstantimova", MatchHow.FUZZY),
