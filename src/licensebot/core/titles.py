@@ -37,7 +37,7 @@ class TitleClass:
 # Supervisor phrases that contain a student word: removed before the student words are looked
 # for, so that "博士生导师" is not read as "博士生".
 _SUPERVISOR_OVER_STUDENT = [
-    r"(?:ph\.?\s?d|doctoral|master'?s?|graduate|postgraduate)\s+(?:student\s+)?"
+    r"(?:ph\.?\s?d|doctoral|master'?s?|graduate|postgraduate|undergraduate)\s+(?:students?\s+)?"
     r"(?:supervisor|advisor|adviser|mentor)",
     r"(?:supervisor|advisor|adviser|mentor|director|head|coordinator|dean)\s+of\s+"
     r"(?:(?:ph\.?\s?d|doctoral|graduate|postgraduate|undergraduate|master'?s?)\s+)?"

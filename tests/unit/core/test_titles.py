@@ -60,6 +60,8 @@ SUPERVISOR = [
     "Dean of Students",
     "Director of Graduate Studies",
     "PhD supervisor",
+    "Undergraduate Advisor",
+    "Professor (PhD student supervisor)",
     "Researcher",
     "Research Scientist",
     "Engineer",
