@@ -1,0 +1,146 @@
+"""The decision: run every rule, then read the outcome off one table.
+
+Which reasons lead to which decision is `OUTCOMES` below and nowhere else; rules only say
+what they found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from licensebot.core.message import AuthVerdict
+from licensebot.core.reasons import Decision, Reason, Severity, in_contract_order
+from licensebot.core.rules import (
+    DEFAULT_RULES,
+    CheckContext,
+    Fact,
+    Rule,
+    RuleResult,
+    facts_of,
+    run_rule,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One row of the table: when `applies` to the set of reasons found, the decision."""
+
+    name: str
+    applies: Callable[[frozenset[Reason]], bool]
+    decision: Decision
+
+
+def _any(severity: Severity) -> Callable[[frozenset[Reason]], bool]:
+    return lambda reasons: any(r.severity is severity for r in reasons)
+
+
+#: The contract's precedence, first matching row wins.
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("ignored", _any(Severity.IGNORE), Decision.IGNORE),
+    Outcome(
+        "sender unverified", lambda reasons: Reason.SENDER_UNVERIFIED in reasons, Decision.REVIEW
+    ),
+    Outcome("hard reason", _any(Severity.HARD), Decision.REJECT),
+    Outcome("soft reason", _any(Severity.SOFT), Decision.REVIEW),
+    Outcome("all checks pass", lambda reasons: True, Decision.APPROVE),
+)
+
+
+def outcome_for(reasons: Iterable[Reason]) -> Outcome:
+    found = frozenset(reasons)
+    return next(row for row in OUTCOMES if row.applies(found))
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    decision: Decision
+    reasons: tuple[Reason, ...]  # in the contract's order, no duplicates
+    results: tuple[RuleResult, ...]  # every rule, hit or miss, in the order they ran
+    outcome: str  # the row of OUTCOMES that decided
+
+    @property
+    def hits(self) -> tuple[RuleResult, ...]:
+        return tuple(r for r in self.results if r.hit)
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data, for the event log and `licensebot explain --json`."""
+        return {
+            "decision": self.decision.value,
+            "reasons": [r.value for r in self.reasons],
+            "outcome": self.outcome,
+            "rules": [
+                {
+                    "rule": r.rule,
+                    "hit": r.hit,
+                    "reasons": [x.value for x in r.reasons],
+                    "facts": dict(r.facts),
+                    "skipped": r.skipped,
+                }
+                for r in self.results
+            ],
+        }
+
+    def explain(self) -> list[str]:
+        """One line per rule, hits first: `HIT  free_email  domain=gmail.com list=...`."""
+        ordered = sorted(self.results, key=lambda r: not r.hit)
+        lines = [f"decision: {self.decision.value} ({self.outcome})"]
+        for r in ordered:
+            mark = "HIT " if r.hit else ("skip" if r.skipped else "miss")
+            detail = r.skipped or " ".join(f"{k}={v}" for k, v in r.facts.items())
+            lines.append(f"{mark}  {r.rule:<20}  {detail}".rstrip())
+        return lines
+
+
+APPROVAL_GUARD = "approval_guard"
+
+
+def _unknowns(ctx: CheckContext) -> list[str]:
+    """What an approval would be guessing about; empty when every fact is known and good."""
+    form = ctx.form
+    if not ctx.message.pdfs:
+        return ["pdf"]
+    if form is None:
+        return ["form"]
+    if form.error is not None:
+        return [f"error:{form.error}"]
+    missing = [
+        name
+        for name in ctx.settings.required_fields
+        if (fv := form.fields.get(name)) is None or fv.value is None
+    ]
+    if form.signed is not True:
+        missing.append("signed")
+    if not form.is_la or form.form_version != ctx.current_version:
+        missing.append("form_version")
+    if not form.scanned:
+        missing.append("scanned")
+    if ctx.message.from_address is None:
+        missing.append("sender")
+    if ctx.message.auth is AuthVerdict.FAIL:
+        missing.append("auth")
+    return missing
+
+
+def _guard(ctx: CheckContext, would_approve: bool) -> RuleResult:
+    """Never approve on a guess, even with a rule list that forgot a check."""
+    if not would_approve:
+        return RuleResult(APPROVAL_GUARD, False, (), facts_of(), "not approving")
+    unknown = _unknowns(ctx)
+    facts: dict[str, Fact] = {"unknown": ",".join(unknown) or None}
+    return RuleResult(
+        APPROVAL_GUARD, bool(unknown), (Reason.UNREADABLE,) if unknown else (), facts_of(**facts)
+    )
+
+
+def decide(ctx: CheckContext, rules: Sequence[Rule] = DEFAULT_RULES) -> Judgement:
+    """Judge one message: every rule's result, the reasons, and the decision."""
+    results = [run_rule(rule, ctx) for rule in rules]
+    reasons = {reason for result in results for reason in result.reasons}
+    outcome = outcome_for(reasons)
+    guard = _guard(ctx, outcome.decision is Decision.APPROVE)
+    results.append(guard)
+    if guard.hit:
+        reasons.update(guard.reasons)
+        outcome = outcome_for(reasons)
+    return Judgement(outcome.decision, in_contract_order(reasons), tuple(results), outcome.name)

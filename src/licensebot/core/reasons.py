@@ -1,0 +1,80 @@
+"""The stable reason codes of the contract, how much each weighs, and the four decisions.
+
+Scripts and reply templates rely on these strings: never rename one, only add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Severity(StrEnum):
+    """How much a reason weighs in the decision (see `licensebot.core.decide`)."""
+
+    HARD = "hard"  # reject
+    SOFT = "soft"  # a person must look
+    IGNORE = "ignore"  # no reply at all
+
+
+class Decision(StrEnum):
+    """The one outcome every message ends in."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    REVIEW = "review"
+    IGNORE = "ignore"
+
+
+class Reason(StrEnum):
+    """Why a message was not simply approved. Declared in the contract's order, which is also
+    the order replies and JSON output list them in."""
+
+    NO_ATTACHMENT = "no_attachment"
+    NOT_LA = "not_la"
+    OUTDATED_FORM = "outdated_form"
+    BAD_FILENAME = "bad_filename"
+    FREE_EMAIL = "free_email"
+    DISPOSABLE_EMAIL = "disposable_email"
+    SENDER_MISMATCH = "sender_mismatch"
+    MISSING_FIELDS = "missing_fields"
+    NOT_SIGNED = "not_signed"
+    NOT_SCANNED = "not_scanned"
+    STUDENT_SIGNER = "student_signer"
+    UNREADABLE = "unreadable"
+    AFFILIATION_MISMATCH = "affiliation_mismatch"
+    SENDER_UNVERIFIED = "sender_unverified"
+    AUTO_GENERATED = "auto_generated"
+
+    @property
+    def severity(self) -> Severity:
+        return SEVERITY[self]
+
+
+SEVERITY: Mapping[Reason, Severity] = MappingProxyType(
+    {
+        Reason.NO_ATTACHMENT: Severity.HARD,
+        Reason.NOT_LA: Severity.HARD,
+        Reason.OUTDATED_FORM: Severity.HARD,
+        Reason.BAD_FILENAME: Severity.HARD,
+        Reason.FREE_EMAIL: Severity.HARD,
+        Reason.DISPOSABLE_EMAIL: Severity.HARD,
+        Reason.SENDER_MISMATCH: Severity.HARD,
+        Reason.MISSING_FIELDS: Severity.HARD,
+        Reason.NOT_SIGNED: Severity.HARD,
+        Reason.NOT_SCANNED: Severity.HARD,
+        Reason.STUDENT_SIGNER: Severity.HARD,
+        Reason.UNREADABLE: Severity.SOFT,
+        Reason.AFFILIATION_MISMATCH: Severity.SOFT,
+        Reason.SENDER_UNVERIFIED: Severity.SOFT,
+        Reason.AUTO_GENERATED: Severity.IGNORE,
+    }
+)
+
+_ORDER = {reason: i for i, reason in enumerate(Reason)}
+
+
+def in_contract_order(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    """The reasons without duplicates, in the stable order of the contract."""
+    return tuple(sorted(set(reasons), key=_ORDER.__getitem__))

@@ -1,0 +1,443 @@
+"""The checks: one small rule per reason code, each returning a typed `RuleResult`.
+
+A rule states what it needs (`Needs`): a rule about the form does not run when there is no
+form, so a message without a PDF gets `no_attachment` alone, and a PDF that is not an LA gets
+`not_la` plus the sender's reasons, not a list of "missing" fields of a document that was
+never the form. Every skipped rule is still recorded, as a miss that says why.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import ClassVar, Protocol
+
+from licensebot.core.affiliation import match_affiliation
+from licensebot.core.domains import DomainKind, DomainKnowledge, domain_of
+from licensebot.core.form import TEXT_FIELDS, ReadForm
+from licensebot.core.message import AuthVerdict, IncomingMessage
+from licensebot.core.names import FUZZY_MIN_SCORE, parse_la_filename, same_person
+from licensebot.core.reasons import Reason
+from licensebot.core.titles import TitleKind, classify_title
+
+Fact = str | int | float | bool | None
+Facts = Mapping[str, Fact]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """The knobs of the checks, from configuration."""
+
+    filename_prefix: str = "DFME_License_Agreement_"
+    #: Fuzzy name matching (one typo in a long western name) needs at least this similarity.
+    name_min_score: float = FUZZY_MIN_SCORE
+    #: The bot's own mailboxes: a message from one of them is a loop, never answered.
+    own_addresses: frozenset[str] = frozenset()
+    required_fields: tuple[str, ...] = TEXT_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """Everything a rule may look at. Built by the caller; rules only read it."""
+
+    message: IncomingMessage
+    form: ReadForm | None  # None when no PDF was read
+    domains: DomainKnowledge
+    current_version: str  # the id of the LA version applicants must sign now
+    filename: str | None = None  # the chosen PDF's name; None means the first PDF's
+    settings: CheckSettings = field(default_factory=CheckSettings)
+
+    @property
+    def attachment_name(self) -> str | None:
+        if self.filename is not None:
+            return self.filename
+        pdfs = self.message.pdfs
+        return pdfs[0].filename if pdfs else None
+
+    @property
+    def sender_domain(self) -> str | None:
+        return domain_of(self.message.from_address)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """One rule's verdict and the facts it saw, for replies and `licensebot explain`."""
+
+    rule: str
+    hit: bool
+    reasons: tuple[Reason, ...]
+    facts: Facts
+    skipped: str | None = None  # why the rule did not run (then `hit` is False)
+
+
+def facts_of(**facts: Fact) -> Facts:
+    return MappingProxyType(dict(facts))
+
+
+class Needs(StrEnum):
+    """What must be there before a rule can say anything."""
+
+    MESSAGE = "message"  # always runs
+    PDF = "pdf"  # a PDF is attached
+    FORM = "form"  # the PDF was read without error
+    LA = "la"  # ...and it is an LA
+
+
+class Rule(Protocol):
+    name: str
+    description: str
+    needs: Needs
+
+    def check(self, ctx: CheckContext) -> RuleResult: ...
+
+
+def _skip_reason(needs: Needs, ctx: CheckContext) -> str | None:
+    if needs is Needs.MESSAGE:
+        return None
+    if not ctx.message.pdfs:
+        return "no PDF attached"
+    if needs is Needs.PDF:
+        return None
+    if ctx.form is None:
+        return "the PDF was not read"
+    if ctx.form.error is not None:
+        return f"the PDF could not be read: {ctx.form.error}"
+    if needs is Needs.LA and not ctx.form.is_la:
+        return "the PDF is not an LA"
+    return None
+
+
+def run_rule(rule: Rule, ctx: CheckContext) -> RuleResult:
+    """The rule's result, or a recorded miss when what it needs is not there."""
+    skipped = _skip_reason(rule.needs, ctx)
+    if skipped is not None:
+        return RuleResult(rule.name, False, (), facts_of(), skipped)
+    return rule.check(ctx)
+
+
+class _Base:
+    name: str
+    description: str
+    needs: Needs
+    reason: ClassVar[Reason]
+
+    def _result(self, hit: bool, **facts: Fact) -> RuleResult:
+        return RuleResult(self.name, hit, (self.reason,) if hit else (), facts_of(**facts))
+
+
+def _form(ctx: CheckContext) -> ReadForm:
+    # Only called by rules that need FORM or LA, which `run_rule` guarantees.
+    assert ctx.form is not None
+    return ctx.form
+
+
+def normalize_address(address: str) -> str:
+    """An email address as people write it on a form, made comparable: full-width `＠`,
+    `mailto:`, angle brackets, stray spaces and case removed."""
+    a = unicodedata.normalize("NFKC", address).strip().casefold()
+    a = a.removeprefix("mailto:")
+    return "".join(a.strip("<>()[]\"'").split())
+
+
+# --- the message -------------------------------------------------------------------------
+
+
+class AutoGenerated(_Base):
+    name = "auto_generated"
+    description = "The message was sent by a machine (auto-reply, bounce, list) or by the bot."
+    needs = Needs.MESSAGE
+    reason = Reason.AUTO_GENERATED
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        msg = ctx.message
+        signals = "; ".join(f"{s.header}: {s.value}" for s in msg.auto_signals)
+        own = {normalize_address(a) for a in ctx.settings.own_addresses}
+        from_self = msg.from_address is not None and normalize_address(msg.from_address) in own
+        null_return_path = msg.return_path == ""
+        hit = bool(signals) or from_self or null_return_path
+        return self._result(
+            hit, signals=signals or None, from_self=from_self, null_return_path=null_return_path
+        )
+
+
+class SenderUnverified(_Base):
+    name = "sender_unverified"
+    description = "Our own server's Authentication-Results say the sender's domain failed."
+    needs = Needs.MESSAGE
+    reason = Reason.SENDER_UNVERIFIED
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        msg = ctx.message
+        return self._result(
+            msg.auth is AuthVerdict.FAIL, auth=msg.auth.value, evidence=msg.auth_evidence
+        )
+
+
+class NoAttachment(_Base):
+    name = "no_attachment"
+    description = "No PDF is attached."
+    needs = Needs.MESSAGE
+    reason = Reason.NO_ATTACHMENT
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        msg = ctx.message
+        others = [a.filename for a in msg.attachments if not a.is_pdf]
+        return self._result(
+            not msg.pdfs,
+            pdfs=len(msg.pdfs),
+            other_attachments=", ".join(others) or None,
+        )
+
+
+class FreeEmail(_Base):
+    name = "free_email"
+    description = "The sender's address is at a public webmail provider (or a denied domain)."
+    needs = Needs.PDF
+    reason = Reason.FREE_EMAIL
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        domain = ctx.sender_domain
+        if domain is None:
+            return self._result(False, domain=None)
+        verdict = ctx.domains.classify(domain)
+        hit = verdict.kind in (DomainKind.FREE, DomainKind.DENIED)
+        return self._result(
+            hit,
+            domain=domain,
+            kind=verdict.kind.value,
+            matched=verdict.matched,
+            list=verdict.source,
+        )
+
+
+class DisposableEmail(_Base):
+    name = "disposable_email"
+    description = "The sender's address is at a disposable-address service."
+    needs = Needs.PDF
+    reason = Reason.DISPOSABLE_EMAIL
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        domain = ctx.sender_domain
+        if domain is None:
+            return self._result(False, domain=None)
+        verdict = ctx.domains.classify(domain)
+        return self._result(
+            verdict.kind is DomainKind.DISPOSABLE,
+            domain=domain,
+            kind=verdict.kind.value,
+            matched=verdict.matched,
+            list=verdict.source,
+        )
+
+
+# --- the PDF -----------------------------------------------------------------------------
+
+
+class Unreadable(_Base):
+    name = "unreadable"
+    description = "Something needed to decide could not be read with confidence."
+    needs = Needs.PDF
+    reason = Reason.UNREADABLE
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        form = ctx.form
+        if form is None:
+            return self._result(True, error="not read")
+        if form.error is not None:
+            return self._result(True, error=form.error)
+        if not form.is_la:
+            return self._result(False, is_la=False)
+        fields = [
+            name
+            for name in ctx.settings.required_fields
+            if (fv := form.fields.get(name)) is None or fv.unreadable
+        ]
+        signed_unknown = form.signed is None
+        version_unknown = form.form_version is None
+        hit = bool(fields) or signed_unknown or version_unknown
+        return self._result(
+            hit,
+            fields=",".join(fields) or None,
+            signed_unknown=signed_unknown,
+            version_unknown=version_unknown,
+        )
+
+
+class NotLa(_Base):
+    name = "not_la"
+    description = "The PDF is not the License Agreement at all."
+    needs = Needs.FORM
+    reason = Reason.NOT_LA
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        form = _form(ctx)
+        return self._result(not form.is_la, similarity=round(form.form_similarity, 3))
+
+
+class OutdatedForm(_Base):
+    name = "outdated_form"
+    description = "The PDF is an older version of the LA than the current one."
+    needs = Needs.LA
+    reason = Reason.OUTDATED_FORM
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        version = _form(ctx).form_version
+        hit = version is not None and version != ctx.current_version
+        return self._result(hit, version=version, current=ctx.current_version)
+
+
+class BadFilename(_Base):
+    name = "bad_filename"
+    description = "The file is not named DFME_License_Agreement_<signer's name>.pdf."
+    needs = Needs.LA
+    reason = Reason.BAD_FILENAME
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        filename = ctx.attachment_name or ""
+        parsed = parse_la_filename(filename, prefix=ctx.settings.filename_prefix)
+        signer = _form(ctx).value("signer_name")
+        common: dict[str, Fact] = {
+            "filename": filename,
+            "expected": f"{ctx.settings.filename_prefix}<Name>.pdf",
+            "name_in_file": parsed.name,
+            "signer_name": signer,
+            "download_copy": parsed.download_copy,
+        }
+        if parsed.problem is not None:
+            return self._result(True, problem=parsed.problem.value, **common)
+        if parsed.name is None or signer is None:
+            # No signer name to compare with: `unreadable` or `missing_fields` says so.
+            return self._result(False, problem=None, name_checked=False, **common)
+        match = same_person(parsed.name, signer, min_score=ctx.settings.name_min_score)
+        return self._result(
+            not match.matched,
+            problem=None if match.matched else "not_signer",
+            name_checked=True,
+            how=match.how.value,
+            score=round(match.score, 3),
+            **common,
+        )
+
+
+class SenderMismatch(_Base):
+    name = "sender_mismatch"
+    description = "The sender's address is not the work email written on the form."
+    needs = Needs.LA
+    reason = Reason.SENDER_MISMATCH
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        written = _form(ctx).value("work_email")
+        sender = ctx.message.from_address
+        if written is None:
+            # Blank or unreadable: `missing_fields` or `unreadable` says so, not this rule.
+            return self._result(False, sender=sender, work_email=None)
+        same = sender is not None and normalize_address(sender) == normalize_address(written)
+        return self._result(not same, sender=sender, work_email=normalize_address(written))
+
+
+class MissingFields(_Base):
+    name = "missing_fields"
+    description = "A required field of the form is blank."
+    needs = Needs.LA
+    reason = Reason.MISSING_FIELDS
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        form = _form(ctx)
+        blank = [
+            name
+            for name in ctx.settings.required_fields
+            if (fv := form.fields.get(name)) is not None and fv.blank
+        ]
+        return self._result(bool(blank), fields=",".join(blank) or None, count=len(blank))
+
+
+class NotSigned(_Base):
+    name = "not_signed"
+    description = "The Signature box holds no handwriting."
+    needs = Needs.LA
+    reason = Reason.NOT_SIGNED
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        form = _form(ctx)
+        return self._result(
+            form.signed is False,
+            signed=form.signed,
+            confidence=round(form.signed_confidence, 3),
+        )
+
+
+class NotScanned(_Base):
+    name = "not_scanned"
+    description = "The PDF is a purely digital document, never printed and scanned."
+    needs = Needs.LA
+    reason = Reason.NOT_SCANNED
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        form = _form(ctx)
+        return self._result(not form.scanned, scanned=form.scanned, pages=form.pages)
+
+
+class StudentSigner(_Base):
+    name = "student_signer"
+    description = "The signer is a student, intern or temporary employee, not a supervisor."
+    needs = Needs.LA
+    reason = Reason.STUDENT_SIGNER
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        title = _form(ctx).value("signer_title")
+        cls = classify_title(title)
+        return self._result(
+            cls.kind is TitleKind.STUDENT, title=title, kind=cls.kind.value, term=cls.term
+        )
+
+
+class AffiliationMismatch(_Base):
+    name = "affiliation_mismatch"
+    description = "The institution behind the email domain is not the affiliation on the form."
+    needs = Needs.LA
+    reason = Reason.AFFILIATION_MISMATCH
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        form = _form(ctx)
+        written = form.value("affiliation")
+        domain = ctx.sender_domain or domain_of(form.value("work_email"))
+        if written is None or domain is None:
+            return self._result(False, domain=domain, affiliation=written, institution=None)
+        names = ctx.domains.institution_names(domain)
+        if not names:
+            # A company or an institution swot does not know: nothing to compare with.
+            return self._result(False, domain=domain, affiliation=written, institution=None)
+        match = match_affiliation(names, written, domain=domain)
+        return self._result(
+            not match.matched,
+            domain=domain,
+            affiliation=written,
+            institution=match.against,
+            how=match.how,
+            score=round(match.score, 1),
+        )
+
+
+#: Every rule, in the contract's order of reasons.
+DEFAULT_RULES: tuple[Rule, ...] = (
+    NoAttachment(),
+    NotLa(),
+    OutdatedForm(),
+    BadFilename(),
+    FreeEmail(),
+    DisposableEmail(),
+    SenderMismatch(),
+    MissingFields(),
+    NotSigned(),
+    NotScanned(),
+    StudentSigner(),
+    Unreadable(),
+    AffiliationMismatch(),
+    SenderUnverified(),
+    AutoGenerated(),
+)
+
+RULES_BY_NAME: Mapping[str, Rule] = MappingProxyType({r.name: r for r in DEFAULT_RULES})
