@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from email import policy
+from email import errors, policy
 from email.parser import BytesHeaderParser, BytesParser
 from typing import Any
 
@@ -349,6 +349,20 @@ def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> byte
     return data
 
 
+# Containers that may hold a PDF verbatim near their start (a stored ZIP member, a tar, RAR
+# and 7z headers): a PDF inside them is not a PDF attachment.
+_CONTAINER_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    """`%PDF-` within the first 1024 bytes (what PDF readers accept), unless the bytes are
+    a known container format whose first member happens to be a PDF."""
+    head = data[:1024]
+    return (
+        b"%PDF-" in head and not head.startswith(_CONTAINER_MAGIC) and b"ustar" not in head[257:263]
+    )
+
+
 def _record_defects(part: email.message.Message, walk: _Walk, label: str) -> None:
     for defect in getattr(part, "defects", ()):
         walk.defect(f"{label}: {type(defect).__name__}")
@@ -401,6 +415,10 @@ def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool)
             _walk(child, walk, depth + 1, forwarded or is_message)
         return
 
+    if shadow.get_content_maintype() == "multipart":
+        walk.defect(f"{label}: {ctype} body could not be split into parts; not read")
+        return
+
     disposition = (shadow.get_content_disposition() or "").lower()
     raw_name = _param(shadow, "content-disposition", "filename") or _param(
         shadow, "content-type", "name"
@@ -423,7 +441,7 @@ def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool)
             content_type=ctype,
             data=data,
             sha256=hashlib.sha256(data).hexdigest(),
-            is_pdf=b"%PDF-" in data[:1024],
+            is_pdf=_looks_like_pdf(data),
             inline=disposition != "attachment",
             from_forwarded=forwarded,
         )
@@ -459,6 +477,15 @@ def _take_text(
 # --------------------------------------------------------------------------- headers
 
 
+def _address_headers(msg: email.message.Message, name: str) -> list[Any]:
+    """Address headers parsed by the RFC 5322 parser from the raw text, with raw 8-bit
+    (RFC 6532 UTF-8) decoded first so that internationalised addresses survive."""
+    return [
+        policy.default.header_factory(name, _unsurrogate(value))
+        for value in _raw_headers(msg, name)
+    ]
+
+
 @dataclass(frozen=True)
 class _From:
     address: str | None
@@ -470,7 +497,7 @@ class _From:
 def _read_from(msg: email.message.Message) -> _From:
     defects: list[str] = []
     try:
-        headers: list[Any] = msg.get_all("From") or []
+        headers = _address_headers(msg, "From")
     except Exception as exc:
         return _From(None, "", (), (f"from: unparsable ({type(exc).__name__})",))
     if not headers:
@@ -485,7 +512,11 @@ def _read_from(msg: email.message.Message) -> _From:
         except Exception as exc:  # the header registry can raise on oddities
             defects.append(f"from: unparsable ({type(exc).__name__})")
             continue
-        defects.extend(f"from: {type(d).__name__}: {d}" for d in header_defects)
+        defects.extend(
+            f"from: {type(d).__name__}: {d}"
+            for d in header_defects
+            if not isinstance(d, errors.NonASCIILocalPartDefect)  # RFC 6532 allows it
+        )
         for addr in addresses:
             name = _strip_controls(str(addr.display_name or "")).strip()
             if "@" in name:
@@ -506,7 +537,7 @@ def _read_from(msg: email.message.Message) -> _From:
 def _address_list(msg: email.message.Message, name: str, walk: _Walk) -> tuple[str, ...]:
     found: list[str] = []
     try:
-        headers: list[Any] = msg.get_all(name) or []
+        headers = _address_headers(msg, name)
         for header in headers:
             for addr in header.addresses:
                 normal = _normalise_parts(addr.username or "", addr.domain or "")
