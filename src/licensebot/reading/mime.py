@@ -13,8 +13,9 @@ Trust choices (documented here because they decide what an attacker can do):
   the provider neither stamps nor strips; that is an operational check, not something a
   reader can detect. Headers inside message/rfc822 parts are never read.
 * From: parsed with `email.policy.default` (the RFC 5322 parser, which is not affected by the
-  CVE-2023-27043 `getaddresses` confusion); exactly one header with exactly one mailbox, else
-  `from_address` is None. Display names are never used for decisions.
+  CVE-2023-27043 `getaddresses` confusion); exactly one header with exactly one mailbox and no
+  parser defect (other than obsolete syntax), else `from_address` is None. A display name
+  containing "@" is only flagged (`from_defects`). Display names are never used for decisions.
 """
 
 from __future__ import annotations
@@ -505,18 +506,25 @@ def _read_from(msg: email.message.Message) -> _From:
     if len(headers) > 1:
         defects.append(f"from: {len(headers)} From headers")
     mailboxes: list[tuple[str, str | None]] = []
+    broken = False
     for header in headers:
         try:
             addresses = header.addresses
             header_defects = list(header.defects)
         except Exception as exc:  # the header registry can raise on oddities
             defects.append(f"from: unparsable ({type(exc).__name__})")
+            broken = True
             continue
-        defects.extend(
-            f"from: {type(d).__name__}: {d}"
+        # Obsolete syntax ("Zhang S. <...>") and RFC 6532 UTF-8 local parts are harmless;
+        # anything else means the parser skipped text that may hide another mailbox
+        # (CVE-2023-27043 style), so the address is not used.
+        serious = [
+            d
             for d in header_defects
-            if not isinstance(d, errors.NonASCIILocalPartDefect)  # RFC 6532 allows it
-        )
+            if not isinstance(d, errors.ObsoleteHeaderDefect | errors.NonASCIILocalPartDefect)
+        ]
+        defects.extend(f"from: {type(d).__name__}: {d}" for d in serious)
+        broken = broken or bool(serious)
         for addr in addresses:
             name = _strip_controls(str(addr.display_name or "")).strip()
             if "@" in name:
@@ -527,7 +535,7 @@ def _read_from(msg: email.message.Message) -> _From:
         defects.append(f"from: {len(mailboxes)} mailboxes")
         return _From(None, "", seen, tuple(defects))
     name, address = mailboxes[0]
-    if len(headers) > 1:
+    if len(headers) > 1 or broken:
         address = None
     elif address is None:
         defects.append("from: not a valid addr-spec")
