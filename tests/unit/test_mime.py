@@ -454,9 +454,18 @@ def test_cve_2023_27043_style_from_is_flagged_and_never_misread(
     assert msg.from_defects, "a suspicious From must always be flagged"
 
 
-def test_obsolete_but_harmless_from_syntax_is_not_flagged() -> None:
-    msg = read(raw_mail("From: Zhang S. <Zhang.San@mail.ustc.edu.cn>"))
+@pytest.mark.parametrize(
+    ("from_value", "name"),
+    [
+        ("Zhang S. <Zhang.San@mail.ustc.edu.cn>", "Zhang S."),
+        ('"=?gb2312?B?1cXI/Q==?=" <Zhang.San@mail.ustc.edu.cn>', "张三"),  # Foxmail
+        ("=?utf-8?b?5byg5LiJ?=<Zhang.San@mail.ustc.edu.cn>", "张三"),
+    ],
+)
+def test_harmless_from_oddities_are_not_flagged(from_value: str, name: str) -> None:
+    msg = read(raw_mail(f"From: {from_value}"))
     assert msg.from_address == APPLICANT
+    assert msg.from_name == name
     assert msg.from_defects == ()
 
 

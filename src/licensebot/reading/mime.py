@@ -478,6 +478,13 @@ def _take_text(
 # --------------------------------------------------------------------------- headers
 
 
+def _harmless_address_defect(defect: Exception) -> bool:
+    if isinstance(defect, errors.ObsoleteHeaderDefect | errors.NonASCIILocalPartDefect):
+        return True
+    text = str(defect).lower()
+    return "encoded word" in text or "encoded-word" in text
+
+
 def _address_headers(msg: email.message.Message, name: str) -> list[Any]:
     """Address headers parsed by the RFC 5322 parser from the raw text, with raw 8-bit
     (RFC 6532 UTF-8) decoded first so that internationalised addresses survive."""
@@ -515,14 +522,11 @@ def _read_from(msg: email.message.Message) -> _From:
             defects.append(f"from: unparsable ({type(exc).__name__})")
             broken = True
             continue
-        # Obsolete syntax ("Zhang S. <...>") and RFC 6532 UTF-8 local parts are harmless;
-        # anything else means the parser skipped text that may hide another mailbox
-        # (CVE-2023-27043 style), so the address is not used.
-        serious = [
-            d
-            for d in header_defects
-            if not isinstance(d, errors.ObsoleteHeaderDefect | errors.NonASCIILocalPartDefect)
-        ]
+        # Obsolete syntax ("Zhang S. <...>"), RFC 6532 UTF-8 local parts and sloppy encoded
+        # words in display names (Foxmail quotes them) are harmless; anything else means the
+        # parser skipped text that may hide another mailbox (CVE-2023-27043 style), so the
+        # address is not used.
+        serious = [d for d in header_defects if not _harmless_address_defect(d)]
         defects.extend(f"from: {type(d).__name__}: {d}" for d in serious)
         broken = broken or bool(serious)
         for addr in addresses:
