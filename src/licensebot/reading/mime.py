@@ -74,10 +74,14 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip('"').split("*", 1)[0].lower()
     if label in _GB_LABELS:
         return "gb18030"
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._:+-]{0,39}", label):
         return None
+    try:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):
+        return None
+    # bytes-to-bytes codecs (base64, zlib, rot13...) are not charsets
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _decode_bytes(data: bytes, label: str | None) -> tuple[str, bool]:
@@ -87,7 +91,7 @@ def _decode_bytes(data: bytes, label: str | None) -> tuple[str, bool]:
     if codec:
         try:
             return data.decode(codec), True
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError, ValueError):
             pass
     for fallback in ("utf-8", "gb18030"):
         try:
@@ -327,10 +331,19 @@ def _parse(raw: bytes, walk: _Walk, where: str) -> email.message.Message:
         return email.message.EmailMessage(policy=policy.default)
 
 
+def _raw_payload(part: email.message.Message) -> object:
+    """The undecoded payload (list of parts, or text). `get_payload()` itself re-decodes 8-bit
+    text with the declared charset and raises on labels like "x\\x00y"."""
+    try:
+        return part.get_payload()
+    except Exception:
+        return getattr(part, "_payload", None)
+
+
 def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> bytes | None:
     """The decoded body of a leaf, or None when it is over the size limit."""
     try:
-        encoded = part.get_payload()
+        encoded = _raw_payload(part)
         cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
         estimate = len(encoded) if isinstance(encoded, str | bytes) else 0
         if cte == "base64":
@@ -374,7 +387,7 @@ def _unwrap_encoded_rfc822(inner: email.message.Message, cte: str) -> bytes | No
     parser leaves the encoded text as a header-less body; decode it for a second parse."""
     if list(inner.raw_items()):
         return None
-    body = inner.get_payload()
+    body = _raw_payload(inner)
     if not isinstance(body, str):
         return None
     data = body.encode("ascii", "surrogateescape")
@@ -399,7 +412,7 @@ def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool)
     _record_defects(part, walk, label)
     shadow = _shadow(part)
     ctype = shadow.get_content_type()
-    payload = part.get_payload()
+    payload = _raw_payload(part)
 
     if ctype in _SKIP_TYPES:
         return
@@ -758,13 +771,54 @@ def read_message(
     max_parts: int = 200,
     max_depth: int = 20,
 ) -> IncomingMessage:
-    """Read one email. Never raises on malformed input: problems end up in `defects`."""
+    """Read one email. Never raises on malformed input: problems end up in `defects`.
+
+    `trusted_authserv_ids`: the authserv-id(s) your mailbox provider stamps on
+    Authentication-Results (see the module docstring for which header counts).
+    `own_addresses`: the bot's addresses; mail from them is an auto signal, as is any message
+    carrying `loop_header`. Parts over `max_attachment_bytes`, parts beyond `max_parts` and
+    parts nested deeper than `max_depth` are skipped with a defect.
+    """
+    try:
+        return _read(
+            raw,
+            trusted_authserv_ids=trusted_authserv_ids,
+            own_addresses=own_addresses,
+            loop_header=loop_header,
+            max_attachment_bytes=max_attachment_bytes,
+            max_parts=max_parts,
+            max_depth=max_depth,
+        )
+    except Exception as exc:  # the contract is "never raises": a reader bug becomes a defect
+        return IncomingMessage(
+            message_id=None, from_address=None, from_name="", to=(), cc=(), subject="",
+            date=None, in_reply_to=None, references=(), return_path=None,
+            auth=AuthVerdict.NONE, auth_evidence="message could not be read", auto_signals=(),
+            attachments=(), text="", defects=(f"reader failed: {type(exc).__name__}: {exc}"[:300],),
+            from_defects=("from: message could not be read",),
+        )  # fmt: skip
+
+
+def _read(
+    raw: bytes,
+    *,
+    trusted_authserv_ids: Collection[str],
+    own_addresses: Collection[str],
+    loop_header: str,
+    max_attachment_bytes: int,
+    max_parts: int,
+    max_depth: int,
+) -> IncomingMessage:
     walk = _Walk(max_parts=max_parts, max_depth=max_depth, max_bytes=max_attachment_bytes)
     msg = _parse(bytes(raw), walk, "message")
 
     sender = _read_from(msg)
     for d in sender.defects:
         walk.defect(d)
+    if isinstance(own_addresses, str):  # a lone string is a Collection[str] of letters
+        own_addresses = (own_addresses,)
+    if isinstance(trusted_authserv_ids, str):
+        trusted_authserv_ids = (trusted_authserv_ids,)
     own = frozenset(a for a in (normalise_address(x) for x in own_addresses) if a)
     trusted = frozenset(t.strip().lower() for t in trusted_authserv_ids if t.strip())
     return_path = _return_path(_raw_headers(msg, "Return-Path"))
