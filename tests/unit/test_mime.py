@@ -174,6 +174,16 @@ def test_raw_8bit_file_names_are_decoded(codec: str) -> None:
     assert [a.filename for a in read(raw).attachments] == ["镕申请.pdf"]
 
 
+def test_raw_8bit_inside_an_rfc2231_value_is_kept() -> None:
+    """Not allowed (RFC 2231 wants %XX), but sent by some webmails; found by fuzzing."""
+    raw = with_part("PLACEHOLDER", PDF).replace(
+        b"PLACEHOLDER",
+        b"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename*=utf-8''"
+        + "申请.pdf".encode(),
+    )
+    assert [a.filename for a in read(raw).attachments] == ["申请.pdf"]
+
+
 def test_nul_and_control_characters_are_stripped_from_names() -> None:
     raw = with_part(
         "Content-Type: application/pdf\r\n"

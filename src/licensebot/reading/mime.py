@@ -294,7 +294,11 @@ def _param(shadow: email.message.Message, header: str, name: str) -> str | None:
             continue
         if isinstance(value, tuple):
             charset, _lang, text = value
-            data = (text or "").encode("latin-1", "surrogateescape")
+            text = text or ""
+            try:  # %XX escapes were unquoted to latin-1 code points
+                data = text.encode("latin-1")
+            except UnicodeEncodeError:  # raw 8-bit text inside a name*= value, already decoded
+                return text
             return _decode_bytes(data, charset or None)[0]
         if plain is None:
             plain = decode_words(email.utils.unquote(value))
