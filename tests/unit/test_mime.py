@@ -382,6 +382,14 @@ def test_mutated_messages_never_raise() -> None:
         assert not any(d.startswith("reader failed") for d in msg.defects), msg.defects
 
 
+def test_damaged_gb2312_labelled_text_keeps_its_gbk_characters() -> None:
+    body = "朱镕基 申请".encode("gb18030") + b"\xd5"  # the last character cut in half
+    raw = raw_mail(f"From: {APPLICANT}\nContent-Type: text/plain; charset=gb2312", "").replace(
+        b"\r\n\r\n", b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body
+    )
+    assert read(raw).text.startswith("朱镕基 申请")
+
+
 @pytest.mark.parametrize("label", ["base64", "zlib", "x\x00y", "rot13", "a" * 200])
 def test_non_text_or_bogus_charset_labels_fall_back(label: str) -> None:
     word = base64.b64encode("申请".encode()).decode()
