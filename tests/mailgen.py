@@ -91,14 +91,26 @@ def _continuations(param: str, text: str, width: int = 40) -> str:
 
 
 def _boundary(seed: str, tag: str) -> str:
-    return f"----=_{tag}_" + hashlib.sha256(seed.encode()).hexdigest()[:24]
+    """Boundaries in each client's own shape (deterministic for a given seed)."""
+    h = hashlib.sha256((seed + tag).encode()).hexdigest()
+    shapes = {
+        "gmail": f"000000000000{h[:12]}",
+        "outlook": f"_00{tag[-1]}_TYZPR01MB{h[:12].upper()}apcp_",
+        "foxmail": f"----=_00{tag[-1]}_NextPart{h[:12]}_=----",
+        "coremail": f"----=_Part_{int(h[:8], 16)}_{int(h[8:14], 16)}.{int(h[14:26], 16)}",
+        "thunderbird": f"------------{h[:24]}",
+        "apple_mail": f"Apple-Mail={h[:8].upper()}-{h[8:12].upper()}-{h[12:16].upper()}",
+    }
+    return shapes.get(tag.rstrip("12"), f"----=_{tag}_{h[:24]}")
 
 
-def _mailbox(name: str, address: str) -> str:
+def _mailbox(name: str, address: str, client: str = "") -> str:
     if not name:
         return address
     if name.isascii():
         return f'"{name}" <{address}>'
+    if client in ("foxmail", "coremail"):
+        return f'"{_ew(name, "GB2312")}" <{address}>'
     return f"{Header(name, 'utf-8').encode()} <{address}>"
 
 
@@ -266,7 +278,7 @@ def build_application(
         encoded_subject = Header(subject, "utf-8").encode() if not subject.isascii() else subject
     headers += [
         f"Date: {format_datetime(date)}",
-        f"From: {_mailbox(sender_name, sender)}",
+        f"From: {_mailbox(sender_name, sender, client)}",
         f"To: {', '.join(to)}",
     ]
     if cc:
@@ -309,15 +321,17 @@ def build_application(
     attachment = None if pdf is None else _attachment_part(client, filename, pdf, attachment_type)
     if client == "apple_mail":
         parts = [text] if attachment is None else [text, attachment, _text_part(client, "\n")]
-        tree = _multipart("mixed", _boundary(seed, "Apple-Mail"), parts)
+        tree = _multipart("mixed", _boundary(seed, client), parts)
     elif client in ("thunderbird",):
         tree = (
-            _multipart("mixed", _boundary(seed, "TB"), [text, attachment]) if attachment else text
+            _multipart("mixed", _boundary(seed, client), [text, attachment]) if attachment else text
         )
     else:
-        alternative = _multipart("alternative", _boundary(seed, "alt"), [text, _html_part(body)])
+        alternative = _multipart(
+            "alternative", _boundary(seed, client + "2"), [text, _html_part(body)]
+        )
         tree = (
-            _multipart("mixed", _boundary(seed, "mix"), [alternative, attachment])
+            _multipart("mixed", _boundary(seed, client + "1"), [alternative, attachment])
             if attachment
             else alternative
         )

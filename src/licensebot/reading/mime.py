@@ -13,8 +13,9 @@ Trust choices (documented here because they decide what an attacker can do):
   the provider neither stamps nor strips; that is an operational check, not something a
   reader can detect. Headers inside message/rfc822 parts are never read.
 * From: parsed with `email.policy.default` (the RFC 5322 parser, which is not affected by the
-  CVE-2023-27043 `getaddresses` confusion); exactly one header with exactly one mailbox, else
-  `from_address` is None. Display names are never used for decisions.
+  CVE-2023-27043 `getaddresses` confusion); exactly one header with exactly one mailbox and no
+  parser defect (other than obsolete syntax), else `from_address` is None. A display name
+  containing "@" is only flagged (`from_defects`). Display names are never used for decisions.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from email import policy
+from email import errors, policy
 from email.parser import BytesHeaderParser, BytesParser
 from typing import Any
 
@@ -73,10 +74,14 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip('"').split("*", 1)[0].lower()
     if label in _GB_LABELS:
         return "gb18030"
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._:+-]{0,39}", label):
         return None
+    try:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):
+        return None
+    # bytes-to-bytes codecs (base64, zlib, rot13...) are not charsets
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _decode_bytes(data: bytes, label: str | None) -> tuple[str, bool]:
@@ -86,7 +91,7 @@ def _decode_bytes(data: bytes, label: str | None) -> tuple[str, bool]:
     if codec:
         try:
             return data.decode(codec), True
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError, ValueError):
             pass
     for fallback in ("utf-8", "gb18030"):
         try:
@@ -289,7 +294,11 @@ def _param(shadow: email.message.Message, header: str, name: str) -> str | None:
             continue
         if isinstance(value, tuple):
             charset, _lang, text = value
-            data = (text or "").encode("latin-1", "surrogateescape")
+            text = text or ""
+            try:  # %XX escapes were unquoted to latin-1 code points
+                data = text.encode("latin-1")
+            except UnicodeEncodeError:  # raw 8-bit text inside a name*= value, already decoded
+                return text
             return _decode_bytes(data, charset or None)[0]
         if plain is None:
             plain = decode_words(email.utils.unquote(value))
@@ -326,10 +335,19 @@ def _parse(raw: bytes, walk: _Walk, where: str) -> email.message.Message:
         return email.message.EmailMessage(policy=policy.default)
 
 
+def _raw_payload(part: email.message.Message) -> object:
+    """The undecoded payload (list of parts, or text). `get_payload()` itself re-decodes 8-bit
+    text with the declared charset and raises on labels like "x\\x00y"."""
+    try:
+        return part.get_payload()
+    except Exception:
+        return getattr(part, "_payload", None)
+
+
 def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> bytes | None:
     """The decoded body of a leaf, or None when it is over the size limit."""
     try:
-        encoded = part.get_payload()
+        encoded = _raw_payload(part)
         cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
         estimate = len(encoded) if isinstance(encoded, str | bytes) else 0
         if cte == "base64":
@@ -349,6 +367,20 @@ def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> byte
     return data
 
 
+# Containers that may hold a PDF verbatim near their start (a stored ZIP member, a tar, RAR
+# and 7z headers): a PDF inside them is not a PDF attachment.
+_CONTAINER_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    """`%PDF-` within the first 1024 bytes (what PDF readers accept), unless the bytes are
+    a known container format whose first member happens to be a PDF."""
+    head = data[:1024]
+    return (
+        b"%PDF-" in head and not head.startswith(_CONTAINER_MAGIC) and b"ustar" not in head[257:263]
+    )
+
+
 def _record_defects(part: email.message.Message, walk: _Walk, label: str) -> None:
     for defect in getattr(part, "defects", ()):
         walk.defect(f"{label}: {type(defect).__name__}")
@@ -359,7 +391,7 @@ def _unwrap_encoded_rfc822(inner: email.message.Message, cte: str) -> bytes | No
     parser leaves the encoded text as a header-less body; decode it for a second parse."""
     if list(inner.raw_items()):
         return None
-    body = inner.get_payload()
+    body = _raw_payload(inner)
     if not isinstance(body, str):
         return None
     data = body.encode("ascii", "surrogateescape")
@@ -384,7 +416,7 @@ def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool)
     _record_defects(part, walk, label)
     shadow = _shadow(part)
     ctype = shadow.get_content_type()
-    payload = part.get_payload()
+    payload = _raw_payload(part)
 
     if ctype in _SKIP_TYPES:
         return
@@ -399,6 +431,10 @@ def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool)
                 if unwrapped is not None:
                     child = _parse(unwrapped, walk, label)
             _walk(child, walk, depth + 1, forwarded or is_message)
+        return
+
+    if shadow.get_content_maintype() == "multipart":
+        walk.defect(f"{label}: {ctype} body could not be split into parts; not read")
         return
 
     disposition = (shadow.get_content_disposition() or "").lower()
@@ -423,7 +459,7 @@ def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool)
             content_type=ctype,
             data=data,
             sha256=hashlib.sha256(data).hexdigest(),
-            is_pdf=b"%PDF-" in data[:1024],
+            is_pdf=_looks_like_pdf(data),
             inline=disposition != "attachment",
             from_forwarded=forwarded,
         )
@@ -459,6 +495,22 @@ def _take_text(
 # --------------------------------------------------------------------------- headers
 
 
+def _harmless_address_defect(defect: Exception) -> bool:
+    if isinstance(defect, errors.ObsoleteHeaderDefect | errors.NonASCIILocalPartDefect):
+        return True
+    text = str(defect).lower()
+    return "encoded word" in text or "encoded-word" in text
+
+
+def _address_headers(msg: email.message.Message, name: str) -> list[Any]:
+    """Address headers parsed by the RFC 5322 parser from the raw text, with raw 8-bit
+    (RFC 6532 UTF-8) decoded first so that internationalised addresses survive."""
+    return [
+        policy.default.header_factory(name, _unsurrogate(value))
+        for value in _raw_headers(msg, name)
+    ]
+
+
 @dataclass(frozen=True)
 class _From:
     address: str | None
@@ -470,7 +522,7 @@ class _From:
 def _read_from(msg: email.message.Message) -> _From:
     defects: list[str] = []
     try:
-        headers: list[Any] = msg.get_all("From") or []
+        headers = _address_headers(msg, "From")
     except Exception as exc:
         return _From(None, "", (), (f"from: unparsable ({type(exc).__name__})",))
     if not headers:
@@ -478,14 +530,22 @@ def _read_from(msg: email.message.Message) -> _From:
     if len(headers) > 1:
         defects.append(f"from: {len(headers)} From headers")
     mailboxes: list[tuple[str, str | None]] = []
+    broken = False
     for header in headers:
         try:
             addresses = header.addresses
             header_defects = list(header.defects)
         except Exception as exc:  # the header registry can raise on oddities
             defects.append(f"from: unparsable ({type(exc).__name__})")
+            broken = True
             continue
-        defects.extend(f"from: {type(d).__name__}: {d}" for d in header_defects)
+        # Obsolete syntax ("Zhang S. <...>"), RFC 6532 UTF-8 local parts and sloppy encoded
+        # words in display names (Foxmail quotes them) are harmless; anything else means the
+        # parser skipped text that may hide another mailbox (CVE-2023-27043 style), so the
+        # address is not used.
+        serious = [d for d in header_defects if not _harmless_address_defect(d)]
+        defects.extend(f"from: {type(d).__name__}: {d}" for d in serious)
+        broken = broken or bool(serious)
         for addr in addresses:
             name = _strip_controls(str(addr.display_name or "")).strip()
             if "@" in name:
@@ -496,7 +556,7 @@ def _read_from(msg: email.message.Message) -> _From:
         defects.append(f"from: {len(mailboxes)} mailboxes")
         return _From(None, "", seen, tuple(defects))
     name, address = mailboxes[0]
-    if len(headers) > 1:
+    if len(headers) > 1 or broken:
         address = None
     elif address is None:
         defects.append("from: not a valid addr-spec")
@@ -506,7 +566,7 @@ def _read_from(msg: email.message.Message) -> _From:
 def _address_list(msg: email.message.Message, name: str, walk: _Walk) -> tuple[str, ...]:
     found: list[str] = []
     try:
-        headers: list[Any] = msg.get_all(name) or []
+        headers = _address_headers(msg, name)
         for header in headers:
             for addr in header.addresses:
                 normal = _normalise_parts(addr.username or "", addr.domain or "")
@@ -715,13 +775,54 @@ def read_message(
     max_parts: int = 200,
     max_depth: int = 20,
 ) -> IncomingMessage:
-    """Read one email. Never raises on malformed input: problems end up in `defects`."""
+    """Read one email. Never raises on malformed input: problems end up in `defects`.
+
+    `trusted_authserv_ids`: the authserv-id(s) your mailbox provider stamps on
+    Authentication-Results (see the module docstring for which header counts).
+    `own_addresses`: the bot's addresses; mail from them is an auto signal, as is any message
+    carrying `loop_header`. Parts over `max_attachment_bytes`, parts beyond `max_parts` and
+    parts nested deeper than `max_depth` are skipped with a defect.
+    """
+    try:
+        return _read(
+            raw,
+            trusted_authserv_ids=trusted_authserv_ids,
+            own_addresses=own_addresses,
+            loop_header=loop_header,
+            max_attachment_bytes=max_attachment_bytes,
+            max_parts=max_parts,
+            max_depth=max_depth,
+        )
+    except Exception as exc:  # the contract is "never raises": a reader bug becomes a defect
+        return IncomingMessage(
+            message_id=None, from_address=None, from_name="", to=(), cc=(), subject="",
+            date=None, in_reply_to=None, references=(), return_path=None,
+            auth=AuthVerdict.NONE, auth_evidence="message could not be read", auto_signals=(),
+            attachments=(), text="", defects=(f"reader failed: {type(exc).__name__}: {exc}"[:300],),
+            from_defects=("from: message could not be read",),
+        )  # fmt: skip
+
+
+def _read(
+    raw: bytes,
+    *,
+    trusted_authserv_ids: Collection[str],
+    own_addresses: Collection[str],
+    loop_header: str,
+    max_attachment_bytes: int,
+    max_parts: int,
+    max_depth: int,
+) -> IncomingMessage:
     walk = _Walk(max_parts=max_parts, max_depth=max_depth, max_bytes=max_attachment_bytes)
     msg = _parse(bytes(raw), walk, "message")
 
     sender = _read_from(msg)
     for d in sender.defects:
         walk.defect(d)
+    if isinstance(own_addresses, str):  # a lone string is a Collection[str] of letters
+        own_addresses = (own_addresses,)
+    if isinstance(trusted_authserv_ids, str):
+        trusted_authserv_ids = (trusted_authserv_ids,)
     own = frozenset(a for a in (normalise_address(x) for x in own_addresses) if a)
     trusted = frozenset(t.strip().lower() for t in trusted_authserv_ids if t.strip())
     return_path = _return_path(_raw_headers(msg, "Return-Path"))
