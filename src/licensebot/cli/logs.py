@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+from typing import Any
 
 import structlog
 
@@ -27,8 +29,23 @@ def configure_logging(level: str | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_StderrLogger,
         cache_logger_on_first_use=False,
     )
     # Library chatter (imapclient logs every command at DEBUG) stays out unless asked for.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+
+class _StderrLogger:
+    """Writes to whatever `sys.stderr` is at the time of the call (not at configuration)."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, *_args: Any) -> None:
+        pass
+
+    def msg(self, message: str) -> None:
+        with self._lock:
+            print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
