@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# deploy/check.sh: exercise deploy/ as far as a machine without a docker engine or a running
+# systemd allows. Each step prints ok / FAIL / skip; the exit status is the number of failures.
+#   (a) systemd: `systemd-analyze verify` in a temporary root (stock units + a stub
+#       /opt/licensebot/bin/licensebot), with a negative control proving it can fail; the
+#       offline security score; sysusers.d and tmpfiles.d applied to that root.
+#   (b) the image's venv, built by running the Dockerfile's builder stage here
+#       (deploy/dockerfile_stage.py), then `licensebot --help` (and `db upgrade` on SQLite
+#       when the command exists); SKIP_VENV=1 skips this slow step.
+#   (c) compose.yaml: `docker compose config` / `docker-compose config`, else YAML parsing.
+#   (d) shellcheck and sh -n / bash -n on the shell scripts; the Dockerfile's COPY sources.
+#   (e) tests/integration/test_deploy.py (entrypoint arguments, compose structure).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+work=$(mktemp -d "${TMPDIR:-/tmp}/licensebot-deploy-check.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+step() { printf '\n== %s\n' "$*"; }
+ok() { printf 'ok   %s\n' "$*"; }
+fail() {
+    printf 'FAIL %s\n' "$*"
+    failures=$((failures + 1))
+}
+skip() { printf 'skip %s\n' "$*"; }
+indent() { sed 's/^/     /'; }
+
+python=$(command -v python3.11 || command -v python3)
+
+# --- (a) systemd -------------------------------------------------------------------------
+step "(a) systemd units"
+if ! command -v systemd-analyze >/dev/null; then
+    skip "systemd-analyze not installed (apt-get install systemd)"
+else
+    root=$work/root
+    stock=/usr/lib/systemd/system
+    [ -d "$stock" ] || stock=/lib/systemd/system
+    mkdir -p "$root/etc/systemd/system" "$root/opt/licensebot/bin" "$root/usr/lib/systemd"
+    cp -a "$stock" "$root/usr/lib/systemd/system"
+    printf '#!/bin/sh\nexit 0\n' >"$root/opt/licensebot/bin/licensebot"
+    chmod 755 "$root/opt/licensebot/bin/licensebot"
+    cp "$here/systemd/licensebot.service" "$root/etc/systemd/system/"
+
+    # Warnings (unknown keys, bad syscall groups) exit 0: any output counts as a failure.
+    out=$(systemd-analyze verify --root="$root" licensebot.service 2>&1)
+    rc=$?
+    if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+        ok "systemd-analyze verify licensebot.service: no errors, no warnings"
+    else
+        fail "systemd-analyze verify licensebot.service (rc=$rc)"
+        printf '%s\n' "$out" | indent
+    fi
+
+    # Negative control: the same check must notice a misspelt key.
+    sed 's/^ProtectSystem=/ProtectSytem=/' "$here/systemd/licensebot.service" \
+        >"$root/etc/systemd/system/licensebot.service"
+    out=$(systemd-analyze verify --root="$root" licensebot.service 2>&1)
+    if printf '%s' "$out" | grep -q "Unknown key"; then
+        ok "negative control: a misspelt key is reported"
+    else
+        fail "negative control: systemd-analyze verify missed a misspelt key"
+    fi
+    cp "$here/systemd/licensebot.service" "$root/etc/systemd/system/"
+
+    if out=$(systemd-analyze security --offline=yes --root="$root" --threshold=25 \
+        licensebot.service 2>&1); then
+        ok "$(printf '%s\n' "$out" | grep 'Overall exposure' | sed 's/^→ //')"
+    elif printf '%s' "$out" | grep -q 'Overall exposure'; then
+        fail "$(printf '%s\n' "$out" | grep 'Overall exposure') (threshold 2.5)"
+    else
+        skip "systemd-analyze security --offline not supported here"
+    fi
+
+    if out=$(systemd-sysusers --root="$root" "$here/systemd/licensebot.sysusers.conf" 2>&1) &&
+        grep -q '^licensebot:x:[0-9]*:[0-9]*:.*:/var/lib/licensebot:/usr/sbin/nologin$' \
+            "$root/etc/passwd"; then
+        ok "sysusers.d creates the licensebot system user: $(grep '^licensebot:' "$root/etc/passwd")"
+    else
+        fail "systemd-sysusers licensebot.sysusers.conf"
+        printf '%s\n' "$out" | indent
+    fi
+
+    if out=$(systemd-tmpfiles --root="$root" --create "$here/systemd/licensebot.tmpfiles.conf" 2>&1); then
+        uid=$(awk -F: '$1 == "licensebot" {print $3}' "$root/etc/passwd")
+        modes=$(stat -c '%a %u %n' "$root/var/lib/licensebot" "$root/etc/licensebot/credentials" |
+            sed "s|$root||")
+        if [ "$modes" = "700 $uid /var/lib/licensebot
+750 0 /etc/licensebot/credentials" ]; then
+            ok "tmpfiles.d: /var/lib/licensebot 0700 licensebot, /etc/licensebot/credentials 0750 root"
+        else
+            fail "tmpfiles.d modes/owners:"
+            printf '%s\n' "$modes" | indent
+        fi
+    else
+        fail "systemd-tmpfiles licensebot.tmpfiles.conf"
+        printf '%s\n' "$out" | indent
+    fi
+fi
+
+# --- (b) the image's venv ----------------------------------------------------------------
+step "(b) the image's Python environment (Dockerfile stage 'builder', run here)"
+if [ "${SKIP_VENV:-0}" = 1 ]; then
+    skip "SKIP_VENV=1"
+elif ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    skip "no Python 3.11 here (the image's python:3.11); found $("$python" --version)"
+else
+    mkdir -p "$work/image" "$work/shim"
+    ln -s "$python" "$work/shim/python"
+    if ! "$python" "$here/dockerfile_stage.py" "$here/docker/Dockerfile" builder >"$work/builder.sh"; then
+        fail "cannot translate the builder stage"
+    else
+        start=$(date +%s)
+        if ROOT=$work/image REPO=$repo PATH=$work/shim:$PATH bash "$work/builder.sh" \
+            >"$work/builder.log" 2>&1; then
+            ok "builder stage: venv with \`pip install .\` in $(($(date +%s) - start)) s"
+            venv=$work/image/opt/licensebot
+            ok "installed: $("$venv/bin/pip" list --format=freeze 2>/dev/null | wc -l) packages, $(du -sh "$venv" | cut -f1)"
+            if "$venv/bin/licensebot" --help >/dev/null 2>&1; then
+                ok "licensebot --help runs from the built venv"
+            else
+                fail "licensebot --help from the built venv"
+            fi
+            if "$venv/bin/licensebot" db --help >/dev/null 2>&1; then
+                mkdir -p "$work/data"
+                if [ -f "$repo/config/licensebot.toml" ] &&
+                    (cd "$work" && env -u LICENSEBOT_DATABASE_URL \
+                        LICENSEBOT_CONFIG="$repo/config/licensebot.toml" \
+                        LICENSEBOT_DATA_DIR="$work/data" \
+                        "$venv/bin/licensebot" db upgrade) >"$work/upgrade.log" 2>&1; then
+                    ok "licensebot db upgrade on a fresh SQLite (migrations are packaged)"
+                else
+                    fail "licensebot db upgrade on a fresh SQLite"
+                    tail -n 20 "$work/upgrade.log" | indent
+                fi
+            else
+                skip "licensebot db upgrade: no \`db\` command in this tree yet"
+            fi
+        else
+            fail "builder stage (log tail below)"
+            tail -n 30 "$work/builder.log" | indent
+        fi
+    fi
+fi
+
+# --- (c) compose -------------------------------------------------------------------------
+step "(c) deploy/docker/compose.yaml"
+compose=$here/docker/compose.yaml
+if docker compose version >/dev/null 2>&1; then
+    if out=$(docker compose -f "$compose" config -q 2>&1); then
+        ok "docker compose config: valid"
+    else
+        fail "docker compose config"
+        printf '%s\n' "$out" | indent
+    fi
+elif command -v docker-compose >/dev/null; then
+    if out=$(docker-compose -f "$compose" config -q 2>&1); then
+        ok "docker-compose config ($(docker-compose version --short)): valid against its schema"
+    else
+        fail "docker-compose config"
+        printf '%s\n' "$out" | indent
+    fi
+elif "$python" -c 'import yaml' 2>/dev/null; then
+    if "$python" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert {"db", "licensebot"} <= set(d["services"])' "$compose"; then
+        ok "compose.yaml parses; services db and licensebot (no compose client for a schema check)"
+    else
+        fail "compose.yaml does not parse"
+    fi
+else
+    skip "no docker compose, docker-compose or PyYAML"
+fi
+
+# --- (d) shell scripts and the Dockerfile's inputs ---------------------------------------
+step "(d) shell scripts, Dockerfile inputs"
+scripts=("$here/docker/entrypoint.sh" "$here/systemd/licensebotctl" "$here/check.sh")
+for s in "${scripts[@]}"; do
+    shell=$(head -n 1 "$s" | grep -q bash && echo bash || echo sh)
+    if "$shell" -n "$s"; then ok "$shell -n ${s#"$repo"/}"; else fail "$shell -n ${s#"$repo"/}"; fi
+done
+if command -v shellcheck >/dev/null; then
+    if out=$(shellcheck "${scripts[@]}" 2>&1); then
+        ok "shellcheck: ${#scripts[@]} scripts clean"
+    else
+        fail "shellcheck"
+        printf '%s\n' "$out" | indent
+    fi
+else
+    skip "shellcheck not installed (apt-get install shellcheck)"
+fi
+missing=$(awk 'toupper($1) == "COPY" && $2 !~ /^--/ { for (i = 2; i < NF; i++) print $i }' \
+    "$here/docker/Dockerfile" | while read -r src; do [ -e "$repo/$src" ] || echo "$src"; done)
+if [ -z "$missing" ]; then
+    ok "every Dockerfile COPY source exists in the repository"
+else
+    fail "Dockerfile COPY sources missing from the repository: $(echo "$missing" | tr '\n' ' ')"
+fi
+
+# --- (e) pytest --------------------------------------------------------------------------
+step "(e) tests/integration/test_deploy.py"
+if [ -x "$repo/.venv/bin/pytest" ]; then
+    if out=$(cd "$repo" && .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_deploy.py 2>&1); then
+        ok "$(printf '%s\n' "$out" | tail -n 1)"
+    else
+        fail "pytest tests/integration/test_deploy.py"
+        printf '%s\n' "$out" | tail -n 30 | indent
+    fi
+else
+    skip "no .venv (make venv)"
+fi
+
+printf '\n%s\n' "$([ "$failures" -eq 0 ] && echo "deploy check: all passed" || echo "deploy check: $failures failed")"
+exit "$failures"
