@@ -7,9 +7,14 @@
 #   (b) the image's venv, built by running the Dockerfile's builder stage here
 #       (deploy/dockerfile_stage.py), then `licensebot --help` (and `db upgrade` on SQLite
 #       when the command exists); SKIP_VENV=1 skips this slow step.
-#   (c) compose.yaml: `docker compose config` / `docker-compose config`, else YAML parsing.
-#   (d) shellcheck and sh -n / bash -n on the shell scripts; the Dockerfile's COPY sources.
-#   (e) tests/integration/test_deploy.py (entrypoint arguments, compose structure).
+#   (c) the unit's SystemCallFilter= and MemoryDenyWriteExecute= applied with seccomp and
+#       prctl (deploy/syscall_probe.py) to what the PDF sandbox does (fork, setrlimit,
+#       pdftoppm, tesseract) and to `licensebot demo` from that venv, with negative controls.
+#   (d) compose.yaml: `docker compose config` / `docker-compose config`, else YAML parsing.
+#   (e) shellcheck and sh -n / bash -n on the shell scripts; the Dockerfile's COPY sources.
+#   (f) tests/integration/test_deploy.py (entrypoint arguments, compose structure).
+# `make deploy-check` installs the optional tools (systemd, shellcheck, docker-compose,
+# python3-seccomp) first; without them the steps that need them are skipped.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +33,8 @@ skip() { printf 'skip %s\n' "$*"; }
 indent() { sed 's/^/     /'; }
 
 python=$(command -v python3.11 || command -v python3)
+unit=$here/systemd/licensebot.service
+venv=
 
 # --- (a) systemd -------------------------------------------------------------------------
 step "(a) systemd units"
@@ -144,8 +151,48 @@ else
     fi
 fi
 
-# --- (c) compose -------------------------------------------------------------------------
-step "(c) deploy/docker/compose.yaml"
+# --- (c) the hardening, applied ----------------------------------------------------------
+step "(c) the unit's system-call filter and MDWE, applied without systemd"
+# Debian's python3, where python3-seccomp lives (not the venv's).
+sys_python=/usr/bin/python3
+if ! command -v systemd-analyze >/dev/null; then
+    skip "systemd-analyze not installed (it expands the syscall groups)"
+elif ! "$sys_python" -c 'import seccomp' 2>/dev/null; then
+    skip "python3-seccomp not installed (apt-get install python3-seccomp)"
+else
+    out=$("$sys_python" "$here/syscall_probe.py" "$unit" --selftest 2>&1)
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+        ok "PDF sandbox under the filter: $(printf '%s\n' "$out" | grep -v 'system calls allowed')"
+        ok "($(printf '%s\n' "$out" | grep 'system calls allowed'); chroot and W+X mmap refused)"
+    elif [ "$rc" -eq 77 ]; then
+        skip "cannot apply the unit's restrictions here: $out"
+    else
+        fail "PDF sandbox under the unit's filter"
+        printf '%s\n' "$out" | indent
+    fi
+    sed 's/^SystemCallFilter=~@privileged/SystemCallFilter=~@privileged prlimit64 setrlimit/' \
+        "$unit" >"$work/no-setrlimit.service"
+    if "$sys_python" "$here/syscall_probe.py" "$work/no-setrlimit.service" --selftest >/dev/null 2>&1; then
+        fail "negative control: the sandbox still ran with setrlimit forbidden"
+    else
+        ok "negative control: forbidding setrlimit breaks the sandbox, and the probe says so"
+    fi
+    if [ -n "$venv" ] && "$venv/bin/licensebot" demo --help >/dev/null 2>&1; then
+        if out=$(cd "$repo" && OMP_THREAD_LIMIT=1 "$sys_python" "$here/syscall_probe.py" "$unit" \
+            -- "$venv/bin/licensebot" demo --dir "$work/demo" 2>&1); then
+            ok "licensebot demo (intake, judging, replies, SQLite) under the filter: $(printf '%s\n' "$out" | grep -m 1 '^replies' || echo 'ran')"
+        else
+            fail "licensebot demo under the unit's filter"
+            printf '%s\n' "$out" | tail -n 20 | indent
+        fi
+    else
+        skip "licensebot demo under the filter: no venv from (b) or no \`demo\` command"
+    fi
+fi
+
+# --- (d) compose -------------------------------------------------------------------------
+step "(d) deploy/docker/compose.yaml"
 compose=$here/docker/compose.yaml
 if docker compose version >/dev/null 2>&1; then
     if out=$(docker compose -f "$compose" config -q 2>&1); then
@@ -171,8 +218,8 @@ else
     skip "no docker compose, docker-compose or PyYAML"
 fi
 
-# --- (d) shell scripts and the Dockerfile's inputs ---------------------------------------
-step "(d) shell scripts, Dockerfile inputs"
+# --- (e) shell scripts and the Dockerfile's inputs ---------------------------------------
+step "(e) shell scripts, Dockerfile inputs"
 scripts=("$here/docker/entrypoint.sh" "$here/systemd/licensebotctl" "$here/check.sh")
 for s in "${scripts[@]}"; do
     shell=$(head -n 1 "$s" | grep -q bash && echo bash || echo sh)
@@ -196,8 +243,8 @@ else
     fail "Dockerfile COPY sources missing from the repository: $(echo "$missing" | tr '\n' ' ')"
 fi
 
-# --- (e) pytest --------------------------------------------------------------------------
-step "(e) tests/integration/test_deploy.py"
+# --- (f) pytest --------------------------------------------------------------------------
+step "(f) tests/integration/test_deploy.py"
 if [ -x "$repo/.venv/bin/pytest" ]; then
     if out=$(cd "$repo" && .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_deploy.py 2>&1); then
         ok "$(printf '%s\n' "$out" | tail -n 1)"

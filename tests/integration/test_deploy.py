@@ -204,6 +204,30 @@ def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     assert done.stdout + done.stderr == ""
 
 
+def _seccomp_available() -> bool:
+    probe = "import seccomp"
+    return (
+        shutil.which("systemd-analyze") is not None
+        and Path("/usr/bin/python3").exists()
+        and subprocess.run(["/usr/bin/python3", "-c", probe], capture_output=True).returncode == 0
+    )
+
+
+@pytest.mark.skipif(not _seccomp_available(), reason="needs systemd-analyze and python3-seccomp")
+def test_pdf_sandbox_survives_the_units_syscall_filter() -> None:
+    # fork, setrlimit, pdftoppm and tesseract under SystemCallFilter= + MemoryDenyWriteExecute=
+    done = subprocess.run(
+        ["/usr/bin/python3", str(DEPLOY / "syscall_probe.py"), str(UNIT), "--selftest"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if done.returncode == 77:
+        pytest.skip(done.stderr.strip())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tesseract eng+chi_sim: ok" in done.stdout
+
+
 def test_unit_hands_every_secret_to_the_bot_as_a_credential_file() -> None:
     creds = {c.split(":", 1)[0]: c.split(":", 1)[1] for c in _unit_lines("LoadCredential")}
     env = dict(e.split("=", 1) for line in _unit_lines("Environment") for e in line.split())
