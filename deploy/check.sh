@@ -11,7 +11,8 @@
 #       prctl (deploy/syscall_probe.py) to what the PDF sandbox does (fork, setrlimit,
 #       pdftoppm, tesseract) and to `licensebot demo` from that venv, with negative controls.
 #   (d) compose.yaml: `docker compose config` / `docker-compose config`, else YAML parsing.
-#   (e) shellcheck and sh -n / bash -n on the shell scripts; the Dockerfile's COPY sources.
+#   (e) shellcheck and sh -n / bash -n on the shell scripts; the Dockerfile's COPY sources
+#       exist and survive .dockerignore, and no secret can enter the build context.
 #   (f) tests/integration/test_deploy.py (entrypoint arguments, compose structure).
 # `make deploy-check` installs the optional tools (systemd, shellcheck, docker-compose,
 # python3-seccomp) first; without them the steps that need them are skipped.
@@ -244,6 +245,40 @@ if [ -z "$missing" ]; then
     ok "every Dockerfile COPY source exists in the repository"
 else
     fail "Dockerfile COPY sources missing from the repository: $(echo "$missing" | tr '\n' ' ')"
+fi
+
+# What `docker build` would send: docker-py's .dockerignore matcher (python3-docker, which
+# docker-compose v1 builds with). A secret in the build context would end up in a layer.
+if "$sys_python" -c 'import docker.utils.build' 2>/dev/null; then
+    if out=$(cd "$repo" && "$sys_python" - "$here/docker/Dockerfile" "$here" <<'PY' 2>&1
+import shlex, sys
+from pathlib import Path
+from docker.utils.build import exclude_paths
+sys.path.insert(0, sys.argv[2])
+from dockerfile_stage import instructions
+patterns = [line.strip() for line in Path(".dockerignore").read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
+context = exclude_paths(".", patterns)
+needed = set()
+for word, args in instructions(Path(sys.argv[1]).read_text()):
+    if word == "COPY" and not args.startswith("--"):
+        needed.update(w.rstrip("/") for w in shlex.split(args)[:-1])
+missing = sorted(n for n in needed if n not in context)
+leaked = sorted(p for p in context
+                if "secrets" in Path(p).parts or p.split("/")[0] in {".git", ".venv", "tests", "var"}
+                or "__pycache__" in p or p.endswith((".env", ".pem", ".key")))
+if missing or leaked:
+    sys.exit(f"excluded but needed: {missing}; in the context but must not be: {leaked}")
+print(f"{len(context)} paths; every COPY source in, no secrets/.git/.venv/tests")
+PY
+    ); then
+        ok ".dockerignore: build context has $out"
+    else
+        fail ".dockerignore"
+        printf '%s\n' "$out" | indent
+    fi
+else
+    skip ".dockerignore check: python3-docker not installed (comes with docker-compose)"
 fi
 
 # --- (f) pytest --------------------------------------------------------------------------
