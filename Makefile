@@ -5,9 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils
+# Optional: what deploy/check.sh uses to exercise deploy/ (systemd-analyze, shellcheck, the
+# compose schema, seccomp for the unit's system-call filter).
+DEPLOY_APT_PACKAGES := systemd shellcheck docker-compose python3-seccomp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit apt venv bench clean
+.PHONY: demo test lint typecheck unit apt venv bench clean deploy-check
 
 apt: .stamp-apt
 .stamp-apt:
@@ -46,6 +49,15 @@ unit: venv
 
 bench: venv
 	OMP_THREAD_LIMIT=1 $(BIN)/python bench/mail_loop.py
+
+deploy-check: venv
+	@missing=""; for p in $(DEPLOY_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing apt packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	OMP_THREAD_LIMIT=1 deploy/check.sh
 
 clean:
 	rm -rf $(VENV) .stamp-apt .pytest_cache .mypy_cache .ruff_cache
