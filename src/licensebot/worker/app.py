@@ -23,8 +23,9 @@ from licensebot.reading.mime import read_message
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
 from licensebot.worker.faults import Faults
-from licensebot.worker.intake import Intake
+from licensebot.worker.intake import Intake, Route
 from licensebot.worker.relay import Relay
+from licensebot.worker.replies import ReplyWriter
 
 #: Sample data every template must render with (checked when the worker starts).
 TEMPLATE_SAMPLES: dict[str, dict[str, Any]] = {}
@@ -69,6 +70,7 @@ class Bot:
     relay: Relay
     templates: Templates
     faults: Faults
+    replies: ReplyWriter
     open_session: Callable[[Mailbox], AbstractContextManager[MailSession]]
 
     def template_problems(self) -> list[str]:
@@ -102,6 +104,8 @@ def build(
     def attachments_for(kind: str) -> Sequence[FileAttachment]:
         return ()
 
+    replies = ReplyWriter(settings, templates, attachments_for)
+    routes: list[Route] = []  # checked in order, before a message is judged as an application
     intake = Intake(
         settings=settings,
         engine=engine,
@@ -109,7 +113,8 @@ def build(
         templates=templates,
         read_message=read,
         assess=assess,
-        attachments_for=attachments_for,
+        replies=replies,
+        routes=routes,
         faults=faults,
         on_queued=on_queued,
     )
@@ -134,7 +139,7 @@ def build(
             raise
         return open_imap(box, secret)
 
-    return Bot(settings, engine, intake, relay, templates, faults, open_session)
+    return Bot(settings, engine, intake, relay, templates, faults, replies, open_session)
 
 
 def sessions(bot: Bot) -> Iterator[Mailbox]:

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import Engine
@@ -23,8 +23,6 @@ from sqlmodel import Session, col, select
 from licensebot.config import Mailbox, Settings
 from licensebot.core.assess import Assessment, reply_kind
 from licensebot.core.message import IncomingMessage
-from licensebot.mail.compose import FileAttachment, compose, domain_of, new_message_id
-from licensebot.mail.compose import reply_subject as make_reply_subject
 from licensebot.mail.sources import MailSession, Meta
 from licensebot.mail.templates import Templates
 from licensebot.store.files import Blobs
@@ -34,12 +32,13 @@ from licensebot.store.models import (
     Event,
     InboundMessage,
     InboundState,
+    Licensee,
     MailboxCursor,
-    OutboxMessage,
     utcnow,
 )
 from licensebot.store.outbox import replies_since
 from licensebot.worker.faults import Faults
+from licensebot.worker.replies import ReplyPlan, ReplyWriter
 
 log = structlog.get_logger("licensebot.intake")
 
@@ -60,12 +59,16 @@ class SyncReport:
     application_ids: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyPlan:
-    kind: str
-    recipient: str
-    context: dict[str, Any]
-    attachments: tuple[FileAttachment, ...] = ()
+class Route(Protocol):
+    """A kind of message that is not an application (a maintainer's command, an opt-out, a
+    delivery report). The first route that claims a message handles it completely: it records
+    what it did and sets the inbound row's state."""
+
+    name: str
+
+    def claims(self, msg: IncomingMessage) -> bool: ...
+
+    def handle(self, inbound_id: int, msg: IncomingMessage) -> tuple[str, int | None]: ...
 
 
 class Intake:
@@ -78,7 +81,8 @@ class Intake:
         templates: Templates,
         read_message: ReadMessage,
         assess: Assess,
-        attachments_for: Callable[[str], Sequence[FileAttachment]] = lambda kind: (),
+        replies: ReplyWriter,
+        routes: Sequence[Route] = (),
         faults: Faults | None = None,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
@@ -88,7 +92,8 @@ class Intake:
         self.templates = templates
         self.read_message = read_message
         self.assess = assess
-        self.attachments_for = attachments_for
+        self.replies = replies
+        self.routes = list(routes)
         self.faults = faults or Faults()
         self.on_queued = on_queued
 
@@ -320,8 +325,13 @@ class Intake:
             ), None
         try:
             msg = self.read_message(raw)
+            route = next((r for r in self.routes if r.claims(msg)), None)
+            if route is not None:
+                result = route.handle(row_id, msg)
+                self.on_queued()
+                return result
             assessment = self.assess(msg)
-        except Exception as exc:  # any reader bug must not stop the intake
+        except Exception as exc:  # any reader or route bug must not stop the intake
             log.exception("message.unreadable", mailbox=box.name, uid=key)
             return self._fail(row_id, f"{type(exc).__name__}: {exc}"), None
         for _ in range(2):
@@ -385,7 +395,7 @@ class Intake:
             s.add(row)
             s.add(Event(kind="message.failed", data={"inbound_id": row_id, "error": error[:500]}))
             for plan in self._alerts(row, error):
-                self._queue(
+                self.replies.queue(
                     s, plan, application_id=None, key=f"alert:inbound:{row_id}:{plan.recipient}"
                 )
             s.commit()
@@ -499,10 +509,18 @@ class Intake:
                     },
                 )
             )
+            if assessment.decision == "approve":
+                s.add(licensee_from(app_id, msg, assessment))
+                s.add(Event(kind="licensee.created", application_id=app_id, actor="rules"))
             plan = self._reply_plan(s, app_id, msg, assessment)
             if plan is not None:
-                self._queue(
-                    s, plan, application_id=app_id, key=f"reply:{app_id}:{plan.kind}", msg=msg
+                self.replies.queue(
+                    s,
+                    plan,
+                    key=f"reply:{app_id}:{plan.kind}",
+                    application_id=app_id,
+                    in_reply_to=msg,
+                    case_id=app_id,
                 )
             row.state = InboundState.PROCESSED
             row.application_id = app_id
@@ -540,57 +558,20 @@ class Intake:
         if sent == cap - 1:
             kind = "applicant.final_notice"
         context = reply_context(self.settings, app_id, msg, assessment)
-        return ReplyPlan(kind, msg.from_address, context, tuple(self.attachments_for(kind)))
+        return ReplyPlan(kind, msg.from_address, context)
 
-    def _queue(
-        self,
-        s: Session,
-        plan: ReplyPlan,
-        *,
-        application_id: int | None,
-        key: str,
-        msg: IncomingMessage | None = None,
-    ) -> None:
-        smtp = self.settings.smtp
-        rendered = self.templates.render(plan.kind, plan.context)
-        message_id = new_message_id(domain_of(smtp.from_address))
-        if msg is not None and application_id is not None:
-            subject = make_reply_subject(
-                msg.subject, case_tag=self.settings.dataset.case_tag, case_id=application_id
-            )
-        else:
-            subject = rendered.subject or f"[{self.settings.dataset.case_tag}] licensebot"
-        raw = compose(
-            from_address=smtp.from_address,
-            from_name=smtp.from_name,
-            to=plan.recipient,
-            subject=subject,
-            body=rendered.body,
-            message_id=message_id,
-            instance_id=self.settings.dataset.instance_id,
-            in_reply_to=msg.message_id if msg else None,
-            references=msg.references if msg else (),
-            auto="auto-replied" if msg else "auto-generated",
-            attachments=plan.attachments,
-        )
-        s.add(
-            OutboxMessage(
-                idempotency_key=key,
-                application_id=application_id,
-                kind=plan.kind,
-                message_id=message_id,
-                recipient=plan.recipient,
-                envelope_from=smtp.envelope_from or smtp.from_address,
-                raw=raw,
-            )
-        )
-        s.add(
-            Event(
-                kind="reply.queued",
-                application_id=application_id,
-                data={"kind": plan.kind, "recipient": plan.recipient, "message_id": message_id},
-            )
-        )
+
+def licensee_from(app_id: int, msg: IncomingMessage, assessment: Assessment) -> Licensee:
+    f = assessment.fields
+    members = f.get("members") or []
+    return Licensee(
+        application_id=app_id,
+        email=str(f.get("work_email") or msg.from_address or ""),
+        name=str(f.get("signer_name") or ""),
+        affiliation=str(f.get("affiliation") or ""),
+        la_version=assessment.form_version or "",
+        members=[dict(m) for m in members],
+    )
 
 
 def dedup_key(msg: IncomingMessage, assessment: Assessment) -> str:
