@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO / "config"
 SMTP_USER = "bot-smtp"
 SMTP_PASSWORD = "smtp-secret"
+ACCESS_CODE = "test-access-code"
 
 
 def mailbox_block(
@@ -92,6 +93,9 @@ database_url = "{database_url}"
 {"".join(mailboxes)}
 {smtp_block}
 
+[approval]
+download_instructions = "Open https://data.dataset.test/dfme and enter the access code."
+
 [auth]
 trusted_authserv_ids = ["mx.dataset.test"]
 
@@ -113,6 +117,7 @@ addresses = ["keeper@dataset.test"]
 def bot_env(passwords: dict[str, str]) -> dict[str, str]:
     env = {f"LICENSEBOT_TEST_IMAP_{name.upper()}": pw for name, pw in passwords.items()}
     env["LICENSEBOT_TEST_SMTP"] = SMTP_PASSWORD
+    env["LICENSEBOT_ACCESS_CODE"] = ACCESS_CODE
     return env
 
 

@@ -34,6 +34,14 @@ class Dataset(_Section):
     file_prefix: str = "DFME_License_Agreement_"
     la_dir: str = "la"
     templates_dir: str = "templates"
+    citation: str = ""
+
+
+class Approval(_Section):
+    """What an approved applicant receives: how to download, and the access code (a secret)."""
+
+    download_instructions: str = ""
+    access_code_env: str = "LICENSEBOT_ACCESS_CODE"
 
 
 class Storage(_Section):
@@ -153,6 +161,7 @@ class Settings(_Section):
     schedule: Schedule = Schedule()
     outbox: Outbox = Outbox()
     limits: Limits = Limits()
+    approval: Approval = Approval()
     config_dir: Path = Path("config")
 
     @model_validator(mode="after")
@@ -256,11 +265,17 @@ def check_settings(settings: Settings, *, environ: dict[str, str] | None = None)
     secrets = [(f"mailbox {m.name}", m.secret_env) for m in settings.mailbox if m.kind == "imap"]
     if settings.smtp.kind == "smtp" and settings.smtp.auth != "none":
         secrets.append(("smtp", settings.smtp.secret_env))
+    secrets.append(("approval", settings.approval.access_code_env))
     for who, name in secrets:
         try:
             read_secret(name, environ=environ)
         except SecretMissing as exc:
             problems.append(f"{who}: {exc}")
+    if not settings.approval.download_instructions.strip():
+        problems.append(
+            "approval.download_instructions is empty: approved applicants would not learn how "
+            "to download the data"
+        )
     for m in settings.mailbox:
         if m.kind == "imap" and m.ca_file and not Path(m.ca_file).is_file():
             problems.append(f"mailbox {m.name}: ca_file {m.ca_file} does not exist")

@@ -31,9 +31,23 @@ def test_environment_overrides_storage(tmp_path: Path) -> None:
 
 def test_config_check_names_every_missing_secret() -> None:
     problems = check_settings(load_settings(DFME, environ={}), environ={})
-    assert len(problems) == 3
+    assert len(problems) == 5
     assert any("LICENSEBOT_IMAP_PASSWORD_SIRUI" in p for p in problems)
     assert any("LICENSEBOT_SMTP_PASSWORD_FILE" in p for p in problems)
+    assert any("LICENSEBOT_ACCESS_CODE" in p for p in problems)
+    # The real download link is set by the DFME team before go-live; until then, no start.
+    assert any("approval.download_instructions is empty" in p for p in problems)
+
+
+def with_download(tmp_path: Path) -> Path:
+    path = tmp_path / "licensebot.toml"
+    text = DFME.read_text().replace(
+        'download_instructions = ""', 'download_instructions = "Open https://example.org/dl"'
+    )
+    path.write_text(text)
+    for d in ("templates", "la"):
+        (tmp_path / d).mkdir(exist_ok=True)
+    return path
 
 
 def test_config_check_passes_with_secrets_from_env_and_files(tmp_path: Path) -> None:
@@ -43,8 +57,10 @@ def test_config_check_passes_with_secrets_from_env_and_files(tmp_path: Path) -> 
         "LICENSEBOT_IMAP_PASSWORD_SIRUI": "a",
         "LICENSEBOT_IMAP_PASSWORD_IAMTHY": "b",
         "LICENSEBOT_SMTP_PASSWORD_FILE": str(secret),
+        "LICENSEBOT_ACCESS_CODE": "code",
     }
-    assert check_settings(load_settings(DFME, environ={}), environ=env) == []
+    settings = load_settings(with_download(tmp_path), environ={})
+    assert check_settings(settings, environ=env) == []
     assert read_secret("LICENSEBOT_SMTP_PASSWORD", environ=env) == "s3cret"
 
 

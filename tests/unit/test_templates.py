@@ -3,17 +3,18 @@ from pathlib import Path
 import pytest
 
 from licensebot.mail.templates import TemplateError, Templates
-from licensebot.worker.app import TEMPLATE_SAMPLES
+from licensebot.worker.samples import template_samples
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "templates"
 
 
 def test_every_shipped_template_renders_in_english_and_chinese() -> None:
     t = Templates(SHIPPED)
-    assert t.check(TEMPLATE_SAMPLES) == []
-    for kind in TEMPLATE_SAMPLES:
+    samples = template_samples()
+    assert t.check(samples) == []
+    for kind in samples:
         assert (SHIPPED / f"{kind}.en.txt").is_file() and (SHIPPED / f"{kind}.zh.txt").is_file()
-    text = t.render("applicant.no_attachment", TEMPLATE_SAMPLES["applicant.no_attachment"]).body
+    text = t.render("applicant.no_attachment", samples["applicant.no_attachment"][0]).body
     assert "DFME_License_Agreement_San_Zhang.pdf" in text
     assert "申请方法" in text
 
@@ -21,7 +22,7 @@ def test_every_shipped_template_renders_in_english_and_chinese() -> None:
 def test_a_misspelt_variable_is_caught_before_any_applicant_sees_it(tmp_path: Path) -> None:
     for lang in ("en", "zh"):
         (tmp_path / f"applicant.review.{lang}.txt").write_text("Case {{ case_tagg }}\n")
-    problems = Templates(tmp_path).check({"applicant.review": {"case_tag": "[T #1]"}})
+    problems = Templates(tmp_path).check({"applicant.review": [{"case_tag": "[T #1]"}]})
     assert (
         len(problems) == 1
         and "case_tagg" in problems[0]

@@ -47,6 +47,10 @@ directory = "{root}/outbox"
 from_address = "sirui@mail.ustc.edu.cn"
 from_name = "DFME License Desk"
 
+[approval]
+download_instructions = "(demo) Open the DFME download page and enter the access code."
+access_code_env = "LICENSEBOT_DEMO_ACCESS_CODE"
+
 [auth]
 trusted_authserv_ids = ["mail.ustc.edu.cn"]
 
@@ -81,7 +85,7 @@ def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
 
     console.print(f"[bold]licensebot demo[/bold] in {root}")
     console.print(f"config {toml}; mailboxes {root / 'mail'}; replies {root / 'outbox'}\n")
-    report = Worker(settings).poll_once()
+    report = Worker(settings, environ={"LICENSEBOT_DEMO_ACCESS_CODE": "DEMO-ONLY"}).poll_once()
     table = Table(title="What came in, what was decided, where the replies went")
     for header in ("mailbox", "from", "subject", "case", "decision", "reasons", "reply"):
         table.add_column(header, overflow="fold")

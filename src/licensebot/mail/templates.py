@@ -8,7 +8,7 @@ so a misspelt variable stops the worker with a clear error instead of reaching a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,11 @@ class Templates:
             name = f"{kind}.{lang}.txt"
             try:
                 text = self._env.get_template(name).render(**context, lang=lang)
-            except jinja2.TemplateNotFound:
+            except jinja2.TemplateNotFound as exc:
+                if exc.name != name:  # an {% include %} inside the template
+                    raise TemplateError(
+                        f"template {self.directory / name} includes {exc.name}, which is missing"
+                    ) from None
                 raise TemplateError(f"template {self.directory / name} is missing") from None
             except jinja2.UndefinedError as exc:
                 raise TemplateError(f"template {self.directory / name}: {exc.message}") from None
@@ -63,14 +67,16 @@ class Templates:
             bodies.append(body.strip())
         return Rendered(" / ".join(subjects) or None, SEPARATOR.join(bodies) + "\n")
 
-    def check(self, samples: Mapping[str, Mapping[str, Any]]) -> list[str]:
-        """Render every kind with its sample context; the problems found, as sentences."""
-        problems = []
-        for kind, context in samples.items():
-            try:
-                self.render(kind, context)
-            except TemplateError as exc:
-                problems.append(str(exc))
+    def check(self, samples: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
+        """Render every kind with each of its sample contexts; the problems, as sentences."""
+        problems: list[str] = []
+        for kind, contexts in samples.items():
+            for context in contexts:
+                try:
+                    self.render(kind, context)
+                except TemplateError as exc:
+                    if str(exc) not in problems:
+                        problems.append(str(exc))
         return problems
 
 

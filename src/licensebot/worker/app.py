@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -26,40 +25,7 @@ from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
-
-#: Sample data every template must render with (checked when the worker starts).
-TEMPLATE_SAMPLES: dict[str, dict[str, Any]] = {}
-
-
-def _reply_sample() -> dict[str, Any]:
-    return {
-        "dataset": "DFME",
-        "case_id": 42,
-        "case_tag": "[DFME-LA #42]",
-        "decision": "review",
-        "reasons": ["unreadable"],
-        "fields": {"signer_name": "San Zhang"},
-        "sender": "san.zhang@example.edu",
-        "file_prefix": "DFME_License_Agreement_",
-        "mailboxes": ["a@example.edu", "b@example.edu"],
-        "note": "",
-    }
-
-
-for _kind in (
-    "applicant.review",
-    "applicant.no_attachment",
-    "applicant.final_notice",
-):
-    TEMPLATE_SAMPLES[_kind] = _reply_sample()
-TEMPLATE_SAMPLES["maintainer.alert"] = {
-    "dataset": "DFME",
-    "mailbox": "sirui",
-    "uid": "7",
-    "message_id": "<x@example.edu>",
-    "error": "ValueError: broken",
-    "failed_folder": "licensebot/failed",
-}
+from licensebot.worker.samples import template_samples
 
 
 @dataclass
@@ -74,7 +40,7 @@ class Bot:
     open_session: Callable[[Mailbox], AbstractContextManager[MailSession]]
 
     def template_problems(self) -> list[str]:
-        return self.templates.check(TEMPLATE_SAMPLES)
+        return self.templates.check(template_samples(self.settings))
 
 
 def build(

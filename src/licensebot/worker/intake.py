@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 from sqlalchemy import Engine
@@ -557,7 +557,15 @@ class Intake:
             return None
         if sent == cap - 1:
             kind = "applicant.final_notice"
-        context = reply_context(self.settings, app_id, msg, assessment)
+        context = self.replies.context(
+            case_id=app_id,
+            msg=msg,
+            decision=assessment.decision,
+            reasons=assessment.reasons,
+            rule_results=assessment.rule_results,
+            fields=assessment.fields,
+            note=assessment.note,
+        )
         return ReplyPlan(kind, msg.from_address, context)
 
 
@@ -585,23 +593,6 @@ def dedup_key(msg: IncomingMessage, assessment: Assessment) -> str:
 def hash_text(msg: IncomingMessage) -> str:
     basis = "\n".join([msg.from_address or "", msg.subject, msg.date or "", msg.text])
     return hashlib.sha256(basis.encode()).hexdigest()
-
-
-def reply_context(
-    settings: Settings, app_id: int, msg: IncomingMessage, assessment: Assessment
-) -> dict[str, Any]:
-    return {
-        "dataset": settings.dataset.name,
-        "case_id": app_id,
-        "case_tag": f"[{settings.dataset.case_tag} #{app_id}]",
-        "decision": assessment.decision,
-        "reasons": list(assessment.reasons),
-        "fields": dict(assessment.fields),
-        "sender": msg.from_address or "",
-        "file_prefix": settings.dataset.file_prefix,
-        "mailboxes": [m.address for m in settings.mailbox],
-        "note": assessment.note,
-    }
 
 
 def _header(raw: bytes, name: bytes) -> str | None:

@@ -22,6 +22,86 @@ from licensebot.mail.compose import (
 from licensebot.mail.templates import Templates
 from licensebot.store.models import Event, OutboxMessage
 
+FIELD_NAMES = (
+    "signer_name",
+    "signer_title",
+    "affiliation",
+    "work_email",
+    "address",
+    "date",
+    "signed",
+)
+
+#: The form's labels, for telling an applicant which fields to fix.
+FIELD_LABELS = {
+    "signer_name": ("The Signer's Name", "签字人姓名"),
+    "signer_title": ("The Signer's Title", "签字人职务"),
+    "affiliation": ("Affiliation", "单位"),
+    "work_email": ("Work email", "工作邮箱"),
+    "address": ("Detail Address of your affiliation", "单位详细地址"),
+    "date": ("Date", "日期"),
+    "signed": ("Signature", "签名"),
+    "form_version": ("the LA version", "许可协议版本"),
+}
+
+
+def applicant_context(
+    settings: Settings,
+    *,
+    case_id: int,
+    msg: IncomingMessage,
+    decision: str,
+    reasons: Sequence[str],
+    rule_results: Sequence[Mapping[str, Any]] = (),
+    fields: Mapping[str, Any] | None = None,
+    note: str = "",
+    access_code: str = "",
+    subjects: Sequence[str] = (),
+    maintainer_reason: str = "",
+) -> dict[str, Any]:
+    """Everything an applicant template may use (checked against TEMPLATE_SAMPLES at start)."""
+    fields = {**dict.fromkeys([*FIELD_NAMES, "members"]), **dict(fields or {})}
+    facts: dict[str, dict[str, Any]] = {}
+    for r in rule_results:
+        for code in r.get("reasons", ()):
+            facts.setdefault(str(code), dict(r.get("facts", {})))
+    missing = _split(facts.get("missing_fields", {}).get("fields"))
+    unreadable = _split(facts.get("unreadable", {}).get("fields"))
+    if facts.get("unreadable", {}).get("signed_unknown"):
+        unreadable.append("signed")
+    name = str(fields.get("signer_name") or "")
+    prefix = settings.dataset.file_prefix
+    return {
+        "dataset": settings.dataset.name,
+        "case_id": case_id,
+        "case_tag": f"[{settings.dataset.case_tag} #{case_id}]",
+        "decision": decision,
+        "reasons": list(reasons),
+        "facts": facts,
+        # `fact("bad_filename", "filename")`: what a rule saw, or None.
+        "fact": lambda code, key: facts.get(code, {}).get(key),
+        "fields": fields,
+        "sender": msg.from_address or "",
+        "sender_domain": (msg.from_address or "").rpartition("@")[2],
+        "file_prefix": prefix,
+        "expected_filename": f"{prefix}{'_'.join(name.split())}.pdf" if name else "",
+        "missing_labels_en": [FIELD_LABELS.get(f, (f, f))[0] for f in missing],
+        "missing_labels_zh": [FIELD_LABELS.get(f, (f, f))[1] for f in missing],
+        "unreadable_labels_en": [FIELD_LABELS.get(f, (f, f))[0] for f in unreadable],
+        "unreadable_labels_zh": [FIELD_LABELS.get(f, (f, f))[1] for f in unreadable],
+        "mailboxes": [m.address for m in settings.mailbox],
+        "note": note,
+        "download_instructions": settings.approval.download_instructions,
+        "access_code": access_code,
+        "subjects": list(subjects),
+        "citation": settings.dataset.citation,
+        "maintainer_reason": maintainer_reason,
+    }
+
+
+def _split(value: Any) -> list[str]:
+    return [v for v in str(value or "").split(",") if v]
+
 
 @dataclass(frozen=True, slots=True)
 class ReplyPlan:
@@ -36,6 +116,34 @@ class ReplyWriter:
     settings: Settings
     templates: Templates
     attachments_for: Callable[[str], Sequence[FileAttachment]] = field(default=lambda kind: ())
+    access_code: str = ""
+    subjects: tuple[str, ...] = ()
+
+    def context(
+        self,
+        *,
+        case_id: int,
+        msg: IncomingMessage,
+        decision: str,
+        reasons: Sequence[str],
+        rule_results: Sequence[Mapping[str, Any]] = (),
+        fields: Mapping[str, Any] | None = None,
+        note: str = "",
+        maintainer_reason: str = "",
+    ) -> dict[str, Any]:
+        return applicant_context(
+            self.settings,
+            case_id=case_id,
+            msg=msg,
+            decision=decision,
+            reasons=reasons,
+            rule_results=rule_results,
+            fields=fields,
+            note=note,
+            access_code=self.access_code,
+            subjects=self.subjects,
+            maintainer_reason=maintainer_reason,
+        )
 
     def queue(
         self,

@@ -1,0 +1,98 @@
+"""Sample data every template must render with; checked when the worker starts and by
+`licensebot config check`, so a misspelt variable never reaches a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from licensebot.config import Mailbox, Settings, Smtp
+from licensebot.core.message import AuthVerdict, IncomingMessage
+from licensebot.core.reasons import Reason, Severity
+from licensebot.worker.replies import applicant_context
+
+_SAMPLE_MESSAGE = IncomingMessage(
+    message_id="<sample@example.edu>",
+    from_address="san.zhang@example.edu",
+    from_name="San Zhang",
+    to=("a@example.edu",),
+    cc=(),
+    subject="DFME license agreement",
+    date=None,
+    in_reply_to=None,
+    references=(),
+    return_path="san.zhang@example.edu",
+    auth=AuthVerdict.PASS,
+    auth_evidence="",
+    auto_signals=(),
+    attachments=(),
+    text="",
+)
+
+_FIELDS = {
+    "signer_name": "San Zhang",
+    "signer_title": "Professor",
+    "affiliation": "Example University",
+    "work_email": "san.zhang@example.edu",
+    "address": "1 Example Road",
+    "date": "2024-03-15",
+    "signed": True,
+    "members": [{"name": "Si Li", "registered_id": "MEGC2024-0042"}],
+}
+
+
+def _settings() -> Settings:
+    return Settings(
+        mailbox=(Mailbox(name="sample", address="a@example.edu", kind="maildir", path="/x"),),
+        smtp=Smtp(kind="directory", directory="/x", from_address="a@example.edu"),
+    )
+
+
+def _codes(severity: Severity) -> list[str]:
+    return [r.value for r in Reason if r.severity is severity]
+
+
+def template_samples(settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:
+    s = settings or _settings()
+
+    def ctx(
+        decision: str, reasons: list[str], fields: dict[str, Any] = _FIELDS, **kw: Any
+    ) -> dict[str, Any]:
+        facts = [
+            {
+                "rule": r,
+                "reasons": [r],
+                "facts": {"fields": "signer_title,date", "filename": "x.pdf"},
+            }
+            for r in reasons
+        ]
+        return applicant_context(
+            s,
+            case_id=42,
+            msg=_SAMPLE_MESSAGE,
+            decision=decision,
+            reasons=reasons,
+            rule_results=facts,
+            fields=fields,
+            access_code="SAMPLE-CODE",
+            subjects=("004", "010"),
+            **kw,
+        )
+
+    hard = [c for c in _codes(Severity.HARD) if c != "no_attachment"]
+    return {
+        "applicant.approved": [ctx("approve", []), ctx("approve", [], fields={})],
+        "applicant.rejected": [ctx("reject", hard), ctx("reject", [], maintainer_reason="why")],
+        "applicant.review": [ctx("review", _codes(Severity.SOFT)), ctx("review", [])],
+        "applicant.no_attachment": [ctx("reject", ["no_attachment"])],
+        "applicant.final_notice": [ctx("review", [])],
+        "maintainer.alert": [
+            {
+                "dataset": s.dataset.name,
+                "mailbox": "sirui",
+                "uid": "7",
+                "message_id": "<x@example.edu>",
+                "error": "ValueError: broken",
+                "failed_folder": "licensebot/failed",
+            }
+        ],
+    }
