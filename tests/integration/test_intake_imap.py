@@ -9,14 +9,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, func, select
 
-from licensebot.config import load_settings
 from licensebot.mail.sources import MailboxError
-from licensebot.store.db import make_engine, upgrade
 from licensebot.store.models import Application, Event, InboundMessage, MailboxCursor, OutboxMessage
 from licensebot.worker.runner import Worker
 from tests.mailgen import build_application, tiny_pdf
 from tests.servers.dovecot import DovecotServer
-from tests.support import bot_env, mailbox_block, write_config
+from tests.support import mailbox_block
 
 BOT = "bot"
 PW = "bot-password"
@@ -34,19 +32,6 @@ def application(n: int, *, message_id: str | None = None, pdf: bool = True) -> b
         subject=f"DFME license agreement {n}",
         message_id=message_id or f"<app-{n}@uni{n}.edu>",
     )
-
-
-@pytest.fixture
-def make_worker(tmp_path: Path) -> Callable[..., Worker]:
-    def make(dovecot: DovecotServer, *, boxes: list[str] | None = None, **kw: object) -> Worker:
-        blocks = boxes or [mailbox_block(dovecot, BOT, name="sirui", address="sirui@dataset.test")]
-        cfg = write_config(tmp_path, mailboxes=blocks, smtp=None, **kw)  # type: ignore[arg-type]
-        settings = load_settings(cfg)
-        upgrade(make_engine(settings.storage.url()))
-        names = [b.split('name = "')[1].split('"')[0] for b in blocks]
-        return Worker(settings, environ=bot_env(dict.fromkeys(names, PW)))
-
-    return make
 
 
 def count(worker: Worker, model: type, *where: object) -> int:

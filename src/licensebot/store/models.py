@@ -83,6 +83,10 @@ class DecisionRecord(SQLModel, table=True):
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     decided_by: str = "rules"
     created_at: datetime = Field(default_factory=utcnow)
+    # The submission this decision judged (Message-ID + attachments); a second copy of the
+    # same submission (the other mailbox) is recognised by it. None for maintainers' decisions.
+    dedup_key: str | None = Field(default=None, unique=True)
+    inbound_id: int | None = None
 
 
 class Licensee(SQLModel, table=True):

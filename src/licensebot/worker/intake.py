@@ -10,8 +10,9 @@ then it is set aside for a person); after commit 2 the next sync only finishes t
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from licensebot.store.models import (
     InboundState,
     Licensee,
     MailboxCursor,
+    OutboxMessage,
     utcnow,
 )
 from licensebot.store.outbox import replies_since
@@ -457,46 +459,43 @@ class Intake:
             assert row is not None
             row.from_address = msg.from_address
             row.subject = msg.subject[:500]
-            existing = s.exec(select(Application).where(Application.dedup_key == dedup)).first()
-            if existing is not None:
+            seen = s.exec(select(DecisionRecord).where(DecisionRecord.dedup_key == dedup)).first()
+            if seen is not None:
+                # The same submission again (typically the copy sent to the other address).
                 row.state = InboundState.DUPLICATE
-                row.application_id = existing.id
+                row.application_id = seen.application_id
                 s.add(row)
                 s.add(
                     Event(
                         kind="message.duplicate",
-                        application_id=existing.id,
+                        application_id=seen.application_id,
                         data={"inbound_id": row_id, "mailbox": row.mailbox},
                     )
                 )
                 s.commit()
-                return InboundState.DUPLICATE, existing.id
-            pdf_path = None
-            if assessment.pdf is not None:
-                _, p = self.blobs.put(assessment.pdf.data, kind="pdf", suffix=".pdf")
-                pdf_path = str(p)
-            app = Application(
-                dedup_key=dedup,
-                message_id=msg.message_id,
-                sender=msg.from_address,
-                subject=msg.subject[:500],
-                decision=assessment.decision,
-                pdf_sha256=assessment.pdf.sha256 if assessment.pdf else None,
-                pdf_path=pdf_path,
-                pdf_filename=assessment.pdf.filename if assessment.pdf else None,
-            )
-            s.add(app)
-            s.flush()
-            app_id = app.id or 0
-            s.add(
-                DecisionRecord(
-                    application_id=app_id,
-                    decision=assessment.decision,
-                    reasons=list(assessment.reasons),
-                    rule_results=[dict(r) for r in assessment.rule_results],
-                    fields=dict(assessment.fields),
+                return InboundState.DUPLICATE, seen.application_id
+            case = self._related_case(s, msg)
+            if case is not None and assessment.pdf is None and assessment.decision != "ignore":
+                # The applicant wrote in the case's thread without an LA: a person reads it.
+                assessment = replace(
+                    assessment,
+                    decision="review",
+                    reasons=(),
+                    note=f"a message in the thread of case {case.id} without an LA",
                 )
+            app = self._application(s, case, dedup, msg, assessment)
+            app_id = app.id or 0
+            record = DecisionRecord(
+                application_id=app_id,
+                decision=assessment.decision,
+                reasons=list(assessment.reasons),
+                rule_results=[dict(r) for r in assessment.rule_results],
+                fields=dict(assessment.fields),
+                dedup_key=dedup,
+                inbound_id=row_id,
             )
+            s.add(record)
+            s.flush()
             s.add(
                 Event(
                     kind="decision.made",
@@ -505,19 +504,30 @@ class Intake:
                         "decision": assessment.decision,
                         "reasons": list(assessment.reasons),
                         "inbound_id": row_id,
+                        "decision_id": record.id,
+                        "joined_case": case is not None,
                         "note": assessment.note,
                     },
                 )
             )
-            if assessment.decision == "approve":
+            licence = self._active_licence(s, msg, assessment)
+            if assessment.decision == "approve" and licence is None:
                 s.add(licensee_from(app_id, msg, assessment))
                 s.add(Event(kind="licensee.created", application_id=app_id, actor="rules"))
-            plan = self._reply_plan(s, app_id, msg, assessment)
+            elif licence is not None:
+                s.add(
+                    Event(
+                        kind="licensee.already_active",
+                        application_id=app_id,
+                        data={"licensee": licence.id, "licence_case": licence.application_id},
+                    )
+                )
+            plan = self._reply_plan(s, app_id, msg, assessment, licence)
             if plan is not None:
                 self.replies.queue(
                     s,
                     plan,
-                    key=f"reply:{app_id}:{plan.kind}",
+                    key=f"reply:decision:{record.id}",
                     application_id=app_id,
                     in_reply_to=msg,
                     case_id=app_id,
@@ -538,10 +548,79 @@ class Intake:
             self.on_queued()
         return InboundState.PROCESSED, app_id
 
+    def _related_case(self, s: Session, msg: IncomingMessage) -> Application | None:
+        """The case this message continues: a reply to one of our messages, or the case tag in
+        its subject, and in both cases from the case's own sender (no one joins another's)."""
+        if not msg.from_address:
+            return None
+        ids = [m for m in (msg.in_reply_to, *msg.references) if m]
+        case_id: int | None = None
+        if ids:
+            case_id = s.exec(
+                select(OutboxMessage.application_id).where(col(OutboxMessage.message_id).in_(ids))
+            ).first()
+        if case_id is None:
+            tag = re.escape(self.settings.dataset.case_tag)
+            m = re.search(rf"\[{tag} #(\d+)\]", msg.subject)
+            case_id = int(m.group(1)) if m else None
+        if case_id is None:
+            return None
+        app = s.get(Application, case_id)
+        if app is None or app.sender != msg.from_address:
+            return None
+        return app
+
+    def _application(
+        self,
+        s: Session,
+        case: Application | None,
+        dedup: str,
+        msg: IncomingMessage,
+        assessment: Assessment,
+    ) -> Application:
+        pdf = assessment.pdf
+        pdf_path = str(self.blobs.put(pdf.data, kind="pdf", suffix=".pdf")[1]) if pdf else None
+        if case is None:
+            app = Application(
+                dedup_key=dedup,
+                message_id=msg.message_id,
+                sender=msg.from_address,
+                subject=msg.subject[:500],
+                decision=assessment.decision,
+            )
+        else:
+            app = case
+            app.decision = assessment.decision
+            app.updated_at = utcnow()
+        if pdf is not None:
+            app.pdf_sha256, app.pdf_path, app.pdf_filename = pdf.sha256, pdf_path, pdf.filename
+        s.add(app)
+        s.flush()
+        return app
+
+    def _active_licence(
+        self, s: Session, msg: IncomingMessage, assessment: Assessment
+    ) -> Licensee | None:
+        if assessment.decision == "ignore" or not msg.from_address:
+            return None
+        emails = {msg.from_address, str(assessment.fields.get("work_email") or "").lower()}
+        return s.exec(
+            select(Licensee).where(
+                col(Licensee.email).in_([e for e in emails if e]), Licensee.state == "active"
+            )
+        ).first()
+
     def _reply_plan(
-        self, s: Session, app_id: int, msg: IncomingMessage, assessment: Assessment
+        self,
+        s: Session,
+        app_id: int,
+        msg: IncomingMessage,
+        assessment: Assessment,
+        licence: Licensee | None,
     ) -> ReplyPlan | None:
         kind = reply_kind(assessment.decision, assessment.reasons)
+        if kind is not None and licence is not None:
+            kind = "applicant.already_licensed"
         if kind is None or not msg.from_address:
             return None
         cap = self.settings.limits.replies_per_address_per_day
@@ -565,6 +644,7 @@ class Intake:
             rule_results=assessment.rule_results,
             fields=assessment.fields,
             note=assessment.note,
+            licence_case=licence.application_id if licence else None,
         )
         return ReplyPlan(kind, msg.from_address, context)
 

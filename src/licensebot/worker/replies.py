@@ -58,6 +58,7 @@ def applicant_context(
     access_code: str = "",
     subjects: Sequence[str] = (),
     maintainer_reason: str = "",
+    licence_case: int | None = None,
 ) -> dict[str, Any]:
     """Everything an applicant template may use (checked against TEMPLATE_SAMPLES at start)."""
     fields = {**dict.fromkeys([*FIELD_NAMES, "members"]), **dict(fields or {})}
@@ -96,6 +97,8 @@ def applicant_context(
         "subjects": list(subjects),
         "citation": settings.dataset.citation,
         "maintainer_reason": maintainer_reason,
+        "licence_case": licence_case,
+        "licence_tag": f"[{settings.dataset.case_tag} #{licence_case}]" if licence_case else "",
     }
 
 
@@ -130,6 +133,7 @@ class ReplyWriter:
         fields: Mapping[str, Any] | None = None,
         note: str = "",
         maintainer_reason: str = "",
+        licence_case: int | None = None,
     ) -> dict[str, Any]:
         return applicant_context(
             self.settings,
@@ -143,6 +147,7 @@ class ReplyWriter:
             access_code=self.access_code,
             subjects=self.subjects,
             maintainer_reason=maintainer_reason,
+            licence_case=licence_case,
         )
 
     def queue(

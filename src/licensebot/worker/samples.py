@@ -85,6 +85,7 @@ def template_samples(settings: Settings | None = None) -> dict[str, list[dict[st
         "applicant.review": [ctx("review", _codes(Severity.SOFT)), ctx("review", [])],
         "applicant.no_attachment": [ctx("reject", ["no_attachment"])],
         "applicant.final_notice": [ctx("review", [])],
+        "applicant.already_licensed": [ctx("approve", [], licence_case=7)],
         "maintainer.alert": [
             {
                 "dataset": s.dataset.name,
