@@ -4,7 +4,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils
+APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils \
+  fonts-dejavu-core fonts-wqy-microhei fonts-arphic-ukai fonts-dkg-handwriting
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint typecheck unit apt venv bench clean
