@@ -42,7 +42,6 @@ from licensebot.reading.blank_form import (
     CJK,
     MEMBERS_CAPTION,
     SANS,
-    SANS_BOLD,
     Cell,
     FormTable,
     Rect,
@@ -112,7 +111,11 @@ TITLES = [
 ]
 PLACES = [
     ("Northfield University", "northfield.edu", "12 College Road, Northfield NF1 2AB, UK"),
-    ("Eastlake Institute of Technology", "eastlake-tech.edu", "400 Lake Avenue, Eastlake, CA 94000"),
+    (
+        "Eastlake Institute of Technology",
+        "eastlake-tech.edu",
+        "400 Lake Avenue, Eastlake, CA 94000",
+    ),
     ("Riverside Research Laboratory", "riverside-lab.org", "7 Mill Lane, Riverside 50321, Germany"),
     ("Hillcrest University", "hillcrest.ac.uk", "Hillcrest Campus, Oxford Road, HX4 9QT"),
     ("Institute of Vision Science", "ivs-research.cn", "88 Science Avenue, Hefei 230000, China"),
@@ -131,10 +134,30 @@ DATE_FORMATS = (
 )
 
 RETYPED_LABELS = {
-    "signer_name": ["Name of signer", "Signer name", "Signer's full name", "签字人姓名 / Signer name"],
-    "signer_title": ["Title / position", "Signer title", "Position (professor, dean...)", "职称 / Title"],
-    "affiliation": ["Institution", "Affiliation", "Organisation / university", "单位 / Affiliation"],
-    "work_email": ["Work e-mail", "E-mail (institutional)", "Email address", "工作邮箱 / Work email"],
+    "signer_name": [
+        "Name of signer",
+        "Signer name",
+        "Signer's full name",
+        "签字人姓名 / Signer name",
+    ],
+    "signer_title": [
+        "Title / position",
+        "Signer title",
+        "Position (professor, dean...)",
+        "职称 / Title",
+    ],
+    "affiliation": [
+        "Institution",
+        "Affiliation",
+        "Organisation / university",
+        "单位 / Affiliation",
+    ],
+    "work_email": [
+        "Work e-mail",
+        "E-mail (institutional)",
+        "Email address",
+        "工作邮箱 / Work email",
+    ],
     "address": ["Postal address of the institution", "Address", "Full address", "地址 / Address"],
     "signature": ["Signature", "Signed", "签名 / Signature"],
     "date": ["Date signed", "Date", "日期 / Date"],
@@ -219,7 +242,10 @@ def make_spec(seed: int, version: LaVersion, **choices: Any) -> FormSpec:
     n_members = rng.choice((0, 0, 1, 2, 3))
     pool = CHINESE if name_style == "chinese" else WESTERN
     members = tuple(
-        (m[0] if name_style == "chinese" else f"{m[0]} {m[1]}", f"MEGC2024-{rng.randrange(10000):04d}")
+        (
+            m[0] if name_style == "chinese" else f"{m[0]} {m[1]}",
+            f"MEGC2024-{rng.randrange(10000):04d}",
+        )
         for m in rng.sample(pool, n_members)
     )
     spec = FormSpec(
@@ -399,11 +425,11 @@ def _digital_pdf(spec: FormSpec) -> bytes:
             story += _members_table(spec, fill, heights=16)
         margins = 24.0
     elif spec.layout == "retyped":
-        story = body_flowables(
-            spec.version.text, font_size=8.5, font=SERIF, bold_font=SERIF_BOLD
-        )
+        story = body_flowables(spec.version.text, font_size=8.5, font=SERIF, bold_font=SERIF_BOLD)
         story += [CondPageBreak(300), Spacer(1, 10)]
-        story += [FormTable(_layout_rows(spec), fill=_stacked(fill), label_size=8, label_font=SERIF)]
+        story += [
+            FormTable(_layout_rows(spec), fill=_stacked(fill), label_size=8, label_font=SERIF)
+        ]
         if spec.members:
             story += _members_table(spec, fill)
         margins = 50.0
@@ -415,7 +441,11 @@ def _digital_pdf(spec: FormSpec) -> bytes:
         margins = 50.0
     buf = io.BytesIO()
     SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=margins, rightMargin=margins, topMargin=margins,
+        buf,
+        pagesize=A4,
+        leftMargin=margins,
+        rightMargin=margins,
+        topMargin=margins,
         bottomMargin=margins,
     ).build(story)
     data = buf.getvalue()
@@ -472,7 +502,9 @@ def _noise(img: Image.Image, rng: random.Random, sigma: float) -> Image.Image:
 def _scan_page(img: Image.Image, spec: FormSpec, rng: random.Random) -> Image.Image:
     g = img.convert("L")
     g = g.point(lambda v: int(v * 0.93 + 12))  # paper is not white, toner not black
-    g = g.rotate(spec.angle + rng.uniform(-0.2, 0.2), resample=Image.Resampling.BICUBIC, fillcolor=250)
+    g = g.rotate(
+        spec.angle + rng.uniform(-0.2, 0.2), resample=Image.Resampling.BICUBIC, fillcolor=250
+    )
     g = g.filter(ImageFilter.GaussianBlur(0.6))
     g = _noise(g, rng, 6.0)
     if spec.turn:
@@ -576,8 +608,7 @@ def older_version(current: LaVersion) -> LaVersion:
     text = text.replace(
         "*Zhao S, Tang H, Mao X, et al. DFME: A New Benchmark for Dynamic Facial "
         "Micro-expression Recognition[J]. IEEE Transactions on Affective Computing, 2023.*",
-        "*Zhao S, et al. DFME: Dynamic Facial Micro-expression Database, technical report, "
-        "2021.*",
+        "*Zhao S, et al. DFME: Dynamic Facial Micro-expression Database, technical report, 2021.*",
     )
     return LaVersion(id="2021", effective=date(2021, 6, 1), text=text, title=current.title)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from licensebot import __version__
+from licensebot.cli.reading_cmds import form, parse
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -18,6 +19,10 @@ def root() -> None:
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+app.command("parse")(parse)
+app.command("form")(form)
 
 
 def main() -> None:

@@ -208,7 +208,10 @@ class FormTable(Flowable):  # type: ignore[misc]
     def draw(self) -> None:
         canv: Canvas = self.canv
         style = ParagraphStyle(
-            "label", fontName=self.label_font, fontSize=self.label_size, leading=self.label_size * 1.25
+            "label",
+            fontName=self.label_font,
+            fontSize=self.label_size,
+            leading=self.label_size * 1.25,
         )
         y = self.total_height
         canv.setLineWidth(self.line_width)
@@ -271,9 +274,9 @@ def render_blank_form(version: LaVersion, *, fillable: bool = True, member_rows:
         if fillable and field != "signature":
             fillable_cell(canv, field, rect)
 
-    story = body_flowables(version.text)
+    story = body_flowables(version.text, font_size=9.5)
     story += [
-        CondPageBreak(400),
+        CondPageBreak(250),
         Spacer(1, 12),
         FormTable(official_rows(), fill=fill),
         Spacer(1, 18),
@@ -285,10 +288,10 @@ def render_blank_form(version: LaVersion, *, fillable: bool = True, member_rows:
     doc = SimpleDocTemplate(
         buf,
         pagesize=A4,
-        leftMargin=56,
-        rightMargin=56,
-        topMargin=56,
-        bottomMargin=56,
+        leftMargin=50,
+        rightMargin=50,
+        topMargin=50,
+        bottomMargin=50,
         title=version.title or "License Agreement",
         subject=f"LA version {version.id}",
     )

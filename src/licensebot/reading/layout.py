@@ -8,10 +8,12 @@ stands right of it in its row (up to the next label), or else below it (up to th
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from statistics import median
 
 from rapidfuzz import fuzz
@@ -141,7 +143,9 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip(" .-")
 
 
-_NORMED = {f: tuple(sorted({norm(s) for s in syns}, key=len, reverse=True)) for f, syns in LABELS.items()}
+_NORMED = {
+    f: tuple(sorted({norm(s) for s in syns}, key=len, reverse=True)) for f, syns in LABELS.items()
+}
 
 
 def _required_score(label: str) -> float:
@@ -212,7 +216,7 @@ def segments_of(line: Sequence[Word]) -> list[list[Word]]:
         return []
     h = median(w.height for w in line)
     segs: list[list[Word]] = [[line[0]]]
-    for prev, w in zip(line, line[1:], strict=False):
+    for prev, w in itertools.pairwise(line):
         if w.x0 - prev.x1 > 1.2 * h:
             segs.append([w])
         else:
@@ -228,7 +232,7 @@ class Label:
     field: str
     words: list[Word]
     score: float
-    inline: list[Word] = field(default_factory=list)  # value after "Label:" in the same run
+    inline: list[Word] = dc_field(default_factory=list)  # value after "Label:" in the same run
 
     @property
     def page(self) -> int:
@@ -279,25 +283,37 @@ def _continuation(
 ) -> list[Word] | None:
     """The run of words right below `seg`, starting where it starts: a wrapped label's tail."""
     h = median(w.height for w in seg)
-    x0, bottom = seg[0].x0, max(w.bottom for w in seg)
+    x0 = seg[0].x0
     for ln, other in segs:
         if ln <= line_no or ln > line_no + 2 or other[0].page != seg[0].page:
             continue
-        if abs(other[0].x0 - x0) < 1.5 * h and 0 <= other[0].top - bottom < 0.9 * h:
+        dy = median(w.cy for w in other) - median(w.cy for w in seg)
+        if abs(other[0].x0 - x0) < 2.0 * h and 0.6 * h < dy < 2.6 * h:
             return other
     return None
+
+
+def _junk(w: Word) -> bool:
+    return w.text in _SEPARATORS or (w.source == Source.OCR and w.conf < 0.5)
 
 
 def find_labels(words: Sequence[Word]) -> list[Label]:
     """Every label that starts a run of words (wrapped over two lines or not)."""
     segs = [
-        (n, seg) for n, line in enumerate(lines_of(split_colons(words))) for seg in segments_of(line)
+        (n, seg)
+        for n, line in enumerate(lines_of(split_colons(words)))
+        for seg in segments_of(line)
     ]
     consumed: set[int] = set()
     labels: list[Label] = []
     for n, seg in segs:
         if id(seg) in consumed:
             continue
+        # OCR in English reads a Chinese half of a bilingual label as junk: skip over it
+        skip = 0
+        while skip < min(3, len(seg) - 1) and _junk(seg[skip]):
+            skip += 1
+        seg = seg[skip:]
         hit = _match_run(seg, 0)
         cont = _continuation(seg, n, segs)
         if cont is not None and id(cont) not in consumed:
@@ -376,8 +392,14 @@ def value_regions(label: Label, others: Sequence[Label], page_width: float) -> l
         (o.x0 for o in others if o is not label and _same_row(label, o) and o.x0 > label.x1),
         default=page_width,
     )
-    right = Region(label.page, label.x1 + 0.2 * h, label.top - 0.6 * h, right_limit - 0.2 * h,
-                   label.bottom + 0.6 * h, below=False)
+    right = Region(
+        label.page,
+        label.x1 + 0.2 * h,
+        label.top - 0.6 * h,
+        right_limit - 0.2 * h,
+        label.bottom + 0.6 * h,
+        below=False,
+    )
     below_limit = min(
         (
             o.top
@@ -390,8 +412,14 @@ def value_regions(label: Label, others: Sequence[Label], page_width: float) -> l
         ),
         default=label.bottom + 4 * h,
     )
-    below = Region(label.page, label.x0 - 1.5 * h, label.bottom + 0.1 * h, right_limit - 0.2 * h,
-                   min(below_limit - 0.1 * h, label.bottom + 4 * h), below=True)
+    below = Region(
+        label.page,
+        label.x0 - 1.5 * h,
+        label.bottom + 0.1 * h,
+        right_limit - 0.2 * h,
+        min(below_limit - 0.1 * h, label.bottom + 4 * h),
+        below=True,
+    )
     return [right, below]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from licensebot.core.form import Source
 from licensebot.reading.layout import Word
 
 TESSERACT = "tesseract"
+_RULE = re.compile(r"^[|_\-—–=~\[\]!l1I]{1,2}$|^[|_—–=~]+$")
 
 
 class OcrError(Exception):
@@ -56,21 +58,30 @@ def tesseract_words(
     if proc.returncode != 0:
         raise OcrError(f"tesseract failed: {proc.stderr.decode(errors='replace')[-300:]}")
     words: list[Word] = []
-    reader = csv.reader(io.StringIO(proc.stdout.decode("utf-8", "replace")), delimiter="\t",
-                        quoting=csv.QUOTE_NONE)
+    reader = csv.reader(
+        io.StringIO(proc.stdout.decode("utf-8", "replace")), delimiter="\t", quoting=csv.QUOTE_NONE
+    )
     next(reader, None)
     ox, oy = offset
     for row in reader:
         if len(row) < 12 or row[0] != "5":
             continue
         text = row[11].strip()
-        if not text:
-            continue
+        if not text or _RULE.match(text):
+            continue  # table rules read as | or _
         left, top, width, height = (float(v) for v in row[6:10])
         conf = max(0.0, float(row[10])) / 100
         words.append(
-            Word(text, ox + left * scale, oy + top * scale, ox + (left + width) * scale,
-                 oy + (top + height) * scale, conf, page, Source.OCR)
+            Word(
+                text,
+                ox + left * scale,
+                oy + top * scale,
+                ox + (left + width) * scale,
+                oy + (top + height) * scale,
+                conf,
+                page,
+                Source.OCR,
+            )
         )
     return words
 
@@ -91,6 +102,9 @@ def flatten_light(img: Image.Image) -> Image.Image:
 
 
 def _ink(img: Image.Image, width: int) -> np.ndarray:
+    # the middle of the page: a photo's background and shadows lie at its edges
+    w, h = img.size
+    img = img.crop((round(w * 0.1), round(h * 0.1), round(w * 0.9), round(h * 0.9)))
     small = img.resize((width, max(1, round(img.height * width / img.width))))
     arr = np.asarray(small, dtype=np.uint8)
     return (arr < 140).astype(np.float32)
@@ -181,3 +195,38 @@ def ink_ratio(
             max(0, round(px0) - x0 - 2) : max(0, round(px1) - x0 + 2),
         ] = False
     return float(a.mean())
+
+
+def _long_runs(ink: np.ndarray, length: int) -> np.ndarray:
+    """Pixels on horizontal runs of ink at least `length` long (axis 1)."""
+    h, w = ink.shape
+    if w < length:
+        return np.zeros_like(ink)
+    cs = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(ink, axis=1, out=cs[:, 1:])
+    starts = (cs[:, length:] - cs[:, :-length]) == length  # a full run starts here
+    cs2 = np.zeros((h, starts.shape[1] + 1), dtype=np.int32)
+    np.cumsum(starts, axis=1, out=cs2[:, 1:])
+    # pixel x is covered if some start in [x - length + 1, x] is a full run
+    idx = np.arange(w)
+    hi = np.minimum(idx + 1, starts.shape[1])
+    lo = np.maximum(idx - length + 1, 0)
+    return (cs2[:, hi] - cs2[:, lo]) > 0
+
+
+def erase_rules(img: Image.Image, *, length: int | None = None) -> Image.Image:
+    """White out table rules and underlines: straight runs of ink far longer than a letter."""
+    a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
+    if a.size == 0:
+        return img
+    ink = a < 170
+    run = length or max(30, min(a.shape) // 12)
+    lines = _long_runs(ink, run) | _long_runs(ink.T, run).T
+    # the rule's soft edges too
+    grown = lines.copy()
+    grown[1:, :] |= lines[:-1, :]
+    grown[:-1, :] |= lines[1:, :]
+    grown[:, 1:] |= lines[:, :-1]
+    grown[:, :-1] |= lines[:, 1:]
+    a[grown] = 255
+    return Image.fromarray(a)

@@ -42,7 +42,7 @@ from licensebot.reading.layout import (
 )
 from licensebot.reading.ocr import (
     OcrError,
-    PageImage,
+    erase_rules,
     ink_ratio,
     mean_conf,
     straighten,
@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 CELL_INK = 0.004
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.
 SIGNATURE_INK = 0.006
+_CJK = re.compile(r"[\u3400-\u9fff]")
+Box = tuple[float, float, float, float]
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{2,40}$")
 
 
@@ -71,6 +73,7 @@ class ReadLimits:
     body_dpi: int = 100  # other scanned pages, read only for the version text
     ocr_timeout: float = 30.0  # one Tesseract run
     threshold: float = 0.80  # a value's confidence below this is reported as None
+    cjk_threshold: float = 0.60  # the same for values in Chinese characters
     # enforced by the sandbox:
     time_limit: float = 60.0  # wall clock seconds
     cpu_limit: int = 90  # CPU seconds (RLIMIT_CPU)
@@ -152,8 +155,13 @@ class _Cell:
     """A value to OCR from the form page image (pixel box) in the second pass."""
 
     key: str
-    box: tuple[float, float, float, float]
-    pass1: str = ""  # what the first pass read there
+    box: Box
+    pass1: str = ""  # what the first pass read there (English, confidently); "" if nothing
+    pass1_conf: float = 0.0
+
+    @property
+    def lang(self) -> str:
+        return "eng" if self.pass1 else "chi_sim+eng"
 
 
 @dataclass
@@ -166,7 +174,11 @@ class _Found:
 
 class _Reader:
     def __init__(
-        self, data: bytes, versions: Sequence[LaVersion], limits: ReadLimits, timings: dict[str, float]
+        self,
+        data: bytes,
+        versions: Sequence[LaVersion],
+        limits: ReadLimits,
+        timings: dict[str, float],
     ) -> None:
         self.data = data
         self.versions = versions
@@ -247,8 +259,16 @@ class _Reader:
                 # a widget is taller than its text: shrink it to a text line at its middle
                 mid, h = (top + bottom) / 2, min(bottom - top, 12.0)
                 words.append(
-                    Word(value.strip(), min(x0, x1), mid - h / 2, max(x0, x1), mid + h / 2,
-                         1.0, i, Source.FORM)
+                    Word(
+                        value.strip(),
+                        min(x0, x1),
+                        mid - h / 2,
+                        max(x0, x1),
+                        mid + h / 2,
+                        1.0,
+                        i,
+                        Source.FORM,
+                    )
                 )
         return words
 
@@ -304,7 +324,11 @@ class _Reader:
                         value_words = first_lines(inside, 1 if not region.below else 2)
                         break
             if value_words:
-                src = Source.FORM if any(w.source == Source.FORM for w in value_words) else Source.TEXT
+                src = (
+                    Source.FORM
+                    if any(w.source == Source.FORM for w in value_words)
+                    else Source.TEXT
+                )
                 found.fields[key] = _cleaned(key, join_words(value_words), 1.0, src, self.limits)
                 continue
             # nothing typed: ink there is handwriting (or a pasted image) to OCR
@@ -338,7 +362,8 @@ class _Reader:
             if pixels > self.limits.max_render_pixels:
                 scale *= (self.limits.max_render_pixels / pixels) ** 0.5
             bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-            return bitmap.to_pil().convert("L")
+            rendered: Image.Image = bitmap.to_pil().convert("L")
+            return rendered
         finally:
             pdf.close()
 
@@ -349,9 +374,11 @@ class _Reader:
     ) -> tuple[_Found, str]:
         """OCR: find the form page (text layer labels, else pass 1 from the last page up)."""
         ocr_text: list[str] = []
-        candidates = [form_page] if form_page is not None else [
-            p.index for p in reversed(pages) if p.image_page
-        ]
+        candidates = (
+            [form_page]
+            if form_page is not None
+            else [p.index for p in reversed(pages) if p.image_page]
+        )
         result: _Found | None = None
         read_pages: set[int] = set()
         for index in candidates:
@@ -367,11 +394,17 @@ class _Reader:
             if p.image_page and not p.words and p.index not in read_pages:
                 img = self._render(p.index, self.limits.body_dpi)
                 pim = straighten(img, self.limits.body_dpi, photo=True, deskew=False)
-                words = tesseract_words(pim.image, lang="eng", psm=3,
-                                        timeout=self.limits.ocr_timeout, page=p.index)
+                words = tesseract_words(
+                    pim.image, lang="eng", psm=3, timeout=self.limits.ocr_timeout, page=p.index
+                )
                 if mean_conf(words) < 0.6:
-                    words = tesseract_words(pim.image.rotate(180), lang="eng", psm=3,
-                                            timeout=self.limits.ocr_timeout, page=p.index)
+                    words = tesseract_words(
+                        pim.image.rotate(180),
+                        lang="eng",
+                        psm=3,
+                        timeout=self.limits.ocr_timeout,
+                        page=p.index,
+                    )
                 ocr_text.append(" ".join(w.text for w in words))
         self._tick("ocr_body", t)
         if result is None:
@@ -390,10 +423,11 @@ class _Reader:
         for attempt in ("eng", "eng-180", "eng+chi_sim"):
             if attempt == "eng-180":
                 image = image.rotate(180)
-            small = image.reduce(2)
+            small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4))
             lang = attempt.removesuffix("-180")
-            words = tesseract_words(small, lang=lang, psm=3, timeout=self.limits.ocr_timeout,
-                                    page=index, scale=2.0)
+            words = tesseract_words(
+                small, lang=lang, psm=11, timeout=self.limits.ocr_timeout, page=index, scale=2.0
+            )
             labels = pick_labels(find_labels(words))
             if _enough(labels):
                 break
@@ -444,11 +478,64 @@ class _Reader:
         scale: float,
         labels: dict[str, Label] | None = None,
     ) -> None:
-        """OCR the cells in one Tesseract run: cut out, stacked with white space between."""
+        """Second pass: OCR the cells, stacked into one image per language.
+
+        Print the first pass read in English is read again at full resolution in English.
+        Everything else (Chinese, handwriting, ink the first pass could not read) is read
+        with Chinese and English, and also in English alone: a Latin value counts only when
+        both readings agree, so a scrawl never becomes a confident wrong value.
+        """
         if not cells:
             return
-        boxes = [tuple(round(v * scale) for v in c.box) for c in cells]
-        crops = [image.crop(b) for b in boxes]
+        latin = [c for c in cells if c.lang == "eng"]
+        other = [c for c in cells if c.lang != "eng"]
+        reads: dict[int, list[Word]] = {}
+        for group, lang in ((latin, "eng"), (other, "chi_sim+eng")):
+            if group:
+                reads.update(self._read_sheet(image, group, scale, lang))
+        second: dict[int, list[Word]] = {}
+        if other:
+            second = self._read_sheet(image, other, scale, "eng")
+        for cell in cells:
+            inside = reads.get(id(cell), [])
+            if cell.key == "members":
+                if labels is not None:
+                    found.members = _members(
+                        labels, inside, float(image.width), 0, scale, self.limits, ocr=True
+                    )
+                continue
+            inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
+            if not inside:
+                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
+                continue
+            ordered = first_lines(inside, 2)
+            raw = join_words(ordered)
+            conf = min(w.conf for w in ordered)
+            fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
+            if cell.pass1:
+                check = CLEANERS[cell.key](cell.pass1)
+                if check is not None and check == CLEANERS[cell.key](raw):
+                    # two readings at different resolutions agree: trust the better one
+                    fv = _cleaned(
+                        cell.key, raw, max(conf, cell.pass1_conf), Source.OCR, self.limits
+                    )
+                elif fv.value is not None and conf < 0.9:
+                    fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+            elif fv.value is not None and not _CJK.search(fv.value):
+                alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
+                alt_value = CLEANERS[cell.key](join_words(alt)) if alt else None
+                if alt_value != fv.value:
+                    fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+            found.fields[cell.key] = fv
+
+    def _read_sheet(
+        self, image: Image.Image, cells: list[_Cell], scale: float, lang: str
+    ) -> dict[int, list[Word]]:
+        """OCR cells cut from `image`, stacked with white space between, in one run."""
+        boxes = [
+            (c.box[0] * scale, c.box[1] * scale, c.box[2] * scale, c.box[3] * scale) for c in cells
+        ]
+        crops = [erase_rules(image.crop(b), length=round(60 * scale)) for b in boxes]
         gap = 40
         width = max(c.width for c in crops) + 2 * gap
         height = sum(c.height for c in crops) + gap * (len(crops) + 1)
@@ -459,27 +546,24 @@ class _Reader:
             sheet.paste(crop, (gap, y))
             bands.append((y, y + crop.height))
             y += crop.height + gap
-        words = tesseract_words(sheet, lang="eng+chi_sim", psm=6, timeout=self.limits.ocr_timeout)
+        words = tesseract_words(sheet, lang=lang, psm=6, timeout=self.limits.ocr_timeout)
+        out: dict[int, list[Word]] = {}
         for cell, box, (b0, b1) in zip(cells, boxes, bands, strict=True):
-            inside = [
-                Word(w.text, w.x0 - gap + box[0], w.top - b0 + box[1], w.x1 - gap + box[0],
-                     w.bottom - b0 + box[1], w.conf, 0, Source.OCR)
+            out[id(cell)] = [
+                Word(
+                    w.text,
+                    w.x0 - gap + box[0],
+                    w.top - b0 + box[1],
+                    w.x1 - gap + box[0],
+                    w.bottom - b0 + box[1],
+                    w.conf,
+                    0,
+                    Source.OCR,
+                )
                 for w in words
                 if b0 - 5 <= w.cy <= b1 + 5
             ]
-            if cell.key == "members":
-                if labels is not None:
-                    found.members = _members(labels, inside, float(image.width), 0,
-                                             scale, self.limits, ocr=True)
-                continue
-            inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
-            if not inside:
-                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
-                continue
-            ordered = first_lines(inside, 2)
-            raw = join_words(ordered)
-            conf = min(w.conf for w in ordered)
-            found.fields[cell.key] = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
+        return out
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -534,19 +618,19 @@ def _form_page(labels: dict[str, Label]) -> int | None:
     return max(set(main), key=main.count)
 
 
-def _px(region: Region, scale: float) -> tuple[float, float, float, float]:
+def _px(region: Region, scale: float) -> Box:
     return (region.x0 * scale, region.top * scale, region.x1 * scale, region.bottom * scale)
 
 
-def _scale_box(box: tuple[float, float, float, float], s: float) -> tuple[float, float, float, float]:
+def _scale_box(box: Box, s: float) -> Box:
     return (box[0] * s, box[1] * s, box[2] * s, box[3] * s)
 
 
-def _pxbox(w: Word, scale: float) -> tuple[float, float, float, float]:
+def _pxbox(w: Word, scale: float) -> Box:
     return (w.x0 * scale, w.top * scale, w.x1 * scale, w.bottom * scale)
 
 
-def _inside(w: Word, box: tuple[float, float, float, float], page: int) -> bool:
+def _inside(w: Word, box: Box, page: int) -> bool:
     return w.page == page and box[0] <= w.cx <= box[2] and box[1] <= w.cy <= box[3]
 
 
@@ -560,13 +644,15 @@ def _signed(ratio: float) -> tuple[bool, float]:
     return ratio > SIGNATURE_INK, round(min(1.0, 0.5 + margin / 2), 3)
 
 
-def _signature_box(
-    sig: Label, others: Sequence[Label], width: float
-) -> tuple[float, float, float, float]:
+def _signature_box(sig: Label, others: Sequence[Label], width: float) -> Box:
     """The Signature cell: right of its label to the next label, and the space below it."""
     right, below = value_regions(sig, others, width)
-    return (min(right.x0, below.x0 + sig.height), right.top - sig.height, right.x1,
-            max(right.bottom + sig.height, below.bottom))
+    return (
+        min(right.x0, below.x0 + sig.height),
+        right.top - sig.height,
+        right.x1,
+        max(right.bottom + sig.height, below.bottom),
+    )
 
 
 def _cell_for(
@@ -582,13 +668,13 @@ def _cell_for(
     h = lab.height
     if lab.inline:
         ws = lab.inline
-        return _Cell(key, _around(ws, h, None, image), join_words(ws))
+        return _Cell(key, _around(ws, h, None, image), *_legible(ws))
     for region in value_regions(lab, others, width):
         inside = words_in(region, words, label_ids)
         inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
         if inside:
             ws = first_lines(inside, 1 if not region.below else 2)
-            return _Cell(key, _around(ws, h, region, image), join_words(ws))
+            return _Cell(key, _around(ws, h, region, image), *_legible(ws))
     for region in value_regions(lab, others, width):
         box = (region.x0, region.top, region.x1, region.bottom)
         if ink_ratio(image, box) > CELL_INK:
@@ -596,19 +682,29 @@ def _cell_for(
     return None
 
 
-def _around(
-    ws: Sequence[Word], h: float, region: Region | None, image: Image.Image
-) -> tuple[float, float, float, float]:
+def _legible(ws: Sequence[Word]) -> tuple[str, float]:
+    """The first pass's reading when it is confident print (English), else ""."""
+    if ws and min(w.conf for w in ws) >= 0.6 and mean_conf(ws) >= 0.75:
+        return join_words(ws), min(w.conf for w in ws)
+    return "", 0.0
+
+
+def _around(ws: Sequence[Word], h: float, region: Region | None, image: Image.Image) -> Box:
     x0 = min(w.x0 for w in ws) - 1.0 * h
     x1 = max(w.x1 for w in ws) + 1.5 * h
     top = min(w.top for w in ws) - 0.5 * h
     bottom = max(w.bottom for w in ws) + 0.5 * h
     if region is not None:
         x0, x1 = max(x0, region.x0), min(x1, region.x1 + h)
-    return (max(0.0, x0), max(0.0, top), min(float(image.width), x1), min(float(image.height), bottom))
+    return (
+        max(0.0, x0),
+        max(0.0, top),
+        min(float(image.width), x1),
+        min(float(image.height), bottom),
+    )
 
 
-def _members_box(labels: dict[str, Label], width: float) -> tuple[float, float, float, float] | None:
+def _members_box(labels: dict[str, Label], width: float) -> Box | None:
     head = labels.get("members_id")
     if head is None:
         return None
@@ -669,7 +765,9 @@ def _cleaned(key: str, raw: str, conf: float, src: Source, limits: ReadLimits) -
     if value is None:
         # something is there, but it is not a value of this field: unreadable, not blank
         return FieldValue(None, round(min(conf, 0.3), 3), src, raw=raw)
-    if conf < limits.threshold:
+    # Tesseract is less sure of Chinese print than of Latin print at the same quality
+    needed = limits.cjk_threshold if _CJK.search(value) else limits.threshold
+    if conf < needed:
         return FieldValue(None, round(conf, 3), src, raw=raw)
     return FieldValue(value, round(conf, 3), src, raw=raw)
 
