@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -306,24 +306,37 @@ def _typed(canv: Canvas, text: str, rect: Rect, size: float = 10.0) -> None:
 
 
 def _handwritten(canv: Canvas, text: str, rect: Rect, rng: random.Random) -> None:
+    """Handwriting is ink, not text: drawn into an image (no text layer), jittered per letter."""
     x, y, w, h = rect
+    k = 4.0  # pixels per point (288 dpi)
     size = min(h * 0.55, 15.0) * rng.uniform(0.9, 1.05)
-    while size > 7 and pdfmetrics.stringWidth(text, HAND, size) * 1.1 > w - 10:
+    while size > 7 and pdfmetrics.stringWidth(text, HAND, size) * 1.12 > w - 12:
         size -= 0.5
-    cx = x + 5 + rng.uniform(0, 6)
-    base = y + h / 2 - size * 0.3 + rng.uniform(-1.5, 1.5)
+    img = Image.new("LA", (round(w * k), round(h * k)), (0, 0))
+    draw = ImageDraw.Draw(img)
+    cx = (5 + rng.uniform(0, 6)) * k
+    base = h * k / 2 + size * k * 0.35 + rng.uniform(-1.5, 1.5) * k
     slope = rng.uniform(-0.03, 0.03)
-    canv.setFillColorRGB(0.08, 0.1, 0.35)
+    ink = rng.randint(20, 60)
     for ch in text:
-        font = HAND_CJK if _is_cjk(ch) else HAND
-        s = size * rng.uniform(0.92, 1.08) * (1.1 if font == HAND_CJK else 1.0)
-        canv.saveState()
-        canv.translate(cx, base + (cx - x) * slope + rng.uniform(-0.8, 0.8))
-        canv.rotate(rng.uniform(-5, 5))
-        canv.setFont(font, s)
-        canv.drawString(0, 0, ch)
-        canv.restoreState()
-        cx += pdfmetrics.stringWidth(ch, font, s) * rng.uniform(1.0, 1.12)
+        cjk = _is_cjk(ch)
+        s = size * k * rng.uniform(0.92, 1.08) * (1.1 if cjk else 1.0)
+        font = _pil_font(HAND_CJK if cjk else HAND, round(s))
+        glyph = Image.new("LA", (round(s * 2.2), round(s * 2.2)), (0, 0))
+        ImageDraw.Draw(glyph).text((s * 0.5, s * 1.4), ch, font=font, fill=(ink, 255), anchor="ls")
+        glyph = glyph.rotate(rng.uniform(-6, 6), resample=Image.Resampling.BICUBIC)
+        gy = base + cx * slope + rng.uniform(-0.8, 0.8) * k
+        img.alpha_composite(glyph, (round(cx - s * 0.5), round(gy - s * 1.4)))
+        cx += draw.textlength(ch, font=font) * rng.uniform(1.0, 1.12)
+    rgba = Image.new("RGBA", img.size, (20, 25, 90, 0))
+    rgba.putalpha(img.getchannel("A"))
+    canv.drawImage(ImageReader(rgba), x, y, w, h, mask="auto")
+
+
+@cache
+def _pil_font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    path = find_font("dkg.ttf" if name == HAND else "ukai.ttc")
+    return ImageFont.truetype(str(path), size)
 
 
 def _scribble(canv: Canvas, rect: Rect, rng: random.Random) -> None:

@@ -217,7 +217,7 @@ def segments_of(line: Sequence[Word]) -> list[list[Word]]:
     h = median(w.height for w in line)
     segs: list[list[Word]] = [[line[0]]]
     for prev, w in itertools.pairwise(line):
-        if w.x0 - prev.x1 > 1.2 * h:
+        if w.x0 - prev.x1 > 1.2 * h or Source.FORM in (w.source, prev.source):
             segs.append([w])
         else:
             segs[-1].append(w)
@@ -314,9 +314,11 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
         while skip < min(3, len(seg) - 1) and _junk(seg[skip]):
             skip += 1
         seg = seg[skip:]
+        if seg[0].source == Source.FORM:
+            continue  # a form field's value is never a label
         hit = _match_run(seg, 0)
-        cont = _continuation(seg, n, segs)
-        if cont is not None and id(cont) not in consumed:
+        cont = _continuation(seg, n, segs) if hit else None
+        if cont is not None and id(cont) not in consumed and cont[0].source != Source.FORM:
             joined = list(seg) + cont
             hit2 = _match_run(joined, 0)
             end2 = _skip_parenthetical(joined, hit2[2]) if hit2 else 0
