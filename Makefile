@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils \
+  tesseract-ocr-script-latn \
   fonts-dejavu-core fonts-wqy-microhei fonts-arphic-ukai fonts-dkg-handwriting
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -44,15 +44,20 @@ class Outcome:
     null: int = 0
     wrong: int = 0
     wrong_detail: list[str] = field(default_factory=list)
+    null_detail: list[str] = field(default_factory=list)
     signed_right: bool = False
     version_right: bool = False
     scanned_right: bool = False
     members_right: bool = False
 
 
-def specs(count: int, seed: int, current: LaVersion, older: LaVersion) -> Iterator[FormSpec]:
+def specs(
+    count: int, seed: int, current: LaVersion, older: LaVersion, only: str | None = None
+) -> Iterator[FormSpec]:
     """A stratified draw: every medium with every way of filling, in turn."""
     combos = [(m, k) for m in MEDIA for k in KINDS if not (k == "fillable" and m == "photo")]
+    if only:
+        combos = [(m, k) for m, k in combos if f"{m}/{k}" == only]
     for i in range(count):
         medium, kind = combos[i % len(combos)]
         version = older if i % 25 == 24 else current
@@ -84,6 +89,13 @@ def run_one(args: tuple[FormSpec, list[LaVersion]]) -> Outcome:
             out.exact += 1
         elif got is None:
             out.null += 1
+            fv = form.fields.get(key)
+            raw = fv.raw if fv else None
+            conf = fv.confidence if fv else 0.0
+            out.null_detail.append(
+                f"{out.category} seed {spec.seed} {spec.layout} {key}: read {raw!r} "
+                f"({conf:.2f}), truth {want!r}"
+            )
         else:
             out.wrong += 1
             out.wrong_detail.append(f"seed {spec.seed} {key}: {got!r} != {want!r}")
@@ -151,12 +163,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "reading.md")
+    ap.add_argument("--only", help="one category, e.g. scan/typed")
+    ap.add_argument("--nulls", action="store_true", help="list the null values too")
     args = ap.parse_args()
     versions = load_versions(ROOT / "config" / "la")
     current = versions[-1]
     older = older_version(current)
     all_versions = [older, *versions]
-    work = [(s, all_versions) for s in specs(args.count, args.seed, current, older)]
+    draw = specs(args.count, args.seed, current, older, args.only)
+    work = [(s, all_versions) for s in draw]
     start = time.perf_counter()
     with get_context("fork").Pool(args.jobs) as pool:
         outcomes = []
@@ -165,6 +180,12 @@ def main() -> None:
             if i % 20 == 0:
                 print(f"{i}/{len(work)} forms", flush=True)
     text = report(outcomes, time.perf_counter() - start, args.jobs)
+    if args.nulls:
+        text += (
+            "\n## Null values\n\n"
+            + "\n".join(f"- {d}" for o in outcomes for d in o.null_detail)
+            + "\n"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -24,6 +24,8 @@ def tidy(text: str) -> str:
     t = unicodedata.normalize("NFC", text)
     t = re.sub(r"_{2,}", " ", t)
     t = re.sub(r"\s+", " ", t).strip(_EDGE_JUNK)
+    t = re.sub(r"\s+([,.;:)\]])", r"\1", t)  # OCR puts spaces before punctuation
+    t = re.sub(r"([(\[])\s+", r"\1", t)
     return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", t)
 
 

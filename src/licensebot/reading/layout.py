@@ -311,9 +311,12 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
             continue
         # OCR in English reads a Chinese half of a bilingual label as junk: skip over it
         skip = 0
-        while skip < min(3, len(seg) - 1) and _junk(seg[skip]):
-            skip += 1
-        seg = seg[skip:]
+        if _match_run(seg, 0) is None:
+            while skip < min(3, len(seg) - 1) and (
+                _junk(seg[skip]) or (skip + 1 < len(seg) and seg[skip + 1].text in ("/", "|"))
+            ):
+                skip += 1
+        junk, seg = list(seg[:skip]), seg[skip:]
         if seg[0].source == Source.FORM:
             continue  # a form field's value is never a label
         hit = _match_run(seg, 0)
@@ -348,7 +351,7 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
         if rest and not colon and (score < 0.95 or end < 2):
             # a loose or one-word match followed by more words is running text, not a label
             continue
-        labels.append(Label(fld, list(seg[:end]), score, inline=rest))
+        labels.append(Label(fld, junk + list(seg[:end]), score, inline=rest))
     return labels
 
 
@@ -412,14 +415,14 @@ def value_regions(label: Label, others: Sequence[Label], page_width: float) -> l
             and o.x0 < right_limit
             and o.x1 > label.x0 - 2 * h
         ),
-        default=label.bottom + 4 * h,
+        default=label.bottom + 5.5 * h,
     )
     below = Region(
         label.page,
         label.x0 - 1.5 * h,
         label.bottom + 0.1 * h,
         right_limit - 0.2 * h,
-        min(below_limit - 0.1 * h, label.bottom + 4 * h),
+        min(below_limit - 0.1 * h, label.bottom + 5.5 * h),
         below=True,
     )
     return [right, below]

@@ -21,7 +21,7 @@ from licensebot.core.form import Source
 from licensebot.reading.layout import Word
 
 TESSERACT = "tesseract"
-_RULE = re.compile(r"^[|_\-—–=~\[\]!l1I]{1,2}$|^[|_—–=~]+$")
+_RULE = re.compile(r"^[|_\-—–=~\[\]!]{1,3}$|^[|_—–=~]+$")
 
 
 class OcrError(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from rapidfuzz.distance import Levenshtein
 
 from licensebot.core.form import FieldValue, Member, ReadForm, Source
 from licensebot.core.la import LaVersion
@@ -161,7 +163,10 @@ class _Cell:
 
     @property
     def lang(self) -> str:
-        return "eng" if self.pass1 else "chi_sim+eng"
+        if not self.pass1:
+            return "chi_sim+eng"  # Chinese, handwriting, or print the first pass missed
+        # the Latin-script model reads accents (ø, å, ñ, ç) that the English one drops
+        return "eng" if self.key in ("work_email", "date") else "Latin"
 
 
 @dataclass
@@ -202,18 +207,19 @@ class _Reader:
         form_page = _form_page(labels)
         doc_text = " ".join(w.text for p in pages for w in p.words)
         image_pages = [p for p in pages if p.image_page]
+        complete = True
         if form_page is not None and not pages[form_page].image_page:
             found = self._read_digital(pages[form_page], labels, text_words)
             scanned = False
         elif image_pages:
-            found, ocr_text = self._read_scanned(pages, labels, form_page)
+            found, ocr_text, complete = self._read_scanned(pages, form_page)
             doc_text = " ".join([doc_text, ocr_text])
             scanned = True
         else:
             found = _Found(fields={k: FieldValue(None, 0.0) for k in FIELD_KEYS})
             scanned = False
         t = perf_counter()
-        match = match_version(doc_text, self.versions)
+        match = match_version(doc_text, self.versions, partial=not complete)
         self._tick("version", t)
         return ReadForm(
             fields=found.fields,
@@ -369,11 +375,11 @@ class _Reader:
 
     # -- scanned --
 
-    def _read_scanned(
-        self, pages: list[_Page], text_labels: dict[str, Label], form_page: int | None
-    ) -> tuple[_Found, str]:
-        """OCR: find the form page (text layer labels, else pass 1 from the last page up)."""
+    def _read_scanned(self, pages: list[_Page], form_page: int | None) -> tuple[_Found, str, bool]:
+        """OCR the form page (known from the text layer, else found from the last page up),
+        then the other pages only if the version cannot be told without them."""
         ocr_text: list[str] = []
+        layer_text = " ".join(w.text for p in pages for w in p.words)
         candidates = (
             [form_page]
             if form_page is not None
@@ -388,28 +394,30 @@ class _Reader:
                 ocr_text.append(" ".join(w.text for w in words))
             if result is not None:
                 break
-        # the other scanned pages only matter for the version text
-        t = perf_counter()
-        for p in pages:
-            if p.image_page and not p.words and p.index not in read_pages:
-                img = self._render(p.index, self.limits.body_dpi)
-                pim = straighten(img, self.limits.body_dpi, photo=True, deskew=False)
-                words = tesseract_words(
-                    pim.image, lang="eng", psm=3, timeout=self.limits.ocr_timeout, page=p.index
-                )
-                if mean_conf(words) < 0.6:
-                    words = tesseract_words(
-                        pim.image.rotate(180),
-                        lang="eng",
-                        psm=3,
-                        timeout=self.limits.ocr_timeout,
-                        page=p.index,
-                    )
-                ocr_text.append(" ".join(w.text for w in words))
-        self._tick("ocr_body", t)
+        unread = [p for p in pages if p.image_page and not p.words and p.index not in read_pages]
+        complete = not unread
+        so_far = " ".join([layer_text, *ocr_text])
+        if unread and match_version(so_far, self.versions, partial=True).version is None:
+            t = perf_counter()
+            for p in unread:
+                ocr_text.append(self._body_text(p.index))
+            complete = True
+            self._tick("ocr_body", t)
         if result is None:
             result = _Found(fields={k: FieldValue(None, 0.0, Source.OCR) for k in FIELD_KEYS})
-        return result, " ".join(ocr_text)
+        return result, " ".join(ocr_text), complete
+
+    def _body_text(self, index: int) -> str:
+        """A page's words at low resolution: enough to tell which LA text it is."""
+        img = self._render(index, self.limits.body_dpi)
+        pim = straighten(img, self.limits.body_dpi, photo=True, deskew=False)
+        timeout = self.limits.ocr_timeout
+        words = tesseract_words(pim.image, lang="eng", psm=3, timeout=timeout, page=index)
+        if mean_conf(words) < 0.6:
+            words = tesseract_words(
+                pim.image.rotate(180), lang="eng", psm=3, timeout=timeout, page=index
+            )
+        return " ".join(w.text for w in words)
 
     def _read_scanned_page(self, index: int) -> tuple[_Found | None, list[Word]]:
         t = perf_counter()
@@ -487,12 +495,11 @@ class _Reader:
         """
         if not cells:
             return
-        latin = [c for c in cells if c.lang == "eng"]
-        other = [c for c in cells if c.lang != "eng"]
         reads: dict[int, list[Word]] = {}
-        for group, lang in ((latin, "eng"), (other, "chi_sim+eng")):
-            if group:
-                reads.update(self._read_sheet(image, group, scale, lang))
+        for lang in sorted({c.lang for c in cells}):
+            group = [c for c in cells if c.lang == lang]
+            reads.update(self._read_sheet(image, group, scale, lang))
+        other = [c for c in cells if not c.pass1 and c.key != "members"]
         second: dict[int, list[Word]] = {}
         if other:
             second = self._read_sheet(image, other, scale, "eng")
@@ -508,23 +515,36 @@ class _Reader:
             if not inside:
                 found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
                 continue
-            ordered = first_lines(inside, 2)
+            ordered = _trim_junk(first_lines(inside, 2))
+            if not ordered:
+                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
+                continue
             raw = join_words(ordered)
             conf = min(w.conf for w in ordered)
             fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
             if cell.pass1:
                 check = CLEANERS[cell.key](cell.pass1)
-                if check is not None and check == CLEANERS[cell.key](raw):
+                if check is not None and _same(cell.key, check, CLEANERS[cell.key](raw)):
                     # two readings at different resolutions agree: trust the better one
-                    fv = _cleaned(
-                        cell.key, raw, max(conf, cell.pass1_conf), Source.OCR, self.limits
-                    )
-                elif fv.value is not None and conf < 0.9:
+                    conf = max(conf, cell.pass1_conf)
+                    fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
+                elif fv.value is not None and not (conf >= 0.9 and _near(check, fv.value)):
+                    # the two readings disagree; a confident full-resolution reading close to
+                    # the first (an accent the English model dropped) stands, nothing else
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
-            elif fv.value is not None and not _CJK.search(fv.value):
+            else:
                 alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
-                alt_value = CLEANERS[cell.key](join_words(alt)) if alt else None
-                if alt_value != fv.value:
+                alt_raw = join_words(alt)
+                if cell.key == "date" and _digits(alt_raw) == _digits(raw) and _digits(raw):
+                    # a date in Chinese: English reads the digits alone; agreeing digits count
+                    fv = _cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, self.limits)
+                elif (
+                    fv.value is not None
+                    and not _CJK.search(raw)
+                    and not _same(cell.key, CLEANERS[cell.key](alt_raw), fv.value)
+                ):
+                    # Latin from a cell the first pass could not read (likely handwriting)
+                    # counts only when an English reading agrees
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
             found.fields[cell.key] = fv
 
@@ -682,6 +702,40 @@ def _cell_for(
     return None
 
 
+def _fold(text: str) -> str:
+    """Accents and case away: the English model reads "Peña" as "Pena" (or "Pefia")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def _same(key: str, a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    if key in ("work_email", "date"):
+        return a == b
+    return _fold(a) == _fold(b) or a == b
+
+
+def _near(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    return Levenshtein.distance(_fold(a), _fold(b)) <= 2 and len(_fold(b)) >= 4
+
+
+def _trim_junk(ws: Sequence[Word]) -> list[Word]:
+    """Specks at either end of a cell read as a stray low-confidence letter or two."""
+    out = list(ws)
+    while out and len(out[0].text) <= 2 and out[0].conf < 0.5 and len(out) > 1:
+        out.pop(0)
+    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.5 and len(out) > 1:
+        out.pop()
+    return out
+
+
+def _digits(text: str) -> list[str]:
+    return re.findall(r"\d+", text)
+
+
 def _legible(ws: Sequence[Word]) -> tuple[str, float]:
     """The first pass's reading when it is confident print (English), else ""."""
     if ws and min(w.conf for w in ws) >= 0.6 and mean_conf(ws) >= 0.75:
@@ -690,18 +744,16 @@ def _legible(ws: Sequence[Word]) -> tuple[str, float]:
 
 
 def _around(ws: Sequence[Word], h: float, region: Region | None, image: Image.Image) -> Box:
-    x0 = min(w.x0 for w in ws) - 1.0 * h
-    x1 = max(w.x1 for w in ws) + 1.5 * h
-    top = min(w.top for w in ws) - 0.5 * h
-    bottom = max(w.bottom for w in ws) + 0.5 * h
+    """The crop for a value: its whole cell across (the first pass may have missed a word at
+    either end), its lines down."""
     if region is not None:
-        x0, x1 = max(x0, region.x0), min(x1, region.x1 + h)
-    return (
-        max(0.0, x0),
-        max(0.0, top),
-        min(float(image.width), x1),
-        min(float(image.height), bottom),
-    )
+        x0, x1 = region.x0, region.x1
+    else:
+        x0, x1 = min(w.x0 for w in ws) - 1.0 * h, max(w.x1 for w in ws) + 6.0 * h
+    top = min(w.top for w in ws) - 0.6 * h
+    bottom = max(w.bottom for w in ws) + 0.6 * h
+    w, hh = float(image.width), float(image.height)
+    return (max(0.0, x0), max(0.0, top), min(w, x1), min(hh, bottom))
 
 
 def _members_box(labels: dict[str, Label], width: float) -> Box | None:
@@ -766,7 +818,7 @@ def _cleaned(key: str, raw: str, conf: float, src: Source, limits: ReadLimits) -
         # something is there, but it is not a value of this field: unreadable, not blank
         return FieldValue(None, round(min(conf, 0.3), 3), src, raw=raw)
     # Tesseract is less sure of Chinese print than of Latin print at the same quality
-    needed = limits.cjk_threshold if _CJK.search(value) else limits.threshold
+    needed = limits.cjk_threshold if _CJK.search(raw) else limits.threshold
     if conf < needed:
         return FieldValue(None, round(conf, 3), src, raw=raw)
     return FieldValue(value, round(conf, 3), src, raw=raw)

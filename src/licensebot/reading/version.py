@@ -39,7 +39,11 @@ class VersionMatch:
     scores: dict[str, float]
 
 
-def match_version(text: str, versions: Sequence[LaVersion]) -> VersionMatch:
+def match_version(
+    text: str, versions: Sequence[LaVersion], *, partial: bool = False
+) -> VersionMatch:
+    """The version `text` is. `partial`: the text is only part of the document (the pages
+    read so far), so only how much of it belongs to each version counts (precision)."""
     doc = shingles(text)
     scores: dict[str, float] = {}
     for v in versions:
@@ -49,14 +53,15 @@ def match_version(text: str, versions: Sequence[LaVersion]) -> VersionMatch:
             scores[v.id] = 0.0
             continue
         p, r = common / len(doc), common / len(ref)
-        scores[v.id] = 2 * p * r / (p + r)
+        scores[v.id] = p if partial else 2 * p * r / (p + r)
     if not scores:
         return VersionMatch(None, 0.0, False, scores)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best_id, best = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     is_la = best >= IS_LA
-    found = best_id if best >= MATCH and best - second >= 0.03 else None
+    margin = 0.1 if partial else 0.03
+    found = best_id if best >= MATCH and best - second >= margin else None
     return VersionMatch(found, best, is_la, scores)
 
 

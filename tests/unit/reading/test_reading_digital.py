@@ -39,7 +39,9 @@ def test_typed_and_fillable_digital_forms_are_read_exactly(
     assert all(form.fields[k].confidence == 1.0 for k in TEXT_FIELDS)
 
 
-def test_fillable_values_come_from_the_form_fields(current: LaVersion, versions: list[LaVersion]) -> None:
+def test_fillable_values_come_from_the_form_fields(
+    current: LaVersion, versions: list[LaVersion]
+) -> None:
     spec = make_spec(3, current, medium="digital", fillable=True, layout="word")
     form = read_pdf(render(spec), versions=versions)
     assert form.fields["signer_name"].source == "form"
@@ -55,7 +57,9 @@ def test_the_blank_form_reads_as_an_la_with_every_field_blank(
     assert form.signed is False and form.members == ()
 
 
-def test_a_missing_field_is_blank_not_unreadable(current: LaVersion, versions: list[LaVersion]) -> None:
+def test_a_missing_field_is_blank_not_unreadable(
+    current: LaVersion, versions: list[LaVersion]
+) -> None:
     spec = make_spec(5, current, medium="digital", layout="word")
     written = dict(spec.written, affiliation="")
     spec = type(spec)(**{**spec.__dict__, "written": written})
@@ -85,7 +89,9 @@ def test_an_older_la_and_a_document_that_is_no_la_are_told_apart(
     assert other.form_version is None and not other.is_la
 
 
-def test_json_view_has_exactly_the_contract_fields(current: LaVersion, versions: list[LaVersion]) -> None:
+def test_json_view_has_exactly_the_contract_fields(
+    current: LaVersion, versions: list[LaVersion]
+) -> None:
     spec = make_spec(2, current, medium="digital", layout="word")
     out = form_to_json(read_pdf(render(spec), versions=versions))
     assert list(out["fields"]) == [*TEXT_FIELDS, "signed", "members"]

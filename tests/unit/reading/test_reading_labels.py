@@ -42,9 +42,14 @@ def _words(*items: tuple[str, float, float]) -> list[Word]:
 
 def test_a_label_wrapped_over_two_lines_is_one_label() -> None:
     words = _words(
-        ("Detail", 10, 100), ("Address", 70, 100), ("of", 134, 100), ("your", 154, 100),
+        ("Detail", 10, 100),
+        ("Address", 70, 100),
+        ("of", 134, 100),
+        ("your", 154, 100),
         ("affiliation", 10, 114),
-        ("12", 300, 107), ("College", 322, 107), ("Road", 386, 107),
+        ("12", 300, 107),
+        ("College", 322, 107),
+        ("Road", 386, 107),
     )
     labels = pick_labels(find_labels(words))
     assert set(labels) == {"address"}

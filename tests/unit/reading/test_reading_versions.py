@@ -19,7 +19,7 @@ def test_the_registered_versions_load_and_the_current_one_is_the_shared_la() -> 
 
 
 def test_a_broken_registry_says_what_to_fix(tmp_path: Path) -> None:
-    with pytest.raises(LaConfigError, match="versions.toml"):
+    with pytest.raises(LaConfigError, match=r"versions\.toml"):
         load_versions(tmp_path)
     (tmp_path / "versions.toml").write_text('[[version]]\nid = "x"\neffective = 2024-01-01\n')
     with pytest.raises(LaConfigError, match="file"):
