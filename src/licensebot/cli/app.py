@@ -12,6 +12,7 @@ from rich.console import Console
 from licensebot import __version__
 from licensebot.cli.logs import configure_logging
 from licensebot.config import ConfigError, Settings, check_settings, load_settings
+from licensebot.cli.reading_cmds import form, parse
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
@@ -144,6 +145,8 @@ def demo(
     from licensebot.cli.demo import run_demo
 
     sys.exit(run_demo(directory))
+app.command("parse")(parse)
+app.command("form")(form)
 
 
 def main() -> None:

@@ -69,6 +69,7 @@ class ReadForm:
     pages: int
     error: str | None = None  # "encrypted", "broken", "too_large", "timeout", "not_pdf", ...
     timings: Mapping[str, float] = field(default_factory=dict)  # seconds per reading stage
+    error_detail: str | None = None  # what exactly went wrong, for logs and `explain`
 
     def value(self, name: str) -> str | None:
         fv = self.fields.get(name)

@@ -1,0 +1,195 @@
+"""Benchmark the LA reader on generated forms: exact fields per category, seconds per page.
+
+    OMP_THREAD_LIMIT=1 .venv/bin/python bench/reading.py --count 200 --jobs 2
+
+Writes bench/results/reading.md (linked from the README). Each form is drawn by the test form
+factory with its ground truth; a field is `exact` when the read value equals the truth, `null`
+when the reader reported it unreadable, `wrong` when it reported a different value (the one
+outcome that must not happen for handwriting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+from licensebot.core.form import TEXT_FIELDS  # noqa: E402
+from licensebot.core.la import LaVersion  # noqa: E402
+from licensebot.reading.la_versions import load_versions  # noqa: E402
+from licensebot.reading.pdf import read_pdf  # noqa: E402
+from tests.forms.factory import FormSpec, make_spec, older_version, render  # noqa: E402
+
+MEDIA = ("digital", "scan", "scan_ocr", "photo")
+KINDS = ("typed", "fillable", "handwritten")
+
+
+@dataclass
+class Outcome:
+    category: str
+    path: str  # text | ocr
+    pages: int
+    seconds: float
+    exact: int = 0
+    null: int = 0
+    wrong: int = 0
+    wrong_detail: list[str] = field(default_factory=list)
+    null_detail: list[str] = field(default_factory=list)
+    signed_right: bool = False
+    version_right: bool = False
+    scanned_right: bool = False
+    members_right: bool = False
+
+
+def specs(
+    count: int, seed: int, current: LaVersion, older: LaVersion, only: str | None = None
+) -> Iterator[FormSpec]:
+    """A stratified draw: every medium with every way of filling, in turn."""
+    combos = [(m, k) for m in MEDIA for k in KINDS if not (k == "fillable" and m == "photo")]
+    if only:
+        combos = [(m, k) for m, k in combos if f"{m}/{k}" == only]
+    for i in range(count):
+        medium, kind = combos[i % len(combos)]
+        version = older if i % 25 == 24 else current
+        yield make_spec(
+            seed + i,
+            version,
+            medium=medium,
+            hand="handwritten" if kind == "handwritten" else "typed",
+            fillable=kind == "fillable",
+        )
+
+
+def run_one(args: tuple[FormSpec, list[LaVersion]]) -> Outcome:
+    spec, versions = args
+    data = render(spec)
+    start = time.perf_counter()
+    form = read_pdf(data, versions=versions)
+    seconds = time.perf_counter() - start
+    kind = "fillable" if spec.fillable else spec.hand
+    out = Outcome(
+        category=f"{spec.medium}/{kind}",
+        path="ocr" if spec.scanned or spec.hand == "handwritten" else "text",
+        pages=max(form.pages, 1),
+        seconds=seconds,
+    )
+    for key in TEXT_FIELDS:
+        got, want = form.value(key), spec.truth.get(key)
+        if got == want:
+            out.exact += 1
+        elif got is None:
+            out.null += 1
+            fv = form.fields.get(key)
+            raw = fv.raw if fv else None
+            conf = fv.confidence if fv else 0.0
+            out.null_detail.append(
+                f"{out.category} seed {spec.seed} {spec.layout} {key}: read {raw!r} "
+                f"({conf:.2f}), truth {want!r}"
+            )
+        else:
+            out.wrong += 1
+            out.wrong_detail.append(f"seed {spec.seed} {key}: {got!r} != {want!r}")
+    out.signed_right = form.signed is spec.signed
+    assert spec.version is not None
+    out.version_right = form.form_version == spec.version.id
+    out.scanned_right = form.scanned is spec.scanned
+    want_members = [m[0] for m in spec.members]
+    out.members_right = [m.name for m in form.members] == want_members
+    return out
+
+
+def report(outcomes: list[Outcome], wall: float, jobs: int) -> str:
+    by_cat: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_cat[o.category].append(o)
+    lines = [
+        "# Reading benchmark",
+        "",
+        f"{len(outcomes)} generated forms (tests/forms/factory.py), read in-process by "
+        f"`read_pdf`, {jobs} at a time on this machine; wall time {wall:.0f} s. "
+        "Fields: the six text fields of the contract. `null` = reported unreadable (the "
+        "application goes to review); `wrong` = a value that differs from the truth.",
+        "",
+        "| category | forms | fields | exact | null | wrong | signature right | "
+        "members right | version right | s/page (median) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for cat in sorted(by_cat):
+        os_ = by_cat[cat]
+        n_fields = sum(o.exact + o.null + o.wrong for o in os_)
+        per_page = sorted(o.seconds / o.pages for o in os_)
+        lines.append(
+            f"| {cat} | {len(os_)} | {n_fields} | "
+            f"{100 * sum(o.exact for o in os_) / n_fields:.1f} % | "
+            f"{100 * sum(o.null for o in os_) / n_fields:.1f} % | "
+            f"{sum(o.wrong for o in os_)} | "
+            f"{100 * sum(o.signed_right for o in os_) / len(os_):.0f} % | "
+            f"{100 * sum(o.members_right for o in os_) / len(os_):.0f} % | "
+            f"{100 * sum(o.version_right for o in os_) / len(os_):.0f} % | "
+            f"{per_page[len(per_page) // 2]:.3f} |"
+        )
+    lines += ["", "## Seconds per page by reading path", ""]
+    lines += ["| path | pages | median s/page | 90th pct s/page | median s/document |"]
+    lines += ["| --- | ---: | ---: | ---: | ---: |"]
+    for path in ("text", "ocr"):
+        os_ = [o for o in outcomes if o.path == path]
+        if not os_:
+            continue
+        pp = sorted(o.seconds / o.pages for o in os_)
+        doc = sorted(o.seconds for o in os_)
+        lines.append(
+            f"| {path} | {sum(o.pages for o in os_)} | {pp[len(pp) // 2]:.3f} | "
+            f"{pp[int(len(pp) * 0.9)]:.3f} | {doc[len(doc) // 2]:.3f} |"
+        )
+    wrong = [d for o in outcomes for d in o.wrong_detail]
+    lines += ["", f"## Wrong values ({len(wrong)})", ""]
+    lines += [f"- {d}" for d in wrong[:80]] or ["none"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "reading.md")
+    ap.add_argument("--only", help="one category, e.g. scan/typed")
+    ap.add_argument("--nulls", action="store_true", help="list the null values too")
+    args = ap.parse_args()
+    versions = load_versions(ROOT / "config" / "la")
+    current = versions[-1]
+    older = older_version(current)
+    all_versions = [older, *versions]
+    draw = specs(args.count, args.seed, current, older, args.only)
+    work = [(s, all_versions) for s in draw]
+    start = time.perf_counter()
+    with get_context("fork").Pool(args.jobs) as pool:
+        outcomes = []
+        for i, o in enumerate(pool.imap_unordered(run_one, work), 1):
+            outcomes.append(o)
+            if i % 20 == 0:
+                print(f"{i}/{len(work)} forms", flush=True)
+    text = report(outcomes, time.perf_counter() - start, args.jobs)
+    if args.nulls:
+        text += (
+            "\n## Null values\n\n"
+            + "\n".join(f"- {d}" for o in outcomes for d in o.null_detail)
+            + "\n"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

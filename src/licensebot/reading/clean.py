@@ -1,0 +1,104 @@
+"""Clean a raw value read from a form: emails normalised, dates to ISO, text tidied.
+
+Each cleaner returns the cleaned value, or None when the raw text cannot be a value of that
+field (an email without `@`, a date that is no date or is ambiguous like `03/04/2024`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from dateutil import parser as dateparser
+
+_EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)+$")
+_ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+_YMD = re.compile(r"^(\d{4})[-/.年\s]+(\d{1,2})[-/.月\s]+(\d{1,2})日?$")
+_NUM3 = re.compile(r"^(\d{1,2})[-/.\s]+(\d{1,2})[-/.\s]+(\d{2}|\d{4})$")
+_EDGE_JUNK = " \t:：;,_|·•-–—[]{}"
+
+
+def tidy(text: str) -> str:
+    """NFC, one space between words, no leading/trailing punctuation or underline runs."""
+    t = unicodedata.normalize("NFC", text)
+    t = re.sub(r"_{2,}", " ", t)
+    t = re.sub(r"\s+", " ", t).strip(_EDGE_JUNK)
+    t = re.sub(r"\s+([,.;:)\]])", r"\1", t)  # OCR puts spaces before punctuation
+    t = re.sub(r"([(\[])\s+", r"\1", t)
+    return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", t)
+
+
+def clean_text(raw: str) -> str | None:
+    t = tidy(raw)
+    return t or None
+
+
+def clean_name(raw: str) -> str | None:
+    t = tidy(raw).strip(".")
+    if not t or not re.search(r"[^\W\d_]", t):
+        return None
+    if re.search(r"[@/\\{}<>=#$%^*+~]|\d", t):
+        return None  # a name has no digits or symbols: this is noise
+    return t
+
+
+def clean_email(raw: str) -> str | None:
+    t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "()").lower()
+    t = re.sub(r"^(mailto:)", "", t)
+    t = re.sub(r"\s+", "", t)
+    t = t.replace("＠", "@").replace("[at]", "@").replace("(at)", "@")
+    t = t.strip(".,;:")
+    return t if _EMAIL.match(t) and t.count("@") == 1 else None
+
+
+def _valid(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def clean_date(raw: str) -> str | None:
+    """ISO `YYYY-MM-DD` from the common ways of writing a date; None if unsure."""
+    t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "().")
+    t = re.sub(r"\s+", " ", t)
+    if not t:
+        return None
+    if m := _ZH_DATE.search(t):
+        d = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return d.isoformat() if d else None
+    if m := _YMD.match(t):
+        d = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return d.isoformat() if d else None
+    if m := _NUM3.match(t):
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        y = y + 2000 if y < 100 else y
+        if a > 12 >= b:
+            d = _valid(y, b, a)  # day first
+        elif b > 12 >= a:
+            d = _valid(y, a, b)  # month first (US)
+        elif a == b:
+            d = _valid(y, a, b)
+        else:
+            return None  # 03/04/2024: day or month first? never guess
+        return d.isoformat() if d else None
+    if not re.search(r"[a-z]{3}", t, re.I) or not re.search(r"\d{4}", t):
+        return None  # only dates with a written month and a full year are left to dateutil
+    if not re.search(r"(?<!\d)\d{1,2}(st|nd|rd|th)?(?!\d)", t):
+        return None  # "March 2024": no day, and dateutil would invent one
+    try:
+        parsed = dateparser.parse(t, fuzzy=False, default=None)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return parsed.date().isoformat() if parsed else None
+
+
+CLEANERS = {
+    "signer_name": clean_name,
+    "signer_title": clean_text,
+    "affiliation": clean_text,
+    "work_email": clean_email,
+    "address": clean_text,
+    "date": clean_date,
+}

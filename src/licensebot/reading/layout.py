@@ -1,0 +1,461 @@
+"""Find the form's labels among positioned words and read the value that belongs to each.
+
+Words come from the text layer, from AcroForm widgets or from OCR, all as `Word`s with a box
+(top-left origin, any unit) and a confidence. A label is found by meaning: fuzzy-matched against
+a catalogue of wordings (English and Chinese), at the start of a run of words. Its value is what
+stands right of it in its row (up to the next label), or else below it (up to the next label).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from statistics import median
+
+from rapidfuzz import fuzz
+
+from licensebot.core.form import Source
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    conf: float = 1.0  # 0..1
+    page: int = 0
+    source: Source = Source.TEXT
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+#: Wordings of each label, by field; matched after `norm`. Order does not matter.
+LABELS: dict[str, tuple[str, ...]] = {
+    "signer_name": (
+        "the signer's name",
+        "signer's name",
+        "signer name",
+        "name of signer",
+        "name of the signer",
+        "signer's full name",
+        "full name of signer",
+        "signatory name",
+        "name of signatory",
+        "签字人姓名",
+        "签署人姓名",
+        "签名人姓名",
+        "签字人",
+    ),
+    "signer_title": (
+        "the signer's title",
+        "the signer's title (dean, professor...)",
+        "signer's title",
+        "signer title",
+        "title of signer",
+        "title / position",
+        "title",
+        "position",
+        "job title",
+        "position (professor, dean...)",
+        "职称",
+        "职务",
+        "签字人职称",
+    ),
+    "affiliation": (
+        "affiliation",
+        "affiliation (institute, university, company...)",
+        "institution",
+        "organisation",
+        "organization",
+        "organisation / university",
+        "institute",
+        "单位",
+        "工作单位",
+        "所属单位",
+    ),
+    "work_email": (
+        "work email",
+        "work email (at your affiliation)",
+        "work e-mail",
+        "e-mail",
+        "email",
+        "email address",
+        "e-mail address",
+        "e-mail (institutional)",
+        "institutional email",
+        "工作邮箱",
+        "邮箱",
+        "电子邮箱",
+        "电子邮件",
+    ),
+    "address": (
+        "detail address of your affiliation",
+        "detailed address of your affiliation",
+        "detail address",
+        "address",
+        "postal address",
+        "postal address of the institution",
+        "full address",
+        "address of affiliation",
+        "地址",
+        "详细地址",
+        "单位地址",
+    ),
+    "signature": ("signature", "signed", "sign here", "签名", "签字", "签字人签名"),
+    "date": ("date", "date signed", "signing date", "日期", "签字日期", "签署日期"),
+    "members_name": ("name", "姓名", "student name", "member name", "name of student"),
+    "members_id": (
+        "registered id",
+        "registered id (for the competition)",
+        "registration id",
+        "competition id",
+        "注册号",
+        "注册编号",
+    ),
+}
+FIELD_KEYS = ("signer_name", "signer_title", "affiliation", "work_email", "address", "date")
+_SEPARATORS = {"/", "|", "-", "–", ":", "：", "(", ")"}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def norm(text: str) -> str:
+    """Lower-case, NFKC, apostrophes unified, punctuation dropped, CJK un-spaced."""
+    t = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
+    t = re.sub(r"[^\w'@.\-\u3400-\u9fff]+", " ", t)
+    t = t.replace("'", "")
+    t = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", t)
+    return re.sub(r"\s+", " ", t).strip(" .-")
+
+
+_NORMED = {
+    f: tuple(sorted({norm(s) for s in syns}, key=len, reverse=True)) for f, syns in LABELS.items()
+}
+
+
+def _required_score(label: str) -> float:
+    n = len(label.replace(" ", ""))
+    if _CJK.search(label):
+        return 100.0 if n <= 2 else 80.0
+    if n <= 4:
+        return 100.0
+    if n <= 6:
+        return 83.0
+    return 85.0
+
+
+def match_label(text: str) -> tuple[str, float] | None:
+    """The field whose label `text` is (fuzzy, by meaning), with a 0..1 score."""
+    t = norm(text)
+    if not t:
+        return None
+    best: tuple[str, float] | None = None
+    for fld, syns in _NORMED.items():
+        for syn in syns:
+            score = fuzz.ratio(t, syn)
+            if score >= _required_score(syn) and (best is None or score / 100 > best[1]):
+                best = (fld, score / 100)
+    return best
+
+
+# ---- lines and segments ---------------------------------------------------------------------
+
+
+def split_colons(words: Iterable[Word]) -> list[Word]:
+    """`Name:San` as one word becomes `Name:` and `San` (so a label can end at the colon)."""
+    out: list[Word] = []
+    for w in words:
+        m = re.match(r"^(.+?[:：])(.+)$", w.text)
+        if m and not re.match(r"^https?:", w.text, re.I):
+            a, b = m.group(1), m.group(2)
+            cut = w.x0 + (w.x1 - w.x0) * len(a) / len(w.text)
+            out.append(Word(a, w.x0, w.top, cut, w.bottom, w.conf, w.page, w.source))
+            out.append(Word(b, cut, w.top, w.x1, w.bottom, w.conf, w.page, w.source))
+        else:
+            out.append(w)
+    return out
+
+
+def lines_of(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into visual lines (per page), each sorted left to right."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.page, w.cy, w.x0)):
+        for line in reversed(lines[-6:]):
+            ref = line[0]
+            if ref.page != w.page:
+                continue
+            overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
+            if overlap > 0.5 * min(ref.height, w.height):
+                line.append(w)
+                break
+        else:
+            lines.append([w])
+    for line in lines:
+        line.sort(key=lambda w: w.x0)
+    return lines
+
+
+def segments_of(line: Sequence[Word]) -> list[list[Word]]:
+    """A line cut where the gap between words is wide (a cell border, a column)."""
+    if not line:
+        return []
+    h = median(w.height for w in line)
+    segs: list[list[Word]] = [[line[0]]]
+    for prev, w in itertools.pairwise(line):
+        if w.x0 - prev.x1 > 1.2 * h or Source.FORM in (w.source, prev.source):
+            segs.append([w])
+        else:
+            segs[-1].append(w)
+    return segs
+
+
+# ---- labels ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Label:
+    field: str
+    words: list[Word]
+    score: float
+    inline: list[Word] = dc_field(default_factory=list)  # value after "Label:" in the same run
+
+    @property
+    def page(self) -> int:
+        return self.words[0].page
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return median(w.height for w in self.words)
+
+
+def _match_run(seg: Sequence[Word], start: int) -> tuple[str, float, int] | None:
+    """The longest label starting at seg[start]: (field, score, end index exclusive)."""
+    best: tuple[str, float, int] | None = None
+    for end in range(start + 1, min(len(seg), start + 9) + 1):
+        hit = match_label(" ".join(w.text for w in seg[start:end]))
+        if hit and (best is None or hit[1] >= best[1] - 0.02):
+            best = (hit[0], hit[1], end)
+    return best
+
+
+def _skip_parenthetical(seg: Sequence[Word], i: int) -> int:
+    """Skip `(dean, professor...)` and similar explanations that follow a label."""
+    if i < len(seg) and seg[i].text.startswith("("):
+        while i < len(seg) and ")" not in seg[i].text:
+            i += 1
+        return min(i + 1, len(seg))
+    return i
+
+
+def _continuation(
+    seg: Sequence[Word], line_no: int, segs: Sequence[tuple[int, list[Word]]]
+) -> list[Word] | None:
+    """The run of words right below `seg`, starting where it starts: a wrapped label's tail."""
+    h = median(w.height for w in seg)
+    x0 = seg[0].x0
+    for ln, other in segs:
+        if ln <= line_no or ln > line_no + 2 or other[0].page != seg[0].page:
+            continue
+        dy = median(w.cy for w in other) - median(w.cy for w in seg)
+        if abs(other[0].x0 - x0) < 2.0 * h and 0.6 * h < dy < 2.6 * h:
+            return other
+    return None
+
+
+def _junk(w: Word) -> bool:
+    return w.text in _SEPARATORS or (w.source == Source.OCR and w.conf < 0.5)
+
+
+def find_labels(words: Sequence[Word]) -> list[Label]:
+    """Every label that starts a run of words (wrapped over two lines or not)."""
+    segs = [
+        (n, seg)
+        for n, line in enumerate(lines_of(split_colons(words)))
+        for seg in segments_of(line)
+    ]
+    consumed: set[int] = set()
+    labels: list[Label] = []
+    for n, seg in segs:
+        if id(seg) in consumed:
+            continue
+        # OCR in English reads a Chinese half of a bilingual label as junk: skip over it
+        skip = 0
+        if _match_run(seg, 0) is None:
+            while skip < min(3, len(seg) - 1) and (
+                _junk(seg[skip]) or (skip + 1 < len(seg) and seg[skip + 1].text in ("/", "|"))
+            ):
+                skip += 1
+        junk, seg = list(seg[:skip]), seg[skip:]
+        if seg[0].source == Source.FORM:
+            continue  # a form field's value is never a label
+        hit = _match_run(seg, 0)
+        cont = _continuation(seg, n, segs) if hit else None
+        if cont is not None and id(cont) not in consumed and cont[0].source != Source.FORM:
+            joined = list(seg) + cont
+            hit2 = _match_run(joined, 0)
+            end2 = _skip_parenthetical(joined, hit2[2]) if hit2 else 0
+            if hit2 and end2 > len(seg) and (hit is None or hit2[1] >= hit[1] - 0.1):
+                seg, hit = joined, (hit2[0], hit2[1], end2)
+                consumed.add(id(cont))
+            elif hit and _skip_parenthetical(joined, hit[2]) > len(seg):
+                seg = joined
+                consumed.add(id(cont))
+        if not hit:
+            continue
+        fld, score, end = hit
+        end = _skip_parenthetical(seg, end)
+        # bilingual labels: "签字人姓名 / Signer name"
+        while end < len(seg):
+            j = end
+            while j < len(seg) and seg[j].text in _SEPARATORS:
+                j += 1
+            more = _match_run(seg, j) if j < len(seg) else None
+            if not more or more[0] != fld:
+                break
+            end = _skip_parenthetical(seg, more[2])
+        rest = list(seg[end:])
+        colon = seg[end - 1].text.endswith((":", "："))
+        if rest and rest[0].text in (":", "："):
+            rest, colon = rest[1:], True
+        if rest and not colon and (score < 0.95 or end < 2):
+            # a loose or one-word match followed by more words is running text, not a label
+            continue
+        labels.append(Label(fld, junk + list(seg[:end]), score, inline=rest))
+    return labels
+
+
+def pick_labels(labels: Sequence[Label]) -> dict[str, Label]:
+    """One label per field: the best score, ties to the one nearest the form (the last)."""
+    chosen: dict[str, Label] = {}
+    for lab in labels:
+        cur = chosen.get(lab.field)
+        key = (lab.score, lab.page, lab.top)
+        if cur is None or key >= (cur.score, cur.page, cur.top):
+            chosen[lab.field] = lab
+    # the form's labels sit together: drop a stray match pages away from the others
+    if len(chosen) >= 3:
+        main_page = median(lab.page for lab in chosen.values())
+        chosen = {f: lab for f, lab in chosen.items() if abs(lab.page - main_page) <= 1}
+    return chosen
+
+
+# ---- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Where a value is looked for: page and a box in the words' units."""
+
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    below: bool  # the value stands below its label rather than right of it
+
+
+def _same_row(a: Label, b: Label) -> bool:
+    overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return a.page == b.page and overlap > 0.3 * min(a.height, b.height)
+
+
+def value_regions(label: Label, others: Sequence[Label], page_width: float) -> list[Region]:
+    """Right of the label up to the next label in its row; then below it."""
+    h = label.height
+    right_limit = min(
+        (o.x0 for o in others if o is not label and _same_row(label, o) and o.x0 > label.x1),
+        default=page_width,
+    )
+    right = Region(
+        label.page,
+        label.x1 + 0.2 * h,
+        label.top - 0.6 * h,
+        right_limit - 0.2 * h,
+        label.bottom + 0.6 * h,
+        below=False,
+    )
+    below_limit = min(
+        (
+            o.top
+            for o in others
+            if o is not label
+            and o.page == label.page
+            and o.top > label.bottom - 0.2 * h
+            and o.x0 < right_limit
+            and o.x1 > label.x0 - 2 * h
+        ),
+        default=label.bottom + 5.5 * h,
+    )
+    below = Region(
+        label.page,
+        label.x0 - 1.5 * h,
+        label.bottom + 0.1 * h,
+        right_limit - 0.2 * h,
+        min(below_limit - 0.1 * h, label.bottom + 5.5 * h),
+        below=True,
+    )
+    return [right, below]
+
+
+def words_in(region: Region, words: Sequence[Word], exclude: set[int]) -> list[Word]:
+    return [
+        w
+        for w in words
+        if w.page == region.page
+        and id(w) not in exclude
+        and region.x0 <= w.cx <= region.x1
+        and region.top <= w.cy <= region.bottom
+    ]
+
+
+def first_lines(words: Sequence[Word], max_lines: int = 2) -> list[Word]:
+    """The value's words in reading order: its first line(s), continuation lines close below."""
+    lines = lines_of(words)
+    if not lines:
+        return []
+    out = list(lines[0])
+    h = median(w.height for w in lines[0])
+    last_bottom = max(w.bottom for w in lines[0])
+    for line in lines[1:max_lines]:
+        if min(w.top for w in line) - last_bottom > 0.8 * h:
+            break
+        out += line
+        last_bottom = max(w.bottom for w in line)
+    return out
+
+
+def join_words(words: Sequence[Word]) -> str:
+    text = " ".join(w.text for w in words)
+    text = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)
+    return text.strip()

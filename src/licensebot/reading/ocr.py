@@ -1,0 +1,232 @@
+"""Page images: rasterizing, turning upright, deskewing, Tesseract words, signature ink.
+
+Tesseract runs as the `tesseract` CLI with TSV output (word boxes and confidences), one thread
+(`OMP_THREAD_LIMIT=1`) and a time limit; parallelism belongs to the caller (pages, messages).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+from licensebot.core.form import Source
+from licensebot.reading.layout import Word
+
+TESSERACT = "tesseract"
+_RULE = re.compile(r"^[|_\-—–=~\[\]!]{1,3}$|^[|_—–=~]+$")
+
+
+class OcrError(Exception):
+    """Tesseract failed or took too long."""
+
+
+def tesseract_words(
+    img: Image.Image,
+    *,
+    lang: str = "eng",
+    psm: int = 3,
+    timeout: float = 30.0,
+    page: int = 0,
+    scale: float = 1.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> list[Word]:
+    """Words with boxes and confidences; boxes mapped by `offset + box * scale`."""
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=1)
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    try:
+        proc = subprocess.run(
+            [TESSERACT, "stdin", "stdout", "-l", lang, "--psm", str(psm), "tsv"],
+            input=buf.getvalue(),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise OcrError(f"tesseract took more than {timeout:.0f} s") from exc
+    except FileNotFoundError as exc:
+        raise OcrError("tesseract is not installed (apt-get install tesseract-ocr)") from exc
+    if proc.returncode != 0:
+        raise OcrError(f"tesseract failed: {proc.stderr.decode(errors='replace')[-300:]}")
+    words: list[Word] = []
+    reader = csv.reader(
+        io.StringIO(proc.stdout.decode("utf-8", "replace")), delimiter="\t", quoting=csv.QUOTE_NONE
+    )
+    next(reader, None)
+    ox, oy = offset
+    for row in reader:
+        if len(row) < 12 or row[0] != "5":
+            continue
+        text = row[11].strip()
+        if not text or _RULE.match(text):
+            continue  # table rules read as | or _
+        left, top, width, height = (float(v) for v in row[6:10])
+        conf = max(0.0, float(row[10])) / 100
+        words.append(
+            Word(
+                text,
+                ox + left * scale,
+                oy + top * scale,
+                ox + (left + width) * scale,
+                oy + (top + height) * scale,
+                conf,
+                page,
+                Source.OCR,
+            )
+        )
+    return words
+
+
+# ---- upright and straight -------------------------------------------------------------------
+
+
+def flatten_light(img: Image.Image) -> Image.Image:
+    """Divide out uneven lighting (phone photos): the background becomes white."""
+    g = img.convert("L")
+    small = g.reduce(8)
+    bg = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(6))
+    bg = bg.resize(g.size, Image.Resampling.BILINEAR)
+    a = np.asarray(g, dtype=np.float32)
+    b = np.maximum(np.asarray(bg, dtype=np.float32), 1.0)
+    out = np.clip(a / b * 255.0, 0, 255).astype(np.uint8)
+    return Image.fromarray(out)
+
+
+def _ink(img: Image.Image, width: int) -> np.ndarray:
+    # the middle of the page: a photo's background and shadows lie at its edges
+    w, h = img.size
+    img = img.crop((round(w * 0.1), round(h * 0.1), round(w * 0.9), round(h * 0.9)))
+    small = img.resize((width, max(1, round(img.height * width / img.width))))
+    arr = np.asarray(small, dtype=np.uint8)
+    return (arr < 140).astype(np.float32)
+
+
+def _profile_score(binary: np.ndarray) -> float:
+    rows = binary.sum(axis=1)
+    return float(np.square(np.diff(rows)).sum())
+
+
+def skew_angle(img: Image.Image, *, limit: float = 8.0) -> float:
+    """The text lines' angle in degrees (counter-clockwise), by projection profiles."""
+    ink = _ink(img, 700)
+    base = Image.fromarray((ink * 255).astype(np.uint8))
+
+    def score(angle: float) -> float:
+        rot = base.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
+        return _profile_score(np.asarray(rot, dtype=np.float32))
+
+    best = max(np.arange(-limit, limit + 0.01, 1.0), key=score)
+    fine = max(np.arange(best - 0.9, best + 0.91, 0.15), key=score)
+    return float(fine)
+
+
+def is_sideways(img: Image.Image) -> bool:
+    """Text lines run vertically: the page was scanned a quarter turn off."""
+    ink = _ink(img, 500)
+    return _profile_score(ink.T.copy()) > 1.6 * _profile_score(ink)
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """A page image made upright and straight, with what was done to it."""
+
+    image: Image.Image  # grayscale
+    dpi: float
+    turned: int  # degrees the raw image was rotated to stand upright
+    skew: float  # degrees of deskew applied
+
+
+def straighten(
+    img: Image.Image, dpi: float, *, photo: bool = False, deskew: bool = True
+) -> PageImage:
+    g = flatten_light(img) if photo else img.convert("L")
+    turned = 0
+    if is_sideways(g):
+        g = g.rotate(90, expand=True)
+        turned = 90
+    angle = skew_angle(g) if deskew else 0.0
+    if abs(angle) >= 0.2:
+        g = g.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+    return PageImage(g, dpi, turned, angle)
+
+
+def mean_conf(words: Sequence[Word]) -> float:
+    useful = [w for w in words if len(w.text) > 1]
+    return sum(w.conf for w in useful) / len(useful) if useful else 0.0
+
+
+# ---- signature ink --------------------------------------------------------------------------
+
+
+def ink_ratio(
+    img: Image.Image,
+    box: tuple[float, float, float, float],
+    printed: Sequence[tuple[float, float, float, float]] = (),
+) -> float:
+    """Share of the box's area covered by ink, table rules and printed words left out."""
+    x0, y0, x1, y1 = (round(v) for v in box)
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(img.width, x1), min(img.height, y1)
+    if x1 - x0 < 5 or y1 - y0 < 5:
+        return 0.0
+    crop = ImageOps.grayscale(img.crop((x0, y0, x1, y1)))
+    a = np.asarray(crop, dtype=np.uint8) < 150
+    # table rules: rows or columns that are mostly ink
+    a[a.mean(axis=1) > 0.45, :] = False
+    a[:, a.mean(axis=0) > 0.45] = False
+    # a margin inside the cell, where a slightly skewed rule may still run
+    m = max(2, round(min(a.shape) * 0.06))
+    a[:m, :] = False
+    a[-m:, :] = False
+    a[:, :m] = False
+    a[:, -m:] = False
+    for px0, py0, px1, py1 in printed:
+        a[
+            max(0, round(py0) - y0 - 2) : max(0, round(py1) - y0 + 2),
+            max(0, round(px0) - x0 - 2) : max(0, round(px1) - x0 + 2),
+        ] = False
+    return float(a.mean())
+
+
+def _long_runs(ink: np.ndarray, length: int) -> np.ndarray:
+    """Pixels on horizontal runs of ink at least `length` long (axis 1)."""
+    h, w = ink.shape
+    if w < length:
+        return np.zeros_like(ink)
+    cs = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(ink, axis=1, out=cs[:, 1:])
+    starts = (cs[:, length:] - cs[:, :-length]) == length  # a full run starts here
+    cs2 = np.zeros((h, starts.shape[1] + 1), dtype=np.int32)
+    np.cumsum(starts, axis=1, out=cs2[:, 1:])
+    # pixel x is covered if some start in [x - length + 1, x] is a full run
+    idx = np.arange(w)
+    hi = np.minimum(idx + 1, starts.shape[1])
+    lo = np.maximum(idx - length + 1, 0)
+    return (cs2[:, hi] - cs2[:, lo]) > 0
+
+
+def erase_rules(img: Image.Image, *, length: int | None = None) -> Image.Image:
+    """White out table rules and underlines: straight runs of ink far longer than a letter."""
+    a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
+    if a.size == 0:
+        return img
+    ink = a < 170
+    run = length or max(30, min(a.shape) // 12)
+    lines = _long_runs(ink, run) | _long_runs(ink.T, run).T
+    # the rule's soft edges too
+    grown = lines.copy()
+    grown[1:, :] |= lines[:-1, :]
+    grown[:-1, :] |= lines[1:, :]
+    grown[:, 1:] |= lines[:, :-1]
+    grown[:, :-1] |= lines[:, 1:]
+    a[grown] = 255
+    return Image.fromarray(a)

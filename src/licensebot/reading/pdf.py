@@ -1,0 +1,857 @@
+"""Read an LA PDF into a `ReadForm`: fields, signature, members, scanned, form version.
+
+Most trusted first: AcroForm values (pypdf), then the text layer with positions (pdfplumber),
+then OCR of the page image (Tesseract) for scanned pages and for ink in otherwise empty cells.
+OCR reads in two passes: the whole form page once at 150 dpi to find the labels, then only the
+value cells, cut from the 300 dpi image and stacked into one image, with Chinese enabled.
+A value whose reading is not confident is None (unreadable), never a guess.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from time import perf_counter
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from rapidfuzz.distance import Levenshtein
+
+from licensebot.core.form import FieldValue, Member, ReadForm, Source
+from licensebot.core.la import LaVersion
+from licensebot.reading.clean import CLEANERS, clean_name, tidy
+from licensebot.reading.layout import (
+    FIELD_KEYS,
+    Label,
+    Region,
+    Word,
+    find_labels,
+    first_lines,
+    join_words,
+    lines_of,
+    pick_labels,
+    value_regions,
+    words_in,
+)
+from licensebot.reading.ocr import (
+    OcrError,
+    erase_rules,
+    ink_ratio,
+    mean_conf,
+    straighten,
+    tesseract_words,
+)
+from licensebot.reading.version import match_version
+
+log = logging.getLogger(__name__)
+
+#: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
+CELL_INK = 0.004
+#: Share of the Signature cell covered by handwriting ink for it to count as signed.
+SIGNATURE_INK = 0.006
+_CJK = re.compile(r"[\u3400-\u9fff]")
+Box = tuple[float, float, float, float]
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{2,40}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Caps on untrusted input, and how sure a reading must be to count."""
+
+    max_bytes: int = 20_000_000
+    max_pages: int = 12
+    max_image_pixels: int = 60_000_000  # an embedded image bigger than this is a bomb
+    max_render_pixels: int = 40_000_000  # a rendered page image
+    ocr_dpi: int = 300  # the form page, for the value cells
+    body_dpi: int = 100  # other scanned pages, read only for the version text
+    ocr_timeout: float = 30.0  # one Tesseract run
+    threshold: float = 0.80  # a value's confidence below this is reported as None
+    cjk_threshold: float = 0.60  # the same for values in Chinese characters
+    # enforced by the sandbox:
+    time_limit: float = 60.0  # wall clock seconds
+    cpu_limit: int = 90  # CPU seconds (RLIMIT_CPU)
+    memory_bytes: int = 2_000_000_000  # address space (RLIMIT_AS)
+
+
+class ReadError(Exception):
+    """The PDF cannot be read at all; `code` is the ReadForm error code."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+def is_pdf(data: bytes) -> bool:
+    """Decided by the bytes: `%PDF-` within the first KiB (as PDF readers accept it)."""
+    return b"%PDF-" in data[:1024]
+
+
+def error_form(code: str, detail: str = "", timings: dict[str, float] | None = None) -> ReadForm:
+    return ReadForm(
+        fields={k: FieldValue(None, 0.0) for k in FIELD_KEYS},
+        signed=None,
+        signed_confidence=0.0,
+        members=(),
+        scanned=False,
+        form_version=None,
+        form_similarity=0.0,
+        is_la=False,
+        pages=0,
+        error=code,
+        timings=timings or {},
+        error_detail=detail or None,
+    )
+
+
+def read_pdf(
+    data: bytes, *, versions: Sequence[LaVersion], limits: ReadLimits | None = None
+) -> ReadForm:
+    """Everything the rules need from one PDF; never raises for a bad PDF (see `error`)."""
+    limits = limits or ReadLimits()
+    if not is_pdf(data):
+        return error_form("not_pdf", "the file does not start like a PDF (%PDF-)")
+    if len(data) > limits.max_bytes:
+        return error_form("too_large", f"{len(data)} bytes > {limits.max_bytes}")
+    timings: dict[str, float] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _Reader(data, versions, limits, timings).read()
+    except ReadError as exc:
+        return error_form(exc.code, exc.detail, timings)
+    except OcrError as exc:
+        return error_form("ocr_failed", str(exc), timings)
+    except (PdfReadError, pdfium.PdfiumError, ValueError, KeyError, TypeError) as exc:
+        return error_form("broken", f"{type(exc).__name__}: {exc}"[:300], timings)
+    except RecursionError:
+        return error_form("broken", "the PDF's structure nests without end", timings)
+    except Exception as exc:  # a parser bug on hostile input is a broken PDF, not a crash
+        log.warning("pdf.read.unexpected", exc_info=True)
+        return error_form("broken", f"{type(exc).__name__}: {exc}"[:300], timings)
+
+
+# ---- the reader -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    index: int
+    width: float  # points
+    height: float
+    words: list[Word]  # text layer, points, top-left origin
+    image_page: bool  # one image covers the page: a scan or photo
+
+
+@dataclass
+class _Cell:
+    """A value to OCR from the form page image (pixel box) in the second pass."""
+
+    key: str
+    box: Box
+    pass1: str = ""  # what the first pass read there (English, confidently); "" if nothing
+    pass1_conf: float = 0.0
+
+    @property
+    def lang(self) -> str:
+        if not self.pass1:
+            return "chi_sim+eng"  # Chinese, handwriting, or print the first pass missed
+        # the Latin-script model reads accents (ø, å, ñ, ç) that the English one drops
+        return "eng" if self.key in ("work_email", "date") else "Latin"
+
+
+@dataclass
+class _Found:
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    signed: bool | None = None
+    signed_conf: float = 0.0
+    members: list[Member] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(
+        self,
+        data: bytes,
+        versions: Sequence[LaVersion],
+        limits: ReadLimits,
+        timings: dict[str, float],
+    ) -> None:
+        self.data = data
+        self.versions = versions
+        self.limits = limits
+        self.timings = timings
+
+    def _tick(self, stage: str, since: float) -> float:
+        now = perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - since
+        return now
+
+    # -- structure --
+
+    def read(self) -> ReadForm:
+        t = perf_counter()
+        form_words = self._acroform_words()
+        pages = self._text_pages()
+        t = self._tick("text", t)
+        text_words = [w for p in pages for w in p.words] + form_words
+        labels = pick_labels(find_labels(text_words))
+        form_page = _form_page(labels)
+        doc_text = " ".join(w.text for p in pages for w in p.words)
+        image_pages = [p for p in pages if p.image_page]
+        complete = True
+        if form_page is not None and not pages[form_page].image_page:
+            found = self._read_digital(pages[form_page], labels, text_words)
+            scanned = False
+        elif image_pages:
+            found, ocr_text, complete = self._read_scanned(pages, form_page)
+            doc_text = " ".join([doc_text, ocr_text])
+            scanned = True
+        else:
+            found = _Found(fields={k: FieldValue(None, 0.0) for k in FIELD_KEYS})
+            scanned = False
+        t = perf_counter()
+        match = match_version(doc_text, self.versions, partial=not complete)
+        self._tick("version", t)
+        return ReadForm(
+            fields=found.fields,
+            signed=found.signed,
+            signed_confidence=found.signed_conf,
+            members=tuple(found.members),
+            scanned=scanned,
+            form_version=match.version,
+            form_similarity=round(match.similarity, 3),
+            is_la=match.is_la,
+            pages=len(pages),
+            timings=dict(self.timings),
+        )
+
+    def _acroform_words(self) -> list[Word]:
+        """Filled AcroForm fields as words placed at their widgets (most trusted values)."""
+        try:
+            reader = PdfReader(io.BytesIO(self.data), strict=False)
+        except PdfReadError as exc:
+            raise ReadError("broken", str(exc)) from exc
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ReadError("encrypted", "the PDF needs a password to open")
+        n = len(reader.pages)
+        if n == 0:
+            raise ReadError("broken", "the PDF has no pages")
+        if n > self.limits.max_pages:
+            raise ReadError("too_many_pages", f"{n} pages > {self.limits.max_pages}")
+        words: list[Word] = []
+        for i, page in enumerate(reader.pages):
+            height = float(page.mediabox.height)
+            annots = page.get("/Annots") or []
+            for ref in annots:
+                annot: Any = ref.get_object()
+                if annot.get("/Subtype") != "/Widget":
+                    continue
+                holder = annot if "/V" in annot or "/FT" in annot else annot.get("/Parent", annot)
+                holder = holder.get_object()
+                value = holder.get("/V")
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+                top, bottom = height - max(y0, y1), height - min(y0, y1)
+                # a widget is taller than its text: shrink it to a text line at its middle
+                mid, h = (top + bottom) / 2, min(bottom - top, 12.0)
+                words.append(
+                    Word(
+                        value.strip(),
+                        min(x0, x1),
+                        mid - h / 2,
+                        max(x0, x1),
+                        mid + h / 2,
+                        1.0,
+                        i,
+                        Source.FORM,
+                    )
+                )
+        return words
+
+    def _text_pages(self) -> list[_Page]:
+        """Each page's text-layer words (pdfium: fast) and whether an image covers it."""
+        try:
+            pdf = pdfium.PdfDocument(self.data, password="")
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise ReadError("encrypted", "the PDF needs a password to open") from exc
+            raise ReadError("broken", str(exc)) from exc
+        pages: list[_Page] = []
+        try:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                width, height = page.get_size()
+                area = float(width * height) or 1.0
+                image_page = False
+                for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+                    sw, sh = obj.get_px_size()
+                    if sw * sh > self.limits.max_image_pixels:
+                        raise ReadError("too_large", f"an image of {sw}x{sh} pixels")
+                    x0, y0, x1, y1 = obj.get_bounds()
+                    image_page = image_page or (x1 - x0) * (y1 - y0) >= 0.6 * area
+                words = _page_words(page.get_textpage(), i, float(height))
+                pages.append(_Page(i, float(width), float(height), words, image_page))
+        finally:
+            pdf.close()
+        return pages
+
+    # -- digital --
+
+    def _read_digital(self, page: _Page, labels: dict[str, Label], words: list[Word]) -> _Found:
+        t = perf_counter()
+        found = _Found()
+        dpi = 150.0
+        scale = dpi / 72
+        img = self._render(page.index, dpi)
+        label_ids = {id(w) for lab in labels.values() for w in lab.words}
+        others = list(labels.values())
+        to_ocr: list[_Cell] = []
+        for key in FIELD_KEYS:
+            lab = labels.get(key)
+            if lab is None:
+                found.fields[key] = FieldValue(None, 0.0)
+                continue
+            value_words = list(lab.inline)
+            regions = value_regions(lab, others, page.width)
+            if not value_words:
+                for region in regions:
+                    inside = words_in(region, words, label_ids)
+                    if inside:
+                        value_words = first_lines(inside, 1 if not region.below else 2)
+                        break
+            if value_words:
+                src = (
+                    Source.FORM
+                    if any(w.source == Source.FORM for w in value_words)
+                    else Source.TEXT
+                )
+                found.fields[key] = _cleaned(key, join_words(value_words), 1.0, src, self.limits)
+                continue
+            # nothing typed: ink there is handwriting (or a pasted image) to OCR
+            inked = [r for r in regions if ink_ratio(img, _px(r, scale)) > CELL_INK]
+            if inked:
+                to_ocr.append(_Cell(key, _px(inked[0], scale)))
+            else:
+                found.fields[key] = FieldValue(None, 1.0, Source.TEXT, blank=True)
+        t = self._tick("text", t)
+        if to_ocr:
+            self._ocr_cells(self._render(page.index, 300), to_ocr, found, scale=300 / dpi)
+            t = self._tick("ocr", t)
+        sig = labels.get("signature")
+        if sig is not None:
+            box = _signature_box(sig, others, page.width)
+            printed = [_pxbox(w, scale) for w in words if _inside(w, box, page.index)]
+            ratio = ink_ratio(img, _scale_box(box, scale), printed)
+            found.signed, found.signed_conf = _signed(ratio)
+        found.members = _members(labels, words, page.width, page.index, 1.0, self.limits)
+        self._tick("signature", t)
+        return found
+
+    def _render(self, index: int, dpi: float) -> Image.Image:
+        pdf = pdfium.PdfDocument(self.data)
+        try:
+            pdf.init_forms()
+            page = pdf[index]
+            w, h = page.get_size()
+            scale = dpi / 72
+            pixels = w * h * scale * scale
+            if pixels > self.limits.max_render_pixels:
+                scale *= (self.limits.max_render_pixels / pixels) ** 0.5
+            bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+            rendered: Image.Image = bitmap.to_pil().convert("L")
+            return rendered
+        finally:
+            pdf.close()
+
+    # -- scanned --
+
+    def _read_scanned(self, pages: list[_Page], form_page: int | None) -> tuple[_Found, str, bool]:
+        """OCR the form page (known from the text layer, else found from the last page up),
+        then the other pages only if the version cannot be told without them."""
+        ocr_text: list[str] = []
+        layer_text = " ".join(w.text for p in pages for w in p.words)
+        candidates = (
+            [form_page]
+            if form_page is not None
+            else [p.index for p in reversed(pages) if p.image_page]
+        )
+        result: _Found | None = None
+        read_pages: set[int] = set()
+        for index in candidates:
+            result, words = self._read_scanned_page(index)
+            read_pages.add(index)
+            if not pages[index].words:
+                ocr_text.append(" ".join(w.text for w in words))
+            if result is not None:
+                break
+        unread = [p for p in pages if p.image_page and not p.words and p.index not in read_pages]
+        complete = not unread
+        so_far = " ".join([layer_text, *ocr_text])
+        if unread and match_version(so_far, self.versions, partial=True).version is None:
+            t = perf_counter()
+            for p in unread:
+                ocr_text.append(self._body_text(p.index))
+            complete = True
+            self._tick("ocr_body", t)
+        if result is None:
+            result = _Found(fields={k: FieldValue(None, 0.0, Source.OCR) for k in FIELD_KEYS})
+        return result, " ".join(ocr_text), complete
+
+    def _body_text(self, index: int) -> str:
+        """A page's words at low resolution: enough to tell which LA text it is."""
+        img = self._render(index, self.limits.body_dpi)
+        pim = straighten(img, self.limits.body_dpi, photo=True, deskew=False)
+        timeout = self.limits.ocr_timeout
+        words = tesseract_words(pim.image, lang="eng", psm=3, timeout=timeout, page=index)
+        if mean_conf(words) < 0.6:
+            words = tesseract_words(
+                pim.image.rotate(180), lang="eng", psm=3, timeout=timeout, page=index
+            )
+        return " ".join(w.text for w in words)
+
+    def _read_scanned_page(self, index: int) -> tuple[_Found | None, list[Word]]:
+        t = perf_counter()
+        dpi = float(self.limits.ocr_dpi)
+        raw = self._render(index, dpi)
+        pim = straighten(raw, dpi, photo=True)
+        t = self._tick("image", t)
+        image = pim.image
+        words: list[Word] = []
+        labels: dict[str, Label] = {}
+        for attempt in ("eng", "eng-180", "eng+chi_sim"):
+            if attempt == "eng-180":
+                image = image.rotate(180)
+            small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4))
+            lang = attempt.removesuffix("-180")
+            words = tesseract_words(
+                small, lang=lang, psm=11, timeout=self.limits.ocr_timeout, page=index, scale=2.0
+            )
+            labels = pick_labels(find_labels(words))
+            if _enough(labels):
+                break
+            if attempt == "eng" and mean_conf(words) >= 0.7:
+                # upright text that holds no form: only Chinese labels are left to try
+                image = image.rotate(180)
+        t = self._tick("ocr_pass1", t)
+        if not _enough(labels):
+            return None, words
+        found = _Found()
+        width = float(image.width)
+        others = list(labels.values())
+        label_ids = {id(w) for lab in labels.values() for w in lab.words}
+        cells: list[_Cell] = []
+        for key in FIELD_KEYS:
+            lab = labels.get(key)
+            if lab is None:
+                found.fields[key] = FieldValue(None, 0.0, Source.OCR)
+                continue
+            cell = _cell_for(key, lab, others, words, label_ids, image, width)
+            if cell is None:
+                found.fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
+            else:
+                cells.append(cell)
+        members_box = _members_box(labels, width)
+        if members_box is not None:
+            cells.append(_Cell("members", members_box))
+        sig = labels.get("signature")
+        if sig is not None:
+            box = _signature_box(sig, others, width)
+            printed = [
+                (w.x0, w.top, w.x1, w.bottom)
+                for w in words
+                if _inside(w, box, index) and _printed(w)
+            ]
+            found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
+        t = self._tick("signature", t)
+        self._ocr_cells(image, cells, found, scale=1.0, labels=labels)
+        self._tick("ocr_pass2", t)
+        return found, words
+
+    def _ocr_cells(
+        self,
+        image: Image.Image,
+        cells: list[_Cell],
+        found: _Found,
+        *,
+        scale: float,
+        labels: dict[str, Label] | None = None,
+    ) -> None:
+        """Second pass: OCR the cells, stacked into one image per language.
+
+        Print the first pass read in English is read again at full resolution in English.
+        Everything else (Chinese, handwriting, ink the first pass could not read) is read
+        with Chinese and English, and also in English alone: a Latin value counts only when
+        both readings agree, so a scrawl never becomes a confident wrong value.
+        """
+        if not cells:
+            return
+        reads: dict[int, list[Word]] = {}
+        for lang in sorted({c.lang for c in cells}):
+            group = [c for c in cells if c.lang == lang]
+            reads.update(self._read_sheet(image, group, scale, lang))
+        other = [c for c in cells if not c.pass1 and c.key != "members"]
+        second: dict[int, list[Word]] = {}
+        if other:
+            second = self._read_sheet(image, other, scale, "eng")
+        for cell in cells:
+            inside = reads.get(id(cell), [])
+            if cell.key == "members":
+                if labels is not None:
+                    found.members = _members(
+                        labels, inside, float(image.width), 0, scale, self.limits, ocr=True
+                    )
+                continue
+            inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
+            if not inside:
+                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
+                continue
+            ordered = _trim_junk(first_lines(inside, 2))
+            if not ordered:
+                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
+                continue
+            raw = join_words(ordered)
+            conf = min(w.conf for w in ordered)
+            fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
+            if cell.pass1:
+                check = CLEANERS[cell.key](cell.pass1)
+                if check is not None and _same(cell.key, check, CLEANERS[cell.key](raw)):
+                    # two readings at different resolutions agree: trust the better one
+                    conf = max(conf, cell.pass1_conf)
+                    fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
+                elif fv.value is not None and not (conf >= 0.9 and _near(check, fv.value)):
+                    # the two readings disagree; a confident full-resolution reading close to
+                    # the first (an accent the English model dropped) stands, nothing else
+                    fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+            else:
+                alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
+                alt_raw = join_words(alt)
+                if cell.key == "date" and _digits(alt_raw) == _digits(raw) and _digits(raw):
+                    # a date in Chinese: English reads the digits alone; agreeing digits count
+                    fv = _cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, self.limits)
+                elif (
+                    fv.value is not None
+                    and not _CJK.search(raw)
+                    and not _same(cell.key, CLEANERS[cell.key](alt_raw), fv.value)
+                ):
+                    # Latin from a cell the first pass could not read (likely handwriting)
+                    # counts only when an English reading agrees
+                    fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+            found.fields[cell.key] = fv
+
+    def _read_sheet(
+        self, image: Image.Image, cells: list[_Cell], scale: float, lang: str
+    ) -> dict[int, list[Word]]:
+        """OCR cells cut from `image`, stacked with white space between, in one run."""
+        boxes = [
+            (c.box[0] * scale, c.box[1] * scale, c.box[2] * scale, c.box[3] * scale) for c in cells
+        ]
+        crops = [erase_rules(image.crop(b), length=round(60 * scale)) for b in boxes]
+        gap = 40
+        width = max(c.width for c in crops) + 2 * gap
+        height = sum(c.height for c in crops) + gap * (len(crops) + 1)
+        sheet = Image.new("L", (width, height), 255)
+        bands: list[tuple[int, int]] = []
+        y = gap
+        for crop in crops:
+            sheet.paste(crop, (gap, y))
+            bands.append((y, y + crop.height))
+            y += crop.height + gap
+        words = tesseract_words(sheet, lang=lang, psm=6, timeout=self.limits.ocr_timeout)
+        out: dict[int, list[Word]] = {}
+        for cell, box, (b0, b1) in zip(cells, boxes, bands, strict=True):
+            out[id(cell)] = [
+                Word(
+                    w.text,
+                    w.x0 - gap + box[0],
+                    w.top - b0 + box[1],
+                    w.x1 - gap + box[0],
+                    w.bottom - b0 + box[1],
+                    w.conf,
+                    0,
+                    Source.OCR,
+                )
+                for w in words
+                if b0 - 5 <= w.cy <= b1 + 5
+            ]
+        return out
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def _page_words(textpage: Any, page: int, height: float) -> list[Word]:
+    """Words from pdfium's characters: split at spaces, line changes and wide gaps."""
+    n = textpage.count_chars()
+    text = textpage.get_text_range(0, n) if n else ""
+    if len(text) != n:
+        text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
+    words: list[Word] = []
+    cur: list[str] = []
+    box = [0.0, 0.0, 0.0, 0.0]  # x0, top, x1, bottom
+
+    def flush() -> None:
+        if cur:
+            words.append(Word("".join(cur), box[0], box[1], box[2], box[3], 1.0, page, Source.TEXT))
+            cur.clear()
+
+    for i, ch in enumerate(text):
+        if ch.isspace() or ch == "\x00":
+            flush()
+            continue
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)
+        t, b = height - top, height - bottom
+        if cur:
+            h = max(box[3] - box[1], b - t, 1.0)
+            same_line = min(box[3], b) - max(box[1], t) > 0.3 * h
+            if not same_line or left - box[2] > 0.3 * h or left < box[0] - 0.5 * h:
+                flush()
+        if not cur:
+            box[:] = [left, t, right, b]
+        else:
+            box[:] = [min(box[0], left), min(box[1], t), max(box[2], right), max(box[3], b)]
+        cur.append(ch)
+    flush()
+    return words
+
+
+_MAIN = {"signer_name", "signer_title", "affiliation", "work_email", "address", "signature", "date"}
+
+
+def _enough(labels: dict[str, Label]) -> bool:
+    return len(_MAIN & labels.keys()) >= 3
+
+
+def _form_page(labels: dict[str, Label]) -> int | None:
+    main = [lab.page for f, lab in labels.items() if f in _MAIN]
+    if len(main) < 3:
+        return None
+    return max(set(main), key=main.count)
+
+
+def _px(region: Region, scale: float) -> Box:
+    return (region.x0 * scale, region.top * scale, region.x1 * scale, region.bottom * scale)
+
+
+def _scale_box(box: Box, s: float) -> Box:
+    return (box[0] * s, box[1] * s, box[2] * s, box[3] * s)
+
+
+def _pxbox(w: Word, scale: float) -> Box:
+    return (w.x0 * scale, w.top * scale, w.x1 * scale, w.bottom * scale)
+
+
+def _inside(w: Word, box: Box, page: int) -> bool:
+    return w.page == page and box[0] <= w.cx <= box[2] and box[1] <= w.cy <= box[3]
+
+
+def _printed(w: Word) -> bool:
+    """An OCR word that reads as print (a typed name), not as a scrawl."""
+    return w.conf >= 0.8 and len(w.text) >= 2 and bool(re.search(r"\w\w", w.text))
+
+
+def _signed(ratio: float) -> tuple[bool, float]:
+    margin = abs(ratio - SIGNATURE_INK) / SIGNATURE_INK
+    return ratio > SIGNATURE_INK, round(min(1.0, 0.5 + margin / 2), 3)
+
+
+def _signature_box(sig: Label, others: Sequence[Label], width: float) -> Box:
+    """The Signature cell: right of its label to the next label, and the space below it."""
+    right, below = value_regions(sig, others, width)
+    return (
+        min(right.x0, below.x0 + sig.height),
+        right.top - sig.height,
+        right.x1,
+        max(right.bottom + sig.height, below.bottom),
+    )
+
+
+def _cell_for(
+    key: str,
+    lab: Label,
+    others: Sequence[Label],
+    words: Sequence[Word],
+    label_ids: set[int],
+    image: Image.Image,
+    width: float,
+) -> _Cell | None:
+    """Where to OCR the value in pass 2; None when the cell is empty (blank)."""
+    h = lab.height
+    if lab.inline:
+        ws = lab.inline
+        return _Cell(key, _around(ws, h, None, image), *_legible(ws))
+    for region in value_regions(lab, others, width):
+        inside = words_in(region, words, label_ids)
+        inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
+        if inside:
+            ws = first_lines(inside, 1 if not region.below else 2)
+            return _Cell(key, _around(ws, h, region, image), *_legible(ws))
+    for region in value_regions(lab, others, width):
+        box = (region.x0, region.top, region.x1, region.bottom)
+        if ink_ratio(image, box) > CELL_INK:
+            return _Cell(key, box)
+    return None
+
+
+def _fold(text: str) -> str:
+    """Accents and case away: the English model reads "Peña" as "Pena" (or "Pefia")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def _same(key: str, a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    if key in ("work_email", "date"):
+        return a == b
+    return _fold(a) == _fold(b) or a == b
+
+
+def _near(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    return Levenshtein.distance(_fold(a), _fold(b)) <= 2 and len(_fold(b)) >= 4
+
+
+def _trim_junk(ws: Sequence[Word]) -> list[Word]:
+    """Specks at either end of a cell read as a stray low-confidence letter or two."""
+    out = list(ws)
+    while out and len(out[0].text) <= 2 and out[0].conf < 0.5 and len(out) > 1:
+        out.pop(0)
+    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.5 and len(out) > 1:
+        out.pop()
+    return out
+
+
+def _digits(text: str) -> list[str]:
+    return re.findall(r"\d+", text)
+
+
+def _legible(ws: Sequence[Word]) -> tuple[str, float]:
+    """The first pass's reading when it is confident print (English), else ""."""
+    if ws and min(w.conf for w in ws) >= 0.6 and mean_conf(ws) >= 0.75:
+        return join_words(ws), min(w.conf for w in ws)
+    return "", 0.0
+
+
+def _around(ws: Sequence[Word], h: float, region: Region | None, image: Image.Image) -> Box:
+    """The crop for a value: its whole cell across (the first pass may have missed a word at
+    either end), its lines down."""
+    if region is not None:
+        x0, x1 = region.x0, region.x1
+    else:
+        x0, x1 = min(w.x0 for w in ws) - 1.0 * h, max(w.x1 for w in ws) + 6.0 * h
+    top = min(w.top for w in ws) - 0.6 * h
+    bottom = max(w.bottom for w in ws) + 0.6 * h
+    w, hh = float(image.width), float(image.height)
+    return (max(0.0, x0), max(0.0, top), min(w, x1), min(hh, bottom))
+
+
+def _members_box(labels: dict[str, Label], width: float) -> Box | None:
+    head = labels.get("members_id")
+    if head is None:
+        return None
+    name = labels.get("members_name")
+    h = head.height
+    x0 = (name.x0 if name else head.x0 - 12 * h) - 1.0 * h
+    return (max(0.0, x0), head.bottom + 0.3 * h, width - h, head.bottom + 16 * h)
+
+
+def _members(
+    labels: dict[str, Label],
+    words: Sequence[Word],
+    width: float,
+    page: int,
+    scale: float,
+    limits: ReadLimits,
+    *,
+    ocr: bool = False,
+) -> list[Member]:
+    """Rows of the students/employees table under its `Name | Registered ID` header."""
+    head = labels.get("members_id")
+    if head is None:
+        return []
+    name_head = labels.get("members_name")
+    h = head.height
+    split = head.x0 - 0.5 * h
+    left = (name_head.x0 if name_head else 0.0) - 1.0 * h
+    stop = min(
+        (lab.top for lab in labels.values() if lab.page == head.page and lab.top > head.bottom + h),
+        default=head.bottom + 16 * h,
+    )
+    rows = [
+        w
+        for w in words
+        if (ocr or w.page == head.page)
+        and w.cy > head.bottom + 0.3 * h
+        and w.cy < min(stop, head.bottom + 16 * h)
+        and w.x0 >= left
+    ]
+    members: list[Member] = []
+    for line in lines_of(rows):
+        name_ws = [w for w in line if w.cx < split]
+        id_ws = [w for w in line if w.cx >= split]
+        if not name_ws:
+            continue
+        conf = min(w.conf for w in line)
+        if conf < limits.threshold:
+            continue  # not read with confidence: leave the row out rather than guess
+        name = clean_name(re.sub(r"^\d+[.)]\s*", "", join_words(name_ws)))
+        reg = tidy(join_words(id_ws)).replace(" ", "") if id_ws else ""
+        if name:
+            members.append(Member(name, reg if _ID.match(reg) else None))
+    return members
+
+
+def _cleaned(key: str, raw: str, conf: float, src: Source, limits: ReadLimits) -> FieldValue:
+    value = CLEANERS[key](raw)
+    if value is None:
+        # something is there, but it is not a value of this field: unreadable, not blank
+        return FieldValue(None, round(min(conf, 0.3), 3), src, raw=raw)
+    # Tesseract is less sure of Chinese print than of Latin print at the same quality
+    needed = limits.cjk_threshold if _CJK.search(raw) else limits.threshold
+    if conf < needed:
+        return FieldValue(None, round(conf, 3), src, raw=raw)
+    return FieldValue(value, round(conf, 3), src, raw=raw)
+
+
+# ---- JSON ------------------------------------------------------------------------------------
+
+
+def form_to_json(form: ReadForm) -> dict[str, Any]:
+    """The contract's `fields`, `scanned`, `form_version`, plus each value's confidence."""
+    fields: dict[str, Any] = {k: form.value(k) for k in FIELD_KEYS}
+    fields["signed"] = form.signed
+    fields["members"] = [{"name": m.name, "registered_id": m.registered_id} for m in form.members]
+    confidence: dict[str, Any] = {
+        k: (fv.confidence if (fv := form.fields.get(k)) else 0.0) for k in FIELD_KEYS
+    }
+    confidence["signed"] = form.signed_confidence
+    confidence["form_version"] = form.form_similarity
+    out: dict[str, Any] = {
+        "fields": fields,
+        "scanned": form.scanned,
+        "form_version": form.form_version,
+        "confidence": confidence,
+        "unreadable": [k for k in FIELD_KEYS if (fv := form.fields.get(k)) and fv.unreadable],
+        "blank": [k for k in FIELD_KEYS if (fv := form.fields.get(k)) and fv.blank],
+        "is_la": form.is_la,
+        "pages": form.pages,
+    }
+    if form.error:
+        out["error"] = form.error
+        out["error_detail"] = form.error_detail
+    return out
+
+
+def replace_fields(form: ReadForm, **changes: Any) -> ReadForm:
+    return replace(form, **changes)

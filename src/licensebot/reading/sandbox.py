@@ -1,0 +1,128 @@
+"""Read an untrusted PDF in a separate process with a time limit and resource limits.
+
+Each call runs `read_pdf` in a fresh child forked from a multiprocessing fork server (a small,
+thread-free process that has already imported the readers, so a call costs a fork, not a Python
+start-up). The child becomes its own process group, sets RLIMIT_AS / RLIMIT_CPU / RLIMIT_FSIZE /
+RLIMIT_NOFILE on itself (inherited by Tesseract), reads, and sends back the plain `ReadForm`.
+The parent waits at most `limits.time_limit` seconds, then kills the whole group. A crash, a
+kill or a timeout comes back as a `ReadForm` with `error` set; nothing is raised, and the caller
+(a worker thread, many times over) carries on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import signal
+import threading
+import warnings
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from time import perf_counter
+
+from licensebot.core.form import ReadForm
+from licensebot.core.la import LaVersion
+from licensebot.reading.pdf import ReadLimits, error_form, is_pdf, read_pdf
+
+_PRELOAD = ["licensebot.reading.pdf"]
+_lock = threading.Lock()
+_context: mp.context.ForkServerContext | None = None
+
+
+def _ctx() -> mp.context.ForkServerContext:
+    global _context
+    with _lock:
+        if _context is None:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(_PRELOAD)
+            _context = ctx
+        return _context
+
+
+def _limit(kind: int, value: int) -> None:
+    _soft, hard = resource.getrlimit(kind)
+    cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(kind, (cap, cap if kind != resource.RLIMIT_CPU else hard))
+
+
+def _child(
+    conn: Connection, data: bytes, versions: Sequence[LaVersion], limits: ReadLimits
+) -> None:
+    os.setpgrp()  # the parent kills the whole group (Tesseract too) on timeout
+    _limit(resource.RLIMIT_AS, limits.memory_bytes)
+    _limit(resource.RLIMIT_CPU, limits.cpu_limit)
+    _limit(resource.RLIMIT_FSIZE, 64 * 1024 * 1024)
+    _limit(resource.RLIMIT_NOFILE, 256)
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = limits.max_render_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+    try:
+        form = read_pdf(data, versions=versions, limits=limits)
+    except MemoryError:
+        form = error_form("too_large", "reading needed more memory than allowed")
+    conn.send(form)
+    conn.close()
+
+
+def read_pdf_sandboxed(
+    data: bytes, *, versions: Sequence[LaVersion], limits: ReadLimits | None = None
+) -> ReadForm:
+    """`read_pdf` in a child process with limits; errors come back as `ReadForm.error`."""
+    limits = limits or ReadLimits()
+    start = perf_counter()
+    # cheap checks first: no process for something that is not a PDF at all
+    if not is_pdf(data):
+        return error_form("not_pdf", "the file does not start like a PDF (%PDF-)")
+    if len(data) > limits.max_bytes:
+        return error_form("too_large", f"{len(data)} bytes > {limits.max_bytes}")
+    ctx = _ctx()
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, data, list(versions), limits), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if recv.poll(limits.time_limit):
+            try:
+                form: ReadForm = recv.recv()
+            except (EOFError, OSError):
+                form = _died(proc, limits)
+        else:
+            _kill(proc)
+            form = error_form("timeout", f"reading took more than {limits.time_limit:.0f} s")
+    finally:
+        recv.close()
+        proc.join(5)
+        if proc.is_alive():
+            _kill(proc)
+            proc.join(5)
+        proc.close()
+    timings = dict(form.timings)
+    timings["sandbox_total"] = perf_counter() - start
+    return _with_timings(form, timings)
+
+
+def _kill(proc: mp.process.BaseProcess) -> None:
+    if proc.pid is None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+
+
+def _died(proc: mp.process.BaseProcess, limits: ReadLimits) -> ReadForm:
+    proc.join(5)
+    code = proc.exitcode
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return error_form("timeout", f"reading used more than {limits.cpu_limit} s of CPU")
+    if code is not None and code < 0:
+        return error_form("crashed", f"the reader was killed by signal {-code}")
+    return error_form("crashed", f"the reader exited with status {code}")
+
+
+def _with_timings(form: ReadForm, timings: dict[str, float]) -> ReadForm:
+    from dataclasses import replace
+
+    return replace(form, timings=timings)

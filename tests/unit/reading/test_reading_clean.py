@@ -1,0 +1,44 @@
+import pytest
+
+from licensebot.reading.clean import clean_date, clean_email, clean_name, clean_text
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("15/03/2024", "2024-03-15"),
+        ("March 15, 2024", "2024-03-15"),
+        ("2024年3月15日", "2024-03-15"),
+        ("2024 年 3 月 15 日", "2024-03-15"),
+        ("2024-03-15", "2024-03-15"),
+        ("15 March 2024", "2024-03-15"),
+        ("Mar. 15, 2024", "2024-03-15"),
+        ("15.03.2024", "2024-03-15"),
+        ("2024/03/15", "2024-03-15"),
+        ("03/15/2024", "2024-03-15"),
+        ("5th of June 2024", "2024-06-05"),
+    ],
+)
+def test_dates_become_iso_whatever_way_they_were_written(written: str, iso: str) -> None:
+    assert clean_date(written) == iso
+
+
+@pytest.mark.parametrize("written", ["03/04/2024", "March 2024", "31/02/2024", "soon", ""])
+def test_ambiguous_or_impossible_dates_are_not_guessed(written: str) -> None:
+    assert clean_date(written) is None
+
+
+def test_emails_are_normalised_and_invalid_ones_refused() -> None:
+    assert clean_email(" San.Zhang@Example.EDU ") == "san.zhang@example.edu"
+    assert clean_email("san.zhang @ example.edu") == "san.zhang@example.edu"
+    assert clean_email("mailto:a@b.org") == "a@b.org"
+    assert clean_email("san.zhang at example") is None
+    assert clean_email("a@@b.org") is None
+
+
+def test_names_keep_accents_and_chinese_and_refuse_noise() -> None:
+    assert clean_name("  José   García ") == "José García"
+    assert clean_name("张 三") == "张三"
+    assert clean_name("J0hn Sm1th") is None
+    assert clean_name("___") is None
+    assert clean_text("Southbay Technology Co., Ltd.") == "Southbay Technology Co., Ltd."

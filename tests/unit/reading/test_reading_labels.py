@@ -1,0 +1,68 @@
+import pytest
+
+from licensebot.reading.layout import Word, find_labels, match_label, pick_labels
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("The Signer's Name", "signer_name"),
+        ("The Signer’s Name", "signer_name"),
+        ("Signer name", "signer_name"),
+        ("Name of signer", "signer_name"),
+        ("签字人姓名", "signer_name"),
+        ("The Signer's Title (dean, professor...)", "signer_title"),
+        ("Affiliation (Institute, University, company...)", "affiliation"),
+        ("Work email (at your affiliation)", "work_email"),
+        ("E-mail", "work_email"),
+        ("Detail Address of your affiliation", "address"),
+        ("Date", "date"),
+        ("日期", "date"),
+        ("Signature", "signature"),
+        # OCR noise
+        ("The Signers Narne", "signer_name"),
+        ("Affi1iation", "affiliation"),
+        ("Detai1 Address of your affi1iation", "address"),
+    ],
+)
+def test_labels_are_found_by_meaning(label: str, field: str) -> None:
+    hit = match_label(label)
+    assert hit is not None and hit[0] == field
+
+
+@pytest.mark.parametrize("text", ["Professor", "Hillcrest University", "the", "2024-03-15"])
+def test_values_are_not_labels(text: str) -> None:
+    assert match_label(text) is None
+
+
+def _words(*items: tuple[str, float, float]) -> list[Word]:
+    """Words of height 10 at (x, top), each 8 units per character wide."""
+    return [Word(t, x, y, x + 8 * len(t), y + 10) for t, x, y in items]
+
+
+def test_a_label_wrapped_over_two_lines_is_one_label() -> None:
+    words = _words(
+        ("Detail", 10, 100),
+        ("Address", 70, 100),
+        ("of", 134, 100),
+        ("your", 154, 100),
+        ("affiliation", 10, 114),
+        ("12", 300, 107),
+        ("College", 322, 107),
+        ("Road", 386, 107),
+    )
+    labels = pick_labels(find_labels(words))
+    assert set(labels) == {"address"}
+    assert [w.text for w in labels["address"].words][-1] == "affiliation"
+
+
+def test_running_text_that_starts_with_a_label_word_is_not_a_label() -> None:
+    words = _words(("Date", 10, 50), ("of", 48, 50), ("the", 66, 50), ("meeting", 94, 50))
+    assert find_labels(words) == []
+
+
+def test_a_colon_separates_an_inline_value() -> None:
+    words = _words(("Signer", 10, 50), ("name:", 62, 50), ("San", 108, 50), ("Zhang", 136, 50))
+    (label,) = find_labels(words)
+    assert label.field == "signer_name"
+    assert [w.text for w in label.inline] == ["San", "Zhang"]
