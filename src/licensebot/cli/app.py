@@ -11,8 +11,8 @@ from rich.console import Console
 
 from licensebot import __version__
 from licensebot.cli.logs import configure_logging
-from licensebot.config import ConfigError, Settings, check_settings, load_settings
 from licensebot.cli.reading_cmds import form, parse
+from licensebot.config import ConfigError, Settings, check_settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
