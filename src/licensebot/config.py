@@ -110,6 +110,13 @@ class Smtp(_Section):
         return self
 
 
+class Domains(_Section):
+    """Overrides of the public lists of webmail, disposable and academic domains."""
+
+    allow: tuple[str, ...] = ()  # work-address domains a list gets wrong (a company's domain)
+    deny: tuple[str, ...] = ()  # never accepted as a work address (counted as free webmail)
+
+
 class Auth(_Section):
     trusted_authserv_ids: tuple[str, ...] = ()
 
@@ -162,6 +169,7 @@ class Settings(_Section):
     outbox: Outbox = Outbox()
     limits: Limits = Limits()
     approval: Approval = Approval()
+    domains: Domains = Domains()
     config_dir: Path = Path("config")
 
     @model_validator(mode="after")

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from licensebot import __version__
+from licensebot.cli.common import ConfigOption, err, settings_or_exit
+from licensebot.cli.judge_cmds import check, explain
 from licensebot.cli.logs import configure_logging
 from licensebot.cli.reading_cmds import form, parse
-from licensebot.config import ConfigError, Settings, check_settings, load_settings
+from licensebot.config import check_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
@@ -20,30 +21,11 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 
-err = Console(stderr=True)
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        envvar="LICENSEBOT_CONFIG",
-        help="The TOML file (default: config/licensebot.toml).",
-    ),
-]
-
 
 @app.callback()
 def root() -> None:
     """licensebot: answers license-agreement applications by email."""
     configure_logging()
-
-
-def settings_or_exit(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -145,8 +127,12 @@ def demo(
     from licensebot.cli.demo import run_demo
 
     sys.exit(run_demo(directory))
+
+
 app.command("parse")(parse)
 app.command("form")(form)
+app.command("check")(check)
+app.command("explain")(explain)
 
 
 def main() -> None:

@@ -1,10 +1,5 @@
 """The assessment of one message: the decision, its reasons, every rule's result and the
-fields read, plus which reply it calls for. Pure: built from an `IncomingMessage`.
-
-Until the PDF reader and the judging rules are wired in, `assess_known` decides only what the
-message itself tells for certain (a machine-sent message, a missing PDF) and sends everything
-else to a person; it never approves.
-"""
+fields read (what the intake records), and which reply a decision calls for."""
 
 from __future__ import annotations
 
@@ -34,36 +29,6 @@ def choose_pdf(msg: IncomingMessage, prefix: str) -> Attachment | None:
         return None
     named = [a for a in pdfs if a.filename.lower().startswith(prefix.lower())]
     return (named or list(pdfs))[0]
-
-
-def assess_known(msg: IncomingMessage, *, file_prefix: str) -> Assessment:
-    if msg.is_auto_generated:
-        signals = [{"header": s.header, "value": s.value} for s in msg.auto_signals]
-        return Assessment(
-            "ignore",
-            ("auto_generated",),
-            ({"rule": "auto_generated", "hit": True, "facts": {"signals": signals}},),
-        )
-    pdf = choose_pdf(msg, file_prefix)
-    if pdf is None:
-        return Assessment(
-            "reject",
-            ("no_attachment",),
-            (
-                {
-                    "rule": "no_attachment",
-                    "hit": True,
-                    "facts": {"attachments": len(msg.attachments)},
-                },
-            ),
-        )
-    return Assessment(
-        "review",
-        (),
-        ({"rule": "reader", "hit": False, "facts": {"pdf": pdf.filename}},),
-        pdf=pdf,
-        note="the PDF reader is not wired in yet: a person reads this application",
-    )
 
 
 def reply_kind(decision: str, reasons: Sequence[str]) -> str | None:

@@ -7,25 +7,52 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from licensebot.config import ConfigError, Mailbox, Settings, read_secret
-from licensebot.core.assess import Assessment, assess_known
+from licensebot.core.form import ReadForm
+from licensebot.core.la import current_version
+from licensebot.core.la_terms import unpublishable_subjects
 from licensebot.core.message import IncomingMessage
 from licensebot.mail.compose import FileAttachment
 from licensebot.mail.sources import MailSession, open_maildir
 from licensebot.mail.templates import Templates
 from licensebot.mail.transport import DirectoryTransport, SmtpTransport, Transport
+from licensebot.reading.blank_form import render_blank_form
+from licensebot.reading.domains import load_domain_knowledge
+from licensebot.reading.la_versions import load_versions
 from licensebot.reading.mime import read_message
+from licensebot.reading.pdf import ReadLimits
+from licensebot.reading.pdf import read_pdf as read_pdf_in_process
+from licensebot.reading.sandbox import read_pdf_sandboxed
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
+from licensebot.worker.judge import Judge
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
 from licensebot.worker.samples import template_samples
+
+#: Replies that carry the blank LA form, so the applicant can start over.
+BLANK_FORM_REPLIES = frozenset({"applicant.no_attachment", "applicant.rejected"})
+
+
+def make_judge(settings: Settings, *, sandbox: bool = True) -> Judge:
+    """The LA versions, the domain lists and the PDF reader (in a sandbox by default)."""
+    versions = load_versions(settings.path(settings.dataset.la_dir))
+    domains = load_domain_knowledge(allow=settings.domains.allow, deny=settings.domains.deny)
+    limits = ReadLimits()
+
+    def read_pdf(data: bytes) -> ReadForm:
+        if sandbox:
+            return read_pdf_sandboxed(data, versions=versions, limits=limits)
+        return read_pdf_in_process(data, versions=versions, limits=limits)
+
+    return Judge(settings=settings, versions=versions, domains=domains, read_pdf=read_pdf)
 
 
 @dataclass
@@ -64,13 +91,27 @@ def build(
             own_addresses=settings.own_addresses,
         )
 
-    def assess(msg: IncomingMessage) -> Assessment:
-        return assess_known(msg, file_prefix=settings.dataset.file_prefix)
+    judge = make_judge(settings)
+    versions = judge.versions
+
+    @cache
+    def blank_form() -> FileAttachment:
+        current = current_version(versions)
+        data = render_blank_form(current, fillable=True)
+        return FileAttachment(f"{settings.dataset.file_prefix}blank_{current.id}.pdf", data)
 
     def attachments_for(kind: str) -> Sequence[FileAttachment]:
-        return ()
+        return (blank_form(),) if kind in BLANK_FORM_REPLIES else ()
 
-    replies = ReplyWriter(settings, templates, attachments_for)
+    access_code = read_secret(settings.approval.access_code_env, environ=env)
+    current_text = current_version(versions).text
+    replies = ReplyWriter(
+        settings,
+        templates,
+        attachments_for,
+        access_code=access_code,
+        subjects=unpublishable_subjects(current_text),
+    )
     routes: list[Route] = []  # checked in order, before a message is judged as an application
     intake = Intake(
         settings=settings,
@@ -78,7 +119,7 @@ def build(
         blobs=blobs,
         templates=templates,
         read_message=read,
-        assess=assess,
+        assess=judge.assess,
         replies=replies,
         routes=routes,
         faults=faults,

@@ -1,0 +1,119 @@
+"""`licensebot check` (offline judging of .eml files) and `licensebot explain` (why a recorded
+application was decided as it was)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from licensebot.cli.common import ConfigOption, settings_or_exit
+
+out = Console(highlight=False)
+
+
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Raw messages (.eml) to judge.")],
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Decide each message offline: no database, no secrets, nothing sent."""
+    from licensebot.reading.mime import read_message
+    from licensebot.worker.app import make_judge
+    from licensebot.worker.judge import check_json
+
+    settings = settings_or_exit(config)
+    judge = make_judge(settings)
+    failed = False
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            print(json.dumps({"file": str(path), "error": exc.strerror}), flush=True)
+            failed = True
+            continue
+        msg = read_message(
+            raw,
+            trusted_authserv_ids=settings.auth.trusted_authserv_ids,
+            own_addresses=settings.own_addresses,
+        )
+        verdict = judge.verdict(msg)
+        line = check_json(str(path), verdict)
+        if as_json:
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+        else:
+            reasons = ", ".join(line["reasons"]) or "-"
+            out.print(f"{path}: [bold]{line['decision']}[/bold] ({reasons})")
+    if failed:
+        raise typer.Exit(1)
+
+
+def explain(
+    case: Annotated[int, typer.Argument(help="The case number, as in [DFME-LA #42].")],
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """For a recorded application: every rule, what it saw and what it concluded."""
+    from sqlmodel import Session, col, select
+
+    from licensebot.store.db import make_engine
+    from licensebot.store.models import Application, DecisionRecord, Event
+
+    settings = settings_or_exit(config)
+    engine = make_engine(settings.storage.url())
+    with Session(engine) as s:
+        app_row = s.get(Application, case)
+        if app_row is None:
+            out.print(f"no case #{case}")
+            raise typer.Exit(1)
+        decisions = s.exec(
+            select(DecisionRecord)
+            .where(DecisionRecord.application_id == case)
+            .order_by(col(DecisionRecord.id))
+        ).all()
+        events = s.exec(
+            select(Event).where(Event.application_id == case).order_by(col(Event.id))
+        ).all()
+    if as_json:
+        data: dict[str, Any] = {
+            "case": case,
+            "sender": app_row.sender,
+            "decision": app_row.decision,
+            "decisions": [
+                {
+                    "at": d.created_at.isoformat(),
+                    "decision": d.decision,
+                    "reasons": d.reasons,
+                    "decided_by": d.decided_by,
+                    "rules": d.rule_results,
+                    "fields": d.fields,
+                }
+                for d in decisions
+            ],
+            "events": [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor} for e in events],
+        }
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return
+    out.print(
+        f"[bold]case #{case}[/bold] from {app_row.sender}: {app_row.decision} "
+        f"(file {app_row.pdf_filename or '-'})"
+    )
+    for d in decisions:
+        out.print(
+            f"\n[bold]{d.created_at:%Y-%m-%d %H:%M} {d.decision}[/bold] by {d.decided_by}; "
+            f"reasons: {', '.join(d.reasons) or '-'}"
+        )
+        for r in sorted(d.rule_results, key=lambda r: (not r.get("hit"), r.get("rule", ""))):
+            mark = "HIT " if r.get("hit") else ("skip" if r.get("skipped") else "ok  ")
+            facts = ", ".join(f"{k}={v}" for k, v in (r.get("facts") or {}).items())
+            why = f" (skipped: {r['skipped']})" if r.get("skipped") else ""
+            out.print(f"  {mark} {r.get('rule')}: {facts}{why}")
+        if d.fields:
+            shown = ", ".join(f"{k}={v!r}" for k, v in d.fields.items())
+            out.print(f"  fields: {shown}")
+    out.print("\nevents: " + "; ".join(f"{e.at:%H:%M:%S} {e.kind}" for e in events))

@@ -1,0 +1,110 @@
+"""Judging one message: choose the LA attachment, read it (in the sandbox), run every rule and
+read the decision off the outcome table. Shared by the worker and `licensebot check`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from licensebot.config import Settings
+from licensebot.core.assess import Assessment, choose_pdf
+from licensebot.core.decide import Judgement, decide
+from licensebot.core.domains import DomainKnowledge
+from licensebot.core.form import ReadForm
+from licensebot.core.la import LaVersion, current_version
+from licensebot.core.message import IncomingMessage
+from licensebot.core.rules import CheckContext, CheckSettings
+from licensebot.reading.pdf import form_to_json
+
+ReadPdf = Callable[[bytes], ReadForm]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Everything decided about one message: the assessment and what it was based on."""
+
+    assessment: Assessment
+    judgement: Judgement
+    form: ReadForm | None
+
+
+class Judge:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        versions: Sequence[LaVersion],
+        domains: DomainKnowledge,
+        read_pdf: ReadPdf,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.settings = settings
+        self.versions = list(versions)
+        self.domains = domains
+        self.read_pdf = read_pdf
+        self.today = today
+        self.check_settings = CheckSettings(
+            filename_prefix=settings.dataset.file_prefix,
+            own_addresses=frozenset(settings.own_addresses),
+        )
+
+    def current_version_id(self) -> str:
+        return current_version(self.versions, today=self.today()).id
+
+    def verdict(self, msg: IncomingMessage) -> Verdict:
+        pdf = None if msg.is_auto_generated else choose_pdf(msg, self.settings.dataset.file_prefix)
+        form = self.read_pdf(pdf.data) if pdf is not None else None
+        ctx = CheckContext(
+            message=msg,
+            form=form,
+            domains=self.domains,
+            current_version=self.current_version_id(),
+            filename=pdf.filename if pdf else None,
+            settings=self.check_settings,
+        )
+        judgement = decide(ctx)
+        view = form_to_json(form) if form is not None else None
+        rules: list[dict[str, Any]] = list(judgement.as_dict()["rules"])  # type: ignore[call-overload]
+        assessment = Assessment(
+            decision=judgement.decision.value,
+            reasons=tuple(r.value for r in judgement.reasons),
+            rule_results=rules,
+            fields=view["fields"] if view else {},
+            scanned=form.scanned if form else None,
+            form_version=form.form_version if form else None,
+            pdf=pdf,
+            note=f"decided by: {judgement.outcome}",
+        )
+        return Verdict(assessment, judgement, form)
+
+    def assess(self, msg: IncomingMessage) -> Assessment:
+        return self.verdict(msg).assessment
+
+
+def check_json(name: str, verdict: Verdict) -> dict[str, Any]:
+    """One line of `licensebot check --json`, exactly as in the contract."""
+    a = verdict.assessment
+    fields: dict[str, Any] = {
+        k: None
+        for k in (
+            "signer_name",
+            "signer_title",
+            "affiliation",
+            "work_email",
+            "address",
+            "date",
+            "signed",
+        )
+    }
+    fields["members"] = []
+    fields.update(a.fields)
+    return {
+        "file": name,
+        "decision": a.decision,
+        "reasons": list(a.reasons),
+        "fields": fields,
+        "scanned": a.scanned,
+        "form_version": a.form_version,
+    }
