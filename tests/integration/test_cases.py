@@ -67,11 +67,15 @@ def test_a_resubmission_in_the_thread_joins_the_same_case(
         apps = s.exec(select(Application)).all()
         decisions = s.exec(select(DecisionRecord).order_by(col(DecisionRecord.id))).all()
     assert len(apps) == 1
-    assert [d.decision for d in decisions] == ["reject", "review"]
-    assert apps[0].decision == "review" and apps[0].pdf_filename
+    # The PDF this time is no LA at all: rejected again, on the same case, for that reason.
+    assert [(d.decision, d.reasons) for d in decisions] == [
+        ("reject", ["no_attachment"]),
+        ("reject", ["not_la"]),
+    ]
+    assert apps[0].decision == "reject" and apps[0].pdf_filename
     second = outbox(worker)[1]
     assert f"[DFME-LA #{apps[0].id}]" in subject_of(second)
-    assert second.kind == "applicant.review"
+    assert second.kind == "applicant.rejected"
 
 
 def test_the_case_tag_alone_joins_only_for_the_same_sender(
@@ -102,8 +106,8 @@ def test_a_reply_without_an_la_in_the_thread_goes_to_a_person(
     worker.poll_once()
     with Session(worker.bot.engine) as s:
         decisions = [d.decision for d in s.exec(select(DecisionRecord)).all()]
-    assert decisions == ["review", "review"]  # not an automatic "no attachment" rejection
-    assert [o.kind for o in outbox(worker)] == ["applicant.review", "applicant.review"]
+    assert decisions == ["reject", "review"]  # not an automatic "no attachment" rejection
+    assert [o.kind for o in outbox(worker)] == ["applicant.rejected", "applicant.review"]
 
 
 def test_a_licensee_who_applies_again_is_told_so_and_not_licensed_twice(

@@ -73,7 +73,6 @@ def open_imap(box: Mailbox, secret: str) -> Iterator[ImapSession]:
                     "name": "licensebot",
                     "version": __version__,
                     "vendor": "licensebot",
-                    "support-url": "https://github.com/licensebot",
                 }
             )
         session = ImapSession(client, box)
