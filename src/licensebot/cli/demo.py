@@ -4,10 +4,14 @@ sample applications are delivered, one poll runs, and a table shows what happene
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
+import sys
 import tempfile
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime, make_msgid
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -60,7 +64,7 @@ addresses = ["sirui@mail.ustc.edu.cn"]
 
 
 def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     config_dir = (config_dir or Path("config")).resolve()
     if not (config_dir / "templates").is_dir():
         console.print(f"[red]no templates in {config_dir}: run the demo from the repository[/red]")
@@ -77,7 +81,7 @@ def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
 
     (root / "mail").mkdir(exist_ok=True)
     boxes = {m.name: stdlib_mailbox.Maildir(m.path, create=True) for m in settings.mailbox}
-    for box_names, raw in sample_messages():
+    for box_names, raw in sample_messages(config_dir):
         for name in box_names:
             boxes[name].add(raw)
 
@@ -110,7 +114,7 @@ def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
             if row.state == "duplicate":
                 reply = "none (same application as the other mailbox's copy)"
             elif out:
-                reply = f"{out.kind} -> {out.recipient} [{out.state}]"
+                reply = f"{out.kind.removeprefix('applicant.')} -> {out.recipient} ({out.state})"
             else:
                 reply = "none"
             table.add_row(
@@ -127,30 +131,48 @@ def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
     o = report.outbox
     console.print(f"\nreplies: {o.sent} written to {settings.smtp.directory}")
     console.print(
-        "[yellow]Note:[/yellow] decisions are what the code knows today. The LA reader and the "
-        "judging rules are not wired in yet, so every application that carries a PDF goes to a "
-        "person (review); nothing is approved on a guess."
+        "Read a reply: any .eml file above; why a case was decided: "
+        f"licensebot explain CASE --config {toml}"
     )
     return 0
 
 
-def sample_messages() -> list[tuple[tuple[str, ...], bytes]]:
-    """Sample traffic: (which mailboxes receive it, raw bytes)."""
-    out: list[tuple[tuple[str, ...], bytes]] = []
-    both = ("sirui", "iamthy")
-    la = demo_pdf(['License Agreement "DFME Database"', "The Signer's Name: San Zhang"])
-    out.append(
-        (
-            both,
-            _mail(
-                "San Zhang <san.zhang@mail.ustc.edu.cn>",
-                "DFME license agreement",
-                "Dear DFME team, please find my signed LA attached.",
-                attachment=("DFME_License_Agreement_San_Zhang.pdf", la),
-            ),
+def sample_messages(config_dir: Path) -> list[tuple[tuple[str, ...], bytes]]:
+    """Sample traffic: (which mailboxes receive it, raw bytes). The LAs come from the test
+    suite's form factory (rendered, printed-and-scanned or digital, signed or not)."""
+    factory = _form_factory(config_dir)
+    from licensebot.core.la import current_version
+    from licensebot.reading.la_versions import load_versions
+
+    la = current_version(load_versions(config_dir / "la"))
+
+    def form(seed: int, title: str = "", **choices: Any) -> tuple[dict[str, str], bytes]:
+        spec = factory.make_spec(seed, la, **choices)
+        if title:
+            written = {**spec.written, "signer_title": title}
+            spec = dataclasses.replace(spec, written=written, truth={**spec.truth, **written})
+        return spec.truth, factory.render(spec)
+
+    def application(truth: dict[str, str], pdf: bytes, *, sender: str = "") -> bytes:
+        name = truth["signer_name"]
+        return _mail(
+            f"{name} <{sender or truth['work_email']}>",
+            "DFME license agreement",
+            "Dear DFME team, please find my signed License Agreement attached.",
+            attachment=(f"DFME_License_Agreement_{'_'.join(name.split())}.pdf", pdf),
         )
+
+    both = ("sirui", "iamthy")
+    common: dict[str, Any] = {"hand": "typed", "layout": "word", "dpi": 200, "angle": 0.6}
+    good, good_pdf = form(11, medium="scan", signature="ink", name_style="western", **common)
+    digital, digital_pdf = form(12, medium="digital", signature="none", name_style="accented")
+    student, student_pdf = form(
+        13, title="PhD student", medium="scan", signature="ink", name_style="western", **common
     )
-    out.append(
+    return [
+        (both, application(good, good_pdf)),
+        (("sirui",), application(digital, digital_pdf, sender="applicant.demo@gmail.com")),
+        (("iamthy",), application(student, student_pdf)),
         (
             ("sirui",),
             _mail(
@@ -158,9 +180,7 @@ def sample_messages() -> list[tuple[tuple[str, ...], bytes]]:
                 "Request for the DFME database",
                 "Hello, I would like to download the DFME database for my research.",
             ),
-        )
-    )
-    out.append(
+        ),
         (
             ("iamthy",),
             _mail(
@@ -169,9 +189,20 @@ def sample_messages() -> list[tuple[tuple[str, ...], bytes]]:
                 "I am out of the office until Monday.",
                 headers={"Auto-Submitted": "auto-replied"},
             ),
-        )
-    )
-    return out
+        ),
+    ]
+
+
+def _form_factory(config_dir: Path) -> Any:
+    """tests/forms/factory.py of the checkout the demo runs in."""
+    path = config_dir.parent / "tests" / "forms" / "factory.py"
+    spec = importlib.util.spec_from_file_location("licensebot_demo_factory", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"{path}: the demo generates its samples with the form factory")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _mail(
@@ -196,37 +227,3 @@ def _mail(
             attachment[1], maintype="application", subtype="pdf", filename=attachment[0]
         )
     return msg.as_bytes()
-
-
-def demo_pdf(lines: list[str]) -> bytes:
-    """A minimal valid one-page PDF with a few lines of text."""
-    text = (
-        "BT /F1 12 Tf 72 720 Td 16 TL "
-        + " ".join(
-            "(" + ln.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
-            for ln in lines
-        )
-        + " ET"
-    )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(text) + text.encode("latin-1") + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)

@@ -143,4 +143,8 @@ def decide(ctx: CheckContext, rules: Sequence[Rule] = DEFAULT_RULES) -> Judgemen
     if guard.hit:
         reasons.update(guard.reasons)
         outcome = outcome_for(reasons)
+    if outcome.decision is Decision.IGNORE:
+        # A message that gets no reply is not an application: what else the rules found
+        # (e.g. no attachment in an out-of-office reply) stays in `results`, not in `reasons`.
+        reasons = {r for r in reasons if r.severity is Severity.IGNORE}
     return Judgement(outcome.decision, in_contract_order(reasons), tuple(results), outcome.name)
