@@ -53,6 +53,7 @@ def write_config(
     extra: str = "",
     schedule: dict[str, Any] | None = None,
     outbox: dict[str, Any] | None = None,
+    la_dir: Path | None = None,
 ) -> Path:
     """A complete TOML for the bot, on the test servers; secrets come from `bot_env`."""
     sched = {"poll_seconds": 300, "outbox_seconds": 1, "idle_renew_seconds": 60, "fetch_batch": 5}
@@ -83,7 +84,7 @@ from_address = "desk@dataset.test"
     text = f"""
 [dataset]
 instance_id = "licensebot-test"
-la_dir = "{CONFIG_DIR / "la"}"
+la_dir = "{la_dir or CONFIG_DIR / "la"}"
 templates_dir = "{CONFIG_DIR / "templates"}"
 
 [storage]
@@ -125,3 +126,22 @@ def _kv(values: dict[str, Any]) -> str:
     return "\n".join(
         f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in values.items()
     )
+
+
+def la_dir_with_older_version(directory: Path) -> Path:
+    """config/la plus an older registered version (the factory's 2021 text), for outdated_form."""
+    import shutil
+
+    from licensebot.reading.la_versions import load_versions
+    from tests.forms.factory import older_version
+
+    target = directory / "la"
+    shutil.copytree(CONFIG_DIR / "la", target)
+    old = older_version(load_versions(target)[-1])
+    (target / f"{old.id}.md").write_text(old.text, encoding="utf-8")
+    with (target / "versions.toml").open("a", encoding="utf-8") as f:
+        f.write(
+            f'\n[[version]]\nid = "{old.id}"\neffective = {old.effective.isoformat()}\n'
+            f'title = "older"\nfile = "{old.id}.md"\n'
+        )
+    return target

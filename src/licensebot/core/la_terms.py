@@ -13,3 +13,13 @@ def unpublishable_subjects(la_text: str) -> tuple[str, ...]:
     for line in _SUBJECT_LINE.findall(la_text):
         out += [n for n in re.findall(r"\d{3}", line) if n not in out]
     return tuple(out)
+
+
+_CITATION = re.compile(r"^\s*\*([^*\n]{20,})\*\s*$", re.MULTILINE)
+
+
+def citation(la_text: str) -> str:
+    """The reference users must cite (section 3: the italic line), or "" if there is none."""
+    section = re.split(r"^#+\s*3\.", la_text, maxsplit=1, flags=re.MULTILINE)
+    m = _CITATION.search(section[1] if len(section) > 1 else la_text)
+    return m.group(1).strip() if m else ""

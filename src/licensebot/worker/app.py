@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from licensebot.config import ConfigError, Mailbox, Settings, read_secret
 from licensebot.core.form import ReadForm
 from licensebot.core.la import current_version
+from licensebot.core.la_terms import citation as la_citation
 from licensebot.core.la_terms import unpublishable_subjects
 from licensebot.core.message import IncomingMessage
 from licensebot.mail.compose import FileAttachment
@@ -111,6 +112,7 @@ def build(
         attachments_for,
         access_code=access_code,
         subjects=unpublishable_subjects(current_text),
+        citation=la_citation(current_text),
     )
     routes: list[Route] = []  # checked in order, before a message is judged as an application
     intake = Intake(

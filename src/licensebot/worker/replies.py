@@ -57,6 +57,7 @@ def applicant_context(
     note: str = "",
     access_code: str = "",
     subjects: Sequence[str] = (),
+    citation: str = "",
     maintainer_reason: str = "",
     licence_case: int | None = None,
 ) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def applicant_context(
         "download_instructions": settings.approval.download_instructions,
         "access_code": access_code,
         "subjects": list(subjects),
-        "citation": settings.dataset.citation,
+        "citation": settings.dataset.citation or citation,
         "maintainer_reason": maintainer_reason,
         "licence_case": licence_case,
         "licence_tag": f"[{settings.dataset.case_tag} #{licence_case}]" if licence_case else "",
@@ -121,6 +122,7 @@ class ReplyWriter:
     attachments_for: Callable[[str], Sequence[FileAttachment]] = field(default=lambda kind: ())
     access_code: str = ""
     subjects: tuple[str, ...] = ()
+    citation: str = ""
 
     def context(
         self,
@@ -146,6 +148,7 @@ class ReplyWriter:
             note=note,
             access_code=self.access_code,
             subjects=self.subjects,
+            citation=self.citation,
             maintainer_reason=maintainer_reason,
             licence_case=licence_case,
         )
