@@ -178,3 +178,22 @@ def test_sigterm_stops_the_worker_cleanly(deployment: Callable[..., Deployment])
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=20) == 0
     assert time.monotonic() - start < 10
+
+
+def test_the_worker_reconnects_when_the_server_drops_the_connection(
+    deployment: Callable[..., Deployment],
+) -> None:
+    """IMAP server killed while the worker idles, back two seconds later: the worker reconnects
+    with backoff on its own and answers what arrived, without waiting for a poll."""
+    d = deployment(schedule={"poll_seconds": 3600})
+    worker = d.start("run")
+    try:
+        d.wait_log("idle.watching", timeout=20)
+        d.dovecot.restart(down_for=2.0)
+        deliver(d, 1)
+        d.smtp.wait_for(1, timeout=60)
+        assert "idle.reconnect" in d.logs.read_text()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=20) == 0
+    assert len(d.smtp.messages) == 1

@@ -202,3 +202,15 @@ def test_wrong_password_names_the_variable_to_check(
 
     with pytest.raises(MailboxError, match="LICENSEBOT_TEST_IMAP_SIRUI"), open_imap(box, "wrong"):
         pass
+
+
+def test_starttls_on_the_plain_port_works_and_is_verified(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    block = mailbox_block(dovecot, BOT, name="sirui", address="sirui@dataset.test")
+    block = block.replace(f"port = {dovecot.imaps_port}", f"port = {dovecot.imap_port}")
+    block = block.replace('security = "tls"', 'security = "starttls"')
+    dovecot.append(BOT, "INBOX", application(1))
+    worker = make_worker(dovecot, boxes=[block])
+    report = worker.poll_once()
+    assert report.errors == {} and report.mailboxes[0].processed == 1

@@ -184,6 +184,20 @@ class DovecotServer:
                     break
         raise DovecotError(last_error)
 
+    def restart(self, *, down_for: float = 0.0, timeout: float = 10.0) -> None:
+        """Kill the server (every connection drops at once) and start it again on the same
+        ports with the same mail, after `down_for` seconds."""
+        self._terminate()
+        time.sleep(down_for)
+        self._process = subprocess.Popen(
+            [self.binary, "-F", "-c", str(self.config_file)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_ready(timeout)
+
     def _wait_ready(self, timeout: float) -> None:
         assert self._process is not None
         deadline = time.monotonic() + timeout

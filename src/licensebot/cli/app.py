@@ -97,6 +97,11 @@ def poll(
         err.print("use `licensebot poll --once` (or `licensebot run` to keep watching)")
         raise typer.Exit(2)
     settings = settings_or_exit(config)
+    problems = check_settings(settings)
+    if problems:
+        for p in problems:
+            err.print(f"[red]✗[/red] {p}", highlight=False)
+        raise typer.Exit(2)
     try:
         report = Worker(settings).poll_once()
     except TemplateCheckFailed as exc:
