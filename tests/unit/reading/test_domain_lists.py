@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from licensebot.core.domains import DomainKind
@@ -55,7 +53,4 @@ def test_overrides_apply_and_loads_are_cached() -> None:
     assert custom is not plain
     assert custom.classify("outlook.com").kind is DomainKind.ALLOWED
     assert custom.classify("mail.ustc.edu.cn").kind is DomainKind.DENIED
-    start = time.perf_counter()
-    for _ in range(100):
-        load_domain_knowledge(allow=["outlook.com"], deny=["ustc.edu.cn"])
-    assert time.perf_counter() - start < 0.5
+    assert load_domain_knowledge(allow=["outlook.com"], deny=["ustc.edu.cn"]) is custom
