@@ -14,6 +14,7 @@ from licensebot.config import Settings
 from licensebot.core.message import IncomingMessage
 from licensebot.mail.compose import (
     FileAttachment,
+    InlineImage,
     compose,
     domain_of,
     new_message_id,
@@ -62,25 +63,62 @@ class ReplyWriter:
         else:
             subject = rendered.subject or f"[{tag}] {self.settings.dataset.name}"
         attachments = plan.attachments or tuple(self.attachments_for(plan.kind))
+        return self.queue_rendered(
+            s,
+            kind=plan.kind,
+            recipient=plan.recipient,
+            subject=subject,
+            body=rendered.body,
+            key=key,
+            application_id=application_id,
+            message_id=message_id,
+            in_reply_to=in_reply_to.message_id if in_reply_to else None,
+            references=in_reply_to.references if in_reply_to else (),
+            attachments=attachments,
+        )
+
+    def queue_rendered(
+        self,
+        s: Session,
+        *,
+        kind: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        key: str,
+        application_id: int | None,
+        message_id: str | None = None,
+        in_reply_to: str | None = None,
+        references: Sequence[str] = (),
+        attachments: Sequence[FileAttachment] = (),
+        html: str | None = None,
+        inline: Sequence[InlineImage] = (),
+    ) -> OutboxMessage:
+        """Like `queue`, for a message already rendered (the digest, a review confirmation,
+        a decision threaded to an application recorded earlier)."""
+        smtp = self.settings.smtp
+        message_id = message_id or new_message_id(domain_of(smtp.from_address))
         raw = compose(
             from_address=smtp.from_address,
             from_name=smtp.from_name,
-            to=plan.recipient,
+            to=recipient,
             subject=subject,
-            body=rendered.body,
+            body=body,
             message_id=message_id,
             instance_id=self.settings.dataset.instance_id,
-            in_reply_to=in_reply_to.message_id if in_reply_to else None,
-            references=in_reply_to.references if in_reply_to else (),
+            in_reply_to=in_reply_to,
+            references=references,
             auto="auto-replied" if in_reply_to else "auto-generated",
             attachments=attachments,
+            html=html,
+            inline=inline,
         )
         row = OutboxMessage(
             idempotency_key=key,
             application_id=application_id,
-            kind=plan.kind,
+            kind=kind,
             message_id=message_id,
-            recipient=plan.recipient,
+            recipient=recipient,
             envelope_from=smtp.envelope_from or smtp.from_address,
             raw=raw,
         )
@@ -89,7 +127,7 @@ class ReplyWriter:
             Event(
                 kind="reply.queued",
                 application_id=application_id,
-                data={"kind": plan.kind, "recipient": plan.recipient, "message_id": message_id},
+                data={"kind": kind, "recipient": recipient, "message_id": message_id},
             )
         )
         return row
