@@ -58,10 +58,10 @@ def config_check(config: ConfigOption = None) -> None:
     problems = check_settings(settings)
     if not problems:
         from licensebot.mail.templates import Templates
-        from licensebot.worker.app import TEMPLATE_SAMPLES
+        from licensebot.worker.app import template_problems
 
         templates = Templates(settings.path(settings.dataset.templates_dir))
-        problems += templates.check(TEMPLATE_SAMPLES)
+        problems += template_problems(settings, templates)
     if problems:
         for p in problems:
             err.print(f"[red]✗[/red] {p}", highlight=False)

@@ -1,10 +1,10 @@
 """Maintainers' review commands, one per line of a reply: `approve 42`, `reject 42 <reason
 for the applicant>`, `note 42 <text>`, `status 42`. Pure: text in, parsed commands out.
 
-Only lines that start with a command word count. Quoted lines (`> ...`) are skipped, and the
-reading stops at a signature (`-- `) or at the header of a quoted original ("On ... wrote:",
-"-----Original Message-----", "在 ... 写道："), so a digest quoted without `>` by a client never
-turns its own text into commands.
+Only lines that start with a command word followed by a case number count. Quoted lines
+(`> ...`) are skipped, and the reading stops at a signature (`-- `) or at the header of a quoted
+original ("On ... wrote:", "-----Original Message-----", "在 ... 写道："), so a digest quoted
+without `>` by a client never turns its own text into commands.
 """
 
 from __future__ import annotations
@@ -73,13 +73,12 @@ def parse_commands(text: str) -> Parsed:
         if not line or line.startswith(">"):
             continue
         m = _VERB.match(line)
-        if m is None:
-            continue
+        if m is None or not m.group(2):
+            continue  # a bare word ("Approve" as a table heading) is not a command
         verb = Verb(m.group(1).lower())
         case = _CASE.match(m.group(2))
         if case is None:
-            unusable.append(Unusable(line, f"`{verb}` needs a case number, e.g. `{verb} 42`"))
-            continue
+            continue  # prose ("Note that ...", "approve CASE"), not a command
         rest = case.group(2).strip()
         if verb in NEEDS_TEXT and not rest:
             what = "a reason for the applicant" if verb is Verb.REJECT else "the note's text"

@@ -15,6 +15,7 @@ def decisions_chart(days: Sequence[DayCount], *, title: str) -> bytes:
 
     matplotlib.use("Agg")  # no display; must precede pyplot
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(7.5, 2.6), dpi=96)
     ax = fig.add_subplot()
@@ -27,13 +28,11 @@ def decisions_chart(days: Sequence[DayCount], *, title: str) -> bytes:
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.set_xticks(xs[::5], [days[i].day.strftime("%m-%d") for i in xs[::5]], fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title, fontsize=9, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     if any(bottom):
-        ax.legend(
-            fontsize=8, frameon=False, ncols=4, loc="lower right", bbox_to_anchor=(1.0, 1.0)
-        )
+        ax.legend(fontsize=8, frameon=False, ncols=4, loc="lower right", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")

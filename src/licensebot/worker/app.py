@@ -22,10 +22,12 @@ from licensebot.mail.transport import DirectoryTransport, SmtpTransport, Transpo
 from licensebot.reading.mime import read_message
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
+from licensebot.worker.digest import Digest, sample_context
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
+from licensebot.worker.review import Review, ReviewRoute, review_result_sample
 
 #: Sample data every template must render with (checked when the worker starts).
 TEMPLATE_SAMPLES: dict[str, dict[str, Any]] = {}
@@ -52,6 +54,13 @@ for _kind in (
     "applicant.final_notice",
 ):
     TEMPLATE_SAMPLES[_kind] = _reply_sample()
+TEMPLATE_SAMPLES["applicant.approved"] = _reply_sample()
+TEMPLATE_SAMPLES["applicant.rejected"] = {
+    **_reply_sample(),
+    "decision": "reject",
+    "reasons": [],
+    "maintainer_reason": "the signature is missing on page 2",
+}
 TEMPLATE_SAMPLES["maintainer.alert"] = {
     "dataset": "DFME",
     "mailbox": "sirui",
@@ -60,6 +69,22 @@ TEMPLATE_SAMPLES["maintainer.alert"] = {
     "error": "ValueError: broken",
     "failed_folder": "licensebot/failed",
 }
+
+
+def single_template_samples(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Sample data for the maintainers' single-language templates, by file name."""
+    digest = sample_context(settings)
+    return {
+        "maintainer.digest.txt": digest,
+        "maintainer.digest.html": digest,
+        "maintainer.review_result.txt": review_result_sample(),
+    }
+
+
+def template_problems(settings: Settings, templates: Templates) -> list[str]:
+    return templates.check(TEMPLATE_SAMPLES) + templates.check_one(
+        single_template_samples(settings)
+    )
 
 
 @dataclass
@@ -72,9 +97,11 @@ class Bot:
     faults: Faults
     replies: ReplyWriter
     open_session: Callable[[Mailbox], AbstractContextManager[MailSession]]
+    review: Review
+    digest: Digest
 
     def template_problems(self) -> list[str]:
-        return self.templates.check(TEMPLATE_SAMPLES)
+        return template_problems(self.settings, self.templates)
 
 
 def build(
@@ -105,7 +132,10 @@ def build(
         return ()
 
     replies = ReplyWriter(settings, templates, attachments_for)
-    routes: list[Route] = []  # checked in order, before a message is judged as an application
+    review = Review(settings, engine, replies, templates)
+    digest = Digest(settings, engine, replies, templates, settings.storage.data_dir / "pages")
+    # checked in order, before a message is judged as an application
+    routes: list[Route] = [ReviewRoute(review)]
     intake = Intake(
         settings=settings,
         engine=engine,
@@ -139,7 +169,9 @@ def build(
             raise
         return open_imap(box, secret)
 
-    return Bot(settings, engine, intake, relay, templates, faults, replies, open_session)
+    return Bot(
+        settings, engine, intake, relay, templates, faults, replies, open_session, review, digest
+    )
 
 
 def sessions(bot: Bot) -> Iterator[Mailbox]:

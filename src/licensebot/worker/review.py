@@ -350,9 +350,7 @@ class ReviewRoute:
     maintainers: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.maintainers = frozenset(
-            a.lower() for a in self.review.settings.maintainers.addresses
-        )
+        self.maintainers = frozenset(a.lower() for a in self.review.settings.maintainers.addresses)
 
     def claims(self, msg: IncomingMessage) -> bool:
         if not msg.from_address or msg.from_address.lower() not in self.maintainers:
@@ -389,9 +387,7 @@ class ReviewRoute:
                     )
                 )
                 s.commit()
-                log.warning(
-                    "command.ignored", sender=sender, inbound_id=inbound_id, why=untrusted
-                )
+                log.warning("command.ignored", sender=sender, inbound_id=inbound_id, why=untrusted)
                 return InboundState.PROCESSED, None
             evidence = {
                 "inbound_id": inbound_id,
@@ -443,6 +439,17 @@ def review_result_context(
         "done": sum(o.status == DONE for o in outcomes),
         "not_done": sum(o.status != DONE for o in outcomes),
     }
+
+
+def review_result_sample() -> dict[str, Any]:
+    return review_result_context(
+        "DFME",
+        "Re: [DFME licensebot] digest",
+        [
+            Outcome("approve 42", DONE, "case 42 approved (was review)", 42),
+            Outcome("reject 7", ERROR, "`reject 7` needs a reason for the applicant"),
+        ],
+    )
 
 
 def _machine_sent(msg: IncomingMessage) -> bool:
