@@ -148,3 +148,9 @@ def demo(
 
 def main() -> None:
     app()
+
+
+# The maintainers' desk: digest, review, export, licensee (registered after the helpers above).
+from licensebot.cli import desk_cmds  # noqa: E402
+
+desk_cmds.register(app)
