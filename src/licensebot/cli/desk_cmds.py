@@ -53,8 +53,17 @@ def digest(
         Path | None,
         typer.Option("--eml", help="With --dry-run: also write the whole message (.eml) here."),
     ] = None,
+    now: Annotated[
+        bool,
+        typer.Option(
+            "--now", help="Cover the time up to now, not up to the last scheduled digest time."
+        ),
+    ] = False,
 ) -> None:
-    """Send the maintainers' digest for the time since the last one (or print it)."""
+    """Send the maintainers' digest for the time since the last one (or print it).
+
+    Without --now it is the digest of the latest scheduled time (schedule.digest_time), the
+    same one the worker sends: running it from cron as well never sends a period twice."""
     bot = _bot(config)
     if dry_run:
         from licensebot.mail.compose import compose, new_message_id
@@ -86,7 +95,7 @@ def digest(
             )
             typer.echo(f"[written to {eml}]")
         return
-    result = bot.digest.send()
+    result = bot.digest.send() if now else bot.digest.scheduled()
     if result.skipped:
         typer.echo(f"no digest sent: {result.skipped}")
         return

@@ -99,7 +99,14 @@ def compose(
                 disposition="inline",
             )
     for a in attachments:
-        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
+        msg.add_attachment(
+            a.data,
+            maintype=a.maintype,
+            subtype=a.subtype,
+            filename=a.filename,
+            # text attachments (the digest's CSV) are UTF-8; say so, or readers guess ASCII
+            params={"charset": "utf-8"} if a.maintype == "text" else None,
+        )
     return msg.as_bytes(policy=SMTP)
 
 
