@@ -6,13 +6,15 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from licensebot.cli.app import ConfigOption, err, settings_or_exit
 from licensebot.core.commands import Command, Verb
-from licensebot.worker.app import Bot
+
+if TYPE_CHECKING:
+    from licensebot.worker.app import Bot
 
 review_app = typer.Typer(no_args_is_help=True, help="The review queue, and decisions by hand.")
 licensee_app = typer.Typer(no_args_is_help=True, help="Licensees and their history.")
