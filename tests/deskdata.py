@@ -8,7 +8,6 @@ import io
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -120,7 +119,8 @@ def seed(
     rng = random.Random(cases)
     ids = []
     for n in range(1, cases + 1):
-        ago = timedelta(hours=rng.uniform(0, 23)) if n % 3 == 0 else timedelta(days=rng.uniform(1, 29))
+        recent = n % 3 == 0
+        ago = timedelta(hours=rng.uniform(0, 23) if recent else 24 * rng.uniform(1, 29))
         roll = rng.random()
         decision = "review" if roll < 0.4 else "approve" if roll < 0.75 else "reject"
         reasons = {"review": ("unreadable",), "approve": (), "reject": ("free_email",)}[decision]

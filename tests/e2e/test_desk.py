@@ -18,7 +18,6 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner, Result
 
 from licensebot.cli.app import app
-
 from tests.e2e.conftest import BOXES, Deployment
 from tests.mailgen import build_application, tiny_pdf
 
@@ -31,9 +30,7 @@ TRUSTED_PASS = (
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def desk(
-    request: pytest.FixtureRequest, deployment: Callable[..., Deployment]
-) -> Deployment:
+def desk(request: pytest.FixtureRequest, deployment: Callable[..., Deployment]) -> Deployment:
     url = "" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     return deployment(database_url=url, idle=False)
 
@@ -133,9 +130,7 @@ def test_digest_holds_the_queue_chart_text_and_csv_and_is_sent_once(desk: Deploy
     assert "LAST 30 DAYS" in text_part
     markup = html.get_content()
     images = {
-        p["Content-ID"].strip("<>"): p
-        for p in digest.walk()
-        if p.get_content_maintype() == "image"
+        p["Content-ID"].strip("<>"): p for p in digest.walk() if p.get_content_maintype() == "image"
     }
     assert len(images) == 4  # the chart and three first pages
     for cid, part in images.items():
@@ -147,7 +142,7 @@ def test_digest_holds_the_queue_chart_text_and_csv_and_is_sent_once(desk: Deploy
     assert sorted(r["case"] for r in table) == ["1", "2", "3"]
     assert {r["decision"] for r in table} == {"review"}
 
-    again = desk_cli(d, "digest")  # the scheduled slot's digest: already covered by the one just sent
+    again = desk_cli(d, "digest")  # the scheduled slot: already covered by the one just sent
     assert "no digest sent" in again.stdout
     assert len(to(d, MAINTAINER)) == 1
     [(data,)] = rows(d, "SELECT data FROM event WHERE kind = 'digest.sent'")
