@@ -36,7 +36,7 @@ from licensebot.core.digest import (
     latest_slot,
     to_csv,
 )
-from licensebot.mail.compose import FileAttachment, InlineImage, domain_of
+from licensebot.mail.compose import FileAttachment, InlineImage, domain_of, header_text
 from licensebot.mail.templates import Templates
 from licensebot.store.files import atomic_write
 from licensebot.store.models import Application, DecisionRecord, Event, Licensee, utcnow
@@ -410,13 +410,20 @@ def digest_context(
     def when(moment: datetime) -> str:
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
+    def line(text: str) -> str:
+        # Applicant text on one line: a newline in a subject or a form field must never put
+        # "approve 7" at the start of a line a maintainer's reply might quote without ">".
+        return header_text(text, max_len=300)
+
     def case(c: CaseRow) -> dict[str, Any]:
         fields = [
-            {"label": k, "value": _value(c.fields.get(k))} for k in FIELD_ORDER if k in c.fields
+            {"label": k, "value": line(_value(c.fields.get(k)))}
+            for k in FIELD_ORDER
+            if k in c.fields
         ]
         members = _members(c.fields)
         if members:
-            fields.append({"label": "members", "value": members})
+            fields.append({"label": "members", "value": line(members)})
         if c.case_id in images:
             pdf = f"{c.pdf_filename or 'PDF'} (first page shown in the HTML part)"
         elif c.case_id in attached:
@@ -429,15 +436,15 @@ def digest_context(
             "case_id": c.case_id,
             "received": when(c.received_at),
             "age": _age(data.generated_at - c.received_at),
-            "sender": c.sender or "?",
-            "subject": c.subject,
+            "sender": line(c.sender) or "?",
+            "subject": line(c.subject),
             "decision": c.decision,
             "reasons": ", ".join(c.reasons) or "none",
             "decided_by": c.decided_by,
             "decided_at": when(c.decided_at),
             "fields": fields,
-            "notes": [{"who": who, "text": text} for who, text in c.notes],
-            "pdf": pdf,
+            "notes": [{"who": line(who), "text": line(text)} for who, text in c.notes],
+            "pdf": line(pdf),
             "image_cid": images.get(c.case_id, ""),
         }
 
@@ -470,7 +477,7 @@ def digest_context(
         "decided": [case(c) for c in data.decided[:LIST_MAX]],
         "decided_more": max(0, len(data.decided) - LIST_MAX),
         "queue": [case(c) for c in data.queue],
-        "anomalies": [{"kind": a.kind, "summary": a.summary} for a in data.anomalies],
+        "anomalies": [{"kind": a.kind, "summary": line(a.summary)} for a in data.anomalies],
         "decisions": list(DECISIONS),
         "days": days,
         "days_total": [sum(d.counts.get(x, 0) for d in data.days) for x in DECISIONS],
