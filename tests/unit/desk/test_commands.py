@@ -7,7 +7,7 @@ from licensebot.core.commands import MAX_COMMANDS, Command, Verb, parse_commands
 
 def test_one_command_per_line_with_reason_and_note() -> None:
     parsed = parse_commands(
-        "approve 42\r\nReject #7: the box is empty\n  note 9 called him\nstatus 3\n"
+        "approve 42\r\nReject #7: the signature box is empty\n  note 9 called him\nstatus 3\n"
     )
     assert parsed.commands == (
         Command(Verb.APPROVE, 42, "", "approve 42"),
