@@ -197,10 +197,12 @@ class Digest:
     def preview(self, now: datetime | None = None) -> DigestMessage:
         """What `send` would queue now (the period may already be covered: then the last day)."""
         now = now or utcnow()
+        return self.build(self.collect(self.preview_period(now), now))
+
+    def preview_period(self, now: datetime) -> Period:
         with Session(self.engine) as s:
             last = last_digest_end(s)
-        period = digest_period(now, last_end=last) or Period(now - timedelta(days=1), now)
-        return self.build(self.collect(period, now))
+        return digest_period(now, last_end=last) or Period(now - timedelta(days=1), now)
 
     # -- gathering ----------------------------------------------------------------------------
 
