@@ -147,3 +147,14 @@ def test_a_decision_by_hand_is_recorded_once_and_the_history_tells_it(bot: Bot) 
     assert ("decision.made", "cli:keeper") in kinds and ("licensee.created", "cli:keeper") in kinds
     assert kinds[-1] == ("licensee.voided", "cli:keeper")  # found by the licensee id it names
     assert licensee_histories(bot.engine, str(lic_id))[0].licensee.email == "san@uni.edu"
+
+
+def test_the_workers_daily_job_queues_the_digest_once(bot: Bot) -> None:
+    from licensebot.worker.runner import Worker
+
+    worker = Worker(bot.settings, environ={})
+    worker.digest()
+    worker.digest()  # APScheduler may fire again after a restart within the grace time
+    [row] = digests(bot)
+    assert row.recipient == "keeper@dataset.test"
+    worker.bot.engine.dispose()

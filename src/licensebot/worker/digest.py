@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,10 +129,12 @@ class Digest:
     replies: ReplyWriter
     templates: Templates
     page_cache: Path
-    tz: ZoneInfo = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.tz = ZoneInfo(self.settings.schedule.timezone)
+    @property
+    def tz(self) -> ZoneInfo:
+        # Looked up when a digest is made: a bad zone is `config check`'s to report, not a
+        # reason for every command to fail at start-up.
+        return ZoneInfo(self.settings.schedule.timezone)
 
     # -- entry points -------------------------------------------------------------------------
 

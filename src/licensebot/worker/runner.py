@@ -147,7 +147,11 @@ class Worker:
 
     def digest(self) -> None:
         """The daily digest for the latest scheduled slot (once per slot, whatever restarts)."""
-        result = self.bot.digest.scheduled()
+        try:
+            result = self.bot.digest.scheduled()
+        except Exception:
+            log.exception("digest.failed")
+            return
         if result.skipped:
             log.info("digest.skipped", why=result.skipped)
         self._wake.set()
