@@ -154,8 +154,7 @@ def test_review_by_email_and_cli_with_records(desk: Deployment) -> None:
     d = desk
     for n in (1, 2, 3):
         apply(d, n)
-    poll(d)
-    d.dovecot.append(
+    d.dovecot.append(  # after the applications: one poll records them, then reads the commands
         "sirui",
         "INBOX",
         command_mail(
@@ -189,6 +188,9 @@ def test_review_by_email_and_cli_with_records(desk: Deployment) -> None:
         (MAINTAINER,),
     ]
 
+    show = desk_cli(d, "review", "show", "1")
+    assert show.exit_code == 0, show.output[-3000:]
+    assert f"decision approve by {MAINTAINER}" in show.stdout and "licensee 1:" in show.stdout
     cli = desk_cli(d, "review", "reject", "3", "please", "use", "the", "current", "form")
     assert cli.exit_code == 0, cli.output[-3000:]
     assert "outbox: 1 sent" in cli.stdout
@@ -226,8 +228,7 @@ def test_forged_commands_are_ignored_recorded_and_unanswered(
     deployment: Callable[..., Deployment],
 ) -> None:
     d = deployment(idle=False)
-    apply(d, 1)
-    poll(d)
+    apply(d, 1)  # case 1, read before the commands that follow it in the inbox
     for i, kw in enumerate(FORGERIES.values(), start=1):
         d.dovecot.append("sirui", "INBOX", command_mail("approve 1\n", n=i, **kw))  # type: ignore[arg-type]
     poll(d)
