@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from licensebot.config import Settings
 from licensebot.core.commands import Command, Parsed, Verb, parse_commands
 from licensebot.core.message import AuthVerdict, IncomingMessage
-from licensebot.mail.compose import LOOP_HEADER, header_text, reply_subject
+from licensebot.mail.compose import header_text, reply_subject
 from licensebot.mail.templates import Templates
 from licensebot.store.models import (
     Application,
@@ -458,7 +458,7 @@ def _machine_sent(msg: IncomingMessage) -> bool:
     return any(
         not (sig.header == "From" and sig.value.startswith("own address"))
         for sig in msg.auto_signals
-    ) or any(sig.header.lower() == LOOP_HEADER.lower() for sig in msg.auto_signals)
+    )
 
 
 def _untrusted(msg: IncomingMessage) -> str:
