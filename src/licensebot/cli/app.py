@@ -41,10 +41,10 @@ def config_check(config: ConfigOption = None) -> None:
     problems = check_settings(settings)
     if not problems:
         from licensebot.mail.templates import Templates
-        from licensebot.worker.samples import template_samples
+        from licensebot.worker.app import template_problems
 
         templates = Templates(settings.path(settings.dataset.templates_dir))
-        problems += templates.check(template_samples(settings))
+        problems += template_problems(settings, templates)
     if problems:
         for p in problems:
             err.print(f"[red]✗[/red] {p}", highlight=False)
@@ -142,3 +142,9 @@ app.command("explain")(explain)
 
 def main() -> None:
     app()
+
+
+# The maintainers' desk: digest, review, export, licensee (registered after the helpers above).
+from licensebot.cli import desk_cmds  # noqa: E402
+
+desk_cmds.register(app)

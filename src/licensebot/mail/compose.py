@@ -41,6 +41,16 @@ class FileAttachment:
     subtype: str = "pdf"
 
 
+@dataclass(frozen=True, slots=True)
+class InlineImage:
+    """An image the HTML part shows by `cid:` (it travels in a multipart/related)."""
+
+    cid: str  # without angle brackets: the HTML refers to it as src="cid:<cid>"
+    data: bytes
+    subtype: str = "png"
+    filename: str = ""
+
+
 def compose(
     *,
     from_address: str,
@@ -54,8 +64,13 @@ def compose(
     references: Sequence[str] = (),
     auto: str = "auto-replied",
     attachments: Sequence[FileAttachment] = (),
+    html: str | None = None,
+    inline: Sequence[InlineImage] = (),
 ) -> bytes:
-    """The complete message as bytes (CRLF line endings), ready for SMTP."""
+    """The complete message as bytes (CRLF line endings), ready for SMTP.
+
+    With `html`, the text is the plain alternative of the HTML part, and `inline` images go
+    beside the HTML in a multipart/related, each with its Content-ID."""
     msg = EmailMessage()
     msg["From"] = formataddr((header_text(from_name), from_address))
     msg["To"] = to
@@ -70,8 +85,28 @@ def compose(
     msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = instance_id
     msg.set_content(body, charset="utf-8")
+    if html is not None:
+        msg.add_alternative(html, subtype="html", charset="utf-8")
+        html_part = msg.get_body(("html",))
+        assert isinstance(html_part, EmailMessage)
+        for img in inline:
+            html_part.add_related(
+                img.data,
+                maintype="image",
+                subtype=img.subtype,
+                cid=f"<{img.cid}>",
+                filename=img.filename or None,
+                disposition="inline",
+            )
     for a in attachments:
-        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
+        msg.add_attachment(
+            a.data,
+            maintype=a.maintype,
+            subtype=a.subtype,
+            filename=a.filename,
+            # text attachments (the digest's CSV) are UTF-8; say so, or readers guess ASCII
+            params={"charset": "utf-8"} if a.maintype == "text" else None,
+        )
     return msg.as_bytes(policy=SMTP)
 
 

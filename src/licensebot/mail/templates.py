@@ -2,6 +2,10 @@
 (`applicant.review.en.txt`, `applicant.review.zh.txt`). A template may start with a
 `Subject:` line, used when the message is not a reply.
 
+Maintainers are not applicants: their messages (`maintainer.digest.txt`,
+`maintainer.digest.html`, ...) have one language and are rendered by `render_one`; a name
+ending in `.html` is rendered with HTML escaping on.
+
 Templates are rendered with StrictUndefined and checked once at start-up against sample data,
 so a misspelt variable stops the worker with a clear error instead of reaching an applicant.
 """
@@ -40,6 +44,45 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+
+        self._html_env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render_one(self, name: str, context: Mapping[str, Any]) -> Rendered:
+        """One single-language template by file name (`maintainer.digest.txt`)."""
+        env = self._html_env if name.endswith(".html") else self._env
+        text = self._render(env, name, context)
+        if name.endswith(".html"):
+            return Rendered(None, text)
+        subject, body = _split_subject(text)
+        return Rendered(subject, body.strip() + "\n")
+
+    def check_one(self, samples: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        """Like `check`, for single-language templates named by file name."""
+        problems = []
+        for name, context in samples.items():
+            try:
+                self.render_one(name, context)
+            except TemplateError as exc:
+                problems.append(str(exc))
+        return problems
+
+    def _render(self, env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+        try:
+            return env.get_template(name).render(**context)
+        except jinja2.TemplateNotFound:
+            raise TemplateError(f"template {self.directory / name} is missing") from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"template {self.directory / name}: {exc.message}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template {self.directory / name}, line {exc.lineno}: {exc.message}"
+            ) from None
 
     def render(self, kind: str, context: Mapping[str, Any]) -> Rendered:
         """Both languages of template `kind`, English first, as one plain-text body."""

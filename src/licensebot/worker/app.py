@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -31,11 +32,13 @@ from licensebot.reading.pdf import read_pdf as read_pdf_in_process
 from licensebot.reading.sandbox import read_pdf_sandboxed
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
+from licensebot.worker.digest import Digest, sample_context
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
 from licensebot.worker.judge import Judge
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
+from licensebot.worker.review import Review, ReviewRoute, review_result_sample
 from licensebot.worker.samples import template_samples
 
 #: Replies that carry the blank LA form, so the applicant can start over.
@@ -56,6 +59,22 @@ def make_judge(settings: Settings, *, sandbox: bool = True) -> Judge:
     return Judge(settings=settings, versions=versions, domains=domains, read_pdf=read_pdf)
 
 
+def single_template_samples(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Sample data for the maintainers' single-language templates, by file name."""
+    digest = sample_context(settings)
+    return {
+        "maintainer.digest.txt": digest,
+        "maintainer.digest.html": digest,
+        "maintainer.review_result.txt": review_result_sample(),
+    }
+
+
+def template_problems(settings: Settings, templates: Templates) -> list[str]:
+    return templates.check(template_samples(settings)) + templates.check_one(
+        single_template_samples(settings)
+    )
+
+
 @dataclass
 class Bot:
     settings: Settings
@@ -66,9 +85,11 @@ class Bot:
     faults: Faults
     replies: ReplyWriter
     open_session: Callable[[Mailbox], AbstractContextManager[MailSession]]
+    review: Review
+    digest: Digest
 
     def template_problems(self) -> list[str]:
-        return self.templates.check(template_samples(self.settings))
+        return template_problems(self.settings, self.templates)
 
 
 def build(
@@ -114,7 +135,10 @@ def build(
         subjects=unpublishable_subjects(current_text),
         citation=la_citation(current_text),
     )
-    routes: list[Route] = []  # checked in order, before a message is judged as an application
+    review = Review(settings, engine, replies, templates)
+    digest = Digest(settings, engine, replies, templates, settings.storage.data_dir / "pages")
+    # checked in order, before a message is judged as an application
+    routes: list[Route] = [ReviewRoute(review)]
     intake = Intake(
         settings=settings,
         engine=engine,
@@ -148,7 +172,9 @@ def build(
             raise
         return open_imap(box, secret)
 
-    return Bot(settings, engine, intake, relay, templates, faults, replies, open_session)
+    return Bot(
+        settings, engine, intake, relay, templates, faults, replies, open_session, review, digest
+    )
 
 
 def sessions(bot: Bot) -> Iterator[Mailbox]:

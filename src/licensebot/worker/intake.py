@@ -638,7 +638,7 @@ class Intake:
             kind = "applicant.final_notice"
         context = self.replies.context(
             case_id=app_id,
-            msg=msg,
+            sender=msg.from_address,
             decision=assessment.decision,
             reasons=assessment.reasons,
             rule_results=assessment.rule_results,

@@ -14,6 +14,7 @@ from licensebot.config import Settings
 from licensebot.core.message import IncomingMessage
 from licensebot.mail.compose import (
     FileAttachment,
+    InlineImage,
     compose,
     domain_of,
     new_message_id,
@@ -49,7 +50,7 @@ def applicant_context(
     settings: Settings,
     *,
     case_id: int,
-    msg: IncomingMessage,
+    sender: str,
     decision: str,
     reasons: Sequence[str],
     rule_results: Sequence[Mapping[str, Any]] = (),
@@ -83,8 +84,8 @@ def applicant_context(
         # `fact("bad_filename", "filename")`: what a rule saw, or None.
         "fact": lambda code, key: facts.get(code, {}).get(key),
         "fields": fields,
-        "sender": msg.from_address or "",
-        "sender_domain": (msg.from_address or "").rpartition("@")[2],
+        "sender": sender,
+        "sender_domain": sender.rpartition("@")[2],
         "file_prefix": prefix,
         "expected_filename": f"{prefix}{'_'.join(name.split())}.pdf" if name else "",
         "missing_labels_en": [FIELD_LABELS.get(f, (f, f))[0] for f in missing],
@@ -128,7 +129,7 @@ class ReplyWriter:
         self,
         *,
         case_id: int,
-        msg: IncomingMessage,
+        sender: str,
         decision: str,
         reasons: Sequence[str],
         rule_results: Sequence[Mapping[str, Any]] = (),
@@ -140,7 +141,7 @@ class ReplyWriter:
         return applicant_context(
             self.settings,
             case_id=case_id,
-            msg=msg,
+            sender=sender,
             decision=decision,
             reasons=reasons,
             rule_results=rule_results,
@@ -178,25 +179,62 @@ class ReplyWriter:
         else:
             subject = rendered.subject or f"[{tag}] {self.settings.dataset.name}"
         attachments = plan.attachments or tuple(self.attachments_for(plan.kind))
+        return self.queue_rendered(
+            s,
+            kind=plan.kind,
+            recipient=plan.recipient,
+            subject=subject,
+            body=rendered.body,
+            key=key,
+            application_id=application_id,
+            message_id=message_id,
+            in_reply_to=in_reply_to.message_id if in_reply_to else None,
+            references=in_reply_to.references if in_reply_to else (),
+            attachments=attachments,
+        )
+
+    def queue_rendered(
+        self,
+        s: Session,
+        *,
+        kind: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        key: str,
+        application_id: int | None,
+        message_id: str | None = None,
+        in_reply_to: str | None = None,
+        references: Sequence[str] = (),
+        attachments: Sequence[FileAttachment] = (),
+        html: str | None = None,
+        inline: Sequence[InlineImage] = (),
+    ) -> OutboxMessage:
+        """Like `queue`, for a message already rendered (the digest, a review confirmation,
+        a decision threaded to an application recorded earlier)."""
+        smtp = self.settings.smtp
+        message_id = message_id or new_message_id(domain_of(smtp.from_address))
         raw = compose(
             from_address=smtp.from_address,
             from_name=smtp.from_name,
-            to=plan.recipient,
+            to=recipient,
             subject=subject,
-            body=rendered.body,
+            body=body,
             message_id=message_id,
             instance_id=self.settings.dataset.instance_id,
-            in_reply_to=in_reply_to.message_id if in_reply_to else None,
-            references=in_reply_to.references if in_reply_to else (),
+            in_reply_to=in_reply_to,
+            references=references,
             auto="auto-replied" if in_reply_to else "auto-generated",
             attachments=attachments,
+            html=html,
+            inline=inline,
         )
         row = OutboxMessage(
             idempotency_key=key,
             application_id=application_id,
-            kind=plan.kind,
+            kind=kind,
             message_id=message_id,
-            recipient=plan.recipient,
+            recipient=recipient,
             envelope_from=smtp.envelope_from or smtp.from_address,
             raw=raw,
         )
@@ -205,7 +243,7 @@ class ReplyWriter:
             Event(
                 kind="reply.queued",
                 application_id=application_id,
-                data={"kind": plan.kind, "recipient": plan.recipient, "message_id": message_id},
+                data={"kind": kind, "recipient": recipient, "message_id": message_id},
             )
         )
         return row

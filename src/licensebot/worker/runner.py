@@ -146,8 +146,15 @@ class Worker:
         return jobs
 
     def digest(self) -> None:
-        """The daily digest's slot: filled by the maintainers' desk."""
-        log.info("digest.skipped", why="the daily digest is not built yet")
+        """The daily digest for the latest scheduled slot (once per slot, whatever restarts)."""
+        try:
+            result = self.bot.digest.scheduled()
+        except Exception:
+            log.exception("digest.failed")
+            return
+        if result.skipped:
+            log.info("digest.skipped", why=result.skipped)
+        self._wake.set()
 
     def _poll_job(self, box: Mailbox) -> None:
         if self.stop.is_set():

@@ -68,7 +68,7 @@ def template_samples(settings: Settings | None = None) -> dict[str, list[dict[st
         return applicant_context(
             s,
             case_id=42,
-            msg=_SAMPLE_MESSAGE,
+            sender=_SAMPLE_MESSAGE.from_address or "",
             decision=decision,
             reasons=reasons,
             rule_results=facts,
