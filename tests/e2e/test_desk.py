@@ -73,6 +73,15 @@ def apply(d: Deployment, n: int) -> None:
             pdf=tiny_pdf(f"LA {n}"),
             subject=f"DFME license agreement {n}",
             message_id=f"<app-{n}@uni{n}.edu>",
+            # The receiving server says the sender's domain failed DMARC: whatever the PDF,
+            # a person must look (sender_unverified), so every case lands in the review queue.
+            trace_headers=[
+                (
+                    "Authentication-Results",
+                    f"mx.dataset.test; dkim=fail header.d=uni{n}.edu; spf=fail; "
+                    f"dmarc=fail header.from=uni{n}.edu",
+                )
+            ],
         ),
     )
 
@@ -96,6 +105,12 @@ def command_mail(
 
 def to(d: Deployment, recipient: str) -> list[EmailMessage]:
     return [m.message for m in d.smtp.messages if m.message["To"] == recipient]
+
+
+def plain_text(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
 
 
 def poll(d: Deployment) -> None:
@@ -165,13 +180,13 @@ def test_review_by_email_and_cli_with_records(desk: Deployment) -> None:
     poll(d)
     [approved] = to(d, "applicant1@uni1.edu")[1:]
     assert approved["In-Reply-To"] == "<app-1@uni1.edu>"
-    assert "[DFME-LA #1]" in approved["Subject"] and "approved" in approved.get_content()
+    assert "[DFME-LA #1]" in approved["Subject"] and "approved" in plain_text(approved)
     [rejected] = to(d, "applicant2@uni2.edu")[1:]
-    assert "the signature box is empty" in rejected.get_content()
+    assert "the signature box is empty" in plain_text(rejected)
     assert to(d, "applicant3@uni3.edu")[1:] == []  # status only; the quoted line is not a command
     [confirmation] = to(d, MAINTAINER)
     assert confirmation["In-Reply-To"] == "<cmd-1@dataset.test>"
-    body = confirmation.get_content()
+    body = plain_text(confirmation)
     assert "3 done, 1 not done" in confirmation["Subject"]
     assert "case 1 approved (was review)" in body and "there is no case 99" in body
     assert "case 3: review" in body
@@ -195,7 +210,7 @@ def test_review_by_email_and_cli_with_records(desk: Deployment) -> None:
     assert cli.exit_code == 0, cli.output[-3000:]
     assert "outbox: 1 sent" in cli.stdout
     [rejected3] = to(d, "applicant3@uni3.edu")[1:]
-    assert "please use the current form" in rejected3.get_content()
+    assert "please use the current form" in plain_text(rejected3)
     assert desk_cli(d, "review", "list").stdout.strip() == "the review queue is empty"
     twice = desk_cli(d, "review", "approve", "1")
     assert twice.exit_code == 0 and "already approved" in twice.stdout
