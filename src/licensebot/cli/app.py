@@ -13,7 +13,7 @@ from licensebot.cli.common import ConfigOption, err, settings_or_exit
 from licensebot.cli.judge_cmds import check, explain
 from licensebot.cli.logs import configure_logging
 from licensebot.cli.reading_cmds import form, parse
-from licensebot.config import check_settings
+from licensebot.config import Settings, check_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
@@ -67,17 +67,23 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo(f"database at revision {current_revision(engine)}")
 
 
-@app.command()
-def run(config: ConfigOption = None) -> None:
-    """Watch the mailboxes and send replies until SIGTERM."""
-    from licensebot.worker.runner import TemplateCheckFailed, Worker
-
+def ready_settings_or_exit(config: Path | None) -> Settings:
+    """Settings whose secrets and directories are all there (exit 2, said why, otherwise)."""
     settings = settings_or_exit(config)
     problems = check_settings(settings)
     if problems:
         for p in problems:
             err.print(f"[red]✗[/red] {p}", highlight=False)
         raise typer.Exit(2)
+    return settings
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Watch the mailboxes and send replies until SIGTERM."""
+    from licensebot.worker.runner import TemplateCheckFailed, Worker
+
+    settings = ready_settings_or_exit(config)
     try:
         Worker(settings).run()
     except TemplateCheckFailed as exc:
@@ -96,12 +102,7 @@ def poll(
     if not once:
         err.print("use `licensebot poll --once` (or `licensebot run` to keep watching)")
         raise typer.Exit(2)
-    settings = settings_or_exit(config)
-    problems = check_settings(settings)
-    if problems:
-        for p in problems:
-            err.print(f"[red]✗[/red] {p}", highlight=False)
-        raise typer.Exit(2)
+    settings = ready_settings_or_exit(config)
     try:
         report = Worker(settings).poll_once()
     except TemplateCheckFailed as exc:

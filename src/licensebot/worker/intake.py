@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from licensebot.config import Mailbox, Settings
 from licensebot.core.assess import Assessment, reply_kind
@@ -349,14 +350,7 @@ class Intake:
         self, box: Mailbox, validity: str, key: str, raw: bytes, digest: str, path: str
     ) -> tuple[int, int, str]:
         with Session(self.engine) as s:
-            row = s.exec(
-                select(InboundMessage).where(
-                    InboundMessage.mailbox == box.name,
-                    InboundMessage.folder == box.folder,
-                    InboundMessage.uidvalidity == validity,
-                    InboundMessage.uid == key,
-                )
-            ).first()
+            row = s.exec(_copy(box, validity, key)).first()
             if row is None:
                 row = InboundMessage(
                     mailbox=box.name,
@@ -407,14 +401,8 @@ class Intake:
 
     def _record_oversized(self, box: Mailbox, validity: str, key: str, meta: Meta) -> None:
         with Session(self.engine) as s:
-            exists = s.exec(
-                select(InboundMessage.id).where(
-                    InboundMessage.mailbox == box.name,
-                    InboundMessage.folder == box.folder,
-                    InboundMessage.uidvalidity == validity,
-                    InboundMessage.uid == key,
-                )
-            ).first()
+            found = s.exec(_copy(box, validity, key)).first()
+            exists = found.id if found else None
             if exists is None:
                 row = InboundMessage(
                     mailbox=box.name,
@@ -647,6 +635,16 @@ class Intake:
             licence_case=licence.application_id if licence else None,
         )
         return ReplyPlan(kind, msg.from_address, context)
+
+
+def _copy(box: Mailbox, validity: str, key: str) -> SelectOfScalar[InboundMessage]:
+    """The row of one message copy, as IMAP names it."""
+    return select(InboundMessage).where(
+        InboundMessage.mailbox == box.name,
+        InboundMessage.folder == box.folder,
+        InboundMessage.uidvalidity == validity,
+        InboundMessage.uid == key,
+    )
 
 
 def licensee_from(app_id: int, msg: IncomingMessage, assessment: Assessment) -> Licensee:
