@@ -134,6 +134,16 @@ class Outbox(_Section):
     ambiguous_policy: Literal["resend", "hold"] = "resend"
     ambiguous_delay_seconds: float = 900.0
     batch: Annotated[int, Field(ge=1)] = 50
+    # SMTP connections a flush uses at once (each sends its own claimed batch).
+    connections: Annotated[int, Field(ge=1, le=32)] = 1
+
+
+class La(_Section):
+    """LA versions: which form new applications use, and the change-notice broadcast."""
+
+    new_applications_from: Literal["publication", "effective"] = "effective"
+    notices_per_minute: Annotated[int, Field(ge=0)] = 0  # 0: no limit
+    notice_chunk: Annotated[int, Field(ge=1, le=10000)] = 500
 
 
 class Limits(_Section):
@@ -153,6 +163,7 @@ class Settings(_Section):
     schedule: Schedule = Schedule()
     outbox: Outbox = Outbox()
     limits: Limits = Limits()
+    la: La = La()
     config_dir: Path = Path("config")
 
     @model_validator(mode="after")

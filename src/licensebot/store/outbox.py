@@ -14,10 +14,11 @@ the lease ends. One that dies in `data` may have delivered: the row becomes `amb
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from licensebot.config import Outbox as OutboxSettings
@@ -61,9 +62,19 @@ def recover_expired(engine: Engine, cfg: OutboxSettings, now: datetime | None = 
     return changed
 
 
-def claim(engine: Engine, cfg: OutboxSettings, *, limit: int) -> list[Claimed]:
-    """Take up to `limit` due rows for sending, oldest first."""
+def claim(
+    engine: Engine,
+    cfg: OutboxSettings,
+    *,
+    limit: int,
+    kinds: Sequence[str] | None = None,
+    exclude_kinds: Sequence[str] = (),
+) -> list[Claimed]:
+    """Take up to `limit` due rows for sending, oldest first (only `kinds`, if given; never
+    `exclude_kinds`)."""
     now = utcnow()
+    if limit <= 0:
+        return []
     with Session(engine) as s:
         q = (
             select(OutboxMessage.id)
@@ -74,6 +85,10 @@ def claim(engine: Engine, cfg: OutboxSettings, *, limit: int) -> list[Claimed]:
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
+        if kinds is not None:
+            q = q.where(col(OutboxMessage.kind).in_(list(kinds)))
+        if exclude_kinds:
+            q = q.where(col(OutboxMessage.kind).not_in(list(exclude_kinds)))
         if engine.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
         ids = [i for i in s.exec(q).all() if i is not None]
@@ -115,6 +130,73 @@ def mark_data(engine: Engine, row_id: int) -> None:
     with Session(engine) as s:
         s.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state="data"))
         s.commit()
+
+
+def advance(
+    engine: Engine, *, sent: Sequence[tuple[Claimed, str]] = (), data: int | None = None
+) -> None:
+    """One transaction that records `sent` (rows the server accepted, with their responses)
+    and marks row `data` as being handed over. The relay calls it just before each message's
+    data, so a message is recorded as sent no later than the next one leaves: one commit per
+    message instead of two, and the crash semantics of `mark_data`/`mark_sent` unchanged."""
+    if not sent and data is None:
+        return
+    now = utcnow()
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        if sent:
+            conn.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(
+                    state=OutboxState.SENT,
+                    sent_at=now,
+                    smtp_response=bindparam("response"),
+                    lease_until=None,
+                ),
+                [{"row_id": c.id, "response": r[:500]} for c, r in sent],
+            )
+            conn.execute(
+                insert(Event.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "at": now,
+                        "kind": "reply.sent",
+                        "actor": "licensebot",
+                        "application_id": c.application_id,
+                        "data": {
+                            "outbox_id": c.id,
+                            "kind": c.kind,
+                            "message_id": c.message_id,
+                            "recipient": c.recipient,
+                            "attempt": c.attempts,
+                            "response": r[:200],
+                        },
+                    }
+                    for c, r in sent
+                ],
+            )
+        if data is not None:
+            conn.execute(update(table).where(table.c.id == data).values(state=OutboxState.DATA))
+
+
+def sent_recently(engine: Engine, kinds: Sequence[str], *, seconds: float = 60.0) -> int:
+    """Rows of `kinds` sent in the last `seconds`, or being sent now (a rate limit's count,
+    shared by every worker and surviving restarts)."""
+    since = utcnow() - timedelta(seconds=seconds)
+    with Session(engine) as s:
+        n = s.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.kind).in_(list(kinds)),
+                or_(
+                    col(OutboxMessage.sent_at) >= since,
+                    col(OutboxMessage.state).in_([OutboxState.SENDING, OutboxState.DATA]),
+                ),
+            )
+        ).one()
+    return int(n)
 
 
 def mark_sent(engine: Engine, row_id: int, response: str) -> None:

@@ -24,6 +24,15 @@ from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
+from licensebot.worker.la import (
+    CONFIRM_KIND,
+    NOTICE_KIND,
+    BounceRoute,
+    LaAttachment,
+    LaDesk,
+    OptOutRoute,
+    markdown_attachment,
+)
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
 
@@ -52,6 +61,25 @@ for _kind in (
     "applicant.final_notice",
 ):
     TEMPLATE_SAMPLES[_kind] = _reply_sample()
+TEMPLATE_SAMPLES[NOTICE_KIND] = {
+    "dataset": "DFME",
+    "name": "San Zhang",
+    "version": "2027",
+    "title": "License Agreement",
+    "effective": "2027-01-01",
+    "previous_version": "2023",
+    "changes": [
+        {"label": "1. Purpose", "title": "Purpose", "old_title": "Use", "kind": k, "diff": ["-a"]}
+        for k in ("added", "removed", "changed")
+    ],
+    "attachment_name": "DFME_License_Agreement_2027.md",
+}
+TEMPLATE_SAMPLES[CONFIRM_KIND] = {
+    "dataset": "DFME",
+    "name": "San Zhang",
+    "version": "2027",
+    "voided_on": "2026-12-01",
+}
 TEMPLATE_SAMPLES["maintainer.alert"] = {
     "dataset": "DFME",
     "mailbox": "sirui",
@@ -72,6 +100,7 @@ class Bot:
     faults: Faults
     replies: ReplyWriter
     open_session: Callable[[Mailbox], AbstractContextManager[MailSession]]
+    la: LaDesk | None = None
 
     def template_problems(self) -> list[str]:
         return self.templates.check(TEMPLATE_SAMPLES)
@@ -82,7 +111,10 @@ def build(
     *,
     environ: dict[str, str] | None = None,
     on_queued: Callable[[], None] = lambda: None,
+    la_attachment: LaAttachment = markdown_attachment,
 ) -> Bot:
+    """`la_attachment` makes the file attached to LA change notices (the Markdown text by
+    default; the blank-form PDF renderer when the reading layer offers one)."""
     env = dict(os.environ if environ is None else environ)
     os.umask(0o077)
     secure_dir(settings.storage.data_dir)
@@ -105,7 +137,9 @@ def build(
         return ()
 
     replies = ReplyWriter(settings, templates, attachments_for)
-    routes: list[Route] = []  # checked in order, before a message is judged as an application
+    la = LaDesk(settings=settings, engine=engine, replies=replies, attachment=la_attachment)
+    # Checked in order, before a message is judged as an application.
+    routes: list[Route] = [BounceRoute(la), OptOutRoute(la)]
     intake = Intake(
         settings=settings,
         engine=engine,
@@ -126,7 +160,13 @@ def build(
         secret = None if smtp.auth == "none" else read_secret(smtp.secret_env, environ=env)
         return SmtpTransport(smtp, secret)
 
-    relay = Relay(engine=engine, settings=settings.outbox, transport=transport, faults=faults)
+    relay = Relay(
+        engine=engine,
+        settings=settings.outbox,
+        transport=transport,
+        faults=faults,
+        limits={NOTICE_KIND: settings.la.notices_per_minute},
+    )
 
     def open_session(box: Mailbox) -> AbstractContextManager[MailSession]:
         if box.kind == "maildir":
@@ -139,7 +179,7 @@ def build(
             raise
         return open_imap(box, secret)
 
-    return Bot(settings, engine, intake, relay, templates, faults, replies, open_session)
+    return Bot(settings, engine, intake, relay, templates, faults, replies, open_session, la)
 
 
 def sessions(bot: Bot) -> Iterator[Mailbox]:
