@@ -19,6 +19,15 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 
+
+def _add_la_commands() -> None:
+    from licensebot.cli.la_cmds import la_app
+
+    app.add_typer(la_app, name="la")
+
+
+_add_la_commands()
+
 err = Console(stderr=True)
 ConfigOption = Annotated[
     Path | None,
