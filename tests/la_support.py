@@ -73,8 +73,7 @@ def seed_licensees(engine: Engine, n: int, *, version: str = "2023", start: int 
             "SELECT id, sender FROM application WHERE dedup_key LIKE 'seed-%' ORDER BY id"
         ).fetchall()
         known = {
-            r[0]
-            for r in conn.exec_driver_sql("SELECT application_id FROM licensee").fetchall()
+            r[0] for r in conn.exec_driver_sql("SELECT application_id FROM licensee").fetchall()
         }
         conn.execute(
             insert(Licensee.__table__),  # type: ignore[attr-defined]
