@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from licensebot.store.models import Application, Licensee, utcnow
 
 REPO = Path(__file__).resolve().parent.parent
-#: The LA as published (the form table at its end included).
+#: A short LA in the published one's shape (numbered `###` and `##` clauses).
 LA_2023 = """\
 ## License Agreement “DFME Database”
 
@@ -69,12 +69,13 @@ def seed_licensees(engine: Engine, n: int, *, version: str = "2023", start: int 
     ]
     with engine.begin() as conn:
         conn.execute(insert(Application.__table__), apps)  # type: ignore[attr-defined]
-        rows = conn.exec_driver_sql(
-            "SELECT id, sender FROM application WHERE dedup_key LIKE 'seed-%' ORDER BY id"
+        table = Application.__table__  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(table.c.id, table.c.sender)
+            .where(table.c.dedup_key.startswith("seed-"))
+            .order_by(table.c.id)
         ).fetchall()
-        known = {
-            r[0] for r in conn.exec_driver_sql("SELECT application_id FROM licensee").fetchall()
-        }
+        known = {r[0] for r in conn.exec_driver_sql("SELECT application_id FROM licensee")}
         conn.execute(
             insert(Licensee.__table__),  # type: ignore[attr-defined]
             [

@@ -39,6 +39,7 @@ class FileAttachment:
     data: bytes
     maintype: str = "application"
     subtype: str = "pdf"
+    charset: str = ""  # for text/* attachments (bytes otherwise read as ASCII)
 
 
 def compose(
@@ -71,7 +72,10 @@ def compose(
     msg[LOOP_HEADER] = instance_id
     msg.set_content(body, charset="utf-8")
     for a in attachments:
-        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
+        params = {"charset": a.charset} if a.charset else None
+        msg.add_attachment(
+            a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename, params=params
+        )
     return msg.as_bytes(policy=SMTP)
 
 

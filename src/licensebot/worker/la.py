@@ -77,6 +77,7 @@ def markdown_attachment(la: LaText) -> FileAttachment:
         data=la.text.encode("utf-8"),
         maintype="text",
         subtype="markdown",
+        charset="utf-8",
     )
 
 
