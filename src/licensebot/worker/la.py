@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Engine, func, update
@@ -137,6 +138,10 @@ class LaDesk:
         self.replies = replies
         self.attachment = attachment
 
+    def today(self) -> date:
+        """The desk's date (`schedule.timezone`): effective dates are days there."""
+        return datetime.now(ZoneInfo(self.settings.schedule.timezone)).date()
+
     @property
     def la_dir(self) -> Path:
         return self.settings.path(self.settings.dataset.la_dir)
@@ -181,7 +186,7 @@ class LaDesk:
         title: str | None = None,
         today: date | None = None,
     ) -> PublishReport:
-        today = today or utcnow().date()
+        today = today or self.today()
         if effective < today:
             raise LaError(
                 f"effective date {effective} is in the past: licensees must be told beforehand "
@@ -379,7 +384,7 @@ class LaDesk:
 
     def apply_effective(self, today: date | None = None) -> int:
         """Licensees notified of a version now in force, who did not opt out, are on it."""
-        today = today or utcnow().date()
+        today = today or self.today()
         moved = 0
         for v in self.versions():
             if v.effective > today:
