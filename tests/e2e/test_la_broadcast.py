@@ -70,11 +70,14 @@ def test_a_broadcast_killed_half_way_and_resumed_sends_each_notice_once(
     new.write_text(la_2027(), encoding="utf-8")
     effective = (date.today() + timedelta(days=2)).isoformat()
 
+    t0 = time.monotonic()
     published = d.cli("la", "publish", str(new), "--effective", effective, "--id", "2027")
     assert published.returncode == 0, published.stderr[-2000:]
     assert f"notices: {LICENSEES} queued now, {LICENSEES} in all" in published.stdout
 
+    t1 = time.monotonic()
     killed = d.cli("poll", "--once", fault="before_data:500")
+    t2 = time.monotonic()
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     first = list(d.smtp.messages)
     assert len(first) == 499  # the 500th was being handed over when the worker died
@@ -97,8 +100,11 @@ def test_a_broadcast_killed_half_way_and_resumed_sends_each_notice_once(
     d.dovecot.append("sirui", "INBOX", opt_out(2, thanks, "Thanks, noted."))
 
     time.sleep(1.1)  # the killed sender's lease runs out
+    t3 = time.monotonic()
     again = d.cli("poll", "--once")
     assert again.returncode == 0, again.stderr[-2000:]
+    t4 = time.monotonic()
+    print(f"publish {t1 - t0:.1f} s, killed run {t2 - t1:.1f} s, resumed run {t4 - t3:.1f} s")
 
     notices = [m for m in d.smtp.messages if m.message["Subject"].startswith(SUBJECT)]
     per_licensee = Counter(m.rcpt_tos[0] for m in notices)

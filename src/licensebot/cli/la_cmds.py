@@ -121,7 +121,7 @@ def status(
 def list_versions(config: ConfigOption = None) -> None:
     """The registered LA versions and which one new applications must use today."""
     desk = _desk(config)
-    today = date.today()
+    today = desk.today()
     required = desk.required_version(today)
     for v in desk.versions():
         mark = "  <- new applications" if v.id == required else ""

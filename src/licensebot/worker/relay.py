@@ -70,8 +70,8 @@ class Relay:
                 return self._claim(min(n, room), kinds=[kind])
 
             await self._drain(report, budgeted)
-            if outbox.due_count(self.engine):
-                report.held_back = outbox.due_count(self.engine)
+        if limited:
+            report.held_back = outbox.due_count(self.engine)
         return report
 
     def _claim(self, n: int, **kw: object) -> list[Claimed]:
