@@ -147,7 +147,8 @@ def main() -> None:
         "Publishing renders, composes (new LA attached) and queues one notice per licensee, "
         f"{settings_note()}; sending is one outbox flush with `la.notices_per_minute = 0`.",
         "",
-        "| licensees | SMTP connections | batch | publish (queue notices) | send | notices/s sent |",
+        "| licensees | SMTP connections | batch | publish (queue notices) | send "
+        "| notices/s sent |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:

@@ -265,3 +265,18 @@ def test_opt_outs_void_and_confirm_bounces_mark_and_silence_moves_on(
 
 def _body(message: Any) -> str:
     return str(message.get_body(("plain",)).get_content())
+
+
+def test_several_connections_send_each_notice_once(
+    make_bot: Callable[..., Bot], smtp: SmtpServer
+) -> None:
+    bot = make_bot()
+    assert bot.la is not None
+    seed_licensees(bot.engine, 30)
+    bot.la.publish(la_2027(), effective=TOMORROW, version_id="2027")
+    relay = bot.relay
+    relay.settings = relay.settings.model_copy(update={"connections": 3, "batch": 4})
+    assert relay.flush().sent == 30
+    ids = [m.message["Message-ID"] for m in smtp.wait_for(30)]
+    assert len(set(ids)) == 30
+    assert bot.la.status("2027").delivery["sent"] == 30
