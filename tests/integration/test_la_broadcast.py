@@ -280,3 +280,22 @@ def test_several_connections_send_each_notice_once(
     ids = [m.message["Message-ID"] for m in smtp.wait_for(30)]
     assert len(set(ids)) == 30
     assert bot.la.status("2027").delivery["sent"] == 30
+
+
+def test_the_daily_job_tells_late_licensees_and_moves_silent_ones(
+    make_bot: Callable[..., Bot],
+) -> None:
+    bot = make_bot()
+    assert bot.la is not None
+    seed_licensees(bot.engine, 2)
+    bot.la.publish(la_2027(), effective=TOMORROW, version_id="2027")
+    seed_licensees(bot.engine, 1, start=50)  # approved on the old form after the publication
+    bot.la.daily(today=date.today())
+    assert sorted(n.recipient for n in notices(bot.engine)) == sorted(
+        licensee_address(i) for i in (0, 1, 50)
+    )
+    bot.la.daily(today=TOMORROW)
+    with Session(bot.engine) as s:
+        assert {lic.la_version for lic in s.exec(select(Licensee)).all()} == {"2027"}
+        events = [e.data for e in s.exec(select(Event).where(Event.kind == "la.in_force")).all()]
+    assert events == [{"version": "2027", "licensees": 3, "on": TOMORROW.isoformat()}]

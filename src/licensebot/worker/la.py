@@ -6,8 +6,10 @@ Notices are queued in chunks of `la.notice_chunk`, each one transaction (notice 
 outbox rows together); publishing the same text again resumes where a crash stopped and never
 queues a second notice for a licensee. Sending is the relay's (rate limit: `la.notices_per_minute`).
 
-A licensee who stays silent is switched by a job (`apply_effective`, daily and on each
-`poll --once`): from the effective date their `la_version` is the new one, unless they opted out.
+A licensee who stays silent is switched by a job (`daily`: at 00:05 in `schedule.timezone`, at
+start and on each `poll --once`): from the effective date their `la_version` is the new one,
+unless they opted out. The same job tells licensees approved on the older form after the
+publication, while the new version is still ahead.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from licensebot.config import Settings
@@ -154,13 +157,15 @@ class LaDesk:
         with Session(self.engine) as s:
             rows = list(s.exec(select(LaVersionRecord)).all())
             if not rows:
-                for v in file_versions(self.la_dir):
-                    s.add(v)
-                    rows.append(v)
-                if rows:
+                rows = file_versions(self.la_dir)
+                s.add_all(rows)
+                try:
                     s.commit()
-                    for r in rows:
-                        s.refresh(r)
+                except IntegrityError:  # another process registered them meanwhile
+                    s.rollback()
+                    rows = list(s.exec(select(LaVersionRecord)).all())
+                for r in rows:
+                    s.refresh(r)
             for r in rows:
                 s.expunge(r)
         return sorted(rows, key=lambda r: (r.effective, r.published_at))
@@ -379,6 +384,17 @@ class LaDesk:
             if notice_state == NoticeState.OPTED_OUT:
                 opted += n
         return Status(record.id, record.effective, record.published_at, delivery, opted, int(left))
+
+    # -- the daily job -------------------------------------------------------------------------
+
+    def daily(self, today: date | None = None) -> None:
+        """Licensees approved on an older form since a publication get their notice while the
+        new version is still ahead; licensees of a version now in force are moved to it."""
+        today = today or self.today()
+        for v in self.versions():
+            if v.previous_id is not None and v.effective > today:
+                self.queue_notices(v.id)
+        self.apply_effective(today)
 
     # -- silent licensees ---------------------------------------------------------------------
 

@@ -94,47 +94,57 @@ class Relay:
 
     async def _send(self, batch: list[Claimed], report: FlushReport) -> None:
         accepted: list[tuple[Claimed, str]] = []  # sent, recorded with the next data mark
-
-        def settle() -> None:
-            outbox.advance(self.engine, sent=accepted)
-            accepted.clear()
-
         async with self.transport() as t:
-            for item in batch:
+            try:
+                await self._send_each(t, batch, accepted, report)
+            finally:
+                self._settle(accepted)  # whatever happens, what the server took is recorded
 
-                def on_data(row_id: int = item.id) -> None:
-                    outbox.advance(self.engine, sent=accepted, data=row_id)
-                    accepted.clear()
-                    self.faults.point("before_data")
+    def _settle(self, accepted: list[tuple[Claimed, str]]) -> None:
+        outbox.advance(self.engine, sent=accepted)
+        accepted.clear()
 
-                result = await t.send(
-                    envelope_from=item.envelope_from,
-                    recipient=item.recipient,
-                    raw=item.raw,
-                    on_data=on_data,
-                )
-                self.faults.point("after_data")
-                if result.outcome is Outcome.SENT:
-                    accepted.append((item, result.detail))
-                    report.sent += 1
+    async def _send_each(
+        self,
+        t: Transport,
+        batch: list[Claimed],
+        accepted: list[tuple[Claimed, str]],
+        report: FlushReport,
+    ) -> None:
+        for item in batch:
+
+            def on_data(row_id: int = item.id) -> None:
+                outbox.advance(self.engine, sent=accepted, data=row_id)
+                accepted.clear()
+                self.faults.point("before_data")
+
+            result = await t.send(
+                envelope_from=item.envelope_from,
+                recipient=item.recipient,
+                raw=item.raw,
+                on_data=on_data,
+            )
+            self.faults.point("after_data")
+            if result.outcome is Outcome.SENT:
+                accepted.append((item, result.detail))
+                report.sent += 1
+            else:
+                self._settle(accepted)
+                if result.outcome is Outcome.TRANSIENT:
+                    outbox.mark_transient(self.engine, self.settings, item.id, result.detail)
+                    report.retried += 1
+                elif result.outcome is Outcome.PERMANENT:
+                    outbox.mark_permanent(self.engine, item.id, result.detail)
+                    report.failed += 1
                 else:
-                    settle()
-                    if result.outcome is Outcome.TRANSIENT:
-                        outbox.mark_transient(self.engine, self.settings, item.id, result.detail)
-                        report.retried += 1
-                    elif result.outcome is Outcome.PERMANENT:
-                        outbox.mark_permanent(self.engine, item.id, result.detail)
-                        report.failed += 1
-                    else:
-                        outbox.mark_ambiguous(self.engine, self.settings, item.id, result.detail)
-                        report.ambiguous += 1
-                log.info(
-                    "reply." + result.outcome.value,
-                    outbox=item.id,
-                    application=item.application_id,
-                    kind=item.kind,
-                    recipient=item.recipient,
-                    attempt=item.attempts,
-                    detail=result.detail[:200],
-                )
-            settle()
+                    outbox.mark_ambiguous(self.engine, self.settings, item.id, result.detail)
+                    report.ambiguous += 1
+            log.info(
+                "reply." + result.outcome.value,
+                outbox=item.id,
+                application=item.application_id,
+                kind=item.kind,
+                recipient=item.recipient,
+                attempt=item.attempts,
+                detail=result.detail[:200],
+            )

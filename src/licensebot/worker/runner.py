@@ -157,9 +157,10 @@ class Worker:
         return jobs
 
     def la_effective(self) -> None:
-        """Licensees who did not opt out are on a new LA version from its effective date."""
+        """Licensees who did not opt out are on a new LA version from its effective date (and
+        late licensees of an older form are told of a version still ahead)."""
         if self.bot.la is not None:
-            self.bot.la.apply_effective()
+            self.bot.la.daily()
 
     def digest(self) -> None:
         """The daily digest's slot: filled by the maintainers' desk."""
