@@ -126,12 +126,21 @@ class Schedule(_Section):
         return v
 
 
+AmbiguousPolicy = Literal["resend", "hold"]
+
+
+def _notices_held() -> dict[str, AmbiguousPolicy]:
+    return {"licensee.la_change": "hold"}
+
+
 class Outbox(_Section):
     max_attempts: Annotated[int, Field(ge=1)] = 10
     backoff_initial_seconds: float = 30.0
     backoff_max_seconds: float = 3600.0
     lease_seconds: float = 300.0
-    ambiguous_policy: Literal["resend", "hold"] = "resend"
+    ambiguous_policy: AmbiguousPolicy = "resend"
+    # Per outbox kind, overriding ambiguous_policy. A broadcast promises "nothing sent twice".
+    ambiguous_policy_by_kind: dict[str, AmbiguousPolicy] = Field(default_factory=_notices_held)
     ambiguous_delay_seconds: float = 900.0
     batch: Annotated[int, Field(ge=1)] = 50
     # SMTP connections a flush uses at once (each sends its own claimed batch).

@@ -299,3 +299,18 @@ def test_the_daily_job_tells_late_licensees_and_moves_silent_ones(
         assert {lic.la_version for lic in s.exec(select(Licensee)).all()} == {"2027"}
         events = [e.data for e in s.exec(select(Event).where(Event.kind == "la.in_force")).all()]
     assert events == [{"version": "2027", "licensees": 3, "on": TOMORROW.isoformat()}]
+
+
+def test_an_unsure_notice_is_held_never_sent_twice(
+    make_bot: Callable[..., Bot], smtp: SmtpServer
+) -> None:
+    bot = make_bot()  # outbox.ambiguous_policy stays "resend" for replies
+    assert bot.la is not None
+    seed_licensees(bot.engine, 2)
+    bot.la.publish(la_2027(), effective=TOMORROW, version_id="2027")
+    smtp.drop_after_data(1)
+    assert bot.relay.flush().ambiguous == 1
+    bot.relay.flush()
+    assert len(smtp.messages) == 2  # the unsure one (which the server has) is not resent
+    st = bot.la.status("2027")
+    assert (st.delivery["unsure"], st.delivery["sent"]) == (1, 1)

@@ -262,7 +262,8 @@ def _mark_ambiguous(
     s: Session, row: OutboxMessage, cfg: OutboxSettings, now: datetime, error: str
 ) -> None:
     row.last_error = error[:1000]
-    if cfg.ambiguous_policy == "resend" and row.attempts < cfg.max_attempts:
+    policy = cfg.ambiguous_policy_by_kind.get(row.kind, cfg.ambiguous_policy)
+    if policy == "resend" and row.attempts < cfg.max_attempts:
         # Same bytes, same Message-ID: a receiver that got the first copy sees a duplicate of
         # one message, never a second, different reply.
         row.state = OutboxState.PENDING
