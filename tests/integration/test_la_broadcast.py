@@ -18,9 +18,9 @@ from licensebot.config import Settings
 from licensebot.core.message import IncomingMessage
 from licensebot.store.db import upgrade
 from licensebot.store.models import Event, LaNotice, Licensee, OutboxMessage
+from licensebot.worker import la as la_module
 from licensebot.worker.app import Bot, build
 from licensebot.worker.la import NOTICE_KIND, LaError
-from licensebot.worker.replies import ReplyWriter
 from tests.la_support import LA_2023, la_2027, licensee_address, seed_licensees
 from tests.mailgen import build_bounce
 from tests.servers.smtp import SmtpServer
@@ -127,21 +127,21 @@ def test_an_interrupted_publication_resumes_without_a_second_notice(
     assert bot.la is not None
     seed_licensees(bot.engine, 10)
     calls = 0
-    real = ReplyWriter.queue
+    real = la_module.readdress
 
-    def crash_on_seventh(self: ReplyWriter, *a: Any, **kw: Any) -> OutboxMessage:
+    def crash_on_seventh(*a: Any, **kw: Any) -> bytes | None:
         nonlocal calls
         calls += 1
         if calls == 7:
             raise RuntimeError("killed")
-        return real(self, *a, **kw)
+        return real(*a, **kw)
 
-    monkeypatch.setattr(ReplyWriter, "queue", crash_on_seventh)
+    monkeypatch.setattr(la_module, "readdress", crash_on_seventh)
     with pytest.raises(RuntimeError):
         bot.la.publish(la_2027(), effective=TOMORROW, version_id="2027")
     assert len(notices(bot.engine)) == 4  # the first chunk committed, the second not at all
     assert bot.la.status("2027").licensees_left == 6
-    monkeypatch.setattr(ReplyWriter, "queue", real)
+    monkeypatch.setattr(la_module, "readdress", real)
     again = bot.la.publish(la_2027(), effective=TOMORROW, version_id="2027")
     assert (again.new, again.queued, again.total) == (False, 6, 10)
     rows = notices(bot.engine)

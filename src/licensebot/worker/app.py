@@ -63,7 +63,6 @@ for _kind in (
     TEMPLATE_SAMPLES[_kind] = _reply_sample()
 TEMPLATE_SAMPLES[NOTICE_KIND] = {
     "dataset": "DFME",
-    "name": "San Zhang",
     "version": "2027",
     "title": "License Agreement",
     "effective": "2027-01-01",

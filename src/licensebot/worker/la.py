@@ -14,6 +14,8 @@ publication, while the new version is still ahead.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import re
 import tomllib
@@ -26,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -35,7 +37,13 @@ from licensebot.core.la_diff import clause_changes
 from licensebot.core.la_policy import PublishedVersion, current_version
 from licensebot.core.message import IncomingMessage
 from licensebot.core.opt_out import own_text, says_opt_out
-from licensebot.mail.compose import FileAttachment
+from licensebot.mail.compose import (
+    FileAttachment,
+    compose,
+    domain_of,
+    new_message_id,
+    readdress,
+)
 from licensebot.reading.dsn import read_delivery_report
 from licensebot.store.models import (
     Event,
@@ -54,6 +62,7 @@ log = structlog.get_logger("licensebot.la")
 
 NOTICE_KIND = "licensee.la_change"
 CONFIRM_KIND = "licensee.opt_out_confirmed"
+_PLACEHOLDER = ("notice-recipient@invalid", "<notice-message-id@invalid>")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -274,17 +283,20 @@ class LaDesk:
 
     def queue_notices(self, version_id: str) -> int:
         """Queue a notice for every active licensee of another version that has none yet, one
-        chunk per transaction; returns how many were queued."""
+        chunk per transaction; returns how many were queued.
+
+        A notice's text depends only on the version the licensee is leaving, so it is composed
+        once per previous version and copied per licensee with its own To and Message-ID."""
         versions = {r.id: r for r in self.versions()}
         record = versions[version_id]
         attachment = self.attachment(LaText(record.id, record.title, record.text))
-        changes_cache: dict[str, list[dict[str, Any]]] = {}
+        composed: dict[str, bytes] = {}
 
-        def changes_from(prev_id: str) -> tuple[str, list[dict[str, Any]]]:
+        def message_for(prev_id: str) -> tuple[str, bytes]:
             base = versions.get(prev_id) or versions.get(record.previous_id or "")
             key = base.id if base else ""
-            if key not in changes_cache:
-                changes_cache[key] = [
+            if key not in composed:
+                changes = [
                     {
                         "label": c.label,
                         "title": c.title,
@@ -294,14 +306,30 @@ class LaDesk:
                     }
                     for c in clause_changes(base.text if base else "", record.text)
                 ]
-            return key, changes_cache[key]
+                context = {
+                    "dataset": self.settings.dataset.name,
+                    "version": record.id,
+                    "title": record.title,
+                    "effective": record.effective.isoformat(),
+                    "previous_version": key,
+                    "changes": changes,
+                    "attachment_name": attachment.filename,
+                }
+                composed[key] = self._compose(context, attachment, *_PLACEHOLDER)
+            return key, composed[key]
 
+        outbox_t = OutboxMessage.__table__  # type: ignore[attr-defined]
+        notice_t = LaNotice.__table__  # type: ignore[attr-defined]
+        smtp = self.settings.smtp
+        domain = domain_of(smtp.from_address)
         queued = 0
         while True:
             with Session(self.engine) as s:
                 noticed = select(LaNotice.licensee_id).where(LaNotice.version_id == version_id)
                 batch = s.exec(
-                    select(Licensee)
+                    select(
+                        Licensee.id, Licensee.email, Licensee.la_version, Licensee.application_id
+                    )
                     .where(
                         Licensee.state == "active",
                         Licensee.la_version != version_id,
@@ -312,41 +340,83 @@ class LaDesk:
                 ).all()
                 if not batch:
                     return queued
-                pairs: list[tuple[Licensee, OutboxMessage, str]] = []
-                for lic in batch:
-                    prev_key, changes = changes_from(lic.la_version)
-                    context = {
-                        "dataset": self.settings.dataset.name,
-                        "name": lic.name,
-                        "version": record.id,
-                        "title": record.title,
-                        "effective": record.effective.isoformat(),
-                        "previous_version": lic.la_version or prev_key,
-                        "changes": changes,
-                        "attachment_name": attachment.filename,
-                    }
-                    row = self.replies.queue(
-                        s,
-                        ReplyPlan(NOTICE_KIND, lic.email, context, (attachment,)),
-                        key=f"la:{version_id}:{lic.id}",
-                        application_id=lic.application_id,
+                now = utcnow()
+                messages, notices = [], []
+                for lic_id, email, la_version, app_id in batch:
+                    prev, template = message_for(la_version)
+                    mid = new_message_id(domain)
+                    raw = readdress(template, to=email, message_id=mid, placeholder=_PLACEHOLDER)
+                    if raw is None:  # an address that needs encoding: compose it in full
+                        raw = _readdressed(template, email, mid)
+                    messages.append(
+                        {
+                            "idempotency_key": f"la:{version_id}:{lic_id}",
+                            "application_id": app_id,
+                            "kind": NOTICE_KIND,
+                            "message_id": mid,
+                            "recipient": email,
+                            "envelope_from": smtp.envelope_from or smtp.from_address,
+                            "raw": raw,
+                            "state": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                            "created_at": now,
+                        }
                     )
-                    pairs.append((lic, row, lic.la_version or prev_key))
-                s.flush()
-                for lic, row, prev in pairs:
-                    s.add(
-                        LaNotice(
-                            version_id=version_id,
-                            licensee_id=lic.id or 0,
-                            previous_version=prev,
-                            recipient=lic.email,
-                            outbox_id=row.id or 0,
-                            message_id=row.message_id,
+                    notices.append(
+                        {
+                            "version_id": version_id,
+                            "licensee_id": lic_id,
+                            "previous_version": la_version or prev,
+                            "recipient": email,
+                            "message_id": mid,
+                            "state": NoticeState.QUEUED,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
+                conn = s.connection()
+                conn.execute(insert(outbox_t), messages)
+                ids = dict(
+                    conn.execute(
+                        select(outbox_t.c.message_id, outbox_t.c.id).where(
+                            outbox_t.c.message_id.in_([m["message_id"] for m in messages])
                         )
+                    ).all()
+                )
+                for n in notices:
+                    n["outbox_id"] = ids[n["message_id"]]
+                conn.execute(insert(notice_t), notices)
+                s.add(
+                    Event(
+                        kind="la.notices_queued",
+                        data={
+                            "version": version_id,
+                            "notices": len(notices),
+                            "licensees": [n["licensee_id"] for n in notices],
+                        },
                     )
+                )
                 s.commit()
-                queued += len(pairs)
-                log.info("la.notices_queued", version=version_id, chunk=len(pairs), total=queued)
+                queued += len(notices)
+                log.info("la.notices_queued", version=version_id, chunk=len(notices), total=queued)
+
+    def _compose(
+        self, context: dict[str, Any], attachment: FileAttachment, to: str, message_id: str
+    ) -> bytes:
+        smtp = self.settings.smtp
+        rendered = self.replies.templates.render(NOTICE_KIND, context)
+        return compose(
+            from_address=smtp.from_address,
+            from_name=smtp.from_name,
+            to=to,
+            subject=rendered.subject or f"[{self.settings.dataset.case_tag}]",
+            body=rendered.body,
+            message_id=message_id,
+            instance_id=self.settings.dataset.instance_id,
+            auto="auto-generated",
+            attachments=(attachment,),
+        )
 
     # -- progress -----------------------------------------------------------------------------
 
@@ -685,6 +755,16 @@ def write_version_files(directory: Path, v: LaVersionRecord) -> list[str]:
         index.write_text(current.rstrip("\n") + "\n" + entry, encoding="utf-8")
         written.append(str(index))
     return written
+
+
+def _readdressed(template: bytes, to: str, message_id: str) -> bytes:
+    """`readdress` for addresses that need encoding: parse and regenerate the headers."""
+    msg = email.message_from_bytes(template, policy=email.policy.default)
+    del msg["To"]
+    del msg["Message-ID"]
+    msg["To"] = to
+    msg["Message-ID"] = message_id
+    return msg.as_bytes(policy=email.policy.SMTP)
 
 
 def _toml_str(s: str) -> str:
