@@ -9,7 +9,11 @@ SQLite), talks SMTP outside any transaction, and records the outcome. States:
                   |-> failed (permanent)
 
 A worker that dies in `sending` handed nothing to the server: its row is simply taken over when
-the lease ends. One that dies in `data` may have delivered: the row becomes `ambiguous`.
+the lease ends. One that dies in `data` may have delivered: the row becomes `ambiguous`
+(resent or held by `ambiguous_policy`, per kind in `ambiguous_policy_by_kind`).
+
+The relay writes one transaction per message (`advance`): the previous message's `sent` and
+this one's `data` together, just before this one's data goes out.
 """
 
 from __future__ import annotations
