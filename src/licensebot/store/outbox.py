@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, func, insert, or_, update
+from sqlalchemy import Engine, bindparam, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from licensebot.config import Outbox as OutboxSettings
@@ -136,6 +136,20 @@ def mark_data(engine: Engine, row_id: int) -> None:
         s.commit()
 
 
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_EVENT = Event.__table__  # type: ignore[attr-defined]
+# Plain statements, compiled once: `advance` runs once per message sent.
+_RECORD_SENT = text(
+    "UPDATE outbox SET state = 'sent', sent_at = :now, smtp_response = :response, "
+    "lease_until = NULL WHERE id = :row_id"
+).bindparams(bindparam("now", type_=_OUTBOX.c.sent_at.type))
+_SENT_EVENT = text(
+    "INSERT INTO event (at, kind, actor, application_id, data) "
+    "VALUES (:at, 'reply.sent', 'licensebot', :application_id, :data)"
+).bindparams(bindparam("at", type_=_EVENT.c.at.type), bindparam("data", type_=_EVENT.c.data.type))
+_MARK_DATA = text("UPDATE outbox SET state = 'data' WHERE id = :row_id")
+
+
 def advance(
     engine: Engine, *, sent: Sequence[tuple[Claimed, str]] = (), data: int | None = None
 ) -> None:
@@ -146,27 +160,17 @@ def advance(
     if not sent and data is None:
         return
     now = utcnow()
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         if sent:
             conn.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"))
-                .values(
-                    state=OutboxState.SENT,
-                    sent_at=now,
-                    smtp_response=bindparam("response"),
-                    lease_until=None,
-                ),
-                [{"row_id": c.id, "response": r[:500]} for c, r in sent],
+                _RECORD_SENT,
+                [{"row_id": c.id, "response": r[:500], "now": now} for c, r in sent],
             )
             conn.execute(
-                insert(Event.__table__),  # type: ignore[attr-defined]
+                _SENT_EVENT,
                 [
                     {
                         "at": now,
-                        "kind": "reply.sent",
-                        "actor": "licensebot",
                         "application_id": c.application_id,
                         "data": {
                             "outbox_id": c.id,
@@ -181,7 +185,7 @@ def advance(
                 ],
             )
         if data is not None:
-            conn.execute(update(table).where(table.c.id == data).values(state=OutboxState.DATA))
+            conn.execute(_MARK_DATA, {"row_id": data})
 
 
 def sent_recently(engine: Engine, kinds: Sequence[str], *, seconds: float = 60.0) -> int:
