@@ -41,10 +41,7 @@ def test_a_copy_changes_only_the_recipient_and_the_message_id() -> None:
 def test_an_address_that_needs_encoding_is_not_patched_in_the_bytes() -> None:
     raw = template()
     assert readdress(raw, to="张三@uni.edu", message_id="<a@b>", placeholder=PLACEHOLDER) is None
-    assert (
-        readdress(raw, to="x@y.edu\n", message_id="<a@b>", placeholder=PLACEHOLDER)
-        is None
-    )
+    assert readdress(raw, to="x@y.edu\n", message_id="<a@b>", placeholder=PLACEHOLDER) is None
     full = _readdressed(raw, "张三@uni.edu", "<licensebot.2@dataset.test>")
     msg = email.message_from_bytes(full, policy=email.policy.default)
     assert msg["To"] == "张三@uni.edu" and msg["Message-ID"] == "<licensebot.2@dataset.test>"
