@@ -141,14 +141,33 @@ class Schedule(_Section):
         return v
 
 
+AmbiguousPolicy = Literal["resend", "hold"]
+
+
+def _notices_held() -> dict[str, AmbiguousPolicy]:
+    return {"licensee.la_change": "hold"}
+
+
 class Outbox(_Section):
     max_attempts: Annotated[int, Field(ge=1)] = 10
     backoff_initial_seconds: float = 30.0
     backoff_max_seconds: float = 3600.0
     lease_seconds: float = 300.0
-    ambiguous_policy: Literal["resend", "hold"] = "resend"
+    ambiguous_policy: AmbiguousPolicy = "resend"
+    # Per outbox kind, overriding ambiguous_policy. A broadcast promises "nothing sent twice".
+    ambiguous_policy_by_kind: dict[str, AmbiguousPolicy] = Field(default_factory=_notices_held)
     ambiguous_delay_seconds: float = 900.0
     batch: Annotated[int, Field(ge=1)] = 50
+    # SMTP connections a flush uses at once (each sends its own claimed batch).
+    connections: Annotated[int, Field(ge=1, le=32)] = 1
+
+
+class La(_Section):
+    """LA versions: which form new applications use, and the change-notice broadcast."""
+
+    new_applications_from: Literal["publication", "effective"] = "effective"
+    notices_per_minute: Annotated[int, Field(ge=0)] = 0  # 0: no limit
+    notice_chunk: Annotated[int, Field(ge=1, le=10000)] = 500
 
 
 class Limits(_Section):
@@ -170,6 +189,7 @@ class Settings(_Section):
     limits: Limits = Limits()
     approval: Approval = Approval()
     domains: Domains = Domains()
+    la: La = La()
     config_dir: Path = Path("config")
 
     @model_validator(mode="after")

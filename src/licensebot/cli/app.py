@@ -22,6 +22,15 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 
 
+def _add_la_commands() -> None:
+    from licensebot.cli.la_cmds import la_app
+
+    app.add_typer(la_app, name="la")
+
+
+_add_la_commands()
+
+
 @app.callback()
 def root() -> None:
     """licensebot: answers license-agreement applications by email."""

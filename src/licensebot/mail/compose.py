@@ -39,6 +39,7 @@ class FileAttachment:
     data: bytes
     maintype: str = "application"
     subtype: str = "pdf"
+    charset: str = ""  # for text/* attachments (bytes otherwise read as ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +100,41 @@ def compose(
                 disposition="inline",
             )
     for a in attachments:
+        charset = a.charset or ("utf-8" if a.maintype == "text" else "")
         msg.add_attachment(
             a.data,
             maintype=a.maintype,
             subtype=a.subtype,
             filename=a.filename,
-            # text attachments (the digest's CSV) are UTF-8; say so, or readers guess ASCII
-            params={"charset": "utf-8"} if a.maintype == "text" else None,
+            # text attachments (the digest's CSV, an LA as Markdown) say their charset, or
+            # readers guess ASCII
+            params={"charset": charset} if charset else None,
         )
     return msg.as_bytes(policy=SMTP)
+
+
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def readdress(
+    raw: bytes, *, to: str, message_id: str, placeholder: tuple[str, str]
+) -> bytes | None:
+    """A copy of a composed message for another recipient under its own Message-ID, for
+    broadcasts: `raw` was composed with To and Message-ID set to `placeholder`, and only those
+    two header lines change. None when `to` is not a plain ASCII address (compose it instead)."""
+    if not _PLAIN_ADDRESS.fullmatch(to) or not _PLAIN_ADDRESS.fullmatch(message_id.strip("<>")):
+        return None
+    old_to, old_id = placeholder
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    swap = {
+        f"To: {old_to}".encode(): f"To: {to}".encode(),
+        f"Message-ID: {old_id}".encode(): f"Message-ID: {message_id}".encode(),
+    }
+    out = [swap.get(line, line) for line in lines]
+    if sum(a != b for a, b in zip(lines, out, strict=True)) != 2:
+        return None
+    return b"\r\n".join(out) + sep + body
 
 
 def domain_of(address: str) -> str:

@@ -1,16 +1,17 @@
 """The tables: inbound messages, applications (the case number is the id), decisions with every
-rule hit, licensees, the outbox, mailbox cursors and the append-only event log.
+rule hit, licensees, the outbox, mailbox cursors, the append-only event log, and the LA
+versions with their change notices.
 
 Schema changes go through Alembic (`store/migrations`); `licensebot db upgrade` applies them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -168,3 +169,46 @@ class Event(SQLModel, table=True):
     actor: str = "licensebot"
     application_id: int | None = Field(default=None, index=True)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class LaVersionRecord(SQLModel, table=True):
+    """A published LA version: the registry (`licensebot la publish`); the text is kept as
+    published, so a notice can always say what changed."""
+
+    __tablename__ = "la_version"
+
+    id: str = Field(primary_key=True)
+    title: str = ""
+    effective: date
+    published_at: datetime = Field(default_factory=utcnow)
+    sha256: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    previous_id: str | None = None
+
+
+class NoticeState(StrEnum):
+    """What the desk knows about one change notice beyond its outbox row (which says whether
+    the SMTP server took it): see `la_notice_state` for the combined delivery state."""
+
+    QUEUED = "queued"  # written with its outbox row; delivery is the outbox's business
+    BOUNCED = "bounced"  # a delivery report correlated to it says it never arrived
+    OPTED_OUT = "opted_out"  # the licensee answered OPT OUT: their licence is void
+
+
+class LaNotice(SQLModel, table=True):
+    """One change notice: one licensee, one new version, one outbox row."""
+
+    __tablename__ = "la_notice"
+    __table_args__ = (UniqueConstraint("version_id", "licensee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: str = Field(foreign_key="la_version.id", index=True)
+    licensee_id: int = Field(foreign_key="licensee.id", index=True)
+    previous_version: str = ""
+    recipient: str = Field(index=True)
+    outbox_id: int = Field(foreign_key="outbox.id", unique=True)
+    message_id: str = Field(unique=True)
+    state: str = Field(default=NoticeState.QUEUED, index=True)
+    detail: str | None = None  # the bounce's status and diagnostic, the opt-out's evidence
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -9,15 +9,20 @@ SQLite), talks SMTP outside any transaction, and records the outcome. States:
                   |-> failed (permanent)
 
 A worker that dies in `sending` handed nothing to the server: its row is simply taken over when
-the lease ends. One that dies in `data` may have delivered: the row becomes `ambiguous`.
+the lease ends. One that dies in `data` may have delivered: the row becomes `ambiguous`
+(resent or held by `ambiguous_policy`, per kind in `ambiguous_policy_by_kind`).
+
+The relay writes one transaction per message (`advance`): the previous message's `sent` and
+this one's `data` together, just before this one's data goes out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, bindparam, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from licensebot.config import Outbox as OutboxSettings
@@ -61,9 +66,19 @@ def recover_expired(engine: Engine, cfg: OutboxSettings, now: datetime | None = 
     return changed
 
 
-def claim(engine: Engine, cfg: OutboxSettings, *, limit: int) -> list[Claimed]:
-    """Take up to `limit` due rows for sending, oldest first."""
+def claim(
+    engine: Engine,
+    cfg: OutboxSettings,
+    *,
+    limit: int,
+    kinds: Sequence[str] | None = None,
+    exclude_kinds: Sequence[str] = (),
+) -> list[Claimed]:
+    """Take up to `limit` due rows for sending, oldest first (only `kinds`, if given; never
+    `exclude_kinds`)."""
     now = utcnow()
+    if limit <= 0:
+        return []
     with Session(engine) as s:
         q = (
             select(OutboxMessage.id)
@@ -74,6 +89,10 @@ def claim(engine: Engine, cfg: OutboxSettings, *, limit: int) -> list[Claimed]:
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
+        if kinds is not None:
+            q = q.where(col(OutboxMessage.kind).in_(list(kinds)))
+        if exclude_kinds:
+            q = q.where(col(OutboxMessage.kind).not_in(list(exclude_kinds)))
         if engine.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
         ids = [i for i in s.exec(q).all() if i is not None]
@@ -115,6 +134,77 @@ def mark_data(engine: Engine, row_id: int) -> None:
     with Session(engine) as s:
         s.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state="data"))
         s.commit()
+
+
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_EVENT = Event.__table__  # type: ignore[attr-defined]
+# Plain statements, compiled once: `advance` runs once per message sent.
+_RECORD_SENT = text(
+    "UPDATE outbox SET state = 'sent', sent_at = :now, smtp_response = :response, "
+    "lease_until = NULL WHERE id = :row_id"
+).bindparams(bindparam("now", type_=_OUTBOX.c.sent_at.type))
+_SENT_EVENT = text(
+    "INSERT INTO event (at, kind, actor, application_id, data) "
+    "VALUES (:at, 'reply.sent', 'licensebot', :application_id, :data)"
+).bindparams(bindparam("at", type_=_EVENT.c.at.type), bindparam("data", type_=_EVENT.c.data.type))
+_MARK_DATA = text("UPDATE outbox SET state = 'data' WHERE id = :row_id")
+
+
+def advance(
+    engine: Engine, *, sent: Sequence[tuple[Claimed, str]] = (), data: int | None = None
+) -> None:
+    """One transaction that records `sent` (rows the server accepted, with their responses)
+    and marks row `data` as being handed over. The relay calls it just before each message's
+    data, so a message is recorded as sent no later than the next one leaves: one commit per
+    message instead of two, and the crash semantics of `mark_data`/`mark_sent` unchanged."""
+    if not sent and data is None:
+        return
+    now = utcnow()
+    with engine.begin() as conn:
+        if sent:
+            conn.execute(
+                _RECORD_SENT,
+                [{"row_id": c.id, "response": r[:500], "now": now} for c, r in sent],
+            )
+            conn.execute(
+                _SENT_EVENT,
+                [
+                    {
+                        "at": now,
+                        "application_id": c.application_id,
+                        "data": {
+                            "outbox_id": c.id,
+                            "kind": c.kind,
+                            "message_id": c.message_id,
+                            "recipient": c.recipient,
+                            "attempt": c.attempts,
+                            "response": r[:200],
+                        },
+                    }
+                    for c, r in sent
+                ],
+            )
+        if data is not None:
+            conn.execute(_MARK_DATA, {"row_id": data})
+
+
+def sent_recently(engine: Engine, kinds: Sequence[str], *, seconds: float = 60.0) -> int:
+    """Rows of `kinds` sent in the last `seconds`, or being sent now (a rate limit's count,
+    shared by every worker and surviving restarts)."""
+    since = utcnow() - timedelta(seconds=seconds)
+    with Session(engine) as s:
+        n = s.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.kind).in_(list(kinds)),
+                or_(
+                    col(OutboxMessage.sent_at) >= since,
+                    col(OutboxMessage.state).in_([OutboxState.SENDING, OutboxState.DATA]),
+                ),
+            )
+        ).one()
+    return int(n)
 
 
 def mark_sent(engine: Engine, row_id: int, response: str) -> None:
@@ -180,7 +270,8 @@ def _mark_ambiguous(
     s: Session, row: OutboxMessage, cfg: OutboxSettings, now: datetime, error: str
 ) -> None:
     row.last_error = error[:1000]
-    if cfg.ambiguous_policy == "resend" and row.attempts < cfg.max_attempts:
+    policy = cfg.ambiguous_policy_by_kind.get(row.kind, cfg.ambiguous_policy)
+    if policy == "resend" and row.attempts < cfg.max_attempts:
         # Same bytes, same Message-ID: a receiver that got the first copy sees a duplicate of
         # one message, never a second, different reply.
         row.state = OutboxState.PENDING

@@ -36,6 +36,14 @@ from licensebot.worker.digest import Digest, sample_context
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
 from licensebot.worker.judge import Judge
+from licensebot.worker.la import (
+    NOTICE_KIND,
+    BounceRoute,
+    LaAttachment,
+    LaDesk,
+    OptOutRoute,
+    markdown_attachment,
+)
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
 from licensebot.worker.review import Review, ReviewRoute, review_result_sample
@@ -87,6 +95,7 @@ class Bot:
     open_session: Callable[[Mailbox], AbstractContextManager[MailSession]]
     review: Review
     digest: Digest
+    la: LaDesk
 
     def template_problems(self) -> list[str]:
         return template_problems(self.settings, self.templates)
@@ -97,7 +106,10 @@ def build(
     *,
     environ: dict[str, str] | None = None,
     on_queued: Callable[[], None] = lambda: None,
+    la_attachment: LaAttachment = markdown_attachment,
 ) -> Bot:
+    """`la_attachment` makes the file attached to LA change notices (the Markdown text by
+    default; the blank-form PDF renderer when the reading layer offers one)."""
     env = dict(os.environ if environ is None else environ)
     os.umask(0o077)
     secure_dir(settings.storage.data_dir)
@@ -137,8 +149,9 @@ def build(
     )
     review = Review(settings, engine, replies, templates)
     digest = Digest(settings, engine, replies, templates, settings.storage.data_dir / "pages")
-    # checked in order, before a message is judged as an application
-    routes: list[Route] = [ReviewRoute(review)]
+    la = LaDesk(settings=settings, engine=engine, replies=replies, attachment=la_attachment)
+    # Checked in order, before a message is judged as an application.
+    routes: list[Route] = [BounceRoute(la), OptOutRoute(la), ReviewRoute(review)]
     intake = Intake(
         settings=settings,
         engine=engine,
@@ -159,7 +172,13 @@ def build(
         secret = None if smtp.auth == "none" else read_secret(smtp.secret_env, environ=env)
         return SmtpTransport(smtp, secret)
 
-    relay = Relay(engine=engine, settings=settings.outbox, transport=transport, faults=faults)
+    relay = Relay(
+        engine=engine,
+        settings=settings.outbox,
+        transport=transport,
+        faults=faults,
+        limits={NOTICE_KIND: settings.la.notices_per_minute},
+    )
 
     def open_session(box: Mailbox) -> AbstractContextManager[MailSession]:
         if box.kind == "maildir":
@@ -173,7 +192,17 @@ def build(
         return open_imap(box, secret)
 
     return Bot(
-        settings, engine, intake, relay, templates, faults, replies, open_session, review, digest
+        settings,
+        engine,
+        intake,
+        relay,
+        templates,
+        faults,
+        replies,
+        open_session,
+        review,
+        digest,
+        la,
     )
 
 

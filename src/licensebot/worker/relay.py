@@ -1,9 +1,14 @@
-"""Flushing the outbox: claim due replies, hand them to the transport, record each outcome."""
+"""Flushing the outbox: claim due replies, hand them to the transport, record each outcome.
+
+Replies go first. Kinds with a per-minute limit (the LA change notices) come after them, at most
+`limits[kind]` in any minute, counted in the database so restarts and parallel workers share it.
+With `connections` > 1 a flush sends that many claimed batches at once, one SMTP session each.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -12,6 +17,7 @@ from sqlalchemy import Engine
 from licensebot.config import Outbox as OutboxSettings
 from licensebot.mail.transport import Outcome, Transport
 from licensebot.store import outbox
+from licensebot.store.outbox import Claimed
 from licensebot.worker.faults import Faults
 
 log = structlog.get_logger("licensebot.relay")
@@ -24,6 +30,11 @@ class FlushReport:
     failed: int = 0
     ambiguous: int = 0
     recovered: int = 0
+    held_back: int = 0  # rate-limited kinds left for a later flush
+
+    @property
+    def troubled(self) -> bool:
+        return bool(self.retried or self.failed or self.ambiguous)
 
 
 class Relay:
@@ -34,58 +45,106 @@ class Relay:
         settings: OutboxSettings,
         transport: Callable[[], Transport],
         faults: Faults | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.transport = transport
         self.faults = faults or Faults()
+        # kind -> messages per minute; 0 or absent: unlimited.
+        self.limits = {k: v for k, v in (limits or {}).items() if v > 0}
 
     def flush(self) -> FlushReport:
         return asyncio.run(self.flush_async())
 
     async def flush_async(self) -> FlushReport:
         report = FlushReport(recovered=outbox.recover_expired(self.engine, self.settings))
-        while True:
-            batch = outbox.claim(self.engine, self.settings, limit=self.settings.batch)
-            if not batch:
+        limited = sorted(self.limits)
+        await self._drain(report, lambda n: self._claim(n, exclude_kinds=limited))
+        for kind in limited:
+            if report.troubled:
                 break
-            self.faults.point("after_claim")
-            async with self.transport() as t:
-                for item in batch:
 
-                    def on_data(row_id: int = item.id) -> None:
-                        outbox.mark_data(self.engine, row_id)
-                        self.faults.point("before_data")
+            def budgeted(n: int, kind: str = kind) -> list[Claimed]:
+                room = self.limits[kind] - outbox.sent_recently(self.engine, [kind])
+                return self._claim(min(n, room), kinds=[kind])
 
-                    result = await t.send(
-                        envelope_from=item.envelope_from,
-                        recipient=item.recipient,
-                        raw=item.raw,
-                        on_data=on_data,
-                    )
-                    self.faults.point("after_data")
-                    if result.outcome is Outcome.SENT:
-                        outbox.mark_sent(self.engine, item.id, result.detail)
-                        report.sent += 1
-                    elif result.outcome is Outcome.TRANSIENT:
-                        outbox.mark_transient(self.engine, self.settings, item.id, result.detail)
-                        report.retried += 1
-                    elif result.outcome is Outcome.PERMANENT:
-                        outbox.mark_permanent(self.engine, item.id, result.detail)
-                        report.failed += 1
-                    else:
-                        outbox.mark_ambiguous(self.engine, self.settings, item.id, result.detail)
-                        report.ambiguous += 1
-                    log.info(
-                        "reply." + result.outcome.value,
-                        outbox=item.id,
-                        application=item.application_id,
-                        kind=item.kind,
-                        recipient=item.recipient,
-                        attempt=item.attempts,
-                        detail=result.detail[:200],
-                    )
-            if report.retried or report.failed or report.ambiguous:
-                # Something is wrong with the server: leave the rest for the next flush.
-                break
+            await self._drain(report, budgeted)
+        if limited:
+            report.held_back = outbox.due_count(self.engine)
         return report
+
+    def _claim(self, n: int, **kw: object) -> list[Claimed]:
+        return outbox.claim(self.engine, self.settings, limit=n, **kw)  # type: ignore[arg-type]
+
+    async def _drain(self, report: FlushReport, claim: Callable[[int], list[Claimed]]) -> None:
+        while not report.troubled:
+            batches = []
+            for _ in range(self.settings.connections):
+                batch = claim(self.settings.batch)
+                if not batch:
+                    break
+                batches.append(batch)
+            if not batches:
+                return
+            self.faults.point("after_claim")
+            await asyncio.gather(*(self._send(batch, report) for batch in batches))
+            # After trouble (retries, failures, unsure sends) something is wrong with the
+            # server: the rest waits for the next flush.
+
+    async def _send(self, batch: list[Claimed], report: FlushReport) -> None:
+        accepted: list[tuple[Claimed, str]] = []  # sent, recorded with the next data mark
+        async with self.transport() as t:
+            try:
+                await self._send_each(t, batch, accepted, report)
+            finally:
+                self._settle(accepted)  # whatever happens, what the server took is recorded
+
+    def _settle(self, accepted: list[tuple[Claimed, str]]) -> None:
+        outbox.advance(self.engine, sent=accepted)
+        accepted.clear()
+
+    async def _send_each(
+        self,
+        t: Transport,
+        batch: list[Claimed],
+        accepted: list[tuple[Claimed, str]],
+        report: FlushReport,
+    ) -> None:
+        for item in batch:
+
+            def on_data(row_id: int = item.id) -> None:
+                outbox.advance(self.engine, sent=accepted, data=row_id)
+                accepted.clear()
+                self.faults.point("before_data")
+
+            result = await t.send(
+                envelope_from=item.envelope_from,
+                recipient=item.recipient,
+                raw=item.raw,
+                on_data=on_data,
+            )
+            self.faults.point("after_data")
+            if result.outcome is Outcome.SENT:
+                accepted.append((item, result.detail))
+                report.sent += 1
+            else:
+                self._settle(accepted)
+                if result.outcome is Outcome.TRANSIENT:
+                    outbox.mark_transient(self.engine, self.settings, item.id, result.detail)
+                    report.retried += 1
+                elif result.outcome is Outcome.PERMANENT:
+                    outbox.mark_permanent(self.engine, item.id, result.detail)
+                    report.failed += 1
+                else:
+                    outbox.mark_ambiguous(self.engine, self.settings, item.id, result.detail)
+                    report.ambiguous += 1
+            log.info(
+                "reply." + result.outcome.value,
+                outbox=item.id,
+                application=item.application_id,
+                kind=item.kind,
+                recipient=item.recipient,
+                attempt=item.attempts,
+                detail=result.detail[:200],
+            )

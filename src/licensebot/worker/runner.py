@@ -77,6 +77,7 @@ class Worker:
                 report.errors[box.name] = str(exc)
                 log.error("mailbox.error", mailbox=box.name, error=str(exc))
         report.outbox = self.flush()
+        self.la_effective()
         return report
 
     # -- forever ------------------------------------------------------------------------------
@@ -136,6 +137,16 @@ class Worker:
         )
         jobs.append(
             {
+                "func": self.la_effective,
+                "trigger": "cron",
+                "hour": 0,
+                "minute": 5,
+                "id": "la_effective",
+                "next_run_time": datetime.now(UTC),  # and once at start
+            }
+        )
+        jobs.append(
+            {
                 "func": self.digest,
                 "trigger": "cron",
                 "hour": s.digest_time.hour,
@@ -144,6 +155,12 @@ class Worker:
             }
         )
         return jobs
+
+    def la_effective(self) -> None:
+        """Licensees who did not opt out are on a new LA version from its effective date (and
+        late licensees of an older form are told of a version still ahead)."""
+        if self.bot.la is not None:
+            self.bot.la.daily()
 
     def digest(self) -> None:
         """The daily digest for the latest scheduled slot (once per slot, whatever restarts)."""

@@ -8,6 +8,7 @@ from typing import Any
 from licensebot.config import Mailbox, Settings, Smtp
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Reason, Severity
+from licensebot.worker.la import CONFIRM_KIND, NOTICE_KIND
 from licensebot.worker.replies import applicant_context
 
 _SAMPLE_MESSAGE = IncomingMessage(
@@ -86,6 +87,34 @@ def template_samples(settings: Settings | None = None) -> dict[str, list[dict[st
         "applicant.no_attachment": [ctx("reject", ["no_attachment"])],
         "applicant.final_notice": [ctx("review", [])],
         "applicant.already_licensed": [ctx("approve", [], licence_case=7)],
+        NOTICE_KIND: [
+            {
+                "dataset": s.dataset.name,
+                "version": "2027",
+                "title": "License Agreement",
+                "effective": "2027-01-01",
+                "previous_version": "2023",
+                "changes": [
+                    {
+                        "label": "1. Purpose",
+                        "title": "Purpose",
+                        "old_title": "Use",
+                        "kind": k,
+                        "diff": ["-a", "+b"],
+                    }
+                    for k in ("added", "removed", "changed")
+                ],
+                "attachment_name": "DFME_License_Agreement_2027.pdf",
+            }
+        ],
+        CONFIRM_KIND: [
+            {
+                "dataset": s.dataset.name,
+                "name": "San Zhang",
+                "version": "2027",
+                "voided_on": "2026-12-01",
+            }
+        ],
         "maintainer.alert": [
             {
                 "dataset": s.dataset.name,
