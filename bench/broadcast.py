@@ -31,6 +31,7 @@ from licensebot.worker.app import build  # noqa: E402
 from tests.la_support import LA_2023, la_2027, seed_licensees  # noqa: E402
 from tests.servers.smtp import _free_port  # noqa: E402
 from tests.servers.tls import TestCA  # noqa: E402
+from tests.support import bot_env  # noqa: E402
 
 _MSGID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
 
@@ -111,7 +112,7 @@ def run(work: Path, n: int, connections: int, batch: int) -> dict[str, float]:
             "config_dir": str(work),
         }
     )
-    bot = build(settings, environ={})
+    bot = build(settings, environ=bot_env({}))
     upgrade(bot.engine)
     seed_licensees(bot.engine, n)
     assert bot.la is not None

@@ -24,7 +24,7 @@ from licensebot.worker.la import NOTICE_KIND, LaError
 from tests.la_support import LA_2023, la_2027, licensee_address, seed_licensees
 from tests.mailgen import build_bounce
 from tests.servers.smtp import SmtpServer
-from tests.support import CONFIG_DIR, SMTP_PASSWORD, SMTP_USER
+from tests.support import CONFIG_DIR, SMTP_PASSWORD, SMTP_USER, bot_env
 
 TOMORROW = date.today() + timedelta(days=1)
 
@@ -72,7 +72,7 @@ def make_bot(tmp_path: Path, database_url: str, smtp: SmtpServer) -> Callable[..
                 "config_dir": str(tmp_path),
             }
         )
-        bot = build(settings, environ={"LICENSEBOT_TEST_SMTP": SMTP_PASSWORD})
+        bot = build(settings, environ=bot_env({}))
         upgrade(bot.engine)
         return bot
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 from licensebot.cli.app import app
 from licensebot.store.db import make_engine
 from tests.la_support import LA_2023, la_2027, seed_licensees
-from tests.support import CONFIG_DIR
+from tests.support import CONFIG_DIR, bot_env
 
 
 def test_publish_list_and_status_from_the_command_line(tmp_path: Path) -> None:
@@ -37,12 +38,16 @@ path = "maildir"
 kind = "directory"
 directory = "sent"
 from_address = "desk@dataset.test"
+[approval]
+download_instructions = "Open the download page."
+[auth]
+trusted_authserv_ids = ["mx.dataset.test"]
 [la]
 new_applications_from = "publication"
 """,
         encoding="utf-8",
     )
-    run = CliRunner().invoke
+    run = partial(CliRunner().invoke, env=bot_env({}))
     assert run(app, ["db", "upgrade", "-c", str(cfg)]).exit_code == 0
     seed_licensees(make_engine(f"sqlite:///{tmp_path / 'data' / 'licensebot.sqlite3'}"), 3)
     new = tmp_path / "new.md"

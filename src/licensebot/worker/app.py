@@ -137,7 +137,9 @@ def build(
     def attachments_for(kind: str) -> Sequence[FileAttachment]:
         return (blank_form(),) if kind in BLANK_FORM_REPLIES else ()
 
-    access_code = read_secret(settings.approval.access_code_env, environ=env)
+    def access_code() -> str:
+        return read_secret(settings.approval.access_code_env, environ=env)
+
     current_text = current_version(versions).text
     replies = ReplyWriter(
         settings,

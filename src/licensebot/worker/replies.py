@@ -121,7 +121,9 @@ class ReplyWriter:
     settings: Settings
     templates: Templates
     attachments_for: Callable[[str], Sequence[FileAttachment]] = field(default=lambda kind: ())
-    access_code: str = ""
+    #: The dataset's access code, read only when an approval is written (a missing secret then
+    #: fails that one transaction loudly instead of sending an approval without it).
+    access_code: Callable[[], str] = field(default=lambda: "")
     subjects: tuple[str, ...] = ()
     citation: str = ""
 
@@ -147,7 +149,7 @@ class ReplyWriter:
             rule_results=rule_results,
             fields=fields,
             note=note,
-            access_code=self.access_code,
+            access_code=self.access_code() if decision == "approve" else "",
             subjects=self.subjects,
             citation=self.citation,
             maintainer_reason=maintainer_reason,
