@@ -16,6 +16,8 @@ from sqlmodel import Session, select
 
 from licensebot.config import Settings
 from licensebot.core.message import IncomingMessage
+from licensebot.reading.la_versions import load_versions
+from licensebot.reading.pdf import read_pdf
 from licensebot.store.db import upgrade
 from licensebot.store.models import Event, LaNotice, Licensee, OutboxMessage
 from licensebot.worker import la as la_module
@@ -108,8 +110,12 @@ def test_publish_queues_one_notice_per_licensee_of_an_older_version(
     msg = got[0].message
     assert "2027" in msg["Subject"] and msg["Auto-Submitted"] == "auto-generated"
     [attachment] = list(msg.iter_attachments())
-    assert attachment.get_content_type() == "text/markdown"
-    assert attachment.get_content() == la_2027()
+    # The new LA travels as its fillable blank form, readable as that version by the reader.
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "DFME_License_Agreement_2027.pdf"
+    pdf = attachment.get_content()
+    found = read_pdf(pdf, versions=load_versions(bot.settings.path("la")))
+    assert found.form_version == "2027"
     body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "* 5. Redistribution: removed" in body and "-The user may not redistribute" in body
     assert "* 9. Data retention: new clause" in body and "OPT OUT" in body

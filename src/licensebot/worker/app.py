@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import Engine
 
 from licensebot.config import ConfigError, Mailbox, Settings, read_secret
 from licensebot.core.form import ReadForm
-from licensebot.core.la import current_version
+from licensebot.core.la import LaVersion, current_version
 from licensebot.core.la_terms import citation as la_citation
 from licensebot.core.la_terms import unpublishable_subjects
 from licensebot.core.message import IncomingMessage
@@ -41,8 +42,8 @@ from licensebot.worker.la import (
     BounceRoute,
     LaAttachment,
     LaDesk,
+    LaText,
     OptOutRoute,
-    markdown_attachment,
 )
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
@@ -51,6 +52,17 @@ from licensebot.worker.samples import template_samples
 
 #: Replies that carry the blank LA form, so the applicant can start over.
 BLANK_FORM_REPLIES = frozenset({"applicant.no_attachment", "applicant.rejected"})
+
+
+def la_pdf_attachment(settings: Settings) -> LaAttachment:
+    """LA change notices carry the new version as the fillable blank form (PDF)."""
+
+    def attach(la: LaText) -> FileAttachment:
+        version = LaVersion(id=la.id, effective=date.today(), text=la.text, title=la.title)
+        data = render_blank_form(version, fillable=True)
+        return FileAttachment(f"{settings.dataset.file_prefix}{la.id}.pdf", data)
+
+    return attach
 
 
 def make_judge(settings: Settings, *, sandbox: bool = True) -> Judge:
@@ -106,7 +118,7 @@ def build(
     *,
     environ: dict[str, str] | None = None,
     on_queued: Callable[[], None] = lambda: None,
-    la_attachment: LaAttachment = markdown_attachment,
+    la_attachment: LaAttachment | None = None,
 ) -> Bot:
     """`la_attachment` makes the file attached to LA change notices (the Markdown text by
     default; the blank-form PDF renderer when the reading layer offers one)."""
@@ -151,7 +163,13 @@ def build(
     )
     review = Review(settings, engine, replies, templates)
     digest = Digest(settings, engine, replies, templates, settings.storage.data_dir / "pages")
-    la = LaDesk(settings=settings, engine=engine, replies=replies, attachment=la_attachment)
+    la = LaDesk(
+        settings=settings,
+        engine=engine,
+        replies=replies,
+        attachment=la_attachment or la_pdf_attachment(settings),
+    )
+    judge.required_version = la.required_version
     # Checked in order, before a message is judged as an application.
     routes: list[Route] = [BounceRoute(la), OptOutRoute(la), ReviewRoute(review)]
     intake = Intake(

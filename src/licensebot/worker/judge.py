@@ -39,19 +39,26 @@ class Judge:
         domains: DomainKnowledge,
         read_pdf: ReadPdf,
         today: Callable[[], date] = date.today,
+        required_version: Callable[[date], str | None] | None = None,
     ) -> None:
         self.settings = settings
         self.versions = list(versions)
         self.domains = domains
         self.read_pdf = read_pdf
         self.today = today
+        # Which version new applications must use, from the published register (the LA desk,
+        # by the `la.new_applications_from` setting); without it, the newest version in force
+        # among the files in config/la/ (offline `licensebot check`).
+        self.required_version = required_version
         self.check_settings = CheckSettings(
             filename_prefix=settings.dataset.file_prefix,
             own_addresses=frozenset(settings.own_addresses),
         )
 
     def current_version_id(self) -> str:
-        return current_version(self.versions, today=self.today()).id
+        today = self.today()
+        required = self.required_version(today) if self.required_version else None
+        return required or current_version(self.versions, today=today).id
 
     def verdict(self, msg: IncomingMessage) -> Verdict:
         pdf = None if msg.is_auto_generated else choose_pdf(msg, self.settings.dataset.file_prefix)
