@@ -759,7 +759,7 @@ def _null_return_path_case(seed: int, client: str, name: str) -> Case:
     d = s_null_return_path(Draft(seed=seed, client=client), random.Random(seed))
     case = build(d, name, "null_return_path")
     eml = case.eml.replace(b"Return-Path: <", b"Return-Path: <>\r\nX-Original-Return-Path: <", 1)
-    return replace(case, eml=eml)
+    return replace(case, eml=eml, medium=None, hand=None)  # machine mail: the PDF is not read
 
 
 def _machine_case(kind: str, seed: int, name: str) -> Case:
