@@ -518,6 +518,9 @@ def test_cve_2023_27043_style_from_is_flagged_and_never_misread(
     [
         ("Zhang S. <Zhang.San@mail.ustc.edu.cn>", "Zhang S."),
         ('"=?gb2312?B?1cXI/Q==?=" <Zhang.San@mail.ustc.edu.cn>', "张三"),  # Foxmail
+        # GB2312-labelled, GB18030 bytes beyond GB2312 (an accented name; 镕 is GBK only)
+        ('"=?GB2312?B?gTCGOWx2YXJvIFBlgTCKOWE=?=" <Zhang.San@mail.ustc.edu.cn>', "Álvaro Peña"),
+        ('"=?GBK?B?zfXpRg==?=" <Zhang.San@mail.ustc.edu.cn>', "王镕"),
         ("=?utf-8?b?5byg5LiJ?=<Zhang.San@mail.ustc.edu.cn>", "张三"),
     ],
 )

@@ -159,17 +159,24 @@ def _required_score(label: str) -> float:
     return 85.0
 
 
+#: Every (field, label, the score it needs), computed once: `match_label` runs for every run
+#: of words on every page, and this loop dominated the reading of a typed PDF.
+_CANDIDATES = tuple(
+    (fld, syn, _required_score(syn)) for fld, syns in _NORMED.items() for syn in syns
+)
+
+
 def match_label(text: str) -> tuple[str, float] | None:
     """The field whose label `text` is (fuzzy, by meaning), with a 0..1 score."""
     t = norm(text)
     if not t:
         return None
     best: tuple[str, float] | None = None
-    for fld, syns in _NORMED.items():
-        for syn in syns:
-            score = fuzz.ratio(t, syn)
-            if score >= _required_score(syn) and (best is None or score / 100 > best[1]):
-                best = (fld, score / 100)
+    for fld, syn, required in _CANDIDATES:
+        # below the cutoff rapidfuzz returns 0 early, which never passes the test below
+        score = fuzz.ratio(t, syn, score_cutoff=required)
+        if score >= required and (best is None or score / 100 > best[1]):
+            best = (fld, score / 100)
     return best
 
 

@@ -502,11 +502,24 @@ def _harmless_address_defect(defect: Exception) -> bool:
     return "encoded word" in text or "encoded-word" in text
 
 
+def _gb18030_words(value: str) -> str:
+    """Encoded words labelled GB2312/GBK relabelled gb18030 (the same bytes, the superset),
+    so the stdlib parser does not fail on characters beyond GB2312 (`Álvaro`, `镕`) and call
+    the whole From header broken."""
+
+    def relabel(m: re.Match[str]) -> str:
+        charset = m.group(1)
+        label = "gb18030" if charset.lower() in _GB_LABELS else charset
+        return f"=?{label}?{m.group(2)}?{m.group(3)}?="
+
+    return _ENCODED_WORD.sub(relabel, value)
+
+
 def _address_headers(msg: email.message.Message, name: str) -> list[Any]:
     """Address headers parsed by the RFC 5322 parser from the raw text, with raw 8-bit
     (RFC 6532 UTF-8) decoded first so that internationalised addresses survive."""
     return [
-        policy.default.header_factory(name, _unsurrogate(value))
+        policy.default.header_factory(name, _gb18030_words(_unsurrogate(value)))
         for value in _raw_headers(msg, name)
     ]
 
