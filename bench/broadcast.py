@@ -28,6 +28,7 @@ from licensebot.cli.logs import configure_logging  # noqa: E402
 from licensebot.config import Settings  # noqa: E402
 from licensebot.store.db import upgrade  # noqa: E402
 from licensebot.worker.app import build  # noqa: E402
+from licensebot.worker.la import markdown_attachment  # noqa: E402
 from tests.la_support import LA_2023, la_2027, seed_licensees  # noqa: E402
 from tests.servers.smtp import _free_port  # noqa: E402
 from tests.servers.tls import TestCA  # noqa: E402
@@ -36,7 +37,7 @@ from tests.support import bot_env  # noqa: E402
 _MSGID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
 
 
-def serve(port: int, ca_dir: str, stop: Any, result: Any) -> None:
+def serve(port: int, ca_dir: str, stop: Any, result: Any, tls: bool = True) -> None:
     """A lean SMTP sink: accepts everything, keeps each Message-ID, reports them at the end."""
     from aiosmtpd.controller import Controller
 
@@ -51,7 +52,11 @@ def serve(port: int, ca_dir: str, stop: Any, result: Any) -> None:
     ca = TestCA.create(Path(ca_dir))
     ctx = ca.issue(Path(ca_dir) / "tls").server_context()
     controller = Controller(
-        Sink(), hostname="127.0.0.1", port=port, ssl_context=ctx, server_hostname="localhost"
+        Sink(),
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=ctx if tls else None,
+        server_hostname="localhost",
     )
     controller.start()
     result.put(("ready", str(ca.ca_file)))
@@ -60,7 +65,9 @@ def serve(port: int, ca_dir: str, stop: Any, result: Any) -> None:
     result.put(("ids", ids))
 
 
-async def bare_client(port: int, ca_file: str, raws: list[bytes], connections: int) -> None:
+async def bare_client(
+    port: int, ca_file: str, raws: list[bytes], connections: int, tls: bool = True
+) -> None:
     """The same messages through aiosmtplib alone (no database): the client's ceiling here."""
     import aiosmtplib
 
@@ -68,7 +75,11 @@ async def bare_client(port: int, ca_file: str, raws: list[bytes], connections: i
 
     async def one(part: list[bytes]) -> None:
         smtp = aiosmtplib.SMTP(
-            hostname="127.0.0.1", port=port, use_tls=True, tls_context=tls_context(ca_file)
+            hostname="127.0.0.1",
+            port=port,
+            use_tls=tls,
+            start_tls=False,
+            tls_context=tls_context(ca_file) if tls else None,
         )
         await smtp.connect()
         for i, raw in enumerate(part):
@@ -80,11 +91,13 @@ async def bare_client(port: int, ca_file: str, raws: list[bytes], connections: i
     await asyncio.gather(*(one(raws[k::connections]) for k in range(connections)))
 
 
-def run(work: Path, n: int, connections: int, batch: int) -> dict[str, float]:
+def run(
+    work: Path, n: int, connections: int, batch: int, *, tls: bool, attachment: str
+) -> dict[str, Any]:
     port = _free_port()
     ctx = mp.get_context("spawn")
     stop, result = ctx.Event(), ctx.Queue()
-    server = ctx.Process(target=serve, args=(port, str(work / "ca"), stop, result))
+    server = ctx.Process(target=serve, args=(port, str(work / "ca"), stop, result, tls))
     server.start()
     _, ca_file = result.get(timeout=30)
     la_dir = work / "la"
@@ -104,6 +117,7 @@ def run(work: Path, n: int, connections: int, batch: int) -> dict[str, float]:
                 "host": "127.0.0.1",
                 "port": port,
                 "auth": "none",
+                "security": "tls" if tls else "none",
                 "ca_file": ca_file,
                 "from_address": "desk@dataset.test",
             },
@@ -112,7 +126,11 @@ def run(work: Path, n: int, connections: int, batch: int) -> dict[str, float]:
             "config_dir": str(work),
         }
     )
-    bot = build(settings, environ=bot_env({}))
+    bot = build(
+        settings,
+        environ=bot_env({}),
+        la_attachment=markdown_attachment if attachment == "markdown" else None,
+    )
     upgrade(bot.engine)
     seed_licensees(bot.engine, n)
     assert bot.la is not None
@@ -126,7 +144,8 @@ def run(work: Path, n: int, connections: int, batch: int) -> dict[str, float]:
     with bot.engine.connect() as conn:
         sample = [r[0] for r in conn.exec_driver_sql("SELECT raw FROM outbox LIMIT 2000")]
     t3 = time.perf_counter()
-    asyncio.run(bare_client(port, ca_file, sample, connections))
+    size = sum(len(r) for r in sample) / max(1, len(sample))
+    asyncio.run(bare_client(port, ca_file, sample, connections, tls))
     t4 = time.perf_counter()
     stop.set()
     kind, ids = result.get(timeout=60)
@@ -138,6 +157,8 @@ def run(work: Path, n: int, connections: int, batch: int) -> dict[str, float]:
     assert st.delivery["sent"] == n
     return {
         "licensees": n,
+        "transport": "implicit TLS" if tls else "plain (loopback relay)",
+        "attachment": f"{attachment} ({size / 1024:.0f} kB message)",
         "connections": connections,
         "batch": batch,
         "publish_s": t1 - t0,
@@ -154,22 +175,36 @@ def main() -> None:
     ap.add_argument("--licensees", type=int, default=10_000)
     ap.add_argument("--connections", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--transport", nargs="+", default=["tls", "plain"], choices=["tls", "plain"])
+    ap.add_argument(
+        "--attachment", nargs="+", default=["pdf", "markdown"], choices=["pdf", "markdown"]
+    )
     args = ap.parse_args()
     configure_logging("WARNING")
     rows = []
-    for c in args.connections:
-        with tempfile.TemporaryDirectory(prefix="lb-broadcast-") as tmp:
-            r = run(Path(tmp), args.licensees, c, args.batch)
-        print(r, flush=True)
-        rows.append(r)
+    for transport in args.transport:
+        for attachment in args.attachment:
+            for c in args.connections:
+                with tempfile.TemporaryDirectory(prefix="lb-broadcast-") as tmp:
+                    r = run(
+                        Path(tmp),
+                        args.licensees,
+                        c,
+                        args.batch,
+                        tls=transport == "tls",
+                        attachment=attachment,
+                    )
+                print(r, flush=True)
+                rows.append(r)
     lines = [
         "# LA change broadcast benchmark",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; SQLite (WAL, synchronous=NORMAL); aiosmtpd sink "
-        "(implicit TLS, no AUTH) in its own process on loopback; logs at WARNING.",
+        "(no AUTH) in its own process on loopback; logs at WARNING.",
         f"Generated by `bench/broadcast.py --licensees {args.licensees} --connections "
-        f"{' '.join(map(str, args.connections))} --batch {args.batch}` on "
+        f"{' '.join(map(str, args.connections))} --batch {args.batch} --transport "
+        f"{' '.join(args.transport)} --attachment {' '.join(args.attachment)}` on "
         f"{time.strftime('%Y-%m-%d')}. Every run checks that the server received each notice "
         "exactly once (distinct Message-IDs) and that `la status` counts them all as sent.",
         "",
@@ -180,13 +215,17 @@ def main() -> None:
         "no database at all: the ceiling of the SMTP client on this machine at that moment. "
         "*load* is the 1-minute load average after the run (the machine is shared).",
         "",
-        "| licensees | SMTP connections | batch | publish (queue notices) | send "
-        "| notices/s sent | bare aiosmtplib | load |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "The production default attaches the new LA as its fillable PDF form; the hook "
+        "(`build(la_attachment=...)`) can attach the Markdown text instead.",
+        "",
+        "| licensees | transport | attachment | SMTP connections | batch "
+        "| publish (queue notices) | send | notices/s sent | bare aiosmtplib | load |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
-            f"| {r['licensees']} | {r['connections']} | {r['batch']} | {r['publish_s']:.1f} s "
+            f"| {r['licensees']} | {r['transport']} | {r['attachment']} | {r['connections']} "
+            f"| {r['batch']} | {r['publish_s']:.1f} s "
             f"({r['queue_per_s']:.0f}/s) | {r['send_s']:.1f} s | **{r['per_s']:.0f}** "
             f"| {r['bare_per_s']:.0f}/s | {r['load']:.1f} |"
         )

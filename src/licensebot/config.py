@@ -87,7 +87,8 @@ class Smtp(_Section):
     kind: Literal["smtp", "directory"] = "smtp"
     host: str = ""
     port: int = 465
-    security: Literal["tls", "starttls"] = "tls"
+    # "none" (no TLS) only for a relay on this machine (127.0.0.1, ::1, localhost)
+    security: Literal["tls", "starttls", "none"] = "tls"
     username: str = ""
     auth: Literal["password", "xoauth2", "none"] = "password"
     secret_env: str = ""
@@ -100,6 +101,8 @@ class Smtp(_Section):
 
     @model_validator(mode="after")
     def _complete(self) -> Smtp:
+        if self.security == "none" and self.host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError('security = "none" is only for a relay on this machine (127.0.0.1)')
         if self.kind == "smtp":
             need = ["host"] + (["username", "secret_env"] if self.auth != "none" else [])
             missing = [k for k in need if not getattr(self, k)]

@@ -99,3 +99,12 @@ def test_port_and_security_that_do_not_belong_together_are_reported(tmp_path: Pa
     problems = check_settings(load_settings(path, environ={}), environ=env)
     assert 'smtp: port 587 is STARTTLS: set security = "starttls"' in problems
     assert any("templates does not exist" in p for p in problems)  # relative to the file
+
+
+def test_plain_smtp_is_only_for_a_relay_on_this_machine() -> None:
+    from licensebot.config import Smtp
+
+    local = Smtp(host="127.0.0.1", security="none", auth="none", from_address="a@b.c")
+    assert local.security == "none"
+    with pytest.raises(ValueError, match="only for a relay on this machine"):
+        Smtp(host="mail.ustc.edu.cn", security="none", auth="none", from_address="a@b.c")

@@ -89,6 +89,7 @@ class SmtpTransport:
             hostname=cfg.host,
             port=cfg.port,
             use_tls=cfg.security == "tls",
+            # STARTTLS required (never opportunistic), or off for a loopback relay
             start_tls=cfg.security == "starttls",
             validate_certs=True,
             tls_context=tls_context(cfg.ca_file),
