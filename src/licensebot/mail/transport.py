@@ -12,7 +12,7 @@ Every send ends in one of four outcomes, decided by the SMTP phase it reached:
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -51,7 +51,12 @@ class Transport(Protocol):
     ) -> None: ...
 
     async def send(
-        self, *, envelope_from: str, recipient: str, raw: bytes, on_data: Callable[[], None]
+        self,
+        *,
+        envelope_from: str,
+        recipient: str,
+        raw: bytes,
+        on_data: Callable[[], Awaitable[None]],
     ) -> SendResult:
         """Send one message; `on_data` runs just before the data is handed over."""
         ...
@@ -111,7 +116,12 @@ class SmtpTransport:
                 smtp.close()
 
     async def send(
-        self, *, envelope_from: str, recipient: str, raw: bytes, on_data: Callable[[], None]
+        self,
+        *,
+        envelope_from: str,
+        recipient: str,
+        raw: bytes,
+        on_data: Callable[[], Awaitable[None]],
     ) -> SendResult:
         try:
             if self._smtp is None or not self._smtp.is_connected:
@@ -132,7 +142,7 @@ class SmtpTransport:
         except (aiosmtplib.SMTPException, OSError) as exc:
             await self._close()
             return SendResult(Outcome.TRANSIENT, f"{type(exc).__name__}: {exc}")
-        on_data()
+        await on_data()
         try:
             response = await smtp.data(raw)
         except aiosmtplib.SMTPResponseException as exc:
@@ -175,7 +185,12 @@ class DirectoryTransport:
         return None
 
     async def send(
-        self, *, envelope_from: str, recipient: str, raw: bytes, on_data: Callable[[], None]
+        self,
+        *,
+        envelope_from: str,
+        recipient: str,
+        raw: bytes,
+        on_data: Callable[[], Awaitable[None]],
     ) -> SendResult:
         import email
         import email.policy
@@ -183,7 +198,7 @@ class DirectoryTransport:
         msg_id = email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"] or ""
         name = "".join(c for c in msg_id if c.isalnum() or c in "._-@") or "message"
         target = self.directory / f"{name}.eml"
-        on_data()
+        await on_data()
         envelope = f"X-Envelope-From: {envelope_from}\r\nX-Envelope-To: {recipient}\r\n"
         atomic_write(target, envelope.encode() + raw)
         return SendResult(Outcome.SENT, f"written to {target}")

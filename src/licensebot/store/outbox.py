@@ -151,13 +151,18 @@ _MARK_DATA = text("UPDATE outbox SET state = 'data' WHERE id = :row_id")
 
 
 def advance(
-    engine: Engine, *, sent: Sequence[tuple[Claimed, str]] = (), data: int | None = None
+    engine: Engine,
+    *,
+    sent: Sequence[tuple[Claimed, str]] = (),
+    data: int | None = None,
+    data_ids: Sequence[int] = (),
 ) -> None:
     """One transaction that records `sent` (rows the server accepted, with their responses)
     and marks row `data` as being handed over. The relay calls it just before each message's
     data, so a message is recorded as sent no later than the next one leaves: one commit per
     message instead of two, and the crash semantics of `mark_data`/`mark_sent` unchanged."""
-    if not sent and data is None:
+    marks = [*data_ids, *([data] if data is not None else [])]
+    if not sent and not marks:
         return
     now = utcnow()
     with engine.begin() as conn:
@@ -184,8 +189,8 @@ def advance(
                     for c, r in sent
                 ],
             )
-        if data is not None:
-            conn.execute(_MARK_DATA, {"row_id": data})
+        if marks:
+            conn.execute(_MARK_DATA, [{"row_id": i} for i in marks])
 
 
 def sent_recently(engine: Engine, kinds: Sequence[str], *, seconds: float = 60.0) -> int:

@@ -37,6 +37,46 @@ class FlushReport:
         return bool(self.retried or self.failed or self.ambiguous)
 
 
+class GroupCommit:
+    """Marks from several concurrent SMTP sessions written in one transaction.
+
+    Each session still waits until its own row is durably marked `data` (and what it sent
+    before is recorded) before handing over the message, exactly as with one commit per
+    message; sessions that arrive while a commit runs share the next one. The database work runs
+    in a thread, so the other sessions' network I/O goes on meanwhile."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._pending: list[tuple[list[tuple[Claimed, str]], int | None, asyncio.Future[None]]] = []
+        self._running = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def advance(self, *, sent: list[tuple[Claimed, str]], data: int | None = None) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((list(sent), data, fut))
+        if not self._running:
+            self._running = True
+            self._task = asyncio.create_task(self._run())
+        await fut
+
+    async def _run(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                sent = [item for s, _, _ in batch for item in s]
+                marks = [d for _, d, _ in batch if d is not None]
+                try:
+                    await asyncio.to_thread(outbox.advance, self.engine, sent=sent, data_ids=marks)
+                except Exception as exc:
+                    for _, _, f in batch:
+                        f.set_exception(exc)
+                else:
+                    for _, _, f in batch:
+                        f.set_result(None)
+        finally:
+            self._running = False
+
+
 class Relay:
     def __init__(
         self,
@@ -88,21 +128,24 @@ class Relay:
             if not batches:
                 return
             self.faults.point("after_claim")
-            await asyncio.gather(*(self._send(batch, report) for batch in batches))
+            commits = GroupCommit(self.engine)
+            await asyncio.gather(*(self._send(batch, report, commits) for batch in batches))
             # After trouble (retries, failures, unsure sends) something is wrong with the
             # server: the rest waits for the next flush.
 
-    async def _send(self, batch: list[Claimed], report: FlushReport) -> None:
+    async def _send(self, batch: list[Claimed], report: FlushReport, commits: GroupCommit) -> None:
         accepted: list[tuple[Claimed, str]] = []  # sent, recorded with the next data mark
         async with self.transport() as t:
             try:
-                await self._send_each(t, batch, accepted, report)
+                await self._send_each(t, batch, accepted, report, commits)
             finally:
-                self._settle(accepted)  # whatever happens, what the server took is recorded
+                await self._settle(accepted, commits)  # what the server took is recorded
 
-    def _settle(self, accepted: list[tuple[Claimed, str]]) -> None:
-        outbox.advance(self.engine, sent=accepted)
+    async def _settle(self, accepted: list[tuple[Claimed, str]], commits: GroupCommit) -> None:
+        sent = list(accepted)
         accepted.clear()
+        if sent:
+            await commits.advance(sent=sent)
 
     async def _send_each(
         self,
@@ -110,12 +153,14 @@ class Relay:
         batch: list[Claimed],
         accepted: list[tuple[Claimed, str]],
         report: FlushReport,
+        commits: GroupCommit,
     ) -> None:
         for item in batch:
 
-            def on_data(row_id: int = item.id) -> None:
-                outbox.advance(self.engine, sent=accepted, data=row_id)
+            async def on_data(row_id: int = item.id) -> None:
+                sent = list(accepted)
                 accepted.clear()
+                await commits.advance(sent=sent, data=row_id)
                 self.faults.point("before_data")
 
             result = await t.send(
@@ -129,7 +174,7 @@ class Relay:
                 accepted.append((item, result.detail))
                 report.sent += 1
             else:
-                self._settle(accepted)
+                await self._settle(accepted, commits)
                 if result.outcome is Outcome.TRANSIENT:
                     outbox.mark_transient(self.engine, self.settings, item.id, result.detail)
                     report.retried += 1
