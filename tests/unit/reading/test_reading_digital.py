@@ -60,7 +60,7 @@ def test_the_blank_form_reads_as_an_la_with_every_field_blank(
 def test_a_missing_field_is_blank_not_unreadable(
     current: LaVersion, versions: list[LaVersion]
 ) -> None:
-    spec = make_spec(5, current, medium="digital", layout="word")
+    spec = make_spec(5, current, medium="digital", layout="word", hand="typed")
     written = dict(spec.written, affiliation="")
     spec = type(spec)(**{**spec.__dict__, "written": written})
     form = read_pdf(render(spec), versions=versions)
@@ -83,7 +83,7 @@ def test_an_older_la_and_a_document_that_is_no_la_are_told_apart(
     current: LaVersion, versions: list[LaVersion]
 ) -> None:
     older = versions[0]
-    old = read_pdf(render(make_spec(9, older, medium="digital")), versions=versions)
+    old = read_pdf(render(make_spec(9, older, medium="digital", hand="typed")), versions=versions)
     assert old.form_version == older.id and old.is_la
     other = read_pdf(not_la_pdf(1), versions=versions)
     assert other.form_version is None and not other.is_la
@@ -92,7 +92,7 @@ def test_an_older_la_and_a_document_that_is_no_la_are_told_apart(
 def test_json_view_has_exactly_the_contract_fields(
     current: LaVersion, versions: list[LaVersion]
 ) -> None:
-    spec = make_spec(2, current, medium="digital", layout="word")
+    spec = make_spec(2, current, medium="digital", layout="word", hand="typed")
     out = form_to_json(read_pdf(render(spec), versions=versions))
     assert list(out["fields"]) == [*TEXT_FIELDS, "signed", "members"]
     assert out["scanned"] is False and out["form_version"] == current.id
@@ -100,9 +100,9 @@ def test_json_view_has_exactly_the_contract_fields(
 
 
 def test_text_layer_reading_is_fast(current: LaVersion, versions: list[LaVersion]) -> None:
-    data = render(make_spec(4, current, medium="digital", layout="word", signature="none"))
+    data = render(make_spec(4, current, medium="digital", layout="word", signature="none", hand="typed"))
     read_pdf(data, versions=versions)
     start = time.perf_counter()
     form = read_pdf(data, versions=versions)
     per_page = (time.perf_counter() - start) / form.pages
-    assert per_page < 0.1  # ~20 ms on an idle core; generous for a shared CI machine
+    assert per_page < 0.25  # ~20-40 ms on an idle core; generous for a shared CI machine
