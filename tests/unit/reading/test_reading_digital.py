@@ -100,7 +100,8 @@ def test_json_view_has_exactly_the_contract_fields(
 
 
 def test_text_layer_reading_is_fast(current: LaVersion, versions: list[LaVersion]) -> None:
-    data = render(make_spec(4, current, medium="digital", layout="word", signature="none", hand="typed"))
+    spec = make_spec(4, current, medium="digital", layout="word", signature="none", hand="typed")
+    data = render(spec)
     read_pdf(data, versions=versions)
     start = time.perf_counter()
     form = read_pdf(data, versions=versions)
