@@ -53,6 +53,8 @@ def clean_email(raw: str) -> str | None:
 
 
 def _valid(y: int, m: int, d: int) -> date | None:
+    if not 2000 <= y <= 2100:
+        return None  # not a date an LA was signed on: a misread digit
     try:
         return date(y, m, d)
     except ValueError:
@@ -91,7 +93,10 @@ def clean_date(raw: str) -> str | None:
         parsed = dateparser.parse(t, fuzzy=False, default=None)
     except (ValueError, OverflowError, TypeError):
         return None
-    return parsed.date().isoformat() if parsed else None
+    if not parsed:
+        return None
+    d = _valid(parsed.year, parsed.month, parsed.day)
+    return d.isoformat() if d else None
 
 
 CLEANERS = {

@@ -44,9 +44,11 @@ from licensebot.reading.layout import (
 )
 from licensebot.reading.ocr import (
     OcrError,
+    baseline_wobble,
     erase_rules,
     ink_ratio,
     mean_conf,
+    osd_rotation,
     straighten,
     tesseract_words,
 )
@@ -56,6 +58,8 @@ log = logging.getLogger(__name__)
 
 #: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
 CELL_INK = 0.004
+#: Letters further than this (in text heights) from a straight baseline are handwriting.
+HANDWRITING_WOBBLE = 0.065
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.
 SIGNATURE_INK = 0.006
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -428,20 +432,20 @@ class _Reader:
         image = pim.image
         words: list[Word] = []
         labels: dict[str, Label] = {}
-        for attempt in ("eng", "eng-180", "eng+chi_sim"):
-            if attempt == "eng-180":
-                image = image.rotate(180)
+        for attempt in ("as-is", "osd", "chinese"):
+            if attempt == "osd":
+                turn = osd_rotation(image.reduce(2), timeout=self.limits.ocr_timeout)
+                if not turn:
+                    continue
+                image = straighten(image.rotate(turn, expand=True, fillcolor=255), dpi).image
+            lang = "eng+chi_sim" if attempt == "chinese" else "eng"
             small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4))
-            lang = attempt.removesuffix("-180")
             words = tesseract_words(
                 small, lang=lang, psm=11, timeout=self.limits.ocr_timeout, page=index, scale=2.0
             )
             labels = pick_labels(find_labels(words))
             if _enough(labels):
                 break
-            if attempt == "eng" and mean_conf(words) >= 0.7:
-                # upright text that holds no form: only Chinese labels are left to try
-                image = image.rotate(180)
         t = self._tick("ocr_pass1", t)
         if not _enough(labels):
             return None, words
@@ -495,6 +499,11 @@ class _Reader:
         """
         if not cells:
             return
+        wobbles = {
+            id(c): baseline_wobble(image.crop(_scale_box(c.box, scale)))
+            for c in cells
+            if c.key != "members"
+        }
         reads: dict[int, list[Word]] = {}
         for lang in sorted({c.lang for c in cells}):
             group = [c for c in cells if c.lang == lang]
@@ -541,11 +550,16 @@ class _Reader:
                 elif (
                     fv.value is not None
                     and not _CJK.search(raw)
-                    and not _same(cell.key, CLEANERS[cell.key](alt_raw), fv.value)
+                    and (conf < 0.92 or not _same(cell.key, CLEANERS[cell.key](alt_raw), fv.value))
                 ):
                     # Latin from a cell the first pass could not read (likely handwriting)
-                    # counts only when an English reading agrees
+                    # counts only when very confident and an English reading agrees
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+            if fv.value is not None and not _CJK.search(raw):
+                wobble = wobbles.get(id(cell))
+                if wobble is not None and wobble > HANDWRITING_WOBBLE:
+                    # letters off a straight baseline: handwriting, never trusted
+                    fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
             found.fields[cell.key] = fv
 
     def _read_sheet(
@@ -738,7 +752,7 @@ def _digits(text: str) -> list[str]:
 
 def _legible(ws: Sequence[Word]) -> tuple[str, float]:
     """The first pass's reading when it is confident print (English), else ""."""
-    if ws and min(w.conf for w in ws) >= 0.6 and mean_conf(ws) >= 0.75:
+    if ws and min(w.conf for w in ws) >= 0.7 and mean_conf(ws) >= 0.85:
         return join_words(ws), min(w.conf for w in ws)
     return "", 0.0
 
