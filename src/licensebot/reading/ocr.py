@@ -101,6 +101,14 @@ def flatten_light(img: Image.Image) -> Image.Image:
     return Image.fromarray(out)
 
 
+def _uneven(g: Image.Image) -> bool:
+    """Paper whose brightness varies across the page (a photo, a shadow)."""
+    small = np.asarray(g.reduce(16).filter(ImageFilter.MaxFilter(5)), dtype=np.float32)
+    h, w = small.shape
+    inner = small[h // 10 : -h // 10 or None, w // 10 : -w // 10 or None]
+    return bool(np.percentile(inner, 90) - np.percentile(inner, 10) > 25)
+
+
 def _ink(img: Image.Image, width: int) -> np.ndarray:
     # the middle of the page: a photo's background and shadows lie at its edges
     w, h = img.size
@@ -148,11 +156,13 @@ class PageImage:
 def straighten(
     img: Image.Image, dpi: float, *, photo: bool = False, deskew: bool = True
 ) -> PageImage:
-    g = flatten_light(img) if photo else img.convert("L")
+    g = img.convert("L")
+    if photo and _uneven(g):
+        g = flatten_light(g)
     turned = 0
     angle = skew_angle(g) if deskew else 0.0
     if abs(angle) >= 0.2:
-        g = g.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+        g = g.rotate(angle, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=255)
     return PageImage(g, dpi, turned, angle)
 
 
@@ -176,7 +186,8 @@ def osd_rotation(img: Image.Image, *, timeout: float = 30.0) -> int:
     conf = re.search(rb"Orientation confidence: ([\d.]+)", proc.stdout)
     if not m or not conf or float(conf.group(1)) < 1.0:
         return 0
-    return int(m.group(1)) % 360  # PIL's rotate(angle) turns counter-clockwise: the same
+    # OSD's Rotate is clockwise; PIL's rotate(angle) turns counter-clockwise
+    return (360 - int(m.group(1))) % 360
 
 
 def mean_conf(words: Sequence[Word]) -> float:

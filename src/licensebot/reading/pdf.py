@@ -169,8 +169,12 @@ class _Cell:
     def lang(self) -> str:
         if not self.pass1:
             return "chi_sim+eng"  # Chinese, handwriting, or print the first pass missed
-        # the Latin-script model reads accents (ø, å, ñ, ç) that the English one drops
-        return "eng" if self.key in ("work_email", "date") else "Latin"
+        # the Latin-script model reads accents (ø, å, ñ, ç, ß) that the English one drops or
+        # misreads (as é, fi, &, a lower confidence); it costs a second model load, so only
+        # for text the first pass did not read as plain, confident ASCII
+        if self.key in ("work_email", "date") or (self.pass1.isascii() and self.pass1_conf >= 0.93):
+            return "eng"
+        return "Latin"
 
 
 @dataclass
@@ -432,12 +436,18 @@ class _Reader:
         image = pim.image
         words: list[Word] = []
         labels: dict[str, Label] = {}
-        for attempt in ("as-is", "osd", "chinese"):
+        turned = 0
+        for attempt in ("as-is", "osd", "flip", "chinese"):
+            if attempt == "flip":
+                if not turned:
+                    continue
+                image = image.rotate(180)  # OSD can mistake a quarter turn's direction
             if attempt == "osd":
                 turn = osd_rotation(image.reduce(2), timeout=self.limits.ocr_timeout)
                 if not turn:
                     continue
                 image = straighten(image.rotate(turn, expand=True, fillcolor=255), dpi).image
+                turned = turn
             lang = "eng+chi_sim" if attempt == "chinese" else "eng"
             small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4))
             words = tesseract_words(
