@@ -183,6 +183,7 @@ class _Found:
     signed: bool | None = None
     signed_conf: float = 0.0
     members: list[Member] = field(default_factory=list)
+    signature_words: list[Word] = field(default_factory=list)
 
 
 class _Reader:
@@ -486,8 +487,22 @@ class _Reader:
                 if _inside(w, box, index) and _printed(w)
             ]
             found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
+            unsure = [w for w in words if _inside(w, box, index) and not _printed(w)]
+            if found.signed and unsure:
+                # junk where English found no print may be a name printed in Chinese: read
+                # the cell with Chinese in pass 2 and mask what reads as characters
+                cells.append(_Cell("signature", box))
         t = self._tick("signature", t)
         self._ocr_cells(image, cells, found, scale=1.0, labels=labels)
+        sig_cell = next((c for c in cells if c.key == "signature"), None)
+        if sig is not None and sig_cell is not None:
+            box = sig_cell.box
+            printed += [
+                (w.x0, w.top, w.x1, w.bottom)
+                for w in found.signature_words
+                if _CJK.search(w.text) and w.conf >= 0.6
+            ]
+            found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
         self._tick("ocr_pass2", t)
         return found, words
 
@@ -512,18 +527,21 @@ class _Reader:
         wobbles = {
             id(c): baseline_wobble(image.crop(_scale_box(c.box, scale)))
             for c in cells
-            if c.key != "members"
+            if c.key not in ("members", "signature")
         }
         reads: dict[int, list[Word]] = {}
         for lang in sorted({c.lang for c in cells}):
             group = [c for c in cells if c.lang == lang]
             reads.update(self._read_sheet(image, group, scale, lang))
-        other = [c for c in cells if not c.pass1 and c.key != "members"]
+        other = [c for c in cells if not c.pass1 and c.key not in ("members", "signature")]
         second: dict[int, list[Word]] = {}
         if other:
             second = self._read_sheet(image, other, scale, "eng")
         for cell in cells:
             inside = reads.get(id(cell), [])
+            if cell.key == "signature":
+                found.signature_words = inside
+                continue
             if cell.key == "members":
                 if labels is not None:
                     found.members = _members(
