@@ -9,7 +9,7 @@ APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-
   fonts-dejavu-core fonts-wqy-microhei fonts-arphic-ukai fonts-dkg-handwriting
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit apt venv bench clean
+.PHONY: demo test lint typecheck unit apt venv bench bench-reading clean
 
 apt: .stamp-apt
 .stamp-apt:
@@ -48,6 +48,9 @@ unit: venv
 
 bench: venv
 	OMP_THREAD_LIMIT=1 $(BIN)/python bench/mail_loop.py
+
+bench-reading: venv
+	OMP_THREAD_LIMIT=1 $(BIN)/python bench/reading.py --count 220 --jobs 2
 
 clean:
 	rm -rf $(VENV) .stamp-apt .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from statistics import median
 from time import perf_counter
 from typing import Any
 
@@ -59,7 +60,7 @@ log = logging.getLogger(__name__)
 #: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
 CELL_INK = 0.004
 #: Letters further than this (in text heights) from a straight baseline are handwriting.
-HANDWRITING_WOBBLE = 0.065
+HANDWRITING_WOBBLE = 0.06
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.
 SIGNATURE_INK = 0.006
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -524,11 +525,6 @@ class _Reader:
         """
         if not cells:
             return
-        wobbles = {
-            id(c): baseline_wobble(image.crop(_scale_box(c.box, scale)))
-            for c in cells
-            if c.key not in ("members", "signature")
-        }
         reads: dict[int, list[Word]] = {}
         for lang in sorted({c.lang for c in cells}):
             group = [c for c in cells if c.lang == lang]
@@ -584,7 +580,7 @@ class _Reader:
                     # counts only when very confident and an English reading agrees
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
             if fv.value is not None and not _CJK.search(raw):
-                wobble = wobbles.get(id(cell))
+                wobble = baseline_wobble(image.crop(_tight(ordered, 1.0)))
                 if wobble is not None and wobble > HANDWRITING_WOBBLE:
                     # letters off a straight baseline: handwriting, never trusted
                     fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
@@ -762,6 +758,17 @@ def _near(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return False
     return Levenshtein.distance(_fold(a), _fold(b)) <= 2 and len(_fold(b)) >= 4
+
+
+def _tight(ws: Sequence[Word], scale: float) -> Box:
+    """The words' own box (and a little air), in `scale`d image pixels."""
+    h = median(w.height for w in ws)
+    return (
+        min(w.x0 for w in ws) * scale,
+        (min(w.top for w in ws) - 0.3 * h) * scale,
+        max(w.x1 for w in ws) * scale,
+        (max(w.bottom for w in ws) + 0.3 * h) * scale,
+    )
 
 
 def _trim_junk(ws: Sequence[Word]) -> list[Word]:

@@ -122,3 +122,11 @@ def test_the_sandbox_serves_many_worker_threads(versions: list[LaVersion], good_
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(read, range(6)))
     assert len(names) == 1 and None not in names
+
+
+def test_an_error_result_says_so_in_json(versions: list[LaVersion]) -> None:
+    from licensebot.reading.pdf import form_to_json
+
+    out = form_to_json(read_pdf(b"not a pdf at all", versions=versions))
+    assert out["error"] == "not_pdf"
+    assert all(v is None for k, v in out["fields"].items() if k not in ("members", "signed"))
