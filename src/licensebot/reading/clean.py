@@ -40,6 +40,9 @@ def clean_name(raw: str) -> str | None:
         return None
     if re.search(r"[@/\\{}<>=#$%^*+~]|\d", t):
         return None  # a name has no digits or symbols: this is noise
+    han = re.findall(r"[\u3400-\u9fff]", t)
+    if han and not (2 <= len(han) <= 4 and len(han) == len(t.replace(" ", ""))):
+        return None  # a Chinese name is two to four characters: part of one is no name
     return t
 
 

@@ -173,9 +173,11 @@ class _Cell:
         # the Latin-script model reads accents (ø, å, ñ, ç, ß) that the English one drops or
         # misreads (as é, fi, &, a lower confidence); it costs a second model load, so only
         # for text the first pass did not read as plain, confident ASCII
-        if self.key in ("work_email", "date") or (self.pass1.isascii() and self.pass1_conf >= 0.93):
+        if self.key in ("work_email", "date"):
             return "eng"
-        return "Latin"
+        if self.key == "signer_name" or not self.pass1.isascii() or self.pass1_conf < 0.93:
+            return "Latin"  # names: "Søren" reads as a confident "Sgren" in English
+        return "eng"
 
 
 @dataclass
@@ -774,9 +776,9 @@ def _tight(ws: Sequence[Word], scale: float) -> Box:
 def _trim_junk(ws: Sequence[Word]) -> list[Word]:
     """Specks at either end of a cell read as a stray low-confidence letter or two."""
     out = list(ws)
-    while out and len(out[0].text) <= 2 and out[0].conf < 0.5 and len(out) > 1:
+    while out and len(out[0].text) <= 2 and out[0].conf < 0.7 and len(out) > 1:
         out.pop(0)
-    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.5 and len(out) > 1:
+    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.7 and len(out) > 1:
         out.pop()
     return out
 
