@@ -581,7 +581,12 @@ class _Reader:
                     # Latin from a cell the first pass could not read (likely handwriting)
                     # counts only when very confident and an English reading agrees
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
-            if fv.value is not None and not _CJK.search(raw):
+            agreed = cell.pass1_conf >= 0.9 and _same(
+                cell.key, CLEANERS[cell.key](cell.pass1), fv.value
+            )
+            if fv.value is not None and not _CJK.search(raw) and not agreed:
+                # print read confidently twice needs no further proof; anything else must
+                # also sit on a straight baseline
                 wobble = baseline_wobble(image.crop(_tight(ordered, 1.0)))
                 if wobble is not None and wobble > HANDWRITING_WOBBLE:
                     # letters off a straight baseline: handwriting, never trusted
