@@ -12,7 +12,7 @@ APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-
 DEPLOY_APT_PACKAGES := systemd shellcheck docker-compose python3-seccomp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit apt venv bench clean deploy-check
+.PHONY: demo test lint typecheck unit apt venv bench bench-reading clean deploy-check
 
 apt: .stamp-apt
 .stamp-apt:
@@ -60,6 +60,9 @@ deploy-check: venv
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	OMP_THREAD_LIMIT=1 deploy/check.sh
+
+bench-reading: venv
+	OMP_THREAD_LIMIT=1 $(BIN)/python bench/reading.py --count 220 --jobs 2
 
 clean:
 	rm -rf $(VENV) .stamp-apt .pytest_cache .mypy_cache .ruff_cache

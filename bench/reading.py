@@ -157,6 +157,34 @@ def report(outcomes: list[Outcome], wall: float, jobs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sandbox_overhead(versions: list[LaVersion], runs: int = 10) -> str:
+    """Per-call cost of the sandbox: the same reads in-process and in the sandbox."""
+    from licensebot.reading.sandbox import read_pdf_sandboxed
+
+    spec = make_spec(7, versions[-1], medium="digital", layout="compact", hand="typed")
+    data = render(spec)
+    read_pdf_sandboxed(data, versions=versions)  # starts the fork server
+    read_pdf(data, versions=versions)
+    inside, outside = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        read_pdf(data, versions=versions)
+        inside.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        read_pdf_sandboxed(data, versions=versions)
+        outside.append(time.perf_counter() - t)
+    inside.sort()
+    outside.sort()
+    mi, mo = inside[runs // 2], outside[runs // 2]
+    return (
+        "## Sandbox overhead\n\n"
+        f"A one-page digital form read {runs} times each way (median): in-process "
+        f"{1000 * mi:.0f} ms, in the sandbox {1000 * mo:.0f} ms: **{1000 * (mo - mi):.0f} ms "
+        "per call** (fork from the preloaded fork server, pickling the bytes and the result, "
+        "setting the limits). Starting the fork server itself is paid once per process.\n"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--count", type=int, default=200)
@@ -165,11 +193,18 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "reading.md")
     ap.add_argument("--only", help="one category, e.g. scan/typed")
     ap.add_argument("--nulls", action="store_true", help="list the null values too")
+    ap.add_argument(
+        "--overhead-only", action="store_true", help="only measure the sandbox, append to --out"
+    )
     args = ap.parse_args()
     versions = load_versions(ROOT / "config" / "la")
     current = versions[-1]
     older = older_version(current)
     all_versions = [older, *versions]
+    if args.overhead_only:
+        with args.out.open("a", encoding="utf-8") as out:
+            out.write("\n" + sandbox_overhead(all_versions))
+        return
     draw = specs(args.count, args.seed, current, older, args.only)
     work = [(s, all_versions) for s in draw]
     start = time.perf_counter()
@@ -180,6 +215,7 @@ def main() -> None:
             if i % 20 == 0:
                 print(f"{i}/{len(work)} forms", flush=True)
     text = report(outcomes, time.perf_counter() - start, args.jobs)
+    text += "\n" + sandbox_overhead(all_versions)
     if args.nulls:
         text += (
             "\n## Null values\n\n"

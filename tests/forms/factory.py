@@ -594,6 +594,10 @@ def render(spec: FormSpec) -> bytes:
     digital = _digital_pdf(spec)
     if spec.medium == "digital":
         return digital
+    if spec.fillable:
+        # printed from a viewer: what is on paper is the filled-in look, which pypdf's
+        # Helvetica appearance streams cannot give Chinese; draw the values instead
+        digital = _digital_pdf(replace(spec, fillable=False))
     rng = random.Random(spec.seed * 104729 + 3)
     quality = rng.randint(55, 85)
     if spec.medium == "photo":

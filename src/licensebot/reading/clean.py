@@ -40,6 +40,9 @@ def clean_name(raw: str) -> str | None:
         return None
     if re.search(r"[@/\\{}<>=#$%^*+~]|\d", t):
         return None  # a name has no digits or symbols: this is noise
+    han = re.findall(r"[\u3400-\u9fff]", t)
+    if han and not (2 <= len(han) <= 4 and len(han) == len(t.replace(" ", ""))):
+        return None  # a Chinese name is two to four characters: part of one is no name
     return t
 
 
@@ -53,6 +56,8 @@ def clean_email(raw: str) -> str | None:
 
 
 def _valid(y: int, m: int, d: int) -> date | None:
+    if not 2000 <= y <= 2100:
+        return None  # not a date an LA was signed on: a misread digit
     try:
         return date(y, m, d)
     except ValueError:
@@ -91,7 +96,10 @@ def clean_date(raw: str) -> str | None:
         parsed = dateparser.parse(t, fuzzy=False, default=None)
     except (ValueError, OverflowError, TypeError):
         return None
-    return parsed.date().isoformat() if parsed else None
+    if not parsed:
+        return None
+    d = _valid(parsed.year, parsed.month, parsed.day)
+    return d.isoformat() if d else None
 
 
 CLEANERS = {

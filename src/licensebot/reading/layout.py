@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from statistics import median
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from licensebot.core.form import Source
 
@@ -159,25 +159,23 @@ def _required_score(label: str) -> float:
     return 85.0
 
 
-#: Every (field, label, the score it needs), computed once: `match_label` runs for every run
-#: of words on every page, and this loop dominated the reading of a typed PDF.
-_CANDIDATES = tuple(
-    (fld, syn, _required_score(syn)) for fld, syns in _NORMED.items() for syn in syns
-)
+_CHOICES = [syn for syns in _NORMED.values() for syn in syns]
+_FIELD_OF = {syn: f for f, syns in _NORMED.items() for syn in syns}
+_LONGEST = max(len(c) for c in _CHOICES)
 
 
 def match_label(text: str) -> tuple[str, float] | None:
     """The field whose label `text` is (fuzzy, by meaning), with a 0..1 score."""
     t = norm(text)
-    if not t:
+    if not t or len(t) > _LONGEST + 6:
         return None
-    best: tuple[str, float] | None = None
-    for fld, syn, required in _CANDIDATES:
-        # below the cutoff rapidfuzz returns 0 early, which never passes the test below
-        score = fuzz.ratio(t, syn, score_cutoff=required)
-        if score >= required and (best is None or score / 100 > best[1]):
-            best = (fld, score / 100)
-    return best
+    hit = process.extractOne(t, _CHOICES, scorer=fuzz.ratio, score_cutoff=80)
+    if hit is None:
+        return None
+    syn, score, _ = hit
+    if score < _required_score(syn):
+        return None
+    return _FIELD_OF[syn], score / 100
 
 
 # ---- lines and segments ---------------------------------------------------------------------
@@ -270,7 +268,10 @@ def _match_run(seg: Sequence[Word], start: int) -> tuple[str, float, int] | None
     """The longest label starting at seg[start]: (field, score, end index exclusive)."""
     best: tuple[str, float, int] | None = None
     for end in range(start + 1, min(len(seg), start + 9) + 1):
-        hit = match_label(" ".join(w.text for w in seg[start:end]))
+        text = " ".join(w.text for w in seg[start:end])
+        if len(text) > _LONGEST + 6:
+            break
+        hit = match_label(text)
         if hit and (best is None or hit[1] >= best[1] - 0.02):
             best = (hit[0], hit[1], end)
     return best

@@ -101,6 +101,14 @@ def flatten_light(img: Image.Image) -> Image.Image:
     return Image.fromarray(out)
 
 
+def _uneven(g: Image.Image) -> bool:
+    """Paper whose brightness varies across the page (a photo, a shadow)."""
+    small = np.asarray(g.reduce(16).filter(ImageFilter.MaxFilter(5)), dtype=np.float32)
+    h, w = small.shape
+    inner = small[h // 10 : -h // 10 or None, w // 10 : -w // 10 or None]
+    return bool(np.percentile(inner, 90) - np.percentile(inner, 10) > 25)
+
+
 def _ink(img: Image.Image, width: int) -> np.ndarray:
     # the middle of the page: a photo's background and shadows lie at its edges
     w, h = img.size
@@ -132,7 +140,7 @@ def skew_angle(img: Image.Image, *, limit: float = 8.0) -> float:
 def is_sideways(img: Image.Image) -> bool:
     """Text lines run vertically: the page was scanned a quarter turn off."""
     ink = _ink(img, 500)
-    return _profile_score(ink.T.copy()) > 1.6 * _profile_score(ink)
+    return _profile_score(ink.T.copy()) > 2.5 * _profile_score(ink)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +156,38 @@ class PageImage:
 def straighten(
     img: Image.Image, dpi: float, *, photo: bool = False, deskew: bool = True
 ) -> PageImage:
-    g = flatten_light(img) if photo else img.convert("L")
+    g = img.convert("L")
+    if photo and _uneven(g):
+        g = flatten_light(g)
     turned = 0
-    if is_sideways(g):
-        g = g.rotate(90, expand=True)
-        turned = 90
     angle = skew_angle(g) if deskew else 0.0
     if abs(angle) >= 0.2:
-        g = g.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+        g = g.rotate(angle, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=255)
     return PageImage(g, dpi, turned, angle)
+
+
+def osd_rotation(img: Image.Image, *, timeout: float = 30.0) -> int:
+    """Degrees to turn `img` counter-clockwise to stand upright (Tesseract OSD), 0 if unsure."""
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=1)
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    try:
+        proc = subprocess.run(
+            [TESSERACT, "stdin", "stdout", "--psm", "0"],
+            input=buf.getvalue(),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+    except (subprocess.TimeoutExpired, FileNotFoundError):
+        return 0
+    m = re.search(rb"Rotate: (\d+)", proc.stdout)
+    conf = re.search(rb"Orientation confidence: ([\d.]+)", proc.stdout)
+    if not m or not conf or float(conf.group(1)) < 1.0:
+        return 0
+    # OSD's Rotate is clockwise; PIL's rotate(angle) turns counter-clockwise
+    return (360 - int(m.group(1))) % 360
 
 
 def mean_conf(words: Sequence[Word]) -> float:
@@ -230,3 +261,40 @@ def erase_rules(img: Image.Image, *, length: int | None = None) -> Image.Image:
     grown[:, :-1] |= lines[:, 1:]
     a[grown] = 255
     return Image.fromarray(a)
+
+
+def baseline_wobble(img: Image.Image) -> float | None:
+    """How far letters stray from a straight baseline, in units of the text's height.
+
+    Print sits on a straight line; handwriting does not. The crop is cut into glyph columns
+    at blank columns; each glyph's lowest ink row is its foot; a line is fitted through the
+    feet and the median distance from it is returned (None when there are too few glyphs).
+    """
+    a = np.asarray(erase_rules(img).convert("L"), dtype=np.uint8) < 140
+    cols: np.ndarray = np.asarray(a.any(axis=0))
+    if cols.sum() < 10:
+        return None
+    rows = np.nonzero(a.any(axis=1))[0]
+    height = float(rows[-1] - rows[0] + 1)
+    feet: list[tuple[float, float]] = []
+    x = 0
+    n = a.shape[1]
+    while x < n:
+        if not cols[x]:
+            x += 1
+            continue
+        start = x
+        while x < n and cols[x]:
+            x += 1
+        glyph = a[:, start:x]
+        ys = np.nonzero(glyph.any(axis=1))[0]
+        if ys.size and (ys[-1] - ys[0]) > height * 0.25:  # skip dots, commas, specks
+            feet.append(((start + x) / 2, float(ys[-1])))
+    if len(feet) < 5:
+        return None
+    xs = np.array([f[0] for f in feet])
+    ys = np.array([f[1] for f in feet])
+    slope, icpt = np.polyfit(xs, ys, 1)
+    resid = np.abs(ys - (slope * xs + icpt))
+    # descenders (g, j, p, q, y) sit lower in print too: judge by the better-aligned half
+    return float(np.percentile(resid, 50) / height)

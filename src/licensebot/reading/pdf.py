@@ -16,6 +16,7 @@ import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from statistics import median
 from time import perf_counter
 from typing import Any
 
@@ -44,9 +45,11 @@ from licensebot.reading.layout import (
 )
 from licensebot.reading.ocr import (
     OcrError,
+    baseline_wobble,
     erase_rules,
     ink_ratio,
     mean_conf,
+    osd_rotation,
     straighten,
     tesseract_words,
 )
@@ -56,6 +59,8 @@ log = logging.getLogger(__name__)
 
 #: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
 CELL_INK = 0.004
+#: Letters further than this (in text heights) from a straight baseline are handwriting.
+HANDWRITING_WOBBLE = 0.06
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.
 SIGNATURE_INK = 0.006
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -165,8 +170,14 @@ class _Cell:
     def lang(self) -> str:
         if not self.pass1:
             return "chi_sim+eng"  # Chinese, handwriting, or print the first pass missed
-        # the Latin-script model reads accents (ø, å, ñ, ç) that the English one drops
-        return "eng" if self.key in ("work_email", "date") else "Latin"
+        # the Latin-script model reads accents (ø, å, ñ, ç, ß) that the English one drops or
+        # misreads (as é, fi, &, a lower confidence); it costs a second model load, so only
+        # for text the first pass did not read as plain, confident ASCII
+        if self.key in ("work_email", "date"):
+            return "eng"
+        if self.key == "signer_name" or not self.pass1.isascii() or self.pass1_conf < 0.93:
+            return "Latin"  # names: "Søren" reads as a confident "Sgren" in English
+        return "eng"
 
 
 @dataclass
@@ -175,6 +186,7 @@ class _Found:
     signed: bool | None = None
     signed_conf: float = 0.0
     members: list[Member] = field(default_factory=list)
+    signature_words: list[Word] = field(default_factory=list)
 
 
 class _Reader:
@@ -428,20 +440,26 @@ class _Reader:
         image = pim.image
         words: list[Word] = []
         labels: dict[str, Label] = {}
-        for attempt in ("eng", "eng-180", "eng+chi_sim"):
-            if attempt == "eng-180":
-                image = image.rotate(180)
+        turned = 0
+        for attempt in ("as-is", "osd", "flip", "chinese"):
+            if attempt == "flip":
+                if not turned:
+                    continue
+                image = image.rotate(180)  # OSD can mistake a quarter turn's direction
+            if attempt == "osd":
+                turn = osd_rotation(image.reduce(2), timeout=self.limits.ocr_timeout)
+                if not turn:
+                    continue
+                image = straighten(image.rotate(turn, expand=True, fillcolor=255), dpi).image
+                turned = turn
+            lang = "eng+chi_sim" if attempt == "chinese" else "eng"
             small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4))
-            lang = attempt.removesuffix("-180")
             words = tesseract_words(
                 small, lang=lang, psm=11, timeout=self.limits.ocr_timeout, page=index, scale=2.0
             )
             labels = pick_labels(find_labels(words))
             if _enough(labels):
                 break
-            if attempt == "eng" and mean_conf(words) >= 0.7:
-                # upright text that holds no form: only Chinese labels are left to try
-                image = image.rotate(180)
         t = self._tick("ocr_pass1", t)
         if not _enough(labels):
             return None, words
@@ -472,8 +490,22 @@ class _Reader:
                 if _inside(w, box, index) and _printed(w)
             ]
             found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
+            unsure = [w for w in words if _inside(w, box, index) and not _printed(w)]
+            if found.signed and unsure:
+                # junk where English found no print may be a name printed in Chinese: read
+                # the cell with Chinese in pass 2 and mask what reads as characters
+                cells.append(_Cell("signature", box))
         t = self._tick("signature", t)
         self._ocr_cells(image, cells, found, scale=1.0, labels=labels)
+        sig_cell = next((c for c in cells if c.key == "signature"), None)
+        if sig is not None and sig_cell is not None:
+            box = sig_cell.box
+            printed += [
+                (w.x0, w.top, w.x1, w.bottom)
+                for w in found.signature_words
+                if _CJK.search(w.text) and w.conf >= 0.6
+            ]
+            found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
         self._tick("ocr_pass2", t)
         return found, words
 
@@ -499,12 +531,15 @@ class _Reader:
         for lang in sorted({c.lang for c in cells}):
             group = [c for c in cells if c.lang == lang]
             reads.update(self._read_sheet(image, group, scale, lang))
-        other = [c for c in cells if not c.pass1 and c.key != "members"]
+        other = [c for c in cells if not c.pass1 and c.key not in ("members", "signature")]
         second: dict[int, list[Word]] = {}
         if other:
             second = self._read_sheet(image, other, scale, "eng")
         for cell in cells:
             inside = reads.get(id(cell), [])
+            if cell.key == "signature":
+                found.signature_words = inside
+                continue
             if cell.key == "members":
                 if labels is not None:
                     found.members = _members(
@@ -541,11 +576,21 @@ class _Reader:
                 elif (
                     fv.value is not None
                     and not _CJK.search(raw)
-                    and not _same(cell.key, CLEANERS[cell.key](alt_raw), fv.value)
+                    and (conf < 0.92 or not _same(cell.key, CLEANERS[cell.key](alt_raw), fv.value))
                 ):
                     # Latin from a cell the first pass could not read (likely handwriting)
-                    # counts only when an English reading agrees
+                    # counts only when very confident and an English reading agrees
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+            agreed = cell.pass1_conf >= 0.9 and _same(
+                cell.key, CLEANERS[cell.key](cell.pass1), fv.value
+            )
+            if fv.value is not None and not _CJK.search(raw) and not agreed:
+                # print read confidently twice needs no further proof; anything else must
+                # also sit on a straight baseline
+                wobble = baseline_wobble(image.crop(_tight(ordered, 1.0)))
+                if wobble is not None and wobble > HANDWRITING_WOBBLE:
+                    # letters off a straight baseline: handwriting, never trusted
+                    fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
             found.fields[cell.key] = fv
 
     def _read_sheet(
@@ -722,12 +767,23 @@ def _near(a: str | None, b: str | None) -> bool:
     return Levenshtein.distance(_fold(a), _fold(b)) <= 2 and len(_fold(b)) >= 4
 
 
+def _tight(ws: Sequence[Word], scale: float) -> Box:
+    """The words' own box (and a little air), in `scale`d image pixels."""
+    h = median(w.height for w in ws)
+    return (
+        min(w.x0 for w in ws) * scale,
+        (min(w.top for w in ws) - 0.3 * h) * scale,
+        max(w.x1 for w in ws) * scale,
+        (max(w.bottom for w in ws) + 0.3 * h) * scale,
+    )
+
+
 def _trim_junk(ws: Sequence[Word]) -> list[Word]:
     """Specks at either end of a cell read as a stray low-confidence letter or two."""
     out = list(ws)
-    while out and len(out[0].text) <= 2 and out[0].conf < 0.5 and len(out) > 1:
+    while out and len(out[0].text) <= 2 and out[0].conf < 0.7 and len(out) > 1:
         out.pop(0)
-    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.5 and len(out) > 1:
+    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.7 and len(out) > 1:
         out.pop()
     return out
 
@@ -738,7 +794,7 @@ def _digits(text: str) -> list[str]:
 
 def _legible(ws: Sequence[Word]) -> tuple[str, float]:
     """The first pass's reading when it is confident print (English), else ""."""
-    if ws and min(w.conf for w in ws) >= 0.6 and mean_conf(ws) >= 0.75:
+    if ws and min(w.conf for w in ws) >= 0.7 and mean_conf(ws) >= 0.85:
         return join_words(ws), min(w.conf for w in ws)
     return "", 0.0
 

@@ -42,3 +42,9 @@ def test_names_keep_accents_and_chinese_and_refuse_noise() -> None:
     assert clean_name("J0hn Sm1th") is None
     assert clean_name("___") is None
     assert clean_text("Southbay Technology Co., Ltd.") == "Southbay Technology Co., Ltd."
+
+
+def test_part_of_a_chinese_name_is_no_name() -> None:
+    assert clean_name("陈静") == "陈静"
+    assert clean_name("陈") is None
+    assert clean_name("陈静 x") is None

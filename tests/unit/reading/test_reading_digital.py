@@ -58,7 +58,7 @@ def test_the_blank_form_reads_as_an_la_with_every_field_blank(
 def test_a_missing_field_is_blank_not_unreadable(
     current: LaVersion, versions: list[LaVersion]
 ) -> None:
-    spec = make_spec(5, current, medium="digital", layout="word")
+    spec = make_spec(5, current, medium="digital", layout="word", hand="typed")
     written = dict(spec.written, affiliation="")
     spec = type(spec)(**{**spec.__dict__, "written": written})
     form = read_pdf(render(spec), versions=versions)
@@ -81,7 +81,7 @@ def test_an_older_la_and_a_document_that_is_no_la_are_told_apart(
     current: LaVersion, versions: list[LaVersion]
 ) -> None:
     older = versions[0]
-    old = read_pdf(render(make_spec(9, older, medium="digital")), versions=versions)
+    old = read_pdf(render(make_spec(9, older, medium="digital", hand="typed")), versions=versions)
     assert old.form_version == older.id and old.is_la
     other = read_pdf(not_la_pdf(1), versions=versions)
     assert other.form_version is None and not other.is_la
@@ -90,7 +90,7 @@ def test_an_older_la_and_a_document_that_is_no_la_are_told_apart(
 def test_json_view_has_exactly_the_contract_fields(
     current: LaVersion, versions: list[LaVersion]
 ) -> None:
-    spec = make_spec(2, current, medium="digital", layout="word")
+    spec = make_spec(2, current, medium="digital", layout="word", hand="typed")
     out = form_to_json(read_pdf(render(spec), versions=versions))
     assert list(out["fields"]) == [*TEXT_FIELDS, "signed", "members"]
     assert out["scanned"] is False and out["form_version"] == current.id

@@ -1,0 +1,132 @@
+"""Untrusted input: every bad PDF becomes an error result, and the next read still works."""
+
+import io
+import threading
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from licensebot.core.la import LaVersion
+from licensebot.reading.pdf import ReadLimits, read_pdf
+from licensebot.reading.sandbox import read_pdf_sandboxed
+from tests.forms.factory import make_spec, render
+
+
+@pytest.fixture(scope="module")
+def good_pdf(current: LaVersion) -> bytes:
+    return render(make_spec(21, current, medium="digital", layout="compact", hand="typed"))
+
+
+def _bomb_pdf() -> bytes:
+    """A one-page PDF whose image claims 200,000 x 200,000 pixels."""
+    stream = zlib.compress(b"\x00" * 1000)
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width 200000 /Height 200000 /ColorSpace "
+        b"/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length "
+        + str(len(stream)).encode()
+        + b" >>\nstream\n"
+        + stream
+        + b"\nendstream",
+        b"<< /Length 35 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    trailer = f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    out.write(trailer.encode())
+    return out.getvalue()
+
+
+def test_the_type_is_decided_by_the_bytes(versions: list[LaVersion], good_pdf: bytes) -> None:
+    assert read_pdf(b"PK\x03\x04 a zip named form.pdf", versions=versions).error == "not_pdf"
+    assert read_pdf(b"\r\n\r\n" + good_pdf, versions=versions).error is None
+
+
+def test_a_truncated_or_broken_pdf_is_an_error_result(
+    versions: list[LaVersion], good_pdf: bytes
+) -> None:
+    assert read_pdf(b"%PDF-1.7\n1 0 obj << /Type /Catalog", versions=versions).error == "broken"
+    truncated = read_pdf(good_pdf[: len(good_pdf) // 3], versions=versions)
+    assert truncated.error is not None or not truncated.is_la
+
+
+def test_a_password_protected_pdf_is_an_error_result(
+    versions: list[LaVersion], good_pdf: bytes
+) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(good_pdf)))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    buf = io.BytesIO()
+    writer.write(buf)
+    assert read_pdf(buf.getvalue(), versions=versions).error == "encrypted"
+
+
+def test_caps_on_pages_bytes_and_pixels(versions: list[LaVersion], good_pdf: bytes) -> None:
+    writer = PdfWriter()
+    for _ in range(30):
+        writer.add_blank_page(595, 842)
+    buf = io.BytesIO()
+    writer.write(buf)
+    assert read_pdf(buf.getvalue(), versions=versions).error == "too_many_pages"
+    tiny = ReadLimits(max_bytes=1000)
+    assert read_pdf(good_pdf, versions=versions, limits=tiny).error == "too_large"
+    assert read_pdf(_bomb_pdf(), versions=versions).error == "too_large"
+
+
+def test_the_sandbox_returns_the_same_reading(versions: list[LaVersion], good_pdf: bytes) -> None:
+    inside = read_pdf(good_pdf, versions=versions)
+    outside = read_pdf_sandboxed(good_pdf, versions=versions)
+    assert outside.error is None
+    assert outside.fields == inside.fields and outside.signed == inside.signed
+
+
+def test_a_reading_over_time_is_killed_and_the_next_one_works(
+    versions: list[LaVersion], good_pdf: bytes
+) -> None:
+    slow = read_pdf_sandboxed(good_pdf, versions=versions, limits=ReadLimits(time_limit=0.001))
+    assert slow.error == "timeout"
+    assert read_pdf_sandboxed(good_pdf, versions=versions).error is None
+
+
+def test_a_reading_over_its_memory_is_an_error_result(
+    versions: list[LaVersion], good_pdf: bytes
+) -> None:
+    starved = read_pdf_sandboxed(
+        good_pdf, versions=versions, limits=ReadLimits(memory_bytes=40_000_000)
+    )
+    assert starved.error in ("too_large", "crashed")
+    assert read_pdf_sandboxed(good_pdf, versions=versions).error is None
+
+
+def test_the_sandbox_serves_many_worker_threads(versions: list[LaVersion], good_pdf: bytes) -> None:
+    names = set()
+    lock = threading.Lock()
+
+    def read(_: int) -> None:
+        form = read_pdf_sandboxed(good_pdf, versions=versions)
+        with lock:
+            names.add(form.value("signer_name"))
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(read, range(6)))
+    assert len(names) == 1 and None not in names
+
+
+def test_an_error_result_says_so_in_json(versions: list[LaVersion]) -> None:
+    from licensebot.reading.pdf import form_to_json
+
+    out = form_to_json(read_pdf(b"not a pdf at all", versions=versions))
+    assert out["error"] == "not_pdf"
+    assert all(v is None for k, v in out["fields"].items() if k not in ("members", "signed"))
