@@ -417,11 +417,13 @@ def value_regions(label: Label, others: Sequence[Label], page_width: float) -> l
         (
             o.top
             for o in others
+            # The next row of labels below, wherever it starts: a row's label on the left
+            # owns the whole row to its right (the official table's Affiliation row runs under
+            # the Title cell), so a blank cell never borrows the value of the row below.
             if o is not label
             and o.page == label.page
             and o.top > label.bottom - 0.2 * h
             and o.x0 < right_limit
-            and o.x1 > label.x0 - 2 * h
         ),
         default=label.bottom + 5.5 * h,
     )
