@@ -192,45 +192,38 @@ class NoAttachment(_Base):
         )
 
 
-class FreeEmail(_Base):
+class _SenderDomain(_Base):
+    """A rule on the kind of the sender's domain (the public lists plus the overrides)."""
+
+    needs = Needs.PDF
+    kinds: frozenset[DomainKind] = frozenset()
+
+    def check(self, ctx: CheckContext) -> RuleResult:
+        domain = ctx.sender_domain
+        if domain is None:
+            return self._result(False, domain=None)
+        verdict = ctx.domains.classify(domain)
+        return self._result(
+            verdict.kind in self.kinds,
+            domain=domain,
+            kind=verdict.kind.value,
+            matched=verdict.matched,
+            list=verdict.source,
+        )
+
+
+class FreeEmail(_SenderDomain):
     name = "free_email"
     description = "The sender's address is at a public webmail provider (or a denied domain)."
-    needs = Needs.PDF
     reason = Reason.FREE_EMAIL
-
-    def check(self, ctx: CheckContext) -> RuleResult:
-        domain = ctx.sender_domain
-        if domain is None:
-            return self._result(False, domain=None)
-        verdict = ctx.domains.classify(domain)
-        hit = verdict.kind in (DomainKind.FREE, DomainKind.DENIED)
-        return self._result(
-            hit,
-            domain=domain,
-            kind=verdict.kind.value,
-            matched=verdict.matched,
-            list=verdict.source,
-        )
+    kinds = frozenset({DomainKind.FREE, DomainKind.DENIED})
 
 
-class DisposableEmail(_Base):
+class DisposableEmail(_SenderDomain):
     name = "disposable_email"
     description = "The sender's address is at a disposable-address service."
-    needs = Needs.PDF
     reason = Reason.DISPOSABLE_EMAIL
-
-    def check(self, ctx: CheckContext) -> RuleResult:
-        domain = ctx.sender_domain
-        if domain is None:
-            return self._result(False, domain=None)
-        verdict = ctx.domains.classify(domain)
-        return self._result(
-            verdict.kind is DomainKind.DISPOSABLE,
-            domain=domain,
-            kind=verdict.kind.value,
-            matched=verdict.matched,
-            list=verdict.source,
-        )
+    kinds = frozenset({DomainKind.DISPOSABLE})
 
 
 # --- the PDF -----------------------------------------------------------------------------
