@@ -214,3 +214,30 @@ def test_starttls_on_the_plain_port_works_and_is_verified(
     worker = make_worker(dovecot, boxes=[block])
     report = worker.poll_once()
     assert report.errors == {} and report.mailboxes[0].processed == 1
+
+
+def test_without_idle_the_running_worker_polls(
+    dovecot_no_idle: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    """A server that does not offer IDLE: `run` falls back to polling on its schedule."""
+    import threading
+    import time
+
+    worker = make_worker(dovecot_no_idle, schedule={"poll_seconds": 1})
+    runner = threading.Thread(target=worker.run)
+    runner.start()
+    try:
+        time.sleep(0.5)
+        dovecot_no_idle.append(BOT, "INBOX", application(1))
+        deadline = time.monotonic() + 30
+        while (
+            time.monotonic() < deadline
+            and count(worker, OutboxMessage, OutboxMessage.state == "sent") < 1
+        ):
+            time.sleep(0.2)
+    finally:
+        worker.stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+    assert count(worker, OutboxMessage, OutboxMessage.state == "sent") == 1
+    assert dovecot_no_idle.uids(BOT, "INBOX") == []
