@@ -4,6 +4,7 @@ application even when the worker is killed with SIGKILL at any of its crash poin
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import time
@@ -112,6 +113,17 @@ def test_poll_once_processes_and_exits(deployment: Callable[..., Deployment]) ->
     assert "sirui: 1 fetched, 1 new" in result.stdout
     assert "outbox: 1 sent" in result.stdout
     assert len(d.smtp.messages) == 1
+
+    # Why it was decided: every rule, hit or not, with the facts it saw.
+    explained = d.cli("explain", "1", "--json")
+    assert explained.returncode == 0, explained.stderr
+    case = json.loads(explained.stdout)
+    [decision] = case["decisions"]
+    assert decision["decision"] == "reject" and decision["reasons"] == ["not_la"]
+    rules = {r["rule"]: r for r in decision["rules"]}
+    assert rules["not_la"]["hit"] is True and "similarity" in rules["not_la"]["facts"]
+    assert rules["free_email"]["hit"] is False
+    assert [e["kind"] for e in case["events"]][:2] == ["decision.made", "reply.queued"]
 
 
 #: (crash point, which pass through it) -> the worker is SIGKILLed there, then restarted.

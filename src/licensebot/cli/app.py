@@ -139,8 +139,12 @@ def demo(
     ] = None,
 ) -> None:
     """Run the bot's main job on a throwaway local mailbox seeded with sample applications."""
+    import os
+
     from licensebot.cli.demo import run_demo
 
+    # The table tells the story; the event log is one LICENSEBOT_LOG_LEVEL=INFO away.
+    configure_logging(os.environ.get("LICENSEBOT_LOG_LEVEL", "WARNING"))
     sys.exit(run_demo(directory))
 
 
