@@ -141,9 +141,6 @@ class ImapSession:
         uids = self.client.search(criteria)
         return [str(u) for u in sorted(u for u in uids if u > last_uid)]
 
-    def all_keys(self) -> list[str]:
-        return [str(u) for u in sorted(self.client.search(["ALL"]))]
-
     def fetch_meta(self, keys: Sequence[str]) -> dict[str, Meta]:
         out: dict[str, Meta] = {}
         if not keys:

@@ -106,6 +106,21 @@ class Licensee(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
+    @classmethod
+    def from_fields(
+        cls, *, application_id: int, sender: str, fields: dict[str, Any], la_version: str
+    ) -> Licensee:
+        """The licence an approval grants, from the form's fields (the contract's JSON)."""
+        members = fields.get("members") or []
+        return cls(
+            application_id=application_id,
+            email=str(fields.get("work_email") or sender),
+            name=str(fields.get("signer_name") or ""),
+            affiliation=str(fields.get("affiliation") or ""),
+            la_version=la_version,
+            members=[dict(m) for m in members if isinstance(m, dict)],
+        )
+
 
 class OutboxState(StrEnum):
     PENDING = "pending"  # to send (first time, or retry after a transient failure)

@@ -129,13 +129,6 @@ def claim(
     return claimed
 
 
-def mark_data(engine: Engine, row_id: int) -> None:
-    """The point of no return: from here on, a crash leaves the outcome unknown."""
-    with Session(engine) as s:
-        s.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state="data"))
-        s.commit()
-
-
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 _EVENT = Event.__table__  # type: ignore[attr-defined]
 # Plain statements, compiled once: `advance` runs once per message sent.
@@ -160,7 +153,8 @@ def advance(
     """One transaction that records `sent` (rows the server accepted, with their responses)
     and marks row `data` as being handed over. The relay calls it just before each message's
     data, so a message is recorded as sent no later than the next one leaves: one commit per
-    message instead of two, and the crash semantics of `mark_data`/`mark_sent` unchanged."""
+    message instead of two, with the same crash semantics: `data` is durable before the
+    message leaves, `sent` after the server accepted it."""
     marks = [*data_ids, *([data] if data is not None else [])]
     if not sent and not marks:
         return
@@ -210,20 +204,6 @@ def sent_recently(engine: Engine, kinds: Sequence[str], *, seconds: float = 60.0
             )
         ).one()
     return int(n)
-
-
-def mark_sent(engine: Engine, row_id: int, response: str) -> None:
-    with Session(engine) as s:
-        row = s.get(OutboxMessage, row_id)
-        if row is None:
-            return
-        row.state = OutboxState.SENT
-        row.sent_at = utcnow()
-        row.smtp_response = response[:500]
-        row.lease_until = None
-        s.add(row)
-        s.add(_event("reply.sent", row, response=response[:200]))
-        s.commit()
 
 
 def mark_transient(engine: Engine, cfg: OutboxSettings, row_id: int, error: str) -> None:
@@ -309,7 +289,7 @@ def replies_since(s: Session, recipient: str, since: datetime) -> int:
         .where(
             OutboxMessage.recipient == recipient,
             col(OutboxMessage.created_at) >= since,
-            or_(col(OutboxMessage.kind).startswith("applicant.")),
+            col(OutboxMessage.kind).startswith("applicant."),
         )
     ).one()
     return int(n)

@@ -4,7 +4,7 @@ clients or readers, and nothing connects until a job runs."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
@@ -176,7 +176,6 @@ def build(
         settings=settings,
         engine=engine,
         blobs=blobs,
-        templates=templates,
         read_message=read,
         assess=judge.assess,
         replies=replies,
@@ -224,7 +223,3 @@ def build(
         digest,
         la,
     )
-
-
-def sessions(bot: Bot) -> Iterator[Mailbox]:
-    yield from bot.settings.mailbox

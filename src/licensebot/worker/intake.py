@@ -26,7 +26,6 @@ from licensebot.config import Mailbox, Settings
 from licensebot.core.assess import Assessment, reply_kind
 from licensebot.core.message import IncomingMessage
 from licensebot.mail.sources import MailSession, Meta
-from licensebot.mail.templates import Templates
 from licensebot.store.files import Blobs
 from licensebot.store.models import (
     Application,
@@ -81,7 +80,6 @@ class Intake:
         settings: Settings,
         engine: Engine,
         blobs: Blobs,
-        templates: Templates,
         read_message: ReadMessage,
         assess: Assess,
         replies: ReplyWriter,
@@ -92,7 +90,6 @@ class Intake:
         self.settings = settings
         self.engine = engine
         self.blobs = blobs
-        self.templates = templates
         self.read_message = read_message
         self.assess = assess
         self.replies = replies
@@ -241,25 +238,9 @@ class Intake:
                 if old is None:
                     remaining.append(key)
                     continue
-                s.add(
-                    InboundMessage(
-                        mailbox=box.name,
-                        folder=box.folder,
-                        uidvalidity=validity,
-                        uid=key,
-                        message_id=old.message_id,
-                        size=old.size,
-                        sha256=old.sha256,
-                        raw_path=old.raw_path,
-                        from_address=old.from_address,
-                        subject=old.subject,
-                        state=old.state,
-                        attempts=old.attempts,
-                        error=old.error,
-                        application_id=old.application_id,
-                        post_action_done=False,
-                    )
-                )
+                copy = old.model_dump(exclude={"id"})
+                copy.update(uidvalidity=validity, uid=key, post_action_done=False)
+                s.add(InboundMessage.model_validate(copy))
                 s.add(
                     Event(
                         kind="message.rekeyed",
@@ -500,7 +481,14 @@ class Intake:
             )
             licence = self._active_licence(s, msg, assessment)
             if assessment.decision == "approve" and licence is None:
-                s.add(licensee_from(app_id, msg, assessment))
+                s.add(
+                    Licensee.from_fields(
+                        application_id=app_id,
+                        sender=msg.from_address or "",
+                        fields=dict(assessment.fields),
+                        la_version=assessment.form_version or "",
+                    )
+                )
                 s.add(Event(kind="licensee.created", application_id=app_id, actor="rules"))
             elif licence is not None:
                 s.add(
@@ -644,19 +632,6 @@ def _copy(box: Mailbox, validity: str, key: str) -> SelectOfScalar[InboundMessag
         InboundMessage.folder == box.folder,
         InboundMessage.uidvalidity == validity,
         InboundMessage.uid == key,
-    )
-
-
-def licensee_from(app_id: int, msg: IncomingMessage, assessment: Assessment) -> Licensee:
-    f = assessment.fields
-    members = f.get("members") or []
-    return Licensee(
-        application_id=app_id,
-        email=str(f.get("work_email") or msg.from_address or ""),
-        name=str(f.get("signer_name") or ""),
-        affiliation=str(f.get("affiliation") or ""),
-        la_version=assessment.form_version or "",
-        members=[dict(m) for m in members],
     )
 
 

@@ -12,7 +12,7 @@ from licensebot.config import Settings
 from licensebot.core.assess import Assessment, choose_pdf
 from licensebot.core.decide import Judgement, decide
 from licensebot.core.domains import DomainKnowledge
-from licensebot.core.form import ReadForm
+from licensebot.core.form import TEXT_FIELDS, ReadForm
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.message import IncomingMessage
 from licensebot.core.rules import CheckContext, CheckSettings
@@ -93,18 +93,7 @@ class Judge:
 def check_json(name: str, verdict: Verdict) -> dict[str, Any]:
     """One line of `licensebot check --json`, exactly as in the contract."""
     a = verdict.assessment
-    fields: dict[str, Any] = {
-        k: None
-        for k in (
-            "signer_name",
-            "signer_title",
-            "affiliation",
-            "work_email",
-            "address",
-            "date",
-            "signed",
-        )
-    }
+    fields: dict[str, Any] = dict.fromkeys([*TEXT_FIELDS, "signed"])
     fields["members"] = []
     fields.update(a.fields)
     return {

@@ -161,7 +161,12 @@ class Review:
         )
         done = [f"case {app_id} {_past(decision)} (was {previous})"]
         if decision == "approve" and _licensee_for(s, app_id) is None:
-            licensee = licensee_from_fields(app, fields, latest)
+            licensee = Licensee.from_fields(
+                application_id=app_id,
+                sender=app.sender or "",
+                fields=dict(fields),
+                la_version=_form_version(fields, latest),
+            )
             s.add(licensee)
             s.flush()
             s.add(
@@ -259,20 +264,6 @@ class Review:
                 s.exec(select(Licensee).where(Licensee.application_id == case_id)).all()
             )
             return CaseView(app, decisions, events, licensees)
-
-
-def licensee_from_fields(
-    app: Application, fields: Mapping[str, Any], latest: DecisionRecord | None
-) -> Licensee:
-    members = fields.get("members") or []
-    return Licensee(
-        application_id=app.id or 0,
-        email=str(fields.get("work_email") or app.sender or ""),
-        name=str(fields.get("signer_name") or ""),
-        affiliation=str(fields.get("affiliation") or ""),
-        la_version=_form_version(fields, latest),
-        members=[dict(m) for m in members if isinstance(m, Mapping)],
-    )
 
 
 def _form_version(fields: Mapping[str, Any], latest: DecisionRecord | None) -> str:
