@@ -137,5 +137,12 @@ def readdress(
     return b"\r\n".join(out) + sep + body
 
 
+def split_head(raw: bytes) -> tuple[bytes, bytes]:
+    """A composed message as its header (with the blank line that ends it) and the rest: a
+    broadcast stores the rest once and each notice its own header (`readdress`)."""
+    head, sep, rest = raw.partition(b"\r\n\r\n")
+    return head + sep, rest
+
+
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"

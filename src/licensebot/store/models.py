@@ -131,11 +131,25 @@ class OutboxState(StrEnum):
     AMBIGUOUS = "ambiguous"  # the server may or may not have it; resent only by policy
 
 
+class OutboxBody(SQLModel, table=True):
+    """The part many outbox messages share (a broadcast's text and attachment after the
+    header), stored once: content-addressed and never changed."""
+
+    __tablename__ = "outbox_body"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(unique=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class OutboxMessage(SQLModel, table=True):
     """A reply, written in the same transaction as its decision and sent afterwards.
 
-    `raw` is the complete message; every attempt sends these exact bytes, so a resend keeps
-    its Message-ID and nothing is ever sent under a new identity.
+    The message is `raw`, followed by the shared `outbox_body` row `body_id` when there is one
+    (a broadcast notice: `raw` is its own header, ending with the blank line); every attempt
+    sends these exact bytes, so a resend keeps its Message-ID and nothing is ever sent under a
+    new identity.
     """
 
     __tablename__ = "outbox"
@@ -148,6 +162,7 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(index=True)
     envelope_from: str
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    body_id: int | None = Field(default=None, index=True)  # outbox_body.id
     state: str = Field(default=OutboxState.PENDING, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)

@@ -18,15 +18,17 @@ this one's `data` together, just before this one's data goes out.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, func, or_, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from licensebot.config import Outbox as OutboxSettings
-from licensebot.store.models import Event, OutboxMessage, OutboxState, utcnow
+from licensebot.store.models import Event, OutboxBody, OutboxMessage, OutboxState, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,14 @@ class Claimed:
     message_id: str
     recipient: str
     envelope_from: str
-    raw: bytes
+    raw: bytes  # the message, or its own header when it has a shared `body`
     attempts: int
+    body: bytes = b""  # shared by the notices of a broadcast (outbox_body)
+
+    @property
+    def message(self) -> bytes:
+        """The complete message as it goes out."""
+        return self.raw + self.body
 
 
 def recover_expired(engine: Engine, cfg: OutboxSettings, now: datetime | None = None) -> int:
@@ -75,62 +83,93 @@ def claim(
     exclude_kinds: Sequence[str] = (),
 ) -> list[Claimed]:
     """Take up to `limit` due rows for sending, oldest first (only `kinds`, if given; never
-    `exclude_kinds`)."""
+    `exclude_kinds`), with their shared bodies (one copy per claim)."""
     now = utcnow()
     if limit <= 0:
         return []
-    with Session(engine) as s:
+    t = _OUTBOX
+    with engine.begin() as conn:
         q = (
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.state == OutboxState.PENDING,
-                col(OutboxMessage.next_attempt_at) <= now,
-            )
-            .order_by(col(OutboxMessage.id))
+            sa_select(t.c.id)
+            .where(t.c.state == OutboxState.PENDING.value, t.c.next_attempt_at <= now)
+            .order_by(t.c.id)
             .limit(limit)
         )
         if kinds is not None:
-            q = q.where(col(OutboxMessage.kind).in_(list(kinds)))
+            q = q.where(t.c.kind.in_(list(kinds)))
         if exclude_kinds:
-            q = q.where(col(OutboxMessage.kind).not_in(list(exclude_kinds)))
+            q = q.where(t.c.kind.not_in(list(exclude_kinds)))
         if engine.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
-        ids = [i for i in s.exec(q).all() if i is not None]
+        ids = list(conn.execute(q).scalars())
         if not ids:
             return []
-        s.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids))
+        conn.execute(
+            update(t)
+            .where(t.c.id.in_(ids))
             .values(
-                state=OutboxState.SENDING,
-                attempts=OutboxMessage.attempts + 1,
+                state=OutboxState.SENDING.value,
+                attempts=t.c.attempts + 1,
                 lease_until=now + timedelta(seconds=cfg.lease_seconds),
             )
         )
-        rows = s.exec(
-            select(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids))
-            .order_by(col(OutboxMessage.id))
-        ).all()
-        claimed = [
-            Claimed(
-                id=r.id or 0,
-                application_id=r.application_id,
-                kind=r.kind,
-                message_id=r.message_id,
-                recipient=r.recipient,
-                envelope_from=r.envelope_from,
-                raw=r.raw,
-                attempts=r.attempts,
+        rows = conn.execute(
+            sa_select(
+                t.c.id,
+                t.c.application_id,
+                t.c.kind,
+                t.c.message_id,
+                t.c.recipient,
+                t.c.envelope_from,
+                t.c.raw,
+                t.c.attempts,
+                t.c.body_id,
             )
-            for r in rows
-        ]
-        s.commit()
-    return claimed
+            .where(t.c.id.in_(ids))
+            .order_by(t.c.id)
+        ).all()
+        wanted = {r.body_id for r in rows if r.body_id is not None}
+        bodies: dict[int, bytes] = (
+            dict(
+                conn.execute(
+                    sa_select(_BODY.c.id, _BODY.c.data).where(_BODY.c.id.in_(wanted))
+                ).all()
+            )
+            if wanted
+            else {}
+        )
+    return [
+        Claimed(
+            id=r.id,
+            application_id=r.application_id,
+            kind=r.kind,
+            message_id=r.message_id,
+            recipient=r.recipient,
+            envelope_from=r.envelope_from,
+            raw=r.raw,
+            attempts=r.attempts,
+            body=bodies[r.body_id] if r.body_id is not None else b"",
+        )
+        for r in rows
+    ]
+
+
+def store_body(conn: Connection, data: bytes) -> int:
+    """The id of the shared body `data` (stored on first use; the same bytes, the same row)."""
+    sha = hashlib.sha256(data).hexdigest()
+    found = conn.execute(sa_select(_BODY.c.id).where(_BODY.c.sha256 == sha)).scalar()
+    if found is not None:
+        return int(found)
+    key = conn.execute(
+        insert(_BODY).values(sha256=sha, data=data, created_at=utcnow())
+    ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 _EVENT = Event.__table__  # type: ignore[attr-defined]
+_BODY = OutboxBody.__table__  # type: ignore[attr-defined]
 # Plain statements, compiled once: `advance` runs once per message sent.
 _RECORD_SENT = text(
     "UPDATE outbox SET state = 'sent', sent_at = :now, smtp_response = :response, "

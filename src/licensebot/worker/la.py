@@ -43,6 +43,7 @@ from licensebot.mail.compose import (
     domain_of,
     new_message_id,
     readdress,
+    split_head,
 )
 from licensebot.reading.dsn import read_delivery_report
 from licensebot.store.models import (
@@ -56,6 +57,7 @@ from licensebot.store.models import (
     OutboxMessage,
     utcnow,
 )
+from licensebot.store.outbox import store_body
 from licensebot.worker.replies import ReplyPlan, ReplyWriter
 
 log = structlog.get_logger("licensebot.la")
@@ -286,7 +288,9 @@ class LaDesk:
         chunk per transaction; returns how many were queued.
 
         A notice's text depends only on the version the licensee is leaving, so it is composed
-        once per previous version and copied per licensee with its own To and Message-ID."""
+        once per previous version; the part after the header (text and attachment) is stored
+        once (`outbox_body`), and each notice holds only its header with its own To and
+        Message-ID."""
         versions = {r.id: r for r in self.versions()}
         record = versions[version_id]
         attachment = self.attachment(LaText(record.id, record.title, record.text))
@@ -341,13 +345,21 @@ class LaDesk:
                 if not batch:
                     return queued
                 now = utcnow()
+                conn = s.connection()
+                bodies: dict[str, int] = {}  # previous version -> outbox_body id
                 messages, notices = [], []
                 for lic_id, email, la_version, app_id in batch:
                     prev, template = message_for(la_version)
                     mid = new_message_id(domain)
-                    raw = readdress(template, to=email, message_id=mid, placeholder=_PLACEHOLDER)
+                    head, body = split_head(template)
+                    raw = readdress(head, to=email, message_id=mid, placeholder=_PLACEHOLDER)
+                    body_id: int | None = None
                     if raw is None:  # an address that needs encoding: compose it in full
                         raw = _readdressed(template, email, mid)
+                    else:
+                        if prev not in bodies:
+                            bodies[prev] = store_body(conn, body)
+                        body_id = bodies[prev]
                     messages.append(
                         {
                             "idempotency_key": f"la:{version_id}:{lic_id}",
@@ -357,6 +369,7 @@ class LaDesk:
                             "recipient": email,
                             "envelope_from": smtp.envelope_from or smtp.from_address,
                             "raw": raw,
+                            "body_id": body_id,
                             "state": "pending",
                             "attempts": 0,
                             "next_attempt_at": now,
@@ -375,7 +388,6 @@ class LaDesk:
                             "updated_at": now,
                         }
                     )
-                conn = s.connection()
                 conn.execute(insert(outbox_t), messages)
                 ids = dict(
                     conn.execute(

@@ -2,7 +2,8 @@
 
 Replies go first. Kinds with a per-minute limit (the LA change notices) come after them, at most
 `limits[kind]` in any minute, counted in the database so restarts and parallel workers share it.
-With `connections` > 1 a flush sends that many claimed batches at once, one SMTP session each.
+With `connections` > 1 a flush keeps that many SMTP sessions busy at once, each sending one
+claimed batch after another.
 """
 
 from __future__ import annotations
@@ -118,28 +119,41 @@ class Relay:
         return outbox.claim(self.engine, self.settings, limit=n, **kw)  # type: ignore[arg-type]
 
     async def _drain(self, report: FlushReport, claim: Callable[[int], list[Claimed]]) -> None:
-        while not report.troubled:
-            batches = []
-            for _ in range(self.settings.connections):
-                batch = claim(self.settings.batch)
-                if not batch:
-                    break
-                batches.append(batch)
-            if not batches:
-                return
-            self.faults.point("after_claim")
-            commits = GroupCommit(self.engine)
-            await asyncio.gather(*(self._send(batch, report, commits) for batch in batches))
-            # After trouble (retries, failures, unsure sends) something is wrong with the
-            # server: the rest waits for the next flush.
+        """`connections` SMTP sessions, each claiming a batch, sending it and claiming the
+        next over the same connection, until nothing is due or something went wrong (retries,
+        failures, unsure sends: the server is in trouble, the rest waits for the next flush).
+        Claims run one at a time, off the event loop."""
+        commits = GroupCommit(self.engine)
+        claiming = asyncio.Lock()
 
-    async def _send(self, batch: list[Claimed], report: FlushReport, commits: GroupCommit) -> None:
+        async def next_batch() -> list[Claimed]:
+            async with claiming:
+                if report.troubled:
+                    return []
+                batch = await asyncio.to_thread(claim, self.settings.batch)
+            if batch:
+                self.faults.point("after_claim")
+            return batch
+
+        async def session() -> None:
+            batch = await next_batch()
+            if not batch:
+                return
+            async with self.transport() as t:
+                while batch:
+                    await self._send(t, batch, report, commits)
+                    batch = await next_batch()
+
+        await asyncio.gather(*(session() for _ in range(self.settings.connections)))
+
+    async def _send(
+        self, t: Transport, batch: list[Claimed], report: FlushReport, commits: GroupCommit
+    ) -> None:
         accepted: list[tuple[Claimed, str]] = []  # sent, recorded with the next data mark
-        async with self.transport() as t:
-            try:
-                await self._send_each(t, batch, accepted, report, commits)
-            finally:
-                await self._settle(accepted, commits)  # what the server took is recorded
+        try:
+            await self._send_each(t, batch, accepted, report, commits)
+        finally:
+            await self._settle(accepted, commits)  # what the server took is recorded
 
     async def _settle(self, accepted: list[tuple[Claimed, str]], commits: GroupCommit) -> None:
         sent = list(accepted)
@@ -167,6 +181,7 @@ class Relay:
                 envelope_from=item.envelope_from,
                 recipient=item.recipient,
                 raw=item.raw,
+                body=item.body,
                 on_data=on_data,
             )
             self.faults.point("after_data")
