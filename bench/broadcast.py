@@ -170,8 +170,9 @@ def settings_for(work: Path, port: int, ca_file: str, case: Case, batch: int) ->
     )
 
 
-def broadcast(settings: Settings, case: Case, n: int) -> tuple[Any, float, float]:
-    """`la publish` (n notices queued) and one flush: the bot and the two durations."""
+def broadcast(settings: Settings, case: Case, n: int) -> tuple[Any, float, float, float]:
+    """`la publish` (n notices queued) and one flush: the bot, the two durations and the
+    sender's CPU time during the flush (all its threads)."""
     bot = build(
         settings,
         environ=bot_env({}),
@@ -184,12 +185,12 @@ def broadcast(settings: Settings, case: Case, n: int) -> tuple[Any, float, float
     report = bot.la.publish(
         la_2027(), effective=date.today() + timedelta(days=30), version_id="2027"
     )
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     flushed = asyncio.run(bot.relay.flush_async())
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     assert report.queued == n and flushed.sent == n, (report, flushed)
     assert bot.la.status("2027").delivery["sent"] == n
-    return bot, t1 - t0, t2 - t1
+    return bot, t1 - t0, t2 - t1, c2 - c1
 
 
 def sent_notices(bot: Any) -> dict[bytes, tuple[bytes, bytes]]:
@@ -211,14 +212,16 @@ def run_sink(work: Path, n: int, case: Case, batch: int, bare: bool) -> dict[str
     dumps = Path(tempfile.mkdtemp(prefix="lb-sink-", dir=shm if shm.is_dir() else None))
     try:
         with SmtpSink(port, dumps) as sink:
-            bot, publish_s, send_s = broadcast(settings_for(work, port, "", case, batch), case, n)
+            bot, publish_s, send_s, cpu_s = broadcast(
+                settings_for(work, port, "", case, batch), case, n
+            )
             notices = sent_notices(bot)
             verify_dumps(sink, notices, n)
             sample = [raw for _, raw in list(notices.values())[:2000]]
             bare_rate = bare_rate_of(port, "", sample, case) if bare else None
     finally:
         shutil.rmtree(dumps, ignore_errors=True)
-    return row(case, n, batch, publish_s, send_s, sample, bare_rate)
+    return row(case, n, batch, publish_s, send_s, cpu_s, sample, bare_rate)
 
 
 def verify_dumps(sink: SmtpSink, notices: dict[bytes, tuple[bytes, bytes]], n: int) -> None:
@@ -243,7 +246,9 @@ def run_aiosmtpd(work: Path, n: int, case: Case, batch: int, bare: bool) -> dict
     server = ctx.Process(target=serve, args=(port, str(work / "ca"), stop, result, tls))
     server.start()
     _, ca_file = result.get(timeout=30)
-    bot, publish_s, send_s = broadcast(settings_for(work, port, ca_file, case, batch), case, n)
+    bot, publish_s, send_s, cpu_s = broadcast(
+        settings_for(work, port, ca_file, case, batch), case, n
+    )
     sample = [raw for _, raw in list(sent_notices(bot).values())[:2000]]
     bare_rate = bare_rate_of(port, ca_file, sample, case) if bare else None
     stop.set()
@@ -251,7 +256,7 @@ def run_aiosmtpd(work: Path, n: int, case: Case, batch: int, bare: bool) -> dict
     server.join(timeout=30)
     assert kind == "ids" and len(ids) == n + (len(sample) if bare else 0), len(ids)
     assert len(set(ids[:n])) == n, len(set(ids[:n]))
-    return row(case, n, batch, publish_s, send_s, sample, bare_rate)
+    return row(case, n, batch, publish_s, send_s, cpu_s, sample, bare_rate)
 
 
 def bare_rate_of(port: int, ca_file: str, sample: list[bytes], case: Case) -> float:
@@ -266,6 +271,7 @@ def row(
     batch: int,
     publish_s: float,
     send_s: float,
+    cpu_s: float,
     sample: list[bytes],
     bare_rate: float | None,
 ) -> dict[str, Any]:
@@ -281,6 +287,7 @@ def row(
         "publish_s": publish_s,
         "send_s": send_s,
         "per_s": n / send_s,
+        "cpu_s": cpu_s,
         "queue_per_s": n / publish_s,
         "total_per_s": n / (publish_s + send_s),
         "bare_per_s": bare_rate,
@@ -337,7 +344,10 @@ def write_results(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
         "*publish* renders and composes the notice (new LA attached) once per previous version, "
         "copies it per licensee (own To and Message-ID) and queues the notices "
         f"{settings_note()}; *send* is one outbox flush with `la.notices_per_minute = 0`; "
-        "*end to end* is both. *bare aiosmtplib* sends 2,000 of the same notices over as many "
+        "*sender CPU* is the sending process's CPU time during the flush (every thread) per "
+        "notice: what the sender costs whatever else runs on the machine. "
+        "*end to end* is publish and send. *bare aiosmtplib* sends 2,000 of the same notices "
+        "over as many "
         "connections with no database at all, one command at a time (no pipelining). *load* "
         "is the 1-minute load average after the run.",
         "",
@@ -345,15 +355,16 @@ def write_results(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
         "(`build(la_attachment=...)`) can attach the Markdown text instead.",
         "",
         "| server | transport | attachment | SMTP connections | publish (queue) | send "
-        "| **notices/s sent** | end to end | bare aiosmtplib | load |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| **notices/s sent** | sender CPU | end to end | bare aiosmtplib | load |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         bare = f"{r['bare_per_s']:.0f}/s" if r["bare_per_s"] else "-"
         lines.append(
             f"| {r['server']} | {r['transport']} | {r['attachment']} | {r['connections']} "
             f"| {r['publish_s']:.1f} s ({r['queue_per_s']:.0f}/s) | {r['send_s']:.1f} s "
-            f"| **{r['per_s']:.0f}** | {r['total_per_s']:.0f}/s | {bare} | {r['load']:.1f} |"
+            f"| **{r['per_s']:.0f}** | {1e6 * r['cpu_s'] / r['licensees']:.0f} µs/notice "
+            f"| {r['total_per_s']:.0f}/s | {bare} | {r['load']:.1f} |"
         )
     lines += [
         "",

@@ -288,6 +288,27 @@ def test_several_connections_send_each_notice_once(
     assert bot.la.status("2027").delivery["sent"] == 30
 
 
+def test_the_new_la_is_stored_once_and_every_notice_carries_it_whole(
+    make_bot: Callable[..., Bot], smtp: SmtpServer
+) -> None:
+    bot = make_bot()
+    assert bot.la is not None
+    seed_licensees(bot.engine, 12)
+    bot.la.publish(la_2027(), effective=TOMORROW, version_id="2027")
+    with bot.engine.connect() as conn:
+        [body] = [r[0] for r in conn.exec_driver_sql("SELECT data FROM outbox_body")]
+        heads = [r[0] for r in conn.exec_driver_sql("SELECT raw FROM outbox")]
+    assert sum(len(h) for h in heads) < len(body)  # 12 headers, not 12 copies of the form
+    assert bot.relay.flush().sent == 12
+    got = smtp.wait_for(12)
+    forms = {
+        bytes(a.get_content()) for m in got for a in m.message.iter_attachments()
+    }  # one form, identical in every notice
+    assert len(forms) == 1 and len({m.message["Message-ID"] for m in got}) == 12
+    versions = load_versions(bot.settings.path("la"))
+    assert read_pdf(forms.pop(), versions=versions).form_version == "2027"
+
+
 def test_the_daily_job_tells_late_licensees_and_moves_silent_ones(
     make_bot: Callable[..., Bot],
 ) -> None:

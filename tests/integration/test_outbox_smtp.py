@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from licensebot.config import Outbox, Smtp
 from licensebot.mail.compose import compose, new_message_id
 from licensebot.mail.transport import SmtpTransport
 from licensebot.store.db import make_engine, upgrade
-from licensebot.store.models import Event, OutboxMessage
+from licensebot.store.models import Event, OutboxMessage, utcnow
 from licensebot.worker.relay import Relay
 from tests.servers.smtp import SmtpServer
 from tests.support import SMTP_PASSWORD, SMTP_USER
@@ -101,6 +102,25 @@ def test_queued_replies_are_sent_once_over_tls_with_login(engine: Engine, smtp: 
     assert states(engine) == ["sent"] * 3
     assert relay_for(engine, smtp).flush().sent == 0
     assert len(smtp.messages) == 3
+
+
+def test_each_sent_reply_is_recorded_with_its_time_response_and_event(
+    engine: Engine, smtp: SmtpServer
+) -> None:
+    ids = queue(engine, 3)
+    before = utcnow()
+    relay_for(engine, smtp).flush()
+    after = utcnow()
+    with Session(engine) as s:
+        rows = s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()  # type: ignore[arg-type]
+        events = s.exec(select(Event).where(Event.kind == "reply.sent").order_by(Event.id)).all()  # type: ignore[arg-type]
+    for row in rows:
+        assert row.sent_at is not None and row.lease_until is None
+        assert before <= row.sent_at.replace(tzinfo=row.sent_at.tzinfo or UTC) <= after
+        assert row.smtp_response is not None and row.smtp_response.startswith("250")
+    assert [e.data["message_id"] for e in events] == ids
+    assert [e.data["outbox_id"] for e in events] == [r.id for r in rows]
+    assert all(e.actor == "licensebot" and e.data["response"].startswith("250") for e in events)
 
 
 def test_transient_failure_is_retried_with_backoff(engine: Engine, smtp: SmtpServer) -> None:
