@@ -193,17 +193,22 @@ def broadcast(settings: Settings, case: Case, n: int) -> tuple[Any, float, float
     return bot, t1 - t0, t2 - t1, c2 - c1
 
 
-def sent_notices(bot: Any) -> dict[bytes, tuple[bytes, bytes]]:
-    """Message-ID -> (recipient, the message's bytes) of every notice in the outbox."""
+def sent_notices(bot: Any) -> dict[bytes, tuple[bytes, bytes, bytes]]:
+    """Message-ID -> (recipient, own header, shared body) of every notice in the outbox."""
     with bot.engine.connect() as conn:
+        bodies = dict(conn.exec_driver_sql("SELECT id, data FROM outbox_body").all())
         return {
-            mid.encode(): (rcpt.encode(), raw + (body or b""))
-            for mid, rcpt, raw, body in conn.exec_driver_sql(
-                "SELECT o.message_id, o.recipient, o.raw, b.data FROM outbox o "
-                "LEFT JOIN outbox_body b ON b.id = o.body_id "
-                "WHERE o.kind = 'licensee.la_change'"
+            mid.encode(): (rcpt.encode(), raw, bodies.get(body_id, b""))
+            for mid, rcpt, raw, body_id in conn.exec_driver_sql(
+                "SELECT message_id, recipient, raw, body_id FROM outbox "
+                "WHERE kind = 'licensee.la_change'"
             )
         }
+
+
+def sample_of(notices: dict[bytes, tuple[bytes, bytes, bytes]]) -> list[bytes]:
+    """2,000 whole notices for the bare client."""
+    return [head + body for _, head, body in list(notices.values())[:2000]]
 
 
 def run_sink(work: Path, n: int, case: Case, batch: int, bare: bool) -> dict[str, Any]:
@@ -217,23 +222,25 @@ def run_sink(work: Path, n: int, case: Case, batch: int, bare: bool) -> dict[str
             )
             notices = sent_notices(bot)
             verify_dumps(sink, notices, n)
-            sample = [raw for _, raw in list(notices.values())[:2000]]
+            sample = sample_of(notices)
             bare_rate = bare_rate_of(port, "", sample, case) if bare else None
     finally:
         shutil.rmtree(dumps, ignore_errors=True)
     return row(case, n, batch, publish_s, send_s, cpu_s, sample, bare_rate)
 
 
-def verify_dumps(sink: SmtpSink, notices: dict[bytes, tuple[bytes, bytes]], n: int) -> None:
+def verify_dumps(sink: SmtpSink, notices: dict[bytes, tuple[bytes, bytes, bytes]], n: int) -> None:
     """Every transaction the sink took is a notice of the outbox, to its own licensee alone,
     byte for byte (line endings aside: the dump writes LF) and never twice; and all are
     there."""
     seen: set[bytes] = set()
     for dump in sink.messages():
         rcpts, mid = envelope(dump)
-        rcpt, raw = notices[mid]
+        rcpt, head, body = notices[mid]
         assert rcpts == [rcpt] and mid not in seen, (rcpts, mid)
-        assert dump.endswith(raw.replace(b"\r\n", b"\n") + b"\n"), mid
+        sent = (head + body).replace(b"\r\n", b"\n") + b"\n"
+        # the sink's own header lines, then the notice and nothing else
+        assert dump.endswith(sent) and b"\n\n" not in dump[: -len(sent)], mid
         seen.add(mid)
     assert len(seen) == n == len(notices), (len(seen), len(notices), n)
 
@@ -249,7 +256,7 @@ def run_aiosmtpd(work: Path, n: int, case: Case, batch: int, bare: bool) -> dict
     bot, publish_s, send_s, cpu_s = broadcast(
         settings_for(work, port, ca_file, case, batch), case, n
     )
-    sample = [raw for _, raw in list(sent_notices(bot).values())[:2000]]
+    sample = sample_of(sent_notices(bot))
     bare_rate = bare_rate_of(port, ca_file, sample, case) if bare else None
     stop.set()
     kind, ids = result.get(timeout=60)
