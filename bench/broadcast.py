@@ -339,24 +339,28 @@ def write_results(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
         f"--case {cases}` on {time.strftime('%Y-%m-%d')} (the default cases).",
         "",
         "- *smtp-sink*: Postfix's `smtp-sink` (C; announces PIPELINING), plain SMTP as the "
-        'production loopback relay (`smtp.security = "none"`, 127.0.0.1 only). It dumps each '
-        "transaction to its own file on tmpfs (`-d`), and the run checks every one: exactly one "
-        "transaction per notice, to that licensee alone (RCPT TO), its own Message-ID, the "
-        "bytes identical to the outbox row (line endings aside: the dump writes LF).",
+        'production loopback relay (`smtp.security = "none"`, 127.0.0.1 only); from PATH, or '
+        "fetched from Debian's `postfix` package (`bench/smtp_sink.py`, no daemon). It dumps "
+        "each transaction to its own file on tmpfs (`-d`), and the run checks every one: "
+        "exactly one transaction per notice, to that licensee alone (RCPT TO), its own "
+        "Message-ID, the bytes identical to the notice as stored, its header followed by the "
+        "shared body (line endings aside: the dump writes LF), and nothing else.",
         "- *aiosmtpd*: the test suite's Python server, kept for comparison and for TLS: "
         "it handles DATA line by line in Python and is itself the bottleneck with large "
         "messages. The run checks that it received each notice once (distinct Message-IDs).",
         "- Every run also checks that `la status` counts all notices as sent.",
         "",
         "*publish* renders and composes the notice (new LA attached) once per previous version, "
-        "copies it per licensee (own To and Message-ID) and queues the notices "
-        f"{settings_note()}; *send* is one outbox flush with `la.notices_per_minute = 0`; "
-        "*sender CPU* is the sending process's CPU time during the flush (every thread) per "
-        "notice: what the sender costs whatever else runs on the machine. "
-        "*end to end* is publish and send. *bare aiosmtplib* sends 2,000 of the same notices "
-        "over as many "
-        "connections with no database at all, one command at a time (no pipelining). *load* "
-        "is the 1-minute load average after the run.",
+        "stores what follows the header once (`outbox_body`) and each licensee's header (own "
+        f"To and Message-ID), queuing the notices {settings_note()}; *send* is one outbox flush "
+        "with `la.notices_per_minute = 0` and the given `outbox.connections`; *notices/s sent* "
+        "is the licensees divided by the send time. *sender CPU* is the sending process's CPU "
+        "time during the flush (every thread) per notice: what the sender costs whatever else "
+        "runs on the machine. *end to end* counts publish and send. *bare aiosmtplib* sends "
+        "2,000 of the same notices over as many connections with no database at all, through "
+        "`SMTP.data`, which normalises and dot-stuffs each 82 kB message itself (about 1 ms of "
+        "CPU); the bot's transport does that once per shared body. *load* is the 1-minute load "
+        "average after the run.",
         "",
         "The production default attaches the new LA as its fillable PDF form; the hook "
         "(`build(la_attachment=...)`) can attach the Markdown text instead.",

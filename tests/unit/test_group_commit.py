@@ -1,4 +1,5 @@
-"""Concurrent SMTP sessions share commits, and each still waits for its own mark."""
+"""Concurrent SMTP sessions share commits, and each still waits for its own mark; a session
+that fails stops the others from claiming more."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import asyncio
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 import pytest
 
+from licensebot.config import Outbox
+from licensebot.mail.transport import Outcome, SendResult
 from licensebot.store.outbox import Claimed
 from licensebot.worker import relay
 from licensebot.worker.relay import GroupCommit
@@ -67,3 +71,47 @@ def test_a_failed_commit_fails_every_waiting_session(monkeypatch: pytest.MonkeyP
 
     with pytest.raises(RuntimeError, match="database is gone"):
         asyncio.run(main())
+
+
+class _Transport:
+    """Accepts every message but the one to `broken@x`, where the database 'fails'."""
+
+    async def __aenter__(self) -> _Transport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def send(self, *, recipient: str, on_data: Any, **kw: Any) -> SendResult:
+        if recipient == "broken@x":
+            raise RuntimeError("database is gone")
+        await on_data()
+        await asyncio.sleep(0.01)
+        return SendResult(Outcome.SENT, "250 ok")
+
+
+def test_a_failing_session_stops_every_session_from_claiming_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [claimed(i) for i in range(40)]
+    rows[5] = Claimed(**{**asdict(rows[5]), "recipient": "broken@x"})
+    claims: list[int] = []
+
+    def claim(engine: Any, cfg: Any, *, limit: int, **kw: Any) -> list[Claimed]:
+        batch = rows[len(claims) * limit : (len(claims) + 1) * limit]
+        claims.append(len(batch))
+        return batch
+
+    monkeypatch.setattr(relay.outbox, "claim", claim)
+    monkeypatch.setattr(relay.outbox, "recover_expired", lambda *a: 0)
+    monkeypatch.setattr(relay.outbox, "advance", lambda *a, **kw: None)
+    r = relay.Relay(
+        engine=None,  # type: ignore[arg-type]
+        settings=Outbox(batch=2, connections=3),
+        transport=_Transport,
+    )
+    with pytest.raises(RuntimeError, match="database is gone"):
+        r.flush()
+    # Three sessions claimed two rows each, then one more batch each at most: the session that
+    # failed (on the 6th row) stopped the others; 20 batches were there to claim.
+    assert len(claims) <= 6

@@ -125,10 +125,11 @@ class Relay:
         Claims run one at a time, off the event loop."""
         commits = GroupCommit(self.engine)
         claiming = asyncio.Lock()
+        failed = False
 
         async def next_batch() -> list[Claimed]:
             async with claiming:
-                if report.troubled:
+                if report.troubled or failed:
                     return []
                 batch = await asyncio.to_thread(claim, self.settings.batch)
             if batch:
@@ -136,15 +137,25 @@ class Relay:
             return batch
 
         async def session() -> None:
-            batch = await next_batch()
-            if not batch:
-                return
-            async with self.transport() as t:
-                while batch:
-                    await self._send(t, batch, report, commits)
-                    batch = await next_batch()
+            nonlocal failed
+            try:
+                batch = await next_batch()
+                if not batch:
+                    return
+                async with self.transport() as t:
+                    while batch:
+                        await self._send(t, batch, report, commits)
+                        batch = await next_batch()
+            except BaseException:
+                failed = True  # the other sessions finish their batch and claim no more
+                raise
 
-        await asyncio.gather(*(session() for _ in range(self.settings.connections)))
+        outcomes = await asyncio.gather(
+            *(session() for _ in range(self.settings.connections)), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _send(
         self, t: Transport, batch: list[Claimed], report: FlushReport, commits: GroupCommit
