@@ -3,12 +3,15 @@ shared body (a broadcast's notices) goes out exactly as aiosmtplib would send it
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 from hypothesis import given
 from hypothesis import strategies as st
 
 from licensebot.config import Smtp
-from licensebot.mail.transport import SmtpTransport
+from licensebot.mail.transport import DirectoryTransport, SmtpTransport
 
 # Lines with the characters that matter on the wire: dots, bare CR and LF, CRLF.
 _LINE = st.lists(st.sampled_from([b".", b"a", b"\r", b"\n", b"\r\n", b"..", b" "]), max_size=8)
@@ -39,3 +42,24 @@ def test_a_shared_body_is_prepared_once_and_reused() -> None:
     second = t._content(b"To: b@x\r\n\r\n", body)
     assert first[1] is second[1]  # the same prepared bytes, not prepared again
     assert b"\r\n..starts with a dot\r\n" in first[1]
+
+
+def test_a_dry_run_writes_the_whole_message_header_and_shared_body(tmp_path: Path) -> None:
+    async def nothing() -> None:
+        return None
+
+    async def send() -> None:
+        async with DirectoryTransport(tmp_path) as t:
+            await t.send(
+                envelope_from="d@x.test",
+                recipient="a@uni.edu",
+                raw=b"To: a@uni.edu\r\nMessage-ID: <n1@x.test>\r\n\r\n",
+                body=b"The new LA is attached.\r\n",
+                on_data=nothing,
+            )
+
+    asyncio.run(send())
+    [written] = tmp_path.iterdir()
+    assert written.read_bytes().endswith(
+        b"Message-ID: <n1@x.test>\r\n\r\nThe new LA is attached.\r\n"
+    )
