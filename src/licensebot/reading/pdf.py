@@ -635,37 +635,55 @@ class _Reader:
 
 
 def _page_words(textpage: Any, page: int, height: float) -> list[Word]:
-    """Words from pdfium's characters: split at spaces, line changes and wide gaps."""
+    """Words from pdfium's characters: split at spaces, line changes and wide gaps.
+
+    The hot loop of reading a text layer (a few thousand characters a page): pdfium's loose
+    character box is read straight through its C function into one reused struct, and the
+    word's box is kept in locals (the same comparisons as `min`/`max`, without the calls)."""
     n = textpage.count_chars()
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:
         text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
+    charbox = pdfium_c.FPDFText_GetLooseCharBox
+    raw = textpage.raw
+    rect = pdfium_c.FS_RECTF()
     words: list[Word] = []
     cur: list[str] = []
-    box = [0.0, 0.0, 0.0, 0.0]  # x0, top, x1, bottom
-
-    def flush() -> None:
-        if cur:
-            words.append(Word("".join(cur), box[0], box[1], box[2], box[3], 1.0, page, Source.TEXT))
-            cur.clear()
-
+    x0 = y0 = x1 = y1 = 0.0  # the current word's box: left, top, right, bottom
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00":
-            flush()
+            if cur:
+                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+                cur = []
             continue
-        left, bottom, right, top = textpage.get_charbox(i, loose=True)
-        t, b = height - top, height - bottom
+        if not charbox(raw, i, rect):
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        left, right = rect.left, rect.right
+        t, b = height - rect.top, height - rect.bottom
         if cur:
-            h = max(box[3] - box[1], b - t, 1.0)
-            same_line = min(box[3], b) - max(box[1], t) > 0.3 * h
-            if not same_line or left - box[2] > 0.3 * h or left < box[0] - 0.5 * h:
-                flush()
+            h = y1 - y0
+            if b - t > h:
+                h = b - t
+            if 1.0 > h:
+                h = 1.0
+            overlap = (b if b < y1 else y1) - (t if t > y0 else y0)
+            if not overlap > 0.3 * h or left - x1 > 0.3 * h or left < x0 - 0.5 * h:
+                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+                cur = []
         if not cur:
-            box[:] = [left, t, right, b]
+            x0, y0, x1, y1 = left, t, right, b
         else:
-            box[:] = [min(box[0], left), min(box[1], t), max(box[2], right), max(box[3], b)]
+            if left < x0:
+                x0 = left
+            if t < y0:
+                y0 = t
+            if right > x1:
+                x1 = right
+            if b > y1:
+                y1 = b
         cur.append(ch)
-    flush()
+    if cur:
+        words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
     return words
 
 
