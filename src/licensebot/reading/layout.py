@@ -206,12 +206,16 @@ def match_label(text: str) -> tuple[str, float] | None:
 # ---- lines and segments ---------------------------------------------------------------------
 
 
+_COLON_SPLIT = re.compile(r"^(.+?[:：])(.+)$")
+_URL = re.compile(r"^https?:", re.I)
+
+
 def split_colons(words: Iterable[Word]) -> list[Word]:
     """`Name:San` as one word becomes `Name:` and `San` (so a label can end at the colon)."""
     out: list[Word] = []
     for w in words:
-        m = re.match(r"^(.+?[:：])(.+)$", w.text)
-        if m and not re.match(r"^https?:", w.text, re.I):
+        m = _COLON_SPLIT.match(w.text)
+        if m and not _URL.match(w.text):
             a, b = m.group(1), m.group(2)
             cut = w.x0 + (w.x1 - w.x0) * len(a) / len(w.text)
             out.append(Word(a, w.x0, w.top, cut, w.bottom, w.conf, w.page, w.source))
@@ -224,17 +228,23 @@ def split_colons(words: Iterable[Word]) -> list[Word]:
 def lines_of(words: Sequence[Word]) -> list[list[Word]]:
     """Words grouped into visual lines (per page), each sorted left to right."""
     lines: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.page, w.cy, w.x0)):
-        for line in reversed(lines[-6:]):
-            ref = line[0]
-            if ref.page != w.page:
+    heads: list[tuple[int, float, float, float]] = []  # each line's first word: page, box, height
+    for w in sorted(words, key=lambda w: (w.page, (w.top + w.bottom) / 2, w.x0)):
+        page, top, bottom = w.page, w.top, w.bottom
+        height = bottom - top
+        for k in range(len(lines) - 1, max(len(lines) - 7, -1), -1):  # the last six, newest first
+            ref_page, ref_top, ref_bottom, ref_height = heads[k]
+            if ref_page != page:
                 continue
-            overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
-            if overlap > 0.5 * min(ref.height, w.height):
-                line.append(w)
+            overlap = (bottom if bottom < ref_bottom else ref_bottom) - (
+                top if top > ref_top else ref_top
+            )
+            if overlap > 0.5 * (height if height < ref_height else ref_height):
+                lines[k].append(w)
                 break
         else:
             lines.append([w])
+            heads.append((page, top, bottom, height))
     for line in lines:
         line.sort(key=lambda w: w.x0)
     return lines
@@ -292,8 +302,9 @@ class Label:
 def _match_run(seg: Sequence[Word], start: int) -> tuple[str, float, int] | None:
     """The longest label starting at seg[start]: (field, score, end index exclusive)."""
     best: tuple[str, float, int] | None = None
+    text = ""
     for end in range(start + 1, min(len(seg), start + 9) + 1):
-        text = " ".join(w.text for w in seg[start:end])
+        text = f"{text} {seg[end - 1].text}" if end > start + 1 else seg[start].text
         if len(text) > _LONGEST + 6:
             break
         hit = match_label(text)
@@ -464,13 +475,15 @@ def value_regions(label: Label, others: Sequence[Label], page_width: float) -> l
 
 
 def words_in(region: Region, words: Sequence[Word], exclude: set[int]) -> list[Word]:
+    # `cy` and `cx` spelt out: this runs over every word of the document for every field
+    page, x0, top, x1, bottom = region.page, region.x0, region.top, region.x1, region.bottom
     return [
         w
         for w in words
-        if w.page == region.page
+        if w.page == page
+        and top <= (w.top + w.bottom) / 2 <= bottom
+        and x0 <= (w.x0 + w.x1) / 2 <= x1
         and id(w) not in exclude
-        and region.x0 <= w.cx <= region.x1
-        and region.top <= w.cy <= region.bottom
     ]
 
 

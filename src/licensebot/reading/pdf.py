@@ -201,6 +201,8 @@ class _Reader:
         self.versions = versions
         self.limits = limits
         self.timings = timings
+        self._pdf: pdfium.PdfDocument | None = None
+        self._loaded: dict[int, pdfium.PdfPage] = {}
 
     def _tick(self, stage: str, since: float) -> float:
         now = perf_counter()
@@ -210,6 +212,12 @@ class _Reader:
     # -- structure --
 
     def read(self) -> ReadForm:
+        try:
+            return self._read()
+        finally:
+            self._close()
+
+    def _read(self) -> ReadForm:
         t = perf_counter()
         form_words = self._acroform_words()
         pages = self._text_pages()
@@ -291,31 +299,52 @@ class _Reader:
         return words
 
     def _text_pages(self) -> list[_Page]:
-        """Each page's text-layer words (pdfium: fast) and whether an image covers it."""
+        """Each page's text-layer words (pdfium: fast) and whether an image covers it.
+
+        The document stays open (with its forms initialised, as rendering needs them) for the
+        page images; `read` closes it."""
         try:
             pdf = pdfium.PdfDocument(self.data, password="")
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
                 raise ReadError("encrypted", "the PDF needs a password to open") from exc
             raise ReadError("broken", str(exc)) from exc
+        self._pdf = pdf
+        pdf.init_forms()
         pages: list[_Page] = []
-        try:
-            for i in range(len(pdf)):
-                page = pdf[i]
-                width, height = page.get_size()
-                area = float(width * height) or 1.0
-                image_page = False
-                for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
-                    sw, sh = obj.get_px_size()
-                    if sw * sh > self.limits.max_image_pixels:
-                        raise ReadError("too_large", f"an image of {sw}x{sh} pixels")
-                    x0, y0, x1, y1 = obj.get_bounds()
-                    image_page = image_page or (x1 - x0) * (y1 - y0) >= 0.6 * area
-                words = _page_words(page.get_textpage(), i, float(height))
-                pages.append(_Page(i, float(width), float(height), words, image_page))
-        finally:
-            pdf.close()
+        for i in range(len(pdf)):
+            page = self._pdf_page(i)
+            width, height = page.get_size()
+            area = float(width * height) or 1.0
+            image_page = False
+            for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+                sw, sh = obj.get_px_size()
+                if sw * sh > self.limits.max_image_pixels:
+                    raise ReadError("too_large", f"an image of {sw}x{sh} pixels")
+                x0, y0, x1, y1 = obj.get_bounds()
+                image_page = image_page or (x1 - x0) * (y1 - y0) >= 0.6 * area
+            textpage = page.get_textpage()
+            try:
+                words = _page_words(textpage, i, float(height))
+            finally:
+                textpage.close()
+            pages.append(_Page(i, float(width), float(height), words, image_page))
         return pages
+
+    def _pdf_page(self, index: int) -> pdfium.PdfPage:
+        page = self._loaded.get(index)
+        if page is None:
+            assert self._pdf is not None
+            page = self._loaded[index] = self._pdf[index]
+        return page
+
+    def _close(self) -> None:
+        for page in self._loaded.values():
+            page.close()
+        self._loaded.clear()
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
 
     # -- digital --
 
@@ -370,20 +399,15 @@ class _Reader:
         return found
 
     def _render(self, index: int, dpi: float) -> Image.Image:
-        pdf = pdfium.PdfDocument(self.data)
-        try:
-            pdf.init_forms()
-            page = pdf[index]
-            w, h = page.get_size()
-            scale = dpi / 72
-            pixels = w * h * scale * scale
-            if pixels > self.limits.max_render_pixels:
-                scale *= (self.limits.max_render_pixels / pixels) ** 0.5
-            bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-            rendered: Image.Image = bitmap.to_pil().convert("L")
-            return rendered
-        finally:
-            pdf.close()
+        page = self._pdf_page(index)
+        w, h = page.get_size()
+        scale = dpi / 72
+        pixels = w * h * scale * scale
+        if pixels > self.limits.max_render_pixels:
+            scale *= (self.limits.max_render_pixels / pixels) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        rendered: Image.Image = bitmap.to_pil().convert("L")
+        return rendered
 
     # -- scanned --
 
