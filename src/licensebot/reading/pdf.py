@@ -688,7 +688,7 @@ def _page_words(textpage: Any, page: int, height: float) -> list[Word]:
             h = y1 - y0
             if b - t > h:
                 h = b - t
-            if 1.0 > h:
+            if h < 1.0:
                 h = 1.0
             overlap = (b if b < y1 else y1) - (t if t > y0 else y0)
             if not overlap > 0.3 * h or left - x1 > 0.3 * h or left < x0 - 0.5 * h:

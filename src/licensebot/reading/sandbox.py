@@ -241,6 +241,10 @@ def _with_timings(form: ReadForm, timings: dict[str, float]) -> ReadForm:
     return replace(form, timings=timings)
 
 
+class _Gone(Exception):
+    """The reader was dead before it was given the PDF."""
+
+
 class _PooledReader:
     """One long-lived reader process (see `_serve`) and the parent's end of its pipe."""
 
@@ -260,6 +264,10 @@ class _PooledReader:
         self.reads += 1
         try:
             self.conn.send_bytes(data)
+        except OSError:
+            self.close()  # it had died while idle: not this PDF's doing
+            raise _Gone from None
+        try:
             if self.conn.poll(limits.time_limit):
                 form, spent = self.conn.recv()
                 if spent:
@@ -338,11 +346,16 @@ class ReaderPool:
             return error_form("not_pdf", "the file does not start like a PDF (%PDF-)")
         if len(data) > self.limits.max_bytes:
             return error_form("too_large", f"{len(data)} bytes > {self.limits.max_bytes}")
-        reader = self._take()
-        try:
-            form = reader.read(data)
-        finally:
-            self._give_back(reader)
+        for attempt in (1, 2):
+            reader = self._take()
+            try:
+                form = reader.read(data)
+                break
+            except _Gone:
+                if attempt == 2:
+                    raise RuntimeError("no sandboxed reader could be started") from None
+            finally:
+                self._give_back(reader)
         timings = dict(form.timings)
         timings["sandbox_total"] = perf_counter() - start
         return _with_timings(form, timings)
