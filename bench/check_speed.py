@@ -26,11 +26,12 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.corpus import make_corpus, write_cases, write_config  # noqa: E402
+from tests.corpus import Case, make_corpus, write_cases, write_config  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -55,9 +56,11 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_check(paths: list[Path], config: Path, jobs: int) -> tuple[float, float, list[dict]]:
+def run_check(
+    paths: list[Path], config: Path, jobs: int, exe: Path | None = None
+) -> tuple[float, float, list[dict[str, Any]]]:
     """One `licensebot check --json` process: (wall s, CPU s of it and all its descendants)."""
-    exe = Path(sys.executable).with_name("licensebot")
+    exe = exe or Path(sys.executable).with_name("licensebot")
     cmd = [str(exe), "check", *map(str, paths), "--json", "--config", str(config)]
     if jobs:  # 0: the command's default
         cmd += ["--jobs", str(jobs)]
@@ -81,20 +84,26 @@ def main() -> None:
     ap.add_argument(
         "--jobs", type=int, action="append", help="readers (repeatable); 0: the default"
     )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another `licensebot` executable (an older checkout's) to run the same way, "
+        "without --jobs, as a first row",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the median counts")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "check_speed.md")
     args = ap.parse_args()
     jobs_list = args.jobs or [1, 2]
     _subreaper()
 
-    cases: list = []
+    cases: list[Case] = []
     n = args.count * 2
     while len(cases) < args.count:
         cases = [c for c in make_corpus(n, args.seed, scanned_share=0.0) if c.typed_digital]
         n *= 2
     cases = cases[: args.count]
     load_before = os.getloadavg()[0]
-    rows: list[tuple[int, float, float, float, float, float, float]] = []
+    rows: list[tuple[str, float, float, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         config = write_config(tmp / "config")
@@ -130,7 +139,12 @@ def main() -> None:
         "corpus (`tests.corpus`, every client style), each run "
         f"{args.repeat} times (median). Per message = (time over all − time over one) ÷ "
         f"{len(cases) - 1}: the work after start-up. CPU counts the command and every process "
-        "it starts (fork server, sandboxed readers).",
+        "it starts (fork server, sandboxed readers)."
+        + (
+            f" `baseline`: `{args.baseline}` run the same way (its own default)."
+            if args.baseline
+            else ""
+        ),
         "",
         "| readers (`--jobs`) | one message: wall / CPU | "
         f"{len(cases)} messages: wall / CPU | per message: wall | per message: CPU |",
