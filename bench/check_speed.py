@@ -109,23 +109,24 @@ def main() -> None:
         config = write_config(tmp / "config")
         paths = write_cases(cases, tmp / "mail")
         expected = {c.name: (c.decision, list(c.reasons)) for c in cases}
-        for jobs in jobs_list:
+        runs: list[tuple[str, int, Path | None]] = [(str(j), j, None) for j in jobs_list]
+        if args.baseline:
+            runs.insert(0, ("baseline", 0, args.baseline))
+        for label, jobs, exe in runs:
             ones, alls = [], []
             for _ in range(args.repeat):
-                ones.append(run_check(paths[:1], config, jobs)[:2])
-                wall, cpu, lines = run_check(paths, config, jobs)
+                ones.append(run_check(paths[:1], config, jobs, exe)[:2])
+                wall, cpu, lines = run_check(paths, config, jobs, exe)
                 alls.append((wall, cpu))
                 got = {Path(x["file"]).stem: (x["decision"], x["reasons"]) for x in lines}
                 right = sum(got.get(k) == v for k, v in expected.items())
-                print(
-                    f"jobs {jobs}: {wall:.2f} s wall, {cpu:.2f} s CPU, {right}/{len(cases)} exact"
-                )
+                print(f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {right}/{len(cases)} exact")
             w1 = statistics.median(w for w, _ in ones)
             c1 = statistics.median(c for _, c in ones)
             wn = statistics.median(w for w, _ in alls)
             cn = statistics.median(c for _, c in alls)
             extra = len(cases) - 1
-            rows.append((jobs, w1, c1, wn, cn, (wn - w1) / extra * 1000, (cn - c1) / extra * 1000))
+            rows.append((label, w1, c1, wn, cn, (wn - w1) / extra * 1000, (cn - c1) / extra * 1000))
     load_after = os.getloadavg()[0]
 
     out = [
@@ -150,9 +151,9 @@ def main() -> None:
         f"{len(cases)} messages: wall / CPU | per message: wall | per message: CPU |",
         "| ---: | ---: | ---: | ---: | ---: |",
     ]
-    for jobs, w1, c1, wn, cn, wpm, cpm in rows:
+    for label, w1, c1, wn, cn, wpm, cpm in rows:
         out.append(
-            f"| {jobs} | {w1:.2f} s / {c1:.2f} s | {wn:.2f} s / {cn:.2f} s | "
+            f"| {label} | {w1:.2f} s / {c1:.2f} s | {wn:.2f} s / {cn:.2f} s | "
             f"{wpm:.0f} ms | {cpm:.0f} ms |"
         )
     args.out.write_text("\n".join(out) + "\n", encoding="utf-8")
