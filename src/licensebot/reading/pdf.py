@@ -203,6 +203,7 @@ class _Reader:
         self.timings = timings
         self._pdf: pdfium.PdfDocument | None = None
         self._loaded: dict[int, pdfium.PdfPage] = {}
+        self._forms_failed: pdfium.PdfiumError | None = None
 
     def _tick(self, stage: str, since: float) -> float:
         now = perf_counter()
@@ -310,7 +311,10 @@ class _Reader:
                 raise ReadError("encrypted", "the PDF needs a password to open") from exc
             raise ReadError("broken", str(exc)) from exc
         self._pdf = pdf
-        pdf.init_forms()
+        try:
+            pdf.init_forms()
+        except pdfium.PdfiumError as exc:
+            self._forms_failed = exc  # only a page image needs the forms: fails there
         pages: list[_Page] = []
         for i in range(len(pdf)):
             page = self._pdf_page(i)
@@ -399,6 +403,8 @@ class _Reader:
         return found
 
     def _render(self, index: int, dpi: float) -> Image.Image:
+        if self._forms_failed is not None:
+            raise self._forms_failed
         page = self._pdf_page(index)
         w, h = page.get_size()
         scale = dpi / 72

@@ -315,21 +315,28 @@ class ReaderPool:
         self._closed = False
 
     def _take(self) -> _PooledReader:
+        """An idle reader, a new one while fewer than `size` exist, else the next one freed."""
+        while True:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("the reader pool is closed")
+                if self._started < self.size:
+                    self._started += 1
+                    break
+            try:  # all busy: wait for one (a reader that died frees its place instead)
+                return self._idle.get(timeout=0.1)
+            except queue.Empty:
+                continue
         try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the reader pool is closed")
-            if self._started < self.size:
-                self._started += 1
-                try:
-                    return _PooledReader(self.versions, self.limits)
-                except BaseException:
-                    self._started -= 1
-                    raise
-        return self._idle.get()
+            return _PooledReader(self.versions, self.limits)
+        except BaseException:
+            with self._lock:
+                self._started -= 1
+            raise
 
     def _give_back(self, reader: _PooledReader) -> None:
         if reader.alive and reader.reads < self.max_reads and not self._closed:

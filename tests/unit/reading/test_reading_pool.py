@@ -69,6 +69,21 @@ def test_a_pdf_over_time_is_killed_and_the_batch_carries_on(
     assert after.error is None and _same(after, read_pdf(forms[0], versions=versions))
 
 
+def test_threads_waiting_for_a_reader_that_timed_out_get_a_fresh_one(
+    versions: list[LaVersion], forms: list[bytes], scanned: bytes
+) -> None:
+    with (
+        ReaderPool(versions, ReadLimits(time_limit=1.0), size=1) as pool,
+        ThreadPoolExecutor(3) as threads,
+    ):
+        slow = threads.submit(pool.read, scanned)
+        while not pool._started:  # the scan has the only reader
+            pass
+        rest = [threads.submit(pool.read, data) for data in forms[:2]]
+        assert slow.result(timeout=60).error == "timeout"
+        assert [f.result(timeout=60).error for f in rest] == [None, None]
+
+
 def test_the_cpu_cap_is_per_pdf_not_per_reader(
     versions: list[LaVersion], forms: list[bytes]
 ) -> None:
