@@ -4,7 +4,10 @@ application was decided as it was)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,38 +19,70 @@ from licensebot.cli.common import ConfigOption, settings_or_exit
 out = Console(highlight=False)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def check(
     files: Annotated[list[Path], typer.Argument(help="Raw messages (.eml) to judge.")],
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Messages judged at once, each PDF in one of as many sandboxed readers "
+            "(0: one per core, at most 4).",
+        ),
+    ] = 0,
 ) -> None:
     """Decide each message offline: no database, no secrets, nothing sent."""
     from licensebot.reading.mime import read_message
-    from licensebot.worker.app import make_judge
-    from licensebot.worker.judge import check_json
+    from licensebot.worker.app import open_batch_judge
+    from licensebot.worker.judge import Judge, check_json
 
     settings = settings_or_exit(config)
-    judge = make_judge(settings)
-    failed = False
-    for path in files:
+    jobs = jobs or min(_cores(), 4)
+
+    def judged(judge: Judge, path: Path) -> dict[str, Any]:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            print(json.dumps({"file": str(path), "error": exc.strerror}), flush=True)
-            failed = True
-            continue
+            return {"file": str(path), "error": exc.strerror}
         msg = read_message(
             raw,
             trusted_authserv_ids=settings.auth.trusted_authserv_ids,
             own_addresses=settings.own_addresses,
         )
-        verdict = judge.verdict(msg)
-        line = check_json(str(path), verdict)
-        if as_json:
-            print(json.dumps(line, ensure_ascii=False), flush=True)
-        else:
-            reasons = ", ".join(line["reasons"]) or "-"
-            out.print(f"{path}: [bold]{line['decision']}[/bold] ({reasons})")
+        return check_json(str(path), judge.verdict(msg))
+
+    failed = False
+    with (
+        open_batch_judge(settings, readers=jobs) as judge,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+    ):
+        # in the files' order; at most a few messages ahead of the one printed next
+        ahead: deque[Future[dict[str, Any]]] = deque()
+        todo = iter(files)
+        while True:
+            while len(ahead) < 2 * jobs and (path := next(todo, None)) is not None:
+                ahead.append(pool.submit(judged, judge, path))
+            if not ahead:
+                break
+            line = ahead.popleft().result()
+            if "error" in line:
+                print(json.dumps(line), flush=True)
+                failed = True
+            elif as_json:
+                print(json.dumps(line, ensure_ascii=False), flush=True)
+            else:
+                reasons = ", ".join(line["reasons"]) or "-"
+                out.print(f"{line['file']}: [bold]{line['decision']}[/bold] ({reasons})")
     if failed:
         raise typer.Exit(1)
 

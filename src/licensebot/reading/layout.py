@@ -14,7 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from statistics import median
+from functools import lru_cache
+from statistics import StatisticsError
 
 from rapidfuzz import fuzz, process
 
@@ -134,13 +135,33 @@ _SEPARATORS = {"/", "|", "-", "–", ":", "：", "(", ")"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+_NOT_LABEL_CHARS = re.compile(r"[^\w'@.\-\u3400-\u9fff]+")
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+_SPACES = re.compile(r"\s+")
+
+
 def norm(text: str) -> str:
     """Lower-case, NFKC, apostrophes unified, punctuation dropped, CJK un-spaced."""
+    if text.isascii():  # NFKC, the curly apostrophe and CJK change nothing in ASCII
+        t = text.lower().replace("`", "'")
+        t = _NOT_LABEL_CHARS.sub(" ", t).replace("'", "")
+        return _SPACES.sub(" ", t).strip(" .-")
     t = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
-    t = re.sub(r"[^\w'@.\-\u3400-\u9fff]+", " ", t)
+    t = _NOT_LABEL_CHARS.sub(" ", t)
     t = t.replace("'", "")
-    t = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", t)
-    return re.sub(r"\s+", " ", t).strip(" .-")
+    t = _CJK_SPACE.sub("", t)
+    return _SPACES.sub(" ", t).strip(" .-")
+
+
+def median(values: Iterable[float]) -> float:
+    """`statistics.median`, the same value without its generality (called on every line)."""
+    data = sorted(values)
+    n = len(data)
+    if n == 0:
+        raise StatisticsError("no median for empty data")
+    if n % 2 == 1:
+        return data[n // 2]
+    return (data[n // 2 - 1] + data[n // 2]) / 2
 
 
 _NORMED = {
@@ -164,8 +185,12 @@ _FIELD_OF = {syn: f for f, syns in _NORMED.items() for syn in syns}
 _LONGEST = max(len(c) for c in _CHOICES)
 
 
+@lru_cache(maxsize=16384)
 def match_label(text: str) -> tuple[str, float] | None:
-    """The field whose label `text` is (fuzzy, by meaning), with a 0..1 score."""
+    """The field whose label `text` is (fuzzy, by meaning), with a 0..1 score.
+
+    Cached: the LA's own wording is the same on every form, so a long-lived reader matches
+    each of its runs of words once."""
     t = norm(text)
     if not t or len(t) > _LONGEST + 6:
         return None
@@ -181,12 +206,16 @@ def match_label(text: str) -> tuple[str, float] | None:
 # ---- lines and segments ---------------------------------------------------------------------
 
 
+_COLON_SPLIT = re.compile(r"^(.+?[:：])(.+)$")
+_URL = re.compile(r"^https?:", re.I)
+
+
 def split_colons(words: Iterable[Word]) -> list[Word]:
     """`Name:San` as one word becomes `Name:` and `San` (so a label can end at the colon)."""
     out: list[Word] = []
     for w in words:
-        m = re.match(r"^(.+?[:：])(.+)$", w.text)
-        if m and not re.match(r"^https?:", w.text, re.I):
+        m = _COLON_SPLIT.match(w.text)
+        if m and not _URL.match(w.text):
             a, b = m.group(1), m.group(2)
             cut = w.x0 + (w.x1 - w.x0) * len(a) / len(w.text)
             out.append(Word(a, w.x0, w.top, cut, w.bottom, w.conf, w.page, w.source))
@@ -199,17 +228,23 @@ def split_colons(words: Iterable[Word]) -> list[Word]:
 def lines_of(words: Sequence[Word]) -> list[list[Word]]:
     """Words grouped into visual lines (per page), each sorted left to right."""
     lines: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.page, w.cy, w.x0)):
-        for line in reversed(lines[-6:]):
-            ref = line[0]
-            if ref.page != w.page:
+    heads: list[tuple[int, float, float, float]] = []  # each line's first word: page, box, height
+    for w in sorted(words, key=lambda w: (w.page, (w.top + w.bottom) / 2, w.x0)):
+        page, top, bottom = w.page, w.top, w.bottom
+        height = bottom - top
+        for k in range(len(lines) - 1, max(len(lines) - 7, -1), -1):  # the last six, newest first
+            ref_page, ref_top, ref_bottom, ref_height = heads[k]
+            if ref_page != page:
                 continue
-            overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
-            if overlap > 0.5 * min(ref.height, w.height):
-                line.append(w)
+            overlap = (bottom if bottom < ref_bottom else ref_bottom) - (
+                top if top > ref_top else ref_top
+            )
+            if overlap > 0.5 * (height if height < ref_height else ref_height):
+                lines[k].append(w)
                 break
         else:
             lines.append([w])
+            heads.append((page, top, bottom, height))
     for line in lines:
         line.sort(key=lambda w: w.x0)
     return lines
@@ -267,8 +302,9 @@ class Label:
 def _match_run(seg: Sequence[Word], start: int) -> tuple[str, float, int] | None:
     """The longest label starting at seg[start]: (field, score, end index exclusive)."""
     best: tuple[str, float, int] | None = None
+    text = ""
     for end in range(start + 1, min(len(seg), start + 9) + 1):
-        text = " ".join(w.text for w in seg[start:end])
+        text = f"{text} {seg[end - 1].text}" if end > start + 1 else seg[start].text
         if len(text) > _LONGEST + 6:
             break
         hit = match_label(text)
@@ -439,13 +475,15 @@ def value_regions(label: Label, others: Sequence[Label], page_width: float) -> l
 
 
 def words_in(region: Region, words: Sequence[Word], exclude: set[int]) -> list[Word]:
+    # `cy` and `cx` spelt out: this runs over every word of the document for every field
+    page, x0, top, x1, bottom = region.page, region.x0, region.top, region.x1, region.bottom
     return [
         w
         for w in words
-        if w.page == region.page
+        if w.page == page
+        and top <= (w.top + w.bottom) / 2 <= bottom
+        and x0 <= (w.x0 + w.x1) / 2 <= x1
         and id(w) not in exclude
-        and region.x0 <= w.cx <= region.x1
-        and region.top <= w.cy <= region.bottom
     ]
 
 

@@ -201,6 +201,9 @@ class _Reader:
         self.versions = versions
         self.limits = limits
         self.timings = timings
+        self._pdf: pdfium.PdfDocument | None = None
+        self._loaded: dict[int, pdfium.PdfPage] = {}
+        self._forms_failed: pdfium.PdfiumError | None = None
 
     def _tick(self, stage: str, since: float) -> float:
         now = perf_counter()
@@ -210,6 +213,12 @@ class _Reader:
     # -- structure --
 
     def read(self) -> ReadForm:
+        try:
+            return self._read()
+        finally:
+            self._close()
+
+    def _read(self) -> ReadForm:
         t = perf_counter()
         form_words = self._acroform_words()
         pages = self._text_pages()
@@ -291,31 +300,55 @@ class _Reader:
         return words
 
     def _text_pages(self) -> list[_Page]:
-        """Each page's text-layer words (pdfium: fast) and whether an image covers it."""
+        """Each page's text-layer words (pdfium: fast) and whether an image covers it.
+
+        The document stays open (with its forms initialised, as rendering needs them) for the
+        page images; `read` closes it."""
         try:
             pdf = pdfium.PdfDocument(self.data, password="")
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
                 raise ReadError("encrypted", "the PDF needs a password to open") from exc
             raise ReadError("broken", str(exc)) from exc
-        pages: list[_Page] = []
+        self._pdf = pdf
         try:
-            for i in range(len(pdf)):
-                page = pdf[i]
-                width, height = page.get_size()
-                area = float(width * height) or 1.0
-                image_page = False
-                for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
-                    sw, sh = obj.get_px_size()
-                    if sw * sh > self.limits.max_image_pixels:
-                        raise ReadError("too_large", f"an image of {sw}x{sh} pixels")
-                    x0, y0, x1, y1 = obj.get_bounds()
-                    image_page = image_page or (x1 - x0) * (y1 - y0) >= 0.6 * area
-                words = _page_words(page.get_textpage(), i, float(height))
-                pages.append(_Page(i, float(width), float(height), words, image_page))
-        finally:
-            pdf.close()
+            pdf.init_forms()
+        except pdfium.PdfiumError as exc:
+            self._forms_failed = exc  # only a page image needs the forms: fails there
+        pages: list[_Page] = []
+        for i in range(len(pdf)):
+            page = self._pdf_page(i)
+            width, height = page.get_size()
+            area = float(width * height) or 1.0
+            image_page = False
+            for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+                sw, sh = obj.get_px_size()
+                if sw * sh > self.limits.max_image_pixels:
+                    raise ReadError("too_large", f"an image of {sw}x{sh} pixels")
+                x0, y0, x1, y1 = obj.get_bounds()
+                image_page = image_page or (x1 - x0) * (y1 - y0) >= 0.6 * area
+            textpage = page.get_textpage()
+            try:
+                words = _page_words(textpage, i, float(height))
+            finally:
+                textpage.close()
+            pages.append(_Page(i, float(width), float(height), words, image_page))
         return pages
+
+    def _pdf_page(self, index: int) -> pdfium.PdfPage:
+        page = self._loaded.get(index)
+        if page is None:
+            assert self._pdf is not None
+            page = self._loaded[index] = self._pdf[index]
+        return page
+
+    def _close(self) -> None:
+        for page in self._loaded.values():
+            page.close()
+        self._loaded.clear()
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
 
     # -- digital --
 
@@ -370,20 +403,17 @@ class _Reader:
         return found
 
     def _render(self, index: int, dpi: float) -> Image.Image:
-        pdf = pdfium.PdfDocument(self.data)
-        try:
-            pdf.init_forms()
-            page = pdf[index]
-            w, h = page.get_size()
-            scale = dpi / 72
-            pixels = w * h * scale * scale
-            if pixels > self.limits.max_render_pixels:
-                scale *= (self.limits.max_render_pixels / pixels) ** 0.5
-            bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-            rendered: Image.Image = bitmap.to_pil().convert("L")
-            return rendered
-        finally:
-            pdf.close()
+        if self._forms_failed is not None:
+            raise self._forms_failed
+        page = self._pdf_page(index)
+        w, h = page.get_size()
+        scale = dpi / 72
+        pixels = w * h * scale * scale
+        if pixels > self.limits.max_render_pixels:
+            scale *= (self.limits.max_render_pixels / pixels) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        rendered: Image.Image = bitmap.to_pil().convert("L")
+        return rendered
 
     # -- scanned --
 
@@ -635,37 +665,55 @@ class _Reader:
 
 
 def _page_words(textpage: Any, page: int, height: float) -> list[Word]:
-    """Words from pdfium's characters: split at spaces, line changes and wide gaps."""
+    """Words from pdfium's characters: split at spaces, line changes and wide gaps.
+
+    The hot loop of reading a text layer (a few thousand characters a page): pdfium's loose
+    character box is read straight through its C function into one reused struct, and the
+    word's box is kept in locals (the same comparisons as `min`/`max`, without the calls)."""
     n = textpage.count_chars()
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:
         text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
+    charbox = pdfium_c.FPDFText_GetLooseCharBox
+    raw = textpage.raw
+    rect = pdfium_c.FS_RECTF()
     words: list[Word] = []
     cur: list[str] = []
-    box = [0.0, 0.0, 0.0, 0.0]  # x0, top, x1, bottom
-
-    def flush() -> None:
-        if cur:
-            words.append(Word("".join(cur), box[0], box[1], box[2], box[3], 1.0, page, Source.TEXT))
-            cur.clear()
-
+    x0 = y0 = x1 = y1 = 0.0  # the current word's box: left, top, right, bottom
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\x00":
-            flush()
+            if cur:
+                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+                cur = []
             continue
-        left, bottom, right, top = textpage.get_charbox(i, loose=True)
-        t, b = height - top, height - bottom
+        if not charbox(raw, i, rect):
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        left, right = rect.left, rect.right
+        t, b = height - rect.top, height - rect.bottom
         if cur:
-            h = max(box[3] - box[1], b - t, 1.0)
-            same_line = min(box[3], b) - max(box[1], t) > 0.3 * h
-            if not same_line or left - box[2] > 0.3 * h or left < box[0] - 0.5 * h:
-                flush()
+            h = y1 - y0
+            if b - t > h:
+                h = b - t
+            if h < 1.0:
+                h = 1.0
+            overlap = (b if b < y1 else y1) - (t if t > y0 else y0)
+            if not overlap > 0.3 * h or left - x1 > 0.3 * h or left < x0 - 0.5 * h:
+                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+                cur = []
         if not cur:
-            box[:] = [left, t, right, b]
+            x0, y0, x1, y1 = left, t, right, b
         else:
-            box[:] = [min(box[0], left), min(box[1], t), max(box[2], right), max(box[3], b)]
+            if left < x0:
+                x0 = left
+            if t < y0:
+                y0 = t
+            if right > x1:
+                x1 = right
+            if b > y1:
+                y1 = b
         cur.append(ch)
-    flush()
+    if cur:
+        words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
     return words
 
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from licensebot.core.la import LaVersion
 
@@ -20,15 +21,24 @@ MATCH = 0.6
 IS_LA = 0.3
 
 
+_MARKUP = re.compile(r"[*_#`>\\]")
+_TOKEN = re.compile(r"[a-z]{2,}|\d+|[\u3400-\u9fff]")
+
+
 def _tokens(text: str) -> list[str]:
     t = unicodedata.normalize("NFKC", text).lower()
-    t = re.sub(r"[*_#`>\\]", " ", t)
-    return re.findall(r"[a-z]{2,}|\d+|[\u3400-\u9fff]", t)
+    return _TOKEN.findall(_MARKUP.sub(" ", t))
 
 
 def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     toks = _tokens(text)
     return {tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)}
+
+
+@lru_cache(maxsize=64)
+def _version_shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """A registered version's shingles: the same text on every read, so made once."""
+    return frozenset(shingles(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,7 @@ def match_version(
     doc = shingles(text)
     scores: dict[str, float] = {}
     for v in versions:
-        ref = shingles(v.text)
+        ref = _version_shingles(v.text)
         common = len(doc & ref)
         if not doc or not ref or not common:
             scores[v.id] = 0.0

@@ -4,8 +4,8 @@ clients or readers, and nothing connects until a job runs."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -30,7 +30,7 @@ from licensebot.reading.la_versions import load_versions
 from licensebot.reading.mime import read_message
 from licensebot.reading.pdf import ReadLimits
 from licensebot.reading.pdf import read_pdf as read_pdf_in_process
-from licensebot.reading.sandbox import read_pdf_sandboxed
+from licensebot.reading.sandbox import ReaderPool, read_pdf_sandboxed
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
 from licensebot.worker.digest import Digest, sample_context
@@ -66,9 +66,9 @@ def la_pdf_attachment(settings: Settings) -> LaAttachment:
 
 
 def make_judge(settings: Settings, *, sandbox: bool = True) -> Judge:
-    """The LA versions, the domain lists and the PDF reader (in a sandbox by default)."""
+    """The LA versions, the domain lists and the PDF reader (in a sandbox by default: a fresh
+    child per PDF, as the worker reads mail from strangers)."""
     versions = load_versions(settings.path(settings.dataset.la_dir))
-    domains = load_domain_knowledge(allow=settings.domains.allow, deny=settings.domains.deny)
     limits = ReadLimits()
 
     def read_pdf(data: bytes) -> ReadForm:
@@ -76,6 +76,23 @@ def make_judge(settings: Settings, *, sandbox: bool = True) -> Judge:
             return read_pdf_sandboxed(data, versions=versions, limits=limits)
         return read_pdf_in_process(data, versions=versions, limits=limits)
 
+    return _judge(settings, versions, read_pdf)
+
+
+@contextmanager
+def open_batch_judge(settings: Settings, *, readers: int) -> Iterator[Judge]:
+    """A judge for a batch of files (`licensebot check`): PDFs are read by up to `readers`
+    long-lived sandboxed reader processes, each reading one PDF after another under the same
+    limits (see `ReaderPool`); they end when the block does."""
+    versions = load_versions(settings.path(settings.dataset.la_dir))
+    with ReaderPool(versions, ReadLimits(), size=readers) as pool:
+        yield _judge(settings, versions, pool.read)
+
+
+def _judge(
+    settings: Settings, versions: Sequence[LaVersion], read_pdf: Callable[[bytes], ReadForm]
+) -> Judge:
+    domains = load_domain_knowledge(allow=settings.domains.allow, deny=settings.domains.deny)
     return Judge(settings=settings, versions=versions, domains=domains, read_pdf=read_pdf)
 
 
