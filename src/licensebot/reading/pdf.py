@@ -20,6 +20,7 @@ from statistics import median
 from time import perf_counter
 from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
@@ -46,6 +47,7 @@ from licensebot.reading.layout import (
 from licensebot.reading.ocr import (
     OcrError,
     baseline_wobble,
+    clear_edges,
     erase_rules,
     ink_ratio,
     mean_conf,
@@ -496,7 +498,7 @@ class _Reader:
                 # the cell with Chinese in pass 2 and mask what reads as characters
                 cells.append(_Cell("signature", box))
         t = self._tick("signature", t)
-        self._ocr_cells(image, cells, found, scale=1.0, labels=labels)
+        self._ocr_cells(image, cells, found, scale=1.0, labels=labels, recheck=True)
         sig_cell = next((c for c in cells if c.key == "signature"), None)
         if sig is not None and sig_cell is not None:
             box = sig_cell.box
@@ -517,6 +519,7 @@ class _Reader:
         *,
         scale: float,
         labels: dict[str, Label] | None = None,
+        recheck: bool = False,
     ) -> None:
         """Second pass: OCR the cells, stacked into one image per language.
 
@@ -535,6 +538,7 @@ class _Reader:
         second: dict[int, list[Word]] = {}
         if other:
             second = self._read_sheet(image, other, scale, "eng")
+        rechecks: list[tuple[_Cell, list[str]]] = []
         for cell in cells:
             inside = reads.get(id(cell), [])
             if cell.key == "signature":
@@ -547,12 +551,11 @@ class _Reader:
                     )
                 continue
             inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
-            if not inside:
-                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
-                continue
-            ordered = _trim_junk(first_lines(inside, 2))
+            ordered = _trim_junk(first_lines(inside, 2)) if inside else []
             if not ordered:
                 found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
+                if cell.pass1 and recheck:
+                    rechecks.append((cell, [cell.pass1]))
                 continue
             raw = join_words(ordered)
             conf = min(w.conf for w in ordered)
@@ -567,7 +570,8 @@ class _Reader:
                     # the two readings disagree; a confident full-resolution reading close to
                     # the first (an accent the English model dropped) stands, nothing else
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
-            else:
+            alt_raw = ""
+            if not cell.pass1:
                 alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
                 alt_raw = join_words(alt)
                 if cell.key == "date" and _digits(alt_raw) == _digits(raw) and _digits(raw):
@@ -592,6 +596,82 @@ class _Reader:
                     # letters off a straight baseline: handwriting, never trusted
                     fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
             found.fields[cell.key] = fv
+            if recheck and _needs_recheck(cell, fv):
+                rechecks.append((cell, [r for r in (cell.pass1, raw, alt_raw) if r]))
+        for cell, earlier in rechecks:
+            found.fields[cell.key] = self._recheck(image, cell, earlier, found.fields[cell.key])
+
+    def _recheck(
+        self, image: Image.Image, cell: _Cell, earlier: list[str], fv: FieldValue
+    ) -> FieldValue:
+        """Third pass, for a value the cell passes left unread (or a name whose accents they
+        may have dropped): the one cell alone, as one line, its edges cleared of a neighbour's
+        ink, with the model that suits the field. Its reading counts only when an earlier,
+        independent reading of the cell says the same, and the letters sit on a straight
+        baseline (print); otherwise the value stays None."""
+        crop = erase_rules(clear_edges(image.crop(cell.box)), length=60)
+        key = cell.key
+        lang, psm, config = _RECHECK.get(key, ("Latin", 6, ()))
+        t = self.limits.ocr_timeout
+        ws = _value_words(tesseract_words(crop, lang=lang, psm=psm, timeout=t, config=config))
+        got = self._recheck_latin(crop, key, ws, earlier)
+        if got is not None:
+            return got
+        if key != "signer_name":
+            return fv
+        # a Latin name the passes agreed on only without its accents, or one that is no name
+        # (two letters: a Chinese name misread): not sure of it, unless it is Chinese
+        unsure = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
+        return self._recheck_chinese(crop, unsure)
+
+    def _recheck_latin(
+        self, crop: Image.Image, key: str, ws: list[Word], earlier: list[str]
+    ) -> FieldValue | None:
+        if not ws or _CJK.search(join_words(ws)):
+            return None
+        raw = join_words(ws)
+        conf = min(w.conf for w in ws)
+        value = CLEANERS[key](raw)
+        if value is None or conf < _RECHECK_CONF:
+            return None
+        if key == "signer_name" and not _plausible_name(value):
+            return None
+        before = [CLEANERS[key](r) for r in earlier]
+        exact = key in ("work_email", "date")
+        if not any(
+            b == value or (_edged(raw, r) if exact else _accented(value, b))
+            for r, b in zip(earlier, before, strict=True)
+        ):
+            return None  # nothing read before says the same: not sure
+        wobble = baseline_wobble(crop.crop(_tight(ws, 1.0)))
+        if wobble is not None and wobble > HANDWRITING_WOBBLE:
+            return None
+        return FieldValue(value, round(conf, 3), Source.OCR, raw=raw)
+
+    def _recheck_chinese(self, crop: Image.Image, fv: FieldValue) -> FieldValue:
+        """A name in Chinese characters: the ink read with the Chinese model alone, twice (at
+        two sizes); the two readings must be the same two to four characters."""
+        t = self.limits.ocr_timeout
+        readings: list[tuple[str | None, float]] = []
+        ink = _ink_box(crop)
+        if ink is None:
+            return fv
+        tight = crop.crop(ink)
+        # the Chinese model reads print best at about half the 300 dpi height
+        for k in (0.5, 0.6):
+            img = tight.resize(
+                (max(1, round(tight.width * k)), max(1, round(tight.height * k))),
+                Image.Resampling.LANCZOS,
+            )
+            ws = [w for w in tesseract_words(img, lang="chi_sim", psm=7, timeout=t) if w.text]
+            raw = join_words(ws)
+            if not ws or not _CJK.search(raw):
+                return fv
+            readings.append((clean_name(raw), min(w.conf for w in ws)))
+        (a, ca), (b, cb) = readings
+        if a is None or a != b or min(ca, cb) < self.limits.cjk_threshold:
+            return fv
+        return FieldValue(a, round(min(ca, cb), 3), Source.OCR, raw=a)
 
     def _read_sheet(
         self, image: Image.Image, cells: list[_Cell], scale: float, lang: str
@@ -786,6 +866,82 @@ def _trim_junk(ws: Sequence[Word]) -> list[Word]:
     while out and len(out[-1].text) <= 2 and out[-1].conf < 0.7 and len(out) > 1:
         out.pop()
     return out
+
+
+#: The third pass per field: Tesseract model, page segmentation (7: one line), variables.
+_RECHECK: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "signer_name": ("Latin", 7, ()),
+    "work_email": (
+        "eng",
+        7,
+        (
+            "tessedit_char_whitelist=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@-_+",
+        ),
+    ),
+    "date": ("eng", 7, ()),
+}
+#: The third pass's words must all be read at least this surely.
+_RECHECK_CONF = 0.85
+
+
+def _ink_box(img: Image.Image, pad: int = 16) -> Box | None:
+    """The box around the ink in `img`, with `pad` pixels of paper (None: no ink)."""
+    a = np.asarray(img.convert("L"), dtype=np.uint8) < 150
+    ys, xs = np.nonzero(a)
+    if xs.size == 0:
+        return None
+    return (
+        max(0, int(xs.min()) - pad),
+        max(0, int(ys.min()) - pad),
+        min(img.width, int(xs.max()) + pad),
+        min(img.height, int(ys.max()) + pad),
+    )
+
+
+def _needs_recheck(cell: _Cell, fv: FieldValue) -> bool:
+    if cell.key not in CLEANERS or fv.blank:
+        return False
+    if fv.value is None:
+        return bool(fv.raw)
+    if cell.key != "signer_name" or _CJK.search(fv.value):
+        return False
+    # a name read without the Latin model's say, or one that is no name
+    return not cell.pass1 or not _plausible_name(fv.value)
+
+
+def _plausible_name(name: str) -> bool:
+    """A Latin name has at least four letters ("Li Bo"): "RH" is a Chinese name misread."""
+    return _CJK.search(name) is not None or sum(c.isalpha() for c in name) >= 4
+
+
+def _value_words(ws: Sequence[Word]) -> list[Word]:
+    return _trim_junk([w for w in ws if w.text.strip("|_—-.,:;'\"")])
+
+
+def _bare(text: str | None) -> str:
+    """Lower case without combining accents; letters like ø and ß stay what they are."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def _accented(value: str, other: str | None) -> bool:
+    """`value` is `other` with accents or letters the English model cannot read (ø, ß):
+    every difference is at a non-ASCII letter of `value`, and there are at most two."""
+    if other is None:
+        return False
+    a, b = _bare(value), _bare(other)
+    if a == b:
+        return True
+    ops = Levenshtein.editops(a, b)
+    if not ops or len(ops) > 2 or len(a) < 4:
+        return False
+    return all(op.src_pos < len(a) and not a[op.src_pos].isascii() for op in ops)
+
+
+def _edged(raw: str, other: str) -> bool:
+    """`other` is `raw` with a character or two of junk at one end (a neighbour's stroke)."""
+    a, b = raw.replace(" ", ""), other.replace(" ", "")
+    return len(a) >= 6 and (b.startswith(a) or b.endswith(a)) and len(b) - len(a) <= 2
 
 
 def _digits(text: str) -> list[str]:
