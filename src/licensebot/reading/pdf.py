@@ -167,6 +167,7 @@ class _Cell:
     box: Box
     pass1: str = ""  # what the first pass read there (English, confidently); "" if nothing
     pass1_conf: float = 0.0
+    empty: bool = False  # no word was found there: the box is the whole cell, for its ink
 
     @property
     def lang(self) -> str:
@@ -354,7 +355,7 @@ class _Reader:
             # nothing typed: ink there is handwriting (or a pasted image) to OCR
             inked = [r for r in regions if ink_ratio(img, _px(r, scale)) > CELL_INK]
             if inked:
-                to_ocr.append(_Cell(key, _px(inked[0], scale)))
+                to_ocr.append(_Cell(key, _px(inked[0], scale), empty=True))
             else:
                 found.fields[key] = FieldValue(None, 1.0, Source.TEXT, blank=True)
         t = self._tick("text", t)
@@ -595,6 +596,10 @@ class _Reader:
                 if wobble is not None and wobble > HANDWRITING_WOBBLE:
                     # letters off a straight baseline: handwriting, never trusted
                     fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
+            if fv.value is None and cell.empty and _edge_ink_only(image, cell.box, scale):
+                # all the ink reaches in from outside the cell (the signature scrawl of the
+                # row below): nothing is written here
+                fv = FieldValue(None, 0.9, Source.OCR, blank=True, raw=fv.raw)
             found.fields[cell.key] = fv
             if recheck and _needs_recheck(cell, fv):
                 rechecks.append((cell, [r for r in (cell.pass1, raw, alt_raw) if r]))
@@ -823,7 +828,7 @@ def _cell_for(
     for region in value_regions(lab, others, width):
         box = (region.x0, region.top, region.x1, region.bottom)
         if ink_ratio(image, box) > CELL_INK:
-            return _Cell(key, box)
+            return _Cell(key, box, empty=True)
     return None
 
 
@@ -896,6 +901,12 @@ def _ink_box(img: Image.Image, pad: int = 16) -> Box | None:
         min(img.width, int(xs.max()) + pad),
         min(img.height, int(ys.max()) + pad),
     )
+
+
+def _edge_ink_only(image: Image.Image, box: Box, scale: float) -> bool:
+    """The cell's ink all touches its edges: rules and a neighbour's strokes, no value."""
+    crop = image.crop(_scale_box(box, scale))
+    return ink_ratio(clear_edges(crop), (0, 0, crop.width, crop.height)) <= CELL_INK / 4
 
 
 def _needs_recheck(cell: _Cell, fv: FieldValue) -> bool:
