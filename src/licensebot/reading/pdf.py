@@ -614,6 +614,7 @@ class _Reader:
         ink, with the model that suits the field. Its reading counts only when an earlier,
         independent reading of the cell says the same, and the letters sit on a straight
         baseline (print); otherwise the value stays None."""
+        whole = erase_rules(image.crop(cell.box), length=60)
         crop = erase_rules(clear_edges(image.crop(cell.box)), length=60)
         key = cell.key
         lang, psm, config = _RECHECK.get(key, ("Latin", 6, ()))
@@ -627,7 +628,8 @@ class _Reader:
         # a Latin name the passes agreed on only without its accents, or one that is no name
         # (two letters: a Chinese name misread): not sure of it, unless it is Chinese
         unsure = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
-        return self._recheck_chinese(crop, unsure)
+        # (not the cleared crop: a character cut away there would leave a shorter name)
+        return self._recheck_chinese(whole, unsure)
 
     def _recheck_latin(
         self, crop: Image.Image, key: str, ws: list[Word], earlier: list[str]
@@ -946,13 +948,17 @@ def _accented(value: str, other: str | None) -> bool:
     ops = Levenshtein.editops(a, b)
     if not ops or len(ops) > 2 or len(a) < 4:
         return False
-    return all(op.src_pos < len(a) and not a[op.src_pos].isascii() for op in ops)
+    # a letter the other reading has more is no accent (and may be one the edge clearing cut)
+    return all(op.tag in ("replace", "delete") and not a[op.src_pos].isascii() for op in ops)
 
 
 def _edged(raw: str, other: str) -> bool:
-    """`other` is `raw` with a character or two of junk at one end (a neighbour's stroke)."""
-    a, b = raw.replace(" ", ""), other.replace(" ", "")
-    return len(a) >= 6 and (b.startswith(a) or b.endswith(a)) and len(b) - len(a) <= 2
+    """`other` is `raw` and a word of a character or two (a speck read as `j`): the value
+    itself is whole in both. Glued junk (`_72025/06/29`) does not count: a value the edge
+    clearing cut a letter from would look just like it."""
+    a, b = raw.strip(), other.strip()
+    extra = b[len(a) :] if b.startswith(a + " ") else b[: -len(a)] if b.endswith(" " + a) else ""
+    return len(a) >= 6 and 0 < len(extra.strip()) <= 2
 
 
 def _digits(text: str) -> list[str]:
