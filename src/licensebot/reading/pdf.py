@@ -603,8 +603,24 @@ class _Reader:
             found.fields[cell.key] = fv
             if recheck and _needs_recheck(cell, fv):
                 rechecks.append((cell, [r for r in (cell.pass1, raw, alt_raw) if r]))
-        for cell, earlier in rechecks:
+        # A form read as print by the first pass: handwritten forms get no third pass (the
+        # model would only be asked to guess, and every cell would cost a run)
+        printed = sum(1 for c in cells if c.pass1 and c.key in CLEANERS) >= _PRINTED_CELLS
+        for cell, earlier in rechecks if printed else []:
             found.fields[cell.key] = self._recheck(image, cell, earlier, found.fields[cell.key])
+        name = next((c for c in cells if c.key == "signer_name"), None)
+        others = [fv.value for k, fv in found.fields.items() if k in CLEANERS and k != _NAME]
+        if (
+            printed
+            and name is not None
+            and found.fields[_NAME].value is None
+            and found.fields[_NAME].raw
+            and sum(v is not None for v in others) >= _PRINTED_CELLS + 1
+        ):
+            # the name alone is unread on a form whose other values all read as print: a
+            # name typed in Chinese characters that the mixed passes missed
+            whole = erase_rules(image.crop(name.box), length=60)
+            found.fields[_NAME] = self._recheck_chinese(whole, found.fields[_NAME])
 
     def _recheck(
         self, image: Image.Image, cell: _Cell, earlier: list[str], fv: FieldValue
@@ -614,7 +630,6 @@ class _Reader:
         ink, with the model that suits the field. Its reading counts only when an earlier,
         independent reading of the cell says the same, and the letters sit on a straight
         baseline (print); otherwise the value stays None."""
-        whole = erase_rules(image.crop(cell.box), length=60)
         crop = erase_rules(clear_edges(image.crop(cell.box)), length=60)
         key = cell.key
         lang, psm, config = _RECHECK.get(key, ("Latin", 6, ()))
@@ -623,13 +638,11 @@ class _Reader:
         got = self._recheck_latin(crop, key, ws, earlier)
         if got is not None:
             return got
-        if key != "signer_name":
+        if key != "signer_name" or fv.value is None:
             return fv
         # a Latin name the passes agreed on only without its accents, or one that is no name
-        # (two letters: a Chinese name misread): not sure of it, unless it is Chinese
-        unsure = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
-        # (not the cleared crop: a character cut away there would leave a shorter name)
-        return self._recheck_chinese(whole, unsure)
+        # (two letters: a Chinese name misread): not sure of it
+        return FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
 
     def _recheck_latin(
         self, crop: Image.Image, key: str, ws: list[Word], earlier: list[str]
@@ -657,7 +670,8 @@ class _Reader:
 
     def _recheck_chinese(self, crop: Image.Image, fv: FieldValue) -> FieldValue:
         """A name in Chinese characters: the ink read with the Chinese model alone, twice (at
-        two sizes); the two readings must be the same two to four characters."""
+        two sizes); the two readings must be the same two to four characters. (Not from the
+        edge-cleared crop: a character cut away there would leave a shorter name.)"""
         t = self.limits.ocr_timeout
         readings: list[tuple[str | None, float]] = []
         ink = _ink_box(crop)
@@ -887,6 +901,9 @@ _RECHECK: dict[str, tuple[str, int, tuple[str, ...]]] = {
     ),
     "date": ("eng", 7, ()),
 }
+#: Cells the first pass read as confident print for a form to count as typed (third pass).
+_PRINTED_CELLS = 3
+_NAME = "signer_name"  # the field read again in Chinese
 #: The third pass's words must all be read at least this surely.
 _RECHECK_CONF = 0.85
 
