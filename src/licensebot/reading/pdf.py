@@ -606,6 +606,14 @@ class _Reader:
         # A form read as print by the first pass: handwritten forms get no third pass (the
         # model would only be asked to guess, and every cell would cost a run)
         printed = sum(1 for c in cells if c.pass1 and c.key in CLEANERS) >= _PRINTED_CELLS
+        if recheck and not printed:
+            # Chinese characters have no baseline to tell handwriting by; on a handwritten
+            # form the Chinese model reads a hand's 张三 as a confident 张二: never trusted
+            for key, read in list(found.fields.items()):
+                if read.value is not None and read.source == Source.OCR and _CJK.search(read.value):
+                    found.fields[key] = replace(
+                        read, value=None, confidence=min(read.confidence, 0.5)
+                    )
         for cell, earlier in rechecks if printed else []:
             found.fields[cell.key] = self._recheck(image, cell, earlier, found.fields[cell.key])
         name = next((c for c in cells if c.key == "signer_name"), None)
