@@ -646,6 +646,9 @@ class _Reader:
         got = self._recheck_latin(crop, key, ws, earlier)
         if got is not None:
             return got
+        if key == "date" and fv.value is None:
+            # a date written 2024年7月25日, which the English passes read as `20244-7258`
+            return self._recheck_chinese(erase_rules(image.crop(cell.box), length=60), fv, key)
         if key != "signer_name" or fv.value is None:
             return fv
         # a Latin name the passes agreed on only without its accents, or one that is no name
@@ -676,10 +679,13 @@ class _Reader:
             return None
         return FieldValue(value, round(conf, 3), Source.OCR, raw=raw)
 
-    def _recheck_chinese(self, crop: Image.Image, fv: FieldValue) -> FieldValue:
-        """A name in Chinese characters: the ink read with the Chinese model alone, twice (at
-        two sizes); the two readings must be the same two to four characters. (Not from the
-        edge-cleared crop: a character cut away there would leave a shorter name.)"""
+    def _recheck_chinese(
+        self, crop: Image.Image, fv: FieldValue, key: str = "signer_name"
+    ) -> FieldValue:
+        """A name (or a date) in Chinese characters: the ink read with the Chinese model alone,
+        twice (at two sizes); the two readings must give the same value (for a name, two to
+        four characters). Not from the edge-cleared crop: a character cut away there would
+        leave a shorter name, `12月` would become `2月`."""
         t = self.limits.ocr_timeout
         readings: list[tuple[str | None, float]] = []
         ink = _ink_box(crop)
@@ -696,11 +702,12 @@ class _Reader:
             raw = join_words(ws)
             if not ws or not _CJK.search(raw):
                 return fv
-            readings.append((clean_name(raw), min(w.conf for w in ws)))
+            readings.append((CLEANERS[key](raw), min(w.conf for w in ws)))
         (a, ca), (b, cb) = readings
-        if a is None or a != b or min(ca, cb) < self.limits.cjk_threshold:
+        needed = self.limits.cjk_threshold if key == _NAME else self.limits.threshold
+        if a is None or a != b or min(ca, cb) < needed:
             return fv
-        return FieldValue(a, round(min(ca, cb), 3), Source.OCR, raw=a)
+        return FieldValue(a, round(min(ca, cb), 3), Source.OCR, raw=raw)
 
     def _read_sheet(
         self, image: Image.Image, cells: list[_Cell], scale: float, lang: str

@@ -20,6 +20,7 @@ FORMS = {
     "chinese": (1008, "scan", False),  # 赵磊: two passes read 'RR', 'Ri'
     "chinese_as_latin": (1010, "scan", False),  # 吴敏 was read 'RH' twice
     "date_stroke": (1007, "scan_ocr", True),  # a signature stroke read '_7' before the date
+    "date_chinese": (1005, "scan_ocr", True),  # 2024年7月25日 read '20244-7258'
     "email": (1002, "scan", False),  # an email read right but not surely enough
     "email_speck": (1002, "photo", False),  # 'liu.yang@westmoor.edu j'
 }
@@ -55,6 +56,12 @@ def test_a_name_typed_in_chinese_on_a_scan_is_read(read_form, case: str) -> None
 
 def test_a_date_with_a_neighbours_stroke_before_it_is_read(read_form) -> None:  # type: ignore[no-untyped-def]
     spec, form = read_form("date_stroke")
+    assert form.value("date") == spec.truth["date"]
+
+
+def test_a_date_typed_in_chinese_on_a_scan_is_read(read_form) -> None:  # type: ignore[no-untyped-def]
+    spec, form = read_form("date_chinese")
+    assert "年" in spec.written["date"]
     assert form.value("date") == spec.truth["date"]
 
 
