@@ -667,6 +667,11 @@ class _Reader:
             return None
         if key == "signer_name" and not _plausible_name(value):
             return None
+        h = median(w.height for w in ws)
+        if min(w.x0 for w in ws) < 0.4 * h or max(w.x1 for w in ws) > crop.width - 0.4 * h:
+            # the value runs to the crop's edge: it may go on beyond it (the cell was cut at
+            # "l.wils|on@..."), and every reading of the crop would agree on the cut value
+            return None
         before = [CLEANERS[key](r) for r in earlier]
         exact = key in ("work_email", "date")
         if not any(

@@ -23,6 +23,9 @@ FORMS = {
     "date_chinese": (1005, "scan_ocr", True),  # 2024年7月25日 read '20244-7258'
     "email": (1002, "scan", False),  # an email read right but not surely enough
     "email_speck": (1002, "photo", False),  # 'liu.yang@westmoor.edu j'
+    # the email cell is cut at 'l.wils|on@hillcrest.ac.uk': every reading agrees on the cut
+    # value, which must still never be reported
+    "email_cut": (1062, "scan_ocr", True),
 }
 
 _read: dict[str, tuple[FormSpec, ReadForm]] = {}
