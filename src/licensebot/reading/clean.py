@@ -16,7 +16,7 @@ _EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)+$")
 _ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _YMD = re.compile(r"^(\d{4})[-/.年\s]+(\d{1,2})[-/.月\s]+(\d{1,2})日?$")
 _NUM3 = re.compile(r"^(\d{1,2})[-/.\s]+(\d{1,2})[-/.\s]+(\d{2}|\d{4})$")
-_EDGE_JUNK = " \t:：;,_|·•-–—[]{}"
+_EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„'
 
 
 def tidy(text: str) -> str:
@@ -66,7 +66,7 @@ def _valid(y: int, m: int, d: int) -> date | None:
 
 def clean_date(raw: str) -> str | None:
     """ISO `YYYY-MM-DD` from the common ways of writing a date; None if unsure."""
-    t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "().")
+    t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "()./\\")
     t = re.sub(r"\s+", " ", t)
     if not t:
         return None

@@ -37,14 +37,27 @@ def tesseract_words(
     page: int = 0,
     scale: float = 1.0,
     offset: tuple[float, float] = (0.0, 0.0),
+    config: Sequence[str] = (),
 ) -> list[Word]:
-    """Words with boxes and confidences; boxes mapped by `offset + box * scale`."""
+    """Words with boxes and confidences; boxes mapped by `offset + box * scale`.
+
+    `config`: Tesseract variables as `name=value` (each passed as `-c name=value`)."""
     buf = io.BytesIO()
     img.save(buf, "PNG", compress_level=1)
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
         proc = subprocess.run(
-            [TESSERACT, "stdin", "stdout", "-l", lang, "--psm", str(psm), "tsv"],
+            [
+                TESSERACT,
+                "stdin",
+                "stdout",
+                "-l",
+                lang,
+                "--psm",
+                str(psm),
+                *(arg for c in config for arg in ("-c", c)),
+                "tsv",
+            ],
             input=buf.getvalue(),
             capture_output=True,
             timeout=timeout,
@@ -260,6 +273,44 @@ def erase_rules(img: Image.Image, *, length: int | None = None) -> Image.Image:
     grown[:, 1:] |= lines[:, :-1]
     grown[:, :-1] |= lines[:, 1:]
     a[grown] = 255
+    return Image.fromarray(a)
+
+
+def clear_edges(img: Image.Image) -> Image.Image:
+    """White out ink that runs into the crop from outside: a neighbouring cell's signature
+    stroke or a rule's stub read as `_`, `/` or `7` before a value. Letters of the value
+    stand clear of the crop's edges; ink that touches an edge, and all ink joined to it, goes.
+    """
+    a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
+    if a.size == 0:
+        return img
+    ink = a < 170
+    seed = np.zeros_like(ink)
+    seed[:, 0], seed[:, -1], seed[0, :], seed[-1, :] = ink[:, 0], ink[:, -1], ink[0, :], ink[-1, :]
+    if not seed.any():
+        return img
+    grown = seed
+    for _ in range(max(a.shape)):
+        nxt = grown.copy()
+        nxt[1:, :] |= grown[:-1, :]
+        nxt[:-1, :] |= grown[1:, :]
+        nxt[:, 1:] |= grown[:, :-1]
+        nxt[:, :-1] |= grown[:, 1:]
+        nxt[1:, 1:] |= grown[:-1, :-1]
+        nxt[:-1, :-1] |= grown[1:, 1:]
+        nxt[1:, :-1] |= grown[:-1, 1:]
+        nxt[:-1, 1:] |= grown[1:, :-1]
+        nxt &= ink
+        if np.array_equal(nxt, grown):
+            break
+        grown = nxt
+    # the stroke's grey fringe too
+    fringe = grown.copy()
+    fringe[1:, :] |= grown[:-1, :]
+    fringe[:-1, :] |= grown[1:, :]
+    fringe[:, 1:] |= grown[:, :-1]
+    fringe[:, :-1] |= grown[:, 1:]
+    a[fringe & (a < 230)] = 255
     return Image.fromarray(a)
 
 

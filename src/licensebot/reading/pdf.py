@@ -20,6 +20,7 @@ from statistics import median
 from time import perf_counter
 from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
@@ -46,6 +47,7 @@ from licensebot.reading.layout import (
 from licensebot.reading.ocr import (
     OcrError,
     baseline_wobble,
+    clear_edges,
     erase_rules,
     ink_ratio,
     mean_conf,
@@ -165,6 +167,7 @@ class _Cell:
     box: Box
     pass1: str = ""  # what the first pass read there (English, confidently); "" if nothing
     pass1_conf: float = 0.0
+    empty: bool = False  # no word was found there: the box is the whole cell, for its ink
 
     @property
     def lang(self) -> str:
@@ -385,7 +388,7 @@ class _Reader:
             # nothing typed: ink there is handwriting (or a pasted image) to OCR
             inked = [r for r in regions if ink_ratio(img, _px(r, scale)) > CELL_INK]
             if inked:
-                to_ocr.append(_Cell(key, _px(inked[0], scale)))
+                to_ocr.append(_Cell(key, _px(inked[0], scale), empty=True))
             else:
                 found.fields[key] = FieldValue(None, 1.0, Source.TEXT, blank=True)
         t = self._tick("text", t)
@@ -526,7 +529,7 @@ class _Reader:
                 # the cell with Chinese in pass 2 and mask what reads as characters
                 cells.append(_Cell("signature", box))
         t = self._tick("signature", t)
-        self._ocr_cells(image, cells, found, scale=1.0, labels=labels)
+        self._ocr_cells(image, cells, found, scale=1.0, labels=labels, recheck=True)
         sig_cell = next((c for c in cells if c.key == "signature"), None)
         if sig is not None and sig_cell is not None:
             box = sig_cell.box
@@ -547,6 +550,7 @@ class _Reader:
         *,
         scale: float,
         labels: dict[str, Label] | None = None,
+        recheck: bool = False,
     ) -> None:
         """Second pass: OCR the cells, stacked into one image per language.
 
@@ -565,6 +569,7 @@ class _Reader:
         second: dict[int, list[Word]] = {}
         if other:
             second = self._read_sheet(image, other, scale, "eng")
+        rechecks: list[tuple[_Cell, list[str]]] = []
         for cell in cells:
             inside = reads.get(id(cell), [])
             if cell.key == "signature":
@@ -577,12 +582,11 @@ class _Reader:
                     )
                 continue
             inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
-            if not inside:
-                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
-                continue
-            ordered = _trim_junk(first_lines(inside, 2))
+            ordered = _trim_junk(first_lines(inside, 2)) if inside else []
             if not ordered:
                 found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
+                if cell.pass1 and recheck:
+                    rechecks.append((cell, [cell.pass1]))
                 continue
             raw = join_words(ordered)
             conf = min(w.conf for w in ordered)
@@ -597,7 +601,8 @@ class _Reader:
                     # the two readings disagree; a confident full-resolution reading close to
                     # the first (an accent the English model dropped) stands, nothing else
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
-            else:
+            alt_raw = ""
+            if not cell.pass1:
                 alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
                 alt_raw = join_words(alt)
                 if cell.key == "date" and _digits(alt_raw) == _digits(raw) and _digits(raw):
@@ -621,7 +626,123 @@ class _Reader:
                 if wobble is not None and wobble > HANDWRITING_WOBBLE:
                     # letters off a straight baseline: handwriting, never trusted
                     fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
+            if fv.value is None and cell.empty and _edge_ink_only(image, cell.box, scale):
+                # all the ink reaches in from outside the cell (the signature scrawl of the
+                # row below): nothing is written here
+                fv = FieldValue(None, 0.9, Source.OCR, blank=True, raw=fv.raw)
             found.fields[cell.key] = fv
+            if recheck and _needs_recheck(cell, fv):
+                rechecks.append((cell, [r for r in (cell.pass1, raw, alt_raw) if r]))
+        # A form read as print by the first pass: handwritten forms get no third pass (the
+        # model would only be asked to guess, and every cell would cost a run)
+        printed = sum(1 for c in cells if c.pass1 and c.key in CLEANERS) >= _PRINTED_CELLS
+        if recheck and not printed:
+            # Chinese characters have no baseline to tell handwriting by; on a handwritten
+            # form the Chinese model reads a hand's 张三 as a confident 张二: never trusted
+            for key, read in list(found.fields.items()):
+                if read.value is not None and read.source == Source.OCR and _CJK.search(read.value):
+                    found.fields[key] = replace(
+                        read, value=None, confidence=min(read.confidence, 0.5)
+                    )
+        for cell, earlier in rechecks if printed else []:
+            found.fields[cell.key] = self._recheck(image, cell, earlier, found.fields[cell.key])
+        name = next((c for c in cells if c.key == "signer_name"), None)
+        others = [fv.value for k, fv in found.fields.items() if k in CLEANERS and k != _NAME]
+        if (
+            printed
+            and name is not None
+            and found.fields[_NAME].value is None
+            and found.fields[_NAME].raw
+            and sum(v is not None for v in others) >= _PRINTED_CELLS + 1
+        ):
+            # the name alone is unread on a form whose other values all read as print: a
+            # name typed in Chinese characters that the mixed passes missed
+            whole = erase_rules(image.crop(name.box), length=60)
+            found.fields[_NAME] = self._recheck_chinese(whole, found.fields[_NAME])
+
+    def _recheck(
+        self, image: Image.Image, cell: _Cell, earlier: list[str], fv: FieldValue
+    ) -> FieldValue:
+        """Third pass, for a value the cell passes left unread (or a name whose accents they
+        may have dropped): the one cell alone, as one line, its edges cleared of a neighbour's
+        ink, with the model that suits the field. Its reading counts only when an earlier,
+        independent reading of the cell says the same, and the letters sit on a straight
+        baseline (print); otherwise the value stays None."""
+        crop = erase_rules(clear_edges(image.crop(cell.box)), length=60)
+        key = cell.key
+        lang, psm, config = _RECHECK.get(key, ("Latin", 6, ()))
+        t = self.limits.ocr_timeout
+        ws = _value_words(tesseract_words(crop, lang=lang, psm=psm, timeout=t, config=config))
+        got = self._recheck_latin(crop, key, ws, earlier)
+        if got is not None:
+            return got
+        if key == "date" and fv.value is None:
+            # a date written 2024年7月25日, which the English passes read as `20244-7258`
+            return self._recheck_chinese(erase_rules(image.crop(cell.box), length=60), fv, key)
+        if key != "signer_name" or fv.value is None:
+            return fv
+        # a Latin name the passes agreed on only without its accents, or one that is no name
+        # (two letters: a Chinese name misread): not sure of it
+        return FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
+
+    def _recheck_latin(
+        self, crop: Image.Image, key: str, ws: list[Word], earlier: list[str]
+    ) -> FieldValue | None:
+        if not ws or _CJK.search(join_words(ws)):
+            return None
+        raw = join_words(ws)
+        conf = min(w.conf for w in ws)
+        value = CLEANERS[key](raw)
+        if value is None or conf < _RECHECK_CONF:
+            return None
+        if key == "signer_name" and not _plausible_name(value):
+            return None
+        h = median(w.height for w in ws)
+        if min(w.x0 for w in ws) < 0.4 * h or max(w.x1 for w in ws) > crop.width - 0.4 * h:
+            # the value runs to the crop's edge: it may go on beyond it (the cell was cut at
+            # "l.wils|on@..."), and every reading of the crop would agree on the cut value
+            return None
+        before = [CLEANERS[key](r) for r in earlier]
+        exact = key in ("work_email", "date")
+        if not any(
+            b == value or (_edged(raw, r) if exact else _accented(value, b))
+            for r, b in zip(earlier, before, strict=True)
+        ):
+            return None  # nothing read before says the same: not sure
+        wobble = baseline_wobble(crop.crop(_tight(ws, 1.0)))
+        if wobble is not None and wobble > HANDWRITING_WOBBLE:
+            return None
+        return FieldValue(value, round(conf, 3), Source.OCR, raw=raw)
+
+    def _recheck_chinese(
+        self, crop: Image.Image, fv: FieldValue, key: str = "signer_name"
+    ) -> FieldValue:
+        """A name (or a date) in Chinese characters: the ink read with the Chinese model alone,
+        twice (at two sizes); the two readings must give the same value (for a name, two to
+        four characters). Not from the edge-cleared crop: a character cut away there would
+        leave a shorter name, `12月` would become `2月`."""
+        t = self.limits.ocr_timeout
+        readings: list[tuple[str | None, float]] = []
+        ink = _ink_box(crop)
+        if ink is None:
+            return fv
+        tight = crop.crop(ink)
+        # the Chinese model reads print best at about half the 300 dpi height
+        for k in (0.5, 0.6):
+            img = tight.resize(
+                (max(1, round(tight.width * k)), max(1, round(tight.height * k))),
+                Image.Resampling.LANCZOS,
+            )
+            ws = [w for w in tesseract_words(img, lang="chi_sim", psm=7, timeout=t) if w.text]
+            raw = join_words(ws)
+            if not ws or not _CJK.search(raw):
+                return fv
+            readings.append((CLEANERS[key](raw), min(w.conf for w in ws)))
+        (a, ca), (b, cb) = readings
+        needed = self.limits.cjk_threshold if key == _NAME else self.limits.threshold
+        if a is None or a != b or min(ca, cb) < needed:
+            return fv
+        return FieldValue(a, round(min(ca, cb), 3), Source.OCR, raw=raw)
 
     def _read_sheet(
         self, image: Image.Image, cells: list[_Cell], scale: float, lang: str
@@ -791,7 +912,7 @@ def _cell_for(
     for region in value_regions(lab, others, width):
         box = (region.x0, region.top, region.x1, region.bottom)
         if ink_ratio(image, box) > CELL_INK:
-            return _Cell(key, box)
+            return _Cell(key, box, empty=True)
     return None
 
 
@@ -834,6 +955,95 @@ def _trim_junk(ws: Sequence[Word]) -> list[Word]:
     while out and len(out[-1].text) <= 2 and out[-1].conf < 0.7 and len(out) > 1:
         out.pop()
     return out
+
+
+#: The third pass per field: Tesseract model, page segmentation (7: one line), variables.
+_RECHECK: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "signer_name": ("Latin", 7, ()),
+    "work_email": (
+        "eng",
+        7,
+        (
+            "tessedit_char_whitelist=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@-_+",
+        ),
+    ),
+    "date": ("eng", 7, ()),
+}
+#: Cells the first pass read as confident print for a form to count as typed (third pass).
+_PRINTED_CELLS = 3
+_NAME = "signer_name"  # the field read again in Chinese
+#: The third pass's words must all be read at least this surely.
+_RECHECK_CONF = 0.85
+
+
+def _ink_box(img: Image.Image, pad: int = 16) -> Box | None:
+    """The box around the ink in `img`, with `pad` pixels of paper (None: no ink)."""
+    a = np.asarray(img.convert("L"), dtype=np.uint8) < 150
+    ys, xs = np.nonzero(a)
+    if xs.size == 0:
+        return None
+    return (
+        max(0, int(xs.min()) - pad),
+        max(0, int(ys.min()) - pad),
+        min(img.width, int(xs.max()) + pad),
+        min(img.height, int(ys.max()) + pad),
+    )
+
+
+def _edge_ink_only(image: Image.Image, box: Box, scale: float) -> bool:
+    """The cell's ink all touches its edges: rules and a neighbour's strokes, no value."""
+    crop = image.crop(_scale_box(box, scale))
+    return ink_ratio(clear_edges(crop), (0, 0, crop.width, crop.height)) <= CELL_INK / 4
+
+
+def _needs_recheck(cell: _Cell, fv: FieldValue) -> bool:
+    if cell.key not in CLEANERS or fv.blank:
+        return False
+    if fv.value is None:
+        return bool(fv.raw)
+    if cell.key != "signer_name" or _CJK.search(fv.value):
+        return False
+    # a name read without the Latin model's say, or one that is no name
+    return not cell.pass1 or not _plausible_name(fv.value)
+
+
+def _plausible_name(name: str) -> bool:
+    """A Latin name has at least four letters ("Li Bo"): "RH" is a Chinese name misread."""
+    return _CJK.search(name) is not None or sum(c.isalpha() for c in name) >= 4
+
+
+def _value_words(ws: Sequence[Word]) -> list[Word]:
+    return _trim_junk([w for w in ws if w.text.strip("|_—-.,:;'\"")])
+
+
+def _bare(text: str | None) -> str:
+    """Lower case without combining accents; letters like ø and ß stay what they are."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def _accented(value: str, other: str | None) -> bool:
+    """`value` is `other` with accents or letters the English model cannot read (ø, ß):
+    every difference is at a non-ASCII letter of `value`, and there are at most two."""
+    if other is None:
+        return False
+    a, b = _bare(value), _bare(other)
+    if a == b:
+        return True
+    ops = Levenshtein.editops(a, b)
+    if not ops or len(ops) > 2 or len(a) < 4:
+        return False
+    # a letter the other reading has more is no accent (and may be one the edge clearing cut)
+    return all(op.tag in ("replace", "delete") and not a[op.src_pos].isascii() for op in ops)
+
+
+def _edged(raw: str, other: str) -> bool:
+    """`other` is `raw` and a word of a character or two (a speck read as `j`): the value
+    itself is whole in both. Glued junk (`_72025/06/29`) does not count: a value the edge
+    clearing cut a letter from would look just like it."""
+    a, b = raw.strip(), other.strip()
+    extra = b[len(a) :] if b.startswith(a + " ") else b[: -len(a)] if b.endswith(" " + a) else ""
+    return len(a) >= 6 and 0 < len(extra.strip()) <= 2
 
 
 def _digits(text: str) -> list[str]:

@@ -1,0 +1,74 @@
+"""The per-field OCR pass's pure parts: edge clearing, and when two readings agree."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from licensebot.reading.clean import clean_date, clean_text
+from licensebot.reading.ocr import clear_edges
+from licensebot.reading.pdf import _accented, _edged, _plausible_name
+
+
+def test_ink_reaching_in_from_an_edge_goes_and_the_value_stays() -> None:
+    img = Image.new("L", (400, 80), 255)
+    draw = ImageDraw.Draw(img)
+    draw.line([(0, 70), (30, 30), (45, 25)], fill=0, width=4)  # a stroke from the next cell
+    draw.rectangle([100, 25, 160, 55], fill=0)  # the value, clear of the edges
+    out = np.asarray(clear_edges(img)) < 170
+    assert not out[:, :60].any()
+    assert out[30:50, 110:150].all()
+
+
+def test_a_crop_without_edge_ink_is_left_alone() -> None:
+    img = Image.new("L", (200, 60), 255)
+    ImageDraw.Draw(img).rectangle([50, 20, 120, 40], fill=0)
+    assert np.array_equal(np.asarray(clear_edges(img)), np.asarray(img))
+
+
+@pytest.mark.parametrize(
+    ("latin", "other"),
+    [
+        ("Søren Nørgaard", "Sgren Norgaard"),
+        ("Jürgen Groß", "Jurgen Gro&"),
+        ("José García", "José Garcia"),
+        ("Héctor Ibáñez", "Héctor Ibanez"),
+    ],
+)
+def test_a_reading_that_differs_only_at_its_accents_agrees(latin: str, other: str) -> None:
+    assert _accented(latin, other)
+
+
+@pytest.mark.parametrize(
+    ("latin", "other"),
+    [
+        ("Søren Nørgaard", "Karen Norgaard"),  # a plain letter differs
+        ("Jürgen Groß", "Jurgen Grosse"),  # a letter more at a plain letter
+        ("Smith", "Smyth"),
+        ("øren Nørgaard", "Sgren Norgaard"),  # its first letter cut away
+        ("Søren Nørgaard", None),
+    ],
+)
+def test_a_reading_that_differs_at_plain_letters_does_not(latin: str, other: str | None) -> None:
+    assert not _accented(latin, other)
+
+
+def test_a_value_with_a_speck_beside_it_agrees_but_a_cut_one_does_not() -> None:
+    assert _edged("liu.yang@westmoor.edu", "liu.yang@westmoor.edu j")
+    assert _edged("2025/06/29", "7 2025/06/29")
+    assert not _edged("2025/06/2", "_72025/06/29")  # the crop lost a digit: never a date
+    assert not _edged("smith@x.edu", "j.smith@x.edu")  # the edge clearing cut a letter
+    assert not _edged("2025/06/29", "1234 2025/06/29")
+
+
+def test_two_letters_are_no_latin_name_but_chinese_characters_are() -> None:
+    assert not _plausible_name("RH")
+    assert _plausible_name("Li Bo")
+    assert _plausible_name("吴敏")
+
+
+def test_junk_at_the_edges_of_a_date_or_a_text_is_no_part_of_it() -> None:
+    assert clean_date("_/2025/06/29") == "2025-06-29"
+    assert clean_date("2025/06/29/") == "2025-06-29"
+    assert (
+        clean_text('"400 Lake Avenue, Eastlake, CA 94000') == "400 Lake Avenue, Eastlake, CA 94000"
+    )
