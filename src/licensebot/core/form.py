@@ -31,6 +31,15 @@ class Source(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading of a field by one OCR pass (a model at a resolution), before any verdict."""
+
+    text: str
+    confidence: float  # the weakest word's
+    edged: bool = False  # the text runs to the edge of its crop: it may go on beyond it
+
+
+@dataclass(frozen=True, slots=True)
 class FieldValue:
     """One field: its cleaned value (None when blank or not read with confidence)."""
 
@@ -39,6 +48,11 @@ class FieldValue:
     source: Source = Source.NONE
     blank: bool = False  # the label was found and nothing stands in its cell
     raw: str | None = None  # what was read before cleaning, for `explain`
+    #: An unconfirmed OCR value: every reading the passes made of it. A reading the message
+    #: itself confirms (the sender's address, the file name's name) may settle it
+    #: (`core.corroborate`).
+    readings: tuple[Reading, ...] = ()
+    corroborated_by: str | None = None  # "sender" | "filename": what confirmed the reading
 
     @property
     def unreadable(self) -> bool:

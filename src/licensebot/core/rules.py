@@ -251,9 +251,15 @@ class Unreadable(_Base):
         signed_unknown = form.signed is None
         version_unknown = form.form_version is None
         hit = bool(fields) or signed_unknown or version_unknown
+        corroborated = [
+            f"{name}:{fv.corroborated_by}"
+            for name, fv in form.fields.items()
+            if fv.corroborated_by is not None
+        ]
         return self._result(
             hit,
             fields=",".join(fields) or None,
+            corroborated=",".join(corroborated) or None,
             signed_unknown=signed_unknown,
             version_unknown=version_unknown,
         )

@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from rapidfuzz.distance import Levenshtein
 
-from licensebot.core.form import FieldValue, Member, ReadForm, Source
+from licensebot.core.form import FieldValue, Member, ReadForm, Reading, Source
 from licensebot.core.la import LaVersion
 from licensebot.reading.clean import CLEANERS, clean_name, tidy
 from licensebot.reading.layout import (
@@ -168,6 +168,8 @@ class _Cell:
     pass1: str = ""  # what the first pass read there (English, confidently); "" if nothing
     pass1_conf: float = 0.0
     empty: bool = False  # no word was found there: the box is the whole cell, for its ink
+    readings: list[Reading] = field(default_factory=list)  # every pass's reading, in order
+    hand: bool = False  # a reading's letters were off a straight baseline: handwriting
 
     @property
     def lang(self) -> str:
@@ -590,6 +592,9 @@ class _Reader:
                 continue
             raw = join_words(ordered)
             conf = min(w.conf for w in ordered)
+            if cell.pass1:
+                cell.readings.append(Reading(cell.pass1, cell.pass1_conf))
+            cell.readings.append(Reading(raw, conf, _runs_to_edge(ordered, cell.box, scale)))
             fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
             if cell.pass1:
                 check = CLEANERS[cell.key](cell.pass1)
@@ -605,6 +610,9 @@ class _Reader:
             if not cell.pass1:
                 alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
                 alt_raw = join_words(alt)
+                if alt:
+                    edged = _runs_to_edge(alt, cell.box, scale)
+                    cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), edged))
                 if cell.key == "date" and _digits(alt_raw) == _digits(raw) and _digits(raw):
                     # a date in Chinese: English reads the digits alone; agreeing digits count
                     fv = _cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, self.limits)
@@ -626,6 +634,7 @@ class _Reader:
                 if wobble is not None and wobble > HANDWRITING_WOBBLE:
                     # letters off a straight baseline: handwriting, never trusted
                     fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
+                    cell.hand = True
             if fv.value is None and cell.empty and _edge_ink_only(image, cell.box, scale):
                 # all the ink reaches in from outside the cell (the signature scrawl of the
                 # row below): nothing is written here
@@ -658,7 +667,13 @@ class _Reader:
             # the name alone is unread on a form whose other values all read as print: a
             # name typed in Chinese characters that the mixed passes missed
             whole = erase_rules(image.crop(name.box), length=60)
-            found.fields[_NAME] = self._recheck_chinese(whole, found.fields[_NAME])
+            found.fields[_NAME] = self._recheck_chinese(whole, found.fields[_NAME], cell=name)
+        for cell in cells:
+            unsure = found.fields.get(cell.key)
+            if cell.key not in CLEANERS or unsure is None or not unsure.unreadable:
+                continue
+            voted = _vote(cell.key, cell.readings) if printed and not cell.hand else None
+            found.fields[cell.key] = voted or replace(unsure, readings=_clean_readings(cell))
 
     def _recheck(
         self, image: Image.Image, cell: _Cell, earlier: list[str], fv: FieldValue
@@ -673,34 +688,36 @@ class _Reader:
         lang, psm, config = _RECHECK.get(key, ("Latin", 6, ()))
         t = self.limits.ocr_timeout
         ws = _value_words(tesseract_words(crop, lang=lang, psm=psm, timeout=t, config=config))
-        got = self._recheck_latin(crop, key, ws, earlier)
+        got = None
+        if ws and not _CJK.search(join_words(ws)):
+            edged = _runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
+            cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), edged))
+            if _wobbly(crop, ws):
+                cell.hand = True  # letters off a straight baseline: handwriting
+            elif not edged:
+                # the value runs to the crop's edge: it may go on beyond it (the cell was cut
+                # at "l.wils|on@..."), and every reading of the crop would agree on the cut
+                got = self._recheck_latin(key, ws, earlier)
         if got is not None:
             return got
         if key == "date" and fv.value is None:
             # a date written 2024年7月25日, which the English passes read as `20244-7258`
-            return self._recheck_chinese(erase_rules(image.crop(cell.box), length=60), fv, key)
+            whole = erase_rules(image.crop(cell.box), length=60)
+            return self._recheck_chinese(whole, fv, key, cell=cell)
         if key != "signer_name" or fv.value is None:
             return fv
         # a Latin name the passes agreed on only without its accents, or one that is no name
         # (two letters: a Chinese name misread): not sure of it
         return FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
 
-    def _recheck_latin(
-        self, crop: Image.Image, key: str, ws: list[Word], earlier: list[str]
-    ) -> FieldValue | None:
-        if not ws or _CJK.search(join_words(ws)):
-            return None
+    def _recheck_latin(self, key: str, ws: list[Word], earlier: list[str]) -> FieldValue | None:
+        """Pass 3's reading of print (whole, on a straight baseline), if an earlier one agrees."""
         raw = join_words(ws)
         conf = min(w.conf for w in ws)
         value = CLEANERS[key](raw)
         if value is None or conf < _RECHECK_CONF:
             return None
         if key == "signer_name" and not _plausible_name(value):
-            return None
-        h = median(w.height for w in ws)
-        if min(w.x0 for w in ws) < 0.4 * h or max(w.x1 for w in ws) > crop.width - 0.4 * h:
-            # the value runs to the crop's edge: it may go on beyond it (the cell was cut at
-            # "l.wils|on@..."), and every reading of the crop would agree on the cut value
             return None
         before = [CLEANERS[key](r) for r in earlier]
         exact = key in ("work_email", "date")
@@ -709,13 +726,10 @@ class _Reader:
             for r, b in zip(earlier, before, strict=True)
         ):
             return None  # nothing read before says the same: not sure
-        wobble = baseline_wobble(crop.crop(_tight(ws, 1.0)))
-        if wobble is not None and wobble > HANDWRITING_WOBBLE:
-            return None
         return FieldValue(value, round(conf, 3), Source.OCR, raw=raw)
 
     def _recheck_chinese(
-        self, crop: Image.Image, fv: FieldValue, key: str = "signer_name"
+        self, crop: Image.Image, fv: FieldValue, key: str = "signer_name", *, cell: _Cell
     ) -> FieldValue:
         """A name (or a date) in Chinese characters: the ink read with the Chinese model alone,
         twice (at two sizes); the two readings must give the same value (for a name, two to
@@ -738,6 +752,7 @@ class _Reader:
             if not ws or not _CJK.search(raw):
                 return fv
             readings.append((CLEANERS[key](raw), min(w.conf for w in ws)))
+            cell.readings.append(Reading(raw, readings[-1][1]))
         (a, ca), (b, cb) = readings
         needed = self.limits.cjk_threshold if key == _NAME else self.limits.threshold
         if a is None or a != b or min(ca, cb) < needed:
@@ -974,6 +989,15 @@ _PRINTED_CELLS = 3
 _NAME = "signer_name"  # the field read again in Chinese
 #: The third pass's words must all be read at least this surely.
 _RECHECK_CONF = 0.85
+#: A vote (`_vote`): its surest reading at least this sure, its second at least the floor
+#: (Chinese: its own floor: Tesseract scores Chinese print lower); any other reading this
+#: sure is a dissent that stops it.
+_VOTE_SURE = 0.8
+_VOTE_FLOOR = 0.3
+_CJK_VOTE_SURE = 0.7
+_CJK_VOTE_FLOOR = 0.5
+_VOTE_DISSENT = 0.5
+_VOTE_MARGIN = 0.08
 
 
 def _ink_box(img: Image.Image, pad: int = 16) -> Box | None:
@@ -1005,6 +1029,69 @@ def _needs_recheck(cell: _Cell, fv: FieldValue) -> bool:
         return False
     # a name read without the Latin model's say, or one that is no name
     return not cell.pass1 or not _plausible_name(fv.value)
+
+
+def _runs_to_edge(ws: Sequence[Word], box: Box, scale: float) -> bool:
+    """The words reach (within 0.4 of their height) the left or right edge of `box`."""
+    h = median(w.height for w in ws)
+    return (
+        min(w.x0 for w in ws) - box[0] * scale < 0.4 * h
+        or box[2] * scale - max(w.x1 for w in ws) < 0.4 * h
+    )
+
+
+def _wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
+    wobble = baseline_wobble(crop.crop(_tight(ws, 1.0)))
+    return wobble is not None and wobble > HANDWRITING_WOBBLE
+
+
+def _clean_readings(cell: _Cell) -> tuple[Reading, ...]:
+    """The cell's readings as values of its field (those that are one), for the message to
+    corroborate (`core.corroborate`)."""
+    clean = CLEANERS[cell.key]
+    return tuple(
+        Reading(value, round(r.confidence, 3), r.edged)
+        for r in cell.readings
+        if (value := clean(r.text)) is not None
+    )
+
+
+def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
+    """A value that two readings (different models or resolutions) give letter for letter,
+    one of them surely, while no reading of any weight says otherwise: each model's
+    errors are its own (the English model reads `Shuangqing` as `Shuangging`, the Latin one
+    does not), so two that agree against no confident dissent have read the print. A
+    reading that runs to its crop's edge cannot vote for a value (every reading of a cut
+    crop agrees on the cut), only against one; one that only drops the accents of a name is
+    no dissent, nor is a "name" of under four letters (a Chinese name misread as `RR`). A
+    dissent of weight stops the vote unless the value has more readings than the dissent and
+    its surest is clearly surer (by `_VOTE_MARGIN`) than the dissent's."""
+    cleaned = [(CLEANERS[key](r.text), r) for r in readings]
+    support: dict[str, list[Reading]] = {}
+    for value, r in cleaned:
+        if value is not None and not r.edged:
+            support.setdefault(value, []).append(r)
+    for value, group in support.items():
+        best = max(group, key=lambda r: r.confidence)
+        cjk = _CJK.search(value) is not None
+        sure, floor = (_CJK_VOTE_SURE, _CJK_VOTE_FLOOR) if cjk else (_VOTE_SURE, _VOTE_FLOOR)
+        if len(group) < 2 or best.confidence < sure:
+            continue
+        if sorted(r.confidence for r in group)[-2] < floor:
+            continue
+        dissent = [
+            r.confidence
+            for other, r in cleaned
+            if other != value
+            and r.confidence >= _VOTE_DISSENT
+            and not (other is not None and _accented(value, other))
+            and not (key == _NAME and other is not None and not _plausible_name(other))
+        ]
+        if not dissent or (
+            len(group) > len(dissent) and best.confidence >= max(dissent) + _VOTE_MARGIN
+        ):
+            return FieldValue(value, round(best.confidence, 3), Source.OCR, raw=best.text)
+    return None
 
 
 def _plausible_name(name: str) -> bool:

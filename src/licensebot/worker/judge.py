@@ -10,11 +10,13 @@ from typing import Any
 
 from licensebot.config import Settings
 from licensebot.core.assess import Assessment, choose_pdf
+from licensebot.core.corroborate import corroborate
 from licensebot.core.decide import Judgement, decide
 from licensebot.core.domains import DomainKnowledge
 from licensebot.core.form import TEXT_FIELDS, ReadForm
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.message import IncomingMessage
+from licensebot.core.names import parse_la_filename
 from licensebot.core.rules import CheckContext, CheckSettings
 from licensebot.reading.pdf import form_to_json
 
@@ -63,6 +65,14 @@ class Judge:
     def verdict(self, msg: IncomingMessage) -> Verdict:
         pdf = None if msg.is_auto_generated else choose_pdf(msg, self.settings.dataset.file_prefix)
         form = self.read_pdf(pdf.data) if pdf is not None else None
+        if form is not None and pdf is not None:
+            # what OCR could not settle alone, the sender's address and the file name may
+            prefix = self.settings.dataset.file_prefix
+            form = corroborate(
+                form,
+                sender=msg.from_address,
+                filename_name=parse_la_filename(pdf.filename or "", prefix=prefix).name,
+            )
         ctx = CheckContext(
             message=msg,
             form=form,

@@ -1,12 +1,15 @@
 """The per-field OCR pass's pure parts: edge clearing, and when two readings agree."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from licensebot.core.form import Reading
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.ocr import clear_edges
-from licensebot.reading.pdf import _accented, _edged, _plausible_name
+from licensebot.reading.pdf import _accented, _edged, _plausible_name, _vote
 
 
 def test_ink_reaching_in_from_an_edge_goes_and_the_value_stays() -> None:
@@ -72,3 +75,42 @@ def test_junk_at_the_edges_of_a_date_or_a_text_is_no_part_of_it() -> None:
     assert (
         clean_text('"400 Lake Avenue, Eastlake, CA 94000') == "400 Lake Avenue, Eastlake, CA 94000"
     )
+
+
+_ADDR = "30 Shuangqing Road, Haidian, Beijing"
+_MISREAD = "30 Shuangging Road, Haidian, Beijing"
+
+
+@pytest.mark.parametrize(
+    ("readings", "value"),
+    [
+        # two models agree, the third's dissent is weak: the print was read
+        ([(_ADDR, 0.89), (_MISREAD, 0.28), (_ADDR, 0.71)], _ADDR),
+        # more readings for it, and its surest clearly surer than the dissent
+        ([(_MISREAD, 0.77), (_ADDR, 0.87), (_ADDR, 0.42)], _ADDR),
+        # a sure dissent as strong as the agreement: not sure at all
+        ([(_MISREAD, 0.85), (_MISREAD, 0.85), (_ADDR, 0.82)], None),
+        # agreement, but nobody sure
+        ([(_MISREAD, 0.66), (_MISREAD, 0.43)], None),
+        # one reading is no vote
+        ([(_ADDR, 0.99)], None),
+        # readings of a crop that cut the value agree on the cut, so they cannot vote
+        ([("on@hillcrest.ac.uk", 0.95, True), ("on@hillcrest.ac.uk", 0.9, True)], None),
+        # accents dropped by the English model are no dissent; a "name" of two letters neither
+        ([("Jürgen Groß", 0.9), ("Jurgen Gro&", 0.9), ("Jürgen Groß", 0.6)], "Jürgen Groß"),
+    ],
+)
+def test_a_vote_needs_two_agreeing_readings_one_sure_and_no_weighty_dissent(
+    readings: list[tuple[Any, ...]], value: str | None
+) -> None:
+    key = "signer_name" if "Gro" in readings[0][0] else "address"
+    if "@" in readings[0][0]:
+        key = "work_email"
+    voted = _vote(key, [Reading(*r) for r in readings])
+    assert (voted.value if voted else None) == value
+
+
+def test_a_chinese_name_wins_over_a_two_letter_misreading() -> None:
+    readings = [("RR", 0.83), ("RR", 0.58), ("赵磊", 0.80), ("赵磊", 0.59)]
+    voted = _vote("signer_name", [Reading(*r) for r in readings])
+    assert voted is not None and voted.value == "赵磊"

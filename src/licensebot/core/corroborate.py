@@ -1,0 +1,62 @@
+"""A value OCR could not settle alone, settled by the message it came with.
+
+The reader reports a scanned value it is not sure of as unreadable, with every reading its
+passes made (`FieldValue.readings`). Two of the form's fields also stand in the message,
+written by the applicant's own hand on a keyboard: the work email is the sender's address,
+the signer's name is the name in the file name. A reading that says exactly that (the
+address letter for letter; the name up to case, order, accents or pinyin, never fuzzily) is
+no guess: OCR does not misread one text into exactly another that the applicant typed
+elsewhere. Such a field takes that reading, marked `corroborated_by`.
+
+A reading that differs is no evidence either way: the field stays unreadable and a person
+looks. A reading cut at its crop's edge (`Reading.edged`) may be part of a longer value, so
+it never corroborates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from licensebot.core.form import FieldValue, ReadForm, Reading, Source
+from licensebot.core.names import MatchHow, same_person
+from licensebot.core.rules import normalize_address
+
+#: Fuzzy name matching off: only case, order, accents and pinyin.
+_NO_FUZZ = 2.0
+_RANK = {how: i for i, how in enumerate(MatchHow)}
+
+
+def corroborate(form: ReadForm, *, sender: str | None, filename_name: str | None) -> ReadForm:
+    """`form` with its unreadable work email and signer name settled by the message, where a
+    reading of theirs is exactly what the message says."""
+    changes: dict[str, FieldValue] = {}
+    email = form.fields.get("work_email")
+    if sender and email is not None and email.unreadable:
+        target = normalize_address(sender)
+        same = [r for r in _whole(email) if normalize_address(r.text) == target]
+        if same:
+            changes["work_email"] = _settled(max(same, key=_sureness), "sender")
+    name = form.fields.get("signer_name")
+    if filename_name and name is not None and name.unreadable:
+        ranked: list[tuple[int, float, Reading]] = []
+        for r in _whole(name):
+            match = same_person(r.text, filename_name, min_score=_NO_FUZZ)
+            if match.matched:
+                ranked.append((-_RANK[match.how], r.confidence, r))
+        if ranked:
+            changes["signer_name"] = _settled(max(ranked, key=lambda t: t[:2])[2], "filename")
+    if not changes:
+        return form
+    return replace(form, fields={**form.fields, **changes})
+
+
+def _whole(fv: FieldValue) -> list[Reading]:
+    return [r for r in fv.readings if not r.edged and r.text.strip()]
+
+
+def _sureness(r: Reading) -> float:
+    return r.confidence
+
+
+def _settled(r: Reading, by: str) -> FieldValue:
+    return FieldValue(r.text, round(r.confidence, 3), Source.OCR, raw=r.text, corroborated_by=by)

@@ -1,0 +1,78 @@
+"""An unreadable email or name settled by the message: only by a reading that says exactly
+what the sender's address or the file name says."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from licensebot.core.corroborate import corroborate
+from licensebot.core.decide import decide
+from licensebot.core.form import FieldValue, Reading, Source
+from licensebot.core.reasons import Decision, Reason
+from tests.unit.core.core_factories import SENDER, context, form
+
+
+def _unsure(*readings: Reading) -> FieldValue:
+    return FieldValue(None, 0.5, Source.OCR, raw=readings[0].text, readings=readings)
+
+
+def test_an_unsure_email_read_once_as_the_sender_address_is_settled_by_it() -> None:
+    read = form()
+    email = _unsure(Reading("zhangsan@ustc.edu.cn.", 0.7), Reading("ZhangSan@ustc.edu.cn", 0.6))
+    read = replace(read, fields={**read.fields, "work_email": email})
+    out = corroborate(read, sender=SENDER, filename_name="San Zhang")
+    fv = out.fields["work_email"]
+    assert fv.value is not None and fv.value.lower() == SENDER
+    assert fv.corroborated_by == "sender"
+    judgement = decide(context(read=out))
+    assert judgement.decision is Decision.APPROVE
+    unreadable = next(r for r in judgement.results if r.rule == "unreadable")
+    assert unreadable.facts["corroborated"] == "work_email:sender"
+
+
+@pytest.mark.parametrize(
+    "reading",
+    [
+        Reading("zhangsan@ustc.edu", 0.9),  # one letter short of the sender: another address
+        Reading("zhangsam@ustc.edu.cn", 0.9),
+        Reading("zhangsan@ustc.edu.cn", 0.9, edged=True),  # cut at the crop: may go on
+    ],
+)
+def test_an_email_that_is_not_exactly_the_sender_stays_unreadable(reading: Reading) -> None:
+    read = form()
+    read = replace(read, fields={**read.fields, "work_email": _unsure(reading)})
+    out = corroborate(read, sender=SENDER, filename_name="San Zhang")
+    assert out.fields["work_email"].value is None
+    assert decide(context(read=out)).decision is Decision.REVIEW
+
+
+@pytest.mark.parametrize(
+    ("filename_name", "reading", "settled"),
+    [
+        ("Alvaro Pena", "Álvaro Peña", "Álvaro Peña"),  # accents
+        ("Pena Alvaro", "Álvaro Peña", "Álvaro Peña"),  # order
+        ("San Zhang", "张三", "张三"),  # pinyin
+        ("San Zhang", "张二", None),  # another name
+        ("Jonathan Smithson", "Jonathan Smithsen", None),  # a typo is never enough here
+        ("Maria Lopez", "Marie Lopez", None),
+    ],
+)
+def test_a_name_is_settled_only_by_the_same_name_in_the_file_name(
+    filename_name: str, reading: str, settled: str | None
+) -> None:
+    read = form()
+    name = _unsure(Reading("RR", 0.8), Reading(reading, 0.75))
+    read = replace(read, fields={**read.fields, "signer_name": name})
+    out = corroborate(read, sender=SENDER, filename_name=filename_name)
+    assert out.fields["signer_name"].value == settled
+    if settled:
+        assert out.fields["signer_name"].corroborated_by == "filename"
+
+
+def test_blank_and_confident_fields_are_left_as_they_are() -> None:
+    read = form(fields={"work_email": ""})
+    out = corroborate(read, sender="other@ustc.edu.cn", filename_name="Si Li")
+    assert out == read
+    assert Reason.MISSING_FIELDS in decide(context(read=out)).reasons
