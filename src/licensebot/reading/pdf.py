@@ -696,7 +696,6 @@ class _Reader:
             printed
             and name is not None
             and found.fields[_NAME].value is None
-            and found.fields[_NAME].raw
             and sum(v is not None for v in others) >= _PRINTED_CELLS + 1
         ):
             # the name alone is unread on a form whose other values all read as print: a
