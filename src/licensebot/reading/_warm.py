@@ -6,11 +6,13 @@ otherwise runs again in every child, on every PDF.
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from licensebot.reading.ocr import OcrError, preload
 from licensebot.reading.pdf import read_pdf
 
 
@@ -26,3 +28,8 @@ def _sample() -> bytes:
 
 
 read_pdf(_sample(), versions=[])
+
+# The Tesseract models: each costs more to load than to read a cell with. Without them
+# digital PDFs still read, and a scan gets its `ocr_failed` result.
+with contextlib.suppress(OcrError):
+    preload()

@@ -1,7 +1,11 @@
 """Page images: rasterizing, turning upright, deskewing, Tesseract words, signature ink.
 
-Tesseract runs as the `tesseract` CLI with TSV output (word boxes and confidences), one thread
+Tesseract runs in process through its C++ API (tesserocr), one engine per language kept for
+the life of the process (loading a model costs more than reading a cell: the `Latin` model
+alone is 89 MB), with TSV output (word boxes and confidences), one thread
 (`OMP_THREAD_LIMIT=1`) and a time limit; parallelism belongs to the caller (pages, messages).
+The sandbox's fork server loads the engines once (`preload`), so every forked reader starts
+with them. Orientation detection (OSD, rare) still runs the `tesseract` CLI.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ import io
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
@@ -21,6 +29,15 @@ from licensebot.core.form import Source
 from licensebot.reading.layout import Word
 
 TESSERACT = "tesseract"
+#: Where Debian's tesseract-ocr-* packages (and others) put the models; TESSDATA_PREFIX first.
+TESSDATA_DIRS = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+)
+#: The models the reader uses, loaded by `preload`.
+LANGUAGES = ("eng", "Latin", "chi_sim+eng", "chi_sim")
 _RULE = re.compile(r"^[|_\-—–=~\[\]!]{1,3}$|^[|_—–=~]+$")
 
 
@@ -41,40 +58,24 @@ def tesseract_words(
 ) -> list[Word]:
     """Words with boxes and confidences; boxes mapped by `offset + box * scale`.
 
-    `config`: Tesseract variables as `name=value` (each passed as `-c name=value`)."""
-    buf = io.BytesIO()
-    img.save(buf, "PNG", compress_level=1)
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    try:
-        proc = subprocess.run(
-            [
-                TESSERACT,
-                "stdin",
-                "stdout",
-                "-l",
-                lang,
-                "--psm",
-                str(psm),
-                *(arg for c in config for arg in ("-c", c)),
-                "tsv",
-            ],
-            input=buf.getvalue(),
-            capture_output=True,
-            timeout=timeout,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise OcrError(f"tesseract took more than {timeout:.0f} s") from exc
-    except FileNotFoundError as exc:
-        raise OcrError("tesseract is not installed (apt-get install tesseract-ocr)") from exc
-    if proc.returncode != 0:
-        raise OcrError(f"tesseract failed: {proc.stderr.decode(errors='replace')[-300:]}")
+    `config`: Tesseract variables as `name=value` (an engine of their own)."""
+    api = _engine(lang, tuple(config))
+    api.SetPageSegMode(psm)
+    api.SetImage(img)
+    if not api.Recognize(timeout=max(1, round(timeout * 1000))):
+        api.Clear()
+        raise OcrError(f"tesseract gave up on a {img.width}x{img.height} image ({lang}, psm {psm})")
+    tsv = api.GetTSVText(0) or ""
+    api.Clear()
+    return parse_tsv(tsv, page=page, scale=scale, offset=offset)
+
+
+def parse_tsv(
+    tsv: str, *, page: int = 0, scale: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)
+) -> list[Word]:
+    """The words of Tesseract's TSV output (with or without its header row)."""
     words: list[Word] = []
-    reader = csv.reader(
-        io.StringIO(proc.stdout.decode("utf-8", "replace")), delimiter="\t", quoting=csv.QUOTE_NONE
-    )
-    next(reader, None)
+    reader = csv.reader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
     ox, oy = offset
     for row in reader:
         if len(row) < 12 or row[0] != "5":
@@ -97,6 +98,48 @@ def tesseract_words(
             )
         )
     return words
+
+
+@cache
+def tessdata() -> str:
+    """The directory of the Tesseract models (`TESSDATA_PREFIX`, else where packages put them)."""
+    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_DIRS]
+    for d in candidates:
+        if d and Path(d, "eng.traineddata").is_file():
+            return d.rstrip("/") + "/"
+    raise OcrError(
+        "no Tesseract models found (apt-get install tesseract-ocr-eng tesseract-ocr-chi-sim "
+        "tesseract-ocr-script-latn, or set TESSDATA_PREFIX)"
+    )
+
+
+_engines = threading.local()  # an engine is not to be shared between threads
+
+
+def _engine(lang: str, config: tuple[str, ...] = ()) -> Any:
+    apis: dict[tuple[str, tuple[str, ...]], Any] = _engines.__dict__.setdefault("apis", {})
+    api = apis.get((lang, config))
+    if api is None:
+        # one thread per Tesseract, whatever the caller's environment says; read by OpenMP
+        # when the library is loaded, so set before the import
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+        import tesserocr
+
+        try:
+            api = tesserocr.PyTessBaseAPI(path=tessdata(), lang=lang)
+        except RuntimeError as exc:
+            raise OcrError(f"Tesseract could not load {lang!r} from {tessdata()}: {exc}") from exc
+        for item in config:
+            name, _, value = item.partition("=")
+            api.SetVariable(name, value)
+        apis[(lang, config)] = api
+    return api
+
+
+def preload(langs: Sequence[str] = LANGUAGES) -> None:
+    """Load the engines now (the fork server does, so that every reader it forks has them)."""
+    for lang in langs:
+        _engine(lang)
 
 
 # ---- upright and straight -------------------------------------------------------------------

@@ -142,6 +142,8 @@ def read_pdf(
         return error_form("broken", f"{type(exc).__name__}: {exc}"[:300], timings)
     except RecursionError:
         return error_form("broken", "the PDF's structure nests without end", timings)
+    except MemoryError:
+        raise  # the sandbox's memory limit: its caller answers `too_large`
     except Exception as exc:  # a parser bug on hostile input is a broken PDF, not a crash
         log.warning("pdf.read.unexpected", exc_info=True)
         return error_form("broken", f"{type(exc).__name__}: {exc}"[:300], timings)
@@ -621,7 +623,12 @@ class _Reader:
             inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
             ordered = _trim_junk(first_lines(inside, 2)) if inside else []
             if not ordered:
-                found.fields[cell.key] = FieldValue(None, 0.0, Source.OCR, raw="")
+                found.fields[cell.key] = (
+                    # only ink reaching in from outside the cell, and nothing read: blank
+                    FieldValue(None, 0.9, Source.OCR, blank=True, raw="")
+                    if cell.empty and _edge_ink_only(image, cell.box, scale)
+                    else FieldValue(None, 0.0, Source.OCR, raw="")
+                )
                 if cell.pass1 and recheck:
                     rechecks.append((cell, [cell.pass1]))
                 continue
