@@ -37,6 +37,7 @@ class Reading:
     text: str
     confidence: float  # the weakest word's
     edged: bool = False  # the text runs to the edge of its crop: it may go on beyond it
+    model: str = ""  # the Tesseract model that read it ("eng", "Latin", "chi_sim", ...)
 
 
 @dataclass(frozen=True, slots=True)

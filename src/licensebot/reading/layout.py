@@ -337,6 +337,10 @@ def _continuation(
     return None
 
 
+#: A junk word wider than this many text heights is no part of a label (see `find_labels`).
+_JUNK_WIDTH = 8
+
+
 def _junk(w: Word) -> bool:
     return w.text in _SEPARATORS or (w.source == Source.OCR and w.conf < 0.5)
 
@@ -361,6 +365,11 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
             ):
                 skip += 1
         junk, seg = list(seg[:skip]), seg[skip:]
+        # a junk word as wide as many letters is a scrawl beside the label (the signature's
+        # ink read as `Ree` before `Date`), not half of a bilingual one: it stays out of the
+        # label's box, or the Signature cell would end where the scrawl begins
+        h = median(w.height for w in seg)
+        junk = [w for w in junk if w.x1 - w.x0 <= _JUNK_WIDTH * h]
         if seg[0].source == Source.FORM:
             continue  # a form field's value is never a label
         hit = _match_run(seg, 0)

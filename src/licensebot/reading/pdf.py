@@ -66,6 +66,7 @@ HANDWRITING_WOBBLE = 0.06
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.
 SIGNATURE_INK = 0.006
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_PUNCT = "，。、；：,.;:·・'\"“”‘’()（）|"
 Box = tuple[float, float, float, float]
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{2,40}$")
 
@@ -635,8 +636,9 @@ class _Reader:
             raw = join_words(ordered)
             conf = min(w.conf for w in ordered)
             if cell.pass1:
-                cell.readings.append(Reading(cell.pass1, cell.pass1_conf))
-            cell.readings.append(Reading(raw, conf, _runs_to_edge(ordered, cell.box, scale)))
+                cell.readings.append(Reading(cell.pass1, cell.pass1_conf, model="eng"))
+            edged = _runs_to_edge(ordered, cell.box, scale)
+            cell.readings.append(Reading(raw, conf, edged, cell.lang))
             fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
             if cell.pass1:
                 check = CLEANERS[cell.key](cell.pass1)
@@ -654,7 +656,7 @@ class _Reader:
                 alt_raw = join_words(alt)
                 if alt:
                     edged = _runs_to_edge(alt, cell.box, scale)
-                    cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), edged))
+                    cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), edged, "eng"))
                 if cell.key == "date" and _digits(alt_raw) == _digits(raw) and _digits(raw):
                     # a date in Chinese: English reads the digits alone; agreeing digits count
                     fv = _cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, self.limits)
@@ -732,7 +734,7 @@ class _Reader:
         got = None
         if ws and not _CJK.search(join_words(ws)):
             edged = _runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
-            cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), edged))
+            cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), edged, lang))
             if _wobbly(crop, ws):
                 cell.hand = True  # letters off a straight baseline: handwriting
             elif not edged:
@@ -788,12 +790,15 @@ class _Reader:
                 (max(1, round(tight.width * k)), max(1, round(tight.height * k))),
                 Image.Resampling.LANCZOS,
             )
-            ws = [w for w in tesseract_words(img, lang="chi_sim", psm=7, timeout=t) if w.text]
+            # psm 8, one word: a name has no spaces, and Tesseract 5.5 reads a small line of
+            # Chinese print as nothing in psm 7; its punctuation (a stray `，`) is no part of it
+            read = tesseract_words(img, lang="chi_sim", psm=8, timeout=t)
+            ws = [w for w in read if w.text.strip(_CJK_PUNCT)]
             raw = join_words(ws)
             if not ws or not _CJK.search(raw):
                 return fv
             readings.append((CLEANERS[key](raw), min(w.conf for w in ws)))
-            cell.readings.append(Reading(raw, readings[-1][1]))
+            cell.readings.append(Reading(raw, readings[-1][1], model="chi_sim"))
         (a, ca), (b, cb) = readings
         needed = self.limits.cjk_threshold if key == _NAME else self.limits.threshold
         if a is None or a != b or min(ca, cb) < needed:
@@ -1072,6 +1077,9 @@ _CJK_VOTE_SURE = 0.7
 _CJK_VOTE_FLOOR = 0.5
 _VOTE_DISSENT = 0.5
 _VOTE_MARGIN = 0.08
+#: Fields stored for the record that no rule judges by their letters (`_best_model`).
+_RECORDED_ONLY = frozenset({"address"})
+_BEST_MODEL_SURE = 0.8
 
 
 def _ink_box(img: Image.Image, pad: int = 16) -> Box | None:
@@ -1124,7 +1132,7 @@ def _clean_readings(cell: _Cell) -> tuple[Reading, ...]:
     corroborate (`core.corroborate`)."""
     clean = CLEANERS[cell.key]
     return tuple(
-        Reading(value, round(r.confidence, 3), r.edged)
+        Reading(value, round(r.confidence, 3), r.edged, r.model)
         for r in cell.readings
         if (value := clean(r.text)) is not None
     )
@@ -1140,7 +1148,10 @@ def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
     no dissent, nor is a "name" of under four letters (a Chinese name misread as `RR`). A
     dissent of weight stops the vote unless the value has more readings than the dissent and
     its surest is clearly surer (by `_VOTE_MARGIN`) than the dissent's."""
-    cleaned = [(CLEANERS[key](r.text), r) for r in readings]
+    # the same text at the same confidence is one model's reading twice (`chi_sim+eng` reads
+    # Latin print exactly as `eng` does): one vote
+    unique = {(r.text, round(r.confidence, 3)): r for r in readings}.values()
+    cleaned = [(CLEANERS[key](r.text), r) for r in unique]
     support: dict[str, list[Reading]] = {}
     for value, r in cleaned:
         if value is not None and not r.edged:
@@ -1165,7 +1176,30 @@ def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
             len(group) > len(dissent) and best.confidence >= max(dissent) + _VOTE_MARGIN
         ):
             return FieldValue(value, round(best.confidence, 3), Source.OCR, raw=best.text)
+    if key in _RECORDED_ONLY:
+        return _best_model(key, cleaned)
     return None
+
+
+def _best_model(key: str, cleaned: Sequence[tuple[str | None, Reading]]) -> FieldValue | None:
+    """For a value no rule judges by its letters (the address), the `Latin` model's sure
+    reading stands against `eng` readings a letter or two away: `Latin` is a "best" model
+    (89 MB), `eng` a "fast" one (4 MB) whose slips (`q` read as `g`) are known. Different
+    words, or a reading as sure from another model, still leave the value unread."""
+    best = [
+        (v, r)
+        for v, r in cleaned
+        if v is not None and r.model == "Latin" and r.confidence >= _BEST_MODEL_SURE and not r.edged
+    ]
+    if not best:
+        return None
+    value, r = max(best, key=lambda vr: vr[1].confidence)
+    for other, o in cleaned:
+        if other is None or other == value:
+            continue
+        if o.model == "Latin" or Levenshtein.distance(other, value) > 2:
+            return None
+    return FieldValue(value, round(r.confidence, 3), Source.OCR, raw=r.text)
 
 
 def _plausible_name(name: str) -> bool:
