@@ -736,7 +736,9 @@ class _Reader:
             edged = _runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
             cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), edged, lang))
             if _wobbly(crop, ws):
-                cell.hand = True  # letters off a straight baseline: handwriting
+                # letters off a straight baseline: handwriting (if they read as a value at
+                # all: `eng` reading a date in Chinese gives junk, with no baseline to judge)
+                cell.hand = cell.hand or CLEANERS[key](join_words(ws)) is not None
             elif not edged:
                 # the value runs to the crop's edge: it may go on beyond it (the cell was cut
                 # at "l.wils|on@..."), and every reading of the crop would agree on the cut
@@ -1158,7 +1160,8 @@ def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
             support.setdefault(value, []).append(r)
     for value, group in support.items():
         best = max(group, key=lambda r: r.confidence)
-        cjk = _CJK.search(value) is not None
+        # read from Chinese characters (a name, or a date written 2024年10月4日)
+        cjk = any(_CJK.search(r.text) for r in group)
         sure, floor = (_CJK_VOTE_SURE, _CJK_VOTE_FLOOR) if cjk else (_VOTE_SURE, _VOTE_FLOOR)
         if len(group) < 2 or best.confidence < sure:
             continue
