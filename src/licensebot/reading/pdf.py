@@ -55,6 +55,7 @@ from licensebot.reading.ocr import (
     straighten,
     tesseract_words,
 )
+from licensebot.reading.signature import measure as measure_signature
 from licensebot.reading.version import match_version
 
 log = logging.getLogger(__name__)
@@ -515,30 +516,28 @@ class _Reader:
         if members_box is not None:
             cells.append(_Cell("members", members_box))
         sig = labels.get("signature")
+        printed: list[Box] = []
         if sig is not None:
-            box = _signature_box(sig, others, width)
-            printed = [
-                (w.x0, w.top, w.x1, w.bottom)
-                for w in words
-                if _inside(w, box, index) and _printed(w)
-            ]
-            found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
-            unsure = [w for w in words if _inside(w, box, index) and not _printed(w)]
-            if found.signed and unsure:
+            fallback = _signature_box(sig, others, width)
+            printed = [(w.x0, w.top, w.x1, w.bottom) for w in words if _printed(w)]
+            ink = measure_signature(image, sig, others, fallback, printed)
+            found.signed, found.signed_conf = ink.signed, ink.confidence
+            unsure = [w for w in words if _inside(w, ink.box, index) and not _printed(w)]
+            if ink.signed is not False and unsure:
                 # junk where English found no print may be a name printed in Chinese: read
                 # the cell with Chinese in pass 2 and mask what reads as characters
-                cells.append(_Cell("signature", box))
+                cells.append(_Cell("signature", ink.box))
         t = self._tick("signature", t)
         self._ocr_cells(image, cells, found, scale=1.0, labels=labels, recheck=True)
         sig_cell = next((c for c in cells if c.key == "signature"), None)
         if sig is not None and sig_cell is not None:
-            box = sig_cell.box
             printed += [
                 (w.x0, w.top, w.x1, w.bottom)
                 for w in found.signature_words
                 if _CJK.search(w.text) and w.conf >= 0.6
             ]
-            found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
+            ink = measure_signature(image, sig, others, fallback, printed)
+            found.signed, found.signed_conf = ink.signed, ink.confidence
         self._tick("ocr_pass2", t)
         return found, words
 
