@@ -516,10 +516,18 @@ class _Reader:
         if members_box is not None:
             cells.append(_Cell("members", members_box))
         sig = labels.get("signature")
+        row_words: list[Word] = []
+        if sig is None:
+            # pass 1 at 150 dpi can miss a small label (7 pt on the compact form, photos):
+            # look for it at full resolution where the forms put it
+            row_labels, row_words = _signature_label(image, labels, index, self.limits.ocr_timeout)
+            if row_labels:
+                sig = row_labels[0]
+                others = [*others, *row_labels]
         printed: list[Box] = []
         if sig is not None:
             fallback = _signature_box(sig, others, width)
-            printed = [(w.x0, w.top, w.x1, w.bottom) for w in words if _printed(w)]
+            printed = [(w.x0, w.top, w.x1, w.bottom) for w in words + row_words if _printed(w)]
             ink = measure_signature(image, sig, others, fallback, printed)
             found.signed, found.signed_conf = ink.signed, ink.confidence
             unsure = [w for w in words if _inside(w, ink.box, index) and not _printed(w)]
@@ -886,6 +894,51 @@ def _signature_box(sig: Label, others: Sequence[Label], width: float) -> Box:
         right.x1,
         max(right.bottom + sig.height, below.bottom),
     )
+
+
+def _signature_label(
+    image: Image.Image, labels: dict[str, Label], page: int, timeout: float
+) -> tuple[list[Label], list[Word]]:
+    """The Signature label looked for at full size where the forms put it: in the Date
+    label's row, left of it, or else in the row below the Address label (and the Date label
+    there, which bounds the cell); and the words read there."""
+    mine = [lab for lab in labels.values() if lab.page == page]
+    if not mine:
+        return [], []
+    left = min(lab.x0 for lab in mine)
+    date, address = labels.get("date"), labels.get("address")
+    if date is not None and date.page == page:
+        u = date.height
+        box = (left - 2 * u, date.top - 1.5 * u, date.x0 - 0.2 * u, date.bottom + 1.5 * u)
+    elif address is not None and address.page == page:
+        u = address.height
+        below = [lab.top for lab in mine if lab.top > address.bottom + u]
+        bottom = min([address.bottom + 8 * u, *below])
+        box = (left - 2 * u, address.bottom + 0.5 * u, float(image.width), bottom)
+    else:
+        return [], []
+    x0, y0 = max(0, round(box[0])), max(0, round(box[1]))
+    x1, y1 = min(image.width, round(box[2])), min(image.height, round(box[3]))
+    if x1 - x0 < 4 * u or y1 - y0 < u:
+        return [], []
+    try:
+        words = tesseract_words(
+            erase_rules(image.crop((x0, y0, x1, y1)), length=round(4 * u)),
+            lang="eng",
+            psm=11,
+            timeout=timeout,
+            page=page,
+            offset=(float(x0), float(y0)),
+        )
+    except OcrError:
+        return [], []  # the signature stays unknown; the values are read all the same
+    found = pick_labels([lab for lab in find_labels(words) if lab.field in ("signature", "date")])
+    if "signature" not in found:
+        return [], words
+    return [
+        found["signature"],
+        *([found["date"]] if date is None and "date" in found else []),
+    ], words
 
 
 def _cell_for(

@@ -35,6 +35,8 @@ SIGNATURE_HEIGHT = 1.9
 SIGNATURE_INK = 0.004
 #: Share of the cell in any leftover ink (specks, remnants) below which the cell is empty.
 EMPTY_INK = 0.0015
+#: Share of the label's box in ink, at least, for the label to be where the image has it.
+LABEL_INK = 0.03
 #: A rule runs across at least this share of the span it is looked for in.
 RULE_COVER = 0.8
 
@@ -234,6 +236,12 @@ def measure(
     judge its ink; `printed` are boxes of words read as print, masked."""
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
     u = max(sig.height, 4.0)
+    lx0, ly0 = max(0, round(sig.x0)), max(0, round(sig.top))
+    label_ink = gray[ly0 : max(ly0, round(sig.bottom)), lx0 : max(lx0, round(sig.x1))] < INK_LEVEL
+    if label_ink.size == 0 or label_ink.mean() < LABEL_INK:
+        # no print where the label should be: its position does not fit this image (a text
+        # layer out of register with its scan); the cell cannot be found
+        return SignatureInk(None, 0.0, fallback, 0.0, 0.0)
     box = find_cell(gray, sig, others, fallback)
     x0, y0, x1, y1 = (round(v) for v in box)
     x0, y0 = max(0, x0), max(0, y0)
