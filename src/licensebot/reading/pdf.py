@@ -55,6 +55,7 @@ from licensebot.reading.ocr import (
     straighten,
     tesseract_words,
 )
+from licensebot.reading.signature import SignatureInk
 from licensebot.reading.signature import measure as measure_signature
 from licensebot.reading.version import match_version
 
@@ -546,8 +547,42 @@ class _Reader:
             ]
             ink = measure_signature(image, sig, others, fallback, printed)
             found.signed, found.signed_conf = ink.signed, ink.confidence
+        name = found.fields.get("signer_name")
+        if (
+            sig is not None
+            and found.signed is None
+            and name is not None
+            and name.value
+            and _CJK.search(name.value)
+            and self._typed_name_in_cell(image, ink, name.value)
+        ):
+            # print-size marks that read as the signer's name typed in Chinese
+            found.signed, found.signed_conf = False, 0.8
         self._tick("ocr_pass2", t)
         return found, words
+
+    def _typed_name_in_cell(self, image: Image.Image, ink: SignatureInk, name: str) -> bool:
+        """Whether the ink left in the Signature cell, all of print size, reads in Chinese as
+        exactly the (typed, confidently read) signer's name: a typed name, not a signature."""
+        if ink.tall_ink > 0 or not ink.strokes:
+            return False
+        bx0, by0 = ink.box[0], ink.box[1]
+        pad = 10
+        box = (
+            max(0, round(bx0 + min(st.x0 for st in ink.strokes)) - pad),
+            max(0, round(by0 + min(st.y0 for st in ink.strokes)) - pad),
+            min(image.width, round(bx0 + max(st.x1 for st in ink.strokes)) + pad),
+            min(image.height, round(by0 + max(st.y1 for st in ink.strokes)) + pad),
+        )
+        try:
+            read = tesseract_words(
+                image.crop(box), lang="chi_sim", psm=7, timeout=self.limits.ocr_timeout
+            )
+        except OcrError:
+            return False
+        if not read or min(w.conf for w in read) < 0.6:
+            return False
+        return "".join(w.text for w in read).replace(" ", "") == name.replace(" ", "")
 
     def _ocr_cells(
         self,
