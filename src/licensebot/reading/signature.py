@@ -92,9 +92,8 @@ def _rules_1d(ink: np.ndarray, cover: float, spread: int) -> list[tuple[int, int
         start = y
         while y < n and full[y]:
             y += 1
-        out.append((start, y - 1))
-    # `spread` widened each rule by that much on both sides; keep its true extent
-    return [(max(a, 0), min(b, n - 1)) for a, b in out]
+        out.append((start, y - 1))  # `spread` rows wider each side than the rule: centres hold
+    return out
 
 
 def _centres(runs: Sequence[tuple[int, int]]) -> list[float]:
