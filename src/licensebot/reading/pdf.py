@@ -55,6 +55,8 @@ from licensebot.reading.ocr import (
     straighten,
     tesseract_words,
 )
+from licensebot.reading.signature import SignatureInk
+from licensebot.reading.signature import measure as measure_signature
 from licensebot.reading.version import match_version
 
 log = logging.getLogger(__name__)
@@ -522,30 +524,47 @@ class _Reader:
         if members_box is not None:
             cells.append(_Cell("members", members_box))
         sig = labels.get("signature")
+        row_words: list[Word] = []
+        if sig is None:
+            # pass 1 at 150 dpi can miss a small label (7 pt on the compact form, photos):
+            # look for it at full resolution where the forms put it
+            row_labels, row_words = _signature_label(image, labels, index, self.limits.ocr_timeout)
+            if row_labels:
+                sig = row_labels[0]
+                others = [*others, *row_labels]
+        printed: list[Box] = []
         if sig is not None:
-            box = _signature_box(sig, others, width)
-            printed = [
-                (w.x0, w.top, w.x1, w.bottom)
-                for w in words
-                if _inside(w, box, index) and _printed(w)
-            ]
-            found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
-            unsure = [w for w in words if _inside(w, box, index) and not _printed(w)]
-            if found.signed and unsure:
+            fallback = _signature_box(sig, others, width)
+            printed = [(w.x0, w.top, w.x1, w.bottom) for w in words + row_words if _printed(w)]
+            ink = measure_signature(image, sig, others, fallback, printed)
+            found.signed, found.signed_conf = ink.signed, ink.confidence
+            unsure = [w for w in words if _inside(w, ink.box, index) and not _printed(w)]
+            if ink.signed is not False and unsure:
                 # junk where English found no print may be a name printed in Chinese: read
                 # the cell with Chinese in pass 2 and mask what reads as characters
-                cells.append(_Cell("signature", box))
+                cells.append(_Cell("signature", ink.box))
         t = self._tick("signature", t)
         self._ocr_cells(image, cells, found, scale=1.0, labels=labels, recheck=True)
         sig_cell = next((c for c in cells if c.key == "signature"), None)
         if sig is not None and sig_cell is not None:
-            box = sig_cell.box
             printed += [
                 (w.x0, w.top, w.x1, w.bottom)
                 for w in found.signature_words
                 if _CJK.search(w.text) and w.conf >= 0.6
             ]
-            found.signed, found.signed_conf = _signed(ink_ratio(image, box, printed))
+            ink = measure_signature(image, sig, others, fallback, printed)
+            found.signed, found.signed_conf = ink.signed, ink.confidence
+        name = found.fields.get("signer_name")
+        if (
+            sig is not None
+            and found.signed is None
+            and name is not None
+            and name.value
+            and _CJK.search(name.value)
+            and self._typed_name_in_cell(image, ink, name.value)
+        ):
+            # print-size marks that read as the signer's name typed in Chinese
+            found.signed, found.signed_conf = False, 0.8
         self._tick("ocr_pass2", t)
         return found, words
 
@@ -581,6 +600,31 @@ class _Reader:
         if len(found.keys() & _FORM_LABELS) > len(labels.keys() & _FORM_LABELS):
             return merged, found
         return words, _with_date_label(labels, words)
+
+    def _typed_name_in_cell(self, image: Image.Image, ink: SignatureInk, name: str) -> bool:
+        """Whether the ink left in the Signature cell, all of print size, reads in Chinese as
+        exactly the (typed, confidently read) signer's name: a typed name, not a signature."""
+        if ink.tall_ink > 0 or not ink.strokes:
+            return False
+        bx0, by0 = ink.box[0], ink.box[1]
+        pad = 10
+        box = (
+            max(0, round(bx0 + min(st.x0 for st in ink.strokes)) - pad),
+            max(0, round(by0 + min(st.y0 for st in ink.strokes)) - pad),
+            min(image.width, round(bx0 + max(st.x1 for st in ink.strokes)) + pad),
+            min(image.height, round(by0 + max(st.y1 for st in ink.strokes)) + pad),
+        )
+        try:
+            # psm 8: Tesseract 5.5 reads a small line of Chinese print as nothing in psm 7
+            read = tesseract_words(
+                image.crop(box), lang="chi_sim", psm=8, timeout=self.limits.ocr_timeout
+            )
+        except OcrError:
+            return False
+        read = [w for w in read if w.text.strip(_CJK_PUNCT)]
+        if not read or min(w.conf for w in read) < 0.6:
+            return False
+        return "".join(w.text for w in read).replace(" ", "") == name.replace(" ", "")
 
     def _ocr_cells(
         self,
@@ -974,6 +1018,51 @@ def _signature_box(sig: Label, others: Sequence[Label], width: float) -> Box:
         right.x1,
         max(right.bottom + sig.height, below.bottom),
     )
+
+
+def _signature_label(
+    image: Image.Image, labels: dict[str, Label], page: int, timeout: float
+) -> tuple[list[Label], list[Word]]:
+    """The Signature label looked for at full size where the forms put it: in the Date
+    label's row, left of it, or else in the row below the Address label (and the Date label
+    there, which bounds the cell); and the words read there."""
+    mine = [lab for lab in labels.values() if lab.page == page]
+    if not mine:
+        return [], []
+    left = min(lab.x0 for lab in mine)
+    date, address = labels.get("date"), labels.get("address")
+    if date is not None and date.page == page:
+        u = date.height
+        box = (left - 2 * u, date.top - 1.5 * u, date.x0 - 0.2 * u, date.bottom + 1.5 * u)
+    elif address is not None and address.page == page:
+        u = address.height
+        below = [lab.top for lab in mine if lab.top > address.bottom + u]
+        bottom = min([address.bottom + 8 * u, *below])
+        box = (left - 2 * u, address.bottom + 0.5 * u, float(image.width), bottom)
+    else:
+        return [], []
+    x0, y0 = max(0, round(box[0])), max(0, round(box[1]))
+    x1, y1 = min(image.width, round(box[2])), min(image.height, round(box[3]))
+    if x1 - x0 < 4 * u or y1 - y0 < u:
+        return [], []
+    try:
+        words = tesseract_words(
+            erase_rules(image.crop((x0, y0, x1, y1)), length=round(4 * u)),
+            lang="eng",
+            psm=11,
+            timeout=timeout,
+            page=page,
+            offset=(float(x0), float(y0)),
+        )
+    except OcrError:
+        return [], []  # the signature stays unknown; the values are read all the same
+    found = pick_labels([lab for lab in find_labels(words) if lab.field in ("signature", "date")])
+    if "signature" not in found:
+        return [], words
+    return [
+        found["signature"],
+        *([found["date"]] if date is None and "date" in found else []),
+    ], words
 
 
 def _cell_for(

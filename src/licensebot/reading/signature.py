@@ -1,0 +1,294 @@
+"""Is the Signature cell of a page image signed? The cell, found by its rules, and its ink.
+
+A scanned or photographed form is judged from the pixels. The Signature label says where the
+cell is, but not how far it goes: the cell is bounded by the table's rules where they can be
+seen (the row's rules above and below the label, the column rules left of it and left of the
+Date label), so neither the row below (a caption, the members table) nor the Date cell's
+handwriting are measured. Inside it, the label's own words, words that read as print and what
+is left of the rules are masked; the rest is ink, cut into connected strokes.
+
+A signature is a stroke far taller than a line of print (a scrawl, a looped name); print is
+letters no taller than a line. The verdict has three values: strokes of signature height and
+enough of them are signed; no ink at all, or only print on a straight baseline (a typed name
+in the box), is unsigned; anything else (a mark of print size that is not print, a little
+tall ink) is unknown and goes to a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import median
+
+import numpy as np
+from PIL import Image
+
+from licensebot.reading.layout import Label
+
+Box = tuple[float, float, float, float]
+
+#: Ink darker than this (0-255) is ink; photos have their lighting flattened before.
+INK_LEVEL = 150
+#: A stroke at least this many text heights tall is handwriting of signature size.
+SIGNATURE_HEIGHT = 1.9
+#: Share of the cell covered by signature-size strokes for a clear signature.
+SIGNATURE_INK = 0.004
+#: Share of the cell in any leftover ink (specks, remnants) below which the cell is empty.
+EMPTY_INK = 0.0015
+#: Share of the label's box in ink, at least, for the label to be where the image has it.
+LABEL_INK = 0.03
+#: A rule runs across at least this share of the span it is looked for in.
+RULE_COVER = 0.8
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """A connected piece of ink: its bounding box (cell pixels) and size in pixels."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    pixels: int
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0 + 1
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0 + 1
+
+
+@dataclass(frozen=True)
+class SignatureInk:
+    """What is in the cell: `signed` True, False or None (unknown), and the evidence."""
+
+    signed: bool | None
+    confidence: float
+    box: Box
+    tall_ink: float  # share of the cell in strokes of signature height
+    other_ink: float  # share in everything else left after the masks
+    strokes: tuple[Stroke, ...] = ()
+
+
+def _rules_1d(ink: np.ndarray, cover: float, spread: int) -> list[tuple[int, int]]:
+    """Runs of rows of `ink` (2-D, rows x span) covered across at least `cover` of the span,
+    each row counting ink within `spread` rows of it (a rule a little off straight)."""
+    if ink.size == 0:
+        return []
+    n = ink.shape[0]
+    near = ink.copy()
+    for d in range(1, spread + 1):
+        near[d:] |= ink[:-d]
+        near[:-d] |= ink[d:]
+    full = near.mean(axis=1) >= cover
+    out: list[tuple[int, int]] = []
+    y = 0
+    while y < n:
+        if not full[y]:
+            y += 1
+            continue
+        start = y
+        while y < n and full[y]:
+            y += 1
+        out.append((start, y - 1))  # `spread` rows wider each side than the rule: centres hold
+    return out
+
+
+def _centres(runs: Sequence[tuple[int, int]]) -> list[float]:
+    return [(a + b) / 2 for a, b in runs]
+
+
+def find_cell(gray: np.ndarray, sig: Label, others: Sequence[Label], fallback: Box) -> Box:
+    """The Signature cell bounded by the rules drawn around it, `fallback` where none show.
+
+    Coordinates are the image's pixels, as are the labels'. Left: the nearest column rule
+    left of the label. Right: the nearest column rule left of the next label in the row (its
+    last word: a scrawl OCR read as a word before "Date" is not the Date cell). Top and
+    bottom: the nearest row rules above and below the label, looked for across the whole row.
+    """
+    h_img, w_img = gray.shape
+    u = max(sig.height, 4.0)
+    ink = gray < INK_LEVEL
+    nxt = [
+        o
+        for o in others
+        if o is not sig
+        and o.page == sig.page
+        and o.x0 > sig.x1
+        and min(o.bottom, sig.bottom) - max(o.top, sig.top) > 0.3 * min(o.height, sig.height)
+    ]
+    date = min(nxt, key=lambda o: o.x0, default=None)
+    right_word = date.words[-1].x0 if date is not None else fallback[2]
+    fx0, ftop, fx1, fbottom = fallback
+    # rows: across the label's row, from left of the label to the Date label's end
+    span0 = int(max(0, min(sig.x0, fx0) - u))
+    # no Date label: a row rule runs well past the label in any table, the page edge may not
+    span1 = int(min(w_img, date.x1 if date is not None else min(fx1, sig.x1 + 6 * u)))
+    y_lo = int(max(0, sig.top - 8 * u))
+    y_hi = int(min(h_img, max(fbottom, sig.bottom + 10 * u)))
+    top, bottom = ftop, fbottom
+    if span1 - span0 > 4 * u and y_hi > y_lo:
+        rows = [
+            (a + y_lo, b + y_lo) for a, b in _rules_1d(ink[y_lo:y_hi, span0:span1], RULE_COVER, 2)
+        ]
+        above = [c for c in _centres(rows) if c < sig.top]
+        below = [c for c in _centres(rows) if c > sig.bottom + 0.3 * u]
+        if above:
+            top = max(above)
+        if below:
+            bottom = min(below)
+    left, right = fx0, fx1
+    x_lo = int(max(0, min(sig.x0, fx0) - 6 * u))
+    x_hi = int(min(w_img, right_word))
+    b0, b1 = int(top + 0.5 * u), int(bottom - 0.5 * u)
+    if b1 - b0 > u and x_hi > x_lo:
+        cols = [(a + x_lo, b + x_lo) for a, b in _rules_1d(ink[b0:b1, x_lo:x_hi].T, RULE_COVER, 2)]
+        cl = [c for c in _centres(cols) if c < sig.x0]
+        cr = [c for c in _centres(cols) if c > sig.x1]
+        left = max(cl) if cl else min(fx0, sig.x0 - 0.5 * u)
+        if cr:
+            right = max(cr)
+        elif date is not None:
+            right = min(fx1, date.x0)
+    return (left, top, right, bottom)
+
+
+def strokes_of(ink: np.ndarray) -> list[Stroke]:
+    """Connected pieces of ink (8-connected), found run by run."""
+    parent: list[int] = []
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    runs: list[tuple[int, int, int]] = []  # (row, x0, x1 inclusive)
+    prev: list[int] = []
+    for y in range(ink.shape[0]):
+        row = ink[y]
+        if not row.any():
+            prev = []
+            continue
+        padded = np.concatenate(([False], row, [False]))
+        edges = np.flatnonzero(padded[1:] != padded[:-1])
+        cur: list[int] = []
+        j = 0
+        for s, e in zip(edges[::2], edges[1::2], strict=True):
+            idx = len(runs)
+            runs.append((y, int(s), int(e) - 1))
+            parent.append(idx)
+            cur.append(idx)
+            # runs of the row above touching this one (diagonals too)
+            while j < len(prev) and runs[prev[j]][2] < s - 1:
+                j += 1
+            k = j
+            while k < len(prev) and runs[prev[k]][1] <= e:
+                ra, rb = find(prev[k]), find(idx)
+                if ra != rb:
+                    parent[rb] = ra
+                k += 1
+        prev = cur
+    boxes: dict[int, list[int]] = {}
+    for i, (y, s, e) in enumerate(runs):
+        r = find(i)
+        b = boxes.get(r)
+        if b is None:
+            boxes[r] = [s, y, e, y, e - s + 1]
+        else:
+            b[0] = min(b[0], s)
+            b[2] = max(b[2], e)
+            b[3] = y
+            b[4] += e - s + 1
+    return [Stroke(b[0], b[1], b[2], b[3], b[4]) for b in boxes.values()]
+
+
+def _line_of_print(strokes: Sequence[Stroke], u: float) -> bool:
+    """Marks no taller than print, all in one line whose letters share a baseline."""
+    if not strokes:
+        return True
+    top = min(s.y0 for s in strokes)
+    bottom = max(s.y1 for s in strokes)
+    if bottom - top > 2.2 * u:
+        return False
+    letters = [s for s in strokes if s.height > 0.4 * u]
+    if len(letters) < 3:
+        return False
+    feet = np.array([s.y1 for s in letters], dtype=float)
+    xs = np.array([(s.x0 + s.x1) / 2 for s in letters], dtype=float)
+    slope, icpt = np.polyfit(xs, feet, 1)
+    resid = np.abs(feet - (slope * xs + icpt))
+    # descenders sit lower in print too: judge by the better-aligned half
+    return float(np.percentile(resid, 50)) <= 0.12 * u
+
+
+def measure(
+    image: Image.Image,
+    sig: Label,
+    others: Sequence[Label],
+    fallback: Box,
+    printed: Sequence[Box] = (),
+) -> SignatureInk:
+    """Find the Signature cell on `image` (grayscale pixels, the labels' coordinates) and
+    judge its ink; `printed` are boxes of words read as print, masked."""
+    gray = np.asarray(image.convert("L"), dtype=np.uint8)
+    u = max(sig.height, 4.0)
+    lx0, ly0 = max(0, round(sig.x0)), max(0, round(sig.top))
+    label_ink = gray[ly0 : max(ly0, round(sig.bottom)), lx0 : max(lx0, round(sig.x1))] < INK_LEVEL
+    if label_ink.size == 0 or label_ink.mean() < LABEL_INK:
+        # no print where the label should be: its position does not fit this image (a text
+        # layer out of register with its scan); the cell cannot be found
+        return SignatureInk(None, 0.0, fallback, 0.0, 0.0)
+    box = find_cell(gray, sig, others, fallback)
+    x0, y0, x1, y1 = (round(v) for v in box)
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(gray.shape[1], x1), min(gray.shape[0], y1)
+    if x1 - x0 < 2 * u or y1 - y0 < u:
+        return SignatureInk(None, 0.0, box, 0.0, 0.0)
+    a = gray[y0:y1, x0:x1] < INK_LEVEL
+    # what is left of rules (inner column rules, a rule's edge the cell's edge missed)
+    for axis_ink, cover in ((a, 0.6), (a.T, 0.6)):
+        for r0, r1 in _rules_1d(axis_ink, cover, 1):
+            axis_ink[max(0, r0 - 2) : r1 + 3] = False
+    m = max(3, round(0.3 * u))
+    a[:m, :] = False
+    a[-m:, :] = False
+    a[:, :m] = False
+    a[:, -m:] = False
+    pad = max(2, round(0.25 * u))
+    # the label's own words only: OCR can take a scrawl for junk before the Date label
+    masks = [(w.x0, w.top, w.x1, w.bottom) for w in sig.words]
+    for px0, py0, px1, py1 in [*masks, *printed]:
+        a[
+            max(0, round(py0) - y0 - pad) : max(0, round(py1) - y0 + pad),
+            max(0, round(px0) - x0 - pad) : max(0, round(px1) - x0 + pad),
+        ] = False
+    area = float(a.size)
+    strokes = [s for s in strokes_of(a) if s.pixels >= max(4, round(u * u / 60))]
+    tall = [s for s in strokes if s.height >= SIGNATURE_HEIGHT * u]
+    rest = [s for s in strokes if s.height < SIGNATURE_HEIGHT * u]
+    tall_ink = sum(s.pixels for s in tall) / area
+    other_ink = sum(s.pixels for s in rest) / area
+    signed: bool | None
+    glyphs = [s for s in tall if s.width <= 1.5 * s.height]  # not a long scrawl
+    if (
+        tall_ink >= SIGNATURE_INK
+        and sum(s.pixels for s in glyphs) >= 0.8 * sum(s.pixels for s in tall)
+        and _line_of_print(glyphs, median(s.height for s in glyphs))
+    ):
+        # letters of signature height on one straight baseline: large print (a name typed
+        # big) or very neat block capitals; not for a machine to call
+        signed, conf = None, 0.0
+    elif tall_ink >= SIGNATURE_INK:
+        signed = True
+        conf = min(1.0, 0.5 + tall_ink / SIGNATURE_INK / 4)
+    elif not tall and (other_ink < EMPTY_INK or _line_of_print(rest, u)):
+        signed = False
+        conf = 0.9 if other_ink < EMPTY_INK else 0.8
+    else:
+        signed, conf = None, 0.0
+    return SignatureInk(
+        signed, round(conf, 3), (x0, y0, x1, y1), tall_ink, other_ink, tuple(strokes)
+    )

@@ -1,0 +1,163 @@
+"""The Signature cell of a page image: found by its rules, its ink judged (no OCR here).
+
+The page is drawn like the official table's last row (300 dpi): the label cell, the signature
+cell, the Date label's cell, the date's cell, and a caption under the table."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from licensebot.reading.blank_form import find_font
+from licensebot.reading.layout import Label, Word
+from licensebot.reading.signature import find_cell, measure, strokes_of
+
+ROW = (100, 380)  # the row's rules, y
+COLS = (60, 380, 1200, 1400, 2000)  # the column rules, x
+U = 38  # the label's height in pixels (9 pt at 300 dpi)
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(find_font("DejaVuSans.ttf")), size)
+
+
+def _word(text: str, x0: float, top: float, x1: float, conf: float = 0.96) -> Word:
+    return Word(text, x0, top, x1, top + U, conf=conf)
+
+
+def _page(date_words: tuple[str, ...] = ("Date",)) -> tuple[Image.Image, Label, Label]:
+    img = Image.new("L", (2100, 600), 242)
+    d = ImageDraw.Draw(img)
+    for y in ROW:
+        d.line([(COLS[0], y), (COLS[-1], y)], fill=30, width=3)
+    for x in COLS:
+        d.line([(x, ROW[0]), (x, ROW[1])], fill=30, width=3)
+    d.text((80, 222), "Signature", font=_font(34), fill=30)
+    d.text((1220, 222), "Date", font=_font(34), fill=30)
+    # the caption under the table, inside the old box's reach
+    d.text(
+        (60, 420),
+        "Students / employees the signer signs for (may be left empty)",
+        font=_font(34),
+        fill=30,
+    )
+    sig = Label("signature", [_word("Signature", 80, 222, 250)], 1.0)
+    words = [
+        _word(t, 1220 - 200 * (len(date_words) - 1 - i), 222, 1300)
+        for i, t in enumerate(date_words)
+    ]
+    date = Label("date", words, 1.0)
+    return img, sig, date
+
+
+def _scrawl(img: Image.Image, rng: random.Random, box: tuple[int, int, int, int]) -> None:
+    """Loops across the cell, like the factory's `_scribble`."""
+    x0, y0, x1, y1 = box
+    d = ImageDraw.Draw(img)
+    pts = []
+    for i in range(120):
+        t = i / 119
+        x = x0 + (x1 - x0) * (0.15 + 0.6 * t)
+        y = (y0 + y1) / 2 + (y1 - y0) * 0.32 * math.sin(t * 6 * math.pi + rng.uniform(0, 0.3))
+        pts.append((x, y))
+    d.line(pts, fill=35, width=5, joint="curve")
+
+
+def _fallback(sig: Label, date: Label) -> tuple[float, float, float, float]:
+    """The box from the labels alone (the reader's `_signature_box`): past the row's rules."""
+    return (sig.x0 - U, sig.top - 5 * U, date.x0 - 8, sig.bottom + 6 * U)
+
+
+def test_the_cell_is_found_by_its_rules() -> None:
+    img, sig, date = _page()
+    box = find_cell(np.asarray(img), sig, [sig, date], _fallback(sig, date))
+    assert box[0] == pytest.approx(COLS[0], abs=3)
+    assert box[2] == pytest.approx(COLS[2], abs=3)
+    assert box[1] == pytest.approx(ROW[0], abs=3)
+    assert box[3] == pytest.approx(ROW[1], abs=3)
+
+
+def test_a_scrawl_is_signed() -> None:
+    img, sig, date = _page()
+    _scrawl(img, random.Random(1), (COLS[1], ROW[0], COLS[2], ROW[1]))
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is True and got.confidence > 0.8
+
+
+def test_an_empty_cell_is_not_signed_whatever_lies_below_the_table() -> None:
+    img, sig, date = _page()
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is False
+    assert got.tall_ink == 0 and got.other_ink == 0
+
+
+def test_a_typed_name_read_without_confidence_is_still_print() -> None:
+    """`Ibáñez` read at 0.6 is not masked as a printed word; its letters sit on a line."""
+    img, sig, date = _page()
+    ImageDraw.Draw(img).text((420, 215), "Héctor Ibáñez", font=_font(44), fill=30)
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is False
+
+
+def test_a_name_typed_big_is_not_a_signature() -> None:
+    img, sig, date = _page()
+    ImageDraw.Draw(img).text((420, 150), "Ann Lee", font=_font(150), fill=30)
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is None
+
+
+def test_a_scrawl_ocr_took_for_junk_before_the_date_label_still_counts() -> None:
+    """OCR read the scrawl's end as `SNS` and joined it to the Date label (`SNS Date`): the
+    cell still runs to the rule before `Date`, and the junk is not masked as label."""
+    img, sig, _ = _page()
+    _scrawl(img, random.Random(2), (COLS[1], ROW[0], COLS[2], ROW[1]))
+    date = Label(
+        "date", [_word("SNS", 700, 222, 900, conf=0.4), _word("Date", 1220, 222, 1300)], 0.9
+    )
+    got = measure(img, sig, [sig, date], (sig.x0 - U, sig.top - 5 * U, date.x0, sig.bottom + 6 * U))
+    assert got.box[2] == pytest.approx(COLS[2], abs=3)
+    assert got.signed is True
+
+
+def test_a_photo_with_uneven_light_and_a_keystone_is_read_the_same() -> None:
+    for signed in (True, False):
+        img, sig, date = _page()
+        if signed:
+            _scrawl(img, random.Random(3), (COLS[1], ROW[0], COLS[2], ROW[1]))
+        # a slight keystone: the column rules lean
+        w, h = img.size
+        img = img.transform(
+            (w, h),
+            Image.Transform.AFFINE,
+            (1, 0.012, 0, 0, 1, 0),
+            Image.Resampling.BICUBIC,
+            fillcolor=242,
+        )
+        img = img.filter(ImageFilter.GaussianBlur(0.8))
+        noise = np.random.default_rng(4).normal(0, 5, (h, w))
+        img = Image.fromarray(np.clip(np.asarray(img) + noise, 0, 255).astype(np.uint8))
+        got = measure(img, sig, [sig, date], _fallback(sig, date))
+        assert got.signed is signed
+
+
+def test_a_little_ink_of_print_size_that_is_not_print_is_unknown() -> None:
+    img, sig, date = _page()
+    d = ImageDraw.Draw(img)
+    for i, x in enumerate(range(450, 800, 60)):
+        y = 230 + (25 if i % 2 else -10)
+        d.ellipse([x, y, x + 30, y + 30], outline=30, width=4)
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is None
+
+
+def test_strokes_are_connected_pieces() -> None:
+    a = np.zeros((20, 30), dtype=bool)
+    a[2:5, 2:10] = True
+    a[5, 10] = True  # diagonal neighbour of the first piece
+    a[12:18, 20:22] = True
+    pieces = sorted((s.x0, s.y0, s.x1, s.y1, s.pixels) for s in strokes_of(a))
+    assert pieces == [(2, 2, 10, 5, 25), (20, 12, 21, 17, 12)]
