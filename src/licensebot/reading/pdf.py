@@ -1168,6 +1168,7 @@ _CJK_VOTE_SURE = 0.7
 _CJK_VOTE_FLOOR = 0.5
 _VOTE_DISSENT = 0.5
 _VOTE_MARGIN = 0.08
+_UNANIMOUS_EASE = 0.1  # what `_VOTE_SURE` eases by when every reading agrees
 #: Fields stored for the record that no rule judges by their letters (`_best_model`).
 _RECORDED_ONLY = frozenset({"address"})
 _BEST_MODEL_SURE = 0.8
@@ -1252,9 +1253,12 @@ def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
         # read from Chinese characters (a name, or a date written 2024年10月4日)
         cjk = any(_CJK.search(r.text) for r in group)
         sure, floor = (_CJK_VOTE_SURE, _CJK_VOTE_FLOOR) if cjk else (_VOTE_SURE, _VOTE_FLOOR)
-        if len(group) < 2 or best.confidence < sure:
+        # every reading, from more than one model, says the same: a little less sureness
+        # will do, and the others need none of their own
+        unanimous = len(group) == len(cleaned) and len({r.model for r in group}) >= 2
+        if len(group) < 2 or best.confidence < sure - (_UNANIMOUS_EASE if unanimous else 0.0):
             continue
-        if sorted(r.confidence for r in group)[-2] < floor:
+        if not unanimous and sorted(r.confidence for r in group)[-2] < floor:
             continue
         dissent = [
             r.confidence

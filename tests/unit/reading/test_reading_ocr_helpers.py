@@ -114,3 +114,13 @@ def test_a_chinese_name_wins_over_a_two_letter_misreading() -> None:
     readings = [("RR", 0.83), ("RR", 0.58), ("赵磊", 0.80), ("赵磊", 0.59)]
     voted = _vote("signer_name", [Reading(*r) for r in readings])
     assert voted is not None and voted.value == "赵磊"
+
+
+def test_every_model_agreeing_needs_a_little_less_sureness_but_one_model_twice_does_not() -> None:
+    agree = [Reading(_ADDR, 0.2, model="eng"), Reading(_ADDR, 0.734, model="Latin")]
+    voted = _vote("address", agree)
+    assert voted is not None and voted.value == _ADDR
+    same_model = [Reading(_ADDR, 0.2, model="eng"), Reading(_ADDR, 0.734, model="eng")]
+    assert _vote("address", same_model) is None
+    dissent = [*agree, Reading(_MISREAD, 0.3, model="eng")]
+    assert _vote("address", dissent) is None
