@@ -1139,6 +1139,10 @@ def _trim_junk(ws: Sequence[Word]) -> list[Word]:
         out.pop(0)
     while out and len(out[-1].text) <= 2 and out[-1].conf < 0.7 and len(out) > 1:
         out.pop()
+    # a lone lower-case letter after a value is a speck however sure Tesseract 5.5 is of it
+    # (`Northfield University j`): no name, title, affiliation or address ends that way
+    while len(out) > 1 and len(out[-1].text) == 1 and out[-1].text.islower():
+        out.pop()
     return out
 
 
@@ -1246,7 +1250,7 @@ def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
     cleaned = [(CLEANERS[key](r.text), r) for r in unique]
     support: dict[str, list[Reading]] = {}
     for value, r in cleaned:
-        if value is not None and not r.edged:
+        if value is not None and not r.edged and _whole(key, r.text, value):
             support.setdefault(value, []).append(r)
     for value, group in support.items():
         best = max(group, key=lambda r: r.confidence)
@@ -1277,6 +1281,15 @@ def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
     return None
 
 
+def _whole(key: str, raw: str, value: str) -> bool:
+    """The reading is the value as it stands, not a value its cleaning cut out of it: an email
+    read `|.wilson@...` cleans to `wilson@...`, and two such readings must not outvote the
+    truth (`l.wilson@...`)."""
+    if key != "work_email":
+        return True
+    return raw.strip().strip("<>()[]\"'").rstrip(".,;:").casefold() == value.casefold()
+
+
 def _best_model(key: str, cleaned: Sequence[tuple[str | None, Reading]]) -> FieldValue | None:
     """For a value no rule judges by its letters (the address), the `Latin` model's sure
     reading stands against `eng` readings a letter or two away: `Latin` is a "best" model
@@ -1287,8 +1300,8 @@ def _best_model(key: str, cleaned: Sequence[tuple[str | None, Reading]]) -> Fiel
         for v, r in cleaned
         if v is not None and r.model == "Latin" and r.confidence >= _BEST_MODEL_SURE and not r.edged
     ]
-    if not best:
-        return None
+    if not best or any(o.edged for _, o in cleaned):
+        return None  # a reading cut at the crop's edge: the crop may not be the value's cell
     value, r = max(best, key=lambda vr: vr[1].confidence)
     for other, o in cleaned:
         if other is None or other == value:

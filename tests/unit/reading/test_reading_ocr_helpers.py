@@ -8,8 +8,9 @@ from PIL import Image, ImageDraw
 
 from licensebot.core.form import Reading
 from licensebot.reading.clean import clean_date, clean_text
+from licensebot.reading.layout import Word
 from licensebot.reading.ocr import clear_edges
-from licensebot.reading.pdf import _accented, _edged, _plausible_name, _vote
+from licensebot.reading.pdf import _accented, _edged, _plausible_name, _trim_junk, _vote
 
 
 def test_ink_reaching_in_from_an_edge_goes_and_the_value_stays() -> None:
@@ -96,6 +97,8 @@ _MISREAD = "30 Shuangging Road, Haidian, Beijing"
         ([(_ADDR, 0.99)], None),
         # readings of a crop that cut the value agree on the cut, so they cannot vote
         ([("on@hillcrest.ac.uk", 0.95, True), ("on@hillcrest.ac.uk", 0.9, True)], None),
+        # an email its cleaning cut out of the reading (`|.` for `l.`) is no reading of it
+        ([("|.wilson@lab.org", 0.85, False, "eng"), ("|.wilson@lab.org", 0.83, False, "x")], None),
         # accents dropped by the English model are no dissent; a "name" of two letters neither
         ([("Jürgen Groß", 0.9), ("Jurgen Gro&", 0.9), ("Jürgen Groß", 0.6)], "Jürgen Groß"),
     ],
@@ -124,3 +127,15 @@ def test_every_model_agreeing_needs_a_little_less_sureness_but_one_model_twice_d
     assert _vote("address", same_model) is None
     dissent = [*agree, Reading(_MISREAD, 0.3, model="eng")]
     assert _vote("address", dissent) is None
+
+
+def test_a_lone_lower_case_letter_after_a_value_is_a_speck() -> None:
+    words = [Word("Northfield", 0, 0, 90, 20, 0.96), Word("University", 100, 0, 190, 20, 0.96)]
+    speck = Word("j", 230, 0, 236, 20, 0.93)
+    assert [w.text for w in _trim_junk([*words, speck])] == ["Northfield", "University"]
+    assert [
+        w.text for w in _trim_junk([Word("Block", 0, 0, 50, 20), Word("C", 60, 0, 70, 20)])
+    ] == [
+        "Block",
+        "C",
+    ]
