@@ -35,7 +35,7 @@ def corroborate(form: ReadForm, *, sender: str | None, filename_name: str | None
         target = normalize_address(sender)
         same = [r for r in _whole(email) if normalize_address(r.text) == target]
         if same:
-            changes["work_email"] = _settled(max(same, key=_sureness), "sender")
+            changes["work_email"] = _settled(max(same, key=lambda r: r.confidence), "sender")
     name = form.fields.get("signer_name")
     if filename_name and name is not None and name.unreadable:
         ranked: list[tuple[int, float, Reading]] = []
@@ -52,10 +52,6 @@ def corroborate(form: ReadForm, *, sender: str | None, filename_name: str | None
 
 def _whole(fv: FieldValue) -> list[Reading]:
     return [r for r in fv.readings if not r.edged and r.text.strip()]
-
-
-def _sureness(r: Reading) -> float:
-    return r.confidence
 
 
 def _settled(r: Reading, by: str) -> FieldValue:

@@ -6,8 +6,8 @@ otherwise runs again in every child, on every PDF.
 
 from __future__ import annotations
 
-import contextlib
 import io
+import logging
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
@@ -29,7 +29,9 @@ def _sample() -> bytes:
 
 read_pdf(_sample(), versions=[])
 
-# The Tesseract models: each costs more to load than to read a cell with. Without them
-# digital PDFs still read, and a scan gets its `ocr_failed` result.
-with contextlib.suppress(OcrError):
+# The Tesseract models: each costs more to load than to read a cell with. Without one, the
+# reads that need it get their `ocr_failed` result (digital PDFs need none); say so once here.
+try:
     preload()
+except OcrError as exc:
+    logging.getLogger(__name__).warning("ocr.models.missing: %s", exc)

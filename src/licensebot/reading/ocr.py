@@ -137,9 +137,16 @@ def _engine(lang: str, config: tuple[str, ...] = ()) -> Any:
 
 
 def preload(langs: Sequence[str] = LANGUAGES) -> None:
-    """Load the engines now (the fork server does, so that every reader it forks has them)."""
+    """Load the engines now (the fork server does, so that every reader it forks has them).
+    Each on its own: a missing model fails the reads that need it, not the others' preload."""
+    missing: list[str] = []
     for lang in langs:
-        _engine(lang)
+        try:
+            _engine(lang)
+        except OcrError as exc:
+            missing.append(str(exc))
+    if missing:
+        raise OcrError("; ".join(missing))
 
 
 # ---- upright and straight -------------------------------------------------------------------

@@ -71,7 +71,7 @@ class Judge:
             form = corroborate(
                 form,
                 sender=msg.from_address,
-                filename_name=parse_la_filename(pdf.filename or "", prefix=prefix).name,
+                filename_name=parse_la_filename(pdf.filename, prefix=prefix).name,
             )
         ctx = CheckContext(
             message=msg,

@@ -1,5 +1,6 @@
 """The per-field OCR pass's pure parts: edge clearing, and when two readings agree."""
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -7,9 +8,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from licensebot.core.form import Reading
+from licensebot.reading import ocr
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.layout import Word
-from licensebot.reading.ocr import clear_edges
+from licensebot.reading.ocr import OcrError, clear_edges, preload
 from licensebot.reading.pdf import _accented, _edged, _plausible_name, _trim_junk, _vote
 
 
@@ -139,3 +141,21 @@ def test_a_lone_lower_case_letter_after_a_value_is_a_speck() -> None:
         "Block",
         "C",
     ]
+
+
+def test_a_missing_model_is_named_and_the_others_still_load() -> None:
+    # a thread of its own: engines are kept per thread, so this one starts with none
+    seen: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            preload(("klingon", "eng"))
+        except OcrError as exc:
+            seen["error"] = str(exc)
+        seen["loaded"] = sorted(lang for lang, _ in ocr._engines.__dict__.get("apis", {}))
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    assert "klingon" in str(seen["error"])
+    assert seen["loaded"] == ["eng"]
