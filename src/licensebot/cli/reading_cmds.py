@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
+from licensebot.core.form import form_to_json
 from licensebot.core.la import current_version
 from licensebot.reading.blank_form import render_blank_form
 from licensebot.reading.la_versions import LaConfigError, load_versions
-from licensebot.reading.pdf import form_to_json
 from licensebot.reading.sandbox import read_pdf_sandboxed
 
 ConfigDir = Annotated[

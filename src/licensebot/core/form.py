@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 #: The required text fields of the LA form, by their JSON key in the contract.
 TEXT_FIELDS: tuple[str, ...] = (
@@ -89,3 +90,29 @@ class ReadForm:
     def value(self, name: str) -> str | None:
         fv = self.fields.get(name)
         return fv.value if fv else None
+
+
+def form_to_json(form: ReadForm) -> dict[str, Any]:
+    """The contract's `fields`, `scanned`, `form_version`, plus each value's confidence."""
+    fields: dict[str, Any] = {k: form.value(k) for k in TEXT_FIELDS}
+    fields["signed"] = form.signed
+    fields["members"] = [{"name": m.name, "registered_id": m.registered_id} for m in form.members]
+    confidence: dict[str, Any] = {
+        k: (fv.confidence if (fv := form.fields.get(k)) else 0.0) for k in TEXT_FIELDS
+    }
+    confidence["signed"] = form.signed_confidence
+    confidence["form_version"] = form.form_similarity
+    out: dict[str, Any] = {
+        "fields": fields,
+        "scanned": form.scanned,
+        "form_version": form.form_version,
+        "confidence": confidence,
+        "unreadable": [k for k in TEXT_FIELDS if (fv := form.fields.get(k)) and fv.unreadable],
+        "blank": [k for k in TEXT_FIELDS if (fv := form.fields.get(k)) and fv.blank],
+        "is_la": form.is_la,
+        "pages": form.pages,
+    }
+    if form.error:
+        out["error"] = form.error
+        out["error_detail"] = form.error_detail
+    return out

@@ -200,12 +200,6 @@ def skew_angle(img: Image.Image, *, limit: float = 8.0) -> float:
     return float(fine)
 
 
-def is_sideways(img: Image.Image) -> bool:
-    """Text lines run vertically: the page was scanned a quarter turn off."""
-    ink = _ink(img, 500)
-    return _profile_score(ink.T.copy()) > 2.5 * _profile_score(ink)
-
-
 @dataclass(frozen=True, slots=True)
 class PageImage:
     """A page image made upright and straight, with what was done to it."""

@@ -1440,36 +1440,3 @@ def _cleaned(key: str, raw: str, conf: float, src: Source, limits: ReadLimits) -
     if conf < needed:
         return FieldValue(None, round(conf, 3), src, raw=raw)
     return FieldValue(value, round(conf, 3), src, raw=raw)
-
-
-# ---- JSON ------------------------------------------------------------------------------------
-
-
-def form_to_json(form: ReadForm) -> dict[str, Any]:
-    """The contract's `fields`, `scanned`, `form_version`, plus each value's confidence."""
-    fields: dict[str, Any] = {k: form.value(k) for k in FIELD_KEYS}
-    fields["signed"] = form.signed
-    fields["members"] = [{"name": m.name, "registered_id": m.registered_id} for m in form.members]
-    confidence: dict[str, Any] = {
-        k: (fv.confidence if (fv := form.fields.get(k)) else 0.0) for k in FIELD_KEYS
-    }
-    confidence["signed"] = form.signed_confidence
-    confidence["form_version"] = form.form_similarity
-    out: dict[str, Any] = {
-        "fields": fields,
-        "scanned": form.scanned,
-        "form_version": form.form_version,
-        "confidence": confidence,
-        "unreadable": [k for k in FIELD_KEYS if (fv := form.fields.get(k)) and fv.unreadable],
-        "blank": [k for k in FIELD_KEYS if (fv := form.fields.get(k)) and fv.blank],
-        "is_la": form.is_la,
-        "pages": form.pages,
-    }
-    if form.error:
-        out["error"] = form.error
-        out["error_detail"] = form.error_detail
-    return out
-
-
-def replace_fields(form: ReadForm, **changes: Any) -> ReadForm:
-    return replace(form, **changes)

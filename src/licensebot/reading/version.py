@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -73,7 +73,3 @@ def match_version(
     margin = 0.1 if partial else 0.03
     found = best_id if best >= MATCH and best - second >= margin else None
     return VersionMatch(found, best, is_la, scores)
-
-
-def page_text(words: Iterable[str]) -> str:
-    return " ".join(words)

@@ -13,12 +13,11 @@ from licensebot.core.assess import Assessment, choose_pdf
 from licensebot.core.corroborate import corroborate
 from licensebot.core.decide import Judgement, decide
 from licensebot.core.domains import DomainKnowledge
-from licensebot.core.form import TEXT_FIELDS, ReadForm
+from licensebot.core.form import TEXT_FIELDS, ReadForm, form_to_json
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.message import IncomingMessage
 from licensebot.core.names import parse_la_filename
 from licensebot.core.rules import CheckContext, CheckSettings
-from licensebot.reading.pdf import form_to_json
 
 ReadPdf = Callable[[bytes], ReadForm]
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from licensebot.core.form import TEXT_FIELDS
+from licensebot.core.form import TEXT_FIELDS, form_to_json
 from licensebot.core.la import LaVersion
 from licensebot.reading.blank_form import render_blank_form
-from licensebot.reading.pdf import form_to_json, read_pdf
+from licensebot.reading.pdf import read_pdf
 from tests.forms.factory import make_spec, not_la_pdf, render
 
 CASES = [

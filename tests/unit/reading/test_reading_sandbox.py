@@ -125,7 +125,7 @@ def test_the_sandbox_serves_many_worker_threads(versions: list[LaVersion], good_
 
 
 def test_an_error_result_says_so_in_json(versions: list[LaVersion]) -> None:
-    from licensebot.reading.pdf import form_to_json
+    from licensebot.core.form import form_to_json
 
     out = form_to_json(read_pdf(b"not a pdf at all", versions=versions))
     assert out["error"] == "not_pdf"
