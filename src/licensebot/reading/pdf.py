@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +43,7 @@ from licensebot.reading.layout import (
     value_regions,
     words_in,
 )
+from licensebot.reading.limits import ReadError, ReadLimits
 from licensebot.reading.ocr import (
     OcrError,
     baseline_wobble,
@@ -58,6 +58,21 @@ from licensebot.reading.ocr import (
 from licensebot.reading.signature import SignatureInk
 from licensebot.reading.signature import measure as measure_signature
 from licensebot.reading.version import match_version
+from licensebot.reading.vote import (
+    CJK,
+    CJK_PUNCT,
+    accented,
+    clean_readings,
+    cleaned,
+    digits,
+    edged,
+    near,
+    plausible_name,
+    same,
+    vote,
+)
+
+__all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
 
 log = logging.getLogger(__name__)
 
@@ -67,38 +82,8 @@ CELL_INK = 0.004
 HANDWRITING_WOBBLE = 0.06
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.
 SIGNATURE_INK = 0.006
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_PUNCT = "，。、；：,.;:·・'\"“”‘’()（）|"
 Box = tuple[float, float, float, float]
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{2,40}$")
-
-
-@dataclass(frozen=True, slots=True)
-class ReadLimits:
-    """Caps on untrusted input, and how sure a reading must be to count."""
-
-    max_bytes: int = 20_000_000
-    max_pages: int = 12
-    max_image_pixels: int = 60_000_000  # an embedded image bigger than this is a bomb
-    max_render_pixels: int = 40_000_000  # a rendered page image
-    ocr_dpi: int = 300  # the form page, for the value cells
-    body_dpi: int = 100  # other scanned pages, read only for the version text
-    ocr_timeout: float = 30.0  # one Tesseract run
-    threshold: float = 0.80  # a value's confidence below this is reported as None
-    cjk_threshold: float = 0.60  # the same for values in Chinese characters
-    # enforced by the sandbox:
-    time_limit: float = 60.0  # wall clock seconds
-    cpu_limit: int = 90  # CPU seconds (RLIMIT_CPU)
-    memory_bytes: int = 2_000_000_000  # address space (RLIMIT_AS)
-
-
-class ReadError(Exception):
-    """The PDF cannot be read at all; `code` is the ReadForm error code."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
 
 
 def is_pdf(data: bytes) -> bool:
@@ -390,7 +375,7 @@ class _Reader:
                     if any(w.source == Source.FORM for w in value_words)
                     else Source.TEXT
                 )
-                found.fields[key] = _cleaned(key, join_words(value_words), 1.0, src, self.limits)
+                found.fields[key] = cleaned(key, join_words(value_words), 1.0, src, self.limits)
                 continue
             # nothing typed: ink there is handwriting (or a pasted image) to OCR
             inked = [r for r in regions if ink_ratio(img, _px(r, scale)) > CELL_INK]
@@ -550,7 +535,7 @@ class _Reader:
             printed += [
                 (w.x0, w.top, w.x1, w.bottom)
                 for w in found.signature_words
-                if _CJK.search(w.text) and w.conf >= 0.6
+                if CJK.search(w.text) and w.conf >= 0.6
             ]
             ink = measure_signature(image, sig, others, fallback, printed)
             found.signed, found.signed_conf = ink.signed, ink.confidence
@@ -560,7 +545,7 @@ class _Reader:
             and found.signed is None
             and name is not None
             and name.value
-            and _CJK.search(name.value)
+            and CJK.search(name.value)
             and self._typed_name_in_cell(image, ink, name.value)
         ):
             # print-size marks that read as the signer's name typed in Chinese
@@ -621,7 +606,7 @@ class _Reader:
             )
         except OcrError:
             return False
-        read = [w for w in read if w.text.strip(_CJK_PUNCT)]
+        read = [w for w in read if w.text.strip(CJK_PUNCT)]
         if not read or min(w.conf for w in read) < 0.6:
             return False
         return "".join(w.text for w in read).replace(" ", "") == name.replace(" ", "")
@@ -681,16 +666,16 @@ class _Reader:
             conf = min(w.conf for w in ordered)
             if cell.pass1:
                 cell.readings.append(Reading(cell.pass1, cell.pass1_conf, model="eng"))
-            edged = _runs_to_edge(ordered, cell.box, scale)
-            cell.readings.append(Reading(raw, conf, edged, cell.lang))
-            fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
+            at_edge = _runs_to_edge(ordered, cell.box, scale)
+            cell.readings.append(Reading(raw, conf, at_edge, cell.lang))
+            fv = cleaned(cell.key, raw, conf, Source.OCR, self.limits)
             if cell.pass1:
                 check = CLEANERS[cell.key](cell.pass1)
-                if check is not None and _same(cell.key, check, CLEANERS[cell.key](raw)):
+                if check is not None and same(cell.key, check, CLEANERS[cell.key](raw)):
                     # two readings at different resolutions agree: trust the better one
                     conf = max(conf, cell.pass1_conf)
-                    fv = _cleaned(cell.key, raw, conf, Source.OCR, self.limits)
-                elif fv.value is not None and not (conf >= 0.9 and _near(check, fv.value)):
+                    fv = cleaned(cell.key, raw, conf, Source.OCR, self.limits)
+                elif fv.value is not None and not (conf >= 0.9 and near(check, fv.value)):
                     # the two readings disagree; a confident full-resolution reading close to
                     # the first (an accent the English model dropped) stands, nothing else
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
@@ -699,23 +684,23 @@ class _Reader:
                 alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
                 alt_raw = join_words(alt)
                 if alt:
-                    edged = _runs_to_edge(alt, cell.box, scale)
-                    cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), edged, "eng"))
-                if cell.key == "date" and _digits(alt_raw) == _digits(raw) and _digits(raw):
+                    at_edge = _runs_to_edge(alt, cell.box, scale)
+                    cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), at_edge, "eng"))
+                if cell.key == "date" and digits(alt_raw) == digits(raw) and digits(raw):
                     # a date in Chinese: English reads the digits alone; agreeing digits count
-                    fv = _cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, self.limits)
+                    fv = cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, self.limits)
                 elif (
                     fv.value is not None
-                    and not _CJK.search(raw)
-                    and (conf < 0.92 or not _same(cell.key, CLEANERS[cell.key](alt_raw), fv.value))
+                    and not CJK.search(raw)
+                    and (conf < 0.92 or not same(cell.key, CLEANERS[cell.key](alt_raw), fv.value))
                 ):
                     # Latin from a cell the first pass could not read (likely handwriting)
                     # counts only when very confident and an English reading agrees
                     fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
-            agreed = cell.pass1_conf >= 0.9 and _same(
+            agreed = cell.pass1_conf >= 0.9 and same(
                 cell.key, CLEANERS[cell.key](cell.pass1), fv.value
             )
-            if fv.value is not None and not _CJK.search(raw) and not agreed:
+            if fv.value is not None and not CJK.search(raw) and not agreed:
                 # print read confidently twice needs no further proof; anything else must
                 # also sit on a straight baseline
                 wobble = baseline_wobble(image.crop(_tight(ordered, 1.0)))
@@ -737,7 +722,7 @@ class _Reader:
             # Chinese characters have no baseline to tell handwriting by; on a handwritten
             # form the Chinese model reads a hand's 张三 as a confident 张二: never trusted
             for key, read in list(found.fields.items()):
-                if read.value is not None and read.source == Source.OCR and _CJK.search(read.value):
+                if read.value is not None and read.source == Source.OCR and CJK.search(read.value):
                     found.fields[key] = replace(
                         read, value=None, confidence=min(read.confidence, 0.5)
                     )
@@ -759,8 +744,10 @@ class _Reader:
             unsure = found.fields.get(cell.key)
             if cell.key not in CLEANERS or unsure is None or not unsure.unreadable:
                 continue
-            voted = _vote(cell.key, cell.readings) if printed and not cell.hand else None
-            found.fields[cell.key] = voted or replace(unsure, readings=_clean_readings(cell))
+            voted = vote(cell.key, cell.readings) if printed and not cell.hand else None
+            found.fields[cell.key] = voted or replace(
+                unsure, readings=clean_readings(cell.key, cell.readings)
+            )
 
     def _recheck(
         self, image: Image.Image, cell: _Cell, earlier: list[str], fv: FieldValue
@@ -776,14 +763,14 @@ class _Reader:
         t = self.limits.ocr_timeout
         ws = _value_words(tesseract_words(crop, lang=lang, psm=psm, timeout=t, config=config))
         got = None
-        if ws and not _CJK.search(join_words(ws)):
-            edged = _runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
-            cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), edged, lang))
+        if ws and not CJK.search(join_words(ws)):
+            at_edge = _runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
+            cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), at_edge, lang))
             if _wobbly(crop, ws):
                 # letters off a straight baseline: handwriting (if they read as a value at
                 # all: `eng` reading a date in Chinese gives junk, with no baseline to judge)
                 cell.hand = cell.hand or CLEANERS[key](join_words(ws)) is not None
-            elif not edged:
+            elif not at_edge:
                 # the value runs to the crop's edge: it may go on beyond it (the cell was cut
                 # at "l.wils|on@..."), and every reading of the crop would agree on the cut
                 got = self._recheck_latin(key, ws, earlier)
@@ -806,12 +793,12 @@ class _Reader:
         value = CLEANERS[key](raw)
         if value is None or conf < _RECHECK_CONF:
             return None
-        if key == "signer_name" and not _plausible_name(value):
+        if key == "signer_name" and not plausible_name(value):
             return None
         before = [CLEANERS[key](r) for r in earlier]
         exact = key in ("work_email", "date")
         if not any(
-            b == value or (_edged(raw, r) if exact else _accented(value, b))
+            b == value or (edged(raw, r) if exact else accented(value, b))
             for r, b in zip(earlier, before, strict=True)
         ):
             return None  # nothing read before says the same: not sure
@@ -839,9 +826,9 @@ class _Reader:
             # psm 8, one word: a name has no spaces, and Tesseract 5.5 reads a small line of
             # Chinese print as nothing in psm 7; its punctuation (a stray `，`) is no part of it
             read = tesseract_words(img, lang="chi_sim", psm=8, timeout=t)
-            ws = [w for w in read if w.text.strip(_CJK_PUNCT)]
+            ws = [w for w in read if w.text.strip(CJK_PUNCT)]
             raw = join_words(ws)
-            if not ws or not _CJK.search(raw):
+            if not ws or not CJK.search(raw):
                 return fv
             readings.append((CLEANERS[key](raw), min(w.conf for w in ws)))
             cell.readings.append(Reading(raw, readings[-1][1], model="chi_sim"))
@@ -1101,26 +1088,6 @@ def _cell_for(
     return None
 
 
-def _fold(text: str) -> str:
-    """Accents and case away: the English model reads "Peña" as "Pena" (or "Pefia")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum())
-
-
-def _same(key: str, a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return False
-    if key in ("work_email", "date"):
-        return a == b
-    return _fold(a) == _fold(b) or a == b
-
-
-def _near(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return False
-    return Levenshtein.distance(_fold(a), _fold(b)) <= 2 and len(_fold(b)) >= 4
-
-
 def _tight(ws: Sequence[Word], scale: float) -> Box:
     """The words' own box (and a little air), in `scale`d image pixels."""
     h = median(w.height for w in ws)
@@ -1163,19 +1130,6 @@ _PRINTED_CELLS = 3
 _NAME = "signer_name"  # the field read again in Chinese
 #: The third pass's words must all be read at least this surely.
 _RECHECK_CONF = 0.85
-#: A vote (`_vote`): its surest reading at least this sure, its second at least the floor
-#: (Chinese: its own floor: Tesseract scores Chinese print lower); any other reading this
-#: sure is a dissent that stops it.
-_VOTE_SURE = 0.8
-_VOTE_FLOOR = 0.3
-_CJK_VOTE_SURE = 0.7
-_CJK_VOTE_FLOOR = 0.5
-_VOTE_DISSENT = 0.5
-_VOTE_MARGIN = 0.08
-_UNANIMOUS_EASE = 0.1  # what `_VOTE_SURE` eases by when every reading agrees
-#: Fields stored for the record that no rule judges by their letters (`_best_model`).
-_RECORDED_ONLY = frozenset({"address"})
-_BEST_MODEL_SURE = 0.8
 
 
 def _ink_box(img: Image.Image, pad: int = 16) -> Box | None:
@@ -1203,10 +1157,10 @@ def _needs_recheck(cell: _Cell, fv: FieldValue) -> bool:
         return False
     if fv.value is None:
         return bool(fv.raw)
-    if cell.key != "signer_name" or _CJK.search(fv.value):
+    if cell.key != "signer_name" or CJK.search(fv.value):
         return False
     # a name read without the Latin model's say, or one that is no name
-    return not cell.pass1 or not _plausible_name(fv.value)
+    return not cell.pass1 or not plausible_name(fv.value)
 
 
 def _runs_to_edge(ws: Sequence[Word], box: Box, scale: float) -> bool:
@@ -1223,135 +1177,8 @@ def _wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
     return wobble is not None and wobble > HANDWRITING_WOBBLE
 
 
-def _clean_readings(cell: _Cell) -> tuple[Reading, ...]:
-    """The cell's readings as values of its field (those that are one), for the message to
-    corroborate (`core.corroborate`)."""
-    clean = CLEANERS[cell.key]
-    return tuple(
-        Reading(value, round(r.confidence, 3), r.edged, r.model)
-        for r in cell.readings
-        if (value := clean(r.text)) is not None
-    )
-
-
-def _vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
-    """A value that two readings (different models or resolutions) give letter for letter,
-    one of them surely, while no reading of any weight says otherwise: each model's
-    errors are its own (the English model reads `Shuangqing` as `Shuangging`, the Latin one
-    does not), so two that agree against no confident dissent have read the print. A
-    reading that runs to its crop's edge cannot vote for a value (every reading of a cut
-    crop agrees on the cut), only against one; one that only drops the accents of a name is
-    no dissent, nor is a "name" of under four letters (a Chinese name misread as `RR`). A
-    dissent of weight stops the vote unless the value has more readings than the dissent and
-    its surest is clearly surer (by `_VOTE_MARGIN`) than the dissent's."""
-    # the same text at the same confidence is one model's reading twice (`chi_sim+eng` reads
-    # Latin print exactly as `eng` does): one vote
-    unique = {(r.text, round(r.confidence, 3)): r for r in readings}.values()
-    cleaned = [(CLEANERS[key](r.text), r) for r in unique]
-    support: dict[str, list[Reading]] = {}
-    for value, r in cleaned:
-        if value is not None and not r.edged and _whole(key, r.text, value):
-            support.setdefault(value, []).append(r)
-    for value, group in support.items():
-        best = max(group, key=lambda r: r.confidence)
-        # read from Chinese characters (a name, or a date written 2024年10月4日)
-        cjk = any(_CJK.search(r.text) for r in group)
-        sure, floor = (_CJK_VOTE_SURE, _CJK_VOTE_FLOOR) if cjk else (_VOTE_SURE, _VOTE_FLOOR)
-        # every reading, from more than one model, says the same: a little less sureness
-        # will do, and the others need none of their own
-        unanimous = len(group) == len(cleaned) and len({r.model for r in group}) >= 2
-        if len(group) < 2 or best.confidence < sure - (_UNANIMOUS_EASE if unanimous else 0.0):
-            continue
-        if not unanimous and sorted(r.confidence for r in group)[-2] < floor:
-            continue
-        dissent = [
-            r.confidence
-            for other, r in cleaned
-            if other != value
-            and r.confidence >= _VOTE_DISSENT
-            and not (other is not None and _accented(value, other))
-            and not (key == _NAME and other is not None and not _plausible_name(other))
-        ]
-        if not dissent or (
-            len(group) > len(dissent) and best.confidence >= max(dissent) + _VOTE_MARGIN
-        ):
-            return FieldValue(value, round(best.confidence, 3), Source.OCR, raw=best.text)
-    if key in _RECORDED_ONLY:
-        return _best_model(key, cleaned)
-    return None
-
-
-def _whole(key: str, raw: str, value: str) -> bool:
-    """The reading is the value as it stands, not a value its cleaning cut out of it: an email
-    read `|.wilson@...` cleans to `wilson@...`, and two such readings must not outvote the
-    truth (`l.wilson@...`)."""
-    if key != "work_email":
-        return True
-    return raw.strip().strip("<>()[]\"'").rstrip(".,;:").casefold() == value.casefold()
-
-
-def _best_model(key: str, cleaned: Sequence[tuple[str | None, Reading]]) -> FieldValue | None:
-    """For a value no rule judges by its letters (the address), the `Latin` model's sure
-    reading stands against `eng` readings a letter or two away: `Latin` is a "best" model
-    (89 MB), `eng` a "fast" one (4 MB) whose slips (`q` read as `g`) are known. Different
-    words, or a reading as sure from another model, still leave the value unread."""
-    best = [
-        (v, r)
-        for v, r in cleaned
-        if v is not None and r.model == "Latin" and r.confidence >= _BEST_MODEL_SURE and not r.edged
-    ]
-    if not best or any(o.edged for _, o in cleaned):
-        return None  # a reading cut at the crop's edge: the crop may not be the value's cell
-    value, r = max(best, key=lambda vr: vr[1].confidence)
-    for other, o in cleaned:
-        if other is None or other == value:
-            continue
-        if o.model == "Latin" or Levenshtein.distance(other, value) > 2:
-            return None
-    return FieldValue(value, round(r.confidence, 3), Source.OCR, raw=r.text)
-
-
-def _plausible_name(name: str) -> bool:
-    """A Latin name has at least four letters ("Li Bo"): "RH" is a Chinese name misread."""
-    return _CJK.search(name) is not None or sum(c.isalpha() for c in name) >= 4
-
-
 def _value_words(ws: Sequence[Word]) -> list[Word]:
     return _trim_junk([w for w in ws if w.text.strip("|_—-.,:;'\"")])
-
-
-def _bare(text: str | None) -> str:
-    """Lower case without combining accents; letters like ø and ß stay what they are."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    return "".join(c for c in decomposed if c.isalnum())
-
-
-def _accented(value: str, other: str | None) -> bool:
-    """`value` is `other` with accents or letters the English model cannot read (ø, ß):
-    every difference is at a non-ASCII letter of `value`, and there are at most two."""
-    if other is None:
-        return False
-    a, b = _bare(value), _bare(other)
-    if a == b:
-        return True
-    ops = Levenshtein.editops(a, b)
-    if not ops or len(ops) > 2 or len(a) < 4:
-        return False
-    # a letter the other reading has more is no accent (and may be one the edge clearing cut)
-    return all(op.tag in ("replace", "delete") and not a[op.src_pos].isascii() for op in ops)
-
-
-def _edged(raw: str, other: str) -> bool:
-    """`other` is `raw` and a word of a character or two (a speck read as `j`): the value
-    itself is whole in both. Glued junk (`_72025/06/29`) does not count: a value the edge
-    clearing cut a letter from would look just like it."""
-    a, b = raw.strip(), other.strip()
-    extra = b[len(a) :] if b.startswith(a + " ") else b[: -len(a)] if b.endswith(" " + a) else ""
-    return len(a) >= 6 and 0 < len(extra.strip()) <= 2
-
-
-def _digits(text: str) -> list[str]:
-    return re.findall(r"\d+", text)
 
 
 def _legible(ws: Sequence[Word]) -> tuple[str, float]:
@@ -1428,15 +1255,3 @@ def _members(
         if name:
             members.append(Member(name, reg if _ID.match(reg) else None))
     return members
-
-
-def _cleaned(key: str, raw: str, conf: float, src: Source, limits: ReadLimits) -> FieldValue:
-    value = CLEANERS[key](raw)
-    if value is None:
-        # something is there, but it is not a value of this field: unreadable, not blank
-        return FieldValue(None, round(min(conf, 0.3), 3), src, raw=raw)
-    # Tesseract is less sure of Chinese print than of Latin print at the same quality
-    needed = limits.cjk_threshold if _CJK.search(raw) else limits.threshold
-    if conf < needed:
-        return FieldValue(None, round(conf, 3), src, raw=raw)
-    return FieldValue(value, round(conf, 3), src, raw=raw)

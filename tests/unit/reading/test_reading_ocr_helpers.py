@@ -12,7 +12,8 @@ from licensebot.reading import ocr
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.layout import Word
 from licensebot.reading.ocr import OcrError, clear_edges, preload
-from licensebot.reading.pdf import _accented, _edged, _plausible_name, _trim_junk, _vote
+from licensebot.reading.pdf import _trim_junk
+from licensebot.reading.vote import accented, edged, plausible_name, vote
 
 
 def test_ink_reaching_in_from_an_edge_goes_and_the_value_stays() -> None:
@@ -41,7 +42,7 @@ def test_a_crop_without_edge_ink_is_left_alone() -> None:
     ],
 )
 def test_a_reading_that_differs_only_at_its_accents_agrees(latin: str, other: str) -> None:
-    assert _accented(latin, other)
+    assert accented(latin, other)
 
 
 @pytest.mark.parametrize(
@@ -55,21 +56,21 @@ def test_a_reading_that_differs_only_at_its_accents_agrees(latin: str, other: st
     ],
 )
 def test_a_reading_that_differs_at_plain_letters_does_not(latin: str, other: str | None) -> None:
-    assert not _accented(latin, other)
+    assert not accented(latin, other)
 
 
 def test_a_value_with_a_speck_beside_it_agrees_but_a_cut_one_does_not() -> None:
-    assert _edged("liu.yang@westmoor.edu", "liu.yang@westmoor.edu j")
-    assert _edged("2025/06/29", "7 2025/06/29")
-    assert not _edged("2025/06/2", "_72025/06/29")  # the crop lost a digit: never a date
-    assert not _edged("smith@x.edu", "j.smith@x.edu")  # the edge clearing cut a letter
-    assert not _edged("2025/06/29", "1234 2025/06/29")
+    assert edged("liu.yang@westmoor.edu", "liu.yang@westmoor.edu j")
+    assert edged("2025/06/29", "7 2025/06/29")
+    assert not edged("2025/06/2", "_72025/06/29")  # the crop lost a digit: never a date
+    assert not edged("smith@x.edu", "j.smith@x.edu")  # the edge clearing cut a letter
+    assert not edged("2025/06/29", "1234 2025/06/29")
 
 
 def test_two_letters_are_no_latin_name_but_chinese_characters_are() -> None:
-    assert not _plausible_name("RH")
-    assert _plausible_name("Li Bo")
-    assert _plausible_name("吴敏")
+    assert not plausible_name("RH")
+    assert plausible_name("Li Bo")
+    assert plausible_name("吴敏")
 
 
 def test_junk_at_the_edges_of_a_date_or_a_text_is_no_part_of_it() -> None:
@@ -111,24 +112,24 @@ def test_a_vote_needs_two_agreeing_readings_one_sure_and_no_weighty_dissent(
     key = "signer_name" if "Gro" in readings[0][0] else "address"
     if "@" in readings[0][0]:
         key = "work_email"
-    voted = _vote(key, [Reading(*r) for r in readings])
+    voted = vote(key, [Reading(*r) for r in readings])
     assert (voted.value if voted else None) == value
 
 
 def test_a_chinese_name_wins_over_a_two_letter_misreading() -> None:
     readings = [("RR", 0.83), ("RR", 0.58), ("赵磊", 0.80), ("赵磊", 0.59)]
-    voted = _vote("signer_name", [Reading(*r) for r in readings])
+    voted = vote("signer_name", [Reading(*r) for r in readings])
     assert voted is not None and voted.value == "赵磊"
 
 
 def test_every_model_agreeing_needs_a_little_less_sureness_but_one_model_twice_does_not() -> None:
     agree = [Reading(_ADDR, 0.2, model="eng"), Reading(_ADDR, 0.734, model="Latin")]
-    voted = _vote("address", agree)
+    voted = vote("address", agree)
     assert voted is not None and voted.value == _ADDR
     same_model = [Reading(_ADDR, 0.2, model="eng"), Reading(_ADDR, 0.734, model="eng")]
-    assert _vote("address", same_model) is None
+    assert vote("address", same_model) is None
     dissent = [*agree, Reading(_MISREAD, 0.3, model="eng")]
-    assert _vote("address", dissent) is None
+    assert vote("address", dissent) is None
 
 
 def test_a_lone_lower_case_letter_after_a_value_is_a_speck() -> None:
