@@ -9,7 +9,6 @@ A value whose reading is not confident is None (unreadable), never a guess.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import warnings
@@ -17,19 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from statistics import median
 from time import perf_counter
-from typing import Any
 
 import numpy as np
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from PIL import Image
-from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from rapidfuzz.distance import Levenshtein
 
 from licensebot.core.form import FieldValue, Member, ReadForm, Reading, Source
 from licensebot.core.la import LaVersion
 from licensebot.reading.clean import CLEANERS, clean_name, tidy
+from licensebot.reading.document import Document, Page
 from licensebot.reading.layout import (
     FIELD_KEYS,
     Label,
@@ -43,7 +40,7 @@ from licensebot.reading.layout import (
     value_regions,
     words_in,
 )
-from licensebot.reading.limits import ReadError, ReadLimits
+from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import (
     OcrError,
     baseline_wobble,
@@ -141,15 +138,6 @@ def read_pdf(
 
 
 @dataclass
-class _Page:
-    index: int
-    width: float  # points
-    height: float
-    words: list[Word]  # text layer, points, top-left origin
-    image_page: bool  # one image covers the page: a scan or photo
-
-
-@dataclass
 class _Cell:
     """A value to OCR from the form page image (pixel box) in the second pass."""
 
@@ -196,27 +184,21 @@ class _Reader:
         self.versions = versions
         self.limits = limits
         self.timings = timings
-        self._pdf: pdfium.PdfDocument | None = None
-        self._loaded: dict[int, pdfium.PdfPage] = {}
-        self._forms_failed: pdfium.PdfiumError | None = None
+        self.doc = Document(data, limits)
 
     def _tick(self, stage: str, since: float) -> float:
-        now = perf_counter()
-        self.timings[stage] = self.timings.get(stage, 0.0) + now - since
-        return now
+        return tick(self.timings, stage, since)
 
     # -- structure --
 
     def read(self) -> ReadForm:
-        try:
+        with self.doc:
             return self._read()
-        finally:
-            self._close()
 
     def _read(self) -> ReadForm:
         t = perf_counter()
-        form_words = self._acroform_words()
-        pages = self._text_pages()
+        form_words = self.doc.form_words()
+        pages = self.doc.text_pages()
         t = self._tick("text", t)
         text_words = [w for p in pages for w in p.words] + form_words
         labels = pick_labels(find_labels(text_words))
@@ -250,109 +232,14 @@ class _Reader:
             timings=dict(self.timings),
         )
 
-    def _acroform_words(self) -> list[Word]:
-        """Filled AcroForm fields as words placed at their widgets (most trusted values)."""
-        try:
-            reader = PdfReader(io.BytesIO(self.data), strict=False)
-        except PdfReadError as exc:
-            raise ReadError("broken", str(exc)) from exc
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ReadError("encrypted", "the PDF needs a password to open")
-        n = len(reader.pages)
-        if n == 0:
-            raise ReadError("broken", "the PDF has no pages")
-        if n > self.limits.max_pages:
-            raise ReadError("too_many_pages", f"{n} pages > {self.limits.max_pages}")
-        words: list[Word] = []
-        for i, page in enumerate(reader.pages):
-            height = float(page.mediabox.height)
-            annots = page.get("/Annots") or []
-            for ref in annots:
-                annot: Any = ref.get_object()
-                if annot.get("/Subtype") != "/Widget":
-                    continue
-                holder = annot if "/V" in annot or "/FT" in annot else annot.get("/Parent", annot)
-                holder = holder.get_object()
-                value = holder.get("/V")
-                if not isinstance(value, str) or not value.strip():
-                    continue
-                x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
-                top, bottom = height - max(y0, y1), height - min(y0, y1)
-                # a widget is taller than its text: shrink it to a text line at its middle
-                mid, h = (top + bottom) / 2, min(bottom - top, 12.0)
-                words.append(
-                    Word(
-                        value.strip(),
-                        min(x0, x1),
-                        mid - h / 2,
-                        max(x0, x1),
-                        mid + h / 2,
-                        1.0,
-                        i,
-                        Source.FORM,
-                    )
-                )
-        return words
-
-    def _text_pages(self) -> list[_Page]:
-        """Each page's text-layer words (pdfium: fast) and whether an image covers it.
-
-        The document stays open (with its forms initialised, as rendering needs them) for the
-        page images; `read` closes it."""
-        try:
-            pdf = pdfium.PdfDocument(self.data, password="")
-        except pdfium.PdfiumError as exc:
-            if "password" in str(exc).lower():
-                raise ReadError("encrypted", "the PDF needs a password to open") from exc
-            raise ReadError("broken", str(exc)) from exc
-        self._pdf = pdf
-        try:
-            pdf.init_forms()
-        except pdfium.PdfiumError as exc:
-            self._forms_failed = exc  # only a page image needs the forms: fails there
-        pages: list[_Page] = []
-        for i in range(len(pdf)):
-            page = self._pdf_page(i)
-            width, height = page.get_size()
-            area = float(width * height) or 1.0
-            image_page = False
-            for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
-                sw, sh = obj.get_px_size()
-                if sw * sh > self.limits.max_image_pixels:
-                    raise ReadError("too_large", f"an image of {sw}x{sh} pixels")
-                x0, y0, x1, y1 = obj.get_bounds()
-                image_page = image_page or (x1 - x0) * (y1 - y0) >= 0.6 * area
-            textpage = page.get_textpage()
-            try:
-                words = _page_words(textpage, i, float(height))
-            finally:
-                textpage.close()
-            pages.append(_Page(i, float(width), float(height), words, image_page))
-        return pages
-
-    def _pdf_page(self, index: int) -> pdfium.PdfPage:
-        page = self._loaded.get(index)
-        if page is None:
-            assert self._pdf is not None
-            page = self._loaded[index] = self._pdf[index]
-        return page
-
-    def _close(self) -> None:
-        for page in self._loaded.values():
-            page.close()
-        self._loaded.clear()
-        if self._pdf is not None:
-            self._pdf.close()
-            self._pdf = None
-
     # -- digital --
 
-    def _read_digital(self, page: _Page, labels: dict[str, Label], words: list[Word]) -> _Found:
+    def _read_digital(self, page: Page, labels: dict[str, Label], words: list[Word]) -> _Found:
         t = perf_counter()
         found = _Found()
         dpi = 150.0
         scale = dpi / 72
-        img = self._render(page.index, dpi)
+        img = self.doc.render(page.index, dpi)
         label_ids = {id(w) for lab in labels.values() for w in lab.words}
         others = list(labels.values())
         to_ocr: list[_Cell] = []
@@ -385,7 +272,7 @@ class _Reader:
                 found.fields[key] = FieldValue(None, 1.0, Source.TEXT, blank=True)
         t = self._tick("text", t)
         if to_ocr:
-            self._ocr_cells(self._render(page.index, 300), to_ocr, found, scale=300 / dpi)
+            self._ocr_cells(self.doc.render(page.index, 300), to_ocr, found, scale=300 / dpi)
             t = self._tick("ocr", t)
         sig = labels.get("signature")
         if sig is not None:
@@ -397,22 +284,9 @@ class _Reader:
         self._tick("signature", t)
         return found
 
-    def _render(self, index: int, dpi: float) -> Image.Image:
-        if self._forms_failed is not None:
-            raise self._forms_failed
-        page = self._pdf_page(index)
-        w, h = page.get_size()
-        scale = dpi / 72
-        pixels = w * h * scale * scale
-        if pixels > self.limits.max_render_pixels:
-            scale *= (self.limits.max_render_pixels / pixels) ** 0.5
-        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-        rendered: Image.Image = bitmap.to_pil().convert("L")
-        return rendered
-
     # -- scanned --
 
-    def _read_scanned(self, pages: list[_Page], form_page: int | None) -> tuple[_Found, str, bool]:
+    def _read_scanned(self, pages: list[Page], form_page: int | None) -> tuple[_Found, str, bool]:
         """OCR the form page (known from the text layer, else found from the last page up),
         then the other pages only if the version cannot be told without them."""
         ocr_text: list[str] = []
@@ -446,7 +320,7 @@ class _Reader:
 
     def _body_text(self, index: int) -> str:
         """A page's words at low resolution: enough to tell which LA text it is."""
-        img = self._render(index, self.limits.body_dpi)
+        img = self.doc.render(index, self.limits.body_dpi)
         pim = straighten(img, self.limits.body_dpi, photo=True, deskew=False)
         timeout = self.limits.ocr_timeout
         words = tesseract_words(pim.image, lang="eng", psm=3, timeout=timeout, page=index)
@@ -459,7 +333,7 @@ class _Reader:
     def _read_scanned_page(self, index: int) -> tuple[_Found | None, list[Word]]:
         t = perf_counter()
         dpi = float(self.limits.ocr_dpi)
-        raw = self._render(index, dpi)
+        raw = self.doc.render(index, dpi)
         pim = straighten(raw, dpi, photo=True)
         t = self._tick("image", t)
         image = pim.image
@@ -877,59 +751,6 @@ class _Reader:
 
 
 # ---- helpers --------------------------------------------------------------------------------
-
-
-def _page_words(textpage: Any, page: int, height: float) -> list[Word]:
-    """Words from pdfium's characters: split at spaces, line changes and wide gaps.
-
-    The hot loop of reading a text layer (a few thousand characters a page): pdfium's loose
-    character box is read straight through its C function into one reused struct, and the
-    word's box is kept in locals (the same comparisons as `min`/`max`, without the calls)."""
-    n = textpage.count_chars()
-    text = textpage.get_text_range(0, n) if n else ""
-    if len(text) != n:
-        text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
-    charbox = pdfium_c.FPDFText_GetLooseCharBox
-    raw = textpage.raw
-    rect = pdfium_c.FS_RECTF()
-    words: list[Word] = []
-    cur: list[str] = []
-    x0 = y0 = x1 = y1 = 0.0  # the current word's box: left, top, right, bottom
-    for i, ch in enumerate(text):
-        if ch.isspace() or ch == "\x00":
-            if cur:
-                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
-                cur = []
-            continue
-        if not charbox(raw, i, rect):
-            raise pdfium.PdfiumError("Failed to get charbox.")
-        left, right = rect.left, rect.right
-        t, b = height - rect.top, height - rect.bottom
-        if cur:
-            h = y1 - y0
-            if b - t > h:
-                h = b - t
-            if h < 1.0:
-                h = 1.0
-            overlap = (b if b < y1 else y1) - (t if t > y0 else y0)
-            if not overlap > 0.3 * h or left - x1 > 0.3 * h or left < x0 - 0.5 * h:
-                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
-                cur = []
-        if not cur:
-            x0, y0, x1, y1 = left, t, right, b
-        else:
-            if left < x0:
-                x0 = left
-            if t < y0:
-                y0 = t
-            if right > x1:
-                x1 = right
-            if b > y1:
-                y1 = b
-        cur.append(ch)
-    if cur:
-        words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
-    return words
 
 
 _MAIN = {"signer_name", "signer_title", "affiliation", "work_email", "address", "signature", "date"}

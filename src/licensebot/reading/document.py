@@ -1,0 +1,213 @@
+"""The PDF as a document: its pages' text-layer words, its AcroForm values, its page images.
+
+The first stage of reading, and the only one that parses the untrusted bytes: pypdf for the
+AcroForm values (each filled field a word placed at its widget), pypdfium2 for each page's
+text layer (characters grouped into words) and for rendering a page image at a dpi, within
+`ReadLimits`. Everything after works on `Page`s and images.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from licensebot.core.form import Source
+from licensebot.reading.layout import Word
+from licensebot.reading.limits import ReadError, ReadLimits
+
+
+@dataclass
+class Page:
+    """One page of the document as its text layer tells it."""
+
+    index: int
+    width: float  # points
+    height: float
+    words: list[Word]  # text layer, points, top-left origin
+    image_page: bool  # one image covers the page: a scan or photo
+
+
+class Document:
+    """An open PDF. `text_pages` opens it with pdfium and keeps it open (with its forms
+    initialised, as rendering needs them) for `render`; `close` (or leaving a `with`) closes it."""
+
+    def __init__(self, data: bytes, limits: ReadLimits) -> None:
+        self.data = data
+        self.limits = limits
+        self._pdf: pdfium.PdfDocument | None = None
+        self._loaded: dict[int, pdfium.PdfPage] = {}
+        self._forms_failed: pdfium.PdfiumError | None = None
+
+    def __enter__(self) -> Document:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def form_words(self) -> list[Word]:
+        """Filled AcroForm fields as words placed at their widgets (most trusted values)."""
+        try:
+            reader = PdfReader(io.BytesIO(self.data), strict=False)
+        except PdfReadError as exc:
+            raise ReadError("broken", str(exc)) from exc
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ReadError("encrypted", "the PDF needs a password to open")
+        n = len(reader.pages)
+        if n == 0:
+            raise ReadError("broken", "the PDF has no pages")
+        if n > self.limits.max_pages:
+            raise ReadError("too_many_pages", f"{n} pages > {self.limits.max_pages}")
+        words: list[Word] = []
+        for i, page in enumerate(reader.pages):
+            height = float(page.mediabox.height)
+            annots = page.get("/Annots") or []
+            for ref in annots:
+                annot: Any = ref.get_object()
+                if annot.get("/Subtype") != "/Widget":
+                    continue
+                holder = annot if "/V" in annot or "/FT" in annot else annot.get("/Parent", annot)
+                holder = holder.get_object()
+                value = holder.get("/V")
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+                top, bottom = height - max(y0, y1), height - min(y0, y1)
+                # a widget is taller than its text: shrink it to a text line at its middle
+                mid, h = (top + bottom) / 2, min(bottom - top, 12.0)
+                words.append(
+                    Word(
+                        value.strip(),
+                        min(x0, x1),
+                        mid - h / 2,
+                        max(x0, x1),
+                        mid + h / 2,
+                        1.0,
+                        i,
+                        Source.FORM,
+                    )
+                )
+        return words
+
+    def text_pages(self) -> list[Page]:
+        """Each page's text-layer words (pdfium: fast) and whether an image covers it.
+
+        The document stays open (with its forms initialised, as rendering needs them) for the
+        page images; `close` closes it."""
+        try:
+            pdf = pdfium.PdfDocument(self.data, password="")
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise ReadError("encrypted", "the PDF needs a password to open") from exc
+            raise ReadError("broken", str(exc)) from exc
+        self._pdf = pdf
+        try:
+            pdf.init_forms()
+        except pdfium.PdfiumError as exc:
+            self._forms_failed = exc  # only a page image needs the forms: fails there
+        pages: list[Page] = []
+        for i in range(len(pdf)):
+            page = self._pdf_page(i)
+            width, height = page.get_size()
+            area = float(width * height) or 1.0
+            image_page = False
+            for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+                sw, sh = obj.get_px_size()
+                if sw * sh > self.limits.max_image_pixels:
+                    raise ReadError("too_large", f"an image of {sw}x{sh} pixels")
+                x0, y0, x1, y1 = obj.get_bounds()
+                image_page = image_page or (x1 - x0) * (y1 - y0) >= 0.6 * area
+            textpage = page.get_textpage()
+            try:
+                words = page_words(textpage, i, float(height))
+            finally:
+                textpage.close()
+            pages.append(Page(i, float(width), float(height), words, image_page))
+        return pages
+
+    def render(self, index: int, dpi: float) -> Image.Image:
+        if self._forms_failed is not None:
+            raise self._forms_failed
+        page = self._pdf_page(index)
+        w, h = page.get_size()
+        scale = dpi / 72
+        pixels = w * h * scale * scale
+        if pixels > self.limits.max_render_pixels:
+            scale *= (self.limits.max_render_pixels / pixels) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        rendered: Image.Image = bitmap.to_pil().convert("L")
+        return rendered
+
+    def _pdf_page(self, index: int) -> pdfium.PdfPage:
+        page = self._loaded.get(index)
+        if page is None:
+            assert self._pdf is not None
+            page = self._loaded[index] = self._pdf[index]
+        return page
+
+    def close(self) -> None:
+        for page in self._loaded.values():
+            page.close()
+        self._loaded.clear()
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
+
+
+def page_words(textpage: Any, page: int, height: float) -> list[Word]:
+    """Words from pdfium's characters: split at spaces, line changes and wide gaps.
+
+    The hot loop of reading a text layer (a few thousand characters a page): pdfium's loose
+    character box is read straight through its C function into one reused struct, and the
+    word's box is kept in locals (the same comparisons as `min`/`max`, without the calls)."""
+    n = textpage.count_chars()
+    text = textpage.get_text_range(0, n) if n else ""
+    if len(text) != n:
+        text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
+    charbox = pdfium_c.FPDFText_GetLooseCharBox
+    raw = textpage.raw
+    rect = pdfium_c.FS_RECTF()
+    words: list[Word] = []
+    cur: list[str] = []
+    x0 = y0 = x1 = y1 = 0.0  # the current word's box: left, top, right, bottom
+    for i, ch in enumerate(text):
+        if ch.isspace() or ch == "\x00":
+            if cur:
+                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+                cur = []
+            continue
+        if not charbox(raw, i, rect):
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        left, right = rect.left, rect.right
+        t, b = height - rect.top, height - rect.bottom
+        if cur:
+            h = y1 - y0
+            if b - t > h:
+                h = b - t
+            if h < 1.0:
+                h = 1.0
+            overlap = (b if b < y1 else y1) - (t if t > y0 else y0)
+            if not overlap > 0.3 * h or left - x1 > 0.3 * h or left < x0 - 0.5 * h:
+                words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+                cur = []
+        if not cur:
+            x0, y0, x1, y1 = left, t, right, b
+        else:
+            if left < x0:
+                x0 = left
+            if t < y0:
+                y0 = t
+            if right > x1:
+                x1 = right
+            if b > y1:
+                y1 = b
+        cur.append(ch)
+    if cur:
+        words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+    return words
