@@ -9,10 +9,10 @@ from PIL import Image, ImageDraw
 
 from licensebot.core.form import Reading
 from licensebot.reading import ocr
+from licensebot.reading.cell_ocr import trim_junk
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.layout import Word
 from licensebot.reading.ocr import OcrError, clear_edges, preload
-from licensebot.reading.pdf import _trim_junk
 from licensebot.reading.vote import accented, edged, plausible_name, vote
 
 
@@ -135,10 +135,8 @@ def test_every_model_agreeing_needs_a_little_less_sureness_but_one_model_twice_d
 def test_a_lone_lower_case_letter_after_a_value_is_a_speck() -> None:
     words = [Word("Northfield", 0, 0, 90, 20, 0.96), Word("University", 100, 0, 190, 20, 0.96)]
     speck = Word("j", 230, 0, 236, 20, 0.93)
-    assert [w.text for w in _trim_junk([*words, speck])] == ["Northfield", "University"]
-    assert [
-        w.text for w in _trim_junk([Word("Block", 0, 0, 50, 20), Word("C", 60, 0, 70, 20)])
-    ] == [
+    assert [w.text for w in trim_junk([*words, speck])] == ["Northfield", "University"]
+    assert [w.text for w in trim_junk([Word("Block", 0, 0, 50, 20), Word("C", 60, 0, 70, 20)])] == [
         "Block",
         "C",
     ]

@@ -1,0 +1,420 @@
+"""Pass 2 (and 3): reading the value cells, and when a reading counts.
+
+`ocr_cells` cuts the cells from the page image (300 dpi), stacks them into one image per model
+(`read_sheet`: one Tesseract run reads them all) and reads each: `eng` for emails and dates,
+`Latin` for names and text, `chi_sim+eng` for cells pass 1 could not read (Chinese,
+handwriting), and those again in `eng` alone for a second, independent reading. Every reading
+of a cell is kept on its `Cell`; the rules of `vote` say when they agree, the handwriting veto
+(`wobbly`: letters off a straight baseline) when none counts. On a form read as print, a value
+still unread is read once more from its cell alone (`recheck_cell`, `recheck_chinese`); what
+is still unread goes to the `vote`. Another engine's readings of a cell join `Cell.readings`
+here, before the vote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from statistics import median
+
+import numpy as np
+from PIL import Image
+
+from licensebot.core.form import FieldValue, Reading, Source
+from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
+from licensebot.reading.clean import CLEANERS
+from licensebot.reading.facts import Found, read_members
+from licensebot.reading.layout import Label, Word, first_lines, join_words
+from licensebot.reading.limits import ReadLimits
+from licensebot.reading.ocr import (
+    baseline_wobble,
+    clear_edges,
+    erase_rules,
+    ink_ratio,
+    tesseract_words,
+)
+from licensebot.reading.vote import (
+    CJK,
+    CJK_PUNCT,
+    accented,
+    clean_readings,
+    cleaned,
+    digits,
+    edged,
+    near,
+    plausible_name,
+    same,
+    vote,
+)
+
+#: Letters further than this (in text heights) from a straight baseline are handwriting.
+HANDWRITING_WOBBLE = 0.06
+
+
+#: The third pass per field: Tesseract model, page segmentation (7: one line), variables.
+RECHECK: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "signer_name": ("Latin", 7, ()),
+    "work_email": (
+        "eng",
+        7,
+        (
+            "tessedit_char_whitelist=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@-_+",
+        ),
+    ),
+    "date": ("eng", 7, ()),
+}
+
+
+#: Cells the first pass read as confident print for a form to count as typed (third pass).
+PRINTED_CELLS = 3
+
+
+_NAME = "signer_name"  # the field read again in Chinese
+
+
+#: The third pass's words must all be read at least this surely.
+RECHECK_CONF = 0.85
+
+
+def ocr_cells(
+    image: Image.Image,
+    cells: list[Cell],
+    found: Found,
+    *,
+    scale: float,
+    limits: ReadLimits,
+    labels: dict[str, Label] | None = None,
+    recheck: bool = False,
+) -> None:
+    """Second pass: OCR the cells, stacked into one image per language.
+
+    Print the first pass read in English is read again at full resolution in English.
+    Everything else (Chinese, handwriting, ink the first pass could not read) is read
+    with Chinese and English, and also in English alone: a Latin value counts only when
+    both readings agree, so a scrawl never becomes a confident wrong value.
+    """
+    if not cells:
+        return
+    reads: dict[int, list[Word]] = {}
+    for lang in sorted({c.lang for c in cells}):
+        group = [c for c in cells if c.lang == lang]
+        reads.update(read_sheet(image, group, scale, lang, limits))
+    other = [c for c in cells if not c.pass1 and c.key not in ("members", "signature")]
+    second: dict[int, list[Word]] = {}
+    if other:
+        second = read_sheet(image, other, scale, "eng", limits)
+    rechecks: list[tuple[Cell, list[str]]] = []
+    for cell in cells:
+        inside = reads.get(id(cell), [])
+        if cell.key == "signature":
+            found.signature_words = inside
+            continue
+        if cell.key == "members":
+            if labels is not None:
+                found.members = read_members(
+                    labels, inside, float(image.width), 0, scale, limits, ocr=True
+                )
+            continue
+        inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
+        ordered = trim_junk(first_lines(inside, 2)) if inside else []
+        if not ordered:
+            found.fields[cell.key] = (
+                # only ink reaching in from outside the cell, and nothing read: blank
+                FieldValue(None, 0.9, Source.OCR, blank=True, raw="")
+                if cell.empty and edge_ink_only(image, cell.box, scale)
+                else FieldValue(None, 0.0, Source.OCR, raw="")
+            )
+            if cell.pass1 and recheck:
+                rechecks.append((cell, [cell.pass1]))
+            continue
+        raw = join_words(ordered)
+        conf = min(w.conf for w in ordered)
+        if cell.pass1:
+            cell.readings.append(Reading(cell.pass1, cell.pass1_conf, model="eng"))
+        at_edge = runs_to_edge(ordered, cell.box, scale)
+        cell.readings.append(Reading(raw, conf, at_edge, cell.lang))
+        fv = cleaned(cell.key, raw, conf, Source.OCR, limits)
+        if cell.pass1:
+            check = CLEANERS[cell.key](cell.pass1)
+            if check is not None and same(cell.key, check, CLEANERS[cell.key](raw)):
+                # two readings at different resolutions agree: trust the better one
+                conf = max(conf, cell.pass1_conf)
+                fv = cleaned(cell.key, raw, conf, Source.OCR, limits)
+            elif fv.value is not None and not (conf >= 0.9 and near(check, fv.value)):
+                # the two readings disagree; a confident full-resolution reading close to
+                # the first (an accent the English model dropped) stands, nothing else
+                fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+        alt_raw = ""
+        if not cell.pass1:
+            alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
+            alt_raw = join_words(alt)
+            if alt:
+                at_edge = runs_to_edge(alt, cell.box, scale)
+                cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), at_edge, "eng"))
+            if cell.key == "date" and digits(alt_raw) == digits(raw) and digits(raw):
+                # a date in Chinese: English reads the digits alone; agreeing digits count
+                fv = cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, limits)
+            elif (
+                fv.value is not None
+                and not CJK.search(raw)
+                and (conf < 0.92 or not same(cell.key, CLEANERS[cell.key](alt_raw), fv.value))
+            ):
+                # Latin from a cell the first pass could not read (likely handwriting)
+                # counts only when very confident and an English reading agrees
+                fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
+        agreed = cell.pass1_conf >= 0.9 and same(cell.key, CLEANERS[cell.key](cell.pass1), fv.value)
+        if fv.value is not None and not CJK.search(raw) and not agreed:
+            # print read confidently twice needs no further proof; anything else must
+            # also sit on a straight baseline
+            wobble = baseline_wobble(image.crop(tight_box(ordered, 1.0)))
+            if wobble is not None and wobble > HANDWRITING_WOBBLE:
+                # letters off a straight baseline: handwriting, never trusted
+                fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
+                cell.hand = True
+        if fv.value is None and cell.empty and edge_ink_only(image, cell.box, scale):
+            # all the ink reaches in from outside the cell (the signature scrawl of the
+            # row below): nothing is written here
+            fv = FieldValue(None, 0.9, Source.OCR, blank=True, raw=fv.raw)
+        found.fields[cell.key] = fv
+        if recheck and needs_recheck(cell, fv):
+            rechecks.append((cell, [r for r in (cell.pass1, raw, alt_raw) if r]))
+    # A form read as print by the first pass: handwritten forms get no third pass (the
+    # model would only be asked to guess, and every cell would cost a run)
+    printed = sum(1 for c in cells if c.pass1 and c.key in CLEANERS) >= PRINTED_CELLS
+    if recheck and not printed:
+        # Chinese characters have no baseline to tell handwriting by; on a handwritten
+        # form the Chinese model reads a hand's 张三 as a confident 张二: never trusted
+        for key, read in list(found.fields.items()):
+            if read.value is not None and read.source == Source.OCR and CJK.search(read.value):
+                found.fields[key] = replace(read, value=None, confidence=min(read.confidence, 0.5))
+    for cell, earlier in rechecks if printed else []:
+        found.fields[cell.key] = recheck_cell(image, cell, earlier, found.fields[cell.key], limits)
+    name = next((c for c in cells if c.key == "signer_name"), None)
+    others = [fv.value for k, fv in found.fields.items() if k in CLEANERS and k != _NAME]
+    if (
+        printed
+        and name is not None
+        and found.fields[_NAME].value is None
+        and sum(v is not None for v in others) >= PRINTED_CELLS + 1
+    ):
+        # the name alone is unread on a form whose other values all read as print: a
+        # name typed in Chinese characters that the mixed passes missed
+        whole = erase_rules(image.crop(name.box), length=60)
+        found.fields[_NAME] = recheck_chinese(whole, found.fields[_NAME], cell=name, limits=limits)
+    for cell in cells:
+        unsure = found.fields.get(cell.key)
+        if cell.key not in CLEANERS or unsure is None or not unsure.unreadable:
+            continue
+        voted = vote(cell.key, cell.readings) if printed and not cell.hand else None
+        found.fields[cell.key] = voted or replace(
+            unsure, readings=clean_readings(cell.key, cell.readings)
+        )
+
+
+def recheck_cell(
+    image: Image.Image, cell: Cell, earlier: list[str], fv: FieldValue, limits: ReadLimits
+) -> FieldValue:
+    """Third pass, for a value the cell passes left unread (or a name whose accents they
+    may have dropped): the one cell alone, as one line, its edges cleared of a neighbour's
+    ink, with the model that suits the field. Its reading counts only when an earlier,
+    independent reading of the cell says the same, and the letters sit on a straight
+    baseline (print); otherwise the value stays None."""
+    crop = erase_rules(clear_edges(image.crop(cell.box)), length=60)
+    key = cell.key
+    lang, psm, config = RECHECK.get(key, ("Latin", 6, ()))
+    t = limits.ocr_timeout
+    ws = value_words(tesseract_words(crop, lang=lang, psm=psm, timeout=t, config=config))
+    got = None
+    if ws and not CJK.search(join_words(ws)):
+        at_edge = runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
+        cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), at_edge, lang))
+        if wobbly(crop, ws):
+            # letters off a straight baseline: handwriting (if they read as a value at
+            # all: `eng` reading a date in Chinese gives junk, with no baseline to judge)
+            cell.hand = cell.hand or CLEANERS[key](join_words(ws)) is not None
+        elif not at_edge:
+            # the value runs to the crop's edge: it may go on beyond it (the cell was cut
+            # at "l.wils|on@..."), and every reading of the crop would agree on the cut
+            got = recheck_latin(key, ws, earlier)
+    if got is not None:
+        return got
+    if key == "date" and fv.value is None:
+        # a date written 2024年7月25日, which the English passes read as `20244-7258`
+        whole = erase_rules(image.crop(cell.box), length=60)
+        return recheck_chinese(whole, fv, key, cell=cell, limits=limits)
+    if key != "signer_name" or fv.value is None:
+        return fv
+    # a Latin name the passes agreed on only without its accents, or one that is no name
+    # (two letters: a Chinese name misread): not sure of it
+    return FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
+
+
+def recheck_latin(key: str, ws: list[Word], earlier: list[str]) -> FieldValue | None:
+    """Pass 3's reading of print (whole, on a straight baseline), if an earlier one agrees."""
+    raw = join_words(ws)
+    conf = min(w.conf for w in ws)
+    value = CLEANERS[key](raw)
+    if value is None or conf < RECHECK_CONF:
+        return None
+    if key == "signer_name" and not plausible_name(value):
+        return None
+    before = [CLEANERS[key](r) for r in earlier]
+    exact = key in ("work_email", "date")
+    if not any(
+        b == value or (edged(raw, r) if exact else accented(value, b))
+        for r, b in zip(earlier, before, strict=True)
+    ):
+        return None  # nothing read before says the same: not sure
+    return FieldValue(value, round(conf, 3), Source.OCR, raw=raw)
+
+
+def recheck_chinese(
+    crop: Image.Image,
+    fv: FieldValue,
+    key: str = "signer_name",
+    *,
+    cell: Cell,
+    limits: ReadLimits,
+) -> FieldValue:
+    """A name (or a date) in Chinese characters: the ink read with the Chinese model alone,
+    twice (at two sizes); the two readings must give the same value (for a name, two to
+    four characters). Not from the edge-cleared crop: a character cut away there would
+    leave a shorter name, `12月` would become `2月`."""
+    t = limits.ocr_timeout
+    readings: list[tuple[str | None, float]] = []
+    ink = ink_box(crop)
+    if ink is None:
+        return fv
+    tight = crop.crop(ink)
+    # the Chinese model reads print best at about half the 300 dpi height
+    for k in (0.5, 0.6):
+        img = tight.resize(
+            (max(1, round(tight.width * k)), max(1, round(tight.height * k))),
+            Image.Resampling.LANCZOS,
+        )
+        # psm 8, one word: a name has no spaces, and Tesseract 5.5 reads a small line of
+        # Chinese print as nothing in psm 7; its punctuation (a stray `，`) is no part of it
+        read = tesseract_words(img, lang="chi_sim", psm=8, timeout=t)
+        ws = [w for w in read if w.text.strip(CJK_PUNCT)]
+        raw = join_words(ws)
+        if not ws or not CJK.search(raw):
+            return fv
+        readings.append((CLEANERS[key](raw), min(w.conf for w in ws)))
+        cell.readings.append(Reading(raw, readings[-1][1], model="chi_sim"))
+    (a, ca), (b, cb) = readings
+    needed = limits.cjk_threshold if key == _NAME else limits.threshold
+    if a is None or a != b or min(ca, cb) < needed:
+        return fv
+    return FieldValue(a, round(min(ca, cb), 3), Source.OCR, raw=raw)
+
+
+def read_sheet(
+    image: Image.Image, cells: list[Cell], scale: float, lang: str, limits: ReadLimits
+) -> dict[int, list[Word]]:
+    """OCR cells cut from `image`, stacked with white space between, in one run."""
+    boxes = [
+        (c.box[0] * scale, c.box[1] * scale, c.box[2] * scale, c.box[3] * scale) for c in cells
+    ]
+    crops = [erase_rules(image.crop(b), length=round(60 * scale)) for b in boxes]
+    gap = 40
+    width = max(c.width for c in crops) + 2 * gap
+    height = sum(c.height for c in crops) + gap * (len(crops) + 1)
+    sheet = Image.new("L", (width, height), 255)
+    bands: list[tuple[int, int]] = []
+    y = gap
+    for crop in crops:
+        sheet.paste(crop, (gap, y))
+        bands.append((y, y + crop.height))
+        y += crop.height + gap
+    words = tesseract_words(sheet, lang=lang, psm=6, timeout=limits.ocr_timeout)
+    out: dict[int, list[Word]] = {}
+    for cell, box, (b0, b1) in zip(cells, boxes, bands, strict=True):
+        out[id(cell)] = [
+            Word(
+                w.text,
+                w.x0 - gap + box[0],
+                w.top - b0 + box[1],
+                w.x1 - gap + box[0],
+                w.bottom - b0 + box[1],
+                w.conf,
+                0,
+                Source.OCR,
+            )
+            for w in words
+            if b0 - 5 <= w.cy <= b1 + 5
+        ]
+    return out
+
+
+def needs_recheck(cell: Cell, fv: FieldValue) -> bool:
+    if cell.key not in CLEANERS or fv.blank:
+        return False
+    if fv.value is None:
+        return bool(fv.raw)
+    if cell.key != "signer_name" or CJK.search(fv.value):
+        return False
+    # a name read without the Latin model's say, or one that is no name
+    return not cell.pass1 or not plausible_name(fv.value)
+
+
+def trim_junk(ws: Sequence[Word]) -> list[Word]:
+    """Specks at either end of a cell read as a stray low-confidence letter or two."""
+    out = list(ws)
+    while out and len(out[0].text) <= 2 and out[0].conf < 0.7 and len(out) > 1:
+        out.pop(0)
+    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.7 and len(out) > 1:
+        out.pop()
+    # a lone lower-case letter after a value is a speck however sure Tesseract 5.5 is of it
+    # (`Northfield University j`): no name, title, affiliation or address ends that way
+    while len(out) > 1 and len(out[-1].text) == 1 and out[-1].text.islower():
+        out.pop()
+    return out
+
+
+def value_words(ws: Sequence[Word]) -> list[Word]:
+    return trim_junk([w for w in ws if w.text.strip("|_—-.,:;'\"")])
+
+
+def tight_box(ws: Sequence[Word], scale: float) -> Box:
+    """The words' own box (and a little air), in `scale`d image pixels."""
+    h = median(w.height for w in ws)
+    return (
+        min(w.x0 for w in ws) * scale,
+        (min(w.top for w in ws) - 0.3 * h) * scale,
+        max(w.x1 for w in ws) * scale,
+        (max(w.bottom for w in ws) + 0.3 * h) * scale,
+    )
+
+
+def runs_to_edge(ws: Sequence[Word], box: Box, scale: float) -> bool:
+    """The words reach (within 0.4 of their height) the left or right edge of `box`."""
+    h = median(w.height for w in ws)
+    return (
+        min(w.x0 for w in ws) - box[0] * scale < 0.4 * h
+        or box[2] * scale - max(w.x1 for w in ws) < 0.4 * h
+    )
+
+
+def wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
+    wobble = baseline_wobble(crop.crop(tight_box(ws, 1.0)))
+    return wobble is not None and wobble > HANDWRITING_WOBBLE
+
+
+def ink_box(img: Image.Image, pad: int = 16) -> Box | None:
+    """The box around the ink in `img`, with `pad` pixels of paper (None: no ink)."""
+    a = np.asarray(img.convert("L"), dtype=np.uint8) < 150
+    ys, xs = np.nonzero(a)
+    if xs.size == 0:
+        return None
+    return (
+        max(0, int(xs.min()) - pad),
+        max(0, int(ys.min()) - pad),
+        min(img.width, int(xs.max()) + pad),
+        min(img.height, int(ys.max()) + pad),
+    )
+
+
+def edge_ink_only(image: Image.Image, box: Box, scale: float) -> bool:
+    """The cell's ink all touches its edges: rules and a neighbour's strokes, no value."""
+    crop = image.crop(scale_box(box, scale))
+    return ink_ratio(clear_edges(crop), (0, 0, crop.width, crop.height)) <= CELL_INK / 4

@@ -1,0 +1,205 @@
+"""The facts beyond the text fields: is the form signed, who are its members.
+
+A digital page's signature is its cell's share of ink (`ink_verdict`); a page image's is
+judged by `signature.measure` from the cell's strokes, measured before pass 2
+(`page_signature`) and again after it with the Chinese print pass 2 found in the cell masked
+(`settle_page_signature`), where a typed Chinese name in the cell also reads as unsigned
+(`typed_name_in_cell`). `read_members` reads the rows of the members table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from licensebot.core.form import FieldValue, Member
+from licensebot.reading.cells import Box, Cell, signature_box, word_in_box
+from licensebot.reading.clean import clean_name, tidy
+from licensebot.reading.labels_pass import signature_label
+from licensebot.reading.layout import Label, Word, join_words, lines_of
+from licensebot.reading.limits import ReadLimits
+from licensebot.reading.ocr import OcrError, tesseract_words
+from licensebot.reading.signature import SignatureInk
+from licensebot.reading.signature import measure as measure_signature
+from licensebot.reading.vote import CJK, CJK_PUNCT
+
+#: Share of the Signature cell covered by handwriting ink for it to count as signed.
+SIGNATURE_INK = 0.006
+
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{2,40}$")
+
+
+@dataclass
+class Found:
+    """What the form page gave: its fields, signature, members (and, for the signature's
+    ink, the words pass 2 read in the Signature cell)."""
+
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    signed: bool | None = None
+    signed_conf: float = 0.0
+    members: list[Member] = field(default_factory=list)
+    signature_words: list[Word] = field(default_factory=list)
+
+
+def read_members(
+    labels: dict[str, Label],
+    words: Sequence[Word],
+    width: float,
+    page: int,
+    scale: float,
+    limits: ReadLimits,
+    *,
+    ocr: bool = False,
+) -> list[Member]:
+    """Rows of the students/employees table under its `Name | Registered ID` header."""
+    head = labels.get("members_id")
+    if head is None:
+        return []
+    name_head = labels.get("members_name")
+    h = head.height
+    split = head.x0 - 0.5 * h
+    left = (name_head.x0 if name_head else 0.0) - 1.0 * h
+    stop = min(
+        (lab.top for lab in labels.values() if lab.page == head.page and lab.top > head.bottom + h),
+        default=head.bottom + 16 * h,
+    )
+    rows = [
+        w
+        for w in words
+        if (ocr or w.page == head.page)
+        and w.cy > head.bottom + 0.3 * h
+        and w.cy < min(stop, head.bottom + 16 * h)
+        and w.x0 >= left
+    ]
+    members: list[Member] = []
+    for line in lines_of(rows):
+        name_ws = [w for w in line if w.cx < split]
+        id_ws = [w for w in line if w.cx >= split]
+        if not name_ws:
+            continue
+        conf = min(w.conf for w in line)
+        if conf < limits.threshold:
+            continue  # not read with confidence: leave the row out rather than guess
+        name = clean_name(re.sub(r"^\d+[.)]\s*", "", join_words(name_ws)))
+        reg = tidy(join_words(id_ws)).replace(" ", "") if id_ws else ""
+        if name:
+            members.append(Member(name, reg if _ID.match(reg) else None))
+    return members
+
+
+def ink_verdict(ratio: float) -> tuple[bool, float]:
+    """A digital page's Signature cell, by its share of ink: signed, and how surely."""
+    margin = abs(ratio - SIGNATURE_INK) / SIGNATURE_INK
+    return ratio > SIGNATURE_INK, round(min(1.0, 0.5 + margin / 2), 3)
+
+
+def printed_word(w: Word) -> bool:
+    """An OCR word that reads as print (a typed name), not as a scrawl."""
+    return w.conf >= 0.8 and len(w.text) >= 2 and bool(re.search(r"\w\w", w.text))
+
+
+def typed_name_in_cell(
+    image: Image.Image, ink: SignatureInk, name: str, limits: ReadLimits
+) -> bool:
+    """Whether the ink left in the Signature cell, all of print size, reads in Chinese as
+    exactly the (typed, confidently read) signer's name: a typed name, not a signature."""
+    if ink.tall_ink > 0 or not ink.strokes:
+        return False
+    bx0, by0 = ink.box[0], ink.box[1]
+    pad = 10
+    box = (
+        max(0, round(bx0 + min(st.x0 for st in ink.strokes)) - pad),
+        max(0, round(by0 + min(st.y0 for st in ink.strokes)) - pad),
+        min(image.width, round(bx0 + max(st.x1 for st in ink.strokes)) + pad),
+        min(image.height, round(by0 + max(st.y1 for st in ink.strokes)) + pad),
+    )
+    try:
+        # psm 8: Tesseract 5.5 reads a small line of Chinese print as nothing in psm 7
+        read = tesseract_words(image.crop(box), lang="chi_sim", psm=8, timeout=limits.ocr_timeout)
+    except OcrError:
+        return False
+    read = [w for w in read if w.text.strip(CJK_PUNCT)]
+    if not read or min(w.conf for w in read) < 0.6:
+        return False
+    return "".join(w.text for w in read).replace(" ", "") == name.replace(" ", "")
+
+
+@dataclass
+class PageSignature:
+    """A page image's Signature cell between the passes: its label, the labels around it,
+    the box from the labels alone (where no rule shows), the print to mask, the ink."""
+
+    label: Label
+    others: list[Label]
+    fallback: Box
+    printed: list[Box]
+    ink: SignatureInk
+
+
+def page_signature(
+    image: Image.Image,
+    labels: dict[str, Label],
+    words: Sequence[Word],
+    index: int,
+    limits: ReadLimits,
+) -> tuple[PageSignature | None, Cell | None]:
+    """The Signature cell measured on the page image after pass 1 (None: no Signature label,
+    even looked for at full size), and the cell for pass 2 to read with Chinese when the
+    cell holds words English did not read as print."""
+    width = float(image.width)
+    others = list(labels.values())
+    sig = labels.get("signature")
+    row_words: list[Word] = []
+    if sig is None:
+        # pass 1 at 150 dpi can miss a small label (7 pt on the compact form, photos):
+        # look for it at full resolution where the forms put it
+        row_labels, row_words = signature_label(image, labels, index, limits.ocr_timeout)
+        if row_labels:
+            sig = row_labels[0]
+            others = [*others, *row_labels]
+    if sig is None:
+        return None, None
+    fallback = signature_box(sig, others, width)
+    printed = [(w.x0, w.top, w.x1, w.bottom) for w in [*words, *row_words] if printed_word(w)]
+    ink = measure_signature(image, sig, others, fallback, printed)
+    unsure = [w for w in words if word_in_box(w, ink.box, index) and not printed_word(w)]
+    cell = None
+    if ink.signed is not False and unsure:
+        # junk where English found no print may be a name printed in Chinese: read
+        # the cell with Chinese in pass 2 and mask what reads as characters
+        cell = Cell("signature", ink.box)
+    return PageSignature(sig, others, fallback, printed, ink), cell
+
+
+def settle_page_signature(
+    ps: PageSignature,
+    image: Image.Image,
+    found: Found,
+    *,
+    cell_read: bool,
+    limits: ReadLimits,
+) -> None:
+    """The verdict after pass 2: the Chinese characters it read in the Signature cell (when
+    it read the cell) masked as print, and a typed Chinese name recognised as unsigned."""
+    if cell_read:
+        ps.printed += [
+            (w.x0, w.top, w.x1, w.bottom)
+            for w in found.signature_words
+            if CJK.search(w.text) and w.conf >= 0.6
+        ]
+        ps.ink = measure_signature(image, ps.label, ps.others, ps.fallback, ps.printed)
+        found.signed, found.signed_conf = ps.ink.signed, ps.ink.confidence
+    name = found.fields.get("signer_name")
+    if (
+        found.signed is None
+        and name is not None
+        and name.value
+        and CJK.search(name.value)
+        and typed_name_in_cell(image, ps.ink, name.value, limits)
+    ):
+        # print-size marks that read as the signer's name typed in Chinese
+        found.signed, found.signed_conf = False, 0.8

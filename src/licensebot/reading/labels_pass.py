@@ -1,0 +1,184 @@
+"""Pass 1 on a page image: the form's labels, and the words around them.
+
+Labels are found by meaning (`layout.find_labels`). On a page image, pass 1 reads the whole
+page once at half the OCR resolution in English (psm 11, sparse text: it does not drop table
+cells as psm 3 does), in each orientation `page_image.turns` offers until the form's labels
+are found, then with Chinese as well (labels in Chinese only). When the form is found but one
+of its labels is missed, `relabel` reads the labels' band again at 200 dpi; `signature_label`
+looks for a Signature label pass 1 missed where the forms put it. `form_page_of` tells which
+page holds the form from any page's labels (text layer or OCR).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import median
+
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from licensebot.reading.clean import CLEANERS
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words, pick_labels
+from licensebot.reading.limits import ReadLimits
+from licensebot.reading.ocr import OcrError, erase_rules, tesseract_words
+from licensebot.reading.page_image import turns
+
+
+def read_labels(
+    image: Image.Image, dpi: float, index: int, limits: ReadLimits
+) -> tuple[Image.Image, list[Word], dict[str, Label]]:
+    """Pass 1: the page in the orientation where its labels read, its words and labels.
+    Not `enough` labels: the page is no form page (or one that cannot be read)."""
+    words: list[Word] = []
+    labels: dict[str, Label] = {}
+    turned = image
+    for turned in turns(image, dpi, limits.ocr_timeout):
+        words, labels = _pass1(turned, "eng", dpi, index, limits)
+        if enough(labels):
+            break
+    else:
+        # labels in Chinese only, in the last orientation tried
+        words, labels = _pass1(turned, "eng+chi_sim", dpi, index, limits)
+    if enough(labels) and not labels.keys() >= FORM_LABELS:
+        words, labels = relabel(turned, words, labels, index, limits)
+    return turned, words, labels
+
+
+def _pass1(
+    image: Image.Image, lang: str, dpi: float, index: int, limits: ReadLimits
+) -> tuple[list[Word], dict[str, Label]]:
+    small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4))
+    words = tesseract_words(
+        small, lang=lang, psm=11, timeout=limits.ocr_timeout, page=index, scale=2.0
+    )
+    return words, pick_labels(find_labels(words))
+
+
+#: The labels of the form's main table: three of them on a page make it the form page.
+MAIN_LABELS = {
+    "signer_name",
+    "signer_title",
+    "affiliation",
+    "work_email",
+    "address",
+    "signature",
+    "date",
+}
+
+
+#: The labels every form has: a missing one after pass 1 sends the labels' band to `relabel`.
+FORM_LABELS = frozenset({*FIELD_KEYS, "signature"})
+
+
+#: How far below the lowest label found `relabel` reads (a share of the page's height).
+RELABEL_BELOW = 0.12
+
+
+def enough(labels: dict[str, Label]) -> bool:
+    return len(MAIN_LABELS & labels.keys()) >= 3
+
+
+def form_page_of(labels: dict[str, Label]) -> int | None:
+    main = [lab.page for f, lab in labels.items() if f in MAIN_LABELS]
+    if len(main) < 3:
+        return None
+    return max(set(main), key=main.count)
+
+
+def with_date_label(labels: dict[str, Label], words: Sequence[Word]) -> dict[str, Label]:
+    """`Date` misread by one letter (`Rate`, `Fate`: a short word in a narrow cell, which the
+    fuzzy label match rightly does not take alone) is the Date label when what follows it in
+    its row reads as a date."""
+    if "date" in labels:
+        return labels
+    for w in words:
+        if len(w.text) != 4 or Levenshtein.distance(w.text.lower(), "date") != 1:
+            continue
+        after = sorted(
+            (v for v in words if v.x0 > w.x1 and abs(v.cy - w.cy) < 0.5 * w.height),
+            key=lambda v: v.x0,
+        )[:3]
+        if after and after[0].x0 - w.x1 < 15 * w.height and CLEANERS["date"](join_words(after)):
+            return {**labels, "date": Label("date", [w], 0.75)}
+    return labels
+
+
+def relabel(
+    image: Image.Image,
+    words: list[Word],
+    labels: dict[str, Label],
+    index: int,
+    limits: ReadLimits,
+) -> tuple[list[Word], dict[str, Label]]:
+    """Pass 1 found the form but missed one of its labels (`Date` read as `Rate` beside
+    the signature's ink, `Affiliation` split into `Affil ion`): the band of the page that
+    holds the labels is read again at 200 dpi, and its words stand for pass 1's there.
+    Kept only if it finds more of the form's labels; costs a run on a tenth of forms."""
+    h = median(lab.height for lab in labels.values())
+    top = max(0.0, min(lab.top for lab in labels.values()) - 2 * h)
+    bottom = min(
+        float(image.height),
+        max(lab.bottom for lab in labels.values()) + RELABEL_BELOW * image.height,
+    )
+    band = image.crop((0, round(top), image.width, round(bottom)))
+    k = 1.5  # 300 dpi to 200 dpi
+    small = band.resize((round(band.width / k), round(band.height / k)), Image.Resampling.LANCZOS)
+    fresh = tesseract_words(
+        erase_rules(small, length=round(limits.ocr_dpi / k / 4)),
+        lang="eng",
+        psm=11,
+        timeout=limits.ocr_timeout,
+        page=index,
+        scale=k,
+        offset=(0.0, round(top)),
+    )
+    merged = [w for w in words if not top <= w.cy <= bottom] + fresh
+    found = with_date_label(pick_labels(find_labels(merged)), merged)
+    if len(found.keys() & FORM_LABELS) > len(labels.keys() & FORM_LABELS):
+        return merged, found
+    return words, with_date_label(labels, words)
+
+
+def signature_label(
+    image: Image.Image, labels: dict[str, Label], page: int, timeout: float
+) -> tuple[list[Label], list[Word]]:
+    """The Signature label looked for at full size where the forms put it: in the Date
+    label's row, left of it, or else in the row below the Address label (and the Date label
+    there, which bounds the cell); and the words read there."""
+    mine = [lab for lab in labels.values() if lab.page == page]
+    if not mine:
+        return [], []
+    left = min(lab.x0 for lab in mine)
+    date, address = labels.get("date"), labels.get("address")
+    if date is not None and date.page == page:
+        u = date.height
+        box = (left - 2 * u, date.top - 1.5 * u, date.x0 - 0.2 * u, date.bottom + 1.5 * u)
+    elif address is not None and address.page == page:
+        u = address.height
+        below = [lab.top for lab in mine if lab.top > address.bottom + u]
+        bottom = min([address.bottom + 8 * u, *below])
+        box = (left - 2 * u, address.bottom + 0.5 * u, float(image.width), bottom)
+    else:
+        return [], []
+    x0, y0 = max(0, round(box[0])), max(0, round(box[1]))
+    x1, y1 = min(image.width, round(box[2])), min(image.height, round(box[3]))
+    if x1 - x0 < 4 * u or y1 - y0 < u:
+        return [], []
+    try:
+        words = tesseract_words(
+            erase_rules(image.crop((x0, y0, x1, y1)), length=round(4 * u)),
+            lang="eng",
+            psm=11,
+            timeout=timeout,
+            page=page,
+            offset=(float(x0), float(y0)),
+        )
+    except OcrError:
+        return [], []  # the signature stays unknown; the values are read all the same
+    found = pick_labels([lab for lab in find_labels(words) if lab.field in ("signature", "date")])
+    if "signature" not in found:
+        return [], words
+    return [
+        found["signature"],
+        *([found["date"]] if date is None and "date" in found else []),
+    ], words
