@@ -122,6 +122,7 @@ def around(ws: Sequence[Word], h: float, region: Region | None, image: Image.Ima
 
 
 def members_area(labels: dict[str, Label], width: float) -> Box | None:
+    """The members table's rows under its `Name | Registered ID` header, for pass 2."""
     head = labels.get("members_id")
     if head is None:
         return None
