@@ -1,0 +1,385 @@
+"""Where each field's value lives on the page, from its label, the words and the table's rules.
+
+Pure geometry: labels (`layout.Label`), positioned words (`layout.Word`) and the page's rules
+and cells (`grid.Grid`) in one unit; no pixels, no OCR. Every distance is a multiple of the
+label's own text height, so the same rules hold at any size, dpi or page format. In order:
+
+- **cells**: a label in a cell of a ruled table has its value in the next cell to the right in
+  its row, unless that cell holds another label (a header row): then in the space below the
+  label in its own cell, or in the cell below. A label sharing its cell with words (`Name: ...`
+  in one cell, or the label at the top of a box and the value under it) has them there. A value
+  cell is taken whole, however many lines it holds (a two-line address).
+- **underlines**: `Name: ________` has its value on the rule, and a second rule right below with
+  no label carries the value's second line.
+- **text alone**: words right of the label in its row up to the next label (and the lines that
+  continue them below), or else words right under the label (a stacked form: labels above
+  values) down to the next label or rule; a label printed under a line (`______` over
+  `Signature`) has its value above the line.
+
+Each answer is a `ValueRegion` saying how it was found, so a reading can be explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from licensebot.reading.grid import Box, Cell, Grid
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, lines_of, median, pick_labels
+
+#: Fields whose value region `locate_values` finds by default: the six texts and the ink.
+VALUE_KEYS = (*FIELD_KEYS, "signature")
+#: A value runs to at most this many lines when nothing (a label, a rule) ends it sooner.
+MAX_LINES = 4
+#: An enclosing "cell" taller than this many text heights is a frame around a form, no cell.
+MAX_CELL = 14.0
+
+_FILLER = set("|_—–-.,:;'\"·•")
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRegion:
+    """Where a field's value is: a box on `page`, and how it was found.
+
+    `how`: `cell-right` (the next cell in the row), `cell-below` (the cell under a header
+    cell), `cell-same` (in the label's own cell, beside or under it), `inline` (after
+    `Label:` in the label's run of words), `underline` (on the rule after the label), `right`
+    (text right of the label), `below` (text under the label), `over-line` (above the line the
+    label is printed under). `lines_expected`: the lines of words seen in the box (None when
+    no word was seen there: blank, or ink yet to be read). `mask`: boxes of labels inside
+    `box` (a label sharing its cell with the value), to blank before reading the pixels."""
+
+    field: str
+    page: int
+    box: Box
+    how: str
+    lines_expected: int | None
+    mask: tuple[Box, ...] = ()
+    cell: Cell | None = None  # the table cell the box lies in, if any
+
+
+def region_words(
+    region: ValueRegion, words: Sequence[Word], grids: Mapping[int, Grid] | None = None
+) -> list[Word]:
+    """The words whose middle lies in the region (and in its cell: on a skewed table a cell's
+    box overlaps its neighbours'), in reading order."""
+    grid = (grids or {}).get(region.page)
+    x0, top, x1, bottom = region.box
+    inside = [
+        w
+        for w in words
+        if w.page == region.page
+        and x0 <= w.cx <= x1
+        and top <= w.cy <= bottom
+        and (region.cell is None or grid is None or grid.in_cell(region.cell, w.cx, w.cy))
+    ]
+    return [w for line in lines_of(inside) for w in line]
+
+
+def assign_fields(labels: Sequence[Label]) -> dict[str, Label]:
+    """One label per field (`layout.pick_labels`), with a bare `Name` / `姓名` that heads no
+    members table taken as the signer's name when no label names the signer otherwise."""
+    chosen = pick_labels(labels)
+    if "signer_name" in chosen:
+        return chosen
+    heads = [lab for lab in labels if lab.field == "members_id"]
+    loose = [
+        lab
+        for lab in labels
+        if lab.field == "members_name" and not any(_same_row(lab, h) for h in heads)
+    ]
+    if loose:
+        lab = min(loose, key=lambda lab: (lab.page, lab.top))
+        chosen["signer_name"] = Label("signer_name", lab.words, lab.score, lab.inline)
+        if chosen.get("members_name") is lab:
+            del chosen["members_name"]
+    return chosen
+
+
+def locate_values(
+    labels: Mapping[str, Label],
+    words: Sequence[Word],
+    *,
+    page_size: tuple[float, float],
+    grids: Mapping[int, Grid] | None = None,
+    keys: Sequence[str] = VALUE_KEYS,
+) -> dict[str, ValueRegion]:
+    """The value region of each of `keys` that has a label. `words` may be of any pages;
+    `grids` by page index (a page without one is read from its words alone)."""
+    finder = _Finder(labels, words, page_size, grids or {})
+    return {key: finder.region(labels[key]) for key in keys if key in labels}
+
+
+def members_region(
+    labels: Mapping[str, Label],
+    *,
+    page_size: tuple[float, float],
+    grids: Mapping[int, Grid] | None = None,
+) -> Box | None:
+    """The rows of the members table under its `Name | Registered ID` header, or None."""
+    head = labels.get("members_id")
+    if head is None:
+        return None
+    name = labels.get("members_name")
+    h = head.height
+    left = name.x0 - h if name is not None and _same_row(name, head) else head.x0 - 12 * h
+    grid = (grids or {}).get(head.page)
+    cell = grid.cell_containing(_box(head)) if grid else None
+    if grid is not None and cell is not None and cell.height < MAX_CELL * h:
+        first = grid.cell_containing(_box(name)) if name is not None else None
+        left = first.x0 if first is not None else left
+        bottom, below = cell.bottom, grid.below(cell)
+        while below is not None:
+            bottom = below.bottom
+            below = grid.below(below)
+        return (max(0.0, left), cell.bottom, cell.x1, bottom)
+    stop = min(
+        (o.top for o in labels.values() if o.page == head.page and o.top > head.bottom + h),
+        default=head.bottom + 16 * h,
+    )
+    return (
+        max(0.0, left),
+        head.bottom + 0.3 * h,
+        page_size[0] - h,
+        min(stop, head.bottom + 16 * h),
+    )
+
+
+# ---- the finder -----------------------------------------------------------------------------
+
+
+def _box(lab: Label) -> Box:
+    return (lab.x0, lab.top, lab.x1, lab.bottom)
+
+
+def _same_row(a: Label, b: Label) -> bool:
+    overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return a.page == b.page and overlap > 0.3 * min(a.height, b.height)
+
+
+def _centre_in(w: Word, box: Box) -> bool:
+    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _filler(w: Word) -> bool:
+    return not w.text.strip("".join(_FILLER))
+
+
+class _Finder:
+    def __init__(
+        self,
+        labels: Mapping[str, Label],
+        words: Sequence[Word],
+        page_size: tuple[float, float],
+        grids: Mapping[int, Grid],
+    ) -> None:
+        self.labels = list(labels.values())
+        self.label_ids = {id(w) for lab in self.labels for w in lab.words}
+        self.words = words
+        self.width, self.height = page_size
+        self.grids = grids
+
+    # -- helpers --
+
+    def free(self, page: int, box: Box, cell: Cell | None = None) -> list[Word]:
+        """The words in `box` (and `cell`) that are no label's and no filler (rules read as
+        `|`, `___`)."""
+        grid = self.grids.get(page) if cell is not None else None
+        return [
+            w
+            for w in self.words
+            if w.page == page
+            and id(w) not in self.label_ids
+            and not _filler(w)
+            and _centre_in(w, box)
+            and (grid is None or cell is None or grid.in_cell(cell, w.cx, w.cy))
+        ]
+
+    def labels_in(self, page: int, box: Box, but: Label) -> list[Label]:
+        return [
+            o
+            for o in self.labels
+            if o is not but
+            and o.page == page
+            and box[0] <= (o.x0 + o.x1) / 2 <= box[2]
+            and box[1] <= (o.top + o.bottom) / 2 <= box[3]
+        ]
+
+    def right_limit(self, lab: Label, edge: float) -> float:
+        return min(
+            (o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > lab.x1),
+            default=edge,
+        )
+
+    def result(
+        self,
+        lab: Label,
+        box: Box,
+        how: str,
+        mask: tuple[Box, ...] = (),
+        cell: Cell | None = None,
+    ) -> ValueRegion:
+        inside = self.free(lab.page, box, cell)
+        lines = len(lines_of(inside)) if inside else None
+        return ValueRegion(lab.field, lab.page, box, how, lines, mask, cell)
+
+    # -- the cases --
+
+    def region(self, lab: Label) -> ValueRegion:
+        grid = self.grids.get(lab.page)
+        if grid is not None:
+            cell = grid.cell_containing(_box(lab))
+            if cell is not None and cell.height <= MAX_CELL * lab.height:
+                return self.in_cell(lab, grid, cell)
+        return self.in_text(lab, grid)
+
+    def in_cell(self, lab: Label, grid: Grid, cell: Cell) -> ValueRegion:
+        h, page = lab.height, lab.page
+        limit = self.right_limit(lab, cell.x1)  # a row of a table with no column rules
+        beside = (lab.x1, cell.top, limit, cell.bottom)
+        under = (cell.x0, lab.bottom, limit, cell.bottom)
+        own_beside = [w for w in self.free(page, beside, cell) if w.top < lab.bottom]
+        own_under = [w for w in self.free(page, under, cell) if w.top >= lab.bottom - 0.2 * h]
+        right = grid.right_of(cell, at=(lab.top + lab.bottom) / 2)
+        right_free = right is not None and not self.labels_in(page, right.box, lab)
+        if (
+            right is not None
+            and right_free
+            and (self.free(page, right.box, right) or not (own_beside or own_under))
+        ):
+            return self.result(lab, right.box, "cell-right", cell=right)
+        if own_beside and own_under and min(w.x0 for w in own_under) < lab.x1 - h:
+            # a value beside the label that wraps under it: the whole cell, the label masked
+            box = (cell.x0, cell.top, limit, cell.bottom)
+            return self.result(lab, box, "cell-same", mask=(_box(lab),), cell=cell)
+        if own_beside:
+            return self.result(lab, beside, "cell-same", cell=cell)
+        if own_under:
+            return self.result(lab, under, "cell-same", cell=cell)
+        # an empty value (or ink): under a label that heads its box, else beside it
+        if lab.top - cell.top < 0.8 * h and cell.bottom - lab.bottom >= 1.5 * h:
+            return self.result(lab, under, "cell-same", cell=cell)
+        if limit - lab.x1 >= 3 * h:
+            return self.result(lab, beside, "cell-same", cell=cell)
+        below = grid.below(cell, at=(lab.x0 + lab.x1) / 2)
+        if below is not None and not self.labels_in(page, below.box, lab):
+            return self.result(lab, below.box, "cell-below", cell=below)
+        return self.result(lab, beside, "cell-same", cell=cell)  # a blank label cell
+
+    def in_text(self, lab: Label, grid: Grid | None) -> ValueRegion:
+        h, page = lab.height, lab.page
+        limit = self.right_limit(lab, self.width)
+        row = (lab.x1, lab.top - 0.5 * h, limit - 0.2 * h, lab.bottom + 0.5 * h)
+        line = grid.underline_after(_box(lab), h) if grid is not None else None
+        if grid is not None and line is not None:
+            return self.result(lab, self.on_lines(lab, grid, line.x0, line.x1), "underline")
+        if lab.inline:
+            x0 = min(w.x0 for w in lab.inline)
+            first = (x0 - 0.2 * h, row[1], row[2], row[3])
+            return self.result(lab, self.continued(lab, first, x0), "inline")
+        beside = self.free(page, row)
+        if beside:
+            x0 = min(w.x0 for w in beside)
+            return self.result(lab, self.continued(lab, row, x0), "right")
+        stacked = self.stacked(lab, grid, limit)
+        if stacked is not None:
+            return self.result(lab, stacked, "below")
+        over = grid.rule_above(_box(lab), h) if grid is not None else None
+        if over is not None:
+            y = over.at((lab.x0 + lab.x1) / 2)
+            x1 = min(over.x1, limit)
+            return self.result(lab, (over.x0, y - 3.5 * h, x1, y - 0.1 * h), "over-line")
+        if lab.field == "signature":
+            return self.result(lab, self.below_box(lab, grid, limit), "below")
+        return self.result(lab, row, "right")
+
+    def continued(self, lab: Label, first: Box, x0: float) -> Box:
+        """`first` (a value's first line right of its label) grown down over the lines that
+        continue it: just below, starting about where it starts, holding no label."""
+        h = lab.height
+        x1 = first[2]
+        bottom = first[3]
+        last_bottom = max((w.bottom for w in self.free(lab.page, first)), default=lab.bottom)
+        for _ in range(MAX_LINES - 1):
+            band = (x0 - 1.5 * h, last_bottom, x1, last_bottom + 1.6 * h)
+            nxt = [w for w in self.free(lab.page, band)]
+            if not nxt or self.labels_in(lab.page, (0.0, band[1], self.width, band[3]), lab):
+                break
+            line = lines_of(nxt)[0]
+            if line[0].x0 < x0 - 1.5 * h or line[0].top - last_bottom > 1.0 * h:
+                break
+            last_bottom = max(w.bottom for w in line)
+            bottom = last_bottom + 0.3 * h
+        return (first[0], first[1], x1, bottom)
+
+    def on_lines(self, lab: Label, grid: Grid, x0: float, x1: float) -> Box:
+        """The band above an underline, and above the rules right under it that continue it
+        (a second line of the value with no label of its own)."""
+        h = lab.height
+        x0 = max(x0, lab.x1)
+        line = grid.underline_after(_box(lab), h)
+        assert line is not None
+        y = line.at(x0)
+        top = min(lab.top - 0.6 * h, y - 2.4 * h)
+        bottom = y + 0.3 * h
+        for _ in range(MAX_LINES - 1):
+            nxt = [
+                r
+                for r in grid.horizontals
+                if r is not line
+                and 0.9 * h < r.at(x0) - y < 3.2 * h
+                and r.x0 < x1 - h
+                and r.x1 > x0 + h
+            ]
+            if not nxt:
+                break
+            line = min(nxt, key=lambda r: r.at(x0))
+            y2 = line.at(x0)
+            if self.labels_in(lab.page, (0.0, y + 0.3 * h, line.x0 + 0.5 * h, y2), lab):
+                break  # the next rule is another label's
+            y, bottom = y2, y2 + 0.3 * h
+        return (x0 - 0.2 * h, top, x1, bottom)
+
+    def below_box(self, lab: Label, grid: Grid | None, limit: float) -> Box:
+        """Under the label, across its column, down to the next label or rule."""
+        h = lab.height
+        x0, x1 = lab.x0 - 1.0 * h, limit - 0.2 * h
+        stops = [
+            o.top
+            for o in self.labels
+            if o is not lab
+            and o.page == lab.page
+            and o.top > lab.bottom - 0.2 * h
+            and o.x0 < x1
+            and o.x1 > x0
+        ]
+        if grid is not None:
+            mid = (lab.x0 + lab.x1) / 2
+            stops += [
+                r.at(mid)
+                for r in grid.horizontals
+                if r.x0 <= mid <= r.x1 and r.at(mid) > lab.bottom + 0.5 * h
+            ]
+        bottom = min([*stops, lab.bottom + (MAX_LINES + 1.5) * 1.4 * h, self.height])
+        return (x0, lab.bottom + 0.1 * h, x1, bottom - 0.1 * h)
+
+    def stacked(self, lab: Label, grid: Grid | None, limit: float) -> Box | None:
+        """A value right under its label (labels above values), or None."""
+        h = lab.height
+        box = self.below_box(lab, grid, limit)
+        ws = self.free(lab.page, box)
+        if not ws:
+            return None
+        lines = lines_of(ws)
+        first = lines[0]
+        if min(w.top for w in first) - lab.bottom > 1.2 * median(w.height for w in first):
+            return None
+        if first[0].x0 > lab.x1:
+            return None  # not under the label: something of the next column
+        bottom = max(w.bottom for w in first)
+        for line in lines[1:MAX_LINES]:
+            if min(w.top for w in line) - bottom > 1.0 * h:
+                break
+            bottom = max(w.bottom for w in line)
+        return (box[0], box[1], box[2], bottom + 0.3 * h)

@@ -1,0 +1,122 @@
+"""Table rules and cells found from a page image (any dpi, skewed, noisy, broken rules) and from
+a born-digital page's drawing: the cells a reader would look into."""
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageDraw
+from reportlab.lib.pagesizes import A4, LETTER
+
+from licensebot.reading.grid import Rule, build_grid, grid_from_image, grid_from_pdf_page
+from tests.unit.reading.synthetic import (
+    draw_four_columns,
+    draw_two_columns,
+    draw_underlines,
+    render,
+    scan_like,
+)
+
+
+def _pdf_grid(pdf: bytes):  # type: ignore[no-untyped-def]
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return grid_from_pdf_page(doc[0])
+    finally:
+        doc.close()
+
+
+def _table_image(dpi: int, *, verticals: bool = True, gaps: bool = False) -> Image.Image:
+    """A 3-row, 2-column table (1.5 + 4 inches wide, rows of 0.4 inch) on a blank page."""
+    img = Image.new("L", (int(8.27 * dpi), int(11.7 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    x0, x1, xm, y0 = dpi, 6.5 * dpi, 2.5 * dpi, 2 * dpi
+    width = max(1, dpi // 100)
+    for r in range(4):
+        y = y0 + r * 0.4 * dpi
+        d.line([(x0, y), (x1, y)], fill=0, width=width)
+    if verticals:
+        for x in (x0, xm, x1):
+            d.line([(x, y0), (x, y0 + 1.2 * dpi)], fill=0, width=width)
+    if gaps:  # a copier's dropouts: short breaks in every rule
+        for k in range(12):
+            x = x0 + (k + 0.5) * (x1 - x0) / 12
+            d.rectangle([x, y0 - 3, x + dpi * 0.03, y0 + 1.2 * dpi + 3], fill=255)
+    return img
+
+
+@pytest.mark.parametrize("dpi", [100, 200, 300])
+def test_a_ruled_table_gives_its_cells_at_any_dpi(dpi: int) -> None:
+    grid = grid_from_image(_table_image(dpi), dpi)
+    assert len(grid.horizontals) == 4 and len(grid.verticals) == 3
+    assert len(grid.cells) == 6
+    label = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.6 * dpi, 2.25 * dpi))
+    assert label is not None
+    value = grid.right_of(label)
+    assert value is not None and value.x0 == pytest.approx(2.5 * dpi, abs=0.05 * dpi)
+    assert value.x1 == pytest.approx(6.5 * dpi, abs=0.05 * dpi)
+    under = grid.below(label)
+    assert under is not None and under.top == pytest.approx(2.4 * dpi, abs=0.05 * dpi)
+    assert grid.right_of(value) is None
+
+
+def test_broken_rules_still_close_their_cells() -> None:
+    grid = grid_from_image(_table_image(200, gaps=True), 200)
+    assert len(grid.horizontals) == 4 and len(grid.cells) == 6
+
+
+def test_a_table_of_horizontal_rules_only_has_one_cell_per_row() -> None:
+    grid = grid_from_image(_table_image(200, verticals=False), 200)
+    assert not grid.verticals
+    assert len(grid.cells) == 3
+    assert all(c.width == pytest.approx(5.5 * 200, abs=10) for c in grid.cells)
+
+
+def test_text_alone_makes_no_rules() -> None:
+    img = Image.new("L", (1654, 2339), 255)
+    d = ImageDraw.Draw(img)
+    for k in range(40):
+        d.text((150, 150 + 40 * k), "Lorem ipsum dolor sit amet, TTTT llll IIII ---- " * 2, fill=0)
+    assert grid_from_image(img, 200).rules == ()
+
+
+@pytest.mark.parametrize("angle", [-2.0, 1.2])
+def test_a_skewed_noisy_scan_of_a_four_column_table(angle: float) -> None:
+    dpi = 200
+    grid = grid_from_image(scan_like(render(draw_four_columns(), dpi), angle), dpi)
+    # 5 rows: 4 cells, 2 (a value across 3 columns), 2, 2, 4
+    assert len(grid.cells) == 14
+    assert len(grid.horizontals) == 6
+
+
+@pytest.mark.parametrize("size", [A4, LETTER], ids=["A4", "Letter"])
+def test_vector_rules_of_a_born_digital_page(size: tuple[float, float]) -> None:
+    grid = _pdf_grid(draw_four_columns(size=size))
+    assert len(grid.cells) == 14
+    assert grid.per_inch == 72.0
+    image_grid = grid_from_image(render(draw_four_columns(size=size), 144), 144).scaled(0.5)
+    for a, b in zip(grid.cells, image_grid.cells, strict=True):
+        assert np.allclose(a.box, b.box, atol=2.5)  # points: the same cells either way
+
+
+def test_two_columns_a4() -> None:
+    grid = _pdf_grid(draw_two_columns())
+    assert len(grid.cells) == 14
+
+
+def test_underlines_are_found_after_their_label() -> None:
+    grid = _pdf_grid(draw_underlines())
+    # `Name:` at x 60, cap line at y 120, 10 pt: its box about (60, 120, 90, 130)
+    line = grid.underline_after((60.0, 119.0, 89.0, 130.0), 10.0)
+    assert line is not None and line.horizontal and line.x0 > 89
+    assert grid.underline_after((60.0, 300.0, 89.0, 311.0), 10.0) is None
+
+
+def test_collinear_pieces_merge_and_crumbs_are_dropped() -> None:
+    pieces = [
+        Rule(0, 100, 50, 100, True),
+        Rule(53, 100.5, 200, 100.5, True),
+        Rule(0, 300, 5, 300, True),
+    ]
+    grid = build_grid(pieces, 72.0, (612.0, 792.0))
+    assert len(grid.rules) == 1
+    assert grid.rules[0].x0 == 0 and grid.rules[0].x1 == 200

@@ -1,0 +1,225 @@
+"""Each field's value region, found from its label on layouts the test factory never drew: the
+region holds the whole value (every line of it) and nothing else, not another label."""
+
+from collections.abc import Callable, Sequence
+
+import pypdfium2 as pdfium
+import pytest
+from reportlab.lib.pagesizes import A4, LETTER
+
+from licensebot.core.la import LaVersion
+from licensebot.reading.grid import Grid, grid_from_image, grid_from_pdf_page
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words
+from licensebot.reading.ocr import erase_rules, tesseract_words
+from licensebot.reading.regions import (
+    ValueRegion,
+    assign_fields,
+    locate_values,
+    members_region,
+    region_words,
+)
+from tests.forms.factory import make_spec
+from tests.forms.factory import render as render_spec
+from tests.unit.reading.synthetic import (
+    EN,
+    ZH,
+    draw_colon_text,
+    draw_four_columns,
+    draw_stacked,
+    draw_two_columns,
+    draw_underlines,
+    render,
+    scan_like,
+    text_words,
+    truth,
+    turn_words,
+)
+
+LAYOUTS: dict[str, Callable[[], bytes]] = {
+    "two-columns-A4": lambda: draw_two_columns(size=A4),
+    "two-columns-Letter": lambda: draw_two_columns(size=LETTER),
+    "four-columns-Letter": lambda: draw_four_columns(size=LETTER),
+    "four-columns-A4": lambda: draw_four_columns(size=A4),
+    "four-columns-chinese-labels": lambda: draw_four_columns(ZH),
+    "horizontal-rules-only": lambda: draw_four_columns(verticals=False),
+    "underlines": draw_underlines,
+    "stacked-labels": draw_stacked,
+    "label-colon-value": draw_colon_text,
+}
+
+
+def _read(
+    words: Sequence[Word], grids: dict[int, Grid], size: tuple[float, float]
+) -> tuple[dict[str, Label], dict[str, ValueRegion]]:
+    labels = assign_fields(find_labels(words))
+    return labels, locate_values(labels, words, page_size=size, grids=grids)
+
+
+def _text_in(region: ValueRegion, words: Sequence[Word], labels: dict[str, Label]) -> str:
+    mine = {id(w) for lab in labels.values() for w in lab.words}
+    return join_words([w for w in region_words(region, words) if id(w) not in mine])
+
+
+def _no_label_inside(region: ValueRegion, labels: dict[str, Label]) -> bool:
+    x0, top, x1, bottom = region.box
+    return not any(
+        x0 <= (lab.x0 + lab.x1) / 2 <= x1 and top <= (lab.top + lab.bottom) / 2 <= bottom
+        for key, lab in labels.items()
+        if key != region.field and lab.page == region.page
+    )
+
+
+def _check(
+    labels: dict[str, Label], regions: dict[str, ValueRegion], words: Sequence[Word]
+) -> None:
+    assert set(regions) >= {*FIELD_KEYS, "signature"}
+    want = truth()
+    for key in FIELD_KEYS:
+        got = _text_in(regions[key], words, labels)
+        # a skewed line's words may come out of order: the same words, every one of them
+        assert sorted(got.split()) == sorted(want[key].split()), (key, regions[key])
+        assert _no_label_inside(regions[key], labels), key
+    assert _text_in(regions["signature"], words, labels) == ""  # ink only, no text
+    assert _no_label_inside(regions["signature"], labels)
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_born_digital_forms_from_their_vector_rules(name: str) -> None:
+    pdf = LAYOUTS[name]()
+    words = text_words(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        size = doc[0].get_size()
+        grid = grid_from_pdf_page(doc[0], 0, words)
+    finally:
+        doc.close()
+    labels, regions = _read(words, {0: grid}, (float(size[0]), float(size[1])))
+    _check(labels, regions, words)
+
+
+@pytest.mark.parametrize(
+    ("name", "angle"),
+    [
+        ("two-columns-A4", -1.5),
+        ("four-columns-Letter", 1.0),
+        ("four-columns-chinese-labels", 0.0),
+        ("horizontal-rules-only", -1.0),
+        ("underlines", 1.5),
+    ],
+)
+def test_scanned_forms_from_the_rules_in_their_image(name: str, angle: float) -> None:
+    dpi = 200
+    pdf = LAYOUTS[name]()
+    image = scan_like(render(pdf, dpi), angle)
+    words = turn_words(text_words(pdf, dpi / 72), angle, image.size)
+    grid = grid_from_image(image, dpi)
+    labels, regions = _read(words, {0: grid}, (float(image.width), float(image.height)))
+    _check(labels, regions, words)
+
+
+def test_a_multi_line_value_is_taken_whole_and_said_to_be_two_lines() -> None:
+    pdf = draw_two_columns()
+    words = text_words(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    grid = grid_from_pdf_page(doc[0], 0, words)
+    doc.close()
+    _labels, regions = _read(words, {0: grid}, A4)
+    assert regions["address"].how == "cell-right"
+    assert regions["address"].lines_expected == 2
+    assert regions["signer_name"].lines_expected == 1
+    assert regions["signature"].lines_expected is None
+
+
+def test_how_each_layout_places_its_values() -> None:
+    hows = {}
+    for name in ("four-columns-Letter", "underlines", "stacked-labels", "label-colon-value"):
+        pdf = LAYOUTS[name]()
+        words = text_words(pdf)
+        doc = pdfium.PdfDocument(pdf)
+        grid = grid_from_pdf_page(doc[0], 0, words)
+        doc.close()
+        _, regions = _read(words, {0: grid}, A4)
+        hows[name] = regions["signer_name"].how
+    assert hows == {
+        "four-columns-Letter": "cell-right",
+        "underlines": "underline",
+        "stacked-labels": "below",
+        "label-colon-value": "right",
+    }
+
+
+def test_a_bare_name_label_is_the_signer_unless_it_heads_the_members_table() -> None:
+    words = text_words(draw_four_columns(EN))  # `Name | value | Title | value`
+    assert "signer_name" in assign_fields(find_labels(words))
+
+
+def test_tesseract_words_find_the_values_of_a_scanned_four_column_form() -> None:
+    dpi = 200
+    pdf = draw_four_columns()
+    image = scan_like(render(pdf, dpi), 0.7)
+    # as the reader's first pass does: rules erased, sparse text
+    ocr = tesseract_words(erase_rules(image, length=dpi // 4), lang="eng", psm=11)
+    truth_words = turn_words(text_words(pdf, dpi / 72), 0.7, image.size)
+    labels = assign_fields(find_labels(ocr))
+    regions = locate_values(
+        labels, ocr, page_size=image.size, grids={0: grid_from_image(image, dpi)}
+    )
+    want = truth()
+    for key in FIELD_KEYS:
+        x0, top, x1, bottom = regions[key].box
+        expected = want[key].split()
+        # the value's printed words (from the PDF's own text, OCR errors aside) all lie inside
+        held = [w.text for w in truth_words if x0 <= w.cx <= x1 and top <= w.cy <= bottom]
+        assert sorted(held) == sorted(expected), key
+
+
+# ---- the test factory's layouts -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", ["word", "compact", "retyped"])
+@pytest.mark.parametrize("seed", [101, 2024, 40007])
+def test_the_factory_layouts_digital(layout: str, seed: int, current: LaVersion) -> None:
+    spec = make_spec(seed, current, medium="digital", hand="typed", layout=layout)
+    pdf = render_spec(spec)
+    doc = pdfium.PdfDocument(pdf)
+    words: list[Word] = []
+    grids: dict[int, Grid] = {}
+    for i in range(len(doc)):
+        page_words = [
+            Word(w.text, w.x0, w.top, w.x1, w.bottom, w.conf, i, w.source)
+            for w in _page_text_words(pdf, i)
+        ]
+        words += page_words
+        grids[i] = grid_from_pdf_page(doc[i], i, page_words)
+    size = doc[0].get_size()
+    doc.close()
+    labels, regions = _read(words, grids, (float(size[0]), float(size[1])))
+    for key in FIELD_KEYS:
+        assert _text_in(regions[key], words, labels) == spec.written[key], key
+    assert _text_in(regions["signature"], words, labels) in ("", spec.written["signer_name"])
+    if spec.members:
+        box = members_region(labels, page_size=(float(size[0]), float(size[1])), grids=grids)
+        assert box is not None
+        inside = [
+            w.text
+            for w in words
+            if w.page == labels["members_id"].page
+            and box[0] <= w.cx <= box[2]
+            and box[1] <= w.cy <= box[3]
+        ]
+        for name, reg in spec.members:
+            assert reg in inside and name.split()[0] in inside
+
+
+def _page_text_words(pdf: bytes, index: int) -> list[Word]:
+    import io
+
+    import pdfplumber
+
+    from licensebot.core.form import Source
+
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [
+            Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"], 1.0, index, Source.TEXT)
+            for w in doc.pages[index].extract_words()
+        ]
