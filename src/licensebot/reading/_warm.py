@@ -14,8 +14,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from licensebot.reading.ocr import OcrError, preload
 from licensebot.reading.pdf import read_pdf
-from licensebot.reading.rapid import RapidError
-from licensebot.reading.rapid import preload as preload_rapid
 
 
 def _sample() -> bytes:
@@ -37,9 +35,3 @@ try:
     preload()
 except OcrError as exc:
     logging.getLogger(__name__).warning("ocr.models.missing: %s", exc)
-
-# RapidOCR, the second engine for cells (a quarter of a second to load, one thread)
-try:
-    preload_rapid()
-except RapidError as exc:
-    logging.getLogger(__name__).warning("ocr.rapid.missing: %s", exc)

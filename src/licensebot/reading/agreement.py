@@ -3,7 +3,8 @@
 Two passes of Tesseract (two models, two resolutions) share its habits: `eng` and the
 Chinese model both drop the accents `Latin` keeps, and both read a blurred `q` as `g`. RapidOCR
 (another network, trained on other data) errs elsewhere: on the development crops of
-`bench/engines.py` it never agreed with Tesseract's `Latin` model on a wrong value. It has
+`bench/engines.py` it never agreed with Tesseract's `Latin` model on a wrong value (0 of 270
+typed crops; 229 agreements, all right). It has
 habits of its own, which this rule keeps out:
 
 - its alphabet lacks most accents (`Peña` reads `Pena`, `Müller` `Muller`), as does `eng`'s
@@ -12,7 +13,7 @@ habits of its own, which this rule keeps out:
   accented name) stops it;
 - in an email a capital `I`, a `|` or a `1` where `l` may stand is ambiguous in a sans-serif
   print (`l.wilson` reads `I.wilson`): such a reading confirms nothing;
-- its confidence is high even when it is wrong (the median wrong reading: 0.96), so it must be
+- its confidence is high even when it is wrong (the median wrong reading: 0.98), so it must be
   sure (>= `RAPID_SURE`) but that sureness alone says little; the partner's must be fair
   (>= `PARTNER_SURE`), and no other reading of the cell may say otherwise at
   `DISSENT` or above.

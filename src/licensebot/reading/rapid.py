@@ -5,15 +5,17 @@ accents its alphabet lacks: `Peña` comes out `Pena`), so a value both engines r
 better evidence than two passes of one. On a whole page it is slow (over a minute on a busy
 2-core machine); on one cell's crop it costs tens of milliseconds, so it reads cells only.
 
-The engine is loaded once per process (`preload`, called by the sandbox's fork server, so
-every forked reader starts with it), with ONNX Runtime held to one thread (parallelism belongs
-to the caller, as for Tesseract). The models are the three in the wheel, by path, never a
-download.
+The engine is loaded once per process (`engine`, `preload`), with ONNX Runtime held to one
+thread (parallelism belongs to the caller, as for Tesseract). The models are the three in the
+wheel, by path, never a download. The sandbox's fork server does not load it yet: with ONNX
+Runtime and OpenCV in the server, every forked reader inherits enough free heap to read a small
+PDF under the 40 MB cap that the sandbox and pool tests expect to refuse (see the report).
 
 A cell is read by detection and recognition on the crop at its own size (`det`): the detector
 costs a few tens of milliseconds on a cell and finds each line, whatever the layout. (The
-`lines` mode cuts lines by a horizontal ink profile and runs the recogniser alone: faster, but
-a line's accents or a neighbour's ink confuse the cut; see bench/results/engines.md.)
+`lines` mode cuts lines by a horizontal ink profile and runs the recogniser alone: a third
+faster, but a little less exact on two-line addresses and scanned names, where an accent or a
+neighbour's ink confuses the cut; see bench/results/engines.md.)
 """
 
 from __future__ import annotations
@@ -103,9 +105,19 @@ def engine() -> Any:
         return _engine
 
 
-def preload() -> None:
-    """Load the engine now (the fork server does, so that every reader it forks has it)."""
-    engine()
+def preload(*, sessions: bool = True) -> None:
+    """Load the engine now; with `sessions=False` only its libraries (ONNX Runtime, OpenCV,
+    RapidOCR), which the sandbox's fork server imports for every reader it forks."""
+    if sessions:
+        engine()
+        return
+    model_paths()
+    try:
+        import cv2  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise RapidError(f"RapidOCR's libraries are missing: {exc}") from exc
 
 
 # ---- reading a cell -------------------------------------------------------------------------
