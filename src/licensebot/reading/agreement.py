@@ -1,0 +1,97 @@
+"""Agreement between two OCR engines: stronger evidence than two passes of one.
+
+Two passes of Tesseract (two models, two resolutions) share its habits: `eng` and the
+Chinese model both drop the accents `Latin` keeps, and both read a blurred `q` as `g`. RapidOCR
+(another network, trained on other data) errs elsewhere: on the development crops of
+`bench/engines.py` it never agreed with Tesseract's `Latin` model on a wrong value (0 of 270
+typed crops; 229 agreements, all right). It has
+habits of its own, which this rule keeps out:
+
+- its alphabet lacks most accents (`Peña` reads `Pena`, `Müller` `Muller`), as does `eng`'s
+  reading of them: a name is confirmed only with a partner that reads accents (`Latin`) or
+  Chinese (`chi_sim`), never with `eng`, and any sure reading that says otherwise (the
+  accented name) stops it;
+- in an email a capital `I`, a `|` or a `1` where `l` may stand is ambiguous in a sans-serif
+  print (`l.wilson` reads `I.wilson`): such a reading confirms nothing;
+- its confidence is high even when it is wrong (the median wrong reading: 0.98), so it must be
+  sure (>= `RAPID_SURE`) but that sureness alone says little; the partner's must be fair
+  (>= `PARTNER_SURE`), and no other reading of the cell may say otherwise at
+  `DISSENT` or above.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from licensebot.core.form import Reading
+from licensebot.reading.clean import CLEANERS
+from licensebot.reading.rapid import MODEL as RAPID
+
+#: Thresholds from bench/results/engines.md (development crops).
+RAPID_SURE = 0.9
+PARTNER_SURE = 0.75
+DISSENT = 0.6
+#: Tesseract models that may confirm RapidOCR's reading of each field: those whose errors
+#: are not RapidOCR's (`eng` and RapidOCR both drop accents).
+PARTNERS: dict[str, frozenset[str]] = {
+    "signer_name": frozenset({"Latin", "chi_sim", "chi_sim+eng"}),
+    "signer_title": frozenset({"Latin", "eng"}),
+    "affiliation": frozenset({"Latin", "eng"}),
+    "work_email": frozenset({"Latin", "eng"}),
+    "address": frozenset({"Latin", "eng"}),
+    "date": frozenset({"Latin", "eng", "chi_sim", "chi_sim+eng"}),
+}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: In an email, letters print-alike to `l` in a sans-serif font.
+_EMAIL_AMBIGUOUS = re.compile(r"[I|1]")
+
+
+def cross_engine_value(key: str, readings: Sequence[Reading]) -> str | None:
+    """A value RapidOCR and a Tesseract model independent of it both read, letter for letter
+    after cleaning, each sure enough, with no other sure reading of the cell saying otherwise;
+    None when there is none. `readings`: all of one cell's readings (any engines, raw text)."""
+    clean = CLEANERS.get(key)
+    if clean is None:
+        return None
+    cleaned = [(clean(r.text), r) for r in readings]
+    partners = PARTNERS.get(key, frozenset())
+    for value, rapid in cleaned:
+        if value is None or rapid.model != RAPID or not _usable(key, rapid, value):
+            continue
+        if rapid.confidence < RAPID_SURE:
+            continue
+        cjk = _CJK.search(rapid.text) is not None  # written in Chinese (a name, a date)
+        confirmed = any(
+            other == value
+            and r.model in partners
+            and r.confidence >= PARTNER_SURE
+            and _usable(key, r, value)
+            # Chinese is read by the Chinese model; Latin print by a Latin one
+            and (r.model.startswith("chi_sim") or not cjk)
+            for other, r in cleaned
+        )
+        if not confirmed:
+            continue
+        dissent = any(
+            other != value
+            and r.confidence >= DISSENT
+            and r.text.strip()
+            # a model without Chinese reads Chinese print as junk: that is no dissent
+            and (not cjk or r.model == RAPID or r.model.startswith("chi_sim"))
+            for other, r in cleaned
+        )
+        if not dissent:
+            return value
+    return None
+
+
+def _usable(key: str, r: Reading, value: str) -> bool:
+    """The reading is the value as it stands: not cut at the crop's edge (every reading of a
+    cut crop agrees on the cut), not an email whose cleaning dropped or guessed a letter."""
+    if r.edged:
+        return False
+    if key != "work_email":
+        return True
+    raw = r.text.strip().strip("<>()[]\"'").rstrip(".,;:")
+    return raw.casefold() == value and not _EMAIL_AMBIGUOUS.search(raw.split("@")[0])

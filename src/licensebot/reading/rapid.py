@@ -1,0 +1,364 @@
+"""RapidOCR (PP-OCRv4 Chinese+English on ONNX Runtime) as a second engine for located cells.
+
+Its errors are not Tesseract's (it reads `Shuangqing` and Chinese print natively, drops the
+accents its alphabet lacks: `Peña` comes out `Pena`), so a value both engines read alike is
+better evidence than two passes of one. On a whole page it is slow (over a minute on a busy
+2-core machine); on one cell's crop it costs tens of milliseconds, so it reads cells only.
+
+The engine is loaded once per process (`engine`, `preload`), with ONNX Runtime held to one
+thread (parallelism belongs to the caller, as for Tesseract). The models are the three in the
+wheel, by path, never a download. The sandbox's fork server does not load it yet: with ONNX
+Runtime and OpenCV in the server, every forked reader inherits enough free heap to read a small
+PDF under the 40 MB cap that the sandbox and pool tests expect to refuse (see the report).
+
+A cell is read by detection and recognition on the crop at its own size (`det`): the detector
+costs a few tens of milliseconds on a cell and finds each line, whatever the layout. (The
+`lines` mode cuts lines by a horizontal ink profile and runs the recogniser alone: a third
+faster, but a little less exact on two-line addresses and scanned names, where an accent or a
+neighbour's ink confuses the cut; see bench/results/engines.md.)
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from licensebot.core.form import Reading
+from licensebot.reading.engines import LATIN, edged_box
+
+MODEL = "rapid"
+#: The wheel's models, relative to the package (RapidOCR 1.4.x's own config names them so).
+MODEL_FILES = (
+    "models/ch_PP-OCRv4_det_infer.onnx",
+    "models/ch_PP-OCRv4_rec_infer.onnx",
+    "models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+)
+
+
+class RapidError(Exception):
+    """RapidOCR is missing or its models are not in its wheel."""
+
+
+_lock = threading.Lock()
+#: One reading at a time: the engine keeps per-call state (its detector's resizing), and it
+#: is one thread by design; a process that reads pages in threads takes turns here.
+_busy = threading.Lock()
+_engine: Any = None
+#: How many times this process loaded the engine (once, unless preload failed).
+loads = 0
+
+
+def package_dir() -> Path:
+    try:
+        import rapidocr_onnxruntime
+    except ImportError as exc:  # pragma: no cover - the dependency is declared
+        raise RapidError(f"rapidocr_onnxruntime is not installed: {exc}") from exc
+    return Path(rapidocr_onnxruntime.__file__).resolve().parent
+
+
+def model_paths() -> list[Path]:
+    """The model files the engine loads: inside the installed package, present on disk."""
+    root = package_dir()
+    paths = [root / f for f in MODEL_FILES]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise RapidError(f"RapidOCR models missing from its wheel: {', '.join(missing)}")
+    return paths
+
+
+def engine() -> Any:
+    """The process's one RapidOCR, loaded on first use (about a quarter of a second)."""
+    global _engine, loads
+    with _lock:
+        if _engine is None:
+            det, rec, cls = model_paths()
+            import cv2
+            from rapidocr_onnxruntime import RapidOCR
+
+            cv2.setNumThreads(1)  # its crops and resizes: one thread, as for ONNX Runtime
+
+            try:
+                _engine = RapidOCR(
+                    # one thread per engine: ONNX Runtime would otherwise start one per core
+                    intra_op_num_threads=1,
+                    inter_op_num_threads=1,
+                    # the detector at the crop's own size: by default it scales the short side
+                    # up to 736 px, and a 460x77 cell became 4400x736 (seconds, not 30 ms)
+                    det_limit_type="max",
+                    det_limit_side_len=960,
+                    det_model_path=str(det),
+                    rec_model_path=str(rec),
+                    cls_model_path=str(cls),
+                    print_verbose=False,
+                )
+            except Exception as exc:  # onnxruntime's errors are its own classes
+                raise RapidError(f"RapidOCR could not load its models: {exc}") from exc
+            loads += 1
+        return _engine
+
+
+def preload(*, sessions: bool = True) -> None:
+    """Load the engine now; with `sessions=False` only its libraries (ONNX Runtime, OpenCV,
+    RapidOCR), which the sandbox's fork server imports for every reader it forks."""
+    if sessions:
+        engine()
+        return
+    model_paths()
+    try:
+        import cv2  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise RapidError(f"RapidOCR's libraries are missing: {exc}") from exc
+
+
+# ---- reading a cell -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RapidCellReader:
+    """RapidOCR over one cell's crop. `mode`: `det` (detector finds the lines) or `lines`
+    (lines cut by the ink's horizontal profile, recogniser alone)."""
+
+    mode: str = "det"
+    name: str = MODEL
+
+    def read_cell(self, crop: Image.Image, *, lang_hint: str = LATIN) -> list[Reading]:
+        # one model reads Chinese and Latin alike: the hint changes nothing
+        gray = np.asarray(crop.convert("L"), dtype=np.uint8)
+        if gray.size == 0 or min(gray.shape) < 4:
+            return []
+        with _busy:
+            if self.mode == "lines":
+                return _read_lines(gray)
+            return _read_det(gray)
+
+
+def _bgr(gray: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+
+
+def _recognise(images: Sequence[np.ndarray]) -> list[tuple[str, list[float]]]:
+    """Text of each line image and the probability of each of its characters, with the spaces
+    the recogniser left out put back where the image has a word's gap (`respace`)."""
+    if not images:
+        return []
+    res, _ = engine().text_rec(list(images), True)
+    out: list[tuple[str, list[float]]] = []
+    for image, (text, _mean, info) in zip(images, res, strict=True):
+        text = str(text)
+        probs = [float(p) for p in info[4]] if len(info) > 4 else []
+        chars = [c for word in info[1] for c in word] if len(info) > 2 else []
+        cols = [int(c) for word in info[2] for c in word] if len(info) > 2 else []
+        if "".join(chars) == text and len(probs) == len(text) and info[0] > 0:
+            xs = [(c + 0.5) / float(info[0]) for c in cols]
+            text, probs = respace(text, probs, xs, np.asarray(image)[:, :, 0])
+        out.append((text, probs))
+    return out
+
+
+def respace(
+    text: str, probs: Sequence[float], xs: Sequence[float], gray: np.ndarray
+) -> tuple[str, list[float]]:
+    """PP-OCR's recogniser often drops the space between Latin words (`HillcrestUniversity`,
+    `Co.,Ltd.`): a space goes back between two characters wherever the line's image is blank
+    between them over a stretch both twice as wide as the line's usual gap between letters
+    and over 0.3 of its ink's height (a word space is a third of the type size; at 150 dpi
+    the gaps between letters are a fifth). `xs`: each character's place along the line, as
+    a fraction of its width. Chinese characters need no spaces between them."""
+    if len(text) < 2 or gray.size == 0:
+        return text, list(probs)
+    lo, hi = float(np.percentile(gray, 5)), float(np.percentile(gray, 95))
+    if hi - lo < 40:
+        return text, list(probs)
+    ink = gray < (lo + hi) / 2
+    rows = np.nonzero(ink.any(axis=1))[0]
+    cols = np.nonzero(ink.any(axis=0))[0]
+    if rows.size == 0:
+        return text, list(probs)
+    height = float(rows[-1] - rows[0] + 1)
+    blank: np.ndarray = np.asarray(~ink.any(axis=0))
+    gaps = _runs(blank[cols[0] : cols[-1] + 1])
+    usual = float(np.median(gaps)) if gaps else 0.0
+    wide = max(0.3 * height, 2.0 * usual)
+    width = gray.shape[1]
+    out, kept = [text[0]], [probs[0]]
+    for i in range(1, len(text)):
+        a, b = text[i - 1], text[i]
+        if not (a.isspace() or b.isspace() or (_cjk(a) and _cjk(b))):
+            x0 = max(0, int(xs[i - 1] * width))
+            x1 = min(width, int(xs[i] * width) + 1)
+            if max(_runs(blank[x0:x1]), default=0) > wide:
+                out.append(" ")
+                kept.append(min(probs[i - 1], probs[i]))
+        out.append(b)
+        kept.append(probs[i])
+    return "".join(out), kept
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def _runs(flags: np.ndarray) -> list[int]:
+    """Lengths of the runs of True."""
+    out: list[int] = []
+    run = 0
+    for f in flags.tolist():
+        if f:
+            run += 1
+        elif run:
+            out.append(run)
+            run = 0
+    if run:
+        out.append(run)
+    return out
+
+
+def _read_det(gray: np.ndarray) -> list[Reading]:
+    eng = engine()
+    img = _bgr(gray)
+    h0, w0 = img.shape[:2]
+    img, ratio_h, ratio_w = eng.preprocess(img)
+    record: dict[str, Any] = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
+    # a wide, short crop (an email's line) is padded above and below, as RapidOCR does
+    img, record = eng.maybe_add_letterbox(img, record)
+    boxes, _ = eng.auto_text_det(img)
+    if boxes is None or len(boxes) == 0:
+        return []
+    crops = eng.get_crop_img_list(img, boxes)
+    texts = _recognise(crops)
+    pts = eng._get_origin_points(boxes, record, h0, w0)  # back to the crop
+    pieces = []
+    for (text, probs), quad in zip(texts, pts, strict=True):
+        xs, ys = quad[:, 0], quad[:, 1]
+        if text.strip():
+            pieces.append(
+                (float(ys.min()), float(ys.max()), float(xs.min()), float(xs.max()), text, probs)
+            )
+    return [_reading(line, w0) for line in _rows(pieces)]
+
+
+Piece = tuple[float, float, float, float, str, list[float]]  # top, bottom, x0, x1, text, probs
+
+
+def _rows(pieces: Sequence[Piece]) -> list[list[Piece]]:
+    """Detected boxes grouped into lines (a line may come as several boxes), left to right."""
+    rows: list[list[Piece]] = []
+    for p in sorted(pieces, key=lambda p: (p[0] + p[1]) / 2):
+        for row in rows:
+            t, b = min(q[0] for q in row), max(q[1] for q in row)
+            overlap = min(b, p[1]) - max(t, p[0])
+            if overlap > 0.5 * min(b - t, p[1] - p[0]):
+                row.append(p)
+                break
+        else:
+            rows.append([p])
+    return [sorted(r, key=lambda p: p[2]) for r in rows]
+
+
+def _reading(row: Sequence[Piece], width: int) -> Reading:
+    text = " ".join(p[4].strip() for p in row)
+    probs = [pr for p in row for pr in _word_probs(p[4], p[5])]
+    height = max(1.0, sorted(p[1] - p[0] for p in row)[len(row) // 2] * 0.6)  # box > letters
+    edged = edged_box(min(p[2] for p in row), max(p[3] for p in row), height, width)
+    return Reading(tidy_rapid(text), round(min(probs, default=0.0), 4), edged, MODEL)
+
+
+def _word_probs(text: str, probs: Sequence[float]) -> list[float]:
+    """Each word's confidence (the mean of its letters'), as Tesseract gives a word's: a
+    line is as sure as its weakest word."""
+    if len(probs) != len(text):
+        return [float(np.mean(probs))] if probs else []
+    out: list[float] = []
+    word: list[float] = []
+    for ch, p in zip(text, probs, strict=True):
+        if ch.isspace():
+            if word:
+                out.append(float(np.mean(word)))
+            word = []
+        else:
+            word.append(p)
+    if word:
+        out.append(float(np.mean(word)))
+    return out
+
+
+# ---- lines by projection --------------------------------------------------------------------
+
+
+def line_bands(gray: np.ndarray, *, ink: int = 150) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the text lines of a crop, from its rows' ink: runs of inked
+    rows, with the small gap between an accent or an `i`'s dot and its letters closed, and
+    specks (a run far shorter than the tallest) dropped."""
+    mask = gray < ink
+    rows = mask.sum(axis=1) > max(1, mask.shape[1] // 400)
+    runs: list[list[int]] = []
+    y = 0
+    n = len(rows)
+    while y < n:
+        if not rows[y]:
+            y += 1
+            continue
+        start = y
+        while y < n and rows[y]:
+            y += 1
+        runs.append([start, y])
+    if not runs:
+        return []
+    tallest = max(b - a for a, b in runs)
+    merged: list[list[int]] = [runs[0]]
+    for a, b in runs[1:]:
+        last = merged[-1]
+        small = min(b - a, last[1] - last[0]) < 0.45 * tallest
+        if small and a - last[1] < 0.3 * tallest:
+            last[1] = b  # an accent above its line, a descender's tail, a comma
+        else:
+            merged.append([a, b])
+    out = []
+    for a, b in merged:
+        if b - a < 0.35 * tallest:
+            continue
+        cols = np.nonzero(mask[a:b].any(axis=0))[0]
+        out.append((int(cols[0]), a, int(cols[-1]) + 1, b))
+    return out
+
+
+def _read_lines(gray: np.ndarray) -> list[Reading]:
+    bands = line_bands(gray)
+    images = []
+    h, w = gray.shape
+    for x0, y0, x1, y1 in bands:
+        pad = max(2, round((y1 - y0) * 0.25))
+        images.append(
+            _bgr(gray[max(0, y0 - pad) : min(h, y1 + pad), max(0, x0 - pad) : min(w, x1 + pad)])
+        )
+    out = []
+    for (x0, y0, x1, y1), (text, probs) in zip(bands, _recognise(images), strict=True):
+        if not text.strip():
+            continue
+        conf = min(_word_probs(text, probs), default=0.0)
+        edged = edged_box(x0, x1, (y1 - y0) * 0.7, w)
+        out.append(Reading(tidy_rapid(text), round(conf, 4), edged, MODEL))
+    return out
+
+
+# ---- its text -------------------------------------------------------------------------------
+
+_BETA = re.compile(r"(?<=[A-Za-z])β|β(?=[a-z])")
+
+
+def tidy_rapid(text: str) -> str:
+    """RapidOCR's text in the form Tesseract's comes in: NFC, single spaces, no padding; a
+    Greek `β` inside a Latin word is the `ß` its alphabet lacks (`Groß` reads `Groβ`)."""
+    t = unicodedata.normalize("NFC", text)
+    t = _BETA.sub("ß", t)
+    return re.sub(r"\s+", " ", t).strip()

@@ -1,0 +1,166 @@
+"""RapidOCR as a cell reader: what it reads from a printed cell, and how it is loaded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from licensebot.reading import rapid
+from licensebot.reading.blank_form import find_font
+from licensebot.reading.clean import clean_email, clean_name, clean_text
+from licensebot.reading.engines import CHINESE, joined
+from licensebot.reading.rapid import RapidCellReader, line_bands, respace
+
+pytest.importorskip("rapidocr_onnxruntime")
+
+
+def cell(text: str, *, font: str = "DejaVuSans.ttf", px: int = 28) -> Image.Image:
+    """A printed cell as a 200 dpi scan gives it: grey paper, soft edges, a little noise."""
+    f = ImageFont.truetype(str(find_font(font)), px)
+    lines = text.split("\n")
+    w = round(max(f.getlength(line) for line in lines)) + 3 * px
+    h = round(px * 1.3 * len(lines) + px)
+    img = Image.new("L", (w, h), 242)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((px // 2, px // 2 + i * px * 1.3), line, font=f, fill=30)
+    img = img.filter(ImageFilter.GaussianBlur(0.6))
+    noise = np.random.default_rng(7).normal(0, 5, (h, w))
+    return Image.fromarray(
+        np.clip(np.asarray(img, dtype=np.float32) + noise, 0, 255).astype("uint8")
+    )
+
+
+def read(img: Image.Image, hint: str = "latin") -> str:
+    got = joined(RapidCellReader().read_cell(img, lang_hint=hint))
+    assert got is not None
+    assert got.model == "rapid"
+    return got.text
+
+
+def test_a_printed_email_is_read_exactly() -> None:
+    assert clean_email(read(cell("san.zhang@example.edu"))) == "san.zhang@example.edu"
+
+
+def test_a_chinese_name_is_read_in_chinese() -> None:
+    assert clean_name(read(cell("王小明", font="wqy-microhei.ttc"), CHINESE)) == "王小明"
+
+
+def test_a_two_line_address_is_read_as_two_lines_in_order() -> None:
+    img = cell("12 College Road,\nNorthfield NF1 2AB, UK")
+    lines = RapidCellReader().read_cell(img)
+    assert len(lines) == 2
+    got = joined(lines)
+    assert got is not None
+    assert clean_text(got.text) == "12 College Road, Northfield NF1 2AB, UK"
+
+
+def test_words_keep_their_spaces() -> None:
+    # PP-OCR alone reads this `HillcrestUniversity`
+    assert read(cell("Hillcrest University", px=21)) == "Hillcrest University"
+
+
+def test_a_blank_cell_reads_nothing() -> None:
+    assert RapidCellReader().read_cell(Image.new("L", (300, 60), 245)) == []
+
+
+def test_the_engine_is_loaded_once() -> None:
+    rapid.preload()
+    first = rapid.engine()
+    RapidCellReader().read_cell(cell("Dean"))
+    rapid.preload()
+    assert rapid.engine() is first
+    assert rapid.loads == 1
+
+
+def test_models_come_from_the_wheel() -> None:
+    root = rapid.package_dir()
+    for path in rapid.model_paths():
+        assert path.is_file()
+        assert root in path.parents
+        assert "site-packages" in path.parts
+
+
+NO_NETWORK = """
+import socket, sys
+def refuse(*a, **k):
+    raise OSError("network access")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from PIL import Image, ImageDraw
+from licensebot.reading import rapid
+rapid.preload()
+img = Image.new("L", (400, 60), 250)
+ImageDraw.Draw(img).text((10, 15), "Professor", fill=0, font_size=28)
+print(rapid.RapidCellReader().read_cell(img)[0].text)
+"""
+
+
+def test_loading_and_reading_need_no_network(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "Professor"
+
+
+ONE_THREAD = """
+import os
+from PIL import Image, ImageDraw
+from licensebot.reading import rapid
+def ticks():
+    out = {}
+    for t in os.listdir("/proc/self/task"):
+        f = open(f"/proc/self/task/{t}/stat").read().rsplit(")", 1)[1].split()
+        out[t] = int(f[11]) + int(f[12])
+    return out
+img = Image.new("L", (900, 140), 250)
+d = ImageDraw.Draw(img)
+d.text((10, 10), "12 College Road, Northfield", fill=0, font_size=30)
+d.text((10, 70), "NF1 2AB, United Kingdom", fill=0, font_size=30)
+reader = rapid.RapidCellReader()
+reader.read_cell(img)
+before = ticks()
+for _ in range(12):
+    reader.read_cell(img)
+after = ticks()
+busy = sorted((after[t] - before.get(t, 0) for t in after), reverse=True)
+print(busy[0], sum(busy[1:]))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_it_reads_on_one_thread() -> None:
+    # ONNX Runtime's default starts a pool per core; all the work must be the caller's thread
+    out = subprocess.run(
+        [sys.executable, "-c", ONE_THREAD], capture_output=True, text=True, check=True
+    )
+    main, others = (int(v) for v in out.stdout.split())
+    assert main > 0
+    assert others <= max(2, main // 20)
+
+
+def test_respace_puts_back_a_dropped_word_space() -> None:
+    gray = np.full((20, 100), 250, dtype=np.uint8)
+    for x0 in (5, 15, 25, 60, 70):  # letters 4 px apart, then a 27 px gap
+        gray[4:16, x0 : x0 + 6] = 20
+    text, probs = respace("abcde", [0.9] * 5, [0.08, 0.18, 0.28, 0.63, 0.73], gray)
+    assert text == "abc de"
+    assert len(probs) == len(text)
+
+
+def test_respace_leaves_chinese_alone() -> None:
+    gray = np.full((20, 100), 250, dtype=np.uint8)
+    gray[4:16, 5:15] = 20
+    gray[4:16, 60:70] = 20
+    assert respace("张三", [0.9, 0.9], [0.1, 0.65], gray)[0] == "张三"
+
+
+def test_line_bands_keep_an_accent_with_its_line() -> None:
+    img = cell("Álvaro Peña\nNorthfield", px=30)
+    assert len(line_bands(np.asarray(img))) == 2
