@@ -20,8 +20,10 @@ hand, signed: expected `unreadable`), `unsigned` (`not_signed`) or `older` (the 
 
 from __future__ import annotations
 
+import itertools
 import random
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -350,14 +352,42 @@ def draw_spec(seed: int, **fixed: Any) -> IndependentSpec:
     return spec
 
 
-def make_many(seeds: list[int], **fixed: Any) -> list[tuple[bytes, IndependentSpec]]:
-    """Forms for `seeds` (LibreOffice converts them in one batch) with their specs."""
-    from tests.forms.delivery import deliver
+#: (medium, kind) in the order the benchmarks draw them: good scans most often.
+MIX = (
+    ("scan", "typed"),
+    ("photo", "typed"),
+    ("digital", "typed"),
+    ("scan", "handwritten"),
+    ("scan", "typed"),
+    ("scan", "unsigned"),
+    ("scan", "older"),
+    ("photo", "typed"),
+    ("digital", "unsigned"),
+    ("scan", "typed"),
+)
+
+
+def stratified(seeds: Sequence[int]) -> list[IndependentSpec]:
+    """Specs for `seeds`, the i-th with the medium and kind of `MIX[i % len(MIX)]`."""
+    return [
+        draw_spec(seed, medium=medium, kind=kind)
+        for seed, (medium, kind) in zip(seeds, itertools.cycle(MIX), strict=False)
+    ]
+
+
+def export(specs: Sequence[IndependentSpec]) -> list[bytes]:
+    """The word processor's PDF exports of `specs` (one LibreOffice batch, cached)."""
     from tests.forms.wordproc import build_docx, docx_to_pdf
 
+    return docx_to_pdf([build_docx(s) for s in specs])
+
+
+def make_many(seeds: Sequence[int], **fixed: Any) -> list[tuple[bytes, IndependentSpec]]:
+    """Forms for `seeds` (LibreOffice converts them in one batch) with their specs."""
+    from tests.forms.delivery import deliver
+
     specs = [draw_spec(s, **fixed) for s in seeds]
-    exported = docx_to_pdf([build_docx(s) for s in specs])
-    return [(deliver(pdf, spec), spec) for pdf, spec in zip(exported, specs, strict=True)]
+    return [(deliver(pdf, spec), spec) for pdf, spec in zip(export(specs), specs, strict=True)]
 
 
 def make_independent(seed: int, **fixed: Any) -> tuple[bytes, IndependentSpec]:

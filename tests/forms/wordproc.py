@@ -101,9 +101,8 @@ def _styles(doc: Any, spec: IndependentSpec) -> None:
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Bullet"):
         style = doc.styles[name]
         _fonts(style.element, spec.font, spec.cjk_font)
-        if name.startswith("Heading") or name == "Title":
-            if not spec.heading_color:
-                style.font.color.rgb = RGBColor(0, 0, 0)
+        if (name.startswith("Heading") or name == "Title") and not spec.heading_color:
+            style.font.color.rgb = RGBColor(0, 0, 0)
     doc.styles["Normal"].font.size = Pt(spec.font_size)
     doc.styles["Heading 1"].font.size = Pt(spec.font_size + 5)
     doc.styles["Heading 2"].font.size = Pt(spec.font_size + 2)
