@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils \
   tesseract-ocr-script-latn libreoffice-writer-nogui \
-  fonts-dejavu-core fonts-wqy-microhei fonts-arphic-ukai fonts-dkg-handwriting
+  fonts-dejavu-core fonts-wqy-microhei fonts-arphic-ukai fonts-dkg-handwriting \
+  fonts-liberation2 fonts-crosextra-carlito
 # Optional: what deploy/check.sh uses to exercise deploy/ (systemd-analyze, shellcheck, the
 # compose schema, seccomp for the unit's system-call filter).
 DEPLOY_APT_PACKAGES := systemd shellcheck docker-compose python3-seccomp

@@ -8,6 +8,13 @@ one in-process `Judge` built by `make_judge` exactly as `licensebot check` build
 reading in the sandbox); the time per message is `Judge.verdict` after a warm-up. Typed digital
 PDFs are also judged with the reader in-process, to show what the sandbox costs, and once
 through a `licensebot check --json` process to show the command's own figure.
+
+`--source independent` judges applications carrying the independent source's forms (Word
+documents exported by LibreOffice, pen-signed, scanned or photographed:
+tests/forms/independent.py, wrapped by `tests.corpus.independent_corpus`); `--source both` both.
+`--split dev` (the default) draws development seeds, `--split heldout` the held-out seeds
+(tests/forms/split.py: never tune on them), `--split both` both; with more than one source or
+split, a table puts development and held-out figures side by side per category first.
 """
 
 from __future__ import annotations
@@ -39,10 +46,18 @@ from tests.corpus import (  # noqa: E402
     KNOWN_BUGS,
     REASONS,
     Case,
+    independent_corpus,
     make_corpus,
     reader_miss,
     write_cases,
     write_config,
+)
+from tests.forms.split import (  # noqa: E402
+    DEV,
+    FACTORY_DEV_SEED,
+    FACTORY_HELDOUT_SEED,
+    HELDOUT,
+    seeds,
 )
 
 
@@ -83,11 +98,12 @@ def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f} % ({a}/{b})" if b else "-"
 
 
-def run(args: argparse.Namespace) -> str:
+def run(args: argparse.Namespace, corpus: list[Case] | None = None) -> tuple[str, list[Result]]:
     load_before = os.getloadavg()
-    corpus = make_corpus(
-        args.count, args.seed, scanned_share=args.scanned_share, known_bugs=args.known_bugs
-    )
+    if corpus is None:
+        corpus = make_corpus(
+            args.count, args.seed, scanned_share=args.scanned_share, known_bugs=args.known_bugs
+        )
     tmp = Path(tempfile.mkdtemp(prefix="licensebot-judging-"))
     config = write_config(tmp / "config")
     settings = load_settings(config)
@@ -157,10 +173,11 @@ def run(args: argparse.Namespace) -> str:
             f"{proc.returncode})."
         )
     load_after = os.getloadavg()
-    return report(
+    text = report(
         args, corpus, results, parse_seconds, bare_seconds, total, cli_line, load_before,
         load_after,
     )  # fmt: skip
+    return text, results
 
 
 def report(
@@ -312,17 +329,95 @@ def report(
     return "\n".join(out) + "\n"
 
 
+def _category(case: Case) -> str:
+    return case.scenario.removeprefix("independent ")
+
+
+def side_by_side(groups: dict[tuple[str, str], list[Result]]) -> str:
+    """Development and held-out decisions next to each other, per source and category."""
+    table: dict[tuple[str, str], dict[str, list[Result]]] = defaultdict(
+        lambda: {DEV: [], HELDOUT: []}
+    )
+    for (source, split), results in groups.items():
+        for r in results:
+            table[(source, _category(r.case))][split].append(r)
+            table[(source, "all")][split].append(r)
+
+    def cols(rs: list[Result]) -> list[str]:
+        n = len(rs)
+        false_app = sum(1 for r in rs if r.decision == "approve" and r.case.decision != "approve")
+        return [
+            str(n),
+            _pct(sum(r.right for r in rs), n),
+            _pct(sum(r.exact for r in rs), n),
+            str(false_app) if n else "-",
+        ]
+
+    names = ("messages", "decision right", "decision and reasons exact", "false approvals")
+    head = " | ".join(f"{c} dev | {c} held-out" for c in names)
+    out = [
+        "## Development and held-out, side by side",
+        "",
+        "Held-out seeds are never tuned on (tests/forms/split.py). Factory categories are the "
+        "corpus scenarios; independent ones medium/kind.",
+        "",
+        f"| source | category | {head} |",
+        "| --- | --- |" + " ---: |" * (2 * len(names)),
+    ]
+    for (source, cat), by in sorted(table.items()):
+        dev, held = cols(by[DEV]), cols(by[HELDOUT])
+        cells = " | ".join(f"{a} | {b}" for a, b in zip(dev, held, strict=True))
+        out.append(f"| {source} | {'**all**' if cat == 'all' else cat} | {cells} |")
+    return "\n".join(out) + "\n"
+
+
+def run_groups(args: argparse.Namespace) -> str:
+    """Every (source, split) asked for, then the side-by-side table and each group's report."""
+    splits = (DEV, HELDOUT) if args.split == "both" else (args.split,)
+    sources = ("factory", "independent") if args.source == "both" else (args.source,)
+    groups: dict[tuple[str, str], list[Result]] = {}
+    texts = []
+    for source in sources:
+        for split in splits:
+            if source == "factory":
+                offset = FACTORY_HELDOUT_SEED - FACTORY_DEV_SEED if split == HELDOUT else 0
+                corpus = make_corpus(
+                    args.count,
+                    args.seed + offset,
+                    scanned_share=args.scanned_share,
+                    known_bugs=args.known_bugs,
+                )
+            else:
+                corpus = independent_corpus(seeds(split, args.count))
+            text, results = run(args, corpus)
+            groups[(source, split)] = results
+            texts.append(text.replace("# Judging benchmark", f"# {source}, {split} split", 1))
+    head = "# Judging benchmark\n\n" + side_by_side(groups)
+    return head + "\n" + "\n".join("#" + t for t in texts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=FACTORY_DEV_SEED)
     parser.add_argument("--scanned-share", type=float, default=0.3)
     parser.add_argument("--no-known-bugs", dest="known_bugs", action="store_false")
     parser.add_argument("--no-cli", dest="cli", action="store_false")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "judging.md")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--source", choices=("factory", "independent", "both"), default="factory")
+    parser.add_argument(
+        "--split",
+        choices=("dev", "heldout", "both"),
+        default="dev",
+        help="development seeds (tune on these), held-out seeds (the record: never tune on "
+        "them), or both side by side",
+    )
     args = parser.parse_args()
-    text = run(args)
+    if args.source == "factory" and args.split == "dev":
+        text, _ = run(args)  # the corpus as before, from --seed
+    else:
+        text = run_groups(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

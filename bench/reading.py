@@ -1,11 +1,17 @@
 """Benchmark the LA reader on generated forms: exact fields per category, seconds per page.
 
     OMP_THREAD_LIMIT=1 .venv/bin/python bench/reading.py --count 200 --jobs 2
+    ... bench/reading.py --source both --split both --count 60   # the lead's full comparison
 
-Writes bench/results/reading.md (linked from the README). Each form is drawn by the test form
-factory with its ground truth; a field is `exact` when the read value equals the truth, `null`
-when the reader reported it unreadable, `wrong` when it reported a different value (the one
-outcome that must not happen for handwriting).
+Writes bench/results/reading.md (linked from the README). Each form is drawn with its ground
+truth by the test form factory (`--source factory`, the default) and/or the independent source
+(`--source independent`: Word documents exported by LibreOffice, pen-signed, scanned or
+photographed; tests/forms/independent.py), from the development seeds (`--split dev`, the
+default) and/or the held-out seeds (`--split heldout`; tests/forms/split.py: never tune on
+them). With more than one source or split, a table puts development and held-out figures side
+by side per category, before the detailed tables. A field is `exact` when the read value
+equals the truth, `null` when the reader reported it unreadable, `wrong` when it reported a
+different value (the one outcome that must not happen for handwriting).
 """
 
 from __future__ import annotations
@@ -29,6 +35,13 @@ from licensebot.core.la import LaVersion  # noqa: E402
 from licensebot.reading.la_versions import load_versions  # noqa: E402
 from licensebot.reading.pdf import read_pdf  # noqa: E402
 from tests.forms.factory import FormSpec, make_spec, older_version, render  # noqa: E402
+from tests.forms.independent import IndependentSpec  # noqa: E402
+from tests.forms.split import (  # noqa: E402
+    DEV,
+    HELDOUT,
+    HELDOUT_SEEDS,
+    seeds,
+)
 
 MEDIA = ("digital", "scan", "scan_ocr", "photo")
 KINDS = ("typed", "fillable", "handwritten")
@@ -49,6 +62,8 @@ class Outcome:
     version_right: bool = False
     scanned_right: bool = False
     members_right: bool = False
+    source: str = "factory"
+    split: str = DEV
 
 
 def specs(
@@ -70,18 +85,35 @@ def specs(
         )
 
 
-def run_one(args: tuple[FormSpec, list[LaVersion]]) -> Outcome:
-    spec, versions = args
-    data = render(spec)
+#: Where the factory's held-out seeds start (its development draw starts at --seed).
+FACTORY_HELDOUT_OFFSET = HELDOUT_SEEDS.start
+
+
+def run_one(args: tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]) -> Outcome:
+    spec, versions, exported = args
+    if isinstance(spec, IndependentSpec):
+        from tests.forms.delivery import deliver
+
+        assert exported is not None
+        data = deliver(exported, spec)
+    else:
+        data = render(spec)
     start = time.perf_counter()
     form = read_pdf(data, versions=versions)
     seconds = time.perf_counter() - start
-    kind = "fillable" if spec.fillable else spec.hand
+    if isinstance(spec, IndependentSpec):
+        category, source, split = spec.category, "independent", spec.split
+    else:
+        kind = "fillable" if spec.fillable else spec.hand
+        category, source = f"{spec.medium}/{kind}", "factory"
+        split = HELDOUT if spec.seed >= FACTORY_HELDOUT_OFFSET else DEV
     out = Outcome(
-        category=f"{spec.medium}/{kind}",
+        category=category,
         path="ocr" if spec.scanned or spec.hand == "handwritten" else "text",
         pages=max(form.pages, 1),
         seconds=seconds,
+        source=source,
+        split=split,
     )
     for key in TEXT_FIELDS:
         got, want = form.value(key), spec.truth.get(key)
@@ -93,12 +125,15 @@ def run_one(args: tuple[FormSpec, list[LaVersion]]) -> Outcome:
             raw = fv.raw if fv else None
             conf = fv.confidence if fv else 0.0
             out.null_detail.append(
-                f"{out.category} seed {spec.seed} {spec.layout} {key}: read {raw!r} "
+                f"{out.category} seed {spec.seed} {_layout(spec)} {key}: read {raw!r} "
                 f"({conf:.2f}), truth {want!r}"
             )
         else:
             out.wrong += 1
-            out.wrong_detail.append(f"seed {spec.seed} {key}: {got!r} != {want!r}")
+            out.wrong_detail.append(
+                f"{source} {out.category} seed {spec.seed} {_layout(spec)} {key}: "
+                f"{got!r} != {want!r}"
+            )
     out.signed_right = form.signed is spec.signed
     assert spec.version is not None
     out.version_right = form.form_version == spec.version.id
@@ -108,18 +143,82 @@ def run_one(args: tuple[FormSpec, list[LaVersion]]) -> Outcome:
     return out
 
 
+def _layout(spec: FormSpec | IndependentSpec) -> str:
+    if isinstance(spec, IndependentSpec):
+        return f"{spec.table_style}/{spec.preset}"
+    return spec.layout
+
+
+def _rate(os_: list[Outcome], attr: str) -> str:
+    return f"{100 * sum(getattr(o, attr) for o in os_) / len(os_):.0f} %" if os_ else "-"
+
+
+def _fields(os_: list[Outcome], attr: str) -> str:
+    n = sum(o.exact + o.null + o.wrong for o in os_)
+    if not n:
+        return "-"
+    if attr == "wrong":
+        return str(sum(o.wrong for o in os_))
+    return f"{100 * sum(getattr(o, attr) for o in os_) / n:.1f} %"
+
+
+def side_by_side(outcomes: list[Outcome]) -> str:
+    """Development and held-out figures next to each other, per source and category."""
+    groups: dict[tuple[str, str], dict[str, list[Outcome]]] = defaultdict(
+        lambda: {DEV: [], HELDOUT: []}
+    )
+    for o in outcomes:
+        groups[(o.source, o.category)][o.split].append(o)
+        groups[(o.source, "all")][o.split].append(o)
+    cols = [
+        ("forms", lambda os_: str(len(os_))),
+        ("exact", lambda os_: _fields(os_, "exact")),
+        ("null", lambda os_: _fields(os_, "null")),
+        ("wrong", lambda os_: _fields(os_, "wrong")),
+        ("signature right", lambda os_: _rate(os_, "signed_right")),
+        ("version right", lambda os_: _rate(os_, "version_right")),
+        ("scanned right", lambda os_: _rate(os_, "scanned_right")),
+    ]
+    head = " | ".join(f"{c} dev | {c} held-out" for c, _ in cols)
+    lines = [
+        "## Development and held-out, side by side",
+        "",
+        "Fields: share of the six text fields exact / reported unreadable (null), and the count "
+        "of wrong values. Held-out seeds are never tuned on (tests/forms/split.py).",
+        "",
+        f"| source | category | {head} |",
+        "| --- | --- |" + " ---: |" * (2 * len(cols)),
+    ]
+    for (source, cat), by_split in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        cells = " | ".join(f"{f(by_split[DEV])} | {f(by_split[HELDOUT])}" for _, f in cols)
+        name = f"**{cat}**" if cat == "all" else cat
+        lines.append(f"| {source} | {name} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
 def report(outcomes: list[Outcome], wall: float, jobs: int) -> str:
     by_cat: dict[str, list[Outcome]] = defaultdict(list)
+    mixed = len({(o.source, o.split) for o in outcomes}) > 1 or outcomes[0].source != "factory"
     for o in outcomes:
-        by_cat[o.category].append(o)
+        by_cat[f"{o.source} {o.split} {o.category}" if mixed else o.category].append(o)
+    sources = sorted({o.source for o in outcomes})
+    made_by = {
+        "factory": "tests/forms/factory.py",
+        "independent": "tests/forms/independent.py",
+    }
     lines = [
         "# Reading benchmark",
         "",
-        f"{len(outcomes)} generated forms (tests/forms/factory.py), read in-process by "
+        f"{len(outcomes)} generated forms ({', '.join(made_by[s] for s in sources)}; "
+        f"splits {', '.join(sorted({o.split for o in outcomes}))}), read in-process by "
         f"`read_pdf`, {jobs} at a time on this machine; wall time {wall:.0f} s. "
         "Fields: the six text fields of the contract. `null` = reported unreadable (the "
         "application goes to review); `wrong` = a value that differs from the truth.",
         "",
+    ]
+    if mixed:
+        lines += [side_by_side(outcomes), "## Per category", ""]
+    lines += [
         "| category | forms | fields | exact | null | wrong | signature right | "
         "members right | version right | s/page (median) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -191,6 +290,23 @@ def sandbox_overhead(versions: list[LaVersion], runs: int = 10) -> str:
     )
 
 
+def independent_work(
+    split: str, count: int, versions: list[LaVersion], only: str | None
+) -> list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]]:
+    """The independent source's forms of `split`, exported by LibreOffice here in batches (the
+    pen, the scanner and the reading run in the pool)."""
+    from tests.forms.independent import export, stratified
+
+    drawn = stratified(seeds(split, count))
+    if only:
+        drawn = [s for s in drawn if s.category == only]
+    work: list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]] = []
+    for start in range(0, len(drawn), 16):
+        batch = drawn[start : start + 16]
+        work += [(s, versions, pdf) for s, pdf in zip(batch, export(batch), strict=True)]
+    return work
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--count", type=int, default=200)
@@ -198,6 +314,14 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "reading.md")
     ap.add_argument("--only", help="one category, e.g. scan/typed")
+    ap.add_argument("--source", choices=("factory", "independent", "both"), default="factory")
+    ap.add_argument(
+        "--split",
+        choices=("dev", "heldout", "both"),
+        default="dev",
+        help="development seeds (tune on these), held-out seeds (the record: never tune on "
+        "them), or both side by side",
+    )
     ap.add_argument("--nulls", action="store_true", help="list the null values too")
     ap.add_argument(
         "--overhead-only", action="store_true", help="only measure the sandbox, append to --out"
@@ -211,8 +335,15 @@ def main() -> None:
         with args.out.open("a", encoding="utf-8") as out:
             out.write("\n" + sandbox_overhead(all_versions))
         return
-    draw = specs(args.count, args.seed, current, older, args.only)
-    work = [(s, all_versions) for s in draw]
+    splits = (DEV, HELDOUT) if args.split == "both" else (args.split,)
+    work: list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]] = []
+    for split in splits:
+        if args.source in ("factory", "both"):
+            base = args.seed + (FACTORY_HELDOUT_OFFSET if split == HELDOUT else 0)
+            draw = specs(args.count, base, current, older, args.only)
+            work += [(s, all_versions, None) for s in draw]
+        if args.source in ("independent", "both"):
+            work += independent_work(split, args.count, all_versions, args.only)
     start = time.perf_counter()
     with get_context("fork").Pool(args.jobs) as pool:
         outcomes = []

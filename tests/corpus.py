@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from licensebot.core.domains import DomainKind
 from licensebot.core.la import LaVersion
@@ -825,3 +826,52 @@ def write_cases(cases: Sequence[Case], directory: Path) -> list[Path]:
         path.write_bytes(case.eml)
         paths.append(path)
     return paths
+
+
+# ---- the independent source -----------------------------------------------------------------
+
+
+def independent_case(pdf: bytes, spec: Any, client: str) -> Case:
+    """An application carrying an independently made form (`tests.forms.independent`), sent
+    by its signer from the work email with a right file name and passing authentication: what
+    is expected is the form's own verdict (`spec.expected_decision`)."""
+    rng = random.Random(spec.seed * 31 + 11)
+    sender = str(spec.truth["work_email"])
+    d = Draft(seed=spec.seed, client=client)
+    eml = build_application(
+        client=client,
+        sender=sender,
+        to=MAILBOXES,
+        filename=right_filename(spec, rng),
+        pdf=pdf,
+        subject=rng.choice(("DFME License Agreement", "DFME数据集申请", "Application for DFME")),
+        sender_name=str(spec.written["signer_name"]),
+        trace_headers=_auth_headers(d, sender),
+    )
+    return Case(
+        name=f"{spec.split}_{spec.seed}_{spec.category.replace('/', '_')}_{client}",
+        client=client,
+        scenario=f"independent {spec.category}",
+        eml=eml,
+        decision=spec.expected_decision,
+        reasons=spec.expected_reasons,
+        medium="digital" if spec.medium == "digital" else "scan",
+        hand=spec.hand,
+        tags=(spec.split, spec.table_style, spec.preset),
+    )
+
+
+def independent_corpus(seeds: Sequence[int]) -> list[Case]:
+    """Applications for the independent forms of `seeds`, stratified by category
+    (`tests.forms.independent.stratified`), client styles in turn."""
+    from tests.forms.delivery import deliver
+    from tests.forms.independent import export, stratified
+
+    specs = stratified(seeds)
+    cases: list[Case] = []
+    for start in range(0, len(specs), 16):  # LibreOffice converts in batches
+        batch = specs[start : start + 16]
+        for j, (pdf, spec) in enumerate(zip(export(batch), batch, strict=True)):
+            client = CLIENTS[(start + j) % len(CLIENTS)]
+            cases.append(independent_case(deliver(pdf, spec), spec, client))
+    return cases
