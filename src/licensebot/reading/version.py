@@ -33,15 +33,16 @@ from licensebot.core.la import LaVersion
 #: at most ABSENT, it is absent; between the two margins, unsure.
 PRESENT = 0.8
 ABSENT = 0.45
+#: At most this share found, and another number where the clause has one: another wording.
+REWORDED = 0.7
 #: A document is "read well" when at least this share of the nearest version's clauses are
 #: present and at most UNSURE_SHARE of them are unsure: only then does an absence count.
 READ_WELL = 0.75
 UNSURE_SHARE = 0.15
-#: Evidence an LA differs from a version: the sum of the weights of its confident differences;
-#: less is needed when every other clause of the version was read (nothing unsure), as a line
-#: OCR lost then leaves no trace elsewhere either.
+#: Evidence an LA differs from a version: the sum of the weights of its confident differences.
+#: A clause no longer than a printed line (a short sentence, a list item, a contact address)
+#: weighs less than that alone: one line OCR lost looks the same.
 OUTDATED_WEIGHT = 1.0
-OUTDATED_WEIGHT_FLAWLESS = 0.5
 #: Words on a printed line: a clause no longer than this may have been lost with one line OCR
 #: dropped, so its absence weighs less than a longer clause's.
 LINE = 15
@@ -345,8 +346,9 @@ def _score_text(c: Clause, doc: _Doc) -> ClauseScore:
         if not _is_number(tok) or i in found:
             continue
         others = [doc.toks[j] for j in _in_place_of(i, matched) if j < len(doc.toks)]
-        if any(_is_number(t) and len(t) == len(tok) for t in others):
-            # the clause stands there with another number (a year, a section): another text
+        if score <= REWORDED and any(_is_number(t) and len(t) == len(tok) for t in others):
+            # the clause stands there reworded and with another number (a year): another
+            # text. Only the number differing is more likely a misread digit: unsure.
             return ClauseScore(c, ClauseState.CHANGED, score)
         return ClauseScore(c, ClauseState.UNSURE, score)
     if score < PRESENT:
@@ -580,9 +582,6 @@ def match_version(
         """Confidently not version i: its clauses absent or changed, or the clauses that set
         another version apart from it present."""
         vid = versions[i].id
-        sure = {s.clause.name for s in diffs[vid]}
-        flawless = all(s.state is ClauseState.PRESENT or s.clause.name in sure for s in scored[vid])
-        needed = OUTDATED_WEIGHT_FLAWLESS if flawless else OUTDATED_WEIGHT
         weight = sum(s.clause.weight for s in diffs[vid])
         for j, w in enumerate(versions):
             if j != i:
@@ -592,7 +591,7 @@ def match_version(
                     for s in scored[w.id]
                     if s.clause.name in others and s.state is ClauseState.PRESENT
                 )
-        return weight >= needed
+        return weight >= OUTDATED_WEIGHT
 
     differs_from_all = all(differs(i) for i in range(len(versions)))
     if an_la and read_well and differs_from_all and not matches:
