@@ -417,8 +417,10 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
         return ClauseScore(c, ClauseState.ABSENT if doc.toks else ClauseState.UNSURE, 0.0)
     region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : idx[-1] + _LIST_CONTEXT]
     found = {t for t in region if len(t) == 3 and t.isdigit()}
+    # anything in and around the list that is neither a number of it, a marker nor a word of
+    # the registered texts: what OCR made of a number (merged, split, read as letters)
     damaged = sum(
-        1 for t in region if any(ch.isdigit() for ch in t) and not (len(t) == 3 and t.isdigit())
+        1 for t in region if not (len(t) == 3 and t.isdigit()) and t != "sub" and t not in doc.codes
     )
     expected = c.numbers
     missing, extra = expected - found, found - expected
