@@ -405,6 +405,10 @@ def _score_contact(c: Clause, doc: _Doc) -> ClauseScore:
 _LIST_CONTEXT = 40
 
 
+def _subject(tok: str) -> bool:
+    return len(tok) == 3 and tok.isdigit()
+
+
 def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     """The set of three-digit numbers where the list stands (from the `sub` markers on).
 
@@ -417,18 +421,19 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
         return ClauseScore(c, ClauseState.ABSENT if doc.toks else ClauseState.UNSURE, 0.0)
     region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : idx[-1] + _LIST_CONTEXT]
     found = {t for t in region if len(t) == 3 and t.isdigit()}
-    # anything in and around the list that is neither a number of it, a marker nor a word of
-    # the registered texts: what OCR made of a number (merged, split, read as letters)
-    damaged = sum(
-        1 for t in region if not (len(t) == 3 and t.isdigit()) and t != "sub" and t not in doc.codes
-    )
+    # a token with digits that is no number of the list: a misread number (it may explain one
+    # missing); anything at all that is no number, marker or word of the texts: what OCR may
+    # have made of a number (merged, read as letters), which forbids calling the list changed
+    digits = sum(1 for t in region if any(ch.isdigit() for ch in t) and not _subject(t))
+    junk = sum(1 for t in region if not _subject(t) and t != "sub" and t not in doc.codes)
     expected = c.numbers
     missing, extra = expected - found, found - expected
     share = len(expected & found) / len(expected) if expected else 0.0
-    explained = len(extra) + damaged
-    unexplained = max(0, len(missing) - explained) + max(0, len(extra) - len(missing))
-    if unexplained == 0 and len(missing) <= 3 + damaged:
+    # present: every missing number has a misread one (an extra number, a damaged one) for it
+    if len(missing) <= len(extra) + digits and len(extra) <= len(missing) and len(missing) <= 6:
         return ClauseScore(c, ClauseState.PRESENT, share)
+    explained = len(extra) + junk
+    unexplained = max(0, len(missing) - explained) + max(0, len(extra) - len(missing))
     order = sorted(expected)
     positions = sorted(order.index(n) for n in missing)
     run = longest = 0
