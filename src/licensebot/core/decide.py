@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from licensebot.core.form import VersionStatus
 from licensebot.core.message import AuthVerdict
 from licensebot.core.reasons import Decision, Reason, Severity, in_contract_order
 from licensebot.core.rules import (
@@ -111,7 +112,7 @@ def _unknowns(ctx: CheckContext) -> list[str]:
     ]
     if form.signed is not True:
         missing.append("signed")
-    if not form.is_la or form.form_version != ctx.current_version:
+    if form.version_state is not VersionStatus.MATCH or form.form_version != ctx.current_version:
         missing.append("form_version")
     if not form.scanned:
         missing.append("scanned")

@@ -31,6 +31,15 @@ class Source(StrEnum):
     NONE = "none"  # nothing found
 
 
+class VersionStatus(StrEnum):
+    """What the reader could tell about which LA the document is."""
+
+    MATCH = "match"  # a registered version, every clause found (`form_version` says which)
+    OUTDATED = "outdated"  # an LA, read well, lacking or changing a clause of every version
+    UNSURE = "unsure"  # cannot be told (poor OCR, partial text): a person looks
+    NOT_LA = "not_la"  # read well, and plainly not the LA
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """One reading of a field by one OCR pass (a model at a resolution), before any verdict."""
@@ -86,6 +95,22 @@ class ReadForm:
     error: str | None = None  # "encrypted", "broken", "too_large", "timeout", "not_pdf", ...
     timings: Mapping[str, float] = field(default_factory=dict)  # seconds per reading stage
     error_detail: str | None = None  # what exactly went wrong, for logs and `explain`
+    #: The version verdict; None on forms built without it: then it follows `form_version`
+    #: and `is_la` (see `version_state`).
+    version_status: VersionStatus | None = None
+    version_nearest: str | None = None  # the registered version with most clauses found
+    #: Clauses of the nearest version confidently absent / found with another number (a
+    #: section, a year, the subject list), as `reading.version` names them: OUTDATED's facts.
+    version_missing: tuple[str, ...] = ()
+    version_changed: tuple[str, ...] = ()
+
+    @property
+    def version_state(self) -> VersionStatus:
+        if self.version_status is not None:
+            return self.version_status
+        if not self.is_la:
+            return VersionStatus.NOT_LA
+        return VersionStatus.UNSURE if self.form_version is None else VersionStatus.MATCH
 
     def value(self, name: str) -> str | None:
         fv = self.fields.get(name)

@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol
 
 from licensebot.core.affiliation import match_affiliation
 from licensebot.core.domains import DomainKind, DomainKnowledge, domain_of
-from licensebot.core.form import TEXT_FIELDS, ReadForm
+from licensebot.core.form import TEXT_FIELDS, ReadForm, VersionStatus
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.names import FUZZY_MIN_SCORE, parse_la_filename, same_person
 from licensebot.core.reasons import Reason
@@ -105,7 +105,7 @@ def _skip_reason(needs: Needs, ctx: CheckContext) -> str | None:
         return "the PDF was not read"
     if ctx.form.error is not None:
         return f"the PDF could not be read: {ctx.form.error}"
-    if needs is Needs.LA and not ctx.form.is_la:
+    if needs is Needs.LA and ctx.form.version_state is VersionStatus.NOT_LA:
         return "the PDF is not an LA"
     return None
 
@@ -241,7 +241,8 @@ class Unreadable(_Base):
             return self._result(True, error="not read")
         if form.error is not None:
             return self._result(True, error=form.error)
-        if not form.is_la:
+        state = form.version_state
+        if state is VersionStatus.NOT_LA:
             return self._result(False, is_la=False)
         fields = [
             name
@@ -249,7 +250,10 @@ class Unreadable(_Base):
             if (fv := form.fields.get(name)) is None or fv.unreadable
         ]
         signed_unknown = form.signed is None
-        version_unknown = form.form_version is None
+        # OUTDATED is known (outdated_form says so); UNSURE is what a person must look at
+        version_unknown = state is VersionStatus.UNSURE or (
+            state is VersionStatus.MATCH and form.form_version is None
+        )
         hit = bool(fields) or signed_unknown or version_unknown
         corroborated = [
             f"{name}:{fv.corroborated_by}"
@@ -273,7 +277,13 @@ class NotLa(_Base):
 
     def check(self, ctx: CheckContext) -> RuleResult:
         form = _form(ctx)
-        return self._result(not form.is_la, similarity=round(form.form_similarity, 3))
+        # only a document that read well and shares almost nothing with any version: a text
+        # that could not be told (a poor photo) is `unreadable`, never "not the LA"
+        return self._result(
+            form.version_state is VersionStatus.NOT_LA,
+            status=form.version_state.value,
+            similarity=round(form.form_similarity, 3),
+        )
 
 
 class OutdatedForm(_Base):
@@ -283,9 +293,20 @@ class OutdatedForm(_Base):
     reason = Reason.OUTDATED_FORM
 
     def check(self, ctx: CheckContext) -> RuleResult:
-        version = _form(ctx).form_version
-        hit = version is not None and version != ctx.current_version
-        return self._result(hit, version=version, current=ctx.current_version)
+        form = _form(ctx)
+        version = form.form_version
+        state = form.version_state
+        older = state is VersionStatus.MATCH and version not in (None, ctx.current_version)
+        hit = older or state is VersionStatus.OUTDATED
+        return self._result(
+            hit,
+            version=version,
+            current=ctx.current_version,
+            status=state.value,
+            nearest=form.version_nearest,
+            missing=",".join(form.version_missing) or None,
+            changed=",".join(form.version_changed) or None,
+        )
 
 
 class BadFilename(_Base):

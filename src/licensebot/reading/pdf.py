@@ -156,7 +156,10 @@ class _Reader:
             found = Found(fields={k: FieldValue(None, 0.0) for k in FIELD_KEYS})
             scanned = False
         t = perf_counter()
-        match = match_version(doc_text, self.versions, partial=not complete)
+        table = form_page is not None or any(
+            fv.value is not None or fv.blank for fv in found.fields.values()
+        )
+        match = match_version(doc_text, self.versions, partial=not complete, form_table_found=table)
         self._tick("version", t)
         return ReadForm(
             fields=found.fields,
@@ -169,6 +172,10 @@ class _Reader:
             is_la=match.is_la,
             pages=len(pages),
             timings=dict(self.timings),
+            version_status=match.status,
+            version_nearest=match.nearest,
+            version_missing=match.missing,
+            version_changed=match.changed,
         )
 
     # -- digital --
@@ -219,7 +226,12 @@ class _Reader:
         unread = [p for p in pages if p.image_page and not p.words and p.index not in read_pages]
         complete = not unread
         so_far = " ".join([layer_text, *ocr_text])
-        if unread and match_version(so_far, self.versions, partial=True).version is None:
+        table = result is not None
+        if (
+            unread
+            and match_version(so_far, self.versions, partial=True, form_table_found=table).version
+            is None
+        ):
             t = perf_counter()
             for p in unread:
                 ocr_text.append(self._body_text(p.index))

@@ -1,75 +1,615 @@
-"""Which registered LA version a document's text matches, by word-shingle overlap.
+"""Which registered LA version a document's text is, clause by clause.
 
-Similarity is the F1 of shared 3-word shingles: it is high only when the document holds the
-version's text and little else, so an older LA (a section missing, clauses reworded) scores below
-the current one on a current form, and a document that is no LA scores low against all.
+A version is recognised only when the document carries every one of its clauses (headings with
+their numbers, each sentence and list item, the citation, the set of unpublishable subjects,
+each contact address, the naming note) and none of the clauses that set another registered
+version apart. Overlap of the text as a whole is not enough: an older LA shares most of its
+words with the current one, so a missing section or an older citation hides in a high overall
+similarity. Each clause is found on its own, robust to what OCR and layout do to text (line
+breaks, hyphenation, columns read in another order, dropped punctuation, `l`/`1` and `O`/`0`).
+
+Each clause comes out present, absent or unsure (between the two margins). The verdict:
+MATCH a version; OUTDATED (an LA, read well, that lacks or changes a clause of every registered
+version); NOT_LA (read well, shares almost nothing); UNSURE (anything else: a person looks).
+Pure: text in, verdict out.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq, Levenshtein
+
+from licensebot.core.form import VersionStatus
 from licensebot.core.la import LaVersion
 
-#: At or above: the document is this version. Between IS_LA and MATCH: an LA, of no known
-#: version (reported as the nearest, if clearly nearer than the others, else None).
-MATCH = 0.6
-IS_LA = 0.3
+#: A clause whose best alignment keeps at least this share of its words (in order) is present;
+#: at most ABSENT, it is absent; between the two margins, unsure.
+PRESENT = 0.8
+ABSENT = 0.45
+#: At most this share found, and another number where the clause has one: another wording.
+REWORDED = 0.7
+#: A document is "read well" when at least this share of the nearest version's clauses are
+#: present and at most UNSURE_SHARE of them are unsure: only then does an absence count.
+READ_WELL = 0.75
+UNSURE_SHARE = 0.15
+#: Evidence an LA differs from a version: the sum of the weights of its confident differences.
+#: A clause no longer than a printed line (a short sentence, a list item, a contact address)
+#: weighs less than that alone: one line OCR lost looks the same.
+OUTDATED_WEIGHT = 1.0
+#: Words on a printed line: a clause no longer than this may have been lost with one line OCR
+#: dropped, so its absence weighs less than a longer clause's.
+LINE = 15
+#: Recognisably an LA: this share of a version's clauses present (or the signer table found).
+IS_LA_SHARE = 0.5
+#: Plainly no LA: at most this share present, with at least NOT_LA_WORDS word-like tokens read.
+NOT_LA_SHARE = 0.1
+NOT_LA_WORDS = 40
 
 
-_MARKUP = re.compile(r"[*_#`>\\]")
-_TOKEN = re.compile(r"[a-z]{2,}|\d+|[\u3400-\u9fff]")
+class ClauseKind(StrEnum):
+    TEXT = "text"  # a sentence, a list item, the title, the citation, the naming note
+    HEADING = "heading"  # a numbered section heading: its words, and the number before them
+    SUBJECTS = "subjects"  # the unpublishable subjects, compared as a set of numbers
+    CONTACT = "contact"  # one contact address: its local part, then its domain
 
 
-def _tokens(text: str) -> list[str]:
-    t = unicodedata.normalize("NFKC", text).lower()
-    return _TOKEN.findall(_MARKUP.sub(" ", t))
+class ClauseState(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"  # not in the text (another wording, or nothing)
+    CHANGED = "changed"  # in the text, with another number (a section, a year, a subject list)
+    UNSURE = "unsure"
 
 
-def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    toks = _tokens(text)
-    return {tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)}
+@dataclass(frozen=True, slots=True)
+class Clause:
+    name: str  # "3.heading", "4.text2", "citation", "4.subjects", "contact a@b.c", ...
+    kind: ClauseKind
+    tokens: tuple[str, ...]  # normalised words (HEADING: without the number)
+    number: str | None = None  # HEADING: the section number
+    numbers: frozenset[str] = frozenset()  # SUBJECTS: the set
+    line_length: int = 0  # SUBJECTS: the most numbers on one line of the list
+    weight: float = 1.0  # how much its confident absence says about the version
 
 
-@lru_cache(maxsize=64)
-def _version_shingles(text: str) -> frozenset[tuple[str, ...]]:
-    """A registered version's shingles: the same text on every read, so made once."""
-    return frozenset(shingles(text))
+@dataclass(frozen=True, slots=True)
+class ClauseScore:
+    clause: Clause
+    state: ClauseState
+    score: float  # 0..1, share of the clause found (SUBJECTS: share of the set found)
 
 
 @dataclass(frozen=True, slots=True)
 class VersionMatch:
-    version: str | None
-    similarity: float
-    is_la: bool
-    scores: dict[str, float]
+    version: str | None  # the registered version recognised (status MATCH), else None
+    similarity: float  # share of the nearest version's clauses present (0..1)
+    is_la: bool  # anything but NOT_LA: the form rules run
+    scores: dict[str, float]  # per version id: share of its clauses present
+    status: VersionStatus = VersionStatus.UNSURE
+    nearest: str | None = None  # the version with the most clauses present
+    #: Clauses of the nearest version confidently absent / changed (OUTDATED's evidence), and
+    #: those that could not be told either way.
+    missing: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    unsure: tuple[str, ...] = ()
+    clauses: dict[str, tuple[ClauseScore, ...]] = field(default_factory=dict)
+
+
+# ---- normalising text -------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"[*_#`>\\]")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "¬": "-", "‐": "-", "‑": "-"})
+_PIPE = re.compile(r"(?<=[a-z])[|!](?=[a-z])|(?<=[a-z])[|!]$|^[|!](?=[a-z])")
+_PIECE = re.compile(r"[a-z0-9]+")
+_TO_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s"})
+_TO_DIGIT = str.maketrans({"o": "0", "l": "1", "i": "1", "s": "5"})
+_EMAIL = re.compile(r"^\S+@\S+\.[a-z]{2,}\.?$")
+
+
+def _fix(piece: str) -> str:
+    """A word with OCR's digit-for-letter confusions undone, or a number with the reverse."""
+    digits = sum(c.isdigit() for c in piece)
+    if digits == 0 or digits == len(piece):
+        return piece
+    if digits * 2 > len(piece):
+        return piece.translate(_TO_DIGIT)
+    return piece.translate(_TO_LETTER)
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """(word, the raw word it came from ended in a hyphen), in reading order."""
+    t = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    t = _MARKUP.sub(" ", t)
+    out: list[tuple[str, bool]] = []
+    for raw in t.split():
+        raw = _PIPE.sub("l", raw)
+        parts = [_fix(p) for p in _PIECE.findall(raw)]
+        for i, p in enumerate(parts):
+            out.append((p, i == len(parts) - 1 and raw.endswith("-")))
+    return out
+
+
+def _keep(tok: str) -> bool:
+    # single letters are list markers, initials and OCR specks; single digits are section numbers
+    return len(tok) > 1 or tok.isdigit()
+
+
+def tokens(text: str) -> list[str]:
+    """A registered text's words as the clauses compare them."""
+    return [p for p, _ in _pieces(text) if _keep(p)]
+
+
+def _doc_tokens(text: str, vocab: frozenset[str]) -> list[str]:
+    """A read document's words, hyphenated and split words rejoined when the whole is a word of
+    the registered texts, misread words snapped to the nearest such word (one edit, two in a
+    long word)."""
+    pieces = _pieces(text)
+    joined: list[str] = []
+    i = 0
+    while i < len(pieces):
+        tok, hyphen = pieces[i]
+        if i + 1 < len(pieces) and tok.isalpha():
+            nxt = pieces[i + 1][0]
+            whole = tok + nxt
+            if whole in vocab and (hyphen or (tok not in vocab and nxt not in vocab)):
+                joined.append(whole)
+                i += 2
+                continue
+        joined.append(tok)
+        i += 1
+    return [_snap(t, vocab) for t in joined if _keep(t)]
+
+
+@lru_cache(maxsize=8192)
+def _snap_cached(tok: str, vocab: frozenset[str], choices: tuple[str, ...]) -> str:
+    limit = 1 if len(tok) <= 6 else 2
+    best = process.extractOne(tok, choices, scorer=Levenshtein.distance, score_cutoff=limit)
+    return best[0] if best is not None else tok
+
+
+def _snap(tok: str, vocab: frozenset[str]) -> str:
+    if tok in vocab or len(tok) < 4 or not tok.isalpha():
+        return tok
+    return _snap_cached(tok, vocab, _sorted_vocab(vocab))
+
+
+@lru_cache(maxsize=16)
+def _sorted_vocab(vocab: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(w for w in vocab if w.isalpha() and len(w) >= 3))
+
+
+# ---- a version's clauses ----------------------------------------------------------------------
+
+_HEADING = re.compile(r"^#{1,6}\s*(?:\*\*)?\s*(?:(\d+)\.?\s+)?(.+?)\s*(?:\*\*)?\s*$")
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z(*])")
+_SUBJECT_NUMBER = re.compile(r"\b\d{3}\b")
+
+
+def _is_table_line(line: str) -> bool:
+    # The registered text ends with the signer table (cells separated by tabs); the reader
+    # finds that table by its labels, it is not a clause of the text.
+    return "\t" in line and not line.lstrip().lower().startswith("sub")
+
+
+def _blocks(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if _is_table_line(line):
+            break
+        if line.strip():
+            blocks[-1].append(line.strip())
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+@lru_cache(maxsize=32)
+def clauses_of(text: str) -> tuple[Clause, ...]:
+    """A registered version's text split into the clauses a form of it must carry."""
+    out: list[Clause] = []
+    section = "0"
+    counter = 0
+
+    def add_text(body: str, name: str | None = None) -> None:
+        nonlocal counter
+        toks = tuple(tokens(body))
+        if not toks:
+            return
+        if name is None:
+            counter += 1
+            name = f"{section}.text{counter}"
+        out.append(Clause(name, ClauseKind.TEXT, toks, weight=1.0 if len(toks) > LINE else 0.4))
+
+    subjects: set[str] = set()
+    line_length = 0
+    for block in _blocks(text):
+        first = block[0]
+        if first.startswith("#"):
+            m = _HEADING.match(first)
+            if m is None:
+                continue
+            number, title = m.group(1), m.group(2)
+            if number is None:
+                add_text(title, "title" if not out else None)
+                continue
+            section, counter = number, 0
+            toks = tuple(tokens(title))
+            out.append(
+                Clause(f"{number}.heading", ClauseKind.HEADING, toks, number=number, weight=0.4)
+            )
+            continue
+        if all(line.lower().startswith("sub") for line in block):
+            subjects.update(_SUBJECT_NUMBER.findall(" ".join(block)))
+            line_length = max(line_length, *(len(_SUBJECT_NUMBER.findall(x)) for x in block))
+            if not any(c.kind is ClauseKind.SUBJECTS for c in out):
+                out.append(Clause(f"{section}.subjects", ClauseKind.SUBJECTS, (), weight=2.0))
+            continue
+        joined = " ".join(block)
+        if len(block) == 1 and _EMAIL.match(first.replace("\\", "")):
+            address = first.replace("\\", "").rstrip(".").lower()
+            toks = tuple(tokens(address))
+            out.append(Clause(f"contact {address}", ClauseKind.CONTACT, toks, weight=0.6))
+            continue
+        if "license_agreement" in joined.replace("\\", "").lower():
+            add_text(joined, "naming note")
+            continue
+        if first.startswith("*") and not first.startswith("**") and joined.rstrip().endswith("*"):
+            add_text(joined, "citation")
+            continue
+        if all(line.startswith(("- ", "* ")) for line in block):
+            for line in block:
+                add_text(line[2:])
+            continue
+        for sentence in _SENTENCE.split(joined):
+            add_text(sentence)
+    return tuple(
+        Clause(c.name, c.kind, c.tokens, c.number, frozenset(subjects), line_length, c.weight)
+        if c.kind is ClauseKind.SUBJECTS
+        else c
+        for c in out
+    )
+
+
+# ---- finding a clause in a document -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """A document's words, and the same as one character per word for fast alignment."""
+
+    toks: list[str]
+    chars: str
+    codes: dict[str, str]
+    compact: str  # the words run together (addresses, whatever OCR made of `@` and `.`)
+
+    @classmethod
+    def of(cls, toks: list[str], vocab: Iterable[str]) -> _Doc:
+        codes = {w: chr(0x100 + i) for i, w in enumerate(sorted(vocab))}
+        other = chr(0x100 + len(codes))  # every word no registered text has
+        return cls(toks, "".join(codes.get(t, other) for t in toks), codes, "".join(toks))
+
+    def encode(self, toks: Sequence[str]) -> str:
+        return "".join(self.codes[t] for t in toks)
+
+
+def _is_number(tok: str) -> bool:
+    return tok.isdigit()
+
+
+def _in_place_of(i: int, matched: Sequence[tuple[int, int]]) -> range:
+    """The document's words standing where the clause's unmatched word `i` would be: between
+    the matched words around it."""
+    before = [d for ci, d in matched if ci < i]
+    after = [d for ci, d in matched if ci > i]
+    start = before[-1] + 1 if before else (after[0] - 1 if after else 0)
+    end = after[0] if after else start + 1
+    return range(max(0, start), end)
+
+
+def _score_text(c: Clause, doc: _Doc) -> ClauseScore:
+    """The share of the clause's words found in order in its best window of the document;
+    a number of the clause (a year) found replaced by another number is CHANGED."""
+    needle = doc.encode(c.tokens)
+    m = len(needle)
+    if not doc.chars:
+        return ClauseScore(c, ClauseState.ABSENT, 0.0)
+    if len(doc.chars) <= m:
+        lo, hi = 0, len(doc.chars)
+    else:
+        al = fuzz.partial_ratio_alignment(needle, doc.chars)
+        if al is None:
+            return ClauseScore(c, ClauseState.ABSENT, 0.0)
+        pad = max(2, m // 4)
+        lo, hi = max(0, al.dest_start - pad), min(len(doc.chars), al.dest_end + pad)
+    window = doc.chars[lo:hi]
+    matched: list[tuple[int, int]] = []  # (clause index, doc index)
+    for op in LCSseq.opcodes(needle, window):
+        if op.tag == "equal":
+            matched += [
+                (op.src_start + k, lo + op.dest_start + k) for k in range(op.src_end - op.src_start)
+            ]
+    if not matched:
+        return ClauseScore(c, ClauseState.ABSENT, 0.0)
+    span = matched[-1][1] - matched[0][1] + 1
+    slack = 1 + m // 8  # OCR specks and split words inside the clause
+    score = len(matched) / max(m, span - slack)
+    if score <= ABSENT:
+        return ClauseScore(c, ClauseState.ABSENT, score)
+    found = {i for i, _ in matched}
+    for i, tok in enumerate(c.tokens):
+        if not _is_number(tok) or i in found:
+            continue
+        others = [doc.toks[j] for j in _in_place_of(i, matched) if j < len(doc.toks)]
+        if score <= REWORDED and any(_is_number(t) and len(t) == len(tok) for t in others):
+            # the clause stands there reworded and with another number (a year): another
+            # text. Only the number differing is more likely a misread digit: unsure.
+            return ClauseScore(c, ClauseState.CHANGED, score)
+        return ClauseScore(c, ClauseState.UNSURE, score)
+    if score < PRESENT:
+        return ClauseScore(c, ClauseState.UNSURE, score)
+    return ClauseScore(c, ClauseState.PRESENT, score)
+
+
+def _score_heading(c: Clause, doc: _Doc) -> ClauseScore:
+    """Every place the heading's words stand; the number just before them says whether it is
+    this section, another section (CHANGED) or cannot be told (OCR lost the number)."""
+    k = len(c.tokens)
+    needle = doc.encode(c.tokens)
+    tolerated = 0 if k < 4 else 1
+    numbers: list[str | None] = []
+    best = 0
+    for j in range(len(doc.chars) - k + 1):
+        if doc.chars[j] != needle[0] and doc.chars[j + k - 1] != needle[-1]:
+            continue
+        common = LCSseq.similarity(needle, doc.chars[j : j + k])
+        best = max(best, common)
+        if common < k - tolerated:
+            continue
+        before = [t for t in doc.toks[max(0, j - 2) : j] if _is_number(t)]
+        numbers.append(before[-1] if before else None)
+    if c.number in numbers:
+        return ClauseScore(c, ClauseState.PRESENT, 1.0)
+    if any(n is not None and len(n) <= 2 for n in numbers):
+        return ClauseScore(c, ClauseState.CHANGED, (k - 1) / max(k, 1))
+    if numbers:
+        return ClauseScore(c, ClauseState.UNSURE, best / k)
+    score = best / k if k else 0.0
+    state = ClauseState.ABSENT if score <= ABSENT or k - best >= 2 else ClauseState.UNSURE
+    return ClauseScore(c, state, score)
+
+
+def _score_contact(c: Clause, doc: _Doc) -> ClauseScore:
+    """The address, letters and digits only, in the document's letters and digits (OCR reads
+    `@` as anything or nothing); its local part must be there with the start of its domain, so
+    the other contact's domain alone does not count."""
+    address = "".join(c.tokens)
+    head = c.tokens[0] + (c.tokens[1] if len(c.tokens) > 1 else "")
+    whole = fuzz.partial_ratio(address, doc.compact) / 100
+    local = fuzz.partial_ratio(head, doc.compact) / 100
+    score = min(whole, local)
+    if score >= 0.85:
+        return ClauseScore(c, ClauseState.PRESENT, score)
+    if score <= 0.7:
+        return ClauseScore(c, ClauseState.ABSENT, score)
+    return ClauseScore(c, ClauseState.UNSURE, score)
+
+
+#: Words either side of the `sub` markers where the list's numbers may still stand (OCR may
+#: lose a marker, not only a number).
+_LIST_CONTEXT = 40
+
+
+def _subject(tok: str) -> bool:
+    return len(tok) == 3 and tok.isdigit()
+
+
+def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
+    """The set of three-digit numbers where the list stands (from the `sub` markers on).
+
+    The same set, give or take what OCR did (a misread number: one missing, another extra or a
+    damaged token in its place) is PRESENT. Three numbers or more missing (or extra) beyond
+    what OCR damaged, in a list otherwise read well, is CHANGED, unless the missing numbers are
+    one run of the list no longer than two of its lines: a line OCR lost looks the same."""
+    idx = [j for j, t in enumerate(doc.toks) if t == "sub"]
+    if not idx:
+        return ClauseScore(c, ClauseState.ABSENT if doc.toks else ClauseState.UNSURE, 0.0)
+    region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : idx[-1] + _LIST_CONTEXT]
+    found = {t for t in region if len(t) == 3 and t.isdigit()}
+    # a token with digits that is no number of the list: a misread number (it may explain one
+    # missing); anything at all that is no number, marker or word of the texts: what OCR may
+    # have made of a number (merged, read as letters), which forbids calling the list changed
+    digits = sum(1 for t in region if any(ch.isdigit() for ch in t) and not _subject(t))
+    junk = sum(1 for t in region if not _subject(t) and t != "sub" and t not in doc.codes)
+    expected = c.numbers
+    missing, extra = expected - found, found - expected
+    share = len(expected & found) / len(expected) if expected else 0.0
+    # present: every missing number has a misread one (an extra number, a damaged one) for it
+    if len(missing) <= len(extra) + digits and len(extra) <= len(missing) and len(missing) <= 6:
+        return ClauseScore(c, ClauseState.PRESENT, share)
+    explained = len(extra) + junk
+    unexplained = max(0, len(missing) - explained) + max(0, len(extra) - len(missing))
+    order = sorted(expected)
+    positions = sorted(order.index(n) for n in missing)
+    run = longest = 0
+    for k, pos in enumerate(positions):
+        run = run + 1 if k and pos == positions[k - 1] + 1 else 1
+        longest = max(longest, run)
+    lost_lines = longest <= 2 * c.line_length and len(positions) - longest <= explained + 2
+    well_read = explained <= max(3, len(expected) // 20) and share >= 0.3
+    if unexplained >= 3 and well_read and not lost_lines:
+        return ClauseScore(c, ClauseState.CHANGED, share)
+    return ClauseScore(c, ClauseState.UNSURE, share)
+
+
+def score_clause(c: Clause, doc: _Doc) -> ClauseScore:
+    if c.kind is ClauseKind.HEADING:
+        return _score_heading(c, doc)
+    if c.kind is ClauseKind.CONTACT:
+        return _score_contact(c, doc)
+    if c.kind is ClauseKind.SUBJECTS:
+        return _score_subjects(c, doc)
+    return _score_text(c, doc)
+
+
+# ---- the verdict ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _vocab(texts: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(t for text in texts for t in tokens(text))
+
+
+@lru_cache(maxsize=32)
+def _distinguishing(texts: tuple[str, ...], other: int, against: int) -> frozenset[str]:
+    """The clauses of version `other` that version `against`'s own text does not carry."""
+    vocab = _vocab(texts)
+    doc = _Doc.of(tokens(texts[against]), vocab)
+    return frozenset(
+        c.name
+        for c in clauses_of(texts[other])
+        if score_clause(c, doc).state is not ClauseState.PRESENT
+    )
+
+
+_READ = frozenset({ClauseState.PRESENT, ClauseState.CHANGED})  # the text there was read
+
+
+def _confident_differences(
+    scored: Sequence[ClauseScore], *, partial: bool, form_table_found: bool
+) -> list[ClauseScore]:
+    """Clauses that differ for sure: a changed number anywhere, and (on the whole document)
+    a run of absent clauses with present clauses around it, so a page OCR lost half of is not
+    taken for a missing section."""
+    out = [s for s in scored if s.state is ClauseState.CHANGED]
+    if partial:
+        return out
+    n = len(scored)
+    for i, s in enumerate(scored):
+        if s.state is not ClauseState.ABSENT:
+            continue
+        j = i - 1
+        while j >= 0 and scored[j].state is ClauseState.ABSENT:
+            j -= 1
+        k = i + 1
+        while k < n and scored[k].state is ClauseState.ABSENT:
+            k += 1
+        before = j >= 0 and scored[j].state in _READ
+        after = (k >= n and form_table_found) or (k < n and scored[k].state in _READ)
+        if before and after:
+            out.append(s)
+    return out
+
+
+def _word_like(toks: Sequence[str]) -> int:
+    return sum(1 for t in toks if t.isalpha() and len(t) >= 3 and re.search("[aeiouy]", t))
 
 
 def match_version(
-    text: str, versions: Sequence[LaVersion], *, partial: bool = False
+    text: str,
+    versions: Sequence[LaVersion],
+    *,
+    partial: bool = False,
+    form_table_found: bool = False,
 ) -> VersionMatch:
-    """The version `text` is. `partial`: the text is only part of the document (the pages
-    read so far), so only how much of it belongs to each version counts (precision)."""
-    doc = shingles(text)
-    scores: dict[str, float] = {}
-    for v in versions:
-        ref = _version_shingles(v.text)
-        common = len(doc & ref)
-        if not doc or not ref or not common:
-            scores[v.id] = 0.0
-            continue
-        p, r = common / len(doc), common / len(ref)
-        scores[v.id] = p if partial else 2 * p * r / (p + r)
-    if not scores:
-        return VersionMatch(None, 0.0, False, scores)
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    best_id, best = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0.0
-    is_la = best >= IS_LA
-    margin = 0.1 if partial else 0.03
-    found = best_id if best >= MATCH and best - second >= margin else None
-    return VersionMatch(found, best, is_la, scores)
+    """The version `text` is. `partial`: the text is only part of the document (the pages read
+    so far), so a clause not found there may stand on another page: only a changed clause
+    counts against a version. `form_table_found`: the reader found the signer table's labels,
+    strong evidence the document is an LA whatever its text reads like."""
+    if not versions:
+        return VersionMatch(None, 0.0, False, {}, VersionStatus.UNSURE)
+    texts = tuple(v.text for v in versions)
+    vocab = _vocab(texts)
+    doc_toks = _doc_tokens(text, vocab)
+    doc = _Doc.of(doc_toks, vocab)
+    scored = {v.id: tuple(score_clause(c, doc) for c in clauses_of(v.text)) for v in versions}
+    share = {
+        vid: sum(s.state is ClauseState.PRESENT for s in sc) / max(len(sc), 1)
+        for vid, sc in scored.items()
+    }
+    nearest = max(share, key=lambda vid: share[vid])
+    best = scored[nearest]
+    state_of = {vid: {s.clause.name: s.state for s in sc} for vid, sc in scored.items()}
+
+    def complete(i: int) -> bool:
+        v = versions[i]
+        if any(s.state is not ClauseState.PRESENT for s in scored[v.id]):
+            return False
+        for j, w in enumerate(versions):
+            if j == i:
+                continue
+            others = _distinguishing(texts, j, i)
+            if any(state_of[w.id][name] is ClauseState.PRESENT for name in others):
+                return False
+        return True
+
+    def names(state: ClauseState, of: Iterable[ClauseScore]) -> tuple[str, ...]:
+        return tuple(s.clause.name for s in of if s.state is state)
+
+    diffs = {
+        vid: _confident_differences(sc, partial=partial, form_table_found=form_table_found)
+        for vid, sc in scored.items()
+    }
+    confident = {s.clause.name for s in diffs[nearest]}
+
+    def verdict(status: VersionStatus, version: str | None = None) -> VersionMatch:
+        return VersionMatch(
+            version,
+            similarity=round(share[nearest], 3),
+            is_la=status is not VersionStatus.NOT_LA,
+            scores={vid: round(x, 3) for vid, x in share.items()},
+            status=status,
+            nearest=nearest,
+            missing=tuple(n for n in names(ClauseState.ABSENT, best) if n in confident),
+            changed=names(ClauseState.CHANGED, best),
+            unsure=tuple(
+                s.clause.name
+                for s in best
+                if s.state is ClauseState.UNSURE
+                or (s.state is ClauseState.ABSENT and s.clause.name not in confident)
+            ),
+            clauses=scored,
+        )
+
+    matches = [versions[i].id for i in range(len(versions)) if complete(i)]
+    if len(matches) == 1:
+        return verdict(VersionStatus.MATCH, matches[0])
+
+    n = len(best)
+    unsure_share = sum(s.state is ClauseState.UNSURE for s in best) / max(n, 1)
+    read_well = share[nearest] >= READ_WELL and unsure_share <= UNSURE_SHARE
+    an_la = share[nearest] >= IS_LA_SHARE or form_table_found
+
+    def differs(i: int) -> bool:
+        """Confidently not version i: its clauses absent or changed, or the clauses that set
+        another version apart from it present."""
+        vid = versions[i].id
+        weight = sum(s.clause.weight for s in diffs[vid])
+        for j, w in enumerate(versions):
+            if j != i:
+                others = _distinguishing(texts, j, i)
+                weight += sum(
+                    s.clause.weight
+                    for s in scored[w.id]
+                    if s.clause.name in others and s.state is ClauseState.PRESENT
+                )
+        return weight >= OUTDATED_WEIGHT
+
+    differs_from_all = all(differs(i) for i in range(len(versions)))
+    if an_la and read_well and differs_from_all and not matches:
+        return verdict(VersionStatus.OUTDATED)
+    plainly_other = (
+        not form_table_found
+        and not partial
+        and share[nearest] <= NOT_LA_SHARE
+        and _word_like(doc_toks) >= NOT_LA_WORDS
+        and _word_like(doc_toks) >= 0.6 * len(doc_toks)
+    )
+    if plainly_other:
+        return verdict(VersionStatus.NOT_LA)
+    return verdict(VersionStatus.UNSURE)

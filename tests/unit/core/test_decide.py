@@ -9,6 +9,7 @@ import pytest
 from core_factories import auto, context, form, message, pdf
 
 from licensebot.core.decide import APPROVAL_GUARD, OUTCOMES, decide, outcome_for
+from licensebot.core.form import VersionStatus
 from licensebot.core.message import AuthVerdict
 from licensebot.core.reasons import SEVERITY, Decision, Reason, Severity, in_contract_order
 
@@ -183,3 +184,14 @@ def test_explain_puts_the_hits_first_with_their_facts() -> None:
     assert data["decision"] == "reject"
     assert data["reasons"] == ["free_email", "sender_mismatch"]
     assert len(data["rules"]) == len(judgement.results)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "status", [VersionStatus.OUTDATED, VersionStatus.UNSURE, VersionStatus.NOT_LA]
+)
+def test_the_guard_approves_only_a_recognised_current_version(status: VersionStatus) -> None:
+    # a rule list that forgot every version rule still cannot approve an unrecognised form
+    read = form(version_status=status)  # form_version still says "2023": the status rules
+    judgement = decide(context(read=read), rules=())
+    assert judgement.decision is not Decision.APPROVE
+    assert "form_version" in str(judgement.results[-1].facts["unknown"])

@@ -13,9 +13,18 @@ from core_factories import (
     pdf,
 )
 
+from licensebot.core.form import VersionStatus
 from licensebot.core.message import AuthVerdict
 from licensebot.core.reasons import Reason
-from licensebot.core.rules import DEFAULT_RULES, RULES_BY_NAME, CheckContext, run_rule
+from licensebot.core.rules import (
+    DEFAULT_RULES,
+    RULES_BY_NAME,
+    CheckContext,
+    NotLa,
+    OutdatedForm,
+    Unreadable,
+    run_rule,
+)
 
 Case = tuple[str, Reason, Callable[[], CheckContext], bool]
 
@@ -335,3 +344,29 @@ def test_fuzzy_name_threshold_is_a_setting() -> None:
     assert not run_rule(rule, context(**typo)).hit  # type: ignore[arg-type]
     strict = CheckSettings(name_min_score=1.01)
     assert run_rule(rule, context(settings=strict, **typo)).hit  # type: ignore[arg-type]
+
+
+# --- the version status ----------------------------------------------------------------
+
+
+def test_an_outdated_status_is_outdated_form_with_what_differs() -> None:
+    read = form(
+        form_version=None,
+        version_status=VersionStatus.OUTDATED,
+        version_nearest="2023",
+        version_missing=("6.heading", "6.text2"),
+        version_changed=("4.subjects",),
+    )
+    result = OutdatedForm().check(context(read=read))
+    assert result.hit and result.facts["missing"] == "6.heading,6.text2"
+    assert result.facts["changed"] == "4.subjects" and result.facts["nearest"] == "2023"
+    assert not NotLa().check(context(read=read)).hit
+    assert not Unreadable().check(context(read=read)).facts["version_unknown"]
+
+
+def test_an_unsure_version_is_unreadable_never_not_la_nor_outdated() -> None:
+    read = form(form_version=None, version_status=VersionStatus.UNSURE)
+    ctx = context(read=read)
+    assert not NotLa().check(ctx).hit and not OutdatedForm().check(ctx).hit
+    unreadable = Unreadable().check(ctx)
+    assert unreadable.hit and unreadable.facts["version_unknown"]
