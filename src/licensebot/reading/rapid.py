@@ -7,9 +7,8 @@ better evidence than two passes of one. On a whole page it is slow (over a minut
 
 The engine is loaded once per process (`engine`, `preload`), with ONNX Runtime held to one
 thread (parallelism belongs to the caller, as for Tesseract). The models are the three in the
-wheel, by path, never a download. The sandbox's fork server does not load it yet: with ONNX
-Runtime and OpenCV in the server, every forked reader inherits enough free heap to read a small
-PDF under the 40 MB cap that the sandbox and pool tests expect to refuse (see the report).
+wheel, by path, never a download. The sandbox's fork server loads it (`reading/_warm.py`), so
+every reader forked from it starts with the sessions in memory, shared copy-on-write.
 
 A cell is read by detection and recognition on the crop at its own size (`det`): the detector
 costs a few tens of milliseconds on a cell and finds each line, whatever the layout. (The
@@ -32,9 +31,11 @@ import numpy as np
 from PIL import Image
 
 from licensebot.core.form import Reading
+from licensebot.reading.agreement import RAPID
 from licensebot.reading.engines import LATIN, edged_box
 
-MODEL = "rapid"
+#: The `Reading.model` of its readings (named where the rules that weigh them live).
+MODEL = RAPID
 #: The wheel's models, relative to the package (RapidOCR 1.4.x's own config names them so).
 MODEL_FILES = (
     "models/ch_PP-OCRv4_det_infer.onnx",
