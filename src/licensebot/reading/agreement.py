@@ -26,7 +26,9 @@ from collections.abc import Sequence
 
 from licensebot.core.form import Reading
 from licensebot.reading.clean import CLEANERS
-from licensebot.reading.rapid import MODEL as RAPID
+
+#: The model name of RapidOCR's readings (`reading.rapid`); every other model is Tesseract's.
+RAPID = "rapid"
 
 #: Thresholds from bench/results/engines.md (development crops).
 RAPID_SURE = 0.9
@@ -51,6 +53,13 @@ def cross_engine_value(key: str, readings: Sequence[Reading]) -> str | None:
     """A value RapidOCR and a Tesseract model independent of it both read, letter for letter
     after cleaning, each sure enough, with no other sure reading of the cell saying otherwise;
     None when there is none. `readings`: all of one cell's readings (any engines, raw text)."""
+    found = cross_engine(key, readings)
+    return None if found is None else found[0]
+
+
+def cross_engine(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] | None:
+    """`cross_engine_value` and the surest Tesseract reading that confirmed it (its confidence
+    means something; RapidOCR's hardly does)."""
     clean = CLEANERS.get(key)
     if clean is None:
         return None
@@ -62,15 +71,16 @@ def cross_engine_value(key: str, readings: Sequence[Reading]) -> str | None:
         if rapid.confidence < RAPID_SURE:
             continue
         cjk = _CJK.search(rapid.text) is not None  # written in Chinese (a name, a date)
-        confirmed = any(
-            other == value
+        confirmed = [
+            r
+            for other, r in cleaned
+            if other == value
             and r.model in partners
             and r.confidence >= PARTNER_SURE
             and _usable(key, r, value)
             # Chinese is read by the Chinese model; Latin print by a Latin one
             and (r.model.startswith("chi_sim") or not cjk)
-            for other, r in cleaned
-        )
+        ]
         if not confirmed:
             continue
         dissent = any(
@@ -82,7 +92,7 @@ def cross_engine_value(key: str, readings: Sequence[Reading]) -> str | None:
             for other, r in cleaned
         )
         if not dissent:
-            return value
+            return value, max(confirmed, key=lambda r: r.confidence)
     return None
 
 

@@ -29,7 +29,8 @@ CHINESE = "chinese"
 class CellReader(Protocol):
     """An OCR engine that reads the lines of one cell's crop."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def read_cell(self, crop: Image.Image, *, lang_hint: str = LATIN) -> list[Reading]: ...
 

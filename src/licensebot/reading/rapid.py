@@ -7,9 +7,8 @@ better evidence than two passes of one. On a whole page it is slow (over a minut
 
 The engine is loaded once per process (`engine`, `preload`), with ONNX Runtime held to one
 thread (parallelism belongs to the caller, as for Tesseract). The models are the three in the
-wheel, by path, never a download. The sandbox's fork server does not load it yet: with ONNX
-Runtime and OpenCV in the server, every forked reader inherits enough free heap to read a small
-PDF under the 40 MB cap that the sandbox and pool tests expect to refuse (see the report).
+wheel, by path, never a download. The sandbox's fork server loads it (`reading/_warm.py`), so
+every reader forked from it starts with the sessions in memory, shared copy-on-write.
 
 A cell is read by detection and recognition on the crop at its own size (`det`): the detector
 costs a few tens of milliseconds on a cell and finds each line, whatever the layout. (The
@@ -29,18 +28,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.core.form import Reading
+from licensebot.reading.agreement import RAPID
 from licensebot.reading.engines import LATIN, edged_box
 
-MODEL = "rapid"
+#: The `Reading.model` of its readings (named where the rules that weigh them live).
+MODEL = RAPID
 #: The wheel's models, relative to the package (RapidOCR 1.4.x's own config names them so).
 MODEL_FILES = (
     "models/ch_PP-OCRv4_det_infer.onnx",
     "models/ch_PP-OCRv4_rec_infer.onnx",
     "models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
 )
+
+
+Piece = tuple[float, float, float, float, str, list[float]]  # top, bottom, x0, x1, text, probs
 
 
 class RapidError(Exception):
@@ -106,10 +110,14 @@ def engine() -> Any:
 
 
 def preload(*, sessions: bool = True) -> None:
-    """Load the engine now; with `sessions=False` only its libraries (ONNX Runtime, OpenCV,
-    RapidOCR), which the sandbox's fork server imports for every reader it forks."""
+    """Load the engine now and read one small drawn cell with it (ONNX Runtime sets up its
+    first run lazily: in a forked reader that cost about 80 ms on its first cell); with
+    `sessions=False` only its libraries (ONNX Runtime, OpenCV, RapidOCR)."""
     if sessions:
         engine()
+        sample = Image.new("L", (240, 48), 255)
+        ImageDraw.Draw(sample).text((12, 10), "Warm 2024", fill=0, font=ImageFont.load_default(24))
+        RapidCellReader().read_cell(sample)
         return
     model_paths()
     try:
@@ -139,7 +147,30 @@ class RapidCellReader:
         with _busy:
             if self.mode == "lines":
                 return _read_lines(gray)
-            return _read_det(gray)
+            pieces = [p for a, b in ink_spans(gray) for p in _detect(gray[:, a:b], a)]
+            return [_reading(line, gray.shape[1]) for line in _rows(pieces)]
+
+
+#: Darker than this is ink (as `line_bands` and the cell passes take it).
+INK = 150
+
+
+def ink_spans(gray: np.ndarray) -> list[tuple[int, int]]:
+    """The stretches of columns the detector needs to see: runs of inked columns, with a
+    crop's height of paper either side (runs closer than that are one). RapidOCR pads a wide
+    crop to a detector input a quarter as tall as it is wide, so a short email in a cell that
+    runs on to a shadow at the page's edge (2022x76 px) cost half a second of detection on
+    paper; read in stretches, with the blank between left out, it costs a fraction."""
+    cols = np.nonzero((gray < INK).any(axis=0))[0]
+    pad, width = gray.shape[0], gray.shape[1]
+    spans: list[tuple[int, int]] = []
+    for c in cols.tolist():
+        a, b = max(0, c - pad), min(width, c + 1 + pad)
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return spans
 
 
 def _bgr(gray: np.ndarray) -> np.ndarray:
@@ -223,7 +254,9 @@ def _runs(flags: np.ndarray) -> list[int]:
     return out
 
 
-def _read_det(gray: np.ndarray) -> list[Reading]:
+def _detect(gray: np.ndarray, offset: int = 0) -> list[Piece]:
+    """The text boxes found in `gray` and read, placed `offset` columns right (`gray` is a
+    stretch of the cell's crop: whether a line runs to an edge is judged on the whole)."""
     eng = engine()
     img = _bgr(gray)
     h0, w0 = img.shape[:2]
@@ -237,17 +270,21 @@ def _read_det(gray: np.ndarray) -> list[Reading]:
     crops = eng.get_crop_img_list(img, boxes)
     texts = _recognise(crops)
     pts = eng._get_origin_points(boxes, record, h0, w0)  # back to the crop
-    pieces = []
+    pieces: list[Piece] = []
     for (text, probs), quad in zip(texts, pts, strict=True):
         xs, ys = quad[:, 0], quad[:, 1]
         if text.strip():
             pieces.append(
-                (float(ys.min()), float(ys.max()), float(xs.min()), float(xs.max()), text, probs)
+                (
+                    float(ys.min()),
+                    float(ys.max()),
+                    float(xs.min()) + offset,
+                    float(xs.max()) + offset,
+                    text,
+                    probs,
+                )
             )
-    return [_reading(line, w0) for line in _rows(pieces)]
-
-
-Piece = tuple[float, float, float, float, str, list[float]]  # top, bottom, x0, x1, text, probs
+    return pieces
 
 
 def _rows(pieces: Sequence[Piece]) -> list[list[Piece]]:

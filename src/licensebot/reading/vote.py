@@ -4,6 +4,12 @@ Pure functions over strings and `Reading`s, no image, no OCR. `cleaned` applies 
 threshold to one reading; `same`, `near` and `accented` say when two readings are of one
 value; `vote` settles a value the cell passes left unread from every reading of its cell;
 `best_model` is the vote's rule for a value no rule judges by its letters (the address).
+
+Two engines read the cells: Tesseract (several models, several passes) and RapidOCR. Agreement
+between the two engines (`agreement.cross_engine`) settles a value first; two passes of
+Tesseract agreeing come next, and there RapidOCR's reading only ever dissents: its confidence
+says little (it is as sure of its wrong readings as of its right ones), so it never makes a
+Tesseract value sure, but an independent engine reading something else is a doubt.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from collections.abc import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from licensebot.core.form import FieldValue, Reading, Source
+from licensebot.reading.agreement import RAPID, cross_engine
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.limits import ReadLimits
 
@@ -92,11 +99,21 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
     crop agrees on the cut), only against one; one that only drops the accents of a name is
     no dissent, nor is a "name" of under four letters (a Chinese name misread as `RR`). A
     dissent of weight stops the vote unless the value has more readings than the dissent and
-    its surest is clearly surer (by `VOTE_MARGIN`) than the dissent's."""
+    its surest is clearly surer (by `VOTE_MARGIN`) than the dissent's.
+
+    Before all that, RapidOCR and a Tesseract model agreeing (`agreement.cross_engine`, with
+    its own guards) settle the value: two engines count for more than two passes of one. In
+    the passes' vote a RapidOCR reading of another value is a dissent of weight; its agreeing
+    adds nothing (its confidence is no measure of its being right)."""
+    crossed = cross_engine(key, readings)
+    if crossed is not None:
+        agreed, partner = crossed
+        return FieldValue(agreed, round(partner.confidence, 3), Source.OCR, raw=partner.text)
     # the same text at the same confidence is one model's reading twice (`chi_sim+eng` reads
     # Latin print exactly as `eng` does): one vote
-    unique = {(r.text, round(r.confidence, 3)): r for r in readings}.values()
+    unique = {(r.text, round(r.confidence, 3)): r for r in readings if r.model != RAPID}.values()
     values = [(CLEANERS[key](r.text), r) for r in unique]
+    engine = [(CLEANERS[key](r.text), r) for r in readings if r.model == RAPID]
     support: dict[str, list[Reading]] = {}
     for value, r in values:
         if value is not None and not r.edged and whole(key, r.text, value):
@@ -115,7 +132,7 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
             continue
         dissent = [
             r.confidence
-            for other, r in values
+            for other, r in (*values, *engine)
             if other != value
             and r.confidence >= VOTE_DISSENT
             and not (other is not None and accented(value, other))
@@ -126,7 +143,7 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
         ):
             return FieldValue(value, round(best.confidence, 3), Source.OCR, raw=best.text)
     if key in RECORDED_ONLY:
-        return best_model(key, values)
+        return best_model(key, [*values, *engine])
     return None
 
 

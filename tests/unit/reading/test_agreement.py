@@ -97,3 +97,50 @@ def test_a_reading_cut_at_the_crop_edge_cannot_vote() -> None:
 def test_dates_agree_on_the_day_whatever_the_writing() -> None:
     readings = [r("2024年7月25日", 0.99, "rapid"), r("2024 年 7 月 25 日", 0.8, "chi_sim")]
     assert cross_engine_value("date", readings) == "2024-07-25"
+
+
+# ---- the vote with two engines (`vote.vote`) ---------------------------------------------
+
+
+def _voted(key: str, readings: list[Reading]) -> str | None:
+    from licensebot.reading.vote import vote
+
+    got = vote(key, readings)
+    return got.value if got else None
+
+
+def test_in_the_vote_two_engines_count_for_more_than_two_passes_of_one() -> None:
+    # Tesseract's passes disagree: no vote of theirs; RapidOCR sides with the sure Latin model
+    passes = [r("Hillcrest University", 0.86, "Latin"), r("Hi1lcrest Unlversity", 0.55, "eng")]
+    assert _voted("affiliation", passes) is None
+    both = [*passes, r("Hillcrest University", 0.99, "rapid")]
+    assert _voted("affiliation", both) == "Hillcrest University"
+
+
+def test_in_the_vote_rapidocrs_confidence_is_not_what_makes_a_value_sure() -> None:
+    # a weak Tesseract reading and a "sure" RapidOCR one: RapidOCR is sure of its errors too
+    weak = [r("Professor", 0.5, "Latin"), r("Professor", 0.99, "rapid")]
+    assert _voted("signer_title", weak) is None
+
+
+def test_in_the_vote_one_engines_reading_twice_is_one_vote() -> None:
+    twice = [r("Dean", 0.99, "rapid"), r("Dean", 0.99, "rapid")]
+    assert _voted("signer_title", twice) is None
+    same_model = [r("Dean of Studies", 0.92, "eng"), r("Dean of Studies", 0.92, "eng")]
+    assert _voted("signer_title", same_model) is None
+
+
+def test_in_the_vote_rapidocr_reading_otherwise_stops_two_agreeing_passes() -> None:
+    passes = [r("Shuangging Li", 0.93, "eng"), r("Shuangging Li", 0.88, "chi_sim+eng")]
+    assert _voted("signer_name", passes) == "Shuangging Li"  # Tesseract's habit, twice
+    doubted = [*passes, r("Shuangqing Li", 0.99, "rapid")]
+    assert _voted("signer_name", doubted) is None
+
+
+def test_in_the_vote_rapidocr_dropping_accents_is_no_dissent() -> None:
+    passes = [r("José Peña", 0.91, "Latin"), r("José Peña", 0.86, "Latin")]
+    with_rapid = [*passes, r("Jose Pena", 0.99, "rapid")]
+    assert _voted("signer_name", with_rapid) == "José Peña"
+    # and RapidOCR with `eng` (both drop accents) never make a name
+    dropped = [r("Jose Pena", 0.95, "eng"), r("Jose Pena", 0.99, "rapid")]
+    assert _voted("signer_name", dropped) is None

@@ -164,3 +164,33 @@ def test_respace_leaves_chinese_alone() -> None:
 def test_line_bands_keep_an_accent_with_its_line() -> None:
     img = cell("Álvaro Peña\nNorthfield", px=30)
     assert len(line_bands(np.asarray(img))) == 2
+
+
+def test_the_second_engines_reading_joins_the_cells_readings() -> None:
+    # what the vote weighs and the message may corroborate (`FieldValue.readings`)
+    from licensebot.reading.cell_ocr import second_engine
+    from licensebot.reading.cells import Cell
+
+    page = Image.new("L", (900, 300), 255)
+    page.paste(cell("Hillcrest University"), (120, 100))
+    target = Cell("affiliation", (100, 80, 800, 200), pass1="Hillcrest Unlversity")
+    second_engine(page, target, 1.0)
+    assert [(r.text, r.model) for r in target.readings] == [("Hillcrest University", "rapid")]
+
+
+def test_without_the_second_engine_the_cell_keeps_tesseracts_readings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from licensebot.reading import cell_ocr
+    from licensebot.reading.cells import Cell
+
+    class Missing:
+        name = "rapid"
+
+        def read_cell(self, crop: Image.Image, *, lang_hint: str = "latin") -> list[object]:
+            raise rapid.RapidError("models missing from its wheel")
+
+    monkeypatch.setattr(cell_ocr, "SECOND_ENGINE", Missing())
+    target = Cell("affiliation", (0, 0, 100, 40))
+    cell_ocr.second_engine(Image.new("L", (200, 100), 255), target, 1.0)
+    assert target.readings == []
