@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import median
 
 from PIL import Image
 
@@ -79,6 +80,16 @@ def legible(ws: Sequence[Word]) -> tuple[str, float]:
     if ws and min(w.conf for w in ws) >= 0.7 and mean_conf(ws) >= 0.85:
         return join_words(ws), min(w.conf for w in ws)
     return "", 0.0
+
+
+def around(ws: Sequence[Word], region: Box) -> Box:
+    """The crop for a value pass 1 read: its region across (pass 1 may have missed a word at
+    either end), its lines down with some paper (no rule at the crop's edges: a sheet of
+    crops read as one block is thrown off by the remnants of skewed rules)."""
+    h = median(w.height for w in ws)
+    top = max(region[1], min(w.top for w in ws) - 0.6 * h)
+    bottom = min(region[3], max(w.bottom for w in ws) + 0.6 * h)
+    return (region[0], top, region[2], bottom)
 
 
 def scale_box(box: Box, s: float) -> Box:
@@ -155,7 +166,8 @@ def scan_cells(
         value = value_words(region, words, grids, labels)
         if value:
             lines = min(MAX_LINES, region.lines_expected or 2)
-            cells.append(Cell(key, box, *legible(value), lines=lines))
+            crop = clip(around(value, region.box), image)
+            cells.append(Cell(key, crop, *legible(value), lines=lines))
         elif ink_ratio(image, box, region.mask) > CELL_INK:
             cells.append(Cell(key, box, empty=True))
         else:

@@ -79,7 +79,7 @@ class Drawing:
         self.canvas.line(x0, self.height - y0, x1, self.height - y1)
 
     def scrawl(self, x: float, top: float, w: float, h: float) -> None:
-        """A signature: a loop of curves, no straight line."""
+        """A signature: loops of curves as tall as the box (`h`), no straight line."""
         c = self.canvas
         c.setLineWidth(1.2)
         p = c.beginPath()
@@ -87,7 +87,9 @@ class Drawing:
         p.moveTo(x, y + 0.3 * h)
         for k in range(4):
             x0 = x + k * w / 4
-            p.curveTo(x0 + w / 12, y + 1.1 * h, x0 + w / 8, y - 0.1 * h, x0 + w / 4, y + 0.5 * h)
+            # a loop up to the top and back down past the start: a looped letter
+            p.curveTo(x0 + w / 4, y + 1.3 * h, x0 - w / 16, y + 1.3 * h, x0 + w / 8, y)
+            p.curveTo(x0 + w / 6, y - 0.1 * h, x0 + w / 5, y + 0.2 * h, x0 + w / 4, y + 0.3 * h)
         c.drawPath(p, stroke=1, fill=0)
 
 
