@@ -82,14 +82,21 @@ def legible(ws: Sequence[Word]) -> tuple[str, float]:
     return "", 0.0
 
 
-def around(ws: Sequence[Word], region: Box) -> Box:
+def around(ws: Sequence[Word], region: ValueRegion) -> Box:
     """The crop for a value pass 1 read: its region across (pass 1 may have missed a word at
     either end), its lines down with some paper (no rule at the crop's edges: a sheet of
     crops read as one block is thrown off by the remnants of skewed rules)."""
     h = median(w.height for w in ws)
-    top = max(region[1], min(w.top for w in ws) - 0.6 * h)
-    bottom = min(region[3], max(w.bottom for w in ws) + 0.6 * h)
-    return (region[0], top, region[2], bottom)
+    x0, top, x1, bottom = region.box
+    up, down = min(w.top for w in ws) - 0.6 * h, max(w.bottom for w in ws) + 0.6 * h
+    if region.cell is None:
+        return (x0, up, x1, down)
+    # a cell's box is traced coarsely: its row rules may reach a little in (kept out); the
+    # column rules of a cell of its own are taken whole (erased with the rest), not cut
+    # along their length into a mark read as `_` (the label's side of a shared cell is
+    # the label's end)
+    out = 0.3 * h if region.how in ("cell-right", "cell-below") else 0.0
+    return (x0 - out, max(top + 0.25 * h, up), x1 + out, min(bottom - 0.25 * h, down))
 
 
 def scale_box(box: Box, s: float) -> Box:
@@ -166,7 +173,7 @@ def scan_cells(
         value = value_words(region, words, grids, labels)
         if value:
             lines = min(MAX_LINES, region.lines_expected or 2)
-            crop = clip(around(value, region.box), image)
+            crop = clip(around(value, region), image)
             cells.append(Cell(key, crop, *legible(value), lines=lines))
         elif ink_ratio(image, box, region.mask) > CELL_INK:
             cells.append(Cell(key, box, empty=True))

@@ -93,7 +93,8 @@ class Drawing:
         c.drawPath(p, stroke=1, fill=0)
 
 
-Cell = tuple[int, list[str] | None, str]  # columns spanned, lines of text (None: ink), field
+#: columns spanned, lines of text (None: a signature's ink, []: nothing), field
+Cell = tuple[int, list[str] | None, str]
 
 
 def table(
@@ -146,8 +147,11 @@ def _pdf(size: tuple[float, float], draw: Callable[[Drawing], None]) -> bytes:
     return buf.getvalue()
 
 
-def draw_two_columns(labels: dict[str, str] = EN, size: tuple[float, float] = A4) -> bytes:
+def draw_two_columns(
+    labels: dict[str, str] = EN, size: tuple[float, float] = A4, *, signed: bool = True
+) -> bytes:
     v, lab = VALUES, labels
+    ink: list[str] | None = None if signed else []
 
     def draw(d: Drawing) -> None:
         rows: list[tuple[float, list[Cell]]] = [
@@ -157,7 +161,7 @@ def draw_two_columns(labels: dict[str, str] = EN, size: tuple[float, float] = A4
         rows.insert(2, (38, [(1, [lab["affiliation"]], ""), (1, v["affiliation"], "affiliation")]))
         rows += [
             (38, [(1, [lab["address"]], ""), (1, v["address"], "address")]),
-            (60, [(1, [lab["signature"]], ""), (1, None, "signature")]),
+            (60, [(1, [lab["signature"]], ""), (1, ink, "signature")]),
             (26, [(1, [lab["date"]], ""), (1, v["date"], "date")]),
         ]
         table(d, 60, 110, [120, size[0] - 240], rows)
@@ -166,9 +170,14 @@ def draw_two_columns(labels: dict[str, str] = EN, size: tuple[float, float] = A4
 
 
 def draw_four_columns(
-    labels: dict[str, str] = EN, size: tuple[float, float] = LETTER, *, verticals: bool = True
+    labels: dict[str, str] = EN,
+    size: tuple[float, float] = LETTER,
+    *,
+    verticals: bool = True,
+    signed: bool = True,
 ) -> bytes:
     v, lab = VALUES, labels
+    ink: list[str] | None = None if signed else []
     aff = [" ".join(v["affiliation"])]
 
     def draw(d: Drawing) -> None:
@@ -189,7 +198,7 @@ def draw_four_columns(
                 56,
                 [
                     (1, [lab["signature"]], ""),
-                    (1, None, "signature"),
+                    (1, ink, "signature"),
                     (1, [lab["date"]], ""),
                     (1, v["date"], "date"),
                 ],
@@ -353,3 +362,10 @@ def turn_words(words: Sequence[Word], angle: float, size: tuple[int, int]) -> li
         hw, hh = (w.x1 - w.x0) / 2, (w.bottom - w.top) / 2
         out.append(Word(w.text, nx - hw, ny - hh, nx + hw, ny + hh, w.conf, w.page, w.source))
     return out
+
+
+def image_pdf(img: Image.Image, dpi: float) -> bytes:
+    """A scanner's PDF: the page image alone, no text layer."""
+    buf = io.BytesIO()
+    img.convert("L").save(buf, format="PDF", resolution=dpi)
+    return buf.getvalue()
