@@ -34,6 +34,9 @@ MAX_LINES = 4
 #: An enclosing "cell" taller than this many text heights is a frame around a form, no cell.
 MAX_CELL = 14.0
 
+#: A value's cell is at least this many text heights wide (a short date, a two-letter name).
+MIN_VALUE = 4.0
+
 _FILLER = set("|_—–-.,:;'\"·•")
 
 
@@ -239,7 +242,12 @@ class _Finder:
         if grid is not None:
             cell = grid.cell_containing(_box(lab))
             if cell is not None and cell.height <= MAX_CELL * lab.height:
-                return self.in_cell(lab, grid, cell)
+                found = self.in_cell(lab, grid, cell)
+                x0, _, x1, _ = found.box
+                if x1 - x0 >= MIN_VALUE * lab.height:
+                    return found
+                # no room for a value: handwriting's tall strokes taken for column rules
+                # split the cell; the words say where the value is
         return self.in_text(lab, grid)
 
     def in_cell(self, lab: Label, grid: Grid, cell: Cell) -> ValueRegion:
