@@ -115,12 +115,10 @@ def ocr_cells(
             continue
         if cell.key == "members":
             if labels is not None:
-                found.members = read_members(
-                    labels, inside, float(image.width), 0, scale, limits, ocr=True
-                )
+                found.members = read_members(labels, inside, scale_box(cell.box, scale), limits)
             continue
         inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
-        ordered = trim_junk(first_lines(inside, 2)) if inside else []
+        ordered = trim_junk(first_lines(inside, cell.lines)) if inside else []
         if not ordered:
             found.fields[cell.key] = (
                 # only ink reaching in from outside the cell, and nothing read: blank
@@ -150,7 +148,7 @@ def ocr_cells(
                 fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
         alt_raw = ""
         if not cell.pass1:
-            alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], 2)
+            alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], cell.lines)
             alt_raw = join_words(alt)
             if alt:
                 at_edge = runs_to_edge(alt, cell.box, scale)

@@ -1,35 +1,28 @@
-"""From a page's labels to its value cells: where each value is, and what to OCR in pass 2.
+"""From a page's value regions to its values: the words in each, and what to OCR in pass 2.
 
-A value stands right of its label up to the next label in the row, or else below it up to
-the next label (`layout.value_regions`). On a digital page (`digital_cells`) the typed words
-there are the value; a region with no words but ink is a `Cell` to OCR (handwriting drawn with
-a tablet). On a page image (`scan_cells`) every value is a `Cell` cut around pass 1's words
-(with pass 1's reading when it was confident print), or the whole region when pass 1 read
-nothing there but ink is; no ink is a blank field. A table-rule stage that knows the cells'
-real borders replaces `value_regions` here (and `members_area`, `signature_box`).
+Where each value is comes from `regions.locate_values` (its label, the words, the table's
+rules and cells in `grid`): a whole cell, the text right of or under a label, the line after
+it. On a digital page (`digital_cells`) the typed words in the region are the value (every
+line of it); a region with no words but ink is a `Cell` to OCR (handwriting drawn with a
+tablet). On a page image (`scan_cells`) every value is a `Cell` cut to its region, with pass
+1's reading when it was confident print, as many lines as pass 1 saw there; a region with
+ink but no words read is read whole; no ink is a blank field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import median
 
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
-from licensebot.reading.document import Page
-from licensebot.reading.layout import (
-    FIELD_KEYS,
-    Label,
-    Region,
-    Word,
-    first_lines,
-    join_words,
-    value_regions,
-    words_in,
-)
+from licensebot.reading.grid import Grid
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, join_words
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import ink_ratio, mean_conf
+from licensebot.reading.regions import MAX_LINES, ValueRegion, members_region, region_words
 from licensebot.reading.vote import cleaned
 
 Box = tuple[float, float, float, float]
@@ -37,6 +30,8 @@ Box = tuple[float, float, float, float]
 
 #: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
 CELL_INK = 0.004
+
+_FILLER = "|_—–-.,:;'\"·•"
 
 
 @dataclass
@@ -50,6 +45,7 @@ class Cell:
     empty: bool = False  # no word was found there: the box is the whole cell, for its ink
     readings: list[Reading] = field(default_factory=list)  # every pass's reading, in order
     hand: bool = False  # a reading's letters were off a straight baseline: handwriting
+    lines: int = 2  # lines of words the value holds (as pass 1 saw them)
 
     @property
     def lang(self) -> str:
@@ -65,40 +61,18 @@ class Cell:
         return "eng"
 
 
-def cell_for(
-    key: str,
-    lab: Label,
-    others: Sequence[Label],
+def value_words(
+    region: ValueRegion,
     words: Sequence[Word],
-    label_ids: set[int],
-    image: Image.Image,
-    width: float,
-) -> Cell | None:
-    """Where to OCR the value in pass 2; None when the cell is empty (blank)."""
-    h = lab.height
-    # a value after "Label:" in the label's own run; but junk after a colon OCR made up (the
-    # label's `company...)` read as `compan: oe)`) gives way to a legible value in the cell
-    inline = None
-    if lab.inline:
-        inline = Cell(key, around(lab.inline, h, None, image), *legible(lab.inline))
-        if inline.pass1:
-            return inline
-    for region in value_regions(lab, others, width):
-        inside = words_in(region, words, label_ids)
-        inside = [w for w in inside if w.text.strip("|_—-.,:;'\"")]
-        if inside:
-            ws = first_lines(inside, 1 if not region.below else 2)
-            cell = Cell(key, around(ws, h, region, image), *legible(ws))
-            if inline is None or cell.pass1:
-                return cell
-            break
-    if inline is not None:
-        return inline
-    for region in value_regions(lab, others, width):
-        box = (region.x0, region.top, region.x1, region.bottom)
-        if ink_ratio(image, box) > CELL_INK:
-            return Cell(key, box, empty=True)
-    return None
+    grids: Mapping[int, Grid],
+    labels: Mapping[str, Label],
+) -> list[Word]:
+    """The value's words in its region, in reading order: no label's (a label sharing its
+    cell with the value) and no filler (rules read as `|`, underscores)."""
+    mine = {id(w) for lab in labels.values() for w in lab.words}
+    return [
+        w for w in region_words(region, words, grids) if id(w) not in mine and w.text.strip(_FILLER)
+    ]
 
 
 def legible(ws: Sequence[Word]) -> tuple[str, float]:
@@ -108,43 +82,21 @@ def legible(ws: Sequence[Word]) -> tuple[str, float]:
     return "", 0.0
 
 
-def around(ws: Sequence[Word], h: float, region: Region | None, image: Image.Image) -> Box:
-    """The crop for a value: its whole cell across (the first pass may have missed a word at
-    either end), its lines down."""
-    if region is not None:
-        x0, x1 = region.x0, region.x1
-    else:
-        x0, x1 = min(w.x0 for w in ws) - 1.0 * h, max(w.x1 for w in ws) + 6.0 * h
-    top = min(w.top for w in ws) - 0.6 * h
-    bottom = max(w.bottom for w in ws) + 0.6 * h
-    w, hh = float(image.width), float(image.height)
-    return (max(0.0, x0), max(0.0, top), min(w, x1), min(hh, bottom))
-
-
-def members_area(labels: dict[str, Label], width: float) -> Box | None:
-    """The members table's rows under its `Name | Registered ID` header, for pass 2."""
-    head = labels.get("members_id")
-    if head is None:
-        return None
-    name = labels.get("members_name")
-    h = head.height
-    x0 = (name.x0 if name else head.x0 - 12 * h) - 1.0 * h
-    return (max(0.0, x0), head.bottom + 0.3 * h, width - h, head.bottom + 16 * h)
-
-
-def signature_box(sig: Label, others: Sequence[Label], width: float) -> Box:
-    """The Signature cell: right of its label to the next label, and the space below it."""
-    right, below = value_regions(sig, others, width)
-    return (
-        min(right.x0, below.x0 + sig.height),
-        right.top - sig.height,
-        right.x1,
-        max(right.bottom + sig.height, below.bottom),
-    )
-
-
-def px(region: Region, scale: float) -> Box:
-    return (region.x0 * scale, region.top * scale, region.x1 * scale, region.bottom * scale)
+def around(ws: Sequence[Word], region: ValueRegion) -> Box:
+    """The crop for a value pass 1 read: its region across (pass 1 may have missed a word at
+    either end), its lines down with some paper (no rule at the crop's edges: a sheet of
+    crops read as one block is thrown off by the remnants of skewed rules)."""
+    h = median(w.height for w in ws)
+    x0, top, x1, bottom = region.box
+    up, down = min(w.top for w in ws) - 0.6 * h, max(w.bottom for w in ws) + 0.6 * h
+    if region.cell is None:
+        return (x0, up, x1, down)
+    # a cell's box is traced coarsely: its row rules may reach a little in (kept out); the
+    # column rules of a cell of its own are taken whole (erased with the rest), not cut
+    # along their length into a mark read as `_` (the label's side of a shared cell is
+    # the label's end)
+    out = 0.3 * h if region.how in ("cell-right", "cell-below") else 0.0
+    return (x0 - out, max(top + 0.25 * h, up), x1 + out, min(bottom - 0.25 * h, down))
 
 
 def scale_box(box: Box, s: float) -> Box:
@@ -159,67 +111,76 @@ def word_in_box(w: Word, box: Box, page: int) -> bool:
     return w.page == page and box[0] <= w.cx <= box[2] and box[1] <= w.cy <= box[3]
 
 
+def clip(box: Box, image: Image.Image) -> Box:
+    return (
+        max(0.0, box[0]),
+        max(0.0, box[1]),
+        min(float(image.width), box[2]),
+        min(float(image.height), box[3]),
+    )
+
+
 def digital_cells(
-    page: Page,
-    labels: dict[str, Label],
+    labels: Mapping[str, Label],
+    regions: Mapping[str, ValueRegion],
     words: Sequence[Word],
+    grids: Mapping[int, Grid],
     img: Image.Image,
     scale: float,
     limits: ReadLimits,
 ) -> tuple[dict[str, FieldValue], list[Cell]]:
-    """A text-layer page's values by its labels, and the cells with ink but no text (in
+    """A text-layer page's values in their regions, and the regions with ink but no text (in
     pixels of `img`, rendered at `scale` pixels a point) for pass 2."""
     fields: dict[str, FieldValue] = {}
-    label_ids = {id(w) for lab in labels.values() for w in lab.words}
-    others = list(labels.values())
     to_ocr: list[Cell] = []
     for key in FIELD_KEYS:
-        lab = labels.get(key)
-        if lab is None:
+        region = regions.get(key)
+        if region is None:
             fields[key] = FieldValue(None, 0.0)
             continue
-        value_words = list(lab.inline)
-        regions = value_regions(lab, others, page.width)
-        if not value_words:
-            for region in regions:
-                inside = words_in(region, words, label_ids)
-                if inside:
-                    value_words = first_lines(inside, 1 if not region.below else 2)
-                    break
-        if value_words:
-            src = Source.FORM if any(w.source == Source.FORM for w in value_words) else Source.TEXT
-            fields[key] = cleaned(key, join_words(value_words), 1.0, src, limits)
+        value = value_words(region, words, grids, labels)
+        if value:
+            src = Source.FORM if any(w.source == Source.FORM for w in value) else Source.TEXT
+            fields[key] = cleaned(key, join_words(value), 1.0, src, limits)
             continue
         # nothing typed: ink there is handwriting (or a pasted image) to OCR
-        inked = [r for r in regions if ink_ratio(img, px(r, scale)) > CELL_INK]
-        if inked:
-            to_ocr.append(Cell(key, px(inked[0], scale), empty=True))
+        box = scale_box(region.box, scale)
+        masks = [scale_box(m, scale) for m in region.mask]
+        if ink_ratio(img, box, masks) > CELL_INK:
+            to_ocr.append(Cell(key, box, empty=True))
         else:
             fields[key] = FieldValue(None, 1.0, Source.TEXT, blank=True)
     return fields, to_ocr
 
 
 def scan_cells(
-    labels: dict[str, Label], words: Sequence[Word], image: Image.Image
+    labels: Mapping[str, Label],
+    regions: Mapping[str, ValueRegion],
+    words: Sequence[Word],
+    image: Image.Image,
+    grids: Mapping[int, Grid],
 ) -> tuple[dict[str, FieldValue], list[Cell]]:
     """A page image's fields found missing or blank, and the cells to read in pass 2 (the
     members table's last)."""
     fields: dict[str, FieldValue] = {}
-    width = float(image.width)
-    others = list(labels.values())
-    label_ids = {id(w) for lab in labels.values() for w in lab.words}
     cells: list[Cell] = []
     for key in FIELD_KEYS:
-        lab = labels.get(key)
-        if lab is None:
+        region = regions.get(key)
+        if region is None:
             fields[key] = FieldValue(None, 0.0, Source.OCR)
             continue
-        cell = cell_for(key, lab, others, words, label_ids, image, width)
-        if cell is None:
-            fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
+        box = clip(region.box, image)
+        value = value_words(region, words, grids, labels)
+        if value:
+            lines = min(MAX_LINES, region.lines_expected or 2)
+            crop = clip(around(value, region), image)
+            cells.append(Cell(key, crop, *legible(value), lines=lines))
+        elif ink_ratio(image, box, region.mask) > CELL_INK:
+            cells.append(Cell(key, box, empty=True))
         else:
-            cells.append(cell)
-    members_box = members_area(labels, width)
-    if members_box is not None:
-        cells.append(Cell("members", members_box))
+            fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
+    page_size = (float(image.width), float(image.height))
+    members = members_region(labels, page_size=page_size, grids=grids)
+    if members is not None:
+        cells.append(Cell("members", clip(members, image)))
     return fields, cells

@@ -2,13 +2,15 @@
 
 The first stage of reading, and the only one that parses the untrusted bytes: pypdf for the
 AcroForm values (each filled field a word placed at its widget), pypdfium2 for each page's
-text layer (characters grouped into words) and for rendering a page image at a dpi, within
-`ReadLimits`. Everything after works on `Page`s and images.
+text layer (characters grouped into words), for rendering a page image at a dpi, within
+`ReadLimits`, and for the table rules a page draws (`grid`). Everything after works on
+`Page`s and images.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from licensebot.core.form import Source
+from licensebot.reading.grid import Grid, grid_from_pdf_page
 from licensebot.reading.layout import Word
 from licensebot.reading.limits import ReadError, ReadLimits
 
@@ -143,6 +146,11 @@ class Document:
         bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
         rendered: Image.Image = bitmap.to_pil().convert("L")
         return rendered
+
+    def grid(self, index: int, words: Sequence[Word] = ()) -> Grid:
+        """The page's table rules and cells from its drawing (vector lines and thin boxes,
+        and runs of underscores in `words`), in points like its words."""
+        return grid_from_pdf_page(self._pdf_page(index), index, words)
 
     def _pdf_page(self, index: int) -> pdfium.PdfPage:
         page = self._loaded.get(index)

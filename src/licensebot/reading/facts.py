@@ -10,18 +10,20 @@ judged by `signature.measure` from the cell's strokes, measured before pass 2
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Member
-from licensebot.reading.cells import Box, Cell, signature_box, word_in_box
+from licensebot.reading.cells import Box, Cell, word_in_box
 from licensebot.reading.clean import clean_name, tidy
+from licensebot.reading.grid import Grid
 from licensebot.reading.labels_pass import signature_label
 from licensebot.reading.layout import Label, Word, join_words, lines_of
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import OcrError, tesseract_words
+from licensebot.reading.regions import ValueRegion, locate_values
 from licensebot.reading.signature import SignatureInk
 from licensebot.reading.signature import measure as measure_signature
 from licensebot.reading.vote import CJK, CJK_PUNCT
@@ -46,35 +48,15 @@ class Found:
 
 
 def read_members(
-    labels: dict[str, Label],
-    words: Sequence[Word],
-    width: float,
-    page: int,
-    scale: float,
-    limits: ReadLimits,
-    *,
-    ocr: bool = False,
+    labels: Mapping[str, Label], words: Sequence[Word], box: Box, limits: ReadLimits
 ) -> list[Member]:
-    """Rows of the students/employees table under its `Name | Registered ID` header."""
+    """Rows of the students/employees table under its `Name | Registered ID` header: the
+    words in `box` (`regions.members_region`, in the words' units), split at the ID column."""
     head = labels.get("members_id")
     if head is None:
         return []
-    name_head = labels.get("members_name")
-    h = head.height
-    split = head.x0 - 0.5 * h
-    left = (name_head.x0 if name_head else 0.0) - 1.0 * h
-    stop = min(
-        (lab.top for lab in labels.values() if lab.page == head.page and lab.top > head.bottom + h),
-        default=head.bottom + 16 * h,
-    )
-    rows = [
-        w
-        for w in words
-        if (ocr or w.page == head.page)
-        and w.cy > head.bottom + 0.3 * h
-        and w.cy < min(stop, head.bottom + 16 * h)
-        and w.x0 >= left
-    ]
+    split = head.x0 - 0.5 * head.height
+    rows = [w for w in words if box[0] <= w.cx <= box[2] and box[1] <= w.cy <= box[3]]
     members: list[Member] = []
     for line in lines_of(rows):
         name_ws = [w for w in line if w.cx < split]
@@ -131,48 +113,65 @@ def typed_name_in_cell(
 @dataclass
 class PageSignature:
     """A page image's Signature cell between the passes: its label, the labels around it,
-    the box from the labels alone (where no rule shows), the print to mask, the ink."""
+    its region (`regions.locate_values`: the table's cell, or the box from the labels alone
+    where no rule shows), the print to mask, the ink."""
 
     label: Label
     others: list[Label]
-    fallback: Box
+    region: ValueRegion
     printed: list[Box]
     ink: SignatureInk
+
+    def measure(self, image: Image.Image) -> SignatureInk:
+        cell = self.region.box if self.region.cell is not None else None
+        return measure_signature(
+            image, self.label, self.others, self.region.box, self.printed, cell=cell
+        )
 
 
 def page_signature(
     image: Image.Image,
-    labels: dict[str, Label],
+    labels: Mapping[str, Label],
+    regions: Mapping[str, ValueRegion],
     words: Sequence[Word],
+    grids: Mapping[int, Grid],
     index: int,
     limits: ReadLimits,
 ) -> tuple[PageSignature | None, Cell | None]:
     """The Signature cell measured on the page image after pass 1 (None: no Signature label,
     even looked for at full size), and the cell for pass 2 to read with Chinese when the
     cell holds words English did not read as print."""
-    width = float(image.width)
     others = list(labels.values())
     sig = labels.get("signature")
+    region = regions.get("signature")
     row_words: list[Word] = []
     if sig is None:
         # pass 1 at 150 dpi can miss a small label (7 pt on the compact form, photos):
         # look for it at full resolution where the forms put it
-        row_labels, row_words = signature_label(image, labels, index, limits.ocr_timeout)
+        row_labels, row_words = signature_label(image, dict(labels), index, limits.ocr_timeout)
         if row_labels:
             sig = row_labels[0]
             others = [*others, *row_labels]
-    if sig is None:
+            near = {**labels, **{lab.field: lab for lab in row_labels}}
+            region = locate_values(
+                near,
+                [*words, *row_words],
+                page_size=(float(image.width), float(image.height)),
+                grids=grids,
+                keys=("signature",),
+            ).get("signature")
+    if sig is None or region is None:
         return None, None
-    fallback = signature_box(sig, others, width)
     printed = [(w.x0, w.top, w.x1, w.bottom) for w in [*words, *row_words] if printed_word(w)]
-    ink = measure_signature(image, sig, others, fallback, printed)
-    unsure = [w for w in words if word_in_box(w, ink.box, index) and not printed_word(w)]
+    ps = PageSignature(sig, others, region, printed, SignatureInk(None, 0.0, region.box, 0, 0))
+    ps.ink = ps.measure(image)
+    unsure = [w for w in words if word_in_box(w, ps.ink.box, index) and not printed_word(w)]
     cell = None
-    if ink.signed is not False and unsure:
+    if ps.ink.signed is not False and unsure:
         # junk where English found no print may be a name printed in Chinese: read
         # the cell with Chinese in pass 2 and mask what reads as characters
-        cell = Cell("signature", ink.box)
-    return PageSignature(sig, others, fallback, printed, ink), cell
+        cell = Cell("signature", ps.ink.box)
+    return ps, cell
 
 
 def settle_page_signature(
@@ -191,7 +190,7 @@ def settle_page_signature(
             for w in found.signature_words
             if CJK.search(w.text) and w.conf >= 0.6
         ]
-        ps.ink = measure_signature(image, ps.label, ps.others, ps.fallback, ps.printed)
+        ps.ink = ps.measure(image)
         found.signed, found.signed_conf = ps.ink.signed, ps.ink.confidence
     name = found.fields.get("signer_name")
     if (

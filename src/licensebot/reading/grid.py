@@ -476,6 +476,8 @@ def grid_from_image(image: Image.Image | np.ndarray, dpi: float, page: int = 0) 
 
 #: A filled rectangle this thin (points) is a rule drawn as a box (word processors do).
 _THIN = 3.0
+#: Path objects looked at on a page at most (a hostile or drawn page may hold millions).
+MAX_PATHS = 20000
 #: A line off horizontal or vertical by more than this (points over its length) is no rule.
 _SLANT = 0.05
 
@@ -487,7 +489,9 @@ def rules_from_pdf_page(page: pdfium.PdfPage) -> list[Rule]:
     rules are not found this way can still be read from its image (`grid_from_image`)."""
     _, height = page.get_size()
     out: list[Rule] = []
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
+    for k, obj in enumerate(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1)):
+        if k >= MAX_PATHS:
+            break  # a drawing, not a form: enough rules were seen for any table on it
         out += _path_rules(obj, float(height))
     return out
 

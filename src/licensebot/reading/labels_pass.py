@@ -22,6 +22,7 @@ from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import OcrError, erase_rules, tesseract_words
 from licensebot.reading.page_image import turns
+from licensebot.reading.regions import assign_fields
 
 
 def read_labels(
@@ -51,7 +52,7 @@ def _pass1(
     words = tesseract_words(
         small, lang=lang, psm=11, timeout=limits.ocr_timeout, page=index, scale=2.0
     )
-    return words, pick_labels(find_labels(words))
+    return words, assign_fields(find_labels(words))
 
 
 #: The labels of the form's main table: three of them on a page make it the form page.
@@ -133,7 +134,7 @@ def relabel(
         offset=(0.0, round(top)),
     )
     merged = [w for w in words if not top <= w.cy <= bottom] + fresh
-    found = with_date_label(pick_labels(find_labels(merged)), merged)
+    found = with_date_label(assign_fields(find_labels(merged)), merged)
     if len(found.keys() & FORM_LABELS) > len(labels.keys() & FORM_LABELS):
         return merged, found
     return words, with_date_label(labels, words)

@@ -25,17 +25,18 @@ from collections.abc import Sequence
 from time import perf_counter
 
 import pypdfium2 as pdfium
+from PIL import Image, ImageDraw
 from pypdf.errors import PdfReadError
 
 from licensebot.core.form import FieldValue, ReadForm, Source
 from licensebot.core.la import LaVersion
 from licensebot.reading.cell_ocr import ocr_cells
 from licensebot.reading.cells import (
+    Box,
     digital_cells,
     pxbox,
     scale_box,
     scan_cells,
-    signature_box,
     word_in_box,
 )
 from licensebot.reading.document import Document, Page
@@ -46,11 +47,13 @@ from licensebot.reading.facts import (
     read_members,
     settle_page_signature,
 )
+from licensebot.reading.grid import Grid, grid_from_image
 from licensebot.reading.labels_pass import enough, form_page_of, read_labels
-from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, pick_labels
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
+from licensebot.reading.regions import assign_fields, locate_values, members_region
 from licensebot.reading.version import match_version
 
 __all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
@@ -140,13 +143,13 @@ class _Reader:
         pages = self.doc.text_pages()
         t = self._tick("text", t)
         text_words = [w for p in pages for w in p.words] + form_words
-        labels = pick_labels(find_labels(text_words))
+        labels = assign_fields(find_labels(text_words))
         form_page = form_page_of(labels)
         doc_text = " ".join(w.text for p in pages for w in p.words)
         image_pages = [p for p in pages if p.image_page]
         complete = True
         if form_page is not None and not pages[form_page].image_page:
-            found = self._read_digital(pages[form_page], labels, text_words)
+            found = self._read_digital(pages, pages[form_page], labels, text_words)
             scanned = False
         elif image_pages:
             found, ocr_text, complete = self._read_scanned(pages, form_page)
@@ -180,27 +183,52 @@ class _Reader:
 
     # -- digital --
 
-    def _read_digital(self, page: Page, labels: dict[str, Label], words: list[Word]) -> Found:
+    def _read_digital(
+        self, pages: list[Page], page: Page, labels: dict[str, Label], words: list[Word]
+    ) -> Found:
         t = perf_counter()
         dpi = 150.0
         scale = dpi / 72
         img = self.doc.render(page.index, dpi)
-        fields, to_ocr = digital_cells(page, labels, words, img, scale, self.limits)
+        grids = {page.index: self._digital_grid(page, labels, dpi, img)}
+        for other in {lab.page for lab in labels.values()} - {page.index}:
+            if not pages[other].image_page:  # the members table on the next page
+                grids[other] = self._digital_grid(pages[other], labels, dpi)
+        size = (page.width, page.height)
+        regions = locate_values(labels, words, page_size=size, grids=grids)
+        fields, to_ocr = digital_cells(labels, regions, words, grids, img, scale, self.limits)
         found = Found(fields=fields)
         t = self._tick("text", t)
         if to_ocr:
             image = self.doc.render(page.index, 300)
             ocr_cells(image, to_ocr, found, scale=300 / dpi, limits=self.limits)
             t = self._tick("ocr", t)
-        sig = labels.get("signature")
+        sig = regions.get("signature")
         if sig is not None:
-            box = signature_box(sig, list(labels.values()), page.width)
-            printed = [pxbox(w, scale) for w in words if word_in_box(w, box, page.index)]
-            ratio = ink_ratio(img, scale_box(box, scale), printed)
+            printed = [pxbox(w, scale) for w in words if word_in_box(w, sig.box, sig.page)]
+            ratio = ink_ratio(img, scale_box(sig.box, scale), printed)
             found.signed, found.signed_conf = ink_verdict(ratio)
-        found.members = read_members(labels, words, page.width, page.index, 1.0, self.limits)
+        members = members_region(labels, page_size=size, grids=grids)
+        if members is not None:
+            on_page = [w for w in words if w.page == labels["members_id"].page]
+            found.members = read_members(labels, on_page, members, self.limits)
         self._tick("signature", t)
         return found
+
+    def _digital_grid(
+        self, page: Page, labels: dict[str, Label], dpi: float, img: Image.Image | None = None
+    ) -> Grid:
+        """The page's rules from its drawing; from its image (at `dpi`) when the
+        drawing has no cell at the labels and the image has (rules drawn inside form
+        XObjects, or as images), in points either way."""
+        grid = self.doc.grid(page.index, page.words)
+        mine = [lab for lab in labels.values() if lab.page == page.index]
+        if any(_in_cell(grid, lab) for lab in mine):
+            return grid
+        if img is None:
+            img = self.doc.render(page.index, dpi)
+        seen = grid_from_image(img, dpi, page.index).scaled(72 / dpi)
+        return seen if any(_in_cell(seen, lab) for lab in mine) else grid
 
     # -- scanned --
 
@@ -263,18 +291,49 @@ class _Reader:
         t = self._tick("ocr_pass1", t)
         if not enough(labels):
             return None, words
-        fields, cells = scan_cells(labels, words, image)
+        # the rules before anything is erased: the same pixels as pass 1's words
+        grids = {index: grid_from_image(image, dpi, index)}
+        size = (float(image.width), float(image.height))
+        regions = locate_values(labels, words, page_size=size, grids=grids)
+        fields, cells = scan_cells(labels, regions, words, image, grids)
         found = Found(fields=fields)
-        signature, sig_cell = page_signature(image, labels, words, index, self.limits)
+        signature, sig_cell = page_signature(
+            image, labels, regions, words, grids, index, self.limits
+        )
         if signature is not None:
             found.signed, found.signed_conf = signature.ink.signed, signature.ink.confidence
         if sig_cell is not None:
             cells.append(sig_cell)
         t = self._tick("signature", t)
-        ocr_cells(image, cells, found, scale=1.0, limits=self.limits, labels=labels, recheck=True)
+        # a label sharing its cell with the value (the value wraps under it) is no part of it
+        masks = [m for r in regions.values() for m in r.mask]
+        ocr_cells(
+            blanked(image, masks),
+            cells,
+            found,
+            scale=1.0,
+            limits=self.limits,
+            labels=labels,
+            recheck=True,
+        )
         if signature is not None:
             settle_page_signature(
                 signature, image, found, cell_read=sig_cell is not None, limits=self.limits
             )
         self._tick("ocr_pass2", t)
         return found, words
+
+
+def _in_cell(grid: Grid, lab: Label) -> bool:
+    return grid.cell_containing((lab.x0, lab.top, lab.x1, lab.bottom)) is not None
+
+
+def blanked(image: Image.Image, boxes: Sequence[Box]) -> Image.Image:
+    """`image` with `boxes` painted white (a copy; the image itself when there are none)."""
+    if not boxes:
+        return image
+    out = image.copy()
+    draw = ImageDraw.Draw(out)
+    for x0, top, x1, bottom in boxes:
+        draw.rectangle((x0, top, x1, bottom), fill=255)
+    return out

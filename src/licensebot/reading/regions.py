@@ -34,6 +34,9 @@ MAX_LINES = 4
 #: An enclosing "cell" taller than this many text heights is a frame around a form, no cell.
 MAX_CELL = 14.0
 
+#: A value's cell is at least this many text heights wide (a short date, a two-letter name).
+MIN_VALUE = 4.0
+
 _FILLER = set("|_—–-.,:;'\"·•")
 
 
@@ -45,8 +48,10 @@ class ValueRegion:
     cell), `cell-same` (in the label's own cell, beside or under it), `inline` (after
     `Label:` in the label's run of words), `underline` (on the rule after the label), `right`
     (text right of the label), `below` (text under the label), `over-line` (above the line the
-    label is printed under). `lines_expected`: the lines of words seen in the box (None when
-    no word was seen there: blank, or ink yet to be read). `mask`: boxes of labels inside
+    label is printed under), `right-below` (ink with no rule to place it, on a form whose
+    other values do not tell: right of the Signature label and under it). `lines_expected`:
+    the lines of words seen in the box (None when no word was seen there: blank, or ink yet
+    to be read). `mask`: boxes of labels inside
     `box` (a label sharing its cell with the value), to blank before reading the pixels."""
 
     field: str
@@ -107,7 +112,13 @@ def locate_values(
     """The value region of each of `keys` that has a label. `words` may be of any pages;
     `grids` by page index (a page without one is read from its words alone)."""
     finder = _Finder(labels, words, page_size, grids or {})
-    return {key: finder.region(labels[key]) for key in keys if key in labels}
+    out = {key: finder.region(labels[key]) for key in keys if key in labels}
+    if "signature" in out and out["signature"].how == "right-below":
+        # ink with nothing to place it: where the form puts its other values, right of
+        # their labels or under them
+        others = [r for k, r in out.items() if k != "signature"]
+        out["signature"] = finder.signature_by(labels["signature"], others)
+    return out
 
 
 def members_region(
@@ -231,7 +242,12 @@ class _Finder:
         if grid is not None:
             cell = grid.cell_containing(_box(lab))
             if cell is not None and cell.height <= MAX_CELL * lab.height:
-                return self.in_cell(lab, grid, cell)
+                found = self.in_cell(lab, grid, cell)
+                x0, _, x1, _ = found.box
+                if x1 - x0 >= MIN_VALUE * lab.height:
+                    return found
+                # no room for a value: handwriting's tall strokes taken for column rules
+                # split the cell; the words say where the value is
         return self.in_text(lab, grid)
 
     def in_cell(self, lab: Label, grid: Grid, cell: Cell) -> ValueRegion:
@@ -274,6 +290,8 @@ class _Finder:
         line = grid.underline_after(_box(lab), h) if grid is not None else None
         if grid is not None and line is not None:
             return self.result(lab, self.on_lines(lab, grid, line.x0, line.x1), "underline")
+        if lab.field == "signature":
+            return self.ink_only(lab, grid, limit)
         if lab.inline:
             x0 = min(w.x0 for w in lab.inline)
             first = (x0 - 0.2 * h, row[1], row[2], row[3])
@@ -285,14 +303,47 @@ class _Finder:
         stacked = self.stacked(lab, grid, limit)
         if stacked is not None:
             return self.result(lab, stacked, "below")
+        return self.over_line(lab, grid, limit) or self.result(lab, row, "right")
+
+    def over_line(self, lab: Label, grid: Grid | None, limit: float) -> ValueRegion | None:
+        """Above the line a label is printed under, or None."""
+        h = lab.height
         over = grid.rule_above(_box(lab), h) if grid is not None else None
+        if over is None:
+            return None
+        y = over.at((lab.x0 + lab.x1) / 2)
+        x1 = min(over.x1, limit)
+        return self.result(lab, (over.x0, y - 3.5 * h, x1, y - 0.1 * h), "over-line")
+
+    def ink_only(self, lab: Label, grid: Grid | None, limit: float) -> ValueRegion:
+        """The Signature's ink with no cell or underline: above the line the label is printed
+        under; else right of the label (a scrawl, taller than a line of print, reaches above
+        and below it) and under it, until `locate_values` knows where the other values are.
+        Words read there are no guide: OCR reads a scrawl as junk."""
+        over = self.over_line(lab, grid, limit)
         if over is not None:
-            y = over.at((lab.x0 + lab.x1) / 2)
-            x1 = min(over.x1, limit)
-            return self.result(lab, (over.x0, y - 3.5 * h, x1, y - 0.1 * h), "over-line")
-        if lab.field == "signature":
-            return self.result(lab, self.below_box(lab, grid, limit), "below")
-        return self.result(lab, row, "right")
+            return over
+        h = lab.height
+        below = self.below_box(lab, grid, limit)
+        box = (below[0], lab.top - 1.5 * h, below[2], max(below[3], lab.bottom + 1.5 * h))
+        return self.result(lab, box, "right-below")
+
+    def signature_by(self, lab: Label, others: Sequence[ValueRegion]) -> ValueRegion:
+        """The Signature's ink where most other values are: right of the label (as tall as
+        a scrawl) or under it; both when the form does not tell."""
+        h = lab.height
+        grid = self.grids.get(lab.page)
+        limit = self.right_limit(lab, self.width)
+        below = self.below_box(lab, grid, limit)
+        right = (lab.x1, lab.top - 1.5 * h, limit - 0.2 * h, lab.bottom + 1.5 * h)
+        beside = sum(r.how in ("right", "inline", "underline") for r in others)
+        under = sum(r.how == "below" for r in others)
+        if beside > 2 * under:
+            return self.result(lab, right, "right")
+        if under > 2 * beside:
+            return self.result(lab, below, "below")
+        box = (below[0], right[1], below[2], max(below[3], right[3]))
+        return self.result(lab, box, "right-below")
 
     def continued(self, lab: Label, first: Box, x0: float) -> Box:
         """`first` (a value's first line right of its label) grown down over the lines that

@@ -1,7 +1,8 @@
 """Is the Signature cell of a page image signed? The cell, found by its rules, and its ink.
 
-A scanned or photographed form is judged from the pixels. The Signature label says where the
-cell is, but not how far it goes: the cell is bounded by the table's rules where they can be
+A scanned or photographed form is judged from the pixels. The cell is the one the table's
+grid gives (`regions.locate_values`); where the grid has none, the Signature label says where
+the cell is, but not how far it goes: the cell is bounded by the table's rules where they can be
 seen (the row's rules above and below the label, the column rules left of it and left of the
 Date label), so neither the row below (a caption, the members table) nor the Date cell's
 handwriting are measured. Inside it, the label's own words, words that read as print and what
@@ -230,9 +231,13 @@ def measure(
     others: Sequence[Label],
     fallback: Box,
     printed: Sequence[Box] = (),
+    *,
+    cell: Box | None = None,
 ) -> SignatureInk:
-    """Find the Signature cell on `image` (grayscale pixels, the labels' coordinates) and
-    judge its ink; `printed` are boxes of words read as print, masked."""
+    """Judge the ink of the Signature cell on `image` (grayscale pixels, the labels'
+    coordinates): `cell` when the table's grid gave it, else found by `find_cell` from the
+    rules around the label (`fallback` where none show); `printed` are boxes of words read
+    as print, masked."""
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
     u = max(sig.height, 4.0)
     lx0, ly0 = max(0, round(sig.x0)), max(0, round(sig.top))
@@ -241,7 +246,7 @@ def measure(
         # no print where the label should be: its position does not fit this image (a text
         # layer out of register with its scan); the cell cannot be found
         return SignatureInk(None, 0.0, fallback, 0.0, 0.0)
-    box = find_cell(gray, sig, others, fallback)
+    box = cell if cell is not None else find_cell(gray, sig, others, fallback)
     x0, y0, x1, y1 = (round(v) for v in box)
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(gray.shape[1], x1), min(gray.shape[0], y1)

@@ -79,7 +79,7 @@ class Drawing:
         self.canvas.line(x0, self.height - y0, x1, self.height - y1)
 
     def scrawl(self, x: float, top: float, w: float, h: float) -> None:
-        """A signature: a loop of curves, no straight line."""
+        """A signature: loops of curves as tall as the box (`h`), no straight line."""
         c = self.canvas
         c.setLineWidth(1.2)
         p = c.beginPath()
@@ -87,11 +87,14 @@ class Drawing:
         p.moveTo(x, y + 0.3 * h)
         for k in range(4):
             x0 = x + k * w / 4
-            p.curveTo(x0 + w / 12, y + 1.1 * h, x0 + w / 8, y - 0.1 * h, x0 + w / 4, y + 0.5 * h)
+            # a loop up to the top and back down past the start: a looped letter
+            p.curveTo(x0 + w / 4, y + 1.3 * h, x0 - w / 16, y + 1.3 * h, x0 + w / 8, y)
+            p.curveTo(x0 + w / 6, y - 0.1 * h, x0 + w / 5, y + 0.2 * h, x0 + w / 4, y + 0.3 * h)
         c.drawPath(p, stroke=1, fill=0)
 
 
-Cell = tuple[int, list[str] | None, str]  # columns spanned, lines of text (None: ink), field
+#: columns spanned, lines of text (None: a signature's ink, []: nothing), field
+Cell = tuple[int, list[str] | None, str]
 
 
 def table(
@@ -144,8 +147,11 @@ def _pdf(size: tuple[float, float], draw: Callable[[Drawing], None]) -> bytes:
     return buf.getvalue()
 
 
-def draw_two_columns(labels: dict[str, str] = EN, size: tuple[float, float] = A4) -> bytes:
+def draw_two_columns(
+    labels: dict[str, str] = EN, size: tuple[float, float] = A4, *, signed: bool = True
+) -> bytes:
     v, lab = VALUES, labels
+    ink: list[str] | None = None if signed else []
 
     def draw(d: Drawing) -> None:
         rows: list[tuple[float, list[Cell]]] = [
@@ -155,7 +161,7 @@ def draw_two_columns(labels: dict[str, str] = EN, size: tuple[float, float] = A4
         rows.insert(2, (38, [(1, [lab["affiliation"]], ""), (1, v["affiliation"], "affiliation")]))
         rows += [
             (38, [(1, [lab["address"]], ""), (1, v["address"], "address")]),
-            (60, [(1, [lab["signature"]], ""), (1, None, "signature")]),
+            (60, [(1, [lab["signature"]], ""), (1, ink, "signature")]),
             (26, [(1, [lab["date"]], ""), (1, v["date"], "date")]),
         ]
         table(d, 60, 110, [120, size[0] - 240], rows)
@@ -164,9 +170,14 @@ def draw_two_columns(labels: dict[str, str] = EN, size: tuple[float, float] = A4
 
 
 def draw_four_columns(
-    labels: dict[str, str] = EN, size: tuple[float, float] = LETTER, *, verticals: bool = True
+    labels: dict[str, str] = EN,
+    size: tuple[float, float] = LETTER,
+    *,
+    verticals: bool = True,
+    signed: bool = True,
 ) -> bytes:
     v, lab = VALUES, labels
+    ink: list[str] | None = None if signed else []
     aff = [" ".join(v["affiliation"])]
 
     def draw(d: Drawing) -> None:
@@ -187,7 +198,7 @@ def draw_four_columns(
                 56,
                 [
                     (1, [lab["signature"]], ""),
-                    (1, None, "signature"),
+                    (1, ink, "signature"),
                     (1, [lab["date"]], ""),
                     (1, v["date"], "date"),
                 ],
@@ -351,3 +362,10 @@ def turn_words(words: Sequence[Word], angle: float, size: tuple[int, int]) -> li
         hw, hh = (w.x1 - w.x0) / 2, (w.bottom - w.top) / 2
         out.append(Word(w.text, nx - hw, ny - hh, nx + hw, ny + hh, w.conf, w.page, w.source))
     return out
+
+
+def image_pdf(img: Image.Image, dpi: float) -> bytes:
+    """A scanner's PDF: the page image alone, no text layer."""
+    buf = io.BytesIO()
+    img.convert("L").save(buf, format="PDF", resolution=dpi)
+    return buf.getvalue()
