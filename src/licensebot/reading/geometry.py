@@ -29,6 +29,7 @@ Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]
 
 WORK_SIDE = 900  # px, the long side of the copy the page is searched on
+CANNY = (15, 45)  # hysteresis thresholds on the print-free copy: a sheet on a sheet is faint
 #: Paper sizes (short, long side in inches): the LA is printed on one of them.
 PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}
 LETTER_BELOW = 1.31  # a sheet's long-to-short ratio below which it is taken for Letter
@@ -126,7 +127,7 @@ def find_page(gray: np.ndarray) -> Quad | None:
     `gray`, in its pixels; None unless every test of a real, whole sheet holds."""
     h, w = gray.shape
     f = min(1.0, WORK_SIDE / max(h, w))
-    small = cv2.resize(gray, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+    small = shrink(gray, WORK_SIDE)
     sh, sw = small.shape
     # print and table rules gone: the paper becomes one bright field
     k = max(5, round(max(sh, sw) / 80)) | 1
@@ -134,7 +135,7 @@ def find_page(gray: np.ndarray) -> Quad | None:
         small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     )
     paper = cv2.GaussianBlur(paper, (5, 5), 0)
-    edges = cv2.Canny(paper, 15, 45)
+    edges = cv2.Canny(paper, CANNY[0], CANNY[1])
     candidates: list[np.ndarray] = []
     grown = cv2.dilate(edges, np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(grown, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
@@ -372,6 +373,20 @@ def _page_corners(quad: Quad, turned: int) -> Quad:
     return tuple(rolled)  # type: ignore[return-value]
 
 
+def shrink(gray: np.ndarray, side: int) -> np.ndarray:
+    """`gray` with its long side at most `side`: every n-th pixel down to twice that, then
+    averaged (area resampling of a 20-megapixel photo alone would cost more than the rest)."""
+    h, w = gray.shape
+    f = min(1.0, side / max(h, w))
+    if f == 1.0:
+        return gray
+    step = max(1, int(1 / f / 2))
+    if step > 1:
+        gray = gray[::step, ::step]
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
 # ---- light ----------------------------------------------------------------------------------
 
 
@@ -394,11 +409,7 @@ def even_light(gray: np.ndarray) -> np.ndarray:
 
 
 def _background(gray: np.ndarray, *, side: int) -> np.ndarray:
-    h, w = gray.shape
-    f = side / max(h, w)
-    small = cv2.resize(
-        gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
-    )
+    small = shrink(gray, side)
     k = max(3, round(side / 25)) | 1  # wider than a line of print, narrower than a shadow
     bg = cv2.morphologyEx(
         small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -411,11 +422,7 @@ def _background(gray: np.ndarray, *, side: int) -> np.ndarray:
 
 def _ink_small(gray: np.ndarray, side: int = 700) -> np.ndarray:
     """Print as 1, paper as 0, at low resolution, table rules and the margins left out."""
-    h, w = gray.shape
-    f = min(1.0, side / max(h, w))
-    small = cv2.resize(
-        gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
-    )
+    small = shrink(gray, side)
     ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     sh, sw = ink.shape
     # rules: runs of ink far longer than a word, across or down
