@@ -151,11 +151,9 @@ def find_page(gray: np.ndarray) -> Quad | None:
         area = cv2.contourArea(hull)
         if area < MIN_AREA * sh * sw:
             continue
-        quads = [_four_corners(hull)]
-        if quads[0] is None:
-            # the sheet merged with something as bright (another sheet, a lit desk): its
-            # sides are still among the outline's straight runs
-            quads = _from_sides(c, math.sqrt(area))
+        # and, in case the sheet merged with something as bright (another sheet, a lit
+        # desk), quads whose sides run along the outline's straight runs
+        quads = [_four_corners(hull), *_from_sides(c, math.sqrt(area))]
         for quad in quads:
             if quad is None:
                 continue
