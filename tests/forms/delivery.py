@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.reading.blank_form import find_font
 from tests.forms.independent import IndependentSpec
-from tests.forms.photo import phone_photo
+from tests.forms.desk_photo import phone_photo
 from tests.forms.wordproc import SIGNATURE_CODE, cache_dir, code_of
 
 PHOTO_DPI = 170

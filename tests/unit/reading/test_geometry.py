@@ -1,0 +1,126 @@
+"""Page geometry: the page found in a phone photo, flattened, upright; a flat scan left whole.
+
+Photos come from tests/forms/photo.py at a low resolution (100 dpi) so that these stay fast;
+the OCR of flattened photos is in tests/integration/reading/test_geometry_ocr.py.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from licensebot.core.la import LaVersion
+from licensebot.reading.geometry import PAPERS, FlatPage, flatten_page
+from tests.forms.factory import make_spec, render
+from tests.forms.photo import PhotoTruth, cut_off, empty_desk, phone_photo, render_page
+
+DPI = 100
+
+
+@pytest.fixture(scope="module")
+def form_page(current: LaVersion) -> Image.Image:
+    """The form page (table, labels, values) of a digital LA, at `DPI`."""
+    pdf = render(make_spec(11, current, medium="digital", layout="word"))
+    return render_page(pdf, 1, DPI)
+
+
+@pytest.fixture(scope="module")
+def text_page(current: LaVersion) -> Image.Image:
+    """A page of the LA's text only."""
+    pdf = render(make_spec(12, current, medium="digital", layout="word"))
+    return render_page(pdf, 0, DPI)
+
+
+def corner_error(page: FlatPage, truth: PhotoTruth) -> float:
+    """The worst corner's distance from the truth, as a share of the page's width."""
+    assert page.quad is not None
+    found = np.array(page.quad)
+    want = np.array(truth.corners)
+    return float(np.linalg.norm(found - want, axis=1).max() / (truth.ppi * truth.page_width_in))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_the_page_in_a_phone_photo_is_found_flattened_and_upright(
+    seed: int, form_page: Image.Image, text_page: Image.Image
+) -> None:
+    page_image = form_page if seed % 2 else text_page
+    photo, truth = phone_photo(page_image, random.Random(seed), turn=[0, 90, 180, 270][seed % 4])
+    page = flatten_page(photo.convert("L"), dpi=DPI)
+    assert page.found
+    assert corner_error(page, truth) < 0.03
+    assert page.turned == truth.turn
+    # flattened to paper proportions at the dpi asked for, standing upright
+    w, h = page.image.size
+    short, long = PAPERS[page.paper]
+    assert abs(w - short * DPI) <= 2 and abs(h - long * DPI) <= 2
+    assert page.lit
+
+
+def test_the_flattened_page_reads_like_the_original(form_page: Image.Image) -> None:
+    photo, _ = phone_photo(form_page, random.Random(7), turn=180)
+    page = flatten_page(photo.convert("L"), dpi=DPI)
+    assert page.found and page.paper == "A4"
+    flat = np.asarray(page.image.resize(form_page.size), dtype=np.float32)
+    orig = np.asarray(form_page.convert("L"), dtype=np.float32)
+    # the same page, not its mirror or its neighbour: the print lies where it lay
+    ink_f, ink_o = flat < 128, orig < 128
+    overlap = (ink_f & _grow(ink_o, 3)).sum() / max(1, ink_f.sum())
+    assert overlap > 0.8
+    # evenly lit: the paper is white everywhere, in the shadow too
+    paper = flat[~_grow(ink_o, 3)]
+    assert np.percentile(paper, 5) > 180
+
+
+def _grow(mask: np.ndarray, r: int) -> np.ndarray:
+    out = mask.copy()
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            out |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    return out
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_a_flat_scan_keeps_its_size_and_is_turned_upright(
+    turn: int, form_page: Image.Image
+) -> None:
+    angle = [1.2, -1.7, 0.6, -0.4][turn // 90]
+    scan = form_page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    scan = scan.filter(ImageFilter.GaussianBlur(0.5))
+    if turn:
+        scan = scan.rotate(turn, expand=True)  # fed to the scanner a quarter or half turn off
+    page = flatten_page(scan, dpi=DPI)
+    assert not page.found and page.quad is None
+    assert page.turned == (360 - turn) % 360
+    assert abs(page.skew + angle) < 0.4
+    w, h = page.image.size
+    assert abs(w - form_page.width) <= 0.02 * form_page.width
+    assert abs(h - form_page.height) <= 0.02 * form_page.height
+    assert not page.lit  # an evenly lit scan's grey levels are left alone
+
+
+def test_a_desk_without_a_page_is_not_taken_for_one() -> None:
+    for seed in range(3):
+        desk = empty_desk(900, 1200, random.Random(seed))
+        page = flatten_page(desk.convert("L"), dpi=DPI)
+        assert not page.found
+        assert page.image.size in (desk.size, desk.size[::-1])
+
+
+def test_a_page_cut_off_by_the_photo_is_not_cropped(form_page: Image.Image) -> None:
+    photo, truth = phone_photo(form_page, random.Random(8), turn=0)
+    cut = cut_off(photo, truth, 0.15)
+    page = flatten_page(cut.convert("L"), dpi=DPI)
+    assert not page.found
+    # nothing cropped away: the whole photo goes on to be read
+    assert page.image.size in (cut.size, cut.size[::-1])
+
+
+@pytest.mark.parametrize("size", [(1, 1), (12, 9), (300, 40)])
+def test_tiny_and_blank_images_pass_through(size: tuple[int, int]) -> None:
+    for colour in (255, 0):
+        img = Image.new("L", size, colour)
+        page = flatten_page(img, dpi=DPI)
+        assert not page.found and page.turned in (0, 90, 180, 270)
