@@ -31,8 +31,8 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.reading.blank_form import find_font
-from tests.forms.independent import IndependentSpec
 from tests.forms.desk_photo import phone_photo
+from tests.forms.independent import IndependentSpec
 from tests.forms.wordproc import SIGNATURE_CODE, cache_dir, code_of
 
 PHOTO_DPI = 170
