@@ -71,16 +71,8 @@ OCR_LIMITS = {
 }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=OCR_LIMITS[n], strict=False))
-        if n in OCR_LIMITS
-        else n
-        for n in LAYOUTS
-    ],
-)
-def test_a_scanned_form_of_any_layout_reads_exactly(
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_a_scanned_form_of_any_layout_is_signed_and_never_misread(
     name: str, la_versions: list[LaVersion]
 ) -> None:
     form = read_pdf(_scanned(LAYOUTS[name]()), versions=la_versions)
@@ -88,7 +80,14 @@ def test_a_scanned_form_of_any_layout_reads_exactly(
     assert form.signed is True
     values = _values(form)
     assert all(v is None or v == WANT[k] for k, v in values.items())  # never a wrong value
-    assert values == WANT
+
+
+@pytest.mark.parametrize("name", [n for n in LAYOUTS if n not in OCR_LIMITS])
+def test_a_scanned_form_of_any_layout_reads_exactly(
+    name: str, la_versions: list[LaVersion]
+) -> None:
+    # the layouts in OCR_LIMITS are read safely (above) but not yet whole: see their reasons
+    assert _values(read_pdf(_scanned(LAYOUTS[name]()), versions=la_versions)) == WANT
 
 
 @pytest.mark.parametrize(
