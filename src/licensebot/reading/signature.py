@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.reading.layout import Label
+from licensebot.reading.ocr import long_runs
 
 Box = tuple[float, float, float, float]
 
@@ -337,6 +338,10 @@ def measure(
     for axis_ink, cover in ((a, 0.6), (a.T, 0.6)):
         for r0, r1 in _rules_1d(axis_ink, cover, 1):
             axis_ink[max(0, r0 - 2) : r1 + 3] = False
+    # a signing line or an underline under a typed name, however short: straight runs of
+    # ink three text heights long (a pen's stroke is not ruler-straight that long); joined to
+    # the letters above it, it would make print look like a pen's joined letters
+    a &= ~long_runs(a, round(3 * u))
     m = max(3, round(0.3 * u))
     a[:m, :] = False
     a[-m:, :] = False
