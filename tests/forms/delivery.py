@@ -188,16 +188,77 @@ def _pen(
                 continue
             for box, text in lines:
                 _write(page, text, tuple(round(v * k) for v in box), ink, rng)  # type: ignore[arg-type]
-    if spec.signed:
-        for b, _ in spaces.get(SIGNATURE_CODE, [])[:1]:
-            x0, top, x1, bottom = (v * k for v in b)
-            line = bottom - top
-            h = line * rng.uniform(2.2, 3.0)
-            if spec.table_style == "underline":  # on the line: the pen writes above it
-                box = (round(x0), round(bottom - h * 0.8), round(x1), round(bottom + h * 0.2))
-            else:  # the empty cell below its label: the pen writes from the top down
-                box = (round(x0), round(top), round(x1), round(top + h))
+    for b, _ in spaces.get(SIGNATURE_CODE, [])[:1] if spec.signed or spec.mark else []:
+        x0, top, x1, bottom = (v * k for v in b)
+        line = bottom - top
+        h = line * rng.uniform(2.2, 3.0)
+        if spec.table_style == "underline":  # on the line: the pen writes above it
+            box = (round(x0), round(bottom - h * 0.8), round(x1), round(bottom + h * 0.2))
+        elif spec.mark == "crossing":  # begun above the cell: across its top rule
+            box = (round(x0), round(top - h * 0.45), round(x1), round(top + h * 0.55))
+        else:  # the empty cell below its label: the pen writes from the top down
+            box = (round(x0), round(top), round(x1), round(top + h))
+        if spec.mark == "typed_name":
+            _type_name(page, str(spec.written["signer_name"]), (box[0], round(top), round(line)))
+        if spec.signed:
             _sign(page, box, str(spec.written["signer_name"]), ink, rng)
+        if spec.mark in ("seal", "seal_only"):
+            _seal(page, box, round(line), rng)
+
+
+def _type_name(page: Image.Image, name: str, at: tuple[int, int, int]) -> None:
+    """The signer's name typed into the Signature cell (print, black): not a signature."""
+    x0, top, line = at
+    cjk = any(_is_cjk(c) for c in name)
+    font = ImageFont.truetype(
+        str(find_font("wqy-microhei.ttc" if cjk else "LiberationSerif-Regular.ttf")),
+        max(8, round(line * 0.8)),
+    )
+    ImageDraw.Draw(page).text(
+        (x0, top + line * 0.85), name, font=font, fill=(15, 15, 20), anchor="ls"
+    )
+
+
+def _seal(page: Image.Image, box: tuple[int, int, int, int], line: int, rng: random.Random) -> None:
+    """A red round seal (公章) stamped over the signature's place: a ring, a star, the
+    institution's name around it; the ink multiplies with what is under it, unevenly."""
+    x0, top, x1, bottom = box
+    r = round(line * rng.uniform(3.2, 4.2))  # 4 cm across at a 3.5 mm line
+    cx = round(x0 + (x1 - x0) * rng.uniform(0.35, 0.65))
+    cy = round((top + bottom) / 2 + line * rng.uniform(-0.5, 0.5))
+    size = 2 * r + 8
+    stamp = Image.new("L", (size, size), 0)  # ink cover 0..255
+    d = ImageDraw.Draw(stamp)
+    c = size / 2
+    d.ellipse((c - r, c - r, c + r, c + r), outline=255, width=max(3, r // 14))
+    star = [
+        (
+            c + (r * (0.28 if i % 2 == 0 else 0.11)) * np.sin(np.pi * i / 5),
+            c - (r * (0.28 if i % 2 == 0 else 0.11)) * np.cos(np.pi * i / 5),
+        )
+        for i in range(10)
+    ]
+    d.polygon(star, fill=255)
+    font = _hand_font(True, max(10, round(r * 0.22)))
+    text = "北方科学技术研究院合同专用章"
+    for i, ch in enumerate(text):
+        angle = np.pi * (-0.8 + 1.6 * i / (len(text) - 1))
+        px, py = c + 0.74 * r * np.sin(angle), c - 0.74 * r * np.cos(angle)
+        glyph = Image.new("L", (round(r * 0.3), round(r * 0.3)), 0)
+        ImageDraw.Draw(glyph).text(
+            (glyph.width / 2, glyph.height / 2), ch, font=font, fill=255, anchor="mm"
+        )
+        glyph = glyph.rotate(-np.degrees(angle), resample=Image.Resampling.BICUBIC)
+        stamp.paste(glyph, (round(px - glyph.width / 2), round(py - glyph.height / 2)), glyph)
+    gen = np.random.default_rng(rng.randrange(2**32))
+    cover = np.asarray(stamp, dtype=np.float32) / 255 * gen.uniform(0.55, 1.0, (size, size))
+    red = np.array([rng.uniform(190, 225), rng.uniform(25, 60), rng.uniform(30, 60)]) / 255
+    ox, oy = cx - size // 2, cy - size // 2
+    region = (max(0, ox), max(0, oy), min(page.width, ox + size), min(page.height, oy + size))
+    under = np.asarray(page.crop(region).convert("RGB"), dtype=np.float32)
+    cov = cover[region[1] - oy : region[3] - oy, region[0] - ox : region[2] - ox, None]
+    stamped = under * (1 - cov + cov * red)  # ink multiplies: dark strokes stay dark
+    page.paste(Image.fromarray(np.clip(stamped, 0, 255).astype(np.uint8)), region[:2])
 
 
 def _raster(pdf: bytes, dpi: int) -> list[Image.Image]:
@@ -332,7 +393,8 @@ def deliver(pdf: bytes, spec: IndependentSpec) -> bytes:
     seconds a page)."""
     if spec.medium == "digital":
         return pdf
-    how = (DELIVERY, spec.seed, spec.kind, spec.preset, spec.dpi, spec.turn, spec.ink)
+    how: tuple[Any, ...] = (DELIVERY, spec.seed, spec.kind, spec.preset, spec.dpi, spec.turn)
+    how += (spec.ink, spec.mark) if spec.mark else (spec.ink,)  # the old forms' keys kept
     key = hashlib.sha256(repr(how).encode() + pdf).hexdigest()
     path = cache_dir() / f"{key}.scan.pdf"
     if path.exists():

@@ -198,6 +198,11 @@ class IndependentSpec:
     dpi: int = 200
     turn: int = 0  # 0, 90, 180, 270
     ink: tuple[int, int, int] = (20, 30, 110)
+    #: what else is in the Signature cell (paper only; never drawn, only fixed by a test):
+    #: "" nothing, "seal" a red round seal stamped over the signature, "seal_only" the seal
+    #: and no signature, "typed_name" the signer's name typed there and no ink, "crossing" a
+    #: signature that runs across the cell's top rule
+    mark: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     written: dict[str, str] = field(default_factory=dict)  # as typed or written on the form
     truth: dict[str, str | None] = field(default_factory=dict)  # what the reader should give
@@ -210,7 +215,7 @@ class IndependentSpec:
 
     @property
     def signed(self) -> bool:
-        return self.kind != "unsigned"
+        return self.kind != "unsigned" and self.mark not in ("seal_only", "typed_name")
 
     @property
     def hand(self) -> str:
@@ -343,6 +348,8 @@ def draw_spec(seed: int, **fixed: Any) -> IndependentSpec:
         spec = replace(spec, version=older_la())
     if spec.kind == "handwritten" and spec.medium == "digital":
         spec = replace(spec, medium="scan")  # handwriting is on paper
+    if spec.mark and spec.medium == "digital":
+        spec = replace(spec, medium="scan")  # a seal, a pen on paper
     if spec.medium == "digital":
         spec = replace(spec, preset="digital", turn=0)
     elif spec.medium == "photo":

@@ -16,7 +16,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image
+from PIL import Image, ImageChops
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
@@ -143,9 +143,8 @@ class Document:
         pixels = w * h * scale * scale
         if pixels > self.limits.max_render_pixels:
             scale *= (self.limits.max_render_pixels / pixels) ** 0.5
-        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-        rendered: Image.Image = bitmap.to_pil().convert("L")
-        return rendered
+        bitmap = page.render(scale=scale, may_draw_forms=True)
+        return seal_free_gray(bitmap.to_pil())
 
     def grid(self, index: int, words: Sequence[Word] = ()) -> Grid:
         """The page's table rules and cells from its drawing (vector lines and thin boxes,
@@ -166,6 +165,37 @@ class Document:
         if self._pdf is not None:
             self._pdf.close()
             self._pdf = None
+
+
+#: A pixel whose red exceeds its green and blue by this much is red ink (a seal, a stamp).
+RED_MARGIN = 60
+
+
+def seal_free_gray(img: Image.Image) -> Image.Image:
+    """The page in grey levels, with red ink seen through a red filter (as light as paper).
+
+    Chinese forms are often stamped with a red seal, over the signature or the values; it is
+    the institution's mark, never a value nor the signer's hand, and in plain grey levels it
+    is as dark as ink. Print and pens are black or blue: only strongly red pixels change (to
+    their red channel, light), so the pen's strokes across a seal stay dark. A grey page
+    (a copier's scan) is converted as it is; a seal copied in grey keeps its shape, which
+    `signature.seal_like` knows."""
+    if img.mode == "L":
+        return img
+    rgb = img.convert("RGB")
+    gray = rgb.convert("L")
+    # look for red at a quarter of the size first: a page without red costs no more
+    if _red_mask(rgb.reduce(4), RED_MARGIN * 2 // 3).getbbox() is None:
+        return gray
+    r = rgb.getchannel("R")
+    return Image.composite(r, gray, _red_mask(rgb, RED_MARGIN))
+
+
+def _red_mask(rgb: Image.Image, margin: int) -> Image.Image:
+    """White where red exceeds both green and blue by `margin`."""
+    r, g, b = rgb.split()
+    excess = ImageChops.subtract(r, ImageChops.lighter(g, b))
+    return excess.point(lambda v: 255 if v >= margin else 0)
 
 
 def page_words(textpage: Any, page: int, height: float) -> list[Word]:

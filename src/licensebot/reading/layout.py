@@ -118,7 +118,20 @@ LABELS: dict[str, tuple[str, ...]] = {
         "详细地址",
         "单位地址",
     ),
-    "signature": ("signature", "signed", "sign here", "签名", "签字", "签字人签名"),
+    "signature": (
+        "signature",
+        "signed",
+        "sign here",
+        # a wording that goes on after "Signature" is running text unless it is listed
+        "signature of signer",
+        "signature of the signer",
+        "signer's signature",
+        "signature of signatory",
+        "authorized signature",
+        "签名",
+        "签字",
+        "签字人签名",
+    ),
     "date": ("date", "date signed", "signing date", "日期", "签字日期", "签署日期"),
     "members_name": ("name", "姓名", "student name", "member name", "name of student"),
     "members_id": (

@@ -285,7 +285,7 @@ def ink_ratio(
     return float(a.mean())
 
 
-def _long_runs(ink: np.ndarray, length: int) -> np.ndarray:
+def long_runs(ink: np.ndarray, length: int) -> np.ndarray:
     """Pixels on horizontal runs of ink at least `length` long (axis 1)."""
     h, w = ink.shape
     if w < length:
@@ -309,7 +309,7 @@ def erase_rules(img: Image.Image, *, length: int | None = None) -> Image.Image:
         return img
     ink = a < 170
     run = length or max(30, min(a.shape) // 12)
-    lines = _long_runs(ink, run) | _long_runs(ink.T, run).T
+    lines = long_runs(ink, run) | long_runs(ink.T, run).T
     # the rule's soft edges too
     grown = lines.copy()
     grown[1:, :] |= lines[:-1, :]

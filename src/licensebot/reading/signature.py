@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.reading.layout import Label
+from licensebot.reading.ocr import long_runs
 
 Box = tuple[float, float, float, float]
 
@@ -38,6 +39,20 @@ SIGNATURE_INK = 0.004
 EMPTY_INK = 0.0015
 #: Share of the label's box in ink, at least, for the label to be where the image has it.
 LABEL_INK = 0.03
+#: A connected stroke at least this many text heights wide, and this many tall, is writing
+#: whose letters the pen joined (print's letters stand apart).
+CURSIVE_WIDTH = 2.5
+CURSIVE_HEIGHT = 0.8
+#: ... and a pen's line covers at most this share of its box (a bar, a smudge, print run
+#: together by a copier's bleed are denser)
+CURSIVE_FILL = 0.28
+#: A pen's line covers less of its box than this; a filled shape more.
+BLOB_FILL = 0.4
+#: A stamp is a ring at least this many text heights across.
+SEAL_SIZE = 4.0
+#: A letter of print is at most this many text heights tall and wide.
+PRINT_HEIGHT = 1.45
+PRINT_WIDTH = 2.0
 #: A rule runs across at least this share of the span it is looked for in.
 RULE_COVER = 0.8
 
@@ -225,6 +240,72 @@ def _line_of_print(strokes: Sequence[Stroke], u: float) -> bool:
     return float(np.percentile(resid, 50)) <= 0.12 * u
 
 
+def tall(s: Stroke, u: float) -> bool:
+    """A pen's stroke of signature height: far taller than any letter of print, and a line,
+    not a filled shape (a seal's star, a smudge, a thumb)."""
+    return s.height >= SIGNATURE_HEIGHT * u and s.pixels <= BLOB_FILL * s.width * s.height
+
+
+def cursive(s: Stroke, u: float) -> bool:
+    """One connected piece of ink as wide as several letters and of a letter's height:
+    letters joined by the pen (a name written in a quick hand, a scrawl, a flourish through
+    the name). Print is separate letters; a rule is no taller than a line's width."""
+    return (
+        s.width >= CURSIVE_WIDTH * u
+        and s.height >= CURSIVE_HEIGHT * u
+        and s.pixels <= CURSIVE_FILL * s.width * s.height
+    )
+
+
+def seal_like(s: Stroke, u: float) -> bool:
+    """A stamp: a large, round ring of ink (a red seal copied in grey keeps its shape).
+    A signature is wider than tall; a seal is as tall as wide and many lines tall."""
+    return (
+        min(s.width, s.height) >= SEAL_SIZE * u
+        and 0.6 <= s.width / s.height <= 1.6  # a ring the cell's edge cut is still one
+        and s.pixels / (s.width * s.height) <= 0.35
+    )
+
+
+def print_sized(s: Stroke, u: float) -> bool:
+    """A mark no bigger than a letter of print (an accented capital, a ligature)."""
+    return s.height <= PRINT_HEIGHT * u and s.width <= PRINT_WIDTH * u
+
+
+def verdict(
+    hand: Sequence[Stroke],
+    rest: Sequence[Stroke],
+    seals: Sequence[Stroke],
+    u: float,
+    hand_ink: float,
+    other_ink: float,
+) -> tuple[bool | None, float]:
+    """Signed, unsigned or unknown (None) from the cell's strokes, and how surely."""
+    # every mark of signature height, pen's line or filled (big print's letters are thick)
+    big = [s for s in [*hand, *rest] if s.height >= SIGNATURE_HEIGHT * u]
+    glyphs = [s for s in big if s.width <= 1.5 * s.height and not cursive(s, u)]
+    if (
+        hand_ink >= SIGNATURE_INK
+        and glyphs
+        and sum(s.pixels for s in glyphs) >= 0.8 * sum(s.pixels for s in big)
+        and _line_of_print(glyphs, median(s.height for s in glyphs))
+    ):
+        # letters of signature height on one straight baseline: large print (a name typed
+        # big) or very neat block capitals; not for a machine to call
+        return None, 0.0
+    if hand_ink >= SIGNATURE_INK:
+        return True, min(1.0, 0.5 + hand_ink / SIGNATURE_INK / 4)
+    if hand or seals:
+        # a little handwriting, or a seal and no hand: a seal is the institution's mark,
+        # not the signer's hand, and a person looks at it
+        return None, 0.0
+    if other_ink < EMPTY_INK:
+        return False, 0.9
+    if all(print_sized(s, u) for s in rest) and _line_of_print(rest, u):
+        return False, 0.8  # a typed name: letters of print size on one baseline
+    return None, 0.0
+
+
 def measure(
     image: Image.Image,
     sig: Label,
@@ -257,6 +338,10 @@ def measure(
     for axis_ink, cover in ((a, 0.6), (a.T, 0.6)):
         for r0, r1 in _rules_1d(axis_ink, cover, 1):
             axis_ink[max(0, r0 - 2) : r1 + 3] = False
+    # a signing line or an underline under a typed name, however short: straight runs of
+    # ink three text heights long (a pen's stroke is not ruler-straight that long); joined to
+    # the letters above it, it would make print look like a pen's joined letters
+    a &= ~long_runs(a, round(3 * u))
     m = max(3, round(0.3 * u))
     a[:m, :] = False
     a[-m:, :] = False
@@ -272,28 +357,12 @@ def measure(
         ] = False
     area = float(a.size)
     strokes = [s for s in strokes_of(a) if s.pixels >= max(4, round(u * u / 60))]
-    tall = [s for s in strokes if s.height >= SIGNATURE_HEIGHT * u]
-    rest = [s for s in strokes if s.height < SIGNATURE_HEIGHT * u]
-    tall_ink = sum(s.pixels for s in tall) / area
+    seals = [s for s in strokes if seal_like(s, u)]
+    hand = [s for s in strokes if s not in seals and (tall(s, u) or cursive(s, u))]
+    rest = [s for s in strokes if s not in seals and s not in hand]
+    tall_ink = sum(s.pixels for s in hand) / area
     other_ink = sum(s.pixels for s in rest) / area
-    signed: bool | None
-    glyphs = [s for s in tall if s.width <= 1.5 * s.height]  # not a long scrawl
-    if (
-        tall_ink >= SIGNATURE_INK
-        and sum(s.pixels for s in glyphs) >= 0.8 * sum(s.pixels for s in tall)
-        and _line_of_print(glyphs, median(s.height for s in glyphs))
-    ):
-        # letters of signature height on one straight baseline: large print (a name typed
-        # big) or very neat block capitals; not for a machine to call
-        signed, conf = None, 0.0
-    elif tall_ink >= SIGNATURE_INK:
-        signed = True
-        conf = min(1.0, 0.5 + tall_ink / SIGNATURE_INK / 4)
-    elif not tall and (other_ink < EMPTY_INK or _line_of_print(rest, u)):
-        signed = False
-        conf = 0.9 if other_ink < EMPTY_INK else 0.8
-    else:
-        signed, conf = None, 0.0
+    signed, conf = verdict(hand, rest, seals, u, tall_ink, other_ink)
     return SignatureInk(
         signed, round(conf, 3), (x0, y0, x1, y1), tall_ink, other_ink, tuple(strokes)
     )

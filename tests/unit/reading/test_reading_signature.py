@@ -161,3 +161,58 @@ def test_strokes_are_connected_pieces() -> None:
     a[12:18, 20:22] = True
     pieces = sorted((s.x0, s.y0, s.x1, s.y1, s.pixels) for s in strokes_of(a))
     assert pieces == [(2, 2, 10, 5, 25), (20, 12, 21, 17, 12)]
+
+
+def _short_scrawl(img: Image.Image, height: float) -> None:
+    """A quick signature no taller than `height` text heights: letters joined by the pen."""
+    d = ImageDraw.Draw(img)
+    mid = 240
+    pts = [
+        (420 + i * 3.0, mid + height * U / 2 * math.sin(i / 9) * (0.6 + 0.4 * math.cos(i / 23)))
+        for i in range(160)
+    ]
+    d.line(pts, fill=35, width=4, joint="curve")
+
+
+def test_a_signature_no_taller_than_a_capital_and_a_half_is_signed() -> None:
+    """Signatures of other hands are often barely taller than print (1.3-1.8 text heights);
+    the pen joins their letters into one long stroke, which print never is."""
+    img, sig, date = _page()
+    _short_scrawl(img, 1.4)
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is True
+
+
+def test_print_run_together_is_not_a_joined_hand() -> None:
+    """A bold typed name whose letters a copier's bleed joined is dense, not a pen's line."""
+    img, sig, date = _page()
+    d = ImageDraw.Draw(img)
+    d.rectangle((420, 215, 900, 255), fill=30)  # a bar as tall as the letters: no pen's line
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is not True
+
+
+def _ring(img: Image.Image, fill: int | tuple[int, int, int]) -> None:
+    d = ImageDraw.Draw(img)
+    d.ellipse((560, 30, 860, 330), outline=fill, width=10)
+    d.polygon([(710, 120), (740, 200), (680, 200)], fill=fill)
+
+
+def test_a_seal_alone_copied_in_grey_is_not_a_signature() -> None:
+    img, sig, date = _page()
+    _ring(img, 90)
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is None  # a stamp and no hand: a person looks
+
+
+def test_a_red_seal_is_seen_through_a_red_filter() -> None:
+    from licensebot.reading.document import seal_free_gray
+
+    gray, sig, date = _page()
+    for signed in (False, True):
+        img = gray.convert("RGB")
+        if signed:
+            _scrawl(img, random.Random(5), (COLS[1], ROW[0], COLS[2], ROW[1]))
+        _ring(img, (205, 40, 45))
+        got = measure(seal_free_gray(img), sig, [sig, date], _fallback(sig, date))
+        assert got.signed is signed

@@ -1,0 +1,90 @@
+"""The Signature cell on forms laid out by other hands (tests/forms/independent.py: Word
+documents in several table styles, printed, marked and scanned or photographed): a signature is
+found wherever the table puts it, even when it runs across the cell's rule or a red seal is
+stamped over it; the signer's name typed in the cell, or a seal with no hand, is never taken for
+a signature. Development seeds only. Slow: every form is OCR'd."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from licensebot.core.form import ReadForm
+from licensebot.reading.la_versions import load_versions
+from licensebot.reading.pdf import read_pdf
+from tests.forms.independent import IndependentSpec, make_many
+
+pytestmark = pytest.mark.slow
+
+CONFIG = Path(__file__).resolve().parents[3] / "config"
+
+#: seed -> (medium, kind, mark): the table style and the scanner come with the seed
+#: (grid2, grid4, underline, stacked; copier, phone app, raw photo)
+CASES: dict[int, tuple[str, str, str]] = {
+    300: ("scan", "typed", ""),  # grid2, phone app; a name written in a quick hand
+    303: ("scan", "typed", ""),  # underline, copier
+    304: ("scan", "typed", ""),  # stacked
+    305: ("scan", "typed", ""),  # grid4, the official labels
+    312: ("photo", "typed", ""),
+    400: ("scan", "typed", "seal"),  # a red seal over the signature (phone app, colour)
+    404: ("photo", "typed", "seal"),
+    403: ("scan", "typed", "crossing"),  # across the cell's top rule
+    407: ("photo", "typed", "crossing"),
+    411: ("scan", "typed", "crossing"),
+    326: ("scan", "unsigned", ""),
+    409: ("scan", "typed", "seal_only"),  # the seal alone, in colour
+    401: ("scan", "typed", "seal_only"),  # the seal alone, copied in grey
+    402: ("scan", "typed", "typed_name"),  # the name typed in the cell, no ink
+    410: ("scan", "typed", "typed_name"),
+}
+
+
+@pytest.fixture(scope="module")
+def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
+    versions = load_versions(CONFIG / "la")
+    out = {}
+    for seed, (medium, kind, mark) in CASES.items():
+        ((pdf, spec),) = make_many([seed], medium=medium, kind=kind, mark=mark)
+        out[seed] = (spec, read_pdf(pdf, versions=versions))
+    return out
+
+
+def _seeds(mark: str, signed: bool) -> list[int]:
+    return [s for s, (_, kind, m) in CASES.items() if m == mark and (kind != "unsigned") == signed]
+
+
+@pytest.mark.parametrize("seed", _seeds("", True) + _seeds("crossing", True))
+def test_a_signature_is_found_on_any_layout(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    assert spec.signed
+    assert form.signed is True, (spec.table_style, spec.preset)
+
+
+@pytest.mark.parametrize("seed", [400, 404])
+def test_a_seal_over_the_signature_never_makes_it_unsigned(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    # the seal's red is no ink of the pen; the signature under it is still there
+    assert form.signed is True, (spec.table_style, spec.preset)
+
+
+@pytest.mark.parametrize("seed", [326, 402, 409, 410])
+def test_no_hand_in_the_cell_is_unsigned(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    assert not spec.signed
+    # the applicant is told it is not signed: an empty cell, a typed name, a red seal alone
+    assert form.signed is False, (spec.table_style, spec.preset, spec.mark)
+
+
+def test_a_seal_copied_in_grey_is_never_a_signature(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    spec, form = read[401]
+    assert spec.preset == "copier"  # no colour left to tell the seal by
+    assert form.signed is not True  # a person looks (or it is plainly unsigned)
