@@ -13,8 +13,11 @@ Writes bench/results/geometry.md.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,12 +28,38 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import numpy as np  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from licensebot.reading.geometry import flatten_page  # noqa: E402
 from licensebot.reading.la_versions import load_versions  # noqa: E402
-from licensebot.reading.ocr import osd_rotation  # noqa: E402
 from tests.forms.factory import make_spec, render  # noqa: E402
 from tests.forms.photo import phone_photo, render_page  # noqa: E402
+
+
+def osd_rotation(img: Image.Image, *, timeout: float = 30.0) -> int:
+    """Degrees to turn `img` counter-clockwise to stand upright by Tesseract's OSD (the `tesseract`
+    CLI, psm 0), 0 if unsure: the method the geometry's orientation call replaced, kept here
+    for the comparison."""
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=1)
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    try:
+        proc = subprocess.run(
+            ["tesseract", "stdin", "stdout", "--psm", "0"],
+            input=buf.getvalue(),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+    except (subprocess.TimeoutExpired, FileNotFoundError):
+        return 0
+    m = re.search(rb"Rotate: (\d+)", proc.stdout)
+    conf = re.search(rb"Orientation confidence: ([\d.]+)", proc.stdout)
+    if not m or not conf or float(conf.group(1)) < 1.0:
+        return 0
+    # OSD's Rotate is clockwise; PIL's rotate(angle) turns counter-clockwise
+    return (360 - int(m.group(1))) % 360
 
 
 def main() -> None:

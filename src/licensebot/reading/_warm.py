@@ -2,8 +2,9 @@
 
 Lazy initialisation (pdfium's font scan, pypdf's and dateutil's lazy imports, regex caches)
 otherwise runs again in every child, on every PDF. The OCR engines are loaded here too, once:
-the Tesseract models and RapidOCR's ONNX sessions (about 0.65 s per scanned form if each reader
-loaded them itself), shared copy-on-write by every reader forked from the server.
+the Tesseract models, RapidOCR's ONNX sessions (about 0.65 s per scanned form if each reader
+loaded them itself) and the page geometry's text direction classifier, shared copy-on-write by
+every reader forked from the server.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from licensebot.reading.ocr import OcrError, preload
+from licensebot.reading.orientation import OrientationModelMissing
+from licensebot.reading.orientation import preload as preload_orientation
 from licensebot.reading.pdf import read_pdf
 from licensebot.reading.rapid import RapidError
 from licensebot.reading.rapid import preload as preload_rapid
@@ -47,3 +50,10 @@ try:
     preload_rapid()
 except RapidError as exc:
     logging.getLogger(__name__).warning("ocr.rapid.missing: %s", exc)
+
+# The text direction classifier, for pages whose ascenders cannot tell 0 from 180 degrees.
+# Without it, such a page is read as the ascenders leave it (and tried on its head as well).
+try:
+    preload_orientation()
+except OrientationModelMissing as exc:
+    logging.getLogger(__name__).warning("orientation.model.missing: %s", exc)

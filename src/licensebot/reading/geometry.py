@@ -25,6 +25,11 @@ from PIL import Image
 
 from licensebot.reading.orientation import upside_down
 
+# One thread per reader process, as for ONNX Runtime and Tesseract: readers run side by side on
+# few cores, and the sandbox's fork server must stay free of threads (OpenCV's pool starts on
+# its first parallel call). Set at import, before any OpenCV call of the reader's.
+cv2.setNumThreads(1)
+
 Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]
 

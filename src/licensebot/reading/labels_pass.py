@@ -3,10 +3,11 @@
 Labels are found by meaning (`layout.find_labels`). On a page image, pass 1 reads the whole
 page once at half the OCR resolution in English (psm 11, sparse text: it does not drop table
 cells as psm 3 does), in each orientation `page_image.turns` offers until the form's labels
-are found, then with Chinese as well (labels in Chinese only). When the form is found but one
-of its labels is missed, `relabel` reads the labels' band again at 200 dpi; `signature_label`
-looks for a Signature label pass 1 missed where the forms put it. `form_page_of` tells which
-page holds the form from any page's labels (text layer or OCR).
+are found, then with Chinese as well (labels in Chinese only) in the likeliest orientation.
+When the form is found but one of its labels is missed, `relabel` reads the labels' band
+again at 200 dpi; `signature_label` looks for a Signature label pass 1 missed where the forms
+put it. `form_page_of` tells which page holds the form from any page's labels (text layer or
+OCR).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from licensebot.reading.clean import CLEANERS
+from licensebot.reading.geometry import FlatPage
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words, pick_labels
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import OcrError, erase_rules, tesseract_words
@@ -26,19 +28,21 @@ from licensebot.reading.regions import assign_fields
 
 
 def read_labels(
-    image: Image.Image, dpi: float, index: int, limits: ReadLimits
+    page: FlatPage, index: int, limits: ReadLimits
 ) -> tuple[Image.Image, list[Word], dict[str, Label]]:
     """Pass 1: the page in the orientation where its labels read, its words and labels.
     Not `enough` labels: the page is no form page (or one that cannot be read)."""
+    dpi = page.dpi
     words: list[Word] = []
     labels: dict[str, Label] = {}
-    turned = image
-    for turned in turns(image, dpi, limits.ocr_timeout):
+    turned = page.image
+    for turned in turns(page):
         words, labels = _pass1(turned, "eng", dpi, index, limits)
         if enough(labels):
             break
     else:
-        # labels in Chinese only, in the last orientation tried
+        # labels in Chinese only, in the likeliest orientation
+        turned = page.image
         words, labels = _pass1(turned, "eng+chi_sim", dpi, index, limits)
     if enough(labels) and not labels.keys() >= FORM_LABELS:
         words, labels = relabel(turned, words, labels, index, limits)

@@ -1,11 +1,11 @@
-"""Page images: rasterizing, turning upright, deskewing, Tesseract words, signature ink.
+"""Page images: Tesseract words, rules erased, signature ink.
 
 Tesseract runs in process through its C++ API (tesserocr), one engine per language kept for
 the life of the process (loading a model costs more than reading a cell: the `Latin` model
 alone is 89 MB), with TSV output (word boxes and confidences), one thread
 (`OMP_THREAD_LIMIT=1`) and a time limit; parallelism belongs to the caller (pages, messages).
 The sandbox's fork server loads the engines once (`preload`), so every forked reader starts
-with them. Orientation detection (OSD, rare) still runs the `tesseract` CLI.
+with them. Turning and straightening a page is the geometry stage's (`geometry`).
 """
 
 from __future__ import annotations
@@ -14,21 +14,18 @@ import csv
 import io
 import os
 import re
-import subprocess
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageOps
 
 from licensebot.core.form import Source
 from licensebot.reading.layout import Word
 
-TESSERACT = "tesseract"
 #: Where Debian's tesseract-ocr-* packages (and others) put the models; TESSDATA_PREFIX first.
 TESSDATA_DIRS = (
     "/usr/share/tesseract-ocr/5/tessdata",
@@ -147,104 +144,6 @@ def preload(langs: Sequence[str] = LANGUAGES) -> None:
             missing.append(str(exc))
     if missing:
         raise OcrError("; ".join(missing))
-
-
-# ---- upright and straight -------------------------------------------------------------------
-
-
-def flatten_light(img: Image.Image) -> Image.Image:
-    """Divide out uneven lighting (phone photos): the background becomes white."""
-    g = img.convert("L")
-    small = g.reduce(8)
-    bg = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(6))
-    bg = bg.resize(g.size, Image.Resampling.BILINEAR)
-    a = np.asarray(g, dtype=np.float32)
-    b = np.maximum(np.asarray(bg, dtype=np.float32), 1.0)
-    out = np.clip(a / b * 255.0, 0, 255).astype(np.uint8)
-    return Image.fromarray(out)
-
-
-def _uneven(g: Image.Image) -> bool:
-    """Paper whose brightness varies across the page (a photo, a shadow)."""
-    small = np.asarray(g.reduce(16).filter(ImageFilter.MaxFilter(5)), dtype=np.float32)
-    h, w = small.shape
-    inner = small[h // 10 : -h // 10 or None, w // 10 : -w // 10 or None]
-    return bool(np.percentile(inner, 90) - np.percentile(inner, 10) > 25)
-
-
-def _ink(img: Image.Image, width: int) -> np.ndarray:
-    # the middle of the page: a photo's background and shadows lie at its edges
-    w, h = img.size
-    img = img.crop((round(w * 0.1), round(h * 0.1), round(w * 0.9), round(h * 0.9)))
-    small = img.resize((width, max(1, round(img.height * width / img.width))))
-    arr = np.asarray(small, dtype=np.uint8)
-    return (arr < 140).astype(np.float32)
-
-
-def _profile_score(binary: np.ndarray) -> float:
-    rows = binary.sum(axis=1)
-    return float(np.square(np.diff(rows)).sum())
-
-
-def skew_angle(img: Image.Image, *, limit: float = 8.0) -> float:
-    """The text lines' angle in degrees (counter-clockwise), by projection profiles."""
-    ink = _ink(img, 700)
-    base = Image.fromarray((ink * 255).astype(np.uint8))
-
-    def score(angle: float) -> float:
-        rot = base.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-        return _profile_score(np.asarray(rot, dtype=np.float32))
-
-    best = max(np.arange(-limit, limit + 0.01, 1.0), key=score)
-    fine = max(np.arange(best - 0.9, best + 0.91, 0.15), key=score)
-    return float(fine)
-
-
-@dataclass(frozen=True, slots=True)
-class PageImage:
-    """A page image made upright and straight, with what was done to it."""
-
-    image: Image.Image  # grayscale
-    dpi: float
-    turned: int  # degrees the raw image was rotated to stand upright
-    skew: float  # degrees of deskew applied
-
-
-def straighten(
-    img: Image.Image, dpi: float, *, photo: bool = False, deskew: bool = True
-) -> PageImage:
-    g = img.convert("L")
-    if photo and _uneven(g):
-        g = flatten_light(g)
-    turned = 0
-    angle = skew_angle(g) if deskew else 0.0
-    if abs(angle) >= 0.2:
-        g = g.rotate(angle, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=255)
-    return PageImage(g, dpi, turned, angle)
-
-
-def osd_rotation(img: Image.Image, *, timeout: float = 30.0) -> int:
-    """Degrees to turn `img` counter-clockwise to stand upright (Tesseract OSD), 0 if unsure."""
-    buf = io.BytesIO()
-    img.save(buf, "PNG", compress_level=1)
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    try:
-        proc = subprocess.run(
-            [TESSERACT, "stdin", "stdout", "--psm", "0"],
-            input=buf.getvalue(),
-            capture_output=True,
-            timeout=timeout,
-            env=env,
-            check=False,
-        )
-    except (subprocess.TimeoutExpired, FileNotFoundError):
-        return 0
-    m = re.search(rb"Rotate: (\d+)", proc.stdout)
-    conf = re.search(rb"Orientation confidence: ([\d.]+)", proc.stdout)
-    if not m or not conf or float(conf.group(1)) < 1.0:
-        return 0
-    # OSD's Rotate is clockwise; PIL's rotate(angle) turns counter-clockwise
-    return (360 - int(m.group(1))) % 360
 
 
 def mean_conf(words: Sequence[Word]) -> float:

@@ -42,7 +42,10 @@ def upside_down(gray: np.ndarray) -> tuple[bool, float]:
     pieces = _pieces(gray, lines)
     if not pieces:
         return vote < 0, 0.5
-    probs = _classify(pieces)
+    try:
+        probs = _classify(pieces)
+    except OrientationModelMissing:
+        return vote < 0, 0.5  # the ascenders' lean, as unsure as a coin: pass 1 tries both
     p180 = float(np.mean(probs[:, 1]))
     return p180 > 0.5, max(p180, 1 - p180)
 
@@ -141,6 +144,12 @@ def _classify(pieces: list[np.ndarray]) -> np.ndarray:
     with _lock:
         out = session.run(None, {session.get_inputs()[0].name: batch})[0]
     return np.asarray(out, dtype=np.float32)
+
+
+def preload() -> None:
+    """Load the classifier's session now and run it once (ONNX Runtime sets up its first run
+    lazily): in the sandbox's fork server, so that every reader forked from it starts warm."""
+    _classify([np.full((CLS_HEIGHT, CLS_WIDTH), 255, dtype=np.uint8)])
 
 
 _lock = threading.Lock()

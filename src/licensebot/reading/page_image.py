@@ -1,13 +1,12 @@
-"""A scanned page's image made upright and straight before it is read.
+"""A scanned page's image made flat and upright before it is read.
 
 The geometry stage of a scanned page, between rendering (`document`) and pass 1
-(`labels_pass`): `upright` straightens the form page (lighting flattened on photos, deskewed by
-projection profiles); `turns` gives the orientations pass 1 tries, in order, until it finds the
-form's labels: the page as it is, then the quarter turn Tesseract's OSD tells (only when the
-page as it is shows no labels), then that turned a half turn more (OSD can mistake a quarter
-turn's direction). `upright_body` is the cheaper straightening of the other pages, read only
-for the version text. A geometry stage of another kind (finding the page in a photo,
-perspective) replaces these functions and keeps their contracts.
+(`labels_pass`), done by `geometry.flatten_page`: a phone photo has its page found on the
+desk, warped flat and lit evenly; any page is turned upright (a quarter turn by its lines of
+print, a half turn by its ascenders or the text direction classifier) and deskewed. `upright`
+gives the form page's `FlatPage`; `turns` the orientations pass 1 tries, in order, until it
+finds the form's labels: the page as flattened, then a half turn more only when the half-turn
+call was unsure. `upright_body` is the same for the other pages, read only for the version text.
 """
 
 from __future__ import annotations
@@ -16,25 +15,25 @@ from collections.abc import Iterator
 
 from PIL import Image
 
-from licensebot.reading.ocr import osd_rotation, straighten
+from licensebot.reading.geometry import FlatPage, flatten_page
+
+#: Below this confidence in the 0-or-180 call, pass 1 also tries the page on its head.
+UNSURE_UPRIGHT = 0.6
 
 
-def upright(raw: Image.Image, dpi: float) -> Image.Image:
-    """The form page's image, grayscale, lighting flattened (photos) and deskewed."""
-    return straighten(raw, dpi, photo=True).image
+def upright(raw: Image.Image, dpi: float) -> FlatPage:
+    """The form page found, flattened, evenly lit, upright and deskewed (grayscale)."""
+    return flatten_page(raw, dpi=dpi)
 
 
-def turns(image: Image.Image, dpi: float, timeout: float) -> Iterator[Image.Image]:
-    """The orientations to read the page in, most likely first; lazily (OSD costs a run)."""
-    yield image
-    turn = osd_rotation(image.reduce(2), timeout=timeout)
-    if not turn:
-        return
-    turned = straighten(image.rotate(turn, expand=True, fillcolor=255), dpi).image
-    yield turned
-    yield turned.rotate(180)  # OSD can mistake a quarter turn's direction
+def turns(page: FlatPage) -> Iterator[Image.Image]:
+    """The orientations to read the page in, most likely first; lazily."""
+    yield page.image
+    if page.upright_conf < UNSURE_UPRIGHT:
+        yield page.image.rotate(180)
 
 
 def upright_body(raw: Image.Image, dpi: float) -> Image.Image:
-    """Another page of the document, for its text alone: lighting flattened, not deskewed."""
-    return straighten(raw, dpi, photo=True, deskew=False).image
+    """Another page of the document, for its text alone: flattened and upright as the form
+    page is (a photo's desk cropped away, its light evened)."""
+    return flatten_page(raw, dpi=dpi).image

@@ -7,8 +7,9 @@ The orchestrator of the reader's stages (docs/reading.md walks a PDF through the
    on one page make it the form page (`labels_pass.form_page_of`).
 2. A digital form page: its values by label (`cells.digital_cells`), ink in a cell with no
    text read in pass 2 (`cell_ocr`), the signature by ink share (`facts.ink_verdict`).
-3. A page image: made upright (`page_image`), pass 1 finds the labels (`labels_pass`), the
-   value cells are cut around them (`cells.scan_cells`), the Signature cell measured
+3. A page image: the page found in a photo, flattened and made upright (`page_image`,
+   `geometry`), pass 1 finds the labels (`labels_pass`), the value cells are cut around them
+   (`cells.scan_cells`), the Signature cell measured
    (`facts.page_signature`), pass 2 (and 3, and the vote) read the cells (`cell_ocr`, `vote`),
    the signature settled (`facts.settle_page_signature`).
 4. The LA version from all the text read (`version.match_version`); other image pages are
@@ -47,6 +48,7 @@ from licensebot.reading.facts import (
     read_members,
     settle_page_signature,
 )
+from licensebot.reading.geometry import FlatPage
 from licensebot.reading.grid import Grid, grid_from_image
 from licensebot.reading.labels_pass import enough, form_page_of, read_labels
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
@@ -285,9 +287,12 @@ class _Reader:
         pass 1 read there."""
         t = perf_counter()
         dpi = float(self.limits.ocr_dpi)
-        image = upright(self.doc.render(index, dpi), dpi)
+        image = self.doc.render(index, dpi)
         t = self._tick("image", t)
-        image, words, labels = read_labels(image, dpi, index, self.limits)
+        flat = upright(image, dpi)
+        self._note_page(flat)
+        t = self._tick("geometry", t)
+        image, words, labels = read_labels(flat, index, self.limits)
         t = self._tick("ocr_pass1", t)
         if not enough(labels):
             return None, words
@@ -322,6 +327,20 @@ class _Reader:
             )
         self._tick("ocr_pass2", t)
         return found, words
+
+    def _note_page(self, flat: FlatPage) -> None:
+        """What the geometry did to the form page, beside the stages' times (not seconds:
+        `page_found` 1 when a photo's page was found and warped flat, `page_turned` degrees)."""
+        self.timings["page_found"] = float(flat.found)
+        self.timings["page_turned"] = float(flat.turned)
+        log.debug(
+            "pdf.geometry found=%s turned=%d conf=%.2f skew=%.1f quad=%s",
+            flat.found,
+            flat.turned,
+            flat.upright_conf,
+            flat.skew,
+            flat.quad,
+        )
 
 
 def _in_cell(grid: Grid, lab: Label) -> bool:

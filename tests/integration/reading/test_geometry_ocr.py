@@ -11,9 +11,11 @@ import random
 
 import pytest
 
+from licensebot.core.form import TEXT_FIELDS
 from licensebot.core.la import LaVersion
 from licensebot.reading.geometry import flatten_page
 from licensebot.reading.ocr import erase_rules, mean_conf, tesseract_words
+from licensebot.reading.pdf import read_pdf
 from tests.forms.factory import make_spec, render
 from tests.forms.photo import PhotoStyle, photographed, render_page
 
@@ -53,3 +55,22 @@ def test_the_photo_pdf_holds_the_page_at_its_own_size(la_versions: list[LaVersio
     # the page's density in the render: its width in pixels over A4's 8.27 inches
     assert page.source_ppi == pytest.approx(100, rel=0.12)
     assert len(truths) == 1
+
+
+@pytest.mark.parametrize("seed", [3004, 3009])
+def test_the_reader_reads_a_raw_phone_photo_of_a_form(
+    seed: int, la_versions: list[LaVersion]
+) -> None:
+    """A form photographed on a desk, turned by the phone, saved as a PDF: the reader finds
+    the page, stands it upright and reads the form from it (before the geometry stage, such
+    photos lost most of their values). A value it cannot read is None, never another value."""
+    spec = make_spec(seed, la_versions[-1], medium="digital", hand="typed", fillable=False)
+    photo_pdf, truths = photographed(render(spec), random.Random(seed))
+    assert any(t.turn for t in truths)
+    form = read_pdf(photo_pdf, versions=la_versions)
+    assert form.scanned and form.is_la
+    read = {k: form.value(k) for k in TEXT_FIELDS}
+    assert not {k: v for k, v in read.items() if v is not None and v != spec.truth[k]}
+    assert sum(v == spec.truth[k] for k, v in read.items()) >= 5, read
+    assert form.signed is spec.signed
+    assert form.timings["page_found"] == 1.0
