@@ -206,8 +206,9 @@ class _Reader:
 
     def _read_scanned(self, pages: list[Page], form_page: int | None) -> tuple[Found, str, bool]:
         """OCR the form page (known from the text layer, else found from the last page up),
-        then the other pages only if the version cannot be told without them."""
-        ocr_text: list[str] = []
+        then the other pages only if the version cannot be told without them. The text comes
+        back in page order: a clause running over a page break is whole only so."""
+        ocr_text: dict[int, str] = {}
         layer_text = " ".join(w.text for p in pages for w in p.words)
         candidates = (
             [form_page]
@@ -220,12 +221,12 @@ class _Reader:
             result, words = self._read_scanned_page(index)
             read_pages.add(index)
             if not pages[index].words:
-                ocr_text.append(" ".join(w.text for w in words))
+                ocr_text[index] = " ".join(w.text for w in words)
             if result is not None:
                 break
         unread = [p for p in pages if p.image_page and not p.words and p.index not in read_pages]
         complete = not unread
-        so_far = " ".join([layer_text, *ocr_text])
+        so_far = " ".join([layer_text, *(ocr_text[i] for i in sorted(ocr_text))])
         table = result is not None
         if (
             unread
@@ -234,12 +235,12 @@ class _Reader:
         ):
             t = perf_counter()
             for p in unread:
-                ocr_text.append(self._body_text(p.index))
+                ocr_text[p.index] = self._body_text(p.index)
             complete = True
             self._tick("ocr_body", t)
         if result is None:
             result = Found(fields={k: FieldValue(None, 0.0, Source.OCR) for k in FIELD_KEYS})
-        return result, " ".join(ocr_text), complete
+        return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete
 
     def _body_text(self, index: int) -> str:
         """A page's words at low resolution: enough to tell which LA text it is."""
