@@ -51,6 +51,13 @@ OUTDATED_WEIGHT = 1.0
 #: Words on a printed line: a clause no longer than this may have been lost with one line OCR
 #: dropped, so its absence weighs less than a longer clause's.
 LINE = 15
+#: A version is recognised with at most this many of its plain sentences read only in part
+#: (unsure, at least PARTLY of their words in order): what OCR does to a line or two of a
+#: poor scan. Only sentences no other version differs in, whose sections are read, with no
+#: number; never a heading, the citation, the subjects, an address or the naming note, where
+#: an older LA differs.
+PARTLY_READ = 2
+PARTLY = 0.6
 #: Recognisably an LA: this share of a version's clauses present (or the signer table found).
 IS_LA_SHARE = 0.5
 #: Plainly no LA: at most this share present, with at least NOT_LA_WORDS word-like tokens read.
@@ -558,6 +565,12 @@ def _distinguishing(texts: tuple[str, ...], other: int, against: int) -> frozens
 _READ = frozenset({ClauseState.PRESENT, ClauseState.CHANGED})  # the text there was read
 
 
+def _there(s: ClauseScore) -> bool:
+    """The clause is in the text, or may be: present, or a plain sentence read in part (what
+    a version is recognised with)."""
+    return s.state is ClauseState.PRESENT or (_plain(s.clause) and _in_part(s))
+
+
 def _confident_differences(
     scored: Sequence[ClauseScore], *, partial: bool, form_table_found: bool
 ) -> list[ClauseScore]:
@@ -582,6 +595,42 @@ def _confident_differences(
         if before and after:
             out.append(s)
     return out
+
+
+def _section(c: Clause) -> str:
+    return c.name.split(".")[0] if "." in c.name else "0"
+
+
+def _plain(c: Clause) -> bool:
+    """A plain sentence: no heading, citation, subject list, address or naming note, and no
+    number in it."""
+    return (
+        c.kind is ClauseKind.TEXT
+        and c.name not in ("citation", "naming note")
+        and not any(_is_number(t) for t in c.tokens)
+    )
+
+
+def _in_part(s: ClauseScore) -> bool:
+    return s.state is ClauseState.UNSURE and s.score >= PARTLY
+
+
+def _partly_read(scored: Sequence[ClauseScore], own: frozenset[str]) -> list[ClauseScore]:
+    """The plain sentences read only in part that a version may be recognised with: no clause
+    of its own (one another registered version lacks), most of their words there, and
+    something else of their section read."""
+    read: dict[str, int] = {}
+    for s in scored:
+        if s.state is ClauseState.PRESENT:
+            read[_section(s.clause)] = read.get(_section(s.clause), 0) + 1
+    return [
+        s
+        for s in scored
+        if _plain(s.clause)
+        and _in_part(s)
+        and s.clause.name not in own
+        and read.get(_section(s.clause), 0) > 0
+    ]
 
 
 def _word_like(toks: Sequence[str]) -> int:
@@ -615,17 +664,23 @@ def match_version(
     }
     nearest = max(share, key=lambda vid: share[vid])
     best = scored[nearest]
-    state_of = {vid: {s.clause.name: s.state for s in sc} for vid, sc in scored.items()}
 
     def complete(i: int) -> bool:
         v = versions[i]
-        if any(s.state is not ClauseState.PRESENT for s in scored[v.id]):
+        own = frozenset().union(
+            *(_distinguishing(texts, i, j) for j in range(len(versions)) if j != i)
+        )
+        partly = _partly_read(scored[v.id], own)
+        if len(partly) > PARTLY_READ:
+            return False
+        if any(s.state is not ClauseState.PRESENT and s not in partly for s in scored[v.id]):
             return False
         for j, w in enumerate(versions):
             if j == i:
                 continue
+            # what sets another version apart must not be there, not even in part
             others = _distinguishing(texts, j, i)
-            if any(state_of[w.id][name] is ClauseState.PRESENT for name in others):
+            if any(_there(s) for s in scored[w.id] if s.clause.name in others):
                 return False
         return True
 

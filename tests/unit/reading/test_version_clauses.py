@@ -1,5 +1,6 @@
 """The version is recognised clause by clause: an older LA is never taken for the current one."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,36 @@ def test_a_long_sentence_missing_its_last_words_is_there_a_reworded_one_is_not()
         "The owners will keep the files free of viruses as far as they can.",
     )
     assert _status(reworded) is not VersionStatus.MATCH
+
+
+_SENTENCES = (
+    "Opting out will render the previous LA void.",
+    "The data should never be left on any server path that could potentially be accessed",
+    "USTC will try to prevent any damage by keeping the database virus free.",
+)
+
+
+def _read_in_part(text: str, sentence: str) -> str:
+    """The sentence with the last third of its words lost (the end of a line OCR lost)."""
+    words = sentence.split()
+    kept = words[: round(len(words) * 0.65)]
+    assert sentence in text
+    return text.replace(sentence, " ".join(kept))
+
+
+def test_two_sentences_read_in_part_are_still_the_current_la_three_are_not() -> None:
+    two = _read_in_part(_read_in_part(_PLAIN, _SENTENCES[0]), _SENTENCES[1])
+    assert _status(two) is VersionStatus.MATCH
+    assert _status(_read_in_part(two, _SENTENCES[2])) is VersionStatus.UNSURE
+
+
+def test_a_sentence_read_in_part_where_another_version_differs_is_not_taken() -> None:
+    # a registered older version without the virus sentence: that sentence is the current
+    # version's own, so reading it only in part cannot tell the two apart
+    sentence = _SENTENCES[2]
+    older = LaVersion("2021", date(2021, 1, 1), CURRENT.text.replace(sentence, ""))
+    text = _read_in_part(_PLAIN, sentence)
+    match = match_version(text, [older, CURRENT], form_table_found=True)
+    # nor is it the older version: the sentence that sets them apart is there, in part
+    assert match.status is not VersionStatus.MATCH and match.version is None
+    assert _status(text) is VersionStatus.MATCH  # with the current version alone it is
