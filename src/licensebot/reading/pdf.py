@@ -11,8 +11,9 @@ The orchestrator of the reader's stages (docs/reading.md walks a PDF through the
    value cells are cut around them (`cells.scan_cells`), the Signature cell measured
    (`facts.page_signature`), pass 2 (and 3, and the vote) read the cells (`cell_ocr`, `vote`),
    the signature settled (`facts.settle_page_signature`).
-4. The LA version from all the text read (`version.match_version`); other image pages are
-   OCR'd for it only when the form page's text cannot tell it.
+4. The LA version from all the text read, in page order (`version.match_version`); other
+   image pages are OCR'd for it ahead, in a worker thread, and used only when the form page's
+   text cannot tell it.
 
 A value whose reading is not confident is None (unreadable), never a guess.
 """
