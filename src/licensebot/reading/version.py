@@ -3,10 +3,11 @@
 A version is recognised only when the document carries every one of its clauses (headings with
 their numbers, each sentence and list item, the citation, the set of unpublishable subjects,
 each contact address, the naming note; of its plain sentences, two may be read only in part)
-and none of the clauses that set another registered version apart. Overlap of the text as a whole is not enough: an older LA shares most of its
-words with the current one, so a missing section or an older citation hides in a high overall
-similarity. Each clause is found on its own, robust to what OCR and layout do to text (line
-breaks, hyphenation, columns read in another order, dropped punctuation, `l`/`1` and `O`/`0`).
+and none of the clauses that set another registered version apart. Overlap of the text as a
+whole is not enough: an older LA shares most of its words with the current one, so a missing
+section or an older citation hides in a high overall similarity. Each clause is found on its
+own, robust to what OCR and layout do to text (line breaks, hyphenation, columns read in
+another order, dropped punctuation, `l`/`1` and `O`/`0`).
 
 Each clause comes out present, absent or unsure (between the two margins). The verdict:
 MATCH a version; OUTDATED (an LA, read well, that lacks or changes a clause of every registered
