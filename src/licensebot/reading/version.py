@@ -634,6 +634,16 @@ def _partly_read(scored: Sequence[ClauseScore], own: frozenset[str]) -> list[Cla
     ]
 
 
+def _difference_weight(s: ClauseScore) -> float:
+    """How much a confident difference says. A sentence absent that is no longer than two
+    printed lines weighs half: on a skewed page OCR can lose a whole line, and with it most
+    of such a sentence (a changed number is no lost line: it keeps its weight)."""
+    c = s.clause
+    if s.state is ClauseState.ABSENT and c.kind is ClauseKind.TEXT and len(c.tokens) <= 2 * LINE:
+        return min(c.weight, 0.5)
+    return c.weight
+
+
 def _word_like(toks: Sequence[str]) -> int:
     return sum(1 for t in toks if t.isalpha() and len(t) >= 3 and re.search("[aeiouy]", t))
 
@@ -726,7 +736,7 @@ def match_version(
         """Confidently not version i: its clauses absent or changed, or the clauses that set
         another version apart from it present."""
         vid = versions[i].id
-        weight = sum(s.clause.weight for s in diffs[vid])
+        weight = sum(_difference_weight(s) for s in diffs[vid])
         for j, w in enumerate(versions):
             if j != i:
                 others = _distinguishing(texts, j, i)

@@ -229,3 +229,12 @@ def test_a_sentence_read_in_part_where_another_version_differs_is_not_taken() ->
     # nor is it the older version: the sentence that sets them apart is there, in part
     assert match.status is not VersionStatus.MATCH and match.version is None
     assert _status(text) is VersionStatus.MATCH  # with the current version alone it is
+
+
+def test_a_sentence_of_two_lines_most_of_it_lost_with_a_line_is_not_outdated() -> None:
+    # psm 6 on a skewed page dropped the line "The data should be downloaded to a safe place
+    # with lim-": the sentence is absent, the text around it read; one lost line looks so
+    sentence = "The data should be downloaded to a safe place with limited access, e.g., a"
+    assert sentence in CURRENT.text
+    text = _PLAIN.replace(sentence, "ited access, e.g., a")
+    assert _status(text) is VersionStatus.UNSURE
