@@ -12,8 +12,9 @@ The orchestrator of the reader's stages (docs/reading.md walks a PDF through the
    (`cells.scan_cells`), the Signature cell measured
    (`facts.page_signature`), pass 2 (and 3, and the vote) read the cells (`cell_ocr`, `vote`),
    the signature settled (`facts.settle_page_signature`).
-4. The LA version from all the text read (`version.match_version`); other image pages are
-   OCR'd for it only when the form page's text cannot tell it.
+4. The LA version from all the text read, in page order (`version.match_version`); other
+   image pages are OCR'd for it ahead, in a worker thread, and used only when the form page's
+   text cannot tell it.
 
 A value whose reading is not confident is None (unreadable), never a guess.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from time import perf_counter
 
 import pypdfium2 as pdfium
@@ -236,8 +238,13 @@ class _Reader:
 
     def _read_scanned(self, pages: list[Page], form_page: int | None) -> tuple[Found, str, bool]:
         """OCR the form page (known from the text layer, else found from the last page up),
-        then the other pages only if the version cannot be told without them."""
-        ocr_text: list[str] = []
+        then the other pages only if the version cannot be told without them. The text comes
+        back in page order: a clause running over a page break is whole only so.
+
+        The other image pages are read for their text in a worker thread while the form page
+        is read (Tesseract lets go of the GIL: on two cores the body text costs no wait); what
+        turns out not to be needed is dropped."""
+        ocr_text: dict[int, str] = {}
         layer_text = " ".join(w.text for p in pages for w in p.words)
         candidates = (
             [form_page]
@@ -246,34 +253,67 @@ class _Reader:
         )
         result: Found | None = None
         read_pages: set[int] = set()
-        for index in candidates:
-            result, words = self._read_scanned_page(index)
-            read_pages.add(index)
-            if not pages[index].words:
-                ocr_text.append(" ".join(w.text for w in words))
-            if result is not None:
-                break
-        unread = [p for p in pages if p.image_page and not p.words and p.index not in read_pages]
-        complete = not unread
-        so_far = " ".join([layer_text, *ocr_text])
-        table = result is not None
-        if (
-            unread
-            and match_version(so_far, self.versions, partial=True, form_table_found=table).version
-            is None
-        ):
+        body = ThreadPoolExecutor(max_workers=1, thread_name_prefix="body")
+        try:
+            others = [p for p in pages if p.image_page and not p.words and p.index != candidates[0]]
+            ahead = self._body_ahead(body, others)
+            for index in candidates:
+                result, words = self._read_scanned_page(index)
+                read_pages.add(index)
+                if not pages[index].words:
+                    ocr_text[index] = " ".join(w.text for w in words)
+                if result is not None:
+                    break
+            unread = [
+                p.index for p in pages if p.image_page and not p.words and p.index not in read_pages
+            ]
             t = perf_counter()
-            for p in unread:
-                ocr_text.append(self._body_text(p.index))
-            complete = True
+            complete = self._read_body(unread, ahead, ocr_text, layer_text, result is not None)
             self._tick("ocr_body", t)
+        finally:
+            body.shutdown(wait=True, cancel_futures=True)
         if result is None:
             result = Found(fields={k: FieldValue(None, 0.0, Source.OCR) for k in FIELD_KEYS})
-        return result, " ".join(ocr_text), complete
+        return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete
 
-    def _body_text(self, index: int) -> str:
-        """A page's words at low resolution: enough to tell which LA text it is."""
-        image = upright_body(self.doc.render(index, self.limits.body_dpi), self.limits.body_dpi)
+    def _body_ahead(self, pool: ThreadPoolExecutor, pages: list[Page]) -> dict[int, Future[str]]:
+        """Start reading `pages` for their text in `pool`; rendered here (pdfium is not to be
+        called from two threads), read there."""
+        dpi = self.limits.body_dpi
+        return {
+            p.index: pool.submit(self._body_text, self.doc.render(p.index, dpi), p.index)
+            for p in pages
+        }
+
+    def _read_body(
+        self,
+        unread: list[int],
+        ahead: dict[int, Future[str]],
+        ocr_text: dict[int, str],
+        layer_text: str,
+        table: bool,
+    ) -> bool:
+        """Add the text of the unread pages to `ocr_text`, in page order, until the version
+        is told (every clause of a version read: the rest cannot change that). Whether every
+        page was read."""
+        for index in unread:
+            so_far = " ".join([layer_text, *(ocr_text[i] for i in sorted(ocr_text))])
+            match = match_version(so_far, self.versions, partial=True, form_table_found=table)
+            if match.version is not None:
+                return False
+            future = ahead.pop(index, None)
+            if future is None:
+                image = self.doc.render(index, self.limits.body_dpi)
+                ocr_text[index] = self._body_text(image, index)
+            else:
+                ocr_text[index] = future.result()
+        return True
+
+    def _body_text(self, raw: Image.Image, index: int) -> str:
+        """A page's words at low resolution: enough to tell which LA text it is. At 150 dpi
+        Tesseract read development scans worse, not better (whole lines of a skewed page lost,
+        blocks out of order), and one block (psm 6) loses lines of a page not deskewed."""
+        image = upright_body(raw, self.limits.body_dpi)
         timeout = self.limits.ocr_timeout
         words = tesseract_words(image, lang="eng", psm=3, timeout=timeout, page=index)
         if mean_conf(words) < 0.6:

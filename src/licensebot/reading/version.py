@@ -2,11 +2,12 @@
 
 A version is recognised only when the document carries every one of its clauses (headings with
 their numbers, each sentence and list item, the citation, the set of unpublishable subjects,
-each contact address, the naming note) and none of the clauses that set another registered
-version apart. Overlap of the text as a whole is not enough: an older LA shares most of its
-words with the current one, so a missing section or an older citation hides in a high overall
-similarity. Each clause is found on its own, robust to what OCR and layout do to text (line
-breaks, hyphenation, columns read in another order, dropped punctuation, `l`/`1` and `O`/`0`).
+each contact address, the naming note; of its plain sentences, two may be read only in part)
+and none of the clauses that set another registered version apart. Overlap of the text as a
+whole is not enough: an older LA shares most of its words with the current one, so a missing
+section or an older citation hides in a high overall similarity. Each clause is found on its
+own, robust to what OCR and layout do to text (line breaks, hyphenation, columns read in
+another order, dropped punctuation, `l`/`1` and `O`/`0`).
 
 Each clause comes out present, absent or unsure (between the two margins). The verdict:
 MATCH a version; OUTDATED (an LA, read well, that lacks or changes a clause of every registered
@@ -32,6 +33,11 @@ from licensebot.core.la import LaVersion
 #: A clause whose best alignment keeps at least this share of its words (in order) is present;
 #: at most ABSENT, it is absent; between the two margins, unsure.
 PRESENT = 0.8
+#: A clause of at least LONG words is present from this share: on a long sentence a quarter of
+#: its words is what OCR loses on a poor line (a misread word, the end of a line), while
+#: another wording of it shares far less (a reworded section: under 0.2).
+PRESENT_LONG = 0.75
+LONG = 8
 ABSENT = 0.45
 #: At most this share found, and another number where the clause has one: another wording.
 REWORDED = 0.7
@@ -46,6 +52,13 @@ OUTDATED_WEIGHT = 1.0
 #: Words on a printed line: a clause no longer than this may have been lost with one line OCR
 #: dropped, so its absence weighs less than a longer clause's.
 LINE = 15
+#: A version is recognised with at most this many of its plain sentences read only in part
+#: (unsure, at least PARTLY of their words in order): what OCR does to a line or two of a
+#: poor scan. Only sentences no other version differs in, whose sections are read, with no
+#: number; never a heading, the citation, the subjects, an address or the naming note, where
+#: an older LA differs.
+PARTLY_READ = 2
+PARTLY = 0.6
 #: Recognisably an LA: this share of a version's clauses present (or the signer table found).
 IS_LA_SHARE = 0.5
 #: Plainly no LA: at most this share present, with at least NOT_LA_WORDS word-like tokens read.
@@ -83,6 +96,9 @@ class ClauseScore:
     clause: Clause
     state: ClauseState
     score: float  # 0..1, share of the clause found (SUBJECTS: share of the set found)
+    #: HEADING: where its words stand in the document with its number before them (PRESENT)
+    #: or with no number there (OCR lost it: UNSURE, until the headings around it tell).
+    at: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +120,10 @@ class VersionMatch:
 # ---- normalising text -------------------------------------------------------------------------
 
 _MARKUP = re.compile(r"[*_#`>\\]")
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "¬": "-", "‐": "-", "‑": "-"})
+_QUOTES = str.maketrans(
+    # `$` is how OCR reads a small print `S` or `5` (`$06` for 506)
+    {"‘": "'", "’": "'", "“": '"', "”": '"', "¬": "-", "‐": "-", "‑": "-", "$": "s"}
+)
 _PIPE = re.compile(r"(?<=[a-z])[|!](?=[a-z])|(?<=[a-z])[|!]$|^[|!](?=[a-z])")
 _PIECE = re.compile(r"[a-z0-9]+")
 _TO_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s"})
@@ -351,7 +370,7 @@ def _score_text(c: Clause, doc: _Doc) -> ClauseScore:
             # text. Only the number differing is more likely a misread digit: unsure.
             return ClauseScore(c, ClauseState.CHANGED, score)
         return ClauseScore(c, ClauseState.UNSURE, score)
-    if score < PRESENT:
+    if score < (PRESENT_LONG if m >= LONG else PRESENT):
         return ClauseScore(c, ClauseState.UNSURE, score)
     return ClauseScore(c, ClauseState.PRESENT, score)
 
@@ -363,6 +382,7 @@ def _score_heading(c: Clause, doc: _Doc) -> ClauseScore:
     needle = doc.encode(c.tokens)
     tolerated = 0 if k < 4 else 1
     numbers: list[str | None] = []
+    places: list[int] = []
     best = 0
     for j in range(len(doc.chars) - k + 1):
         if doc.chars[j] != needle[0] and doc.chars[j + k - 1] != needle[-1]:
@@ -373,25 +393,67 @@ def _score_heading(c: Clause, doc: _Doc) -> ClauseScore:
             continue
         before = [t for t in doc.toks[max(0, j - 2) : j] if _is_number(t)]
         numbers.append(before[-1] if before else None)
+        places.append(j)
     if c.number in numbers:
-        return ClauseScore(c, ClauseState.PRESENT, 1.0)
+        at = tuple(p for p, n in zip(places, numbers, strict=True) if n == c.number)
+        return ClauseScore(c, ClauseState.PRESENT, 1.0, at)
     if any(n is not None and len(n) <= 2 for n in numbers):
         return ClauseScore(c, ClauseState.CHANGED, (k - 1) / max(k, 1))
     if numbers:
-        return ClauseScore(c, ClauseState.UNSURE, best / k)
+        return ClauseScore(c, ClauseState.UNSURE, best / k, tuple(places))
     score = best / k if k else 0.0
     state = ClauseState.ABSENT if score <= ABSENT or k - best >= 2 else ClauseState.UNSURE
     return ClauseScore(c, state, score)
 
 
+def _numbered_by_neighbours(scored: Sequence[ClauseScore]) -> tuple[ClauseScore, ...]:
+    """Headings whose number OCR lost, PRESENT when they stand between the headings numbered
+    one below and one above them, both read with their numbers (the first heading needs the
+    next one, the last the one before): sections are numbered in turn, so the number between
+    is this one. A renumbered text still reads CHANGED at the headings whose numbers were read.
+    """
+    headings = {s.clause.number: s for s in scored if s.clause.kind is ClauseKind.HEADING}
+
+    def place(number: str) -> tuple[int, ...] | None:
+        """Where the heading `number` stands read with its number; () when the text has no
+        such heading; None when it was not read so."""
+        s = headings.get(number)
+        if s is None:
+            return ()
+        return s.at if s.state is ClauseState.PRESENT else None
+
+    out = []
+    for s in scored:
+        c = s.clause
+        if c.kind is ClauseKind.HEADING and s.state is ClauseState.UNSURE and s.at and c.number:
+            before, after = place(str(int(c.number) - 1)), place(str(int(c.number) + 1))
+            if before is not None and after is not None and (before or after):
+                lo = min(before, default=-1)
+                hi = max(after, default=max(s.at) + 1)
+                if any(lo < p < hi for p in s.at):
+                    s = ClauseScore(c, ClauseState.PRESENT, s.score, s.at)
+        out.append(s)
+    return tuple(out)
+
+
+#: What OCR confuses in the letters of an address, each class written as one letter.
+_LOOKALIKE = str.maketrans({"l": "i", "1": "i", "j": "i", "h": "n", "e": "c", "0": "o", "5": "s"})
+
+
+def _lookalike(text: str) -> str:
+    return text.replace("rn", "m").replace("vv", "w").translate(_LOOKALIKE)
+
+
 def _score_contact(c: Clause, doc: _Doc) -> ClauseScore:
     """The address, letters and digits only, in the document's letters and digits (OCR reads
-    `@` as anything or nothing); its local part must be there with the start of its domain, so
-    the other contact's domain alone does not count."""
-    address = "".join(c.tokens)
-    head = c.tokens[0] + (c.tokens[1] if len(c.tokens) > 1 else "")
-    whole = fuzz.partial_ratio(address, doc.compact) / 100
-    local = fuzz.partial_ratio(head, doc.compact) / 100
+    `@` as anything or nothing), with the letters OCR confuses taken as one (`iamthy` read
+    `lamtny`); its local part must be there with the start of its domain, so the other
+    contact's domain alone does not count."""
+    address = _lookalike("".join(c.tokens))
+    head = _lookalike(c.tokens[0] + (c.tokens[1] if len(c.tokens) > 1 else ""))
+    compact = _lookalike(doc.compact)
+    whole = fuzz.partial_ratio(address, compact) / 100
+    local = fuzz.partial_ratio(head, compact) / 100
     score = min(whole, local)
     if score >= 0.85:
         return ClauseScore(c, ClauseState.PRESENT, score)
@@ -400,9 +462,10 @@ def _score_contact(c: Clause, doc: _Doc) -> ClauseScore:
     return ClauseScore(c, ClauseState.UNSURE, score)
 
 
-#: Words either side of the `sub` markers where the list's numbers may still stand (OCR may
-#: lose a marker, not only a number).
+#: Words before the first `sub` marker and after the last where the list's numbers may still
+#: stand (OCR may lose a marker, not only a number: the last lines may have none read).
 _LIST_CONTEXT = 40
+_LIST_AFTER = 80
 
 
 def _subject(tok: str) -> bool:
@@ -412,25 +475,23 @@ def _subject(tok: str) -> bool:
 def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     """The set of three-digit numbers where the list stands (from the `sub` markers on).
 
-    The same set, give or take what OCR did (a misread number: one missing, another extra or a
-    damaged token in its place) is PRESENT. Three numbers or more missing (or extra) beyond
-    what OCR damaged, in a list otherwise read well, is CHANGED, unless the missing numbers are
-    one run of the list no longer than two of its lines: a line OCR lost looks the same."""
+    The same list read in order, give or take what OCR did (each number missing has a damaged
+    token or another number in its place) is PRESENT. Three numbers or more missing (or extra)
+    beyond what OCR damaged, in a list otherwise read well, is CHANGED, unless the missing
+    numbers are one run of the list no longer than two of its lines: a line OCR lost looks the
+    same."""
     idx = [j for j, t in enumerate(doc.toks) if t == "sub"]
     if not idx:
         return ClauseScore(c, ClauseState.ABSENT if doc.toks else ClauseState.UNSURE, 0.0)
-    region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : idx[-1] + _LIST_CONTEXT]
+    region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : idx[-1] + _LIST_AFTER]
     found = {t for t in region if len(t) == 3 and t.isdigit()}
-    # a token with digits that is no number of the list: a misread number (it may explain one
-    # missing); anything at all that is no number, marker or word of the texts: what OCR may
-    # have made of a number (merged, read as letters), which forbids calling the list changed
-    digits = sum(1 for t in region if any(ch.isdigit() for ch in t) and not _subject(t))
+    # anything at all that is no number, marker or word of the texts: what OCR may have made
+    # of a number (merged, read as letters), which forbids calling the list changed
     junk = sum(1 for t in region if not _subject(t) and t != "sub" and t not in doc.codes)
     expected = c.numbers
     missing, extra = expected - found, found - expected
     share = len(expected & found) / len(expected) if expected else 0.0
-    # present: every missing number has a misread one (an extra number, a damaged one) for it
-    if len(missing) <= len(extra) + digits and len(extra) <= len(missing) and len(missing) <= 6:
+    if _each_missing_has_a_misread_one(c.numbers, region):
         return ClauseScore(c, ClauseState.PRESENT, share)
     explained = len(extra) + junk
     unexplained = max(0, len(missing) - explained) + max(0, len(extra) - len(missing))
@@ -445,6 +506,31 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     if unexplained >= 3 and well_read and not lost_lines:
         return ClauseScore(c, ClauseState.CHANGED, share)
     return ClauseScore(c, ClauseState.UNSURE, share)
+
+
+def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[str]) -> bool:
+    """The list read in order, each of its numbers there or a damaged token (with a digit) in
+    its place: OCR misread it. A number with nothing in its place may have been left off the
+    list (an older list is a shorter one), so it keeps the list from being called present.
+    The sequence is taken from the first to the last number of the list read as such, so
+    nothing outside the list stands in for a number at either end."""
+    seq = [t for t in region if any(ch.isdigit() for ch in t)]
+    exact = [j for j, t in enumerate(seq) if t in expected]
+    if not exact:
+        return False
+    seq = seq[exact[0] : exact[-1] + 1]
+    order = sorted(expected)  # a published list is in ascending order (if not: never present)
+    damaged = 0
+    for op in Levenshtein.opcodes(order, seq):
+        if op.tag == "delete":
+            return False
+        if op.tag == "replace":
+            # a token of six digits or more is numbers OCR ran together
+            stand_ins = sum(max(1, len(t) // 3) for t in seq[op.dest_start : op.dest_end])
+            if stand_ins < op.src_end - op.src_start:
+                return False
+            damaged += op.src_end - op.src_start
+    return damaged <= max(6, len(order) // 10)
 
 
 def score_clause(c: Clause, doc: _Doc) -> ClauseScore:
@@ -480,6 +566,12 @@ def _distinguishing(texts: tuple[str, ...], other: int, against: int) -> frozens
 _READ = frozenset({ClauseState.PRESENT, ClauseState.CHANGED})  # the text there was read
 
 
+def _there(s: ClauseScore) -> bool:
+    """The clause is in the text, or may be: present, or a plain sentence read in part (what
+    a version is recognised with)."""
+    return s.state is ClauseState.PRESENT or (_plain(s.clause) and _in_part(s))
+
+
 def _confident_differences(
     scored: Sequence[ClauseScore], *, partial: bool, form_table_found: bool
 ) -> list[ClauseScore]:
@@ -506,6 +598,52 @@ def _confident_differences(
     return out
 
 
+def _section(c: Clause) -> str:
+    return c.name.split(".")[0] if "." in c.name else "0"
+
+
+def _plain(c: Clause) -> bool:
+    """A plain sentence: no heading, citation, subject list, address or naming note, and no
+    number in it."""
+    return (
+        c.kind is ClauseKind.TEXT
+        and c.name not in ("citation", "naming note")
+        and not any(_is_number(t) for t in c.tokens)
+    )
+
+
+def _in_part(s: ClauseScore) -> bool:
+    return s.state is ClauseState.UNSURE and s.score >= PARTLY
+
+
+def _partly_read(scored: Sequence[ClauseScore], own: frozenset[str]) -> list[ClauseScore]:
+    """The plain sentences read only in part that a version may be recognised with: no clause
+    of its own (one another registered version lacks), most of their words there, and
+    something else of their section read."""
+    read: dict[str, int] = {}
+    for s in scored:
+        if s.state is ClauseState.PRESENT:
+            read[_section(s.clause)] = read.get(_section(s.clause), 0) + 1
+    return [
+        s
+        for s in scored
+        if _plain(s.clause)
+        and _in_part(s)
+        and s.clause.name not in own
+        and read.get(_section(s.clause), 0) > 0
+    ]
+
+
+def _difference_weight(s: ClauseScore) -> float:
+    """How much a confident difference says. A sentence absent that is no longer than two
+    printed lines weighs half: on a skewed page OCR can lose a whole line, and with it most
+    of such a sentence (a changed number is no lost line: it keeps its weight)."""
+    c = s.clause
+    if s.state is ClauseState.ABSENT and c.kind is ClauseKind.TEXT and len(c.tokens) <= 2 * LINE:
+        return min(c.weight, 0.5)
+    return c.weight
+
+
 def _word_like(toks: Sequence[str]) -> int:
     return sum(1 for t in toks if t.isalpha() and len(t) >= 3 and re.search("[aeiouy]", t))
 
@@ -527,24 +665,33 @@ def match_version(
     vocab = _vocab(texts)
     doc_toks = _doc_tokens(text, vocab)
     doc = _Doc.of(doc_toks, vocab)
-    scored = {v.id: tuple(score_clause(c, doc) for c in clauses_of(v.text)) for v in versions}
+    scored = {
+        v.id: _numbered_by_neighbours([score_clause(c, doc) for c in clauses_of(v.text)])
+        for v in versions
+    }
     share = {
         vid: sum(s.state is ClauseState.PRESENT for s in sc) / max(len(sc), 1)
         for vid, sc in scored.items()
     }
     nearest = max(share, key=lambda vid: share[vid])
     best = scored[nearest]
-    state_of = {vid: {s.clause.name: s.state for s in sc} for vid, sc in scored.items()}
 
     def complete(i: int) -> bool:
         v = versions[i]
-        if any(s.state is not ClauseState.PRESENT for s in scored[v.id]):
+        own = frozenset().union(
+            *(_distinguishing(texts, i, j) for j in range(len(versions)) if j != i)
+        )
+        partly = _partly_read(scored[v.id], own)
+        if len(partly) > PARTLY_READ:
+            return False
+        if any(s.state is not ClauseState.PRESENT and s not in partly for s in scored[v.id]):
             return False
         for j, w in enumerate(versions):
             if j == i:
                 continue
+            # what sets another version apart must not be there, not even in part
             others = _distinguishing(texts, j, i)
-            if any(state_of[w.id][name] is ClauseState.PRESENT for name in others):
+            if any(_there(s) for s in scored[w.id] if s.clause.name in others):
                 return False
         return True
 
@@ -589,7 +736,7 @@ def match_version(
         """Confidently not version i: its clauses absent or changed, or the clauses that set
         another version apart from it present."""
         vid = versions[i].id
-        weight = sum(s.clause.weight for s in diffs[vid])
+        weight = sum(_difference_weight(s) for s in diffs[vid])
         for j, w in enumerate(versions):
             if j != i:
                 others = _distinguishing(texts, j, i)

@@ -79,12 +79,14 @@ def test_an_older_la_is_never_the_current_one_nor_approved(variant: str, medium:
         assert Reason.OUTDATED_FORM in reasons and form.version_missing + form.version_changed
 
 
-def test_the_current_la_scanned_the_same_way_is_approved() -> None:
+@pytest.mark.parametrize("layout", ["word", "compact", "retyped"])
+def test_the_current_la_scanned_the_same_way_is_approved(layout: str) -> None:
+    # compact: the whole LA in 5-pt print on the form page, read by pass 1 alone
     current = registered()[-1]
     spec = make_spec(
         799,
         current,
-        layout="word",
+        layout=layout,
         hand="typed",
         signature="ink",
         name_style="western",

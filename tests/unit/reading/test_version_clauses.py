@@ -1,5 +1,6 @@
 """The version is recognised clause by clause: an older LA is never taken for the current one."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,98 @@ def test_registered_versions_sharing_every_clause_are_not_told_apart() -> None:
     twin = LaVersion("twin", CURRENT.effective, CURRENT.text)
     match = match_version(CURRENT.text, [twin, CURRENT])
     assert match.version is None and match.status is not VersionStatus.MATCH
+
+
+# ---- what OCR does to a current form's text, one damage at a time: still the current LA ----
+
+_PLAIN = CURRENT.text + FILLED
+
+
+def _status(text: str) -> VersionStatus:
+    return match_version(text, [CURRENT], form_table_found=True).status
+
+
+@pytest.mark.parametrize(
+    "heading, read",
+    [("## 5. Redistribution", "## Redistribution"), ("## **8. Warranty**", "Warranty")],
+)
+def test_a_heading_whose_number_ocr_lost_is_numbered_by_the_headings_around_it(
+    heading: str, read: str
+) -> None:
+    assert heading in CURRENT.text
+    assert _status(_PLAIN.replace(heading, read)) is VersionStatus.MATCH
+
+
+def test_a_heading_without_its_number_and_without_read_neighbours_is_not_taken() -> None:
+    text = _PLAIN.replace("## 5. Redistribution", "## Redistribution")
+    text = text.replace("## 6. Data right", "## Data right").replace("### 4. Data", "### Data")
+    assert _status(text) is not VersionStatus.MATCH
+
+
+def test_subject_numbers_misread_in_place_are_the_list() -> None:
+    # `$13` (5 read as $), 384 read as 364 (another number of the list), 475 as `1475`
+    text = _PLAIN.replace("513", "$13").replace("383, 384", "383, 364")
+    text = text.replace(" 475,", " 1475,")
+    assert _status(text) is VersionStatus.MATCH
+
+
+def test_a_subject_number_with_nothing_in_its_place_is_not_the_list() -> None:
+    text = _PLAIN.replace(" 459,", "")
+    assert _status(text) is VersionStatus.UNSURE
+
+
+def test_an_address_read_with_lookalike_letters_is_the_address() -> None:
+    text = _PLAIN.replace("iamthy@mail.ustc.edu.cn", "lamtny@mail.uste.edu.cn")
+    assert _status(text) is VersionStatus.MATCH
+
+
+def test_a_long_sentence_missing_its_last_words_is_there_a_reworded_one_is_not() -> None:
+    lost = _PLAIN.replace("by keeping the database virus free.", "by keeping the")
+    assert _status(lost) is VersionStatus.MATCH
+    reworded = _PLAIN.replace(
+        "USTC will try to prevent any damage by keeping the database virus free.",
+        "The owners will keep the files free of viruses as far as they can.",
+    )
+    assert _status(reworded) is not VersionStatus.MATCH
+
+
+_SENTENCES = (
+    "Opting out will render the previous LA void.",
+    "The data should never be left on any server path that could potentially be accessed",
+    "USTC will try to prevent any damage by keeping the database virus free.",
+)
+
+
+def _read_in_part(text: str, sentence: str) -> str:
+    """The sentence with the last third of its words lost (the end of a line OCR lost)."""
+    words = sentence.split()
+    kept = words[: round(len(words) * 0.65)]
+    assert sentence in text
+    return text.replace(sentence, " ".join(kept))
+
+
+def test_two_sentences_read_in_part_are_still_the_current_la_three_are_not() -> None:
+    two = _read_in_part(_read_in_part(_PLAIN, _SENTENCES[0]), _SENTENCES[1])
+    assert _status(two) is VersionStatus.MATCH
+    assert _status(_read_in_part(two, _SENTENCES[2])) is VersionStatus.UNSURE
+
+
+def test_a_sentence_read_in_part_where_another_version_differs_is_not_taken() -> None:
+    # a registered older version without the virus sentence: that sentence is the current
+    # version's own, so reading it only in part cannot tell the two apart
+    sentence = _SENTENCES[2]
+    older = LaVersion("2021", date(2021, 1, 1), CURRENT.text.replace(sentence, ""))
+    text = _read_in_part(_PLAIN, sentence)
+    match = match_version(text, [older, CURRENT], form_table_found=True)
+    # nor is it the older version: the sentence that sets them apart is there, in part
+    assert match.status is not VersionStatus.MATCH and match.version is None
+    assert _status(text) is VersionStatus.MATCH  # with the current version alone it is
+
+
+def test_a_sentence_of_two_lines_most_of_it_lost_with_a_line_is_not_outdated() -> None:
+    # psm 6 on a skewed page dropped the line "The data should be downloaded to a safe place
+    # with lim-": the sentence is absent, the text around it read; one lost line looks so
+    sentence = "The data should be downloaded to a safe place with limited access, e.g., a"
+    assert sentence in CURRENT.text
+    text = _PLAIN.replace(sentence, "ited access, e.g., a")
+    assert _status(text) is VersionStatus.UNSURE
