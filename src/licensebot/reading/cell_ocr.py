@@ -15,6 +15,7 @@ engine's, and where the message may corroborate it (`FieldValue.readings`).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
@@ -268,7 +269,7 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     assert value is not None
     for r in rapid:
         other = CLEANERS[key](r.text)
-        if other == value or (key not in EXACT and accented(value, other)):
+        if other == value or (key not in EXACT and other is not None and unaccented(value, other)):
             return read
     crossed = cross_engine(key, cell.readings)
     if crossed is not None:
@@ -281,6 +282,18 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
         raw=read.raw,
         readings=clean_readings(key, cell.readings),
     )
+
+
+def unaccented(value: str, other: str) -> bool:
+    """`other` is `value` with only its accents or non-ASCII letters read plain (`Peña` as
+    `Pena`, `Søren` as `Soren`): case, punctuation and every other letter the same (a comma
+    read as a period is another value)."""
+    a, b = _plain(value), _plain(other)
+    return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def recheck_cell(
