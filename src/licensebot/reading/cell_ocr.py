@@ -264,7 +264,14 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
         second_engine(image, cell, scale)
     rapid = [r for r in cell.readings if r.model == RAPID]
     if not rapid:
-        return read  # no second engine here (not installed, failed): Tesseract's rules stand
+        # the second engine read nothing there (or could not run): one engine's word alone
+        return FieldValue(
+            None,
+            min(read.confidence, 0.5),
+            Source.OCR,
+            raw=read.raw,
+            readings=clean_readings(cell.key, cell.readings),
+        )
     key, value = cell.key, read.value
     assert value is not None
     for r in rapid:
@@ -286,9 +293,10 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
 
 def unaccented(value: str, other: str) -> bool:
     """`other` is `value` with only its accents or non-ASCII letters read plain (`Peña` as
-    `Pena`, `Søren` as `Soren`): case, punctuation and every other letter the same (a comma
-    read as a period is another value)."""
-    a, b = _plain(value), _plain(other)
+    `Pena`, `Søren` as `Soren`) or spaces left out: case, punctuation and every other letter
+    the same (a comma read as a period is another value)."""
+    # RapidOCR leaves out spaces its recogniser does not see (`PrincipalResearchScientist`)
+    a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
     return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
 
 

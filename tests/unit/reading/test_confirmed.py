@@ -56,3 +56,16 @@ def test_an_email_must_agree_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_case_misread_is_not_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
     got = confirm(monkeypatch, "affiliation", "westmoor University", "Westmoor University")
     assert got.value is None
+
+
+def test_nothing_read_by_the_second_engine_confirms_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert confirm(monkeypatch, "affiliation", "Technical Universitv of Munich", "").value is None
+
+
+def test_spaces_the_second_engine_left_out_are_no_difference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    title = "Principal Research Scientist"
+    assert confirm(monkeypatch, "signer_title", title, "PrincipalResearchScientist").value == title
