@@ -15,6 +15,7 @@ engine's, and where the message may corroborate it (`FieldValue.readings`).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
@@ -23,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
+from licensebot.reading.agreement import RAPID, cross_engine
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
@@ -214,6 +216,10 @@ def ocr_cells(
         found.fields[cell.key] = voted or replace(
             unsure, readings=clean_readings(cell.key, cell.readings)
         )
+    for cell in cells:
+        sure = found.fields.get(cell.key)
+        if cell.key in CLEANERS and sure is not None and sure.value is not None:
+            found.fields[cell.key] = confirmed(image, cell, sure, scale)
 
 
 #: The second engine: RapidOCR, which reads only the cells the vote settles (a few tens of
@@ -237,6 +243,65 @@ def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
         return
     if reading is not None:
         cell.readings.append(reading)
+
+
+#: Fields whose every character counts (no accent to drop): the engines must agree exactly.
+EXACT = frozenset({"work_email", "date"})
+
+
+def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -> FieldValue:
+    """A value OCR gave stands only when the second engine reads it too.
+
+    Every Tesseract rule above weighs readings of one engine: its models and resolutions
+    share its habits, and on soft print (a phone photo, ~170 ppi enlarged by the warp) it
+    reads `Universitv`, `Buildina`, a comma as a period at over 0.9 confidence, twice alike.
+    RapidOCR, another network trained on other data, errs elsewhere; so its reading of the
+    cell (read here if the vote did not ask for it) must give the same value (accents aside
+    outside emails and dates: its alphabet lacks them). Otherwise the two engines' agreement
+    (`agreement.cross_engine`) may still settle another of the cell's readings; else the
+    value is unread, with every reading kept for the message to corroborate."""
+    if not any(r.model == RAPID for r in cell.readings):
+        second_engine(image, cell, scale)
+    rapid = [r for r in cell.readings if r.model == RAPID]
+    if not rapid:
+        # the second engine read nothing there (or could not run): one engine's word alone
+        return FieldValue(
+            None,
+            min(read.confidence, 0.5),
+            Source.OCR,
+            raw=read.raw,
+            readings=clean_readings(cell.key, cell.readings),
+        )
+    key, value = cell.key, read.value
+    assert value is not None
+    for r in rapid:
+        other = CLEANERS[key](r.text)
+        if other == value or (key not in EXACT and other is not None and unaccented(value, other)):
+            return read
+    crossed = cross_engine(key, cell.readings)
+    if crossed is not None:
+        agreed, partner = crossed
+        return FieldValue(agreed, round(partner.confidence, 3), Source.OCR, raw=partner.text)
+    return FieldValue(
+        None,
+        min(read.confidence, 0.5),
+        Source.OCR,
+        raw=read.raw,
+        readings=clean_readings(key, cell.readings),
+    )
+
+
+def unaccented(value: str, other: str) -> bool:
+    """`other` is `value` with only its accents or non-ASCII letters read plain (`Peña` as
+    `Pena`, `Søren` as `Soren`) or spaces left out: case, punctuation and every other letter
+    the same (a comma read as a period is another value)."""
+    # RapidOCR leaves out spaces its recogniser does not see (`PrincipalResearchScientist`)
+    a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
+    return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def recheck_cell(

@@ -1,0 +1,71 @@
+"""`cell_ocr.confirmed`: a value OCR gave stands only when the second engine reads it too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from PIL import Image
+
+from licensebot.core.form import FieldValue, Reading, Source
+from licensebot.reading import cell_ocr
+from licensebot.reading.cells import Cell
+
+
+@dataclass(frozen=True)
+class FakeEngine:
+    text: str
+    name: str = "rapid"
+
+    def read_cell(self, crop: Image.Image, *, lang_hint: str = "latin") -> list[Reading]:
+        return [Reading(self.text, 0.98, False, "rapid")]
+
+
+PAGE = Image.new("L", (400, 100), 255)
+
+
+def confirm(monkeypatch: pytest.MonkeyPatch, key: str, value: str, rapid: str) -> FieldValue:
+    monkeypatch.setattr(cell_ocr, "SECOND_ENGINE", FakeEngine(rapid))
+    cell = Cell(key, (0, 0, 400, 100), pass1=value, pass1_conf=0.95)
+    cell.readings += [Reading(value, 0.95, False, "eng"), Reading(value, 0.93, False, "Latin")]
+    read = FieldValue(value, 0.95, Source.OCR, raw=value)
+    return cell_ocr.confirmed(PAGE, cell, read, 1.0)
+
+
+def test_two_tesseract_passes_alike_are_not_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    got = confirm(monkeypatch, "affiliation", "Westmoor Universitv", "Westmoor University")
+    assert got.value is None and got.unreadable
+
+
+def test_a_comma_read_as_a_period_is_not_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    got = confirm(monkeypatch, "address", "12 Mill Road. Leeds", "12 Mill Road, Leeds")
+    assert got.value is None
+
+
+def test_both_engines_agreeing_stand(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert confirm(monkeypatch, "affiliation", "Westmoor University", "Westmoor University").value
+    # RapidOCR's alphabet lacks the accent Latin reads: still the same name
+    assert confirm(monkeypatch, "signer_name", "José Peña", "Jose Pena").value == "José Peña"
+
+
+def test_an_email_must_agree_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    got = confirm(monkeypatch, "work_email", "l.wilson@westmoor.edu", "l.wi1son@westmoor.edu")
+    assert got.value is None
+
+
+def test_a_case_misread_is_not_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    got = confirm(monkeypatch, "affiliation", "westmoor University", "Westmoor University")
+    assert got.value is None
+
+
+def test_nothing_read_by_the_second_engine_confirms_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert confirm(monkeypatch, "affiliation", "Technical Universitv of Munich", "").value is None
+
+
+def test_spaces_the_second_engine_left_out_are_no_difference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    title = "Principal Research Scientist"
+    assert confirm(monkeypatch, "signer_title", title, "PrincipalResearchScientist").value == title
