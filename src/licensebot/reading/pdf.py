@@ -166,7 +166,13 @@ class _Reader:
         table = form_page is not None or any(
             fv.value is not None or fv.blank for fv in found.fields.values()
         )
-        match = match_version(doc_text, self.versions, partial=not complete, form_table_found=table)
+        match = match_version(
+            doc_text,
+            self.versions,
+            partial=not complete,
+            form_table_found=table,
+            exact_text=not scanned,  # a text layer alone: what it says is all there is
+        )
         self._tick("version", t)
         return ReadForm(
             fields=found.fields,

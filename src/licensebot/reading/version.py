@@ -654,11 +654,13 @@ def match_version(
     *,
     partial: bool = False,
     form_table_found: bool = False,
+    exact_text: bool = False,
 ) -> VersionMatch:
     """The version `text` is. `partial`: the text is only part of the document (the pages read
     so far), so a clause not found there may stand on another page: only a changed clause
     counts against a version. `form_table_found`: the reader found the signer table's labels,
-    strong evidence the document is an LA whatever its text reads like."""
+    strong evidence the document is an LA whatever its text reads like. `exact_text`: the
+    text is the document's own text layer, no OCR: a short text is short, not badly read."""
     if not versions:
         return VersionMatch(None, 0.0, False, {}, VersionStatus.UNSURE)
     texts = tuple(v.text for v in versions)
@@ -754,8 +756,12 @@ def match_version(
         not form_table_found
         and not partial
         and share[nearest] <= NOT_LA_SHARE
-        and _word_like(doc_toks) >= NOT_LA_WORDS
-        and _word_like(doc_toks) >= 0.6 * len(doc_toks)
+        and (
+            exact_text  # no OCR: what a short or odd text layer says is all there is
+            or (
+                _word_like(doc_toks) >= NOT_LA_WORDS and _word_like(doc_toks) >= 0.6 * len(doc_toks)
+            )
+        )
     )
     if plainly_other:
         return verdict(VersionStatus.NOT_LA)

@@ -127,6 +127,19 @@ def test_garbled_or_short_text_cannot_be_told(text: str) -> None:
     assert match.status is VersionStatus.UNSURE and match.version is None and match.is_la
 
 
+def test_a_short_text_layer_that_is_no_la_is_not_la() -> None:
+    # the same few words read by OCR cannot be told (above); as a PDF's own text they are all
+    # the document says
+    for text in (
+        "DFME License Agreement",
+        "LA 1",
+        "",
+        "Invoice 2024-118 for lab equipment, total 300 EUR",
+    ):
+        match = match_version(text, [CURRENT], exact_text=True)
+        assert match.status is VersionStatus.NOT_LA and not match.is_la
+
+
 def test_with_the_form_table_found_a_poorly_read_page_is_unsure_not_not_la() -> None:
     garbage = ocr_noise(CURRENT.text, 1, rate=0.6, garble=0.4)
     match = match_version(garbage, [CURRENT], form_table_found=True)
