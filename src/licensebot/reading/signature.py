@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -257,6 +258,10 @@ def cursive(s: Stroke, u: float) -> bool:
     )
 
 
+#: Share of a ring's bearings that must carry ink for it to be a stamp's ring.
+SEAL_RING_COVER = 0.85
+
+
 def seal_like(s: Stroke, u: float) -> bool:
     """A stamp: a large, round ring of ink (a red seal copied in grey keeps its shape).
     A signature is wider than tall; a seal is as tall as wide and many lines tall."""
@@ -265,6 +270,55 @@ def seal_like(s: Stroke, u: float) -> bool:
         and 0.6 <= s.width / s.height <= 1.6  # a ring the cell's edge cut is still one
         and s.pixels / (s.width * s.height) <= 0.35
     )
+
+
+def seal_around(gray: np.ndarray, box: Box, u: float) -> bool:
+    """A stamp's ring over or beside the cell (a seal copied in grey: no colour left to drop
+    it by). The cell alone may hold only pieces of the ring and the star, which look like a
+    pen's strokes; the ring is found whole in a window around the cell (Hough circles)."""
+    x0, y0, x1, y1 = (round(v) for v in box)
+    m = round(SEAL_SIZE * 2 * u)
+    wx0, wy0 = max(0, x0 - m), max(0, y0 - m)
+    wx1, wy1 = min(gray.shape[1], x1 + m), min(gray.shape[0], y1 + m)
+    window = gray[wy0:wy1, wx0:wx1]
+    if window.size == 0:
+        return False
+    k = max(1, round(u / 12))  # work at a text height of ~12 px: fast, and a scan's grain goes
+    small = window[::k, ::k] if k > 1 else window
+    blurred = cv2.GaussianBlur(np.ascontiguousarray(small), (5, 5), 1.5)
+    su = u / k
+    circles = cv2.HoughCircles(
+        blurred,
+        cv2.HOUGH_GRADIENT,
+        dp=1.5,
+        minDist=4 * su,
+        param1=120,
+        param2=40,
+        minRadius=round(SEAL_SIZE / 2 * su),
+        maxRadius=round(6 * su),
+    )
+    if circles is None:
+        return False
+    cx0, cy0, cx1, cy1 = ((x0 - wx0) / k, (y0 - wy0) / k, (x1 - wx0) / k, (y1 - wy0) / k)
+    angles = np.linspace(0.0, 2 * np.pi, 72, endpoint=False)
+    radial = np.linspace(-0.12, 0.12, 7)
+    for cx, cy, r in circles[0]:
+        # ink on (nearly) every bearing of the ring, within a band of its radius: a stamp's
+        # ring, not the loop of a pen or a block of text that happens to fit a circle
+        rr = r * (1 + radial[:, None])
+        xs = np.rint(cx + rr * np.cos(angles)).astype(int)
+        ys = np.rint(cy + rr * np.sin(angles)).astype(int)
+        inside = (xs >= 0) & (xs < small.shape[1]) & (ys >= 0) & (ys < small.shape[0])
+        vals = np.where(
+            inside, small[ys.clip(0, small.shape[0] - 1), xs.clip(0, small.shape[1] - 1)], 255
+        )
+        if float((vals.min(axis=0) < INK_LEVEL + 40).mean()) < SEAL_RING_COVER:
+            continue
+        # the ring reaches into the cell
+        nx, ny = min(max(cx, cx0), cx1), min(max(cy, cy0), cy1)
+        if (nx - cx) ** 2 + (ny - cy) ** 2 <= r * r:
+            return True
+    return False
 
 
 def print_sized(s: Stroke, u: float) -> bool:
@@ -363,6 +417,10 @@ def measure(
     tall_ink = sum(s.pixels for s in hand) / area
     other_ink = sum(s.pixels for s in rest) / area
     signed, conf = verdict(hand, rest, seals, u, tall_ink, other_ink)
+    if signed is True and not seals and seal_around(gray, (x0, y0, x1, y1), u):
+        # pieces of a grey seal's ring and its star are not to be told from a pen's strokes
+        # by shape alone: a person looks
+        signed, conf = None, 0.0
     return SignatureInk(
         signed, round(conf, 3), (x0, y0, x1, y1), tall_ink, other_ink, tuple(strokes)
     )
