@@ -51,8 +51,9 @@ CURSIVE_FILL = 0.28
 BLOB_FILL = 0.4
 #: A stamp is a ring at least this many text heights across.
 SEAL_SIZE = 4.0
-#: A letter of print is at most this many text heights tall and wide.
-PRINT_HEIGHT = 1.45
+#: A letter of print is at most this many text heights tall and wide (a text height is the
+#: label's line, ascenders to descenders: no single letter of the same print is taller).
+PRINT_HEIGHT = 1.1
 PRINT_WIDTH = 2.0
 #: A rule runs across at least this share of the span it is looked for in.
 RULE_COVER = 0.8
