@@ -68,11 +68,56 @@ def value_words(
     labels: Mapping[str, Label],
 ) -> list[Word]:
     """The value's words in its region, in reading order: no label's (a label sharing its
-    cell with the value) and no filler (rules read as `|`, underscores)."""
+    cell with the value) and no filler (rules read as `|`, underscores). When the value stands
+    under its label, label words running on after the label on its own line are the label's
+    wording the synonyms did not cover (`Work email address`), not the value's."""
     mine = {id(w) for lab in labels.values() for w in lab.words}
-    return [
+    ws = [
         w for w in region_words(region, words, grids) if id(w) not in mine and w.text.strip(_FILLER)
     ]
+    own = labels.get(region.field)
+    if own is None or not any(w.page == own.page and w.top > own.bottom for w in ws):
+        return ws  # the value is on the label's line (or there is no label): nothing to drop
+    tail: set[int] = set()
+    line = sorted(
+        (w for w in ws if w.page == own.page and own.top <= w.cy <= own.bottom and w.x0 >= own.x0),
+        key=lambda w: w.x0,
+    )
+    for w in line:  # the label's own words run on: `Work email address`, `... of the affiliation`
+        word = w.text.strip(_TAIL_PUNCT).lower()
+        if word not in LABEL_TAIL_WORDS or (not tail and word not in _TAIL_STARTS):
+            break  # a value's first word (`The University of ...` is no label's)
+        tail.add(id(w))
+    return [w for w in ws if id(w) not in tail]
+
+
+#: Words a label's wording runs on with beyond what the label synonyms match, when the value
+#: stands under the label (`Work email address`, `Detail Address of the affiliation`).
+LABEL_TAIL_WORDS = frozenset(
+    {
+        "address",
+        "of",
+        "the",
+        "your",
+        "our",
+        "affiliation",
+        "email",
+        "e-mail",
+        "mail",
+        "work",
+        "detail",
+        "detailed",
+        "name",
+        "title",
+        "position",
+        "at",
+        "signer",
+        "signer's",
+        "full",
+    }
+)
+_TAIL_STARTS = frozenset({"address", "of", "affiliation", "email", "e-mail", "mail", "name"})
+_TAIL_PUNCT = ":：()（）,.;"
 
 
 def legible(ws: Sequence[Word]) -> tuple[str, float]:
@@ -96,7 +141,9 @@ def around(ws: Sequence[Word], region: ValueRegion) -> Box:
     # along their length into a mark read as `_` (the label's side of a shared cell is
     # the label's end)
     out = 0.3 * h if region.how in ("cell-right", "cell-below") else 0.0
-    return (x0 - out, max(top + 0.25 * h, up), x1 + out, min(bottom - 0.25 * h, down))
+    # the bottom to the row rule itself (erased with the rest): descenders and a comma's tail
+    # reach below the words' boxes, and cut there `g` reads as `a`, `,` as `.`
+    return (x0 - out, max(top + 0.25 * h, up), x1 + out, min(bottom + 0.1 * h, down))
 
 
 def scale_box(box: Box, s: float) -> Box:

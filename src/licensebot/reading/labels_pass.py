@@ -52,7 +52,7 @@ def read_labels(
 def _pass1(
     image: Image.Image, lang: str, dpi: float, index: int, limits: ReadLimits
 ) -> tuple[list[Word], dict[str, Label]]:
-    small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4))
+    small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4), keep_crossings=False)
     words = tesseract_words(
         small, lang=lang, psm=11, timeout=limits.ocr_timeout, page=index, scale=2.0
     )
@@ -129,7 +129,7 @@ def relabel(
     k = 1.5  # 300 dpi to 200 dpi
     small = band.resize((round(band.width / k), round(band.height / k)), Image.Resampling.LANCZOS)
     fresh = tesseract_words(
-        erase_rules(small, length=round(limits.ocr_dpi / k / 4)),
+        erase_rules(small, length=round(limits.ocr_dpi / k / 4), keep_crossings=False),
         lang="eng",
         psm=11,
         timeout=limits.ocr_timeout,

@@ -201,11 +201,15 @@ def long_runs(ink: np.ndarray, length: int) -> np.ndarray:
     return (cs2[:, hi] - cs2[:, lo]) > 0
 
 
-def erase_rules(img: Image.Image, *, length: int | None = None) -> Image.Image:
+def erase_rules(
+    img: Image.Image, *, length: int | None = None, keep_crossings: bool = True
+) -> Image.Image:
     """White out table rules and underlines: straight runs of ink far longer than a letter.
     A stroke that crosses a horizontal rule (a `g`'s or `y`'s tail through the underline it is
     written on, a comma's) keeps its pixels on the rule: cut there, `g` reads as `a` and `,`
-    as `.`, and both engines, reading the same cut crop, agree on the wrong letter."""
+    as `.`, and both engines, reading the same cut crop, agree on the wrong letter. The
+    labels' pass (`keep_crossings=False`) reads a whole page at half size, where a stroke's
+    reach would keep bits of rules: it erases them whole, as before."""
     a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
     if a.size == 0:
         return img
@@ -220,7 +224,7 @@ def erase_rules(img: Image.Image, *, length: int | None = None) -> Image.Image:
     for k in range(1, reach + 1):
         above[k:, :] |= free[:-k, :]
         below[:-k, :] |= free[k:, :]
-    crossing = across & above & below & ~down
+    crossing = across & above & below & ~down if keep_crossings else np.zeros_like(ink)
     a[(across | down) & ~crossing] = 255
     return Image.fromarray(a)
 
