@@ -282,6 +282,15 @@ def clear_edges(img: Image.Image) -> Image.Image:
     return Image.fromarray(a)
 
 
+def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of True in a 1-D array as half-open (start, end) pairs: inked rows of a crop,
+    glyph columns, a rule's rows."""
+    f = np.asarray(flags, dtype=bool).ravel()
+    edges = np.diff(np.concatenate(([0], f.view(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
 def baseline_wobble(img: Image.Image) -> float | None:
     """How far letters stray from a straight baseline, in units of the text's height.
 
@@ -296,15 +305,7 @@ def baseline_wobble(img: Image.Image) -> float | None:
     rows = np.nonzero(a.any(axis=1))[0]
     height = float(rows[-1] - rows[0] + 1)
     feet: list[tuple[float, float]] = []
-    x = 0
-    n = a.shape[1]
-    while x < n:
-        if not cols[x]:
-            x += 1
-            continue
-        start = x
-        while x < n and cols[x]:
-            x += 1
+    for start, x in true_runs(cols):
         glyph = a[:, start:x]
         ys = np.nonzero(glyph.any(axis=1))[0]
         if ys.size and (ys[-1] - ys[0]) > height * 0.25:  # skip dots, commas, specks

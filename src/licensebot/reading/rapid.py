@@ -33,6 +33,7 @@ from PIL import Image, ImageDraw, ImageFont
 from licensebot.core.form import Reading
 from licensebot.reading.agreement import RAPID
 from licensebot.reading.engines import LATIN, edged_box
+from licensebot.reading.ocr import true_runs
 
 #: The `Reading.model` of its readings (named where the rules that weigh them live).
 MODEL = RAPID
@@ -338,17 +339,7 @@ def line_bands(gray: np.ndarray, *, ink: int = 150) -> list[tuple[int, int, int,
     specks (a run far shorter than the tallest) dropped."""
     mask = gray < ink
     rows = mask.sum(axis=1) > max(1, mask.shape[1] // 400)
-    runs: list[list[int]] = []
-    y = 0
-    n = len(rows)
-    while y < n:
-        if not rows[y]:
-            y += 1
-            continue
-        start = y
-        while y < n and rows[y]:
-            y += 1
-        runs.append([start, y])
+    runs = [[a, b] for a, b in true_runs(rows)]
     if not runs:
         return []
     tallest = max(b - a for a, b in runs)

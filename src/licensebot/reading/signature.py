@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.reading.layout import Label
-from licensebot.reading.ocr import long_runs
+from licensebot.reading.ocr import long_runs, true_runs
 
 Box = tuple[float, float, float, float]
 
@@ -95,23 +95,13 @@ def _rules_1d(ink: np.ndarray, cover: float, spread: int) -> list[tuple[int, int
     each row counting ink within `spread` rows of it (a rule a little off straight)."""
     if ink.size == 0:
         return []
-    n = ink.shape[0]
     near = ink.copy()
     for d in range(1, spread + 1):
         near[d:] |= ink[:-d]
         near[:-d] |= ink[d:]
     full = near.mean(axis=1) >= cover
-    out: list[tuple[int, int]] = []
-    y = 0
-    while y < n:
-        if not full[y]:
-            y += 1
-            continue
-        start = y
-        while y < n and full[y]:
-            y += 1
-        out.append((start, y - 1))  # `spread` rows wider each side than the rule: centres hold
-    return out
+    # inclusive ends; `spread` rows wider each side than the rule: centres hold
+    return [(a, b - 1) for a, b in true_runs(full)]
 
 
 def _centres(runs: Sequence[tuple[int, int]]) -> list[float]:

@@ -12,7 +12,7 @@ from licensebot.reading import ocr
 from licensebot.reading.cell_ocr import trim_junk
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.layout import Word
-from licensebot.reading.ocr import OcrError, clear_edges, preload
+from licensebot.reading.ocr import OcrError, clear_edges, preload, true_runs
 from licensebot.reading.vote import accented, edged, plausible_name, vote
 
 
@@ -158,3 +158,9 @@ def test_a_missing_model_is_named_and_the_others_still_load() -> None:
     t.join()
     assert "klingon" in str(seen["error"])
     assert seen["loaded"] == ["eng"]
+
+
+def test_true_runs_are_half_open_and_reach_both_ends() -> None:
+    assert true_runs(np.array([], dtype=bool)) == []
+    assert true_runs(np.array([1, 1, 0, 0, 1, 0, 1, 1, 1])) == [(0, 2), (4, 5), (6, 9)]
+    assert true_runs(np.zeros(5, dtype=bool)) == []
