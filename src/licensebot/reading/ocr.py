@@ -42,6 +42,13 @@ class OcrError(Exception):
     """Tesseract failed or took too long."""
 
 
+#: The engines' owners. An engine is not to be used by two threads at once: the reader's thread
+#: has its own (`MAIN`), and so does the one worker thread that reads a PDF's body pages ahead
+#: (`BODY`). Kept for the life of the process (loaded by the fork server's preload): a thread's
+#: own engines would be loaded again for every PDF.
+MAIN, BODY = "main", "body"
+
+
 def tesseract_words(
     img: Image.Image,
     *,
@@ -52,11 +59,13 @@ def tesseract_words(
     scale: float = 1.0,
     offset: tuple[float, float] = (0.0, 0.0),
     config: Sequence[str] = (),
+    lane: str = MAIN,
 ) -> list[Word]:
     """Words with boxes and confidences; boxes mapped by `offset + box * scale`.
 
-    `config`: Tesseract variables as `name=value` (an engine of their own)."""
-    api = _engine(lang, tuple(config))
+    `config`: Tesseract variables as `name=value` (an engine of their own). `lane`: whose
+    engines to use: the reader's (`MAIN`) or the body pages' worker thread's (`BODY`)."""
+    api = _engine(lang, tuple(config), lane)
     api.SetPageSegMode(psm)
     api.SetImage(img)
     if not api.Recognize(timeout=max(1, round(timeout * 1000))):
@@ -110,12 +119,20 @@ def tessdata() -> str:
     )
 
 
-_engines = threading.local()  # an engine is not to be shared between threads
+_engines: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_loading = threading.Lock()
 
 
-def _engine(lang: str, config: tuple[str, ...] = ()) -> Any:
-    apis: dict[tuple[str, tuple[str, ...]], Any] = _engines.__dict__.setdefault("apis", {})
-    api = apis.get((lang, config))
+def _engine(lang: str, config: tuple[str, ...] = (), lane: str = MAIN) -> Any:
+    api = _engines.get((lane, lang, config))
+    if api is not None:
+        return api
+    with _loading:
+        return _load(lane, lang, config)
+
+
+def _load(lane: str, lang: str, config: tuple[str, ...]) -> Any:
+    api = _engines.get((lane, lang, config))
     if api is None:
         # one thread per Tesseract, whatever the caller's environment says; read by OpenMP
         # when the library is loaded, so set before the import
@@ -129,17 +146,21 @@ def _engine(lang: str, config: tuple[str, ...] = ()) -> Any:
         for item in config:
             name, _, value = item.partition("=")
             api.SetVariable(name, value)
-        apis[(lang, config)] = api
+        _engines[(lane, lang, config)] = api
     return api
 
 
-def preload(langs: Sequence[str] = LANGUAGES) -> None:
+#: What the body pages' thread reads with (`pdf._Reader._body_text`).
+BODY_LANGUAGES = ("eng",)
+
+
+def preload(langs: Sequence[str] = LANGUAGES, body: Sequence[str] = BODY_LANGUAGES) -> None:
     """Load the engines now (the fork server does, so that every reader it forks has them).
     Each on its own: a missing model fails the reads that need it, not the others' preload."""
     missing: list[str] = []
-    for lang in langs:
+    for lane, lang in [*((MAIN, la) for la in langs), *((BODY, la) for la in body)]:
         try:
-            _engine(lang)
+            _engine(lang, lane=lane)
         except OcrError as exc:
             missing.append(str(exc))
     if missing:

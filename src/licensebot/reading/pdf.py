@@ -55,7 +55,7 @@ from licensebot.reading.grid import Grid, grid_from_image
 from licensebot.reading.labels_pass import enough, form_page_of, read_labels
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
-from licensebot.reading.ocr import OcrError, ink_ratio, mean_conf, tesseract_words
+from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
 from licensebot.reading.regions import assign_fields, locate_values, members_region
 from licensebot.reading.version import match_version
@@ -321,10 +321,10 @@ class _Reader:
         blocks out of order), and one block (psm 6) loses lines of a page not deskewed."""
         image = upright_body(raw, self.limits.body_dpi)
         timeout = self.limits.ocr_timeout
-        words = tesseract_words(image, lang="eng", psm=3, timeout=timeout, page=index)
+        words = tesseract_words(image, lang="eng", psm=3, timeout=timeout, page=index, lane=BODY)
         if mean_conf(words) < 0.6:
             words = tesseract_words(
-                image.rotate(180), lang="eng", psm=3, timeout=timeout, page=index
+                image.rotate(180), lang="eng", psm=3, timeout=timeout, page=index, lane=BODY
             )
         return " ".join(w.text for w in words)
 

@@ -142,22 +142,29 @@ def test_a_lone_lower_case_letter_after_a_value_is_a_speck() -> None:
     ]
 
 
-def test_a_missing_model_is_named_and_the_others_still_load() -> None:
-    # a thread of its own: engines are kept per thread, so this one starts with none
+def test_a_missing_model_is_named_and_the_others_still_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ocr, "_engines", {})  # a process that has loaded none yet
+    with pytest.raises(OcrError, match="klingon"):
+        preload(("klingon", "eng"), body=("eng",))
+    assert sorted(ocr._engines) == [("body", "eng", ()), ("main", "eng", ())]
+
+
+def test_the_body_pages_thread_reads_with_engines_of_its_own() -> None:
+    # two threads never share a Tesseract engine: the body pages' worker has its lane
+    img = Image.new("L", (400, 80), 255)
+    ImageDraw.Draw(img).text((10, 30), "licence agreement", fill=0)
     seen: dict[str, object] = {}
 
     def run() -> None:
-        try:
-            preload(("klingon", "eng"))
-        except OcrError as exc:
-            seen["error"] = str(exc)
-        seen["loaded"] = sorted(lang for lang, _ in ocr._engines.__dict__.get("apis", {}))
+        seen["words"] = ocr.tesseract_words(img, lang="eng", psm=7, lane=ocr.BODY)
 
     t = threading.Thread(target=run)
     t.start()
     t.join()
-    assert "klingon" in str(seen["error"])
-    assert seen["loaded"] == ["eng"]
+    assert ocr._engine("eng", lane=ocr.BODY) is not ocr._engine("eng")
+    assert isinstance(seen["words"], list)
 
 
 def test_true_runs_are_half_open_and_reach_both_ends() -> None:
