@@ -59,6 +59,7 @@ from tests.forms.split import (  # noqa: E402
     HELDOUT,
     seeds,
 )
+from tests.forms.split import add_arguments as split_arguments  # noqa: E402
 
 
 @dataclass
@@ -405,14 +406,7 @@ def main() -> None:
     parser.add_argument("--no-cli", dest="cli", action="store_false")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "judging.md")
     parser.add_argument("-v", "--verbose", action="store_true")
-    parser.add_argument("--source", choices=("factory", "independent", "both"), default="factory")
-    parser.add_argument(
-        "--split",
-        choices=("dev", "heldout", "both"),
-        default="dev",
-        help="development seeds (tune on these), held-out seeds (the record: never tune on "
-        "them), or both side by side",
-    )
+    split_arguments(parser)
     args = parser.parse_args()
     if args.source == "factory" and args.split == "dev":
         text, _ = run(args)  # the corpus as before, from --seed

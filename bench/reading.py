@@ -42,6 +42,7 @@ from tests.forms.split import (  # noqa: E402
     HELDOUT_SEEDS,
     seeds,
 )
+from tests.forms.split import add_arguments as split_arguments  # noqa: E402
 
 MEDIA = ("digital", "scan", "scan_ocr", "photo")
 KINDS = ("typed", "fillable", "handwritten")
@@ -314,14 +315,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "reading.md")
     ap.add_argument("--only", help="one category, e.g. scan/typed")
-    ap.add_argument("--source", choices=("factory", "independent", "both"), default="factory")
-    ap.add_argument(
-        "--split",
-        choices=("dev", "heldout", "both"),
-        default="dev",
-        help="development seeds (tune on these), held-out seeds (the record: never tune on "
-        "them), or both side by side",
-    )
+    split_arguments(ap)
     ap.add_argument("--nulls", action="store_true", help="list the null values too")
     ap.add_argument(
         "--overhead-only", action="store_true", help="only measure the sandbox, append to --out"

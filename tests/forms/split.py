@@ -23,6 +23,7 @@ Rules
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 
 DEV = "dev"
@@ -70,3 +71,15 @@ def fonts(split: str) -> Sequence[str]:
 
 def presets(split: str) -> Sequence[str]:
     return PRESETS + (HELDOUT_PRESETS if split == HELDOUT else ())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The benchmarks' `--source` and `--split` options (bench/reading.py, bench/judging.py)."""
+    parser.add_argument("--source", choices=("factory", "independent", "both"), default="factory")
+    parser.add_argument(
+        "--split",
+        choices=(DEV, HELDOUT, "both"),
+        default=DEV,
+        help="development seeds (tune on these), held-out seeds (the record: never tune on "
+        "them), or both side by side",
+    )
