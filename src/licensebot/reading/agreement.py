@@ -22,6 +22,7 @@ habits of its own, which this rule keeps out:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from licensebot.core.form import Reading
@@ -44,6 +45,8 @@ PARTNERS: dict[str, frozenset[str]] = {
     "address": frozenset({"Latin", "eng"}),
     "date": frozenset({"Latin", "eng", "chi_sim", "chi_sim+eng"}),
 }
+#: Tesseract models that read Latin letters with accents and letters of their own (`ø`).
+ACCENTED = frozenset({"Latin"})
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: In an email, letters print-alike to `l` in a sans-serif font.
 _EMAIL_AMBIGUOUS = re.compile(r"[I|1]")
@@ -71,6 +74,20 @@ def cross_engine(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] |
         if rapid.confidence < RAPID_SURE:
             continue
         cjk = _CJK.search(rapid.text) is not None  # written in Chinese (a name, a date)
+        # a name with letters RapidOCR's alphabet lacks (`Søren Kjær` read `Soren Kjaer`) is
+        # the accented partner's reading, when that is the same name but for those letters
+        accented = [
+            other
+            for other, r in cleaned
+            if key == "signer_name"
+            and other is not None
+            and other != value
+            and not other.isascii()
+            and r.model in ACCENTED
+            and unaccented(other, value)
+        ]
+        if accented:
+            value = accented[0]
         confirmed = [
             r
             for other, r in cleaned
@@ -89,6 +106,9 @@ def cross_engine(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] |
             and r.text.strip()
             # a model without Chinese reads Chinese print as junk: that is no dissent
             and (not cjk or r.model == RAPID or r.model.startswith("chi_sim"))
+            # nor is a model without the value's letters (RapidOCR's agreeing reading
+            # itself, `eng`'s `Sgren Kjeer`), when the value has letters of its own
+            and (value.isascii() or r.model in ACCENTED)
             for other, r in cleaned
         )
         if not dissent:
@@ -105,3 +125,39 @@ def _usable(key: str, r: Reading, value: str) -> bool:
         return True
     raw = r.text.strip().strip("<>()[]\"'").rstrip(".,;:")
     return raw.casefold() == value and not _EMAIL_AMBIGUOUS.search(raw.split("@")[0])
+
+
+def unaccented(value: str, other: str) -> bool:
+    """`other` is `value` with only its accents or non-ASCII letters read plain (`Peña` as
+    `Pena`, `Søren` as `Soren`) or spaces left out: case, punctuation and every other letter
+    the same (a comma read as a period is another value)."""
+    # RapidOCR leaves out spaces its recogniser does not see (`PrincipalResearchScientist`)
+    a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
+    if a.translate(_LETTERS) == b.translate(_LETTERS):
+        return True  # `Kjær` read as `Kjaer`: a letter of its own written as English writes it
+    return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
+
+
+#: Letters with no accent to take off (NFKD keeps them whole), as English spells them.
+_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+    }
+)
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

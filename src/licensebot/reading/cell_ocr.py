@@ -15,7 +15,6 @@ engine's, and where the message may corroborate it (`FieldValue.readings`).
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
@@ -24,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
-from licensebot.reading.agreement import RAPID, cross_engine
+from licensebot.reading.agreement import RAPID, cross_engine, unaccented
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
@@ -37,6 +36,7 @@ from licensebot.reading.ocr import (
     erase_rules,
     ink_ratio,
     tesseract_words,
+    white_paper,
 )
 from licensebot.reading.rapid import RapidCellReader
 from licensebot.reading.vote import (
@@ -203,7 +203,7 @@ def ocr_cells(
     ):
         # the name alone is unread on a form whose other values all read as print: a
         # name typed in Chinese characters that the mixed passes missed
-        whole = erase_rules(image.crop(name.box), length=60)
+        whole = white_paper(erase_rules(image.crop(name.box), length=60))
         found.fields[_NAME] = recheck_chinese(whole, found.fields[_NAME], cell=name, limits=limits)
     for cell in cells:
         unsure = found.fields.get(cell.key)
@@ -291,19 +291,6 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     )
 
 
-def unaccented(value: str, other: str) -> bool:
-    """`other` is `value` with only its accents or non-ASCII letters read plain (`Peña` as
-    `Pena`, `Søren` as `Soren`) or spaces left out: case, punctuation and every other letter
-    the same (a comma read as a period is another value)."""
-    # RapidOCR leaves out spaces its recogniser does not see (`PrincipalResearchScientist`)
-    a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
-    return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
-
-
-def _plain(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 def recheck_cell(
     image: Image.Image, cell: Cell, earlier: list[str], fv: FieldValue, limits: ReadLimits
 ) -> FieldValue:
@@ -312,7 +299,7 @@ def recheck_cell(
     ink, with the model that suits the field. Its reading counts only when an earlier,
     independent reading of the cell says the same, and the letters sit on a straight
     baseline (print); otherwise the value stays None."""
-    crop = erase_rules(clear_edges(image.crop(cell.box)), length=60)
+    crop = white_paper(erase_rules(clear_edges(image.crop(cell.box)), length=60))
     key = cell.key
     lang, psm, config = RECHECK.get(key, ("Latin", 6, ()))
     t = limits.ocr_timeout
@@ -333,7 +320,7 @@ def recheck_cell(
         return got
     if key == "date" and fv.value is None:
         # a date written 2024年7月25日, which the English passes read as `20244-7258`
-        whole = erase_rules(image.crop(cell.box), length=60)
+        whole = white_paper(erase_rules(image.crop(cell.box), length=60))
         return recheck_chinese(whole, fv, key, cell=cell, limits=limits)
     if key != "signer_name" or fv.value is None:
         return fv
@@ -408,7 +395,7 @@ def read_sheet(
     boxes = [
         (c.box[0] * scale, c.box[1] * scale, c.box[2] * scale, c.box[3] * scale) for c in cells
     ]
-    crops = [erase_rules(image.crop(b), length=round(60 * scale)) for b in boxes]
+    crops = [white_paper(erase_rules(image.crop(b), length=round(60 * scale))) for b in boxes]
     gap = 40
     width = max(c.width for c in crops) + 2 * gap
     height = sum(c.height for c in crops) + gap * (len(crops) + 1)

@@ -141,9 +141,13 @@ def around(ws: Sequence[Word], region: ValueRegion) -> Box:
     # along their length into a mark read as `_` (the label's side of a shared cell is
     # the label's end)
     out = 0.3 * h if region.how in ("cell-right", "cell-below") else 0.0
+    # the top: kept off the cell's top rule; a value under its label in the same cell starts
+    # at the label's foot, where a tight line's ascenders begin (cut, `Full` reads as `Fu`)
+    under_label = top > region.cell.top + 0.5 * h
+    first = max(top, up) if under_label else max(top + 0.25 * h, up)
     # the bottom to the row rule itself (erased with the rest): descenders and a comma's tail
     # reach below the words' boxes, and cut there `g` reads as `a`, `,` as `.`
-    return (x0 - out, max(top + 0.25 * h, up), x1 + out, min(bottom + 0.1 * h, down))
+    return (x0 - out, first, x1 + out, min(bottom + 0.1 * h, down))
 
 
 def scale_box(box: Box, s: float) -> Box:

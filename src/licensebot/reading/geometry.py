@@ -318,11 +318,41 @@ def _plausible(quad: np.ndarray, paper: np.ndarray, edges: np.ndarray, near: np.
         return 0.0
     # nothing but paper inside: print is closed away, shadows are too soft to be edges, so
     # edges inside mean the quad took in a piece of desk or another object
-    if np.count_nonzero(edges[core > 0]) > MAX_INNER_EDGES * float(sides.sum()):
-        return 0.0
+    inner = cv2.bitwise_and(edges, core)
+    if np.count_nonzero(inner) > MAX_INNER_EDGES * float(sides.sum()):
+        inner = _without_shadow_lines(inner, quad, float(sides.min()))
+        if np.count_nonzero(inner) > MAX_INNER_EDGES * float(sides.sum()):
+            return 0.0
     if float(np.median(paper[core > 0]) - np.median(paper[ring > 0])) < MIN_CONTRAST:
         return 0.0
     return sum(support) / 4
+
+
+def _without_shadow_lines(inner: np.ndarray, quad: np.ndarray, side: float) -> np.ndarray:
+    """`inner` (edges inside a sheet) less the long straight edges that cross it at a slant
+    to its sides: a hard shadow's border (a hand, a phone, a lamp's edge) runs across the
+    sheet at any angle, while the edge of a desk or another sheet that a quad took in runs
+    along its sides."""
+    lines = cv2.HoughLinesP(
+        inner, 1, math.pi / 180, threshold=40, minLineLength=SHADOW_LINE * side, maxLineGap=8
+    )
+    if lines is None:
+        return inner
+    angles = [
+        math.degrees(math.atan2(*(quad[(i + 1) % 4] - quad[i])[::-1])) % 180 for i in range(4)
+    ]
+    out = inner.copy()
+    for x0, y0, x1, y1 in lines.reshape(-1, 4):
+        a = math.degrees(math.atan2(y1 - y0, x1 - x0)) % 180
+        if all(min(abs(a - b), 180 - abs(a - b)) >= SHADOW_SLANT for b in angles):
+            cv2.line(out, (int(x0), int(y0)), (int(x1), int(y1)), 0, 5)
+    return out
+
+
+#: A straight edge inside a sheet at least this share of its shortest side long, and at
+#: least SHADOW_SLANT degrees off each of its sides, is a shadow's border.
+SHADOW_LINE = 0.3
+SHADOW_SLANT = 15.0
 
 
 def _support(a: np.ndarray, b: np.ndarray, near: np.ndarray) -> float:

@@ -22,7 +22,13 @@ from licensebot.reading.clean import CLEANERS
 from licensebot.reading.geometry import FlatPage
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words, pick_labels
 from licensebot.reading.limits import ReadLimits
-from licensebot.reading.ocr import OcrError, erase_rules, tesseract_words
+from licensebot.reading.ocr import (
+    OcrError,
+    erase_rules,
+    grey_paper,
+    tesseract_words,
+    white_paper,
+)
 from licensebot.reading.page_image import turns
 from licensebot.reading.regions import assign_fields
 
@@ -52,7 +58,10 @@ def read_labels(
 def _pass1(
     image: Image.Image, lang: str, dpi: float, index: int, limits: ReadLimits
 ) -> tuple[list[Word], dict[str, Label]]:
-    small = erase_rules(image.reduce(2), length=round(dpi / 2 / 4), keep_crossings=False)
+    small = image.reduce(2)
+    if grey_paper(small):
+        small = white_paper(small)  # a scanner app's grey: read as white paper is
+    small = erase_rules(small, length=round(dpi / 2 / 4), keep_crossings=False)
     words = tesseract_words(
         small, lang=lang, psm=11, timeout=limits.ocr_timeout, page=index, scale=2.0
     )

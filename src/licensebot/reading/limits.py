@@ -16,6 +16,7 @@ class ReadLimits:
     max_render_pixels: int = 40_000_000  # a rendered page image
     ocr_dpi: int = 300  # the form page, for the value cells
     body_dpi: int = 100  # other scanned pages, read only for the version text
+    reread_dpi: int = 200  # the pages of the clauses a first reading left unsure, again
     ocr_timeout: float = 30.0  # one Tesseract run
     threshold: float = 0.80  # a value's confidence below this is reported as None
     cjk_threshold: float = 0.60  # the same for values in Chinese characters

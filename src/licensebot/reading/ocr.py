@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -237,7 +238,9 @@ def erase_rules(
     ink = a < 170
     run = length or max(30, min(a.shape) // 12)
     across = _grown(long_runs(ink, run))
-    down = _grown(long_runs(ink.T, run).T)
+    # a column rule of a crop lower than `run` (a one-line cell cut with its side rules)
+    # runs from top to bottom: no letter does
+    down = _grown(long_runs(ink.T, min(run, max(8, round(RULE_SPAN * a.shape[0])))).T)
     free = ink & ~across  # ink off the horizontal rules
     reach = _CROSS_REACH
     above = np.zeros_like(ink)
@@ -249,6 +252,9 @@ def erase_rules(
     a[(across | down) & ~crossing] = 255
     return Image.fromarray(a)
 
+
+#: A vertical run of ink over this share of a crop's height is a rule, however short.
+RULE_SPAN = 0.95
 
 #: How far (pixels) above and below a rule's pixel a stroke is looked for: a rule's thickness
 #: with its soft edges at 300 dpi.
@@ -273,26 +279,15 @@ def clear_edges(img: Image.Image) -> Image.Image:
     a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
     if a.size == 0:
         return img
-    ink = a < 170
-    seed = np.zeros_like(ink)
-    seed[:, 0], seed[:, -1], seed[0, :], seed[-1, :] = ink[:, 0], ink[:, -1], ink[0, :], ink[-1, :]
-    if not seed.any():
+    ink = (a < 170).astype(np.uint8)
+    n, comp = cv2.connectedComponents(ink, connectivity=8)
+    if n <= 1:
         return img
-    grown = seed
-    for _ in range(max(a.shape)):
-        nxt = grown.copy()
-        nxt[1:, :] |= grown[:-1, :]
-        nxt[:-1, :] |= grown[1:, :]
-        nxt[:, 1:] |= grown[:, :-1]
-        nxt[:, :-1] |= grown[:, 1:]
-        nxt[1:, 1:] |= grown[:-1, :-1]
-        nxt[:-1, :-1] |= grown[1:, 1:]
-        nxt[1:, :-1] |= grown[:-1, 1:]
-        nxt[:-1, 1:] |= grown[1:, :-1]
-        nxt &= ink
-        if np.array_equal(nxt, grown):
-            break
-        grown = nxt
+    edge = np.unique(np.concatenate([comp[0, :], comp[-1, :], comp[:, 0], comp[:, -1]]))
+    edge = edge[edge > 0]
+    if edge.size == 0:
+        return img
+    grown = np.isin(comp, edge)
     # the stroke's grey fringe too
     fringe = grown.copy()
     fringe[1:, :] |= grown[:-1, :]
@@ -339,3 +334,37 @@ def baseline_wobble(img: Image.Image) -> float | None:
     resid = np.abs(ys - (slope * xs + icpt))
     # descenders (g, j, p, q, y) sit lower in print too: judge by the better-aligned half
     return float(np.percentile(resid, 50) / height)
+
+
+def grey_paper(page: Image.Image) -> bool:
+    """The page's paper is grey, not white (a phone scanner app's, a copier's toner haze)."""
+    a = np.asarray(page.convert("L"), dtype=np.uint8)
+    return a.size > 0 and float(np.percentile(a[::4, ::4], 90)) < GREY_PAPER
+
+
+#: Paper below this grey level (its 90th percentile) is grey paper.
+GREY_PAPER = 235
+
+
+def white_paper(crop: Image.Image) -> Image.Image:
+    """`crop` with its paper made white, also where a shadow or a scanner app's grey runs
+    across it: divided by its own paper (print closed away). A grey crop on the white sheet
+    binarises as a block of ink, an erased rule, white on grey, as a `|`."""
+    a = np.asarray(crop.convert("L"), dtype=np.uint8)
+    if a.size == 0 or min(a.shape) < 3:
+        return crop
+    if float(np.percentile(a, 5)) >= 250:
+        return crop  # no ink at all
+    k = PAPER_KERNEL
+    bg = cv2.morphologyEx(a, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.GaussianBlur(bg, (0, 0), k / 3)
+    # paper within a few per cent of its own level is white: Tesseract's global threshold
+    # on a crop of little ink can fall between paper at 248 and paper at 255
+    return Image.fromarray(cv2.divide(a, np.maximum(bg, 1), scale=255 / PAPER_LEVEL))
+
+
+#: A pixel at this share of its paper's brightness or more is paper.
+PAPER_LEVEL = 0.93
+#: Wider than the thickest stroke of print at 300 dpi (a bold 14 pt stem, a Chinese
+#: character's), narrower than a shadow's edge.
+PAPER_KERNEL = 25

@@ -31,7 +31,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 from pypdf.errors import PdfReadError
 
-from licensebot.core.form import FieldValue, ReadForm, Source
+from licensebot.core.form import FieldValue, ReadForm, Source, VersionStatus
 from licensebot.core.la import LaVersion
 from licensebot.reading.cell_ocr import ocr_cells
 from licensebot.reading.cells import (
@@ -58,11 +58,14 @@ from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
 from licensebot.reading.regions import assign_fields, locate_values, members_region
-from licensebot.reading.version import match_version
+from licensebot.reading.version import VersionMatch, match_version, pages_of
 
 __all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
 
 log = logging.getLogger(__name__)
+
+#: At most this many clauses unsure for the pages to be read again for the version.
+REREAD_CLAUSES = 3
 
 
 def is_pdf(data: bytes) -> bool:
@@ -133,6 +136,10 @@ class _Reader:
         self.limits = limits
         self.timings = timings
         self.doc = Document(data, limits)
+        #: pass 1 of each image page tried as the form page: its upright image, words, labels
+        self.pass1: dict[int, tuple[Image.Image, list[Word], dict[str, Label]]] = {}
+        #: the OCR text of each image page read, by page index
+        self.page_text: dict[int, str] = {}
 
     def _tick(self, stage: str, since: float) -> float:
         return tick(self.timings, stage, since)
@@ -174,6 +181,8 @@ class _Reader:
             exact_text=not scanned,  # a text layer alone: what it says is all there is
         )
         self._tick("version", t)
+        if scanned and complete and match.status is VersionStatus.UNSURE and match.unsure:
+            match = self._read_again(pages, match, table)
         return ReadForm(
             fields=found.fields,
             signed=found.signed,
@@ -269,6 +278,7 @@ class _Reader:
                 if not pages[index].words:
                     ocr_text[index] = " ".join(w.text for w in words)
                 if result is not None:
+                    self._signature_overleaf(index, result, pages)
                     break
             unread = [
                 p.index for p in pages if p.image_page and not p.words and p.index not in read_pages
@@ -280,7 +290,36 @@ class _Reader:
             body.shutdown(wait=True, cancel_futures=True)
         if result is None:
             result = Found(fields={k: FieldValue(None, 0.0, Source.OCR) for k in FIELD_KEYS})
+        self.page_text = ocr_text
         return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete
+
+    def _read_again(self, pages: list[Page], match: VersionMatch, table: bool) -> VersionMatch:
+        """The version left unsure by a few clauses OCR read badly (a soft photo's list of
+        numbers at the body pages' low resolution): the pages where those clauses stand read
+        again, at `reread_dpi`, as one text block per page, and the version told from that.
+        Only a verdict the better reading reaches (every clause there: MATCH; or OUTDATED)
+        replaces the first; it is a reading of the same pages, not a second guess."""
+        if len(match.unsure) > REREAD_CLAUSES or not self.page_text:
+            return match
+        t = perf_counter()
+        wanted = pages_of(match, self.page_text)
+        text = dict(self.page_text)
+        dpi = self.limits.reread_dpi
+        for index in wanted:
+            image = upright_body(self.doc.render(index, dpi), dpi)
+            words = tesseract_words(
+                image, lang="eng", psm=3, timeout=self.limits.ocr_timeout, page=index, lane=BODY
+            )
+            text[index] = " ".join(w.text for w in words)
+        layer = " ".join(w.text for p in pages for w in p.words)
+        again = match_version(
+            " ".join([layer, *(text[i] for i in sorted(text))]),
+            self.versions,
+            form_table_found=table,
+        )
+        self._tick("version_reread", t)
+        log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, again.status)
+        return again if again.status is not VersionStatus.UNSURE else match
 
     def _body_ahead(self, pool: ThreadPoolExecutor, pages: list[Page]) -> dict[int, Future[str]]:
         """Start reading `pages` for their text in `pool`; rendered here (pdfium is not to be
@@ -341,6 +380,7 @@ class _Reader:
         image, words, labels = read_labels(flat, index, self.limits)
         t = self._tick("ocr_pass1", t)
         if not enough(labels):
+            self.pass1[index] = (image, words, labels)
             return None, words
         # the rules before anything is erased: the same pixels as pass 1's words
         grids = {index: grid_from_image(image, dpi, index)}
@@ -373,6 +413,40 @@ class _Reader:
             )
         self._tick("ocr_pass2", t)
         return found, words
+
+    def _signature_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
+        """A signer table that a page break cut: the Signature cell is not on the form page
+        but at the top of the next. Its ink is measured there (pass 1 of that page, read
+        already when the form page was searched from the last page up, else now)."""
+        if found.signed is not None or index + 1 >= len(pages):
+            return
+        nxt = index + 1
+        if not pages[nxt].image_page:
+            return
+        if nxt not in self.pass1:
+            t = perf_counter()
+            dpi = float(self.limits.ocr_dpi)
+            flat = upright(self.doc.render(nxt, dpi), dpi)
+            self.pass1[nxt] = read_labels(flat, nxt, self.limits)
+            self._tick("ocr_pass1", t)
+        image, words, labels = self.pass1[nxt]
+        if "signature" not in labels:
+            return
+        t = perf_counter()
+        dpi = float(self.limits.ocr_dpi)
+        grids = {nxt: grid_from_image(image, dpi, nxt)}
+        size = (float(image.width), float(image.height))
+        regions = locate_values(labels, words, page_size=size, grids=grids, keys=("signature",))
+        signature, sig_cell = page_signature(image, labels, regions, words, grids, nxt, self.limits)
+        if signature is None:
+            return
+        found.signed, found.signed_conf = signature.ink.signed, signature.ink.confidence
+        if sig_cell is not None:
+            ocr_cells(image, [sig_cell], found, scale=1.0, limits=self.limits, labels=labels)
+        settle_page_signature(
+            signature, image, found, cell_read=sig_cell is not None, limits=self.limits
+        )
+        self._tick("signature", t)
 
     def _note_page(self, flat: FlatPage) -> None:
         """What the geometry did to the form page, beside the stages' times (not seconds:

@@ -494,18 +494,57 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     if _each_missing_has_a_misread_one(c.numbers, region):
         return ClauseScore(c, ClauseState.PRESENT, share)
     explained = len(extra) + junk
-    unexplained = max(0, len(missing) - explained) + max(0, len(extra) - len(missing))
-    order = sorted(expected)
-    positions = sorted(order.index(n) for n in missing)
-    run = longest = 0
-    for k, pos in enumerate(positions):
-        run = run + 1 if k and pos == positions[k - 1] + 1 else 1
-        longest = max(longest, run)
-    lost_lines = longest <= 2 * c.line_length and len(positions) - longest <= explained + 2
+    # each run of missing numbers: left out (its neighbours read side by side) or with
+    # something OCR made in its place (junk, a damaged token, a marker): only the former
+    # says the list is another one
+    omitted = [run for run, clean in _missing_runs(c.numbers, region, doc) if clean]
+    unexplained = sum(len(r) for r in omitted) + max(0, len(extra) - len(missing))
+    # one run no longer than two lines of the list, with nothing in its place: a line OCR
+    # lost whole looks the same
+    lost_lines = len(omitted) == 1 and len(omitted[0]) <= 2 * c.line_length
     well_read = explained <= max(3, len(expected) // 20) and share >= 0.3
     if unexplained >= 3 and well_read and not lost_lines:
         return ClauseScore(c, ClauseState.CHANGED, share)
     return ClauseScore(c, ClauseState.UNSURE, share)
+
+
+def _missing_runs(
+    expected: frozenset[str], region: Sequence[str], doc: _Doc
+) -> list[tuple[list[str], bool]]:
+    """The list's missing numbers in runs (consecutive in the list), each with whether it was
+    cleanly left out: the numbers either side of it read next to each other (a line's `sub.`
+    between them at most), or at an end
+    of the list the number there followed (or preceded) by a word of the texts."""
+    order = sorted(expected)
+    where: dict[str, int] = {}
+    for j, t in enumerate(region):
+        if t in expected and t not in where:
+            where[t] = j
+    runs: list[tuple[list[str], bool]] = []
+    k = 0
+    while k < len(order):
+        if order[k] in where:
+            k += 1
+            continue
+        start = k
+        while k < len(order) and order[k] not in where:
+            k += 1
+        run = order[start:k]
+        before = where.get(order[start - 1]) if start > 0 else None
+        after = where.get(order[k]) if k < len(order) else None
+        if before is not None and after is not None:
+            # nothing between them but the `sub.` that starts a line of the list
+            clean = all(t == "sub" for t in region[before + 1 : after])
+        elif before is not None:  # the list's end: a word of the text follows its last number
+            rest = [t for t in region[before + 1 :] if t != "sub"]
+            clean = bool(rest) and rest[0] in doc.codes
+        elif after is not None:
+            rest = [t for t in region[:after] if t != "sub"]
+            clean = bool(rest) and rest[-1] in doc.codes
+        else:
+            clean = False
+        runs.append((run, clean))
+    return runs
 
 
 def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[str]) -> bool:
@@ -766,3 +805,26 @@ def match_version(
     if plainly_other:
         return verdict(VersionStatus.NOT_LA)
     return verdict(VersionStatus.UNSURE)
+
+
+def pages_of(match: VersionMatch, page_text: dict[int, str]) -> list[int]:
+    """The pages (of `page_text`, each page's text) where the clauses `match` left unsure
+    stand: for each, the page whose text holds most of its words (the list of subjects: the
+    page with most of its numbers)."""
+    unsure = set(match.unsure)
+    if match.nearest is None or not unsure:
+        return []
+    words = {i: set(tokens(t)) for i, t in page_text.items()}
+    out: set[int] = set()
+    for s in match.clauses.get(match.nearest, ()):
+        if s.clause.name not in unsure:
+            continue
+        want = (
+            set(s.clause.numbers) if s.clause.kind is ClauseKind.SUBJECTS else set(s.clause.tokens)
+        )
+        if not want:
+            continue
+        best = max(words, key=lambda i: (len(want & words[i]), -i))
+        if want & words[best]:
+            out.add(best)
+    return sorted(out)

@@ -196,6 +196,27 @@ def test_a_subject_number_with_nothing_in_its_place_is_not_the_list() -> None:
     assert _status(text) is VersionStatus.UNSURE
 
 
+def _garble_line(text: str, first: str, last: str, junk: str) -> str:
+    """The list's numbers from `first` to `last` (one printed line) read as `junk`."""
+    start, end = text.index(first), text.index(last) + len(last)
+    return text[:start] + junk + text[end:]
+
+
+def test_two_lines_of_the_list_read_as_junk_are_not_another_list() -> None:
+    # a phone photo's blur over two lines of the list: letters where numbers stood
+    text = _garble_line(_PLAIN, "454", "492", "ge See EE EE E")
+    text = _garble_line(text, "554", "586", "ma Ea eee ER")
+    assert _status(text) is not VersionStatus.OUTDATED
+
+
+def test_numbers_left_out_of_a_well_read_list_are_another_list() -> None:
+    # four numbers gone from four lines, their neighbours read side by side
+    text = _PLAIN
+    for n in ("030", "188", "400", "606"):
+        text = text.replace(f" {n},", "")
+    assert _status(text) is VersionStatus.OUTDATED
+
+
 def test_an_address_read_with_lookalike_letters_is_the_address() -> None:
     text = _PLAIN.replace("iamthy@mail.ustc.edu.cn", "lamtny@mail.uste.edu.cn")
     assert _status(text) is VersionStatus.MATCH
