@@ -181,7 +181,7 @@ class _Reader:
             exact_text=not scanned,  # a text layer alone: what it says is all there is
         )
         self._tick("version", t)
-        if scanned and complete and match.status is VersionStatus.UNSURE and match.unsure:
+        if scanned and complete and match.status in (VersionStatus.UNSURE, VersionStatus.OUTDATED):
             match = self._read_again(pages, match, table)
         return ReadForm(
             fields=found.fields,
@@ -294,15 +294,20 @@ class _Reader:
         return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete
 
     def _read_again(self, pages: list[Page], match: VersionMatch, table: bool) -> VersionMatch:
-        """The version left unsure by a few clauses OCR read badly (a soft photo's list of
-        numbers at the body pages' low resolution): the pages where those clauses stand read
-        again, at `reread_dpi`, as one text block per page, and the version told from that.
-        Only a verdict the better reading reaches (every clause there: MATCH; or OUTDATED)
-        replaces the first; it is a reading of the same pages, not a second guess."""
-        if len(match.unsure) > REREAD_CLAUSES or not self.page_text:
+        """The pages where the clauses that decided an OCR'd version stand, read again at
+        `reread_dpi` as one text block per page, and the version told from that.
+
+        Unsure by a few clauses OCR read badly (a soft photo's list of numbers at the body
+        pages' low resolution): only a verdict the better reading reaches (MATCH, OUTDATED)
+        replaces the first. Outdated: it stands only if the better reading says so too (OCR at
+        100 dpi drops numbers of the list without a trace, as an older list would lack them);
+        a current LA rejected as an older one costs the applicant a needless round."""
+        outdated = match.status is VersionStatus.OUTDATED
+        names = set(match.missing) | set(match.changed) if outdated else set(match.unsure)
+        if not names or (not outdated and len(names) > REREAD_CLAUSES) or not self.page_text:
             return match
         t = perf_counter()
-        wanted = pages_of(match, self.page_text)
+        wanted = pages_of(match, names, self.page_text)
         text = dict(self.page_text)
         dpi = self.limits.reread_dpi
         for index in wanted:
@@ -319,6 +324,8 @@ class _Reader:
         )
         self._tick("version_reread", t)
         log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, again.status)
+        if outdated:
+            return again if again.status is not VersionStatus.OUTDATED else match
         return again if again.status is not VersionStatus.UNSURE else match
 
     def _body_ahead(self, pool: ThreadPoolExecutor, pages: list[Page]) -> dict[int, Future[str]]:

@@ -468,6 +468,20 @@ _LIST_CONTEXT = 40
 _LIST_AFTER = 80
 
 
+def _list_end(toks: Sequence[str], last_marker: int) -> int:
+    """Where the list ends: `_LIST_AFTER` words after its last `sub` marker read, or further
+    while numbers go on (OCR loses the markers of the last lines, not their numbers)."""
+    end = min(len(toks), last_marker + _LIST_AFTER)
+    j = end
+    while j < len(toks) and any(_subject(t) for t in toks[j : j + _LIST_GAP]):
+        j += 1
+    return max(end, min(len(toks), j + _LIST_GAP))
+
+
+#: Words without a subject number that end the list when the markers are lost.
+_LIST_GAP = 8
+
+
 def _subject(tok: str) -> bool:
     return len(tok) == 3 and tok.isdigit()
 
@@ -483,7 +497,7 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     idx = [j for j, t in enumerate(doc.toks) if t == "sub"]
     if not idx:
         return ClauseScore(c, ClauseState.ABSENT if doc.toks else ClauseState.UNSURE, 0.0)
-    region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : idx[-1] + _LIST_AFTER]
+    region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : _list_end(doc.toks, idx[-1])]
     found = {t for t in region if len(t) == 3 and t.isdigit()}
     # anything at all that is no number, marker or word of the texts: what OCR may have made
     # of a number (merged, read as letters), which forbids calling the list changed
@@ -807,11 +821,11 @@ def match_version(
     return verdict(VersionStatus.UNSURE)
 
 
-def pages_of(match: VersionMatch, page_text: dict[int, str]) -> list[int]:
-    """The pages (of `page_text`, each page's text) where the clauses `match` left unsure
-    stand: for each, the page whose text holds most of its words (the list of subjects: the
-    page with most of its numbers)."""
-    unsure = set(match.unsure)
+def pages_of(match: VersionMatch, names: set[str], page_text: dict[int, str]) -> list[int]:
+    """The pages (of `page_text`, each page's text) where the clauses `names` of the nearest
+    version stand: for each, the page whose text holds most of its words (the list of
+    subjects: the page with most of its numbers)."""
+    unsure = names
     if match.nearest is None or not unsure:
         return []
     words = {i: set(tokens(t)) for i, t in page_text.items()}
