@@ -79,3 +79,17 @@ class IncomingMessage:
     @property
     def is_auto_generated(self) -> bool:
         return bool(self.auto_signals)
+
+    @property
+    def is_bounce(self) -> bool:
+        """A delivery report: RFC 3464, a non-standard bounce recognised by its shape, or mail
+        from a mailer daemon or postmaster (RFC 3834 section 2)."""
+        for signal in self.auto_signals:
+            header, value = signal.header.lower(), signal.value.lower()
+            if header in ("bounce", "x-failed-recipients") or value == "multipart/report":
+                return True
+            if header in ("from", "return-path", "sender") and any(
+                robot in value for robot in ("mailer-daemon", "mailer_daemon", "postmaster")
+            ):
+                return True
+        return False

@@ -1,15 +1,22 @@
 """Delivery status notifications (RFC 3464) in, plain data out: which of our messages a bounce
 is about (the Message-ID of the returned original, from its message/rfc822 or
 text/rfc822-headers part, or the report's In-Reply-To / References) and, per recipient, the
-action and status the reporting server gave."""
+action and status the reporting server gave.
+
+Bounces that are not RFC 3464 (old Sendmail, qmail, Exim, Exchange, Lotus, antivirus gateways)
+are read by their shape with flufl.bounce (GNU Mailman's detectors), which names the failed
+recipients; the original's Message-ID is then the `Message-ID:` line of the returned text."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import re
 from dataclasses import dataclass
 from email.message import Message
+
+from flufl.bounce import all_failures
 
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
@@ -44,7 +51,7 @@ def read_delivery_report(raw: bytes) -> DeliveryReport | None:
     """The report carried by `raw`, or None when it is no multipart/report delivery status."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if msg.get_content_type() != "multipart/report":
-        return None
+        return _by_shape(msg)
     ids: list[str] = []
     recipients: list[RecipientStatus] = []
     for part in msg.walk():
@@ -61,6 +68,44 @@ def read_delivery_report(raw: bytes) -> DeliveryReport | None:
     ids += _MSGID.findall(str(msg.get("In-Reply-To", "")))
     ids += _MSGID.findall(str(msg.get("References", "")))
     return DeliveryReport(tuple(dict.fromkeys(ids)), tuple(recipients))
+
+
+_QUOTED_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+@[^<>\s]+>)", re.I | re.M)
+
+
+def _by_shape(msg: Message) -> DeliveryReport | None:
+    """A non-standard bounce: its failed recipients by flufl.bounce, the original's Message-ID
+    from the returned headers (an attached message, or quoted text); None when it is none."""
+    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
+    try:
+        temporary, permanent = all_failures(msg)
+    except Exception:  # a detector's bug on odd mail: no report
+        return None
+    if not temporary and not permanent:
+        return None
+    ids: list[str] = []
+    for part in msg.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        inner = part.get_payload()
+        if isinstance(inner, list):  # message/rfc822: its own headers
+            for sub in inner:
+                if isinstance(sub, Message):
+                    ids += _MSGID.findall(str(sub.get("Message-ID", "")))
+            continue
+        ids += _QUOTED_ID.findall(_text(part)[:1_000_000])
+    ids += _MSGID.findall(str(msg.get("In-Reply-To", "")))
+    ids += _MSGID.findall(str(msg.get("References", "")))
+    own_id = _MSGID.findall(str(msg.get("Message-ID", "")))
+    recipients = [
+        RecipientStatus(a.decode("ascii", "replace").lower(), "failed", "5.0.0")
+        for a in sorted(permanent)
+    ] + [
+        RecipientStatus(a.decode("ascii", "replace").lower(), "delayed", "4.0.0")
+        for a in sorted(temporary - permanent)
+    ]
+    found = [i for i in dict.fromkeys(ids) if i not in own_id]
+    return DeliveryReport(tuple(found), tuple(recipients))
 
 
 def _statuses(part: Message) -> list[RecipientStatus]:
