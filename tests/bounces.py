@@ -41,9 +41,7 @@ def _sender(robot: bool, robot_addr: str, human_addr: str) -> str:
 
 
 def _headers(frm: str, subject: str, extra: str = "", msgid: str = "<b1@mx.example.net>") -> str:
-    return (
-        "Return-Path: <>\r\n" if "MAILER-DAEMON" in frm.upper() else ""
-    ) + (
+    return ("Return-Path: <>\r\n" if "MAILER-DAEMON" in frm.upper() else "") + (
         f"From: {frm}\r\nTo: {BOT}\r\nSubject: {subject}\r\nDate: {DATE}\r\n"
         f"Message-ID: {msgid}\r\n{extra}MIME-Version: 1.0\r\n"
     )
@@ -111,10 +109,14 @@ def exchange(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
         "    MSEXCH:IMS:Corp:Site:EXCH01 0 (000C05A6) Unknown Recipient\r\n"
     )
     return (
-        head + "Content-Type: multipart/mixed; boundary=ndr\r\n\r\n--ndr\r\n"
-        "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + text + "\r\n--ndr\r\n"
-        "Content-Type: message/rfc822\r\n\r\n"
-    ).encode() + orig + b"\r\n--ndr--\r\n"
+        (
+            head + "Content-Type: multipart/mixed; boundary=ndr\r\n\r\n--ndr\r\n"
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + text + "\r\n--ndr\r\n"
+            "Content-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + orig
+        + b"\r\n--ndr--\r\n"
+    )
 
 
 def lotus(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
@@ -130,10 +132,14 @@ def lotus(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
         "  User not listed in Domino Directory\r\n"
     )
     return (
-        head + "Content-Type: multipart/mixed; boundary=lotus\r\n\r\n--lotus\r\n"
-        "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + text + "\r\n--lotus\r\n"
-        "Content-Type: message/rfc822\r\n\r\n"
-    ).encode() + orig + b"\r\n--lotus--\r\n"
+        (
+            head + "Content-Type: multipart/mixed; boundary=lotus\r\n\r\n--lotus\r\n"
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + text + "\r\n--lotus\r\n"
+            "Content-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + orig
+        + b"\r\n--lotus--\r\n"
+    )
 
 
 def antivirus(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
@@ -148,10 +154,14 @@ def antivirus(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
         "************************ End of message **********************\r\n"
     )
     return (
-        head + "Content-Type: multipart/mixed; boundary=av\r\n\r\n--av\r\n"
-        "Content-Type: text/plain\r\n\r\n" + text + "\r\n--av\r\n"
-        "Content-Type: message/rfc822\r\n\r\n"
-    ).encode() + orig + b"\r\n--av--\r\n"
+        (
+            head + "Content-Type: multipart/mixed; boundary=av\r\n\r\n--av\r\n"
+            "Content-Type: text/plain\r\n\r\n" + text + "\r\n--av\r\n"
+            "Content-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + orig
+        + b"\r\n--av--\r\n"
+    )
 
 
 def postfix_dsn(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
@@ -160,16 +170,20 @@ def postfix_dsn(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
                   "Mail Delivery System <delivery@mx.example.net>")  # fmt: skip
     head = _headers(frm, "Undelivered Mail Returned to Sender", "Auto-Submitted: auto-replied\r\n")
     return (
-        head + 'Content-Type: multipart/report; report-type=delivery-status; boundary="pf"\r\n'
-        "\r\n--pf\r\nContent-Type: text/plain\r\n\r\n"
-        "I'm sorry to have to inform you that your message could not\r\n"
-        "be delivered to one or more recipients.\r\n\r\n"
-        "--pf\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.net\r\n\r\n"
-        f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
-        "--pf\r\nContent-Type: message/rfc822\r\n\r\n"
-    ).encode() + orig + b"\r\n--pf--\r\n"
+        (
+            head + 'Content-Type: multipart/report; report-type=delivery-status; boundary="pf"\r\n'
+            "\r\n--pf\r\nContent-Type: text/plain\r\n\r\n"
+            "I'm sorry to have to inform you that your message could not\r\n"
+            "be delivered to one or more recipients.\r\n\r\n"
+            "--pf\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+            f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+            "--pf\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + orig
+        + b"\r\n--pf--\r\n"
+    )
 
 
 def mailman(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
@@ -181,10 +195,14 @@ def mailman(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
         "X-BeenThere: dfme-users@lists.example.org\r\n",
     )  # fmt: skip
     return (
-        head + "Content-Type: multipart/mixed; boundary=mm\r\n\r\n--mm\r\n"
-        "Content-Type: text/plain\r\n\r\nYour mail to 'DFME-users' is being held until the list"
-        " moderator can review it for approval.\r\n\r\n--mm\r\nContent-Type: message/rfc822\r\n\r\n"
-    ).encode() + orig + b"\r\n--mm--\r\n"
+        (
+            head + "Content-Type: multipart/mixed; boundary=mm\r\n\r\n--mm\r\n"
+            "Content-Type: text/plain\r\n\r\nYour mail to 'DFME-users' is being held until the list"
+            " moderator can review it for approval.\r\n\r\n--mm\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + orig
+        + b"\r\n--mm--\r\n"
+    )
 
 
 def listserv(orig: bytes, rcpt: str, robot: bool = True) -> bytes:

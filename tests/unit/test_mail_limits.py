@@ -43,7 +43,8 @@ def mail(headers: str, body: str = "Please find my LA attached.\r\n") -> bytes:
 
 def cc_of_encoded_words(n: int = 8000) -> bytes:
     """The issue's first finding: 8,000 RFC 2047 words in one Cc (about 200 kB)."""
-    words = " ".join(f"=?utf-8?b?{base64.b64encode(f'名{i}'.encode()).decode()}?=" for i in range(n))
+    b64 = [base64.b64encode(f"名{i}".encode()).decode() for i in range(n)]
+    words = " ".join(f"=?utf-8?b?{w}?=" for w in b64)
     return mail(f"From: {APPLICANT}\r\nTo: {BOT}\r\nCc: {words} <cc@ustc.edu.cn>\r\n")
 
 
@@ -89,12 +90,16 @@ def application(*, client: str, pdf: bytes | None = None) -> bytes:
 def with_pdf(pdf: bytes) -> bytes:
     """One PDF part, built directly (the client styles of `mailgen` are slow on big files)."""
     return (
-        f"From: {APPLICANT}\r\nTo: {BOT}\r\nSubject: DFME LA\r\nMessage-ID: <m3@ustc.edu.cn>\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-        "Content-Type: text/plain\r\n\r\nMy LA.\r\n--b\r\nContent-Type: application/pdf\r\n"
-        'Content-Disposition: attachment; filename="DFME_License_Agreement_San_Zhang.pdf"\r\n'
-        "Content-Transfer-Encoding: base64\r\n\r\n"
-    ).encode() + base64.encodebytes(pdf) + b"--b--\r\n"
+        (
+            f"From: {APPLICANT}\r\nTo: {BOT}\r\nSubject: DFME LA\r\nMessage-ID: <m3@ustc.edu.cn>\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+            "Content-Type: text/plain\r\n\r\nMy LA.\r\n--b\r\nContent-Type: application/pdf\r\n"
+            'Content-Disposition: attachment; filename="DFME_License_Agreement_San_Zhang.pdf"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode()
+        + base64.encodebytes(pdf)
+        + b"--b--\r\n"
+    )
 
 
 def read(raw: bytes, **kwargs: object) -> IncomingMessage:
@@ -279,7 +284,7 @@ def test_a_file_is_a_pdf_by_its_whole_structure() -> None:
     assert is_pdf(pdf) and is_pdf(b"\r\n" + pdf)
     stored = zip_with_pdf(pdf)
     assert b"%PDF-" in stored[:1024]  # what fooled `licensebot parse` before
-    assert not_pdf_reason(stored) == "a ZIP archive, not a PDF (send the PDF itself, not an archive)"
+    assert (not_pdf_reason(stored) or "").startswith("a ZIP archive, not a PDF")
     polyglot = pdf + zip_with_pdf(b"hello")
     assert not is_pdf(polyglot) and "polyglot" in (not_pdf_reason(polyglot) or "")
 
@@ -314,9 +319,7 @@ def test_check_answers_a_hostile_header_with_review_and_a_zip_with_no_attachment
     hostile = tmp_path / "hostile.eml"
     hostile.write_bytes(cc_of_encoded_words())
     zipped = tmp_path / "zipped.eml"
-    zipped.write_bytes(
-        application(client="gmail", pdf=zip_with_pdf(mailgen.tiny_pdf()))
-    )
+    zipped.write_bytes(application(client="gmail", pdf=zip_with_pdf(mailgen.tiny_pdf())))
     args = ["check", str(hostile), str(zipped), "--json", "--config", str(config), "-j", "1"]
     start = time.perf_counter()
     result = CliRunner().invoke(app, args)
