@@ -91,7 +91,8 @@ def with_pdf(pdf: bytes) -> bytes:
     """One PDF part, built directly (the client styles of `mailgen` are slow on big files)."""
     return (
         (
-            f"From: {APPLICANT}\r\nTo: {BOT}\r\nSubject: DFME LA\r\nMessage-ID: <m3@ustc.edu.cn>\r\n"
+            f"From: {APPLICANT}\r\nTo: {BOT}\r\nSubject: DFME LA\r\n"
+            "Message-ID: <m3@ustc.edu.cn>\r\n"
             "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
             "Content-Type: text/plain\r\n\r\nMy LA.\r\n--b\r\nContent-Type: application/pdf\r\n"
             'Content-Disposition: attachment; filename="DFME_License_Agreement_San_Zhang.pdf"\r\n'
