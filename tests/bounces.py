@@ -198,7 +198,8 @@ def mailman(orig: bytes, rcpt: str, robot: bool = True) -> bytes:
         (
             head + "Content-Type: multipart/mixed; boundary=mm\r\n\r\n--mm\r\n"
             "Content-Type: text/plain\r\n\r\nYour mail to 'DFME-users' is being held until the list"
-            " moderator can review it for approval.\r\n\r\n--mm\r\nContent-Type: message/rfc822\r\n\r\n"
+            " moderator can review it for approval.\r\n\r\n--mm\r\n"
+            "Content-Type: message/rfc822\r\n\r\n"
         ).encode()
         + orig
         + b"\r\n--mm--\r\n"
