@@ -70,17 +70,43 @@ def read_delivery_report(raw: bytes) -> DeliveryReport | None:
     return DeliveryReport(tuple(dict.fromkeys(ids)), tuple(recipients))
 
 
+#: The bounce detectors read text line by line with regular expressions: no more than this of
+#: each text part, and nothing of the others (a returned PDF's base64 took them 20 s).
+DETECTOR_TEXT_LIMIT = 256 * 1024
+
+
+def detectors_view(msg: Message) -> Message:
+    """`msg` made cheap for flufl.bounce, in place: the bodies of parts that are not text are
+    emptied, text bodies cut to `DETECTOR_TEXT_LIMIT`. Headers and structure are kept."""
+    for part in msg.walk():
+        payload = getattr(part, "_payload", None)  # the raw body, never decoded here
+        if not isinstance(payload, str):
+            continue
+        if part.get_content_maintype() not in ("text", "message"):
+            part.set_payload("")
+        elif len(payload) > DETECTOR_TEXT_LIMIT:
+            part.set_payload(payload[:DETECTOR_TEXT_LIMIT])
+    return msg
+
+
+def failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """(temporary, permanent) failed recipients by flufl.bounce; empty when it is no bounce.
+    Empties `msg`'s attachments first (see `detectors_view`)."""
+    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)  # it logs every detector run
+    try:
+        temporary, permanent = all_failures(detectors_view(msg))
+    except Exception:  # a detector's bug on odd mail is no bounce, and no crash
+        return frozenset(), frozenset()
+    return frozenset(temporary), frozenset(permanent)
+
+
 _QUOTED_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+@[^<>\s]+>)", re.I | re.M)
 
 
 def _by_shape(msg: Message) -> DeliveryReport | None:
     """A non-standard bounce: its failed recipients by flufl.bounce, the original's Message-ID
     from the returned headers (an attached message, or quoted text); None when it is none."""
-    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
-    try:
-        temporary, permanent = all_failures(msg)
-    except Exception:  # a detector's bug on odd mail: no report
-        return None
+    temporary, permanent = failures(msg)
     if not temporary and not permanent:
         return None
     ids: list[str] = []

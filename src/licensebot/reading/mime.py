@@ -28,7 +28,6 @@ import email.utils
 import functools
 import hashlib
 import html.parser
-import logging
 import quopri
 import re
 import unicodedata
@@ -39,10 +38,10 @@ from email.parser import BytesHeaderParser, BytesParser
 from typing import Any
 
 import authres
-from flufl.bounce import all_failures
 from publicsuffixlist import PublicSuffixList
 
 from licensebot.core.message import Attachment, AuthVerdict, AutoSignal, IncomingMessage
+from licensebot.reading.dsn import failures
 from licensebot.reading.filekind import is_pdf
 
 __all__ = [
@@ -729,11 +728,7 @@ def _bounce_shape(msg: email.message.Message) -> AutoSignal | None:
     """A bounce recognised by its shape rather than by RFC 3464 (old Sendmail, qmail, Exim,
     Exchange, Lotus, antivirus gateways, list robots): flufl.bounce, GNU Mailman's detectors
     of dozens of MTAs' formats, finds the recipients it reports as failed."""
-    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)  # it logs every detector run
-    try:
-        temporary, permanent = all_failures(msg)
-    except Exception:  # a detector's bug on odd mail is no bounce, and no crash
-        return None
+    temporary, permanent = failures(msg)  # empties the attachments: call it last
     failed = sorted({a.decode("ascii", "replace") for a in (*permanent, *temporary)})
     if not failed:
         return None
@@ -1124,12 +1119,9 @@ def _read(
     auth = _read_auth(msg, trusted, sender.address, walk)
 
     signals = _auto_signals(msg, sender, return_path, own, loop_header)
-    shape = _bounce_shape(msg)
-    if shape is not None:
-        signals = (*signals, shape)
     subjects = _raw_headers(msg, "Subject")
     text = walk.plain if walk.plain is not None else (walk.html or "")
-    return IncomingMessage(
+    read = IncomingMessage(
         message_id=_first_id(_raw_headers(msg, "Message-ID")),
         from_address=sender.address,
         from_name=header_safe(sender.name, max_len=998),
@@ -1151,3 +1143,5 @@ def _read(
         defects=tuple(walk.defects),
         from_defects=sender.defects,
     )
+    shape = _bounce_shape(msg)  # last: it empties the parsed attachments
+    return read if shape is None else replace(read, auto_signals=(*signals, shape))
