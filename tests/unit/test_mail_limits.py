@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import signal
 import time
 import tracemalloc
 import zipfile
@@ -104,7 +106,7 @@ def with_pdf(pdf: bytes) -> bytes:
 
 
 def read(raw: bytes, **kwargs: object) -> IncomingMessage:
-    return read_message(raw, trusted_authserv_ids=(), own_addresses=(BOT,), **kwargs)  # type: ignore[arg-type]
+    return read_message(raw, trusted_authserv_ids=(), own_addresses=(BOT,), **kwargs)
 
 
 # -- each cap ---------------------------------------------------------------------------------
@@ -210,6 +212,15 @@ def test_a_confined_call_over_its_memory_fails_as_too_large_and_the_next_one_wor
         application(client="outlook"), trusted_authserv_ids=(), own_addresses=(BOT,)
     )
     assert good.over_limits is None and len(good.pdfs) == 1
+
+
+def test_a_child_killed_by_the_oom_killer_is_too_large_and_a_crash_is_a_crash() -> None:
+    # a SIGKILL the parent did not send is the kernel's OOM killer (docs/memory.md)
+    bounds = {"time_limit": 30, "cpu_limit": 30, "memory_bytes": 64_000_000}
+    killed = call_confined(signal.raise_signal, signal.SIGKILL, **bounds)
+    assert isinstance(killed, Failure) and killed.code == "too_large"
+    aborted = call_confined(os.abort, **bounds)
+    assert isinstance(aborted, Failure) and aborted.code == "crashed"
 
 
 def test_the_confined_read_is_the_read() -> None:

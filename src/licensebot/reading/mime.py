@@ -1022,8 +1022,8 @@ def _not_read_in_full(msg: IncomingMessage, why: str) -> IncomingMessage:
 @dataclass(frozen=True, slots=True)
 class MimeLimits:
     """What one MIME read may take, enforced by the sandbox (`read_message_confined`). A 30 MB
-    message (the largest `limits.max_message_bytes` lets in) reads in about a second and adds
-    about 200 MB; the caps leave room for that and stop the rest (docs/memory.md)."""
+    message (the largest `limits.max_message_bytes` lets in) reads in about 3 s and adds
+    about 240 MB; the caps leave room for that and stop the rest (docs/memory.md)."""
 
     time_limit: float = 20.0  # wall clock seconds
     cpu_limit: int = 30  # CPU seconds
