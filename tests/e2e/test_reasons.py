@@ -22,6 +22,7 @@ from tests.e2e.conftest import BOXES, Deployment
 from tests.forms.factory import make_spec, not_la_pdf, older_version, render
 from tests.mailgen import build_application, build_auto_reply
 from tests.support import ACCESS_CODE, CONFIG_DIR, la_dir_with_older_version
+from tests.unit.reading.test_flate_bomb import content_bomb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TRUSTED = "mx.dataset.test"  # tests/support.py trusts this authserv-id
@@ -208,6 +209,25 @@ def cases() -> dict[int, tuple[bytes, str, str, list[str], set[str]]]:
         [],
         {"auto_generated"},
     )
+    w15, _ = form(15, medium="digital")
+    out[15] = (
+        message(15, w15, content_bomb(300)),  # 300 MB in one Flate stream: over the reader's cap
+        "reject",
+        "applicant.rejected",
+        ["too large for us to read", "send that smaller scan", "文件太大"],
+        {"pdf_too_large"},
+    )
+    w16, pdf16 = form(16, medium="digital")
+    hostile = message(16, w16, pdf16).replace(
+        b"\r\nSubject:", b"\r\nCc: " + b" ".join([b"=?utf-8?q?x?="] * 8000) + b"\r\nSubject:", 1
+    )
+    out[16] = (
+        hostile,
+        "review",
+        "applicant.review",
+        ["will read it in person", "人工阅读"],
+        {"message_too_complex"},
+    )
     return out
 
 
@@ -255,6 +275,6 @@ def test_every_reason_code_reaches_the_applicant_in_a_reply(
         "no_attachment", "not_la", "outdated_form", "bad_filename", "free_email",
         "disposable_email", "sender_mismatch", "missing_fields", "not_signed", "not_scanned",
         "student_signer", "unreadable", "affiliation_mismatch", "sender_unverified",
-        "auto_generated",
+        "auto_generated", "pdf_too_large", "message_too_complex",
     }  # fmt: skip
     assert every <= seen_reasons, every - seen_reasons

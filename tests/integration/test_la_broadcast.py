@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+import bounces
 from licensebot.config import Settings
 from licensebot.core.message import IncomingMessage
 from licensebot.reading.la_versions import load_versions
@@ -237,6 +238,8 @@ def test_opt_outs_void_and_confirm_bounces_mark_and_silence_moves_on(
     deliver(_reply(a2, sent[a2].message["Message-ID"], "Thanks, noted." + quoted, 3), 3)
     deliver(build_bounce(original=sent[a3].raw, recipient=a3, to="desk@dataset.test"), 4)
     deliver(build_bounce(original=b"Message-ID: <other@x>\r\n\r\n", recipient="z@x", to="d@x"), 5)
+    a4 = licensee_address(4)  # a qmail bounce, no RFC 3464 report: flufl.bounce reads its shape
+    deliver(bounces.qmail(sent[a4].raw, a4, robot=False), 7)
     deliver(_reply(a0, sent[a0].message["Message-ID"], "OPT OUT again", 6), 6)
     bot.relay.flush()
 
@@ -248,17 +251,17 @@ def test_opt_outs_void_and_confirm_bounces_mark_and_silence_moves_on(
         a1: "voided",
         a2: "active",
         a3: "active",
-        licensee_address(4): "active",
+        a4: "active",
     }
     assert events["licensee.voided"] == 2 and events["licensee.opt_out_repeated"] == 1
-    assert events["la.notice_bounced"] == 1 and events["bounce.received"] == 1
+    assert events["la.notice_bounced"] == 2 and events["bounce.received"] == 1
     replies = [m for m in smtp.messages[5:] if m.message["In-Reply-To"]]
     confirmations = {m.rcpt_tos[0]: m.message for m in replies if "void" in _body(m.message)}
     assert set(confirmations) == {a0, a1}
     assert confirmations[a0]["In-Reply-To"] == "<reply-1@uni.edu>"
     assert not any(m.rcpt_tos[0] in ("desk@dataset.test", "d@x") for m in smtp.messages)
     st = bot.la.status("2027")
-    assert (st.delivery["bounced"], st.delivery["sent"], st.opted_out) == (1, 4, 2)
+    assert (st.delivery["bounced"], st.delivery["sent"], st.opted_out) == (2, 3, 2)
 
     assert bot.la.apply_effective(today=date.today()) == 0  # not in force yet
     assert bot.la.apply_effective(today=TOMORROW) == 3  # the silent and the bounced

@@ -42,7 +42,7 @@ def check(
     ] = 0,
 ) -> None:
     """Decide each message offline: no database, no secrets, nothing sent."""
-    from licensebot.reading.mime import read_message
+    from licensebot.reading.mime import read_message_confined
     from licensebot.worker.app import open_batch_judge
     from licensebot.worker.judge import Judge, check_json
 
@@ -54,7 +54,7 @@ def check(
             raw = path.read_bytes()
         except OSError as exc:
             return {"file": str(path), "error": exc.strerror}
-        msg = read_message(
+        msg = read_message_confined(
             raw,
             trusted_authserv_ids=settings.auth.trusted_authserv_ids,
             own_addresses=settings.own_addresses,

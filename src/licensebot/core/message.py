@@ -29,6 +29,10 @@ class Attachment:
     is_pdf: bool  # decided from the bytes (`%PDF-` near the start), not the name or type
     inline: bool = False  # Content-Disposition: inline (or none) rather than attachment
     from_forwarded: bool = False  # found inside an attached message/rfc822
+    # Over the reader's size cap: `data` is empty (the bytes were not decoded), `size` is
+    # about what they would have been. A PDF this size gets `pdf_too_large`, never a reading.
+    oversized: bool = False
+    size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,9 @@ class IncomingMessage:
     # identity is doubtful even when `from_address` is set: route to human review.
     from_defects: tuple[str, ...] = field(default=())
     auth_reason: str = ""  # why `auth` came out as it did, e.g. "dkim=pass header.d=x aligned"
+    # Why the message was not read in full (a header over a cap, or the read ran out of time
+    # or memory): only its few safe headers were, no body, no attachment. A person looks.
+    over_limits: str | None = None
 
     @property
     def pdfs(self) -> tuple[Attachment, ...]:
@@ -72,3 +79,17 @@ class IncomingMessage:
     @property
     def is_auto_generated(self) -> bool:
         return bool(self.auto_signals)
+
+    @property
+    def is_bounce(self) -> bool:
+        """A delivery report: RFC 3464, a non-standard bounce recognised by its shape, or mail
+        from a mailer daemon or postmaster (RFC 3834 section 2)."""
+        for signal in self.auto_signals:
+            header, value = signal.header.lower(), signal.value.lower()
+            if header in ("bounce", "x-failed-recipients") or value == "multipart/report":
+                return True
+            if header in ("from", "return-path", "sender") and any(
+                robot in value for robot in ("mailer-daemon", "mailer_daemon", "postmaster")
+            ):
+                return True
+        return False

@@ -32,6 +32,7 @@ class Reason(StrEnum):
     the order replies and JSON output list them in."""
 
     NO_ATTACHMENT = "no_attachment"
+    PDF_TOO_LARGE = "pdf_too_large"
     NOT_LA = "not_la"
     OUTDATED_FORM = "outdated_form"
     BAD_FILENAME = "bad_filename"
@@ -45,6 +46,7 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"
     AFFILIATION_MISMATCH = "affiliation_mismatch"
     SENDER_UNVERIFIED = "sender_unverified"
+    MESSAGE_TOO_COMPLEX = "message_too_complex"
     AUTO_GENERATED = "auto_generated"
 
     @property
@@ -55,6 +57,7 @@ class Reason(StrEnum):
 SEVERITY: Mapping[Reason, Severity] = MappingProxyType(
     {
         Reason.NO_ATTACHMENT: Severity.HARD,
+        Reason.PDF_TOO_LARGE: Severity.HARD,
         Reason.NOT_LA: Severity.HARD,
         Reason.OUTDATED_FORM: Severity.HARD,
         Reason.BAD_FILENAME: Severity.HARD,
@@ -68,6 +71,7 @@ SEVERITY: Mapping[Reason, Severity] = MappingProxyType(
         Reason.UNREADABLE: Severity.SOFT,
         Reason.AFFILIATION_MISMATCH: Severity.SOFT,
         Reason.SENDER_UNVERIFIED: Severity.SOFT,
+        Reason.MESSAGE_TOO_COMPLEX: Severity.SOFT,
         Reason.AUTO_GENERATED: Severity.IGNORE,
     }
 )

@@ -1,15 +1,22 @@
 """Delivery status notifications (RFC 3464) in, plain data out: which of our messages a bounce
 is about (the Message-ID of the returned original, from its message/rfc822 or
 text/rfc822-headers part, or the report's In-Reply-To / References) and, per recipient, the
-action and status the reporting server gave."""
+action and status the reporting server gave.
+
+Bounces that are not RFC 3464 (old Sendmail, qmail, Exim, Exchange, Lotus, antivirus gateways)
+are read by their shape with flufl.bounce (GNU Mailman's detectors), which names the failed
+recipients; the original's Message-ID is then the `Message-ID:` line of the returned text."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import re
 from dataclasses import dataclass
 from email.message import Message
+
+from flufl.bounce import all_failures
 
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
@@ -44,7 +51,7 @@ def read_delivery_report(raw: bytes) -> DeliveryReport | None:
     """The report carried by `raw`, or None when it is no multipart/report delivery status."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if msg.get_content_type() != "multipart/report":
-        return None
+        return _by_shape(msg)
     ids: list[str] = []
     recipients: list[RecipientStatus] = []
     for part in msg.walk():
@@ -61,6 +68,70 @@ def read_delivery_report(raw: bytes) -> DeliveryReport | None:
     ids += _MSGID.findall(str(msg.get("In-Reply-To", "")))
     ids += _MSGID.findall(str(msg.get("References", "")))
     return DeliveryReport(tuple(dict.fromkeys(ids)), tuple(recipients))
+
+
+#: The bounce detectors read text line by line with regular expressions: no more than this of
+#: each text part, and nothing of the others (a returned PDF's base64 took them 20 s).
+DETECTOR_TEXT_LIMIT = 256 * 1024
+
+
+def detectors_view(msg: Message) -> Message:
+    """`msg` made cheap for flufl.bounce, in place: the bodies of parts that are not text are
+    emptied, text bodies cut to `DETECTOR_TEXT_LIMIT`. Headers and structure are kept."""
+    for part in msg.walk():
+        payload = getattr(part, "_payload", None)  # the raw body, never decoded here
+        if not isinstance(payload, str):
+            continue
+        if part.get_content_maintype() not in ("text", "message"):
+            part.set_payload("")
+        elif len(payload) > DETECTOR_TEXT_LIMIT:
+            part.set_payload(payload[:DETECTOR_TEXT_LIMIT])
+    return msg
+
+
+def failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """(temporary, permanent) failed recipients by flufl.bounce; empty when it is no bounce.
+    Empties `msg`'s attachments first (see `detectors_view`)."""
+    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)  # it logs every detector run
+    try:
+        temporary, permanent = all_failures(detectors_view(msg))
+    except Exception:  # a detector's bug on odd mail is no bounce, and no crash
+        return frozenset(), frozenset()
+    return frozenset(temporary), frozenset(permanent)
+
+
+_QUOTED_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+@[^<>\s]+>)", re.I | re.M)
+
+
+def _by_shape(msg: Message) -> DeliveryReport | None:
+    """A non-standard bounce: its failed recipients by flufl.bounce, the original's Message-ID
+    from the returned headers (an attached message, or quoted text); None when it is none."""
+    temporary, permanent = failures(msg)
+    if not temporary and not permanent:
+        return None
+    ids: list[str] = []
+    for part in msg.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        inner = part.get_payload()
+        if isinstance(inner, list):  # message/rfc822: its own headers
+            for sub in inner:
+                if isinstance(sub, Message):
+                    ids += _MSGID.findall(str(sub.get("Message-ID", "")))
+            continue
+        ids += _QUOTED_ID.findall(_text(part)[:1_000_000])
+    ids += _MSGID.findall(str(msg.get("In-Reply-To", "")))
+    ids += _MSGID.findall(str(msg.get("References", "")))
+    own_id = _MSGID.findall(str(msg.get("Message-ID", "")))
+    recipients = [
+        RecipientStatus(a.decode("ascii", "replace").lower(), "failed", "5.0.0")
+        for a in sorted(permanent)
+    ] + [
+        RecipientStatus(a.decode("ascii", "replace").lower(), "delayed", "4.0.0")
+        for a in sorted(temporary - permanent)
+    ]
+    found = [i for i in dict.fromkeys(ids) if i not in own_id]
+    return DeliveryReport(tuple(found), tuple(recipients))
 
 
 def _statuses(part: Message) -> list[RecipientStatus]:

@@ -23,7 +23,10 @@ class ReadLimits:
     # enforced by the sandbox:
     time_limit: float = 60.0  # wall clock seconds
     cpu_limit: int = 90  # CPU seconds (RLIMIT_CPU)
-    memory_bytes: int = 2_000_000_000  # address space (RLIMIT_AS)
+    # Address space a reader may add to what it is forked with (RLIMIT_AS = that + this; the
+    # fork server's engines take about 1 GB of address space, mostly shared). A scan or a phone
+    # photo adds 110-135 MB at its peak; the service's budget counts this (docs/memory.md).
+    memory_bytes: int = 512_000_000
 
 
 class ReadError(Exception):

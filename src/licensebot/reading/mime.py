@@ -32,7 +32,7 @@ import quopri
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import errors, policy
 from email.parser import BytesHeaderParser, BytesParser
 from typing import Any
@@ -41,8 +41,13 @@ import authres
 from publicsuffixlist import PublicSuffixList
 
 from licensebot.core.message import Attachment, AuthVerdict, AutoSignal, IncomingMessage
+from licensebot.reading.dsn import failures
+from licensebot.reading.filekind import is_pdf
 
-__all__ = ["decode_words", "header_safe", "read_message"]
+__all__ = [
+    "HeaderLimits", "MimeLimits", "decode_words", "header_over_cap", "header_safe",
+    "read_message", "read_message_confined",
+]  # fmt: skip
 
 TEXT_LIMIT = 100_000
 MAX_DEFECTS = 100
@@ -261,6 +266,7 @@ class _Walk:
     html: str | None = None
     defects: list[str] = field(default_factory=list)
     stopped: bool = False
+    oversized: tuple[int, str] | None = None  # (size, sha256) of the last PDF part over the cap
 
     def defect(self, text: str) -> None:
         if len(self.defects) < MAX_DEFECTS and text not in self.defects:
@@ -344,8 +350,25 @@ def _raw_payload(part: email.message.Message) -> object:
         return getattr(part, "_payload", None)
 
 
+def _head_of(encoded: str | bytes, cte: str) -> bytes:
+    """The first decoded bytes of a payload too large to decode whole (for its file type)."""
+    text = encoded if isinstance(encoded, str) else encoded.decode("ascii", "surrogateescape")
+    head = text[:4096]
+    if cte == "base64":
+        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", head)
+        cleaned = cleaned[: len(cleaned) // 4 * 4]
+        try:
+            return base64.b64decode(cleaned)
+        except (binascii.Error, ValueError):
+            return b""
+    if cte == "quoted-printable":
+        return quopri.decodestring(head.encode("ascii", "replace"))
+    return head.encode("utf-8", "surrogateescape")
+
+
 def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> bytes | None:
-    """The decoded body of a leaf, or None when it is over the size limit."""
+    """The decoded body of a leaf, or None when it is over the size limit (an oversized PDF is
+    noted in `walk.oversized`: its name, its size, a digest of its encoded bytes)."""
     try:
         encoded = _raw_payload(part)
         cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
@@ -354,6 +377,13 @@ def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> byte
             estimate = estimate * 3 // 4
         if estimate > walk.max_bytes + 4096:
             walk.defect(f"{label}: larger than {walk.max_bytes} bytes, skipped")
+            if isinstance(encoded, str | bytes) and b"%PDF-" in _head_of(encoded, cte)[:1024]:
+                raw = (
+                    encoded.encode("utf-8", "surrogateescape")
+                    if isinstance(encoded, str)
+                    else encoded
+                )
+                walk.oversized = (estimate, hashlib.sha256(raw).hexdigest())
             return None
         data = part.get_payload(decode=True)
     except Exception as exc:
@@ -365,20 +395,6 @@ def _payload_bytes(part: email.message.Message, walk: _Walk, label: str) -> byte
         walk.defect(f"{label}: larger than {walk.max_bytes} bytes, skipped")
         return None
     return data
-
-
-# Containers that may hold a PDF verbatim near their start (a stored ZIP member, a tar, RAR
-# and 7z headers): a PDF inside them is not a PDF attachment.
-_CONTAINER_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")
-
-
-def _looks_like_pdf(data: bytes) -> bool:
-    """`%PDF-` within the first 1024 bytes (what PDF readers accept), unless the bytes are
-    a known container format whose first member happens to be a PDF."""
-    head = data[:1024]
-    return (
-        b"%PDF-" in head and not head.startswith(_CONTAINER_MAGIC) and b"ustar" not in head[257:263]
-    )
 
 
 def _record_defects(part: email.message.Message, walk: _Walk, label: str) -> None:
@@ -450,18 +466,29 @@ def _walk(part: email.message.Message, walk: _Walk, depth: int, forwarded: bool)
             return  # body text of a forwarded message: not a file
 
     data = _payload_bytes(part, walk, label)
-    if data is None:
-        return
     filename = _clean_filename(raw_name)
+    if data is None:
+        if walk.oversized is not None:
+            size, digest = walk.oversized
+            walk.oversized = None
+            walk.attachments.append(
+                Attachment(
+                    filename=filename, content_type=ctype, data=b"", sha256=digest,
+                    is_pdf=True, inline=disposition != "attachment", from_forwarded=forwarded,
+                    oversized=True, size=size,
+                )
+            )  # fmt: skip
+        return
     walk.attachments.append(
         Attachment(
             filename=filename,
             content_type=ctype,
             data=data,
             sha256=hashlib.sha256(data).hexdigest(),
-            is_pdf=_looks_like_pdf(data),
+            is_pdf=is_pdf(data),
             inline=disposition != "attachment",
             from_forwarded=forwarded,
+            size=len(data),
         )
     )
     if filename.lower().endswith(".eml") or ctype in _FORWARD_TYPES:
@@ -480,6 +507,7 @@ def _take_text(
     if subtype == "html" and (walk.html is not None or walk.plain is not None):
         return
     data = _payload_bytes(part, walk, label)
+    walk.oversized = None  # a text part is no PDF, however it starts
     if data is None:
         return
     text, clean = _decode_bytes(data[: TEXT_LIMIT * 4], shadow.get_content_charset())
@@ -620,6 +648,25 @@ def _return_path(values: list[str]) -> str | None:
     return normalise_address(match.group(1) if match else value) or header_safe(value)
 
 
+# RFC 3834 section 2: mail from these is automatic and must not be answered (RFC 3834 names
+# owner-, -request, MAILER-DAEMON, LISTSERV and majordomo; Mailman's -bounces(+VERP) and -owner,
+# and the MTAs' other daemon names, are the same thing).
+_ROBOT_LOCALS = frozenset(
+    {"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon", "postmaster", "listserv",
+     "majordomo", "mdaemon", "mailman", "smtp-gateway"}
+)  # fmt: skip
+
+
+def _robot_local(local: str) -> bool:
+    local = local.strip().strip('"').lower()
+    return (
+        local in _ROBOT_LOCALS
+        or local.startswith("owner-")
+        or local.endswith(("-request", "-bounces", "-owner"))
+        or "-bounces+" in local
+    )
+
+
 def _keyword(value: str) -> str:
     value = re.sub(r"\([^()]*\)", " ", value)
     return value.split(";", 1)[0].strip().lower()
@@ -649,15 +696,21 @@ def _auto_signals(
     )
     if return_path == "":
         signals.append(AutoSignal("Return-Path", "<>"))
+    elif return_path and _robot_local(return_path.rpartition("@")[0]):
+        signals.append(AutoSignal("Return-Path", return_path))
+    from_values = [v.strip() for v in _raw_headers(msg, "From")]
+    if any(re.fullmatch(r"<\s*>|", v) for v in from_values):
+        signals.append(AutoSignal("From", "<> (the null sender)"))
     for mailbox in sender.mailboxes:
-        local = mailbox.rpartition("@")[0]
-        if (
-            local in ("mailer-daemon", "postmaster")
-            or local.startswith("owner-")
-            or local.endswith("-request")
-        ):
+        if _robot_local(mailbox.rpartition("@")[0]):
             signals.append(AutoSignal("From", mailbox))
             break
+    for value in _raw_headers(msg, "Sender"):
+        match = re.search(r"([^\s<>@,;:\"]+)@", value)
+        if match and _robot_local(match.group(1).lower()):
+            signals.append(AutoSignal("Sender", header_safe(value)))
+            break
+    first("X-Failed-Recipients", lambda v: bool(v.strip()))
     ctype = _shadow(msg).get_content_type()
     if ctype == "multipart/report":
         signals.append(AutoSignal("Content-Type", ctype))
@@ -669,6 +722,19 @@ def _auto_signals(
             signals.append(AutoSignal("From", f"own address {mailbox}"))
             break
     return tuple(signals)
+
+
+def _bounce_shape(msg: email.message.Message) -> AutoSignal | None:
+    """A bounce recognised by its shape rather than by RFC 3464 (old Sendmail, qmail, Exim,
+    Exchange, Lotus, antivirus gateways, list robots): flufl.bounce, GNU Mailman's detectors
+    of dozens of MTAs' formats, finds the recipients it reports as failed."""
+    temporary, permanent = failures(msg)  # empties the attachments: call it last
+    failed = sorted({a.decode("ascii", "replace") for a in (*permanent, *temporary)})
+    if not failed:
+        return None
+    kind = "permanent" if permanent else "temporary"
+    shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+    return AutoSignal("Bounce", header_safe(f"{kind} failure for {shown}"))
 
 
 # --------------------------------------------------------------------------- auth
@@ -775,6 +841,119 @@ def _read_auth(
     return _Auth(AuthVerdict.NONE, evidence, "no aligned pass and no conclusive failure")
 
 
+# --------------------------------------------------------------------------- header caps
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLimits:
+    """Caps on the top-level header block, checked on the raw bytes before the email library
+    sees them: its header parser takes time and memory that grow with the square of a field's
+    tokens and encoded words (a Cc of 8,000 encoded words took 1.8 GB and 4.7 s; a 1 MB From
+    more than 20 GB). Under these caps the worst header block reads in a few seconds and a few
+    hundred MB; real mail stays far below them (docs/mail.md)."""
+
+    max_field_bytes: int = 16_384  # one header field, folded lines together
+    max_fields: int = 300
+    max_block_bytes: int = 131_072  # the whole header block
+    max_encoded_words: int = 200  # RFC 2047 encoded words in one field
+    max_addresses: int = 300  # addresses in one address field (counted by their "@")
+
+
+_ADDRESS_FIELDS = frozenset(
+    {"from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender",
+     "resent-to", "resent-cc", "resent-bcc", "disposition-notification-to"}
+)  # fmt: skip
+_EW_START = re.compile(rb"=\?[^?\s]{1,75}\?[bBqQ]\?")
+_BLOCK_END = re.compile(rb"\r?\n\r?\n")
+# What an over-cap message is still read for (each field itself within the caps): who sent
+# it, threading, trust and the auto-reply signals. No body, no attachment.
+_SAFE_FIELDS = frozenset(
+    {"from", "message-id", "subject", "date", "return-path", "in-reply-to", "references",
+     "authentication-results", "auto-submitted", "precedence", "x-auto-response-suppress",
+     "list-id", "list-unsubscribe", "list-post", "x-failed-recipients"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str  # lower case
+    start: int
+    end: int
+    words: int
+    ats: int
+
+
+def _header_block(raw: bytes) -> bytes:
+    end = _BLOCK_END.search(raw)
+    return raw[: end.start()] if end else raw
+
+
+def _fields(block: bytes) -> list[_Field]:
+    """The header fields of a raw block (continuation lines joined to their field)."""
+    out: list[_Field] = []
+    pos = 0
+    name = ""
+    start = 0
+    for line in block.split(b"\n"):
+        nxt = pos + len(line) + 1
+        if line[:1] in (b" ", b"\t") and out:
+            last = out[-1]
+            out[-1] = _Field(
+                last.name, last.start, min(nxt, len(block)),
+                last.words + len(_EW_START.findall(line)), last.ats + line.count(b"@"),
+            )  # fmt: skip
+        else:
+            name = line.split(b":", 1)[0].strip().decode("ascii", "replace").lower()
+            start = pos
+            out.append(
+                _Field(name, start, min(nxt, len(block)), len(_EW_START.findall(line)),
+                       line.count(b"@"))
+            )  # fmt: skip
+        pos = nxt
+    return out
+
+
+def header_over_cap(raw: bytes, limits: HeaderLimits) -> str | None:
+    """Which cap the message's header block is over (one line for the maintainers), or None.
+    Linear in the bytes; nothing is decoded."""
+    block = _header_block(raw)
+    fields = _fields(block)
+    for f in fields:
+        label = f.name[:40] or "(unnamed)"
+        size = f.end - f.start
+        if size > limits.max_field_bytes:
+            return f"header {label}: {size} bytes > {limits.max_field_bytes}"
+        if f.words > limits.max_encoded_words:
+            return f"header {label}: {f.words} encoded words > {limits.max_encoded_words}"
+        if f.name in _ADDRESS_FIELDS and f.ats > limits.max_addresses:
+            return f"header {label}: {f.ats} addresses > {limits.max_addresses}"
+    if len(fields) > limits.max_fields:
+        return f"{len(fields)} header fields > {limits.max_fields}"
+    if len(block) > limits.max_block_bytes:
+        return f"header block of {len(block)} bytes > {limits.max_block_bytes}"
+    return None
+
+
+def _safe_headers(raw: bytes, limits: HeaderLimits, keep: frozenset[str]) -> bytes:
+    """Only the safe fields of the header block (each within every cap), and no body."""
+    block = _header_block(raw)
+    kept: list[bytes] = []
+    total = 0
+    for f in _fields(block):
+        size = f.end - f.start
+        if (
+            f.name not in keep
+            or size > limits.max_field_bytes
+            or f.words > limits.max_encoded_words
+            or f.ats > limits.max_addresses
+            or total + size > limits.max_block_bytes // 2
+        ):
+            continue
+        kept.append(block[f.start : f.end].rstrip(b"\r\n"))
+        total += size
+    return b"\r\n".join(kept) + b"\r\n\r\n"
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -787,8 +966,14 @@ def read_message(
     max_attachment_bytes: int = 25 * 1024 * 1024,
     max_parts: int = 200,
     max_depth: int = 20,
+    header_limits: HeaderLimits | None = None,
 ) -> IncomingMessage:
     """Read one email. Never raises on malformed input: problems end up in `defects`.
+
+    A header block over `header_limits` (see `HeaderLimits`) is not given to the email library:
+    only its safe fields are read (`_SAFE_FIELDS`, each within the caps), no body, and
+    `over_limits` says which cap. Untrusted mail is read with `read_message_confined`, which
+    also bounds the read's time and memory.
 
     `trusted_authserv_ids`: the authserv-id(s) your mailbox provider stamps on
     Authentication-Results (see the module docstring for which header counts).
@@ -796,6 +981,17 @@ def read_message(
     carrying `loop_header`. Parts over `max_attachment_bytes`, parts beyond `max_parts` and
     parts nested deeper than `max_depth` are skipped with a defect.
     """
+    limits = header_limits or HeaderLimits()
+    over = header_over_cap(raw, limits)
+    if over is not None:
+        safe = _safe_headers(raw, limits, _SAFE_FIELDS | {loop_header.lower()})
+        return _not_read_in_full(
+            read_message(
+                safe, trusted_authserv_ids=trusted_authserv_ids, own_addresses=own_addresses,
+                loop_header=loop_header, header_limits=limits,
+            ),
+            over,
+        )  # fmt: skip
     try:
         return _read(
             raw,
@@ -814,6 +1010,82 @@ def read_message(
             attachments=(), text="", defects=(f"reader failed: {type(exc).__name__}: {exc}"[:300],),
             from_defects=("from: message could not be read",),
         )  # fmt: skip
+
+
+def _not_read_in_full(msg: IncomingMessage, why: str) -> IncomingMessage:
+    return replace(
+        msg, over_limits=why, attachments=(), text="",
+        defects=(f"not read in full: {why}", *msg.defects)[:MAX_DEFECTS],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MimeLimits:
+    """What one MIME read may take, enforced by the sandbox (`read_message_confined`). A 30 MB
+    message (the largest `limits.max_message_bytes` lets in) reads in about 3 s and adds
+    about 240 MB; the caps leave room for that and stop the rest (docs/memory.md)."""
+
+    time_limit: float = 20.0  # wall clock seconds
+    cpu_limit: int = 30  # CPU seconds
+    memory_bytes: int = 384_000_000  # address space over what the child is forked with
+
+
+def _read_with(raw: bytes, options: dict[str, Any]) -> IncomingMessage:
+    """`read_message` with keyword options: what the sandboxed child runs."""
+    return read_message(raw, **options)
+
+
+def read_message_confined(
+    raw: bytes,
+    *,
+    trusted_authserv_ids: Collection[str],
+    own_addresses: Collection[str],
+    loop_header: str = "X-Licensebot-Loop",
+    max_attachment_bytes: int = 25 * 1024 * 1024,
+    header_limits: HeaderLimits | None = None,
+    limits: MimeLimits | None = None,
+) -> IncomingMessage:
+    """`read_message` in a sandboxed child (the PDF readers' fork server and confinement, with
+    `limits`). A read that runs out of time or memory, or crashes, is read again from its safe
+    headers alone (`over_limits` says why); never raises."""
+    from licensebot.reading.sandbox import Failure, call_confined
+
+    limits = limits or MimeLimits()
+    header_limits = header_limits or HeaderLimits()
+    options: dict[str, Any] = {
+        "trusted_authserv_ids": tuple(trusted_authserv_ids)
+        if not isinstance(trusted_authserv_ids, str) else (trusted_authserv_ids,),
+        "own_addresses": tuple(own_addresses)
+        if not isinstance(own_addresses, str) else (own_addresses,),
+        "loop_header": loop_header,
+        "max_attachment_bytes": max_attachment_bytes,
+        "header_limits": header_limits,
+    }  # fmt: skip
+
+    def confined(data: bytes) -> IncomingMessage | Failure:
+        return call_confined(
+            _read_with, data, options, time_limit=limits.time_limit,
+            cpu_limit=limits.cpu_limit, memory_bytes=limits.memory_bytes,
+        )  # fmt: skip
+
+    result = confined(bytes(raw))
+    if not isinstance(result, Failure):
+        return result
+    why = f"reading the message: {result.code} ({result.detail})"
+    again = confined(_safe_headers(raw, header_limits, _SAFE_FIELDS | {loop_header.lower()}))
+    if isinstance(again, Failure):
+        return _unreadable(why)
+    return _not_read_in_full(again, why)
+
+
+def _unreadable(why: str) -> IncomingMessage:
+    return IncomingMessage(
+        message_id=None, from_address=None, from_name="", to=(), cc=(), subject="",
+        date=None, in_reply_to=None, references=(), return_path=None,
+        auth=AuthVerdict.NONE, auth_evidence="message could not be read", auto_signals=(),
+        attachments=(), text="", defects=(why[:300],),
+        from_defects=("from: message could not be read",), over_limits=why,
+    )  # fmt: skip
 
 
 def _read(
@@ -846,9 +1118,10 @@ def _read(
         walk.defect(f"MIME walk aborted ({type(exc).__name__})")
     auth = _read_auth(msg, trusted, sender.address, walk)
 
+    signals = _auto_signals(msg, sender, return_path, own, loop_header)
     subjects = _raw_headers(msg, "Subject")
     text = walk.plain if walk.plain is not None else (walk.html or "")
-    return IncomingMessage(
+    read = IncomingMessage(
         message_id=_first_id(_raw_headers(msg, "Message-ID")),
         from_address=sender.address,
         from_name=header_safe(sender.name, max_len=998),
@@ -864,9 +1137,11 @@ def _read(
         auth=auth.verdict,
         auth_evidence=auth.evidence,
         auth_reason=auth.reason,
-        auto_signals=_auto_signals(msg, sender, return_path, own, loop_header),
+        auto_signals=signals,
         attachments=tuple(walk.attachments),
         text=text,
         defects=tuple(walk.defects),
         from_defects=sender.defects,
     )
+    shape = _bounce_shape(msg)  # last: it empties the parsed attachments
+    return read if shape is None else replace(read, auto_signals=(*signals, shape))

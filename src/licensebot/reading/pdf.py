@@ -50,8 +50,10 @@ from licensebot.reading.facts import (
     read_members,
     settle_page_signature,
 )
+from licensebot.reading.filekind import is_pdf, not_pdf_reason
 from licensebot.reading.geometry import FlatPage
 from licensebot.reading.grid import Grid, grid_from_image
+from licensebot.reading.inflate import flate_bomb
 from licensebot.reading.labels_pass import enough, form_page_of, read_labels
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
@@ -66,11 +68,6 @@ log = logging.getLogger(__name__)
 
 #: At most this many clauses unsure for the pages to be read again for the version.
 REREAD_CLAUSES = 3
-
-
-def is_pdf(data: bytes) -> bool:
-    """Decided by the bytes: `%PDF-` within the first KiB (as PDF readers accept it)."""
-    return b"%PDF-" in data[:1024]
 
 
 def error_form(code: str, detail: str = "", timings: dict[str, float] | None = None) -> ReadForm:
@@ -95,10 +92,13 @@ def read_pdf(
 ) -> ReadForm:
     """Everything the rules need from one PDF; never raises for a bad PDF (see `error`)."""
     limits = limits or ReadLimits()
-    if not is_pdf(data):
-        return error_form("not_pdf", "the file does not start like a PDF (%PDF-)")
+    if (why := not_pdf_reason(data)) is not None:
+        return error_form("not_pdf", why)
     if len(data) > limits.max_bytes:
         return error_form("too_large", f"{len(data)} bytes > {limits.max_bytes}")
+    bomb = flate_bomb(data, cap=limits.memory_bytes // 2)
+    if bomb is not None:
+        return error_form("too_large", bomb)
     timings: dict[str, float] = {}
     try:
         with warnings.catch_warnings():

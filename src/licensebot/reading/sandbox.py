@@ -31,18 +31,21 @@ import sys
 import threading
 import types
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
 from time import perf_counter
-from typing import Any
+from typing import Any, TypeVar
 
 from licensebot.core.form import ReadForm
 from licensebot.core.la import LaVersion
-from licensebot.reading.pdf import ReadLimits, error_form, is_pdf, read_pdf
+from licensebot.reading.filekind import not_pdf_reason
+from licensebot.reading.pdf import ReadLimits, error_form, read_pdf
 
-_PRELOAD = ["licensebot.reading.pdf", "licensebot.reading._warm"]
+_PRELOAD = ["licensebot.reading.pdf", "licensebot.reading.mime", "licensebot.reading._warm"]
+T = TypeVar("T")
 _lock = threading.Lock()
 _context: mp.context.ForkServerContext | None = None
 
@@ -123,12 +126,34 @@ def _limit(kind: int, value: int) -> None:
     resource.setrlimit(kind, (cap, cap if kind != resource.RLIMIT_CPU else hard))
 
 
-def _confine(limits: ReadLimits) -> None:
-    """A reader's own process group and limits (inherited by Tesseract)."""
+def _address_space() -> int:
+    """This process's address space now (VmSize), in bytes."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * resource.getpagesize()
+
+
+def _confine_process(memory_bytes: int) -> None:
+    """A sandboxed child's own process group and limits (inherited by what it runs).
+
+    The address-space cap is what the child may add to what it was forked with (the fork
+    server's engines and models: about 1 GB of address space, mostly shared), so the budget
+    means the same whatever the fork server preloaded. The child also asks to be the kernel's
+    first choice when the service's cgroup runs out of memory (`oom_score_adj`), so an OOM
+    kill takes a reader, never the worker (docs/memory.md)."""
     os.setpgrp()  # the parent kills the whole group (Tesseract too) on timeout
-    _limit(resource.RLIMIT_AS, limits.memory_bytes)
+    _limit(resource.RLIMIT_AS, _address_space() + memory_bytes)
     _limit(resource.RLIMIT_FSIZE, 64 * 1024 * 1024)
     _limit(resource.RLIMIT_NOFILE, 256)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:  # no /proc: the rlimits still hold
+        pass
+
+
+def _confine(limits: ReadLimits) -> None:
+    """A PDF reader's process group and limits (inherited by Tesseract)."""
+    _confine_process(limits.memory_bytes)
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = limits.max_render_pixels
@@ -186,8 +211,8 @@ def read_pdf_sandboxed(
     limits = limits or ReadLimits()
     start = perf_counter()
     # cheap checks first: no process for something that is not a PDF at all
-    if not is_pdf(data):
-        return error_form("not_pdf", "the file does not start like a PDF (%PDF-)")
+    if (why := not_pdf_reason(data)) is not None:
+        return error_form("not_pdf", why)
     if len(data) > limits.max_bytes:
         return error_form("too_large", f"{len(data)} bytes > {limits.max_bytes}")
     ctx = _ctx()
@@ -225,20 +250,88 @@ def _kill(proc: mp.process.BaseProcess) -> None:
         proc.kill()
 
 
-def _died(proc: mp.process.BaseProcess, limits: ReadLimits) -> ReadForm:
+def _death(proc: mp.process.BaseProcess, cpu_limit: int) -> tuple[str, str]:
+    """(error code, detail) for a child that died without answering. A SIGKILL the parent did
+    not send is the kernel's OOM killer (the service's cgroup ran out of memory and the child,
+    by its `oom_score_adj`, went first): the input needed too much memory."""
     proc.join(5)
     code = proc.exitcode
-    if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return error_form("timeout", f"reading used more than {limits.cpu_limit} s of CPU")
+    if code == -signal.SIGXCPU:
+        return "timeout", f"reading used more than {cpu_limit} s of CPU"
+    if code == -signal.SIGKILL:
+        return "too_large", "the reader was killed for memory (the service's memory budget)"
     if code is not None and code < 0:
-        return error_form("crashed", f"the reader was killed by signal {-code}")
-    return error_form("crashed", f"the reader exited with status {code}")
+        return "crashed", f"the reader was killed by signal {-code}"
+    return "crashed", f"the reader exited with status {code}"
+
+
+def _died(proc: mp.process.BaseProcess, limits: ReadLimits) -> ReadForm:
+    return error_form(*_death(proc, limits.cpu_limit))
 
 
 def _with_timings(form: ReadForm, timings: dict[str, float]) -> ReadForm:
     from dataclasses import replace
 
     return replace(form, timings=timings)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A confined call that gave no answer: `code` is timeout, too_large or crashed."""
+
+    code: str
+    detail: str
+
+
+def _call_child(
+    conn: Connection, target: Callable[..., Any], args: tuple[Any, ...], memory: int, cpu: int
+) -> None:
+    _confine_process(memory)
+    _limit(resource.RLIMIT_CPU, cpu)
+    try:
+        answer: tuple[str, Any] = ("ok", target(*args))
+    except MemoryError:
+        answer = ("too_large", "needed more memory than allowed")
+    conn.send(answer)
+    conn.close()
+    os._exit(0)
+
+
+def call_confined(
+    target: Callable[..., T], *args: Any, time_limit: float, cpu_limit: int, memory_bytes: int
+) -> T | Failure:
+    """`target(*args)` in a fresh child from the readers' fork server, confined as a PDF
+    reader is (its own process group, `memory_bytes` of address space over what it was forked
+    with, `cpu_limit` CPU seconds, `time_limit` seconds of wall clock, first in line for the
+    OOM killer): the result, or a `Failure`. `target` is pickled by name: a module-level
+    function of a module the fork server can import. Used for the MIME read
+    (`licensebot.reading.mime.read_message_confined`)."""
+    ctx = _ctx()
+    recv, send = ctx.Pipe(duplex=False)
+    proc = _Process(
+        target=_call_child, args=(send, target, args, memory_bytes, cpu_limit), daemon=True
+    )
+    proc.start()
+    send.close()
+    result: T | Failure
+    try:
+        if recv.poll(time_limit):
+            try:
+                status, value = recv.recv()
+                result = value if status == "ok" else Failure(status, str(value))
+            except (EOFError, OSError):
+                result = Failure(*_death(proc, cpu_limit))
+        else:
+            _kill(proc)
+            result = Failure("timeout", f"took more than {time_limit:g} s")
+    finally:
+        recv.close()
+        proc.join(5)
+        if proc.is_alive():
+            _kill(proc)
+            proc.join(5)
+        proc.close()
+    return result
 
 
 class _Gone(Exception):
@@ -349,8 +442,8 @@ class ReaderPool:
     def read(self, data: bytes) -> ReadForm:
         """`read_pdf` in one of the pool's readers; errors come back as `ReadForm.error`."""
         start = perf_counter()
-        if not is_pdf(data):
-            return error_form("not_pdf", "the file does not start like a PDF (%PDF-)")
+        if (why := not_pdf_reason(data)) is not None:
+            return error_form("not_pdf", why)
         if len(data) > self.limits.max_bytes:
             return error_form("too_large", f"{len(data)} bytes > {self.limits.max_bytes}")
         for attempt in (1, 2):

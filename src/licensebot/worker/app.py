@@ -27,7 +27,7 @@ from licensebot.mail.transport import DirectoryTransport, SmtpTransport, Transpo
 from licensebot.reading.blank_form import render_blank_form
 from licensebot.reading.domains import load_domain_knowledge
 from licensebot.reading.la_versions import load_versions
-from licensebot.reading.mime import read_message
+from licensebot.reading.mime import read_message_confined
 from licensebot.reading.pdf import ReadLimits
 from licensebot.reading.pdf import read_pdf as read_pdf_in_process
 from licensebot.reading.sandbox import ReaderPool, read_pdf_sandboxed
@@ -148,7 +148,8 @@ def build(
     blobs = Blobs(settings.storage.data_dir)
 
     def read(raw: bytes) -> IncomingMessage:
-        return read_message(
+        # a sandboxed child with a wall clock and a memory budget, like a PDF's
+        return read_message_confined(
             raw,
             trusted_authserv_ids=settings.auth.trusted_authserv_ids,
             own_addresses=settings.own_addresses,

@@ -555,6 +555,8 @@ class Intake:
         assessment: Assessment,
     ) -> Application:
         pdf = assessment.pdf
+        if pdf is not None and pdf.oversized:
+            pdf = None  # never decoded: the raw message holds it
         pdf_path = str(self.blobs.put(pdf.data, kind="pdf", suffix=".pdf")[1]) if pdf else None
         if case is None:
             app = Application(

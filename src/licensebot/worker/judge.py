@@ -63,7 +63,8 @@ class Judge:
 
     def verdict(self, msg: IncomingMessage) -> Verdict:
         pdf = None if msg.is_auto_generated else choose_pdf(msg, self.settings.dataset.file_prefix)
-        form = self.read_pdf(pdf.data) if pdf is not None else None
+        # a PDF over the size cap was never decoded: `pdf_too_large` answers it, unread
+        form = self.read_pdf(pdf.data) if pdf is not None and not pdf.oversized else None
         if form is not None and pdf is not None:
             # what OCR could not settle alone, the sender's address and the file name may
             prefix = self.settings.dataset.file_prefix

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from core_factories import (
@@ -252,6 +253,37 @@ CASES: list[Case] = [
             read=form(fields={"affiliation": "Microsoft Research Asia"}),
         ),
         False,
+    ),
+    # pdf_too_large
+    ("a PDF of ordinary size", Reason.PDF_TOO_LARGE, context, False),
+    (
+        "a PDF over the mail reader's size cap, never decoded",
+        Reason.PDF_TOO_LARGE,
+        lambda: context(
+            msg=message(attachments=(replace(pdf(), data=b"", oversized=True, size=30_000_000),)),
+            read=None,
+        ),
+        True,
+    ),
+    (
+        "a PDF the reader found too large (bytes, pixels, a Flate bomb)",
+        Reason.PDF_TOO_LARGE,
+        lambda: context(read=form(error="too_large", error_detail="21000000 bytes > 20000000")),
+        True,
+    ),
+    (
+        "a PDF the reader could not open",
+        Reason.PDF_TOO_LARGE,
+        lambda: context(read=form(error="broken")),
+        False,
+    ),
+    # message_too_complex
+    ("a message read in full", Reason.MESSAGE_TOO_COMPLEX, context, False),
+    (
+        "a header over a cap",
+        Reason.MESSAGE_TOO_COMPLEX,
+        lambda: context(msg=message(over_limits="header cc: 142905 bytes > 16384"), read=None),
+        True,
     ),
     # sender_unverified
     ("DMARC pass", Reason.SENDER_UNVERIFIED, context, False),

@@ -108,9 +108,8 @@ def test_a_reader_that_dies_is_replaced(versions: list[LaVersion], forms: list[b
 def test_a_reader_over_its_memory_gives_an_error_result_every_time(
     versions: list[LaVersion], forms: list[bytes], scanned: bytes
 ) -> None:
-    # a scan's page image alone needs more than the heap a reader inherits from the fork
-    # server (its OCR engines leave some free): a cap below what the reader holds refuses it,
-    # and the reader that ran out leaves; the next one is refused the same way
-    with ReaderPool(versions, ReadLimits(memory_bytes=40_000_000), size=1) as pool:
+    # the cap is what a reader may add to what it was forked with: 1 MB cannot hold a scan's
+    # page image, and the reader that ran out leaves; the next one is refused the same way
+    with ReaderPool(versions, ReadLimits(memory_bytes=1_000_000), size=1) as pool:
         assert pool.read(scanned).error in ("too_large", "crashed")
         assert pool.read(scanned).error in ("too_large", "crashed")
