@@ -2,7 +2,7 @@
 
 `make_corpus(n, seed, scanned_share=...)` returns `Case`s: the raw .eml bytes, a name, the
 client style, and the decision and reasons EXPECTED from how the case was built (the contract's
-semantics, written out here independently of `licensebot.core`). Every reason code, every
+semantics, written out here independently of `licensebot.core`'s rules). Every reason code, every
 decision and every client style of `tests.mailgen` occurs once `n` is at least `len(SCENARIOS)`.
 
 `write_config(directory)` writes the DFME configuration with one more registered LA version
@@ -27,6 +27,8 @@ from typing import Any
 
 from licensebot.core.domains import DomainKind
 from licensebot.core.la import LaVersion
+from licensebot.core.reasons import Decision, Reason, Severity
+from licensebot.core.rules import codes
 from licensebot.reading.domains import load_domain_knowledge
 from licensebot.reading.la_versions import load_versions
 from tests.forms.factory import FormSpec, make_spec, not_la_pdf, older_version, render
@@ -38,24 +40,14 @@ MAILBOXES = ("sirui@mail.ustc.edu.cn", "iamthy@mail.ustc.edu.cn")
 AUTHSERV = "mail.ustc.edu.cn"
 PREFIX = "DFME_License_Agreement_"
 
-#: The contract's reasons, in its order (decisions.md), and their weight.
-HARD = (
-    "no_attachment",
-    "not_la",
-    "outdated_form",
-    "bad_filename",
-    "free_email",
-    "disposable_email",
-    "sender_mismatch",
-    "missing_fields",
-    "not_signed",
-    "not_scanned",
-    "student_signer",
-)
-SOFT = ("unreadable", "affiliation_mismatch", "sender_unverified")
-IGNORE = ("auto_generated",)
-REASONS = HARD + SOFT + IGNORE
-DECISIONS = ("approve", "reject", "review", "ignore")
+#: The contract's reasons, in its order, and their weight: read off the rules' declarations
+#: (`licensebot.core.rules`); what each case expects is still written out below from how it
+#: was built, and `decision_for` is the contract's precedence spelled out independently.
+HARD = tuple(r.value for r in codes(Severity.HARD))
+SOFT = tuple(r.value for r in codes(Severity.SOFT))
+IGNORE = tuple(r.value for r in codes(Severity.IGNORE))
+REASONS = tuple(r.value for r in Reason)
+DECISIONS = tuple(d.value for d in Decision)
 FIELD_KEYS = (
     "signer_name",
     "signer_title",

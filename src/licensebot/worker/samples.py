@@ -7,7 +7,8 @@ from typing import Any
 
 from licensebot.config import Mailbox, Settings, Smtp
 from licensebot.core.message import AuthVerdict, IncomingMessage
-from licensebot.core.reasons import Reason, Severity
+from licensebot.core.reasons import Severity
+from licensebot.core.rules import codes
 from licensebot.worker.la import CONFIRM_KIND, NOTICE_KIND
 from licensebot.worker.replies import applicant_context
 
@@ -49,7 +50,7 @@ def _settings() -> Settings:
 
 
 def _codes(severity: Severity) -> list[str]:
-    return [r.value for r in Reason if r.severity is severity]
+    return [r.value for r in codes(severity)]
 
 
 def template_samples(settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:

@@ -11,9 +11,10 @@ from core_factories import auto, context, form, message, pdf
 from licensebot.core.decide import APPROVAL_GUARD, OUTCOMES, decide, outcome_for
 from licensebot.core.form import VersionStatus
 from licensebot.core.message import AuthVerdict
-from licensebot.core.reasons import SEVERITY, Decision, Reason, Severity, in_contract_order
+from licensebot.core.reasons import Decision, Reason, Severity, in_contract_order
+from licensebot.core.rules import codes, severity_of
 
-HARD = [r for r in Reason if r.severity is Severity.HARD]
+HARD = list(codes(Severity.HARD))
 SOFT_OTHER = [Reason.UNREADABLE, Reason.AFFILIATION_MISMATCH]
 
 # Every combination of the four classes of reason the precedence distinguishes.
@@ -60,7 +61,7 @@ def test_each_reason_alone(reason: Reason) -> None:
                 Severity.HARD: Decision.REJECT,
                 Severity.SOFT: Decision.REVIEW,
                 Severity.IGNORE: Decision.IGNORE,
-            }[reason.severity]
+            }[severity_of(reason)]
         )
 
 
@@ -70,9 +71,9 @@ def test_the_table_ends_in_approve_and_every_decision_is_reachable() -> None:
 
 
 def test_severities_are_those_of_the_contract() -> None:
-    soft = {r for r, s in SEVERITY.items() if s is Severity.SOFT}
+    soft = set(codes(Severity.SOFT))
     assert soft == {Reason.UNREADABLE, Reason.AFFILIATION_MISMATCH, Reason.SENDER_UNVERIFIED}
-    assert {r for r, s in SEVERITY.items() if s is Severity.IGNORE} == {Reason.AUTO_GENERATED}
+    assert set(codes(Severity.IGNORE)) == {Reason.AUTO_GENERATED}
     assert len(HARD) == 11
 
 

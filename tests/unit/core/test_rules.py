@@ -297,7 +297,7 @@ def test_rule_hits_exactly_when_its_reason_applies(
 
 
 def test_every_reason_code_has_a_rule_and_a_hit_and_a_miss_case() -> None:
-    assert {r.name for r in DEFAULT_RULES} == {r.value for r in Reason}
+    assert [r.reason for r in DEFAULT_RULES] == list(Reason)
     for reason in Reason:
         outcomes = {hit for _, r, _, hit in CASES if r is reason}
         assert outcomes == {True, False}, reason
