@@ -15,8 +15,10 @@ the lease ends. One that dies in `data` may have delivered: the row becomes `amb
 The relay writes one transaction per message (`advance`): the previous message's `sent` and
 this one's `data` together, just before this one's data goes out.
 
-A broadcast's notices share everything after their header (the text and the attachment): that
-part is stored once in `outbox_body` and each row holds only its own header (To, Message-ID).
+Every message the bot sends is queued by `enqueue`, in the caller's transaction (so it commits,
+or not, with what it belongs to). A broadcast's notices share everything after their header
+(the text and the attachment): that part is stored once in `outbox_body` (`store_body`) and
+each row holds only its own header (To, Message-ID).
 """
 
 from __future__ import annotations
@@ -32,6 +34,67 @@ from sqlmodel import Session, col, select
 
 from licensebot.config import Outbox as OutboxSettings
 from licensebot.store.models import Event, OutboxBody, OutboxMessage, OutboxState, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to queue. `key` makes it idempotent: a second row with the same key violates
+    the unique constraint and rolls the caller's transaction back."""
+
+    key: str
+    kind: str
+    recipient: str
+    message_id: str
+    envelope_from: str
+    raw: bytes  # the message, or its own header when `body_id` names a shared body
+    application_id: int | None = None
+    body_id: int | None = None
+
+
+def enqueue(s: Session, messages: Sequence[Outgoing], *, announce: bool = True) -> dict[str, int]:
+    """Add `messages` to the outbox in `s`'s transaction (uncommitted), pending and due now;
+    returns their row ids by Message-ID. `announce` records a `reply.queued` event for each (a
+    broadcast records one event for its whole chunk instead)."""
+    if not messages:
+        return {}
+    s.flush()  # the rows they refer to (an application just added) go first
+    now = utcnow()
+    conn = s.connection()
+    conn.execute(
+        insert(_OUTBOX),
+        [
+            {
+                "idempotency_key": m.key,
+                "application_id": m.application_id,
+                "kind": m.kind,
+                "message_id": m.message_id,
+                "recipient": m.recipient,
+                "envelope_from": m.envelope_from,
+                "raw": m.raw,
+                "body_id": m.body_id,
+                "state": OutboxState.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ],
+    )
+    if announce:
+        s.add_all(
+            Event(
+                kind="reply.queued",
+                application_id=m.application_id,
+                data={"kind": m.kind, "recipient": m.recipient, "message_id": m.message_id},
+            )
+            for m in messages
+        )
+    wanted = [m.message_id for m in messages]
+    return dict(
+        conn.execute(
+            sa_select(_OUTBOX.c.message_id, _OUTBOX.c.id).where(_OUTBOX.c.message_id.in_(wanted))
+        ).all()
+    )
 
 
 @dataclass(frozen=True, slots=True)

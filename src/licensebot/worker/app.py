@@ -33,18 +33,14 @@ from licensebot.reading.pdf import read_pdf as read_pdf_in_process
 from licensebot.reading.sandbox import ReaderPool, read_pdf_sandboxed
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
+from licensebot.worker.bounces import BounceRoute
 from licensebot.worker.digest import Digest, sample_context
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
 from licensebot.worker.judge import Judge
-from licensebot.worker.la import (
-    NOTICE_KIND,
-    BounceRoute,
-    LaAttachment,
-    LaDesk,
-    LaText,
-    OptOutRoute,
-)
+from licensebot.worker.la import LaDesk
+from licensebot.worker.la_notices import NOTICE_KIND, LaAttachment, LaText
+from licensebot.worker.opt_out import OptOutRoute
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
 from licensebot.worker.review import Review, ReviewRoute, review_result_sample

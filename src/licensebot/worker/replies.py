@@ -21,7 +21,7 @@ from licensebot.mail.compose import (
     reply_subject,
 )
 from licensebot.mail.templates import Templates
-from licensebot.store.models import Event, OutboxMessage
+from licensebot.store.outbox import Outgoing, enqueue
 
 FIELD_NAMES = (
     "signer_name",
@@ -165,9 +165,9 @@ class ReplyWriter:
         application_id: int | None,
         in_reply_to: IncomingMessage | None = None,
         case_id: int | None = None,
-    ) -> OutboxMessage:
-        """Add the message to `s` (uncommitted). `key` makes it idempotent: a second row with
-        the same key violates the unique constraint and rolls the transaction back."""
+    ) -> int:
+        """Add the message to `s` (uncommitted); its outbox row id. `key` makes it idempotent
+        (`store.outbox.enqueue`)."""
         smtp = self.settings.smtp
         rendered = self.templates.render(plan.kind, plan.context)
         message_id = new_message_id(domain_of(smtp.from_address))
@@ -211,7 +211,7 @@ class ReplyWriter:
         attachments: Sequence[FileAttachment] = (),
         html: str | None = None,
         inline: Sequence[InlineImage] = (),
-    ) -> OutboxMessage:
+    ) -> int:
         """Like `queue`, for a message already rendered (the digest, a review confirmation,
         a decision threaded to an application recorded earlier)."""
         smtp = self.settings.smtp
@@ -231,21 +231,13 @@ class ReplyWriter:
             html=html,
             inline=inline,
         )
-        row = OutboxMessage(
-            idempotency_key=key,
-            application_id=application_id,
+        outgoing = Outgoing(
+            key=key,
             kind=kind,
-            message_id=message_id,
             recipient=recipient,
+            message_id=message_id,
             envelope_from=smtp.envelope_from or smtp.from_address,
             raw=raw,
+            application_id=application_id,
         )
-        s.add(row)
-        s.add(
-            Event(
-                kind="reply.queued",
-                application_id=application_id,
-                data={"kind": kind, "recipient": recipient, "message_id": message_id},
-            )
-        )
-        return row
+        return enqueue(s, [outgoing])[message_id]

@@ -9,7 +9,8 @@ from licensebot.config import Mailbox, Settings, Smtp
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Severity
 from licensebot.core.rules import codes
-from licensebot.worker.la import CONFIRM_KIND, NOTICE_KIND
+from licensebot.worker.la_notices import NOTICE_KIND
+from licensebot.worker.opt_out import CONFIRM_KIND
 from licensebot.worker.replies import applicant_context
 
 _SAMPLE_MESSAGE = IncomingMessage(
