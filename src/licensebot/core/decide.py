@@ -19,7 +19,9 @@ from licensebot.core.rules import (
     Rule,
     RuleResult,
     facts_of,
+    listed,
     run_rule,
+    shown,
 )
 
 
@@ -90,7 +92,9 @@ class Judgement:
                     "rule": r.rule,
                     "hit": r.hit,
                     "reasons": [x.value for x in r.reasons],
-                    "facts": dict(r.facts),
+                    "facts": {
+                        k: list(v) if isinstance(v, tuple) else v for k, v in r.facts.items()
+                    },
                     "skipped": r.skipped,
                 }
                 for r in self.results
@@ -103,7 +107,7 @@ class Judgement:
         lines = [f"decision: {self.decision.value} ({self.outcome})"]
         for r in ordered:
             mark = "HIT " if r.hit else ("skip" if r.skipped else "miss")
-            detail = r.skipped or " ".join(f"{k}={v}" for k, v in r.facts.items())
+            detail = r.skipped or " ".join(f"{k}={shown(v)}" for k, v in r.facts.items())
             lines.append(f"{mark}  {r.rule:<20}  {detail}".rstrip())
         return lines
 
@@ -143,7 +147,7 @@ def _guard(ctx: CheckContext, would_approve: bool) -> RuleResult:
     if not would_approve:
         return RuleResult(APPROVAL_GUARD, False, (), facts_of(), "not approving")
     unknown = _unknowns(ctx)
-    facts: dict[str, Fact] = {"unknown": ",".join(unknown) or None}
+    facts: dict[str, Fact] = {"unknown": listed(unknown)}
     return RuleResult(
         APPROVAL_GUARD, bool(unknown), (Reason.UNREADABLE,) if unknown else (), facts_of(**facts)
     )

@@ -14,7 +14,7 @@ never the form. Every skipped rule is still recorded, as a miss that says why.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -28,7 +28,8 @@ from licensebot.core.names import FUZZY_MIN_SCORE, parse_la_filename, same_perso
 from licensebot.core.reasons import Decision, Reason, Severity
 from licensebot.core.titles import TitleKind, classify_title
 
-Fact = str | int | float | bool | None
+#: What a rule saw: a value, or a list of names (fields, clauses), never a joined string.
+Fact = str | int | float | bool | tuple[str, ...] | None
 Facts = Mapping[str, Fact]
 
 
@@ -80,6 +81,16 @@ class RuleResult:
 
 def facts_of(**facts: Fact) -> Facts:
     return MappingProxyType(dict(facts))
+
+
+def listed(names: Iterable[str]) -> tuple[str, ...] | None:
+    """A list fact: the names, or None when there are none."""
+    return tuple(names) or None
+
+
+def shown(value: Fact) -> str:
+    """A fact as `explain` prints it: a list joined by commas."""
+    return ",".join(value) if isinstance(value, tuple) else str(value)
 
 
 class Needs(StrEnum):
@@ -311,8 +322,8 @@ class Unreadable(_Base):
         ]
         return self._result(
             hit,
-            fields=",".join(fields) or None,
-            corroborated=",".join(corroborated) or None,
+            fields=listed(fields),
+            corroborated=listed(corroborated),
             signed_unknown=signed_unknown,
             version_unknown=version_unknown,
         )
@@ -355,8 +366,8 @@ class OutdatedForm(_Base):
             current=ctx.current_version,
             status=state.value,
             nearest=form.version_nearest,
-            missing=",".join(form.version_missing) or None,
-            changed=",".join(form.version_changed) or None,
+            missing=listed(form.version_missing),
+            changed=listed(form.version_changed),
         )
 
 
@@ -425,7 +436,7 @@ class MissingFields(_Base):
             for name in ctx.settings.required_fields
             if (fv := form.fields.get(name)) is not None and fv.blank
         ]
-        return self._result(bool(blank), fields=",".join(blank) or None, count=len(blank))
+        return self._result(bool(blank), fields=listed(blank), count=len(blank))
 
 
 @declared

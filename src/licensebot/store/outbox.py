@@ -27,6 +27,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, text, update
 from sqlalchemy import select as sa_select
@@ -231,16 +232,24 @@ def store_body(conn: Connection, data: bytes) -> int:
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 _EVENT = Event.__table__  # type: ignore[attr-defined]
 _BODY = OutboxBody.__table__  # type: ignore[attr-defined]
-# Plain statements, compiled once: `advance` runs once per message sent.
-_RECORD_SENT = text(
+# Plain statements, compiled once: `advance` runs once per message sent. The SQLite path runs
+# the same SQL straight through the driver (sqlite3 takes the same `:name` parameters).
+_RECORD_SENT_SQL = (
     "UPDATE outbox SET state = 'sent', sent_at = :now, smtp_response = :response, "
     "lease_until = NULL WHERE id = :row_id"
-).bindparams(bindparam("now", type_=_OUTBOX.c.sent_at.type))
-_SENT_EVENT = text(
+)
+_SENT_EVENT_SQL = (
     "INSERT INTO event (at, kind, actor, application_id, data) "
     "VALUES (:at, 'reply.sent', 'licensebot', :application_id, :data)"
-).bindparams(bindparam("at", type_=_EVENT.c.at.type), bindparam("data", type_=_EVENT.c.data.type))
-_MARK_DATA = text("UPDATE outbox SET state = 'data' WHERE id = :row_id")
+)
+_MARK_DATA_SQL = "UPDATE outbox SET state = 'data' WHERE id = :row_id"
+_RECORD_SENT = text(_RECORD_SENT_SQL).bindparams(bindparam("now", type_=_OUTBOX.c.sent_at.type))
+_SENT_EVENT = text(_SENT_EVENT_SQL).bindparams(
+    bindparam("at", type_=_EVENT.c.at.type), bindparam("data", type_=_EVENT.c.data.type)
+)
+_MARK_DATA = text(_MARK_DATA_SQL)
+
+Params = list[dict[str, Any]]
 
 
 def advance(
@@ -255,85 +264,68 @@ def advance(
     data, so a message is recorded as sent no later than the next one leaves: one commit per
     message instead of two, with the same crash semantics: `data` is durable before the
     message leaves, `sent` after the server accepted it."""
-    marks = [*data_ids, *([data] if data is not None else [])]
+    marks = [{"row_id": i} for i in [*data_ids, *([data] if data is not None else [])]]
     if not sent and not marks:
         return
     now = utcnow()
+    records: Params = [{"row_id": c.id, "response": r[:500], "now": now} for c, r in sent]
+    events: Params = [
+        {
+            "at": now,
+            "application_id": c.application_id,
+            "data": {
+                "outbox_id": c.id,
+                "kind": c.kind,
+                "message_id": c.message_id,
+                "recipient": c.recipient,
+                "attempt": c.attempts,
+                "response": r[:200],
+            },
+        }
+        for c, r in sent
+    ]
     if engine.dialect.name == "sqlite":
-        _advance_sqlite(engine, sent, marks, now)
+        _advance_sqlite(engine, records, events, marks)
         return
     with engine.begin() as conn:
-        if sent:
-            conn.execute(
-                _RECORD_SENT,
-                [{"row_id": c.id, "response": r[:500], "now": now} for c, r in sent],
-            )
-            conn.execute(
-                _SENT_EVENT,
-                [
-                    {
-                        "at": now,
-                        "application_id": c.application_id,
-                        "data": {
-                            "outbox_id": c.id,
-                            "kind": c.kind,
-                            "message_id": c.message_id,
-                            "recipient": c.recipient,
-                            "attempt": c.attempts,
-                            "response": r[:200],
-                        },
-                    }
-                    for c, r in sent
-                ],
-            )
+        if records:
+            conn.execute(_RECORD_SENT, records)
+            conn.execute(_SENT_EVENT, events)
         if marks:
-            conn.execute(_MARK_DATA, [{"row_id": i} for i in marks])
+            conn.execute(_MARK_DATA, marks)
 
 
-def _advance_sqlite(
-    engine: Engine, sent: Sequence[tuple[Claimed, str]], marks: Sequence[int], now: datetime
-) -> None:
+def _advance_sqlite(engine: Engine, records: Params, events: Params, marks: Params) -> None:
     """`advance` on SQLite: the same statements and stored values (SQLAlchemy's own converters
     for the time and the JSON), straight through the driver in one `BEGIN IMMEDIATE`
     transaction: SQLAlchemy's per-statement work was most of the cost of this commit, which
     the relay makes once per message."""
     to_time = _OUTBOX.c.sent_at.type.bind_processor(engine.dialect)
     to_json = _EVENT.c.data.type.bind_processor(engine.dialect)
-    at = to_time(now) if to_time else now
+
+    def time(value: datetime) -> Any:
+        return to_time(value) if to_time else value
+
     dbc = engine.raw_connection()
     try:
         cur = dbc.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
-            if sent:
+            if records:
+                cur.executemany(_RECORD_SENT_SQL, [{**p, "now": time(p["now"])} for p in records])
                 cur.executemany(
-                    "UPDATE outbox SET state = 'sent', sent_at = ?, smtp_response = ?, "
-                    "lease_until = NULL WHERE id = ?",
-                    [(at, r[:500], c.id) for c, r in sent],
-                )
-                events = [
-                    {
-                        "outbox_id": c.id,
-                        "kind": c.kind,
-                        "message_id": c.message_id,
-                        "recipient": c.recipient,
-                        "attempt": c.attempts,
-                        "response": r[:200],
-                    }
-                    for c, r in sent
-                ]
-                cur.executemany(
-                    "INSERT INTO event (at, kind, actor, application_id, data) "
-                    "VALUES (?, 'reply.sent', 'licensebot', ?, ?)",
+                    _SENT_EVENT_SQL,
                     [
-                        (at, c.application_id, to_json(d) if to_json else d)
-                        for (c, _), d in zip(sent, events, strict=True)
+                        {
+                            **e,
+                            "at": time(e["at"]),
+                            "data": to_json(e["data"]) if to_json else e["data"],
+                        }
+                        for e in events
                     ],
                 )
             if marks:
-                cur.executemany(
-                    "UPDATE outbox SET state = 'data' WHERE id = ?", [(i,) for i in marks]
-                )
+                cur.executemany(_MARK_DATA_SQL, marks)
             dbc.commit()
         except BaseException:
             dbc.rollback()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from licensebot.config import ConfigError, Mailbox, Settings, read_secret
+from licensebot.config import Mailbox, Settings, read_secret
 from licensebot.core.form import ReadForm
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.la_terms import citation as la_citation
@@ -217,11 +217,7 @@ def build(
             return open_maildir(box)
         from licensebot.mail.imap import open_imap
 
-        try:
-            secret = read_secret(box.secret_env, environ=env)
-        except ConfigError:
-            raise
-        return open_imap(box, secret)
+        return open_imap(box, read_secret(box.secret_env, environ=env))
 
     return Bot(
         settings,

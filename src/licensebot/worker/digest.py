@@ -36,10 +36,19 @@ from licensebot.core.digest import (
     latest_slot,
     to_csv,
 )
+from licensebot.core.form import FIELD_KEYS
+from licensebot.core.reasons import Decision
 from licensebot.mail.compose import FileAttachment, InlineImage, domain_of, header_text
 from licensebot.mail.templates import Templates
 from licensebot.store.files import atomic_write
-from licensebot.store.models import Application, DecisionRecord, Event, Licensee, utcnow
+from licensebot.store.models import (
+    Application,
+    DecisionRecord,
+    Event,
+    LicenceState,
+    Licensee,
+    utcnow,
+)
 from licensebot.worker.replies import ReplyWriter
 from licensebot.worker.review import latest_decisions
 
@@ -48,15 +57,6 @@ log = structlog.get_logger("licensebot.digest")
 PAGE_IMAGES_MAX = 30  # first pages embedded; a longer queue points to `licensebot review show`
 PDF_ATTACH_MAX_BYTES = 2 * 1024 * 1024  # a PDF that cannot be drawn is attached if this small
 LIST_MAX = 100  # lines per list in the body; the CSV has every record
-FIELD_ORDER = (
-    "signer_name",
-    "signer_title",
-    "affiliation",
-    "work_email",
-    "address",
-    "date",
-    "signed",
-)
 CSV_HEADER = (
     "case",
     "received_at",
@@ -219,7 +219,7 @@ class Digest:
             ).all()
             queued = s.exec(
                 select(Application)
-                .where(Application.decision == "review")
+                .where(Application.decision == Decision.REVIEW)
                 .order_by(col(Application.created_at), col(Application.id))
             ).all()
             apps = {a.id or 0: a for a in [*recent, *queued]}
@@ -249,7 +249,7 @@ class Digest:
                     )
             voided = [
                 VoidedLicence(v.id or 0, v.email, v.name, v.application_id)
-                for v in s.exec(select(Licensee).where(Licensee.state == "voided")).all()
+                for v in s.exec(select(Licensee).where(Licensee.state == LicenceState.VOIDED)).all()
             ]
 
         def row(app: Application, rec: DecisionRecord | None) -> CaseRow:
@@ -422,7 +422,7 @@ def digest_context(
     def case(c: CaseRow) -> dict[str, Any]:
         fields = [
             {"label": k, "value": line(_value(c.fields.get(k)))}
-            for k in FIELD_ORDER
+            for k in FIELD_KEYS
             if k in c.fields
         ]
         members = _members(c.fields)

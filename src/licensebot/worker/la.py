@@ -28,13 +28,16 @@ from sqlmodel import Session, col, select
 from licensebot.config import Settings
 from licensebot.core.la_policy import PublishedVersion, current_version
 from licensebot.core.message import IncomingMessage
+from licensebot.errors import LicensebotError
 from licensebot.store.models import (
     Event,
     LaNotice,
     LaVersionRecord,
+    LicenceState,
     Licensee,
     NoticeState,
     OutboxMessage,
+    OutboxState,
     utcnow,
 )
 from licensebot.worker.la_files import file_versions, title_of, write_version_files
@@ -46,7 +49,7 @@ log = structlog.get_logger("licensebot.la")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-class LaError(Exception):
+class LaError(LicensebotError):
     """A publication cannot go ahead; the message says what to change."""
 
 
@@ -79,17 +82,18 @@ class Status:
         return self.total - self.delivery["queued"] - self.delivery["retrying"]
 
 
-def delivery_state(notice_state: str, outbox_state: str, attempts: int) -> str:
+def delivery_state(notice_state: NoticeState, outbox_state: OutboxState, attempts: int) -> str:
     """One notice's delivery: a correlated bounce wins over the SMTP server's acceptance."""
-    if notice_state == NoticeState.BOUNCED:
+    if notice_state is NoticeState.BOUNCED:
         return "bounced"
-    if outbox_state == "sent":
+    if outbox_state is OutboxState.SENT:
         return "sent"
-    if outbox_state == "failed":
+    if outbox_state is OutboxState.FAILED:
         return "failed"
-    if outbox_state == "ambiguous":
+    if outbox_state is OutboxState.AMBIGUOUS:
         return "unsure"
-    return "retrying" if attempts > 0 and outbox_state == "pending" else "queued"
+    pending = outbox_state is OutboxState.PENDING
+    return "retrying" if attempts > 0 and pending else "queued"
 
 
 class LaDesk:
@@ -272,7 +276,7 @@ class LaDesk:
                 select(func.count())
                 .select_from(Licensee)
                 .where(
-                    Licensee.state == "active",
+                    Licensee.state == LicenceState.ACTIVE,
                     Licensee.la_version != record.id,
                     col(Licensee.id).not_in(noticed),
                 )
@@ -280,7 +284,9 @@ class LaDesk:
         delivery: Counter[str] = Counter()
         opted = 0
         for notice_state, outbox_state, attempts, n in rows:
-            delivery[delivery_state(notice_state, outbox_state, attempts)] += n
+            delivery[
+                delivery_state(NoticeState(notice_state), OutboxState(outbox_state), attempts)
+            ] += n
             if notice_state == NoticeState.OPTED_OUT:
                 opted += n
         return Status(record.id, record.effective, record.published_at, delivery, opted, int(left))
@@ -313,7 +319,7 @@ class LaDesk:
                     update(Licensee)
                     .where(
                         col(Licensee.id).in_(notified),
-                        col(Licensee.state) == "active",
+                        col(Licensee.state) == LicenceState.ACTIVE,
                         col(Licensee.la_version) != v.id,
                     )
                     .values(la_version=v.id, updated_at=utcnow())
@@ -349,7 +355,7 @@ class LaDesk:
             .join(Licensee, col(Licensee.id) == col(LaNotice.licensee_id))
             .where(
                 func.lower(LaNotice.recipient) == msg.from_address.lower(),
-                Licensee.state == "active",
+                Licensee.state == LicenceState.ACTIVE,
             )
             .order_by(col(LaNotice.id).desc())
         ).first()

@@ -30,7 +30,15 @@ from licensebot.mail.compose import (
     split_head,
 )
 from licensebot.mail.templates import Templates
-from licensebot.store.models import Event, LaNotice, LaVersionRecord, Licensee, NoticeState, utcnow
+from licensebot.store.models import (
+    Event,
+    LaNotice,
+    LaVersionRecord,
+    LicenceState,
+    Licensee,
+    NoticeState,
+    utcnow,
+)
 from licensebot.store.outbox import Outgoing, enqueue, store_body
 
 log = structlog.get_logger("licensebot.la")
@@ -119,7 +127,7 @@ def queue_notices(
             batch = s.exec(
                 select(Licensee.id, Licensee.email, Licensee.la_version, Licensee.application_id)
                 .where(
-                    Licensee.state == "active",
+                    Licensee.state == LicenceState.ACTIVE,
                     Licensee.la_version != version_id,
                     col(Licensee.id).not_in(noticed),
                 )

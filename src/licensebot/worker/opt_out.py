@@ -14,6 +14,7 @@ from licensebot.store.models import (
     Event,
     InboundMessage,
     InboundState,
+    LicenceState,
     Licensee,
     NoticeState,
     utcnow,
@@ -63,8 +64,8 @@ class OptOutRoute:
                 "notice_id": notice.id,
                 "version": notice.version_id,
             }
-            if lic.state == "active":
-                lic.state = "voided"
+            if lic.state is LicenceState.ACTIVE:
+                lic.state = LicenceState.VOIDED
                 lic.updated_at = utcnow()
                 s.add(lic)
                 notice.state = NoticeState.OPTED_OUT

@@ -163,7 +163,7 @@ def test_the_guard_lets_a_complete_application_through() -> None:
 def test_the_guard_does_not_approve_an_unsigned_form_with_no_rules() -> None:
     judgement = decide(context(read=form(signed=False, scanned=False)), rules=())
     assert judgement.decision is Decision.REVIEW
-    assert judgement.results[-1].facts["unknown"] == "signed,scanned"
+    assert judgement.results[-1].facts["unknown"] == ("signed", "scanned")
 
 
 def test_a_second_pdf_name_is_used_when_chosen() -> None:

@@ -319,7 +319,7 @@ def test_facts_say_which_list_and_which_fields() -> None:
     missing = run_rule(
         RULES_BY_NAME["missing_fields"], context(read=form(fields={"date": "", "address": ""}))
     )
-    assert missing.facts["fields"] == "address,date"
+    assert missing.facts["fields"] == ("address", "date")
     name = run_rule(
         RULES_BY_NAME["bad_filename"], context(filename="DFME_License_Agreement_Zhang_San.pdf")
     )
@@ -358,8 +358,8 @@ def test_an_outdated_status_is_outdated_form_with_what_differs() -> None:
         version_changed=("4.subjects",),
     )
     result = OutdatedForm().check(context(read=read))
-    assert result.hit and result.facts["missing"] == "6.heading,6.text2"
-    assert result.facts["changed"] == "4.subjects" and result.facts["nearest"] == "2023"
+    assert result.hit and result.facts["missing"] == ("6.heading", "6.text2")
+    assert result.facts["changed"] == ("4.subjects",) and result.facts["nearest"] == "2023"
     assert not NotLa().check(context(read=read)).hit
     assert not Unreadable().check(context(read=read)).facts["version_unknown"]
 
