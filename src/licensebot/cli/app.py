@@ -162,7 +162,9 @@ def main() -> None:
         app()
     except LicensebotError as exc:
         message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        err.print(f"[red]error:[/red] {message or type(exc).__name__}", highlight=False)
+        err.print(
+            f"[red]error:[/red] {message or type(exc).__name__}", highlight=False, soft_wrap=True
+        )
         sys.exit(1)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from licensebot.core.form import VersionStatus
 from licensebot.core.message import AuthVerdict
-from licensebot.core.reasons import Decision, Reason, Severity, in_contract_order
+from licensebot.core.reasons import Decision, Reason, Severity
 from licensebot.core.rules import (
     DEFAULT_RULES,
     CheckContext,
@@ -169,4 +169,13 @@ def decide(ctx: CheckContext, rules: Sequence[Rule] = DEFAULT_RULES) -> Judgemen
         # (e.g. no attachment in an out-of-office reply) stays in `results`, not in `reasons`.
         weight = weights(rules)
         reasons = {r for r in reasons if weight[r] is Severity.IGNORE}
-    return Judgement(outcome.decision, in_contract_order(reasons), tuple(results), outcome.name)
+    return Judgement(outcome.decision, _in_order(reasons, rules), tuple(results), outcome.name)
+
+
+def _in_order(reasons: Iterable[Reason], rules: Sequence[Rule]) -> tuple[Reason, ...]:
+    """The reasons in the order of `rules`, then the declared ones' (the contract's order:
+    `DEFAULT_RULES` follows `Reason`), without duplicates."""
+    place: dict[Reason, int] = {}
+    for i, rule in enumerate((*rules, *DEFAULT_RULES)):
+        place.setdefault(rule.reason, i)
+    return tuple(sorted(set(reasons), key=place.__getitem__))
