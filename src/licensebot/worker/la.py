@@ -41,7 +41,12 @@ from licensebot.store.models import (
     utcnow,
 )
 from licensebot.worker.la_files import file_versions, title_of, write_version_files
-from licensebot.worker.la_notices import LaAttachment, markdown_attachment, queue_notices
+from licensebot.worker.la_notices import (
+    LaAttachment,
+    awaiting_notice,
+    markdown_attachment,
+    queue_notices,
+)
 from licensebot.worker.replies import ReplyWriter
 
 log = structlog.get_logger("licensebot.la")
@@ -271,15 +276,8 @@ class LaDesk:
                     col(LaNotice.state), col(OutboxMessage.state), col(OutboxMessage.attempts)
                 )
             ).all()
-            noticed = select(LaNotice.licensee_id).where(LaNotice.version_id == record.id)
             left = s.exec(
-                select(func.count())
-                .select_from(Licensee)
-                .where(
-                    Licensee.state == LicenceState.ACTIVE,
-                    Licensee.la_version != record.id,
-                    col(Licensee.id).not_in(noticed),
-                )
+                select(func.count()).select_from(Licensee).where(*awaiting_notice(record.id))
             ).one()
         delivery: Counter[str] = Counter()
         opted = 0

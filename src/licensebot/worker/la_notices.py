@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, insert
+from sqlalchemy import ColumnElement, Engine, insert
 from sqlmodel import Session, col, select
 
 from licensebot.config import Settings
@@ -68,6 +68,17 @@ def markdown_attachment(la: LaText) -> FileAttachment:
         maintype="text",
         subtype="markdown",
         charset="utf-8",
+    )
+
+
+def awaiting_notice(version_id: str) -> tuple[ColumnElement[bool], ...]:
+    """Who is still to be told of `version_id`: active licensees of another version without
+    a notice of it yet."""
+    noticed = select(LaNotice.licensee_id).where(LaNotice.version_id == version_id)
+    return (
+        col(Licensee.state) == LicenceState.ACTIVE,
+        col(Licensee.la_version) != version_id,
+        col(Licensee.id).not_in(noticed),
     )
 
 
@@ -123,14 +134,9 @@ def queue_notices(
     queued = 0
     while True:
         with Session(engine) as s:
-            noticed = select(LaNotice.licensee_id).where(LaNotice.version_id == version_id)
             batch = s.exec(
                 select(Licensee.id, Licensee.email, Licensee.la_version, Licensee.application_id)
-                .where(
-                    Licensee.state == LicenceState.ACTIVE,
-                    Licensee.la_version != version_id,
-                    col(Licensee.id).not_in(noticed),
-                )
+                .where(*awaiting_notice(version_id))
                 .order_by(col(Licensee.id))
                 .limit(settings.la.notice_chunk)
             ).all()
