@@ -82,7 +82,7 @@ class CaseRow:
     received_at: datetime
     sender: str
     subject: str
-    decision: str
+    decision: Decision
     reasons: tuple[str, ...]
     fields: Mapping[str, Any]
     decided_by: str
@@ -452,7 +452,7 @@ def digest_context(
             "image_cid": images.get(c.case_id, ""),
         }
 
-    incoming_counts = Counter(c.decision for c in data.incoming)
+    incoming_counts = Counter(c.decision.value for c in data.incoming)
     days = [
         {
             "day": d.day.strftime("%m-%d"),
@@ -499,7 +499,7 @@ def sample_data(now: datetime | None = None) -> DigestData:
         received_at=now - timedelta(hours=5),
         sender="san.zhang@example.edu",
         subject="DFME license agreement",
-        decision="review",
+        decision=Decision.REVIEW,
         reasons=("unreadable",),
         fields={
             "signer_name": "San Zhang",
@@ -512,7 +512,7 @@ def sample_data(now: datetime | None = None) -> DigestData:
         pdf_filename="DFME_License_Agreement_San_Zhang.pdf",
         notes=(("keeper@example.edu", "asked for a better scan"),),
     )
-    days = daily_counts([(case.received_at, "review")], end=now, tz=UTC)
+    days = daily_counts([(case.received_at, Decision.REVIEW)], end=now, tz=UTC)
     anomaly = Anomaly("burst", "5 applications from example.edu in this period", (42,))
     return DigestData(period, now, [case], [case], [case], [anomaly], days)
 

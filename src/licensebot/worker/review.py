@@ -309,8 +309,8 @@ def _locked(s: Session, case_id: int) -> Application | None:
     return s.exec(select(Application).where(Application.id == case_id).with_for_update()).first()
 
 
-def _past(decision: str) -> str:
-    return {"approve": "approved", "reject": "rejected"}.get(decision, decision)
+def _past(decision: Decision) -> str:
+    return {Decision.APPROVE: "approved", Decision.REJECT: "rejected"}.get(decision, decision)
 
 
 def _day(moment: datetime) -> str:
