@@ -91,13 +91,8 @@ def queue_notices(
     version_id: str,
     attachment: LaAttachment,
 ) -> int:
-    """Queue a notice for every active licensee of another version that has none yet, one
-    chunk per transaction; returns how many were queued.
-
-    A notice's text depends only on the version the licensee is leaving, so it is composed
-    once per previous version; the part after the header (text and attachment) is stored
-    once (`outbox_body`), and each notice holds only its header with its own To and
-    Message-ID."""
+    """Queue a notice for everyone `awaiting_notice` of `version_id`, one chunk per
+    transaction (see the module's docstring); returns how many were queued."""
     record = versions[version_id]
     attached = attachment(LaText(record.id, record.title, record.text))
     composed: dict[str, bytes] = {}
