@@ -27,6 +27,7 @@ from licensebot.core.assess import Assessment, reply_kind
 from licensebot.core.message import IncomingMessage
 from licensebot.core.reasons import Decision
 from licensebot.mail.sources import MailSession, Meta
+from licensebot.store.decisions import record_decision
 from licensebot.store.files import Blobs
 from licensebot.store.models import (
     Application,
@@ -495,32 +496,27 @@ class Intake:
         case: Application | None,
     ) -> DecisionRecord:
         """The decision with every rule's result (`licensebot explain`), and its event."""
+        reasons = [r.value for r in assessment.reasons]
         record = DecisionRecord(
             application_id=app_id,
             decision=assessment.decision,
-            reasons=[r.value for r in assessment.reasons],
+            reasons=reasons,
             rule_results=[dict(r) for r in assessment.rule_results],
             fields=dict(assessment.fields),
             dedup_key=dedup,
             inbound_id=row_id,
         )
-        s.add(record)
-        s.flush()
-        s.add(
-            Event(
-                kind="decision.made",
-                application_id=app_id,
-                data={
-                    "decision": assessment.decision.value,
-                    "reasons": [r.value for r in assessment.reasons],
-                    "inbound_id": row_id,
-                    "decision_id": record.id,
-                    "joined_case": case is not None,
-                    "note": assessment.note,
-                },
-            )
+        return record_decision(
+            s,
+            record,
+            evidence={
+                "reasons": reasons,
+                "inbound_id": row_id,
+                "decision_id": None,
+                "joined_case": case is not None,
+                "note": assessment.note,
+            },
         )
-        return record
 
     def _licence(
         self, s: Session, app_id: int, msg: IncomingMessage, assessment: Assessment

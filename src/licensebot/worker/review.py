@@ -25,6 +25,7 @@ from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Decision
 from licensebot.mail.compose import header_text, reply_subject
 from licensebot.mail.templates import Templates
+from licensebot.store.decisions import record_decision
 from licensebot.store.models import (
     Application,
     DecisionRecord,
@@ -140,25 +141,20 @@ class Review:
             fields=fields,
             decided_by=actor,
         )
-        s.add(record)
         app.decision = decision
         app.updated_at = utcnow()
         s.add(app)
-        s.flush()
-        s.add(
-            Event(
-                kind="decision.made",
-                actor=actor,
-                application_id=app_id,
-                data={
-                    "decision": decision,
-                    "previous": previous,
-                    "reason": cmd.text,
-                    "command": cmd.line,
-                    "decision_id": record.id,
-                    **evidence,
-                },
-            )
+        record_decision(
+            s,
+            record,
+            actor=actor,
+            evidence={
+                "previous": previous.value,
+                "reason": cmd.text,
+                "command": cmd.line,
+                "decision_id": None,
+                **evidence,
+            },
         )
         done = [f"case {app_id} {_past(decision)} (was {previous})"]
         if decision is Decision.APPROVE and _licensee_for(s, app_id) is None:
