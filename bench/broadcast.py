@@ -35,7 +35,7 @@ from licensebot.cli.logs import configure_logging  # noqa: E402
 from licensebot.config import Settings  # noqa: E402
 from licensebot.store.db import upgrade  # noqa: E402
 from licensebot.worker.app import build  # noqa: E402
-from licensebot.worker.la import markdown_attachment  # noqa: E402
+from licensebot.worker.la_notices import markdown_attachment  # noqa: E402
 from tests.la_support import LA_2023, la_2027, seed_licensees  # noqa: E402
 from tests.servers.smtp import _free_port  # noqa: E402
 from tests.servers.tls import TestCA  # noqa: E402

@@ -2,7 +2,7 @@
 
 `make_corpus(n, seed, scanned_share=...)` returns `Case`s: the raw .eml bytes, a name, the
 client style, and the decision and reasons EXPECTED from how the case was built (the contract's
-semantics, written out here independently of `licensebot.core`). Every reason code, every
+semantics, written out here independently of `licensebot.core`'s rules). Every reason code, every
 decision and every client style of `tests.mailgen` occurs once `n` is at least `len(SCENARIOS)`.
 
 `write_config(directory)` writes the DFME configuration with one more registered LA version
@@ -27,6 +27,8 @@ from typing import Any
 
 from licensebot.core.domains import DomainKind
 from licensebot.core.la import LaVersion
+from licensebot.core.reasons import Decision, Reason, Severity
+from licensebot.core.rules import codes
 from licensebot.reading.domains import load_domain_knowledge
 from licensebot.reading.la_versions import load_versions
 from tests.forms.factory import FormSpec, make_spec, not_la_pdf, older_version, render
@@ -38,24 +40,14 @@ MAILBOXES = ("sirui@mail.ustc.edu.cn", "iamthy@mail.ustc.edu.cn")
 AUTHSERV = "mail.ustc.edu.cn"
 PREFIX = "DFME_License_Agreement_"
 
-#: The contract's reasons, in its order (decisions.md), and their weight.
-HARD = (
-    "no_attachment",
-    "not_la",
-    "outdated_form",
-    "bad_filename",
-    "free_email",
-    "disposable_email",
-    "sender_mismatch",
-    "missing_fields",
-    "not_signed",
-    "not_scanned",
-    "student_signer",
-)
-SOFT = ("unreadable", "affiliation_mismatch", "sender_unverified")
-IGNORE = ("auto_generated",)
-REASONS = HARD + SOFT + IGNORE
-DECISIONS = ("approve", "reject", "review", "ignore")
+#: The contract's reasons, in its order, and their weight: read off the rules' declarations
+#: (`licensebot.core.rules`); what each case expects is still written out below from how it
+#: was built, and `decision_for` is the contract's precedence spelled out independently.
+HARD = tuple(r.value for r in codes(Severity.HARD))
+SOFT = tuple(r.value for r in codes(Severity.SOFT))
+IGNORE = tuple(r.value for r in codes(Severity.IGNORE))
+REASONS = tuple(r.value for r in Reason)
+DECISIONS = tuple(d.value for d in Decision)
 FIELD_KEYS = (
     "signer_name",
     "signer_title",
@@ -103,6 +95,8 @@ class Expect:
     handwritten: bool = False  # field values in handwriting: `unreadable`
     aff_mismatch: bool = False
     auth_fail: bool = False
+    too_large: bool = False  # the PDF is more than the reader reads (a Flate bomb)
+    too_complex: bool = False  # the message is over a header cap: its body is not read
 
     def reasons(self) -> tuple[str, ...]:
         if self.auto:
@@ -110,12 +104,16 @@ class Expect:
         found: set[str] = set()
         if self.auth_fail:
             found.add("sender_unverified")
+        if self.too_complex:
+            return _ordered(found | {"message_too_complex"})  # nothing else can be looked at
         if not self.pdf:
             return _ordered(found | {"no_attachment"})  # nothing else is looked at
         if self.free:
             found.add("free_email")
         if self.disposable:
             found.add("disposable_email")
+        if self.too_large:
+            return _ordered(found | {"pdf_too_large"})  # nothing of the PDF was read
         if not self.la:
             return _ordered(found | {"not_la"})  # form rules skip a document that is no LA
         for flag, code in (
@@ -263,6 +261,7 @@ class Draft:
     extra_headers: dict[str, str] = field(default_factory=dict)
     trace: list[tuple[str, str]] = field(default_factory=list)
     sender_override: str | None = None
+    pdf_override: bytes | None = None  # attached instead of the form (under its right name)
     expect: Expect = field(default_factory=Expect)
 
 
@@ -371,6 +370,8 @@ def build(d: Draft, name: str, scenario: str) -> Case:
         filename = d.filename or right_filename(spec, rng)
         medium, hand = spec.medium, spec.hand
         sender_name = str(spec.written["signer_name"] or "")
+        if d.pdf_override is not None:
+            pdf = d.pdf_override
     eml = build_application(
         client=d.client,
         sender=sender,
@@ -389,7 +390,10 @@ def build(d: Draft, name: str, scenario: str) -> Case:
         eml=eml,
         decision=d.expect.decision(),
         reasons=d.expect.reasons(),
-        medium=None if d.expect.auto and d.extra_headers else medium,
+        # nothing of the form is read: an ignored robot's, a message over a cap, a bomb
+        medium=None
+        if (d.expect.auto and d.extra_headers) or d.expect.too_complex or d.expect.too_large
+        else medium,
         hand=hand,
     )
 
@@ -487,6 +491,19 @@ def s_not_la_disposable(d: Draft, rng: random.Random) -> Draft:
         d, version="not_la", sender_domain=disposable_domain(),
         expect=Expect(la=False, disposable=True),
     )  # fmt: skip
+
+
+def s_pdf_too_large(d: Draft, rng: random.Random) -> Draft:
+    from tests.unit.reading.test_flate_bomb import content_bomb
+
+    # 300 MB of one Flate stream in a 300 kB file: over the reader's memory cap
+    return replace(d, pdf_override=content_bomb(300), expect=Expect(too_large=True))
+
+
+def s_message_too_complex(d: Draft, rng: random.Random) -> Draft:
+    # more header fields than the reader parses (reading/mime.py: 300)
+    filler = {f"X-Filler-{i}": "x" for i in range(320)}
+    return replace(d, extra_headers=filler, expect=Expect(too_complex=True))
 
 
 def s_outdated(d: Draft, rng: random.Random) -> Draft:
@@ -718,6 +735,8 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "not_la_free": (s_not_la_free, False),
     "not_la_disposable": (s_not_la_disposable, False),
     "outdated": (s_outdated, False),
+    "pdf_too_large": (s_pdf_too_large, False),
+    "message_too_complex": (s_message_too_complex, False),
     "bad_filename": (s_bad_filename, False),
     "free": (s_free, False),
     "disposable": (s_disposable, False),

@@ -16,10 +16,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from licensebot.errors import LicensebotError
+
 DEFAULT_CONFIG = Path("config/licensebot.toml")
 
 
-class ConfigError(Exception):
+class ConfigError(LicensebotError):
     """The configuration cannot be used; the message says exactly what to fix."""
 
 

@@ -37,4 +37,4 @@ def test_a_good_scan_is_approved_on_the_message_s_word(
     assert verdict.form.fields[field].corroborated_by == by
     assert verdict.assessment.decision == "approve"
     unreadable = next(r for r in verdict.assessment.rule_results if r["rule"] == "unreadable")
-    assert unreadable["facts"]["corroborated"] == f"{field}:{by}"
+    assert unreadable["facts"]["corroborated"] == [f"{field}:{by}"]

@@ -21,9 +21,10 @@ from licensebot.reading.la_versions import load_versions
 from licensebot.reading.pdf import read_pdf
 from licensebot.store.db import upgrade
 from licensebot.store.models import Event, LaNotice, Licensee, OutboxMessage
-from licensebot.worker import la as la_module
+from licensebot.worker import la_notices as la_module
 from licensebot.worker.app import Bot, build
-from licensebot.worker.la import NOTICE_KIND, LaError
+from licensebot.worker.la import LaError
+from licensebot.worker.la_notices import NOTICE_KIND
 from tests.la_support import LA_2023, la_2027, licensee_address, seed_licensees
 from tests.mailgen import build_bounce
 from tests.servers.smtp import SmtpServer

@@ -6,7 +6,7 @@ import email
 import email.policy
 
 from licensebot.mail.compose import FileAttachment, compose, readdress
-from licensebot.worker.la import _readdressed
+from licensebot.worker.la_notices import _readdressed
 
 PLACEHOLDER = ("someone@invalid", "<placeholder@invalid>")
 

@@ -155,7 +155,17 @@ app.command("explain")(explain)
 
 
 def main() -> None:
-    app()
+    """The `licensebot` command: any error of the bot's own is one line that says what to do."""
+    from licensebot.errors import LicensebotError
+
+    try:
+        app()
+    except LicensebotError as exc:
+        message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        err.print(
+            f"[red]error:[/red] {message or type(exc).__name__}", highlight=False, soft_wrap=True
+        )
+        sys.exit(1)
 
 
 # The maintainers' desk: digest, review, export, licensee (registered after the helpers above).

@@ -19,7 +19,13 @@ from sqlmodel import Session, col, select
 
 from licensebot.config import load_settings
 from licensebot.store.db import make_engine, upgrade
-from licensebot.store.models import Application, DecisionRecord, InboundMessage, OutboxMessage
+from licensebot.store.models import (
+    Application,
+    DecisionRecord,
+    InboundMessage,
+    InboundState,
+    OutboxMessage,
+)
 
 DEMO_TOML = """\
 # Written by `licensebot demo`: the same pipeline as production, on local stand-ins.
@@ -111,7 +117,7 @@ def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
                 if app
                 else None
             )
-            if row.state == "duplicate":
+            if row.state is InboundState.DUPLICATE:
                 reply = "none (same application as the other mailbox's copy)"
             elif out:
                 reply = f"{out.kind.removeprefix('applicant.')} -> {out.recipient} ({out.state})"
@@ -123,7 +129,7 @@ def run_demo(directory: Path | None, *, config_dir: Path | None = None) -> int:
                 row.subject[:40],
                 f"#{app.id}" if app else "-",
                 (dec.decision if dec else row.state)
-                + (" (copy)" if row.state == "duplicate" else ""),
+                + (" (copy)" if row.state is InboundState.DUPLICATE else ""),
                 ", ".join(dec.reasons) if dec and dec.reasons else "-",
                 reply,
             )

@@ -145,10 +145,16 @@ def explain(
         )
         for r in sorted(d.rule_results, key=lambda r: (not r.get("hit"), r.get("rule", ""))):
             mark = "HIT " if r.get("hit") else ("skip" if r.get("skipped") else "ok  ")
-            facts = ", ".join(f"{k}={v}" for k, v in (r.get("facts") or {}).items())
+            facts = ", ".join(f"{k}={_shown(v)}" for k, v in (r.get("facts") or {}).items())
             why = f" (skipped: {r['skipped']})" if r.get("skipped") else ""
             out.print(f"  {mark} {r.get('rule')}: {facts}{why}")
         if d.fields:
             shown = ", ".join(f"{k}={v!r}" for k, v in d.fields.items())
             out.print(f"  fields: {shown}")
     out.print("\nevents: " + "; ".join(f"{e.at:%H:%M:%S} {e.kind}" for e in events))
+
+
+def _shown(value: object) -> str:
+    """A stored fact: a list joined by commas (records before lists were kept as lists hold
+    the joined text already)."""
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from licensebot.core.message import Attachment, IncomingMessage
+from licensebot.core.reasons import Decision, Reason
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    decision: str  # approve | reject | review | ignore
-    reasons: tuple[str, ...]
+    decision: Decision
+    reasons: tuple[Reason, ...]  # in the contract's order
     rule_results: Sequence[Mapping[str, Any]] = ()
     fields: Mapping[str, Any] = field(default_factory=dict)
     scanned: bool | None = None
@@ -31,14 +32,14 @@ def choose_pdf(msg: IncomingMessage, prefix: str) -> Attachment | None:
     return (named or list(pdfs))[0]
 
 
-def reply_kind(decision: str, reasons: Sequence[str]) -> str | None:
+def reply_kind(decision: Decision, reasons: Sequence[Reason]) -> str | None:
     """Which applicant template answers this decision (None: no reply at all)."""
-    if decision == "ignore":
+    if decision is Decision.IGNORE:
         return None
-    if decision == "approve":
+    if decision is Decision.APPROVE:
         return "applicant.approved"
-    if decision == "review":
+    if decision is Decision.REVIEW:
         return "applicant.review"
-    if list(reasons) == ["no_attachment"]:
+    if list(reasons) == [Reason.NO_ATTACHMENT]:
         return "applicant.no_attachment"
     return "applicant.rejected"

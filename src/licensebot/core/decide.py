@@ -1,7 +1,7 @@
 """The decision: run every rule, then read the outcome off one table.
 
-Which reasons lead to which decision is `OUTCOMES` below and nowhere else; rules only say
-what they found.
+Which reasons lead to which decision is `OUTCOMES` below, read off each rule's declaration
+(its weight and any decision it forces); rules only say what they found.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from licensebot.core.form import VersionStatus
 from licensebot.core.message import AuthVerdict
-from licensebot.core.reasons import Decision, Reason, Severity, in_contract_order
+from licensebot.core.reasons import Decision, Reason, Severity
 from licensebot.core.rules import (
     DEFAULT_RULES,
     CheckContext,
@@ -19,7 +19,9 @@ from licensebot.core.rules import (
     Rule,
     RuleResult,
     facts_of,
+    listed,
     run_rule,
+    shown,
 )
 
 
@@ -32,25 +34,40 @@ class Outcome:
     decision: Decision
 
 
-def _any(severity: Severity) -> Callable[[frozenset[Reason]], bool]:
-    return lambda reasons: any(r.severity is severity for r in reasons)
+def weights(rules: Sequence[Rule] = DEFAULT_RULES) -> dict[Reason, Severity]:
+    """Each reason's declared weight (`rules` first, then the declared ones)."""
+    return {r.reason: r.severity for r in (*DEFAULT_RULES, *rules)}
 
 
-#: The contract's precedence, first matching row wins.
-OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("ignored", _any(Severity.IGNORE), Decision.IGNORE),
-    Outcome(
-        "sender unverified", lambda reasons: Reason.SENDER_UNVERIFIED in reasons, Decision.REVIEW
-    ),
-    Outcome("hard reason", _any(Severity.HARD), Decision.REJECT),
-    Outcome("soft reason", _any(Severity.SOFT), Decision.REVIEW),
-    Outcome("all checks pass", lambda reasons: True, Decision.APPROVE),
-)
+def outcomes(rules: Sequence[Rule] = DEFAULT_RULES) -> tuple[Outcome, ...]:
+    """The contract's precedence, first matching row wins: ignored, then any decision a reason
+    forces (`sender_unverified`: a person looks first), then the weights, else approve. Read off
+    the rules' declarations (`rules` plus the declared ones: the approval guard's `unreadable`
+    weighs what it is declared to weigh)."""
+    weight = weights(rules)
+
+    def any_of(severity: Severity) -> Callable[[frozenset[Reason]], bool]:
+        return lambda reasons: any(weight[r] is severity for r in reasons)
+
+    def has(reason: Reason) -> Callable[[frozenset[Reason]], bool]:
+        return lambda reasons: reason in reasons
+
+    forcing = {r.reason: r.forces for r in rules if r.forces is not None}
+    return (
+        Outcome("ignored", any_of(Severity.IGNORE), Decision.IGNORE),
+        *(Outcome(r.value.replace("_", " "), has(r), d) for r, d in forcing.items()),
+        Outcome("hard reason", any_of(Severity.HARD), Decision.REJECT),
+        Outcome("soft reason", any_of(Severity.SOFT), Decision.REVIEW),
+        Outcome("all checks pass", lambda reasons: True, Decision.APPROVE),
+    )
 
 
-def outcome_for(reasons: Iterable[Reason]) -> Outcome:
+OUTCOMES: tuple[Outcome, ...] = outcomes()
+
+
+def outcome_for(reasons: Iterable[Reason], table: Sequence[Outcome] = OUTCOMES) -> Outcome:
     found = frozenset(reasons)
-    return next(row for row in OUTCOMES if row.applies(found))
+    return next(row for row in table if row.applies(found))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +92,9 @@ class Judgement:
                     "rule": r.rule,
                     "hit": r.hit,
                     "reasons": [x.value for x in r.reasons],
-                    "facts": dict(r.facts),
+                    "facts": {
+                        k: list(v) if isinstance(v, tuple) else v for k, v in r.facts.items()
+                    },
                     "skipped": r.skipped,
                 }
                 for r in self.results
@@ -88,7 +107,7 @@ class Judgement:
         lines = [f"decision: {self.decision.value} ({self.outcome})"]
         for r in ordered:
             mark = "HIT " if r.hit else ("skip" if r.skipped else "miss")
-            detail = r.skipped or " ".join(f"{k}={v}" for k, v in r.facts.items())
+            detail = r.skipped or " ".join(f"{k}={shown(v)}" for k, v in r.facts.items())
             lines.append(f"{mark}  {r.rule:<20}  {detail}".rstrip())
         return lines
 
@@ -128,7 +147,7 @@ def _guard(ctx: CheckContext, would_approve: bool) -> RuleResult:
     if not would_approve:
         return RuleResult(APPROVAL_GUARD, False, (), facts_of(), "not approving")
     unknown = _unknowns(ctx)
-    facts: dict[str, Fact] = {"unknown": ",".join(unknown) or None}
+    facts: dict[str, Fact] = {"unknown": listed(unknown)}
     return RuleResult(
         APPROVAL_GUARD, bool(unknown), (Reason.UNREADABLE,) if unknown else (), facts_of(**facts)
     )
@@ -136,16 +155,27 @@ def _guard(ctx: CheckContext, would_approve: bool) -> RuleResult:
 
 def decide(ctx: CheckContext, rules: Sequence[Rule] = DEFAULT_RULES) -> Judgement:
     """Judge one message: every rule's result, the reasons, and the decision."""
+    table = OUTCOMES if rules is DEFAULT_RULES else outcomes(rules)
     results = [run_rule(rule, ctx) for rule in rules]
     reasons = {reason for result in results for reason in result.reasons}
-    outcome = outcome_for(reasons)
+    outcome = outcome_for(reasons, table)
     guard = _guard(ctx, outcome.decision is Decision.APPROVE)
     results.append(guard)
     if guard.hit:
         reasons.update(guard.reasons)
-        outcome = outcome_for(reasons)
+        outcome = outcome_for(reasons, table)
     if outcome.decision is Decision.IGNORE:
         # A message that gets no reply is not an application: what else the rules found
         # (e.g. no attachment in an out-of-office reply) stays in `results`, not in `reasons`.
-        reasons = {r for r in reasons if r.severity is Severity.IGNORE}
-    return Judgement(outcome.decision, in_contract_order(reasons), tuple(results), outcome.name)
+        weight = weights(rules)
+        reasons = {r for r in reasons if weight[r] is Severity.IGNORE}
+    return Judgement(outcome.decision, _in_order(reasons, rules), tuple(results), outcome.name)
+
+
+def _in_order(reasons: Iterable[Reason], rules: Sequence[Rule]) -> tuple[Reason, ...]:
+    """The reasons in the order of `rules`, then the declared ones' (the contract's order:
+    `DEFAULT_RULES` follows `Reason`), without duplicates."""
+    place: dict[Reason, int] = {}
+    for i, rule in enumerate((*rules, *DEFAULT_RULES)):
+        place.setdefault(rule.reason, i)
+    return tuple(sorted(set(reasons), key=place.__getitem__))

@@ -11,15 +11,34 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-#: The required text fields of the LA form, by their JSON key in the contract.
-TEXT_FIELDS: tuple[str, ...] = (
-    "signer_name",
-    "signer_title",
-    "affiliation",
-    "work_email",
-    "address",
-    "date",
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """A field of the LA form: its JSON key in the contract and its label as printed on the
+    form, in English and Chinese (replies name the fields to fix by these)."""
+
+    key: str
+    label_en: str
+    label_zh: str
+    text: bool = True  # a written value; False: the Signature box (`signed`)
+
+
+#: The form's fields, in the contract's order: the one list the reader, the rules, the
+#: replies and the digest read.
+FORM_FIELDS: tuple[FormField, ...] = (
+    FormField("signer_name", "The Signer's Name", "签字人姓名"),
+    FormField("signer_title", "The Signer's Title", "签字人职务"),
+    FormField("affiliation", "Affiliation", "单位"),
+    FormField("work_email", "Work email", "工作邮箱"),
+    FormField("address", "Detail Address of your affiliation", "单位详细地址"),
+    FormField("date", "Date", "日期"),
+    FormField("signed", "Signature", "签名", text=False),
 )
+
+#: The required text fields of the LA form, by their JSON key in the contract.
+TEXT_FIELDS: tuple[str, ...] = tuple(f.key for f in FORM_FIELDS if f.text)
+#: Every field of the contract's `fields` a person fills in (the text fields and `signed`).
+FIELD_KEYS: tuple[str, ...] = tuple(f.key for f in FORM_FIELDS)
 
 
 class Source(StrEnum):

@@ -1,17 +1,19 @@
-"""The stable reason codes of the contract, how much each weighs, and the four decisions.
+"""The stable reason codes of the contract, the weights a reason can have, and the four
+decisions. How much each reason weighs and which rule finds it are declared with the rule
+(`licensebot.core.rules`), once per reason.
 
 Scripts and reply templates rely on these strings: never rename one, only add.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from enum import StrEnum
-from types import MappingProxyType
 
 
 class Severity(StrEnum):
-    """How much a reason weighs in the decision (see `licensebot.core.decide`)."""
+    """How much a reason weighs in the decision (see `licensebot.core.decide`); every reason
+    found stops an approval, whatever its weight."""
 
     HARD = "hard"  # reject
     SOFT = "soft"  # a person must look
@@ -49,32 +51,6 @@ class Reason(StrEnum):
     MESSAGE_TOO_COMPLEX = "message_too_complex"
     AUTO_GENERATED = "auto_generated"
 
-    @property
-    def severity(self) -> Severity:
-        return SEVERITY[self]
-
-
-SEVERITY: Mapping[Reason, Severity] = MappingProxyType(
-    {
-        Reason.NO_ATTACHMENT: Severity.HARD,
-        Reason.PDF_TOO_LARGE: Severity.HARD,
-        Reason.NOT_LA: Severity.HARD,
-        Reason.OUTDATED_FORM: Severity.HARD,
-        Reason.BAD_FILENAME: Severity.HARD,
-        Reason.FREE_EMAIL: Severity.HARD,
-        Reason.DISPOSABLE_EMAIL: Severity.HARD,
-        Reason.SENDER_MISMATCH: Severity.HARD,
-        Reason.MISSING_FIELDS: Severity.HARD,
-        Reason.NOT_SIGNED: Severity.HARD,
-        Reason.NOT_SCANNED: Severity.HARD,
-        Reason.STUDENT_SIGNER: Severity.HARD,
-        Reason.UNREADABLE: Severity.SOFT,
-        Reason.AFFILIATION_MISMATCH: Severity.SOFT,
-        Reason.SENDER_UNVERIFIED: Severity.SOFT,
-        Reason.MESSAGE_TOO_COMPLEX: Severity.SOFT,
-        Reason.AUTO_GENERATED: Severity.IGNORE,
-    }
-)
 
 _ORDER = {reason: i for i, reason in enumerate(Reason)}
 

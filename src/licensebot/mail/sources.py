@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Protocol
 
 from licensebot.config import Mailbox
+from licensebot.errors import LicensebotError
 
 
-class MailboxError(Exception):
+class MailboxError(LicensebotError):
     """A mailbox could not be opened or used; the message says what to do."""
 
 

@@ -19,11 +19,13 @@ from typing import Any
 
 import jinja2
 
+from licensebot.errors import LicensebotError
+
 LANGUAGES = ("en", "zh")
 SEPARATOR = "\n\n" + "-" * 60 + "\n\n"
 
 
-class TemplateError(Exception):
+class TemplateError(LicensebotError):
     """A reply template is missing or does not render; the message names the file."""
 
 

@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from licensebot.core.la import LaVersion
+from licensebot.errors import LicensebotError
 
 SANS = "LB-Sans"
 SANS_BOLD = "LB-Sans-Bold"
@@ -51,7 +52,7 @@ MEMBERS_HEADER = ("Name", "Registered ID (for the competition)")
 _CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 
 
-class FontMissingError(Exception):
+class FontMissingError(LicensebotError):
     """A font the renderer needs is not installed (see APT_PACKAGES in the Makefile)."""
 
 

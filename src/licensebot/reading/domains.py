@@ -7,7 +7,6 @@ because `licensebot check` judges many files in one process.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
@@ -73,11 +72,3 @@ def _load(
         institutions=_swot_names,
         aliases=dict(aliases),
     )
-
-
-def measure_load_seconds() -> float:
-    """Seconds to load the lists from scratch and warm swot (for `licensebot` diagnostics)."""
-    _load.cache_clear()
-    start = time.perf_counter()
-    load_domain_knowledge().institution_for("ustc.edu.cn")
-    return time.perf_counter() - start

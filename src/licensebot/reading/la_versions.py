@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from licensebot.core.la import LaVersion
+from licensebot.errors import LicensebotError
 
 
-class LaConfigError(Exception):
+class LaConfigError(LicensebotError):
     """`config/la/` is missing or malformed; the message says what to fix."""
 
 

@@ -19,7 +19,7 @@ from statistics import StatisticsError
 
 from rapidfuzz import fuzz, process
 
-from licensebot.core.form import Source
+from licensebot.core.form import TEXT_FIELDS, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "注册编号",
     ),
 }
-FIELD_KEYS = ("signer_name", "signer_title", "affiliation", "work_email", "address", "date")
+FIELD_KEYS = TEXT_FIELDS  # the form's text fields, as `core.form` lists them
 _SEPARATORS = {"/", "|", "-", "–", ":", "：", "(", ")"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from time import perf_counter
 
+from licensebot.errors import LicensebotError
+
 
 @dataclass(frozen=True, slots=True)
 class ReadLimits:
@@ -29,7 +31,7 @@ class ReadLimits:
     memory_bytes: int = 512_000_000
 
 
-class ReadError(Exception):
+class ReadError(LicensebotError):
     """The PDF cannot be read at all; `code` is the ReadForm error code."""
 
     def __init__(self, code: str, detail: str = "") -> None:

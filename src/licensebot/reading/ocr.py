@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from licensebot.core.form import Source
+from licensebot.errors import LicensebotError
 from licensebot.reading.layout import Word
 
 #: Where Debian's tesseract-ocr-* packages (and others) put the models; TESSDATA_PREFIX first.
@@ -39,7 +40,7 @@ LANGUAGES = ("eng", "Latin", "chi_sim+eng", "chi_sim")
 _RULE = re.compile(r"^[|_\-—–=~\[\]!]{1,3}$|^[|_—–=~]+$")
 
 
-class OcrError(Exception):
+class OcrError(LicensebotError):
     """Tesseract failed or took too long."""
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from licensebot.errors import LicensebotError
+
 #: The classifier's input: 3 x 48 x 192.
 CLS_HEIGHT, CLS_WIDTH = 48, 192
 MAX_PIECES = 12
@@ -25,7 +27,7 @@ MAX_PIECES = 12
 ASCENDER_MARGIN = 0.06
 
 
-class OrientationModelMissing(Exception):
+class OrientationModelMissing(LicensebotError):
     """rapidocr_onnxruntime (which carries the classifier) is not installed."""
 
 

@@ -6,10 +6,12 @@ import io
 
 import pypdfium2
 
+from licensebot.errors import LicensebotError
+
 WIDTH_PX = 560  # wide enough to read a form's typed fields, small enough for an email
 
 
-class PageRenderError(Exception):
+class PageRenderError(LicensebotError):
     """The PDF cannot be opened or its first page cannot be drawn."""
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.core.form import Reading
+from licensebot.errors import LicensebotError
 from licensebot.reading.agreement import RAPID
 from licensebot.reading.engines import LATIN, edged_box
 from licensebot.reading.ocr import true_runs
@@ -48,7 +49,7 @@ MODEL_FILES = (
 Piece = tuple[float, float, float, float, str, list[float]]  # top, bottom, x0, x1, text, probs
 
 
-class RapidError(Exception):
+class RapidError(LicensebotError):
     """RapidOCR is missing or its models are not in its wheel."""
 
 

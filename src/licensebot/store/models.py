@@ -9,14 +9,37 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Dialect, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
+
+from licensebot.core.reasons import Decision
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E], Generic[E]):
+    """A `StrEnum` stored as its text (the column stays a plain string, as the migrations made
+    it) and read back as the enum, so the worker never compares literals."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class InboundState(StrEnum):
@@ -44,7 +67,9 @@ class InboundMessage(SQLModel, table=True):
     from_address: str | None = None
     subject: str = ""
     received_at: datetime = Field(default_factory=utcnow)
-    state: str = Field(default=InboundState.RECEIVED, index=True)
+    state: InboundState = Field(
+        default=InboundState.RECEIVED, sa_type=EnumText(InboundState), index=True
+    )
     attempts: int = 0
     error: str | None = None
     application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
@@ -63,7 +88,7 @@ class Application(SQLModel, table=True):
     subject: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    decision: str = Field(index=True)  # the latest decision
+    decision: Decision = Field(sa_type=EnumText(Decision), index=True)  # the latest decision
     pdf_sha256: str | None = None
     pdf_path: str | None = None
     pdf_filename: str | None = None
@@ -76,7 +101,7 @@ class DecisionRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
-    decision: str
+    decision: Decision = Field(sa_type=EnumText(Decision))
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rule_results: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
@@ -90,6 +115,11 @@ class DecisionRecord(SQLModel, table=True):
     inbound_id: int | None = None
 
 
+class LicenceState(StrEnum):
+    ACTIVE = "active"
+    VOIDED = "voided"  # opted out of a new LA version, or voided by a maintainer
+
+
 class Licensee(SQLModel, table=True):
     __tablename__ = "licensee"
 
@@ -99,7 +129,9 @@ class Licensee(SQLModel, table=True):
     name: str
     affiliation: str = ""
     la_version: str = ""
-    state: str = Field(default="active", index=True)  # active | voided
+    state: LicenceState = Field(
+        default=LicenceState.ACTIVE, sa_type=EnumText(LicenceState), index=True
+    )
     members: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
@@ -163,7 +195,9 @@ class OutboxMessage(SQLModel, table=True):
     envelope_from: str
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     body_id: int | None = Field(default=None, index=True)  # outbox_body.id
-    state: str = Field(default=OutboxState.PENDING, index=True)
+    state: OutboxState = Field(
+        default=OutboxState.PENDING, sa_type=EnumText(OutboxState), index=True
+    )
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     lease_until: datetime | None = None
@@ -238,7 +272,9 @@ class LaNotice(SQLModel, table=True):
     recipient: str = Field(index=True)
     outbox_id: int = Field(foreign_key="outbox.id", unique=True)
     message_id: str = Field(unique=True)
-    state: str = Field(default=NoticeState.QUEUED, index=True)
+    state: NoticeState = Field(
+        default=NoticeState.QUEUED, sa_type=EnumText(NoticeState), index=True
+    )
     detail: str | None = None  # the bounce's status and diagnostic, the opt-out's evidence
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

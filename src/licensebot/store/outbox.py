@@ -15,8 +15,10 @@ the lease ends. One that dies in `data` may have delivered: the row becomes `amb
 The relay writes one transaction per message (`advance`): the previous message's `sent` and
 this one's `data` together, just before this one's data goes out.
 
-A broadcast's notices share everything after their header (the text and the attachment): that
-part is stored once in `outbox_body` and each row holds only its own header (To, Message-ID).
+Every message the bot sends is queued by `enqueue`, in the caller's transaction (so it commits,
+or not, with what it belongs to). A broadcast's notices share everything after their header
+(the text and the attachment): that part is stored once in `outbox_body` (`store_body`) and
+each row holds only its own header (To, Message-ID).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, text, update
 from sqlalchemy import select as sa_select
@@ -32,6 +35,67 @@ from sqlmodel import Session, col, select
 
 from licensebot.config import Outbox as OutboxSettings
 from licensebot.store.models import Event, OutboxBody, OutboxMessage, OutboxState, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to queue. `key` makes it idempotent: a second row with the same key violates
+    the unique constraint and rolls the caller's transaction back."""
+
+    key: str
+    kind: str
+    recipient: str
+    message_id: str
+    envelope_from: str
+    raw: bytes  # the message, or its own header when `body_id` names a shared body
+    application_id: int | None = None
+    body_id: int | None = None
+
+
+def enqueue(s: Session, messages: Sequence[Outgoing], *, announce: bool = True) -> dict[str, int]:
+    """Add `messages` to the outbox in `s`'s transaction (uncommitted), pending and due now;
+    returns their row ids by Message-ID. `announce` records a `reply.queued` event for each (a
+    broadcast records one event for its whole chunk instead)."""
+    if not messages:
+        return {}
+    s.flush()  # the rows they refer to (an application just added) go first
+    now = utcnow()
+    conn = s.connection()
+    conn.execute(
+        insert(_OUTBOX),
+        [
+            {
+                "idempotency_key": m.key,
+                "application_id": m.application_id,
+                "kind": m.kind,
+                "message_id": m.message_id,
+                "recipient": m.recipient,
+                "envelope_from": m.envelope_from,
+                "raw": m.raw,
+                "body_id": m.body_id,
+                "state": OutboxState.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ],
+    )
+    if announce:
+        s.add_all(
+            Event(
+                kind="reply.queued",
+                application_id=m.application_id,
+                data={"kind": m.kind, "recipient": m.recipient, "message_id": m.message_id},
+            )
+            for m in messages
+        )
+    wanted = [m.message_id for m in messages]
+    return dict(
+        conn.execute(
+            sa_select(_OUTBOX.c.message_id, _OUTBOX.c.id).where(_OUTBOX.c.message_id.in_(wanted))
+        ).all()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,16 +232,24 @@ def store_body(conn: Connection, data: bytes) -> int:
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 _EVENT = Event.__table__  # type: ignore[attr-defined]
 _BODY = OutboxBody.__table__  # type: ignore[attr-defined]
-# Plain statements, compiled once: `advance` runs once per message sent.
-_RECORD_SENT = text(
+# Plain statements, compiled once: `advance` runs once per message sent. The SQLite path runs
+# the same SQL straight through the driver (sqlite3 takes the same `:name` parameters).
+_RECORD_SENT_SQL = (
     "UPDATE outbox SET state = 'sent', sent_at = :now, smtp_response = :response, "
     "lease_until = NULL WHERE id = :row_id"
-).bindparams(bindparam("now", type_=_OUTBOX.c.sent_at.type))
-_SENT_EVENT = text(
+)
+_SENT_EVENT_SQL = (
     "INSERT INTO event (at, kind, actor, application_id, data) "
     "VALUES (:at, 'reply.sent', 'licensebot', :application_id, :data)"
-).bindparams(bindparam("at", type_=_EVENT.c.at.type), bindparam("data", type_=_EVENT.c.data.type))
-_MARK_DATA = text("UPDATE outbox SET state = 'data' WHERE id = :row_id")
+)
+_MARK_DATA_SQL = "UPDATE outbox SET state = 'data' WHERE id = :row_id"
+_RECORD_SENT = text(_RECORD_SENT_SQL).bindparams(bindparam("now", type_=_OUTBOX.c.sent_at.type))
+_SENT_EVENT = text(_SENT_EVENT_SQL).bindparams(
+    bindparam("at", type_=_EVENT.c.at.type), bindparam("data", type_=_EVENT.c.data.type)
+)
+_MARK_DATA = text(_MARK_DATA_SQL)
+
+Params = list[dict[str, Any]]
 
 
 def advance(
@@ -192,85 +264,68 @@ def advance(
     data, so a message is recorded as sent no later than the next one leaves: one commit per
     message instead of two, with the same crash semantics: `data` is durable before the
     message leaves, `sent` after the server accepted it."""
-    marks = [*data_ids, *([data] if data is not None else [])]
+    marks = [{"row_id": i} for i in [*data_ids, *([data] if data is not None else [])]]
     if not sent and not marks:
         return
     now = utcnow()
+    records: Params = [{"row_id": c.id, "response": r[:500], "now": now} for c, r in sent]
+    events: Params = [
+        {
+            "at": now,
+            "application_id": c.application_id,
+            "data": {
+                "outbox_id": c.id,
+                "kind": c.kind,
+                "message_id": c.message_id,
+                "recipient": c.recipient,
+                "attempt": c.attempts,
+                "response": r[:200],
+            },
+        }
+        for c, r in sent
+    ]
     if engine.dialect.name == "sqlite":
-        _advance_sqlite(engine, sent, marks, now)
+        _advance_sqlite(engine, records, events, marks)
         return
     with engine.begin() as conn:
-        if sent:
-            conn.execute(
-                _RECORD_SENT,
-                [{"row_id": c.id, "response": r[:500], "now": now} for c, r in sent],
-            )
-            conn.execute(
-                _SENT_EVENT,
-                [
-                    {
-                        "at": now,
-                        "application_id": c.application_id,
-                        "data": {
-                            "outbox_id": c.id,
-                            "kind": c.kind,
-                            "message_id": c.message_id,
-                            "recipient": c.recipient,
-                            "attempt": c.attempts,
-                            "response": r[:200],
-                        },
-                    }
-                    for c, r in sent
-                ],
-            )
+        if records:
+            conn.execute(_RECORD_SENT, records)
+            conn.execute(_SENT_EVENT, events)
         if marks:
-            conn.execute(_MARK_DATA, [{"row_id": i} for i in marks])
+            conn.execute(_MARK_DATA, marks)
 
 
-def _advance_sqlite(
-    engine: Engine, sent: Sequence[tuple[Claimed, str]], marks: Sequence[int], now: datetime
-) -> None:
+def _advance_sqlite(engine: Engine, records: Params, events: Params, marks: Params) -> None:
     """`advance` on SQLite: the same statements and stored values (SQLAlchemy's own converters
     for the time and the JSON), straight through the driver in one `BEGIN IMMEDIATE`
     transaction: SQLAlchemy's per-statement work was most of the cost of this commit, which
     the relay makes once per message."""
     to_time = _OUTBOX.c.sent_at.type.bind_processor(engine.dialect)
     to_json = _EVENT.c.data.type.bind_processor(engine.dialect)
-    at = to_time(now) if to_time else now
+
+    def time(value: datetime) -> Any:
+        return to_time(value) if to_time else value
+
     dbc = engine.raw_connection()
     try:
         cur = dbc.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
-            if sent:
+            if records:
+                cur.executemany(_RECORD_SENT_SQL, [{**p, "now": time(p["now"])} for p in records])
                 cur.executemany(
-                    "UPDATE outbox SET state = 'sent', sent_at = ?, smtp_response = ?, "
-                    "lease_until = NULL WHERE id = ?",
-                    [(at, r[:500], c.id) for c, r in sent],
-                )
-                events = [
-                    {
-                        "outbox_id": c.id,
-                        "kind": c.kind,
-                        "message_id": c.message_id,
-                        "recipient": c.recipient,
-                        "attempt": c.attempts,
-                        "response": r[:200],
-                    }
-                    for c, r in sent
-                ]
-                cur.executemany(
-                    "INSERT INTO event (at, kind, actor, application_id, data) "
-                    "VALUES (?, 'reply.sent', 'licensebot', ?, ?)",
+                    _SENT_EVENT_SQL,
                     [
-                        (at, c.application_id, to_json(d) if to_json else d)
-                        for (c, _), d in zip(sent, events, strict=True)
+                        {
+                            **e,
+                            "at": time(e["at"]),
+                            "data": to_json(e["data"]) if to_json else e["data"],
+                        }
+                        for e in events
                     ],
                 )
             if marks:
-                cur.executemany(
-                    "UPDATE outbox SET state = 'data' WHERE id = ?", [(i,) for i in marks]
-                )
+                cur.executemany(_MARK_DATA_SQL, marks)
             dbc.commit()
         except BaseException:
             dbc.rollback()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from licensebot.config import ConfigError, Mailbox, Settings, read_secret
+from licensebot.config import Mailbox, Settings, read_secret
 from licensebot.core.form import ReadForm
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.la_terms import citation as la_citation
@@ -33,18 +33,14 @@ from licensebot.reading.pdf import read_pdf as read_pdf_in_process
 from licensebot.reading.sandbox import ReaderPool, read_pdf_sandboxed
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
+from licensebot.worker.bounces import BounceRoute
 from licensebot.worker.digest import Digest, sample_context
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
 from licensebot.worker.judge import Judge
-from licensebot.worker.la import (
-    NOTICE_KIND,
-    BounceRoute,
-    LaAttachment,
-    LaDesk,
-    LaText,
-    OptOutRoute,
-)
+from licensebot.worker.la import LaDesk
+from licensebot.worker.la_notices import NOTICE_KIND, LaAttachment, LaText
+from licensebot.worker.opt_out import OptOutRoute
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
 from licensebot.worker.review import Review, ReviewRoute, review_result_sample
@@ -222,11 +218,7 @@ def build(
             return open_maildir(box)
         from licensebot.mail.imap import open_imap
 
-        try:
-            secret = read_secret(box.secret_env, environ=env)
-        except ConfigError:
-            raise
-        return open_imap(box, secret)
+        return open_imap(box, read_secret(box.secret_env, environ=env))
 
     return Bot(
         settings,

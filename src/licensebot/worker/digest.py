@@ -36,10 +36,19 @@ from licensebot.core.digest import (
     latest_slot,
     to_csv,
 )
+from licensebot.core.form import FIELD_KEYS
+from licensebot.core.reasons import Decision
 from licensebot.mail.compose import FileAttachment, InlineImage, domain_of, header_text
 from licensebot.mail.templates import Templates
 from licensebot.store.files import atomic_write
-from licensebot.store.models import Application, DecisionRecord, Event, Licensee, utcnow
+from licensebot.store.models import (
+    Application,
+    DecisionRecord,
+    Event,
+    LicenceState,
+    Licensee,
+    utcnow,
+)
 from licensebot.worker.replies import ReplyWriter
 from licensebot.worker.review import latest_decisions
 
@@ -48,15 +57,6 @@ log = structlog.get_logger("licensebot.digest")
 PAGE_IMAGES_MAX = 30  # first pages embedded; a longer queue points to `licensebot review show`
 PDF_ATTACH_MAX_BYTES = 2 * 1024 * 1024  # a PDF that cannot be drawn is attached if this small
 LIST_MAX = 100  # lines per list in the body; the CSV has every record
-FIELD_ORDER = (
-    "signer_name",
-    "signer_title",
-    "affiliation",
-    "work_email",
-    "address",
-    "date",
-    "signed",
-)
 CSV_HEADER = (
     "case",
     "received_at",
@@ -82,7 +82,7 @@ class CaseRow:
     received_at: datetime
     sender: str
     subject: str
-    decision: str
+    decision: Decision
     reasons: tuple[str, ...]
     fields: Mapping[str, Any]
     decided_by: str
@@ -219,7 +219,7 @@ class Digest:
             ).all()
             queued = s.exec(
                 select(Application)
-                .where(Application.decision == "review")
+                .where(Application.decision == Decision.REVIEW)
                 .order_by(col(Application.created_at), col(Application.id))
             ).all()
             apps = {a.id or 0: a for a in [*recent, *queued]}
@@ -249,7 +249,7 @@ class Digest:
                     )
             voided = [
                 VoidedLicence(v.id or 0, v.email, v.name, v.application_id)
-                for v in s.exec(select(Licensee).where(Licensee.state == "voided")).all()
+                for v in s.exec(select(Licensee).where(Licensee.state == LicenceState.VOIDED)).all()
             ]
 
         def row(app: Application, rec: DecisionRecord | None) -> CaseRow:
@@ -422,7 +422,7 @@ def digest_context(
     def case(c: CaseRow) -> dict[str, Any]:
         fields = [
             {"label": k, "value": line(_value(c.fields.get(k)))}
-            for k in FIELD_ORDER
+            for k in FIELD_KEYS
             if k in c.fields
         ]
         members = _members(c.fields)
@@ -452,7 +452,7 @@ def digest_context(
             "image_cid": images.get(c.case_id, ""),
         }
 
-    incoming_counts = Counter(c.decision for c in data.incoming)
+    incoming_counts = Counter(c.decision.value for c in data.incoming)
     days = [
         {
             "day": d.day.strftime("%m-%d"),
@@ -499,7 +499,7 @@ def sample_data(now: datetime | None = None) -> DigestData:
         received_at=now - timedelta(hours=5),
         sender="san.zhang@example.edu",
         subject="DFME license agreement",
-        decision="review",
+        decision=Decision.REVIEW,
         reasons=("unreadable",),
         fields={
             "signer_name": "San Zhang",
@@ -512,7 +512,7 @@ def sample_data(now: datetime | None = None) -> DigestData:
         pdf_filename="DFME_License_Agreement_San_Zhang.pdf",
         notes=(("keeper@example.edu", "asked for a better scan"),),
     )
-    days = daily_counts([(case.received_at, "review")], end=now, tz=UTC)
+    days = daily_counts([(case.received_at, Decision.REVIEW)], end=now, tz=UTC)
     anomaly = Anomaly("burst", "5 applications from example.edu in this period", (42,))
     return DigestData(period, now, [case], [case], [case], [anomaly], days)
 

@@ -25,7 +25,9 @@ from sqlmodel.sql.expression import SelectOfScalar
 from licensebot.config import Mailbox, Settings
 from licensebot.core.assess import Assessment, reply_kind
 from licensebot.core.message import IncomingMessage
+from licensebot.core.reasons import Decision
 from licensebot.mail.sources import MailSession, Meta
+from licensebot.store.decisions import record_decision
 from licensebot.store.files import Blobs
 from licensebot.store.models import (
     Application,
@@ -33,6 +35,7 @@ from licensebot.store.models import (
     Event,
     InboundMessage,
     InboundState,
+    LicenceState,
     Licensee,
     MailboxCursor,
     OutboxMessage,
@@ -422,6 +425,9 @@ class Intake:
     def _decide(
         self, row_id: int, msg: IncomingMessage, assessment: Assessment
     ) -> tuple[str, int | None]:
+        """Record the judgement of one message in one transaction: a second copy of a
+        submission is a duplicate; otherwise the case it joins or opens, the decision record,
+        the licence an approval grants, and the reply."""
         dedup = dedup_key(msg, assessment)
         with Session(self.engine) as s:
             row = s.get(InboundMessage, row_id)
@@ -430,74 +436,13 @@ class Intake:
             row.subject = msg.subject[:500]
             seen = s.exec(select(DecisionRecord).where(DecisionRecord.dedup_key == dedup)).first()
             if seen is not None:
-                # The same submission again (typically the copy sent to the other address).
-                row.state = InboundState.DUPLICATE
-                row.application_id = seen.application_id
-                s.add(row)
-                s.add(
-                    Event(
-                        kind="message.duplicate",
-                        application_id=seen.application_id,
-                        data={"inbound_id": row_id, "mailbox": row.mailbox},
-                    )
-                )
-                s.commit()
-                return InboundState.DUPLICATE, seen.application_id
+                return self._duplicate(s, row, seen)
             case = self._related_case(s, msg)
-            if case is not None and assessment.pdf is None and assessment.decision != "ignore":
-                # The applicant wrote in the case's thread without an LA: a person reads it.
-                assessment = replace(
-                    assessment,
-                    decision="review",
-                    reasons=(),
-                    note=f"a message in the thread of case {case.id} without an LA",
-                )
+            assessment = _in_case_thread(case, assessment)
             app = self._application(s, case, dedup, msg, assessment)
             app_id = app.id or 0
-            record = DecisionRecord(
-                application_id=app_id,
-                decision=assessment.decision,
-                reasons=list(assessment.reasons),
-                rule_results=[dict(r) for r in assessment.rule_results],
-                fields=dict(assessment.fields),
-                dedup_key=dedup,
-                inbound_id=row_id,
-            )
-            s.add(record)
-            s.flush()
-            s.add(
-                Event(
-                    kind="decision.made",
-                    application_id=app_id,
-                    data={
-                        "decision": assessment.decision,
-                        "reasons": list(assessment.reasons),
-                        "inbound_id": row_id,
-                        "decision_id": record.id,
-                        "joined_case": case is not None,
-                        "note": assessment.note,
-                    },
-                )
-            )
-            licence = self._active_licence(s, msg, assessment)
-            if assessment.decision == "approve" and licence is None:
-                s.add(
-                    Licensee.from_fields(
-                        application_id=app_id,
-                        sender=msg.from_address or "",
-                        fields=dict(assessment.fields),
-                        la_version=assessment.form_version or "",
-                    )
-                )
-                s.add(Event(kind="licensee.created", application_id=app_id, actor="rules"))
-            elif licence is not None:
-                s.add(
-                    Event(
-                        kind="licensee.already_active",
-                        application_id=app_id,
-                        data={"licensee": licence.id, "licence_case": licence.application_id},
-                    )
-                )
+            record = self._decision_record(s, app_id, row_id, dedup, assessment, case)
+            licence = self._licence(s, app_id, msg, assessment)
             plan = self._reply_plan(s, app_id, msg, assessment, licence)
             if plan is not None:
                 self.replies.queue(
@@ -516,13 +461,88 @@ class Intake:
         log.info(
             "application.decided",
             application=app_id,
-            decision=assessment.decision,
+            decision=assessment.decision.value,
             reasons=",".join(assessment.reasons),
             reply=plan.kind if plan else None,
         )
         if plan is not None:
             self.on_queued()
         return InboundState.PROCESSED, app_id
+
+    def _duplicate(
+        self, s: Session, row: InboundMessage, seen: DecisionRecord
+    ) -> tuple[str, int | None]:
+        """The same submission again (typically the copy sent to the other address)."""
+        row.state = InboundState.DUPLICATE
+        row.application_id = seen.application_id
+        s.add(row)
+        s.add(
+            Event(
+                kind="message.duplicate",
+                application_id=seen.application_id,
+                data={"inbound_id": row.id, "mailbox": row.mailbox},
+            )
+        )
+        s.commit()
+        return InboundState.DUPLICATE, seen.application_id
+
+    def _decision_record(
+        self,
+        s: Session,
+        app_id: int,
+        row_id: int,
+        dedup: str,
+        assessment: Assessment,
+        case: Application | None,
+    ) -> DecisionRecord:
+        """The decision with every rule's result (`licensebot explain`), and its event."""
+        reasons = [r.value for r in assessment.reasons]
+        record = DecisionRecord(
+            application_id=app_id,
+            decision=assessment.decision,
+            reasons=reasons,
+            rule_results=[dict(r) for r in assessment.rule_results],
+            fields=dict(assessment.fields),
+            dedup_key=dedup,
+            inbound_id=row_id,
+        )
+        return record_decision(
+            s,
+            record,
+            evidence={
+                "reasons": reasons,
+                "inbound_id": row_id,
+                "decision_id": None,
+                "joined_case": case is not None,
+                "note": assessment.note,
+            },
+        )
+
+    def _licence(
+        self, s: Session, app_id: int, msg: IncomingMessage, assessment: Assessment
+    ) -> Licensee | None:
+        """The sender's licence already active, if any; else the one an approval grants now
+        (returns None then: the reply is the approval, not "already licensed")."""
+        licence = self._active_licence(s, msg, assessment)
+        if licence is not None:
+            s.add(
+                Event(
+                    kind="licensee.already_active",
+                    application_id=app_id,
+                    data={"licensee": licence.id, "licence_case": licence.application_id},
+                )
+            )
+        elif assessment.decision is Decision.APPROVE:
+            s.add(
+                Licensee.from_fields(
+                    application_id=app_id,
+                    sender=msg.from_address or "",
+                    fields=dict(assessment.fields),
+                    la_version=assessment.form_version or "",
+                )
+            )
+            s.add(Event(kind="licensee.created", application_id=app_id, actor="rules"))
+        return licence
 
     def _related_case(self, s: Session, msg: IncomingMessage) -> Application | None:
         """The case this message continues: a reply to one of our messages, or the case tag in
@@ -579,12 +599,13 @@ class Intake:
     def _active_licence(
         self, s: Session, msg: IncomingMessage, assessment: Assessment
     ) -> Licensee | None:
-        if assessment.decision == "ignore" or not msg.from_address:
+        if assessment.decision is Decision.IGNORE or not msg.from_address:
             return None
         emails = {msg.from_address, str(assessment.fields.get("work_email") or "").lower()}
         return s.exec(
             select(Licensee).where(
-                col(Licensee.email).in_([e for e in emails if e]), Licensee.state == "active"
+                col(Licensee.email).in_([e for e in emails if e]),
+                Licensee.state == LicenceState.ACTIVE,
             )
         ).first()
 
@@ -625,6 +646,18 @@ class Intake:
             licence_case=licence.application_id if licence else None,
         )
         return ReplyPlan(kind, msg.from_address, context)
+
+
+def _in_case_thread(case: Application | None, assessment: Assessment) -> Assessment:
+    """An applicant who writes in their case's thread without an LA: a person reads it."""
+    if case is None or assessment.pdf is not None or assessment.decision is Decision.IGNORE:
+        return assessment
+    return replace(
+        assessment,
+        decision=Decision.REVIEW,
+        reasons=(),
+        note=f"a message in the thread of case {case.id} without an LA",
+    )
 
 
 def _copy(box: Mailbox, validity: str, key: str) -> SelectOfScalar[InboundMessage]:

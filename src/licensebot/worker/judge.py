@@ -13,7 +13,7 @@ from licensebot.core.assess import Assessment, choose_pdf
 from licensebot.core.corroborate import corroborate
 from licensebot.core.decide import Judgement, decide
 from licensebot.core.domains import DomainKnowledge
-from licensebot.core.form import TEXT_FIELDS, ReadForm, form_to_json
+from licensebot.core.form import FIELD_KEYS, ReadForm, form_to_json
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.message import IncomingMessage
 from licensebot.core.names import parse_la_filename
@@ -85,11 +85,12 @@ class Judge:
         view = form_to_json(form) if form is not None else None
         rules: list[dict[str, Any]] = list(judgement.as_dict()["rules"])  # type: ignore[call-overload]
         assessment = Assessment(
-            decision=judgement.decision.value,
-            reasons=tuple(r.value for r in judgement.reasons),
+            decision=judgement.decision,
+            reasons=judgement.reasons,
             rule_results=rules,
             fields=view["fields"] if view else {},
-            scanned=form.scanned if form else None,
+            # a PDF that could not be read at all (broken, a bomb) is neither, as far as we know
+            scanned=form.scanned if form is not None and form.error is None else None,
             form_version=form.form_version if form else None,
             pdf=pdf,
             note=f"decided by: {judgement.outcome}",
@@ -103,13 +104,13 @@ class Judge:
 def check_json(name: str, verdict: Verdict) -> dict[str, Any]:
     """One line of `licensebot check --json`, exactly as in the contract."""
     a = verdict.assessment
-    fields: dict[str, Any] = dict.fromkeys([*TEXT_FIELDS, "signed"])
+    fields: dict[str, Any] = dict.fromkeys(FIELD_KEYS)
     fields["members"] = []
     fields.update(a.fields)
     return {
         "file": name,
-        "decision": a.decision,
-        "reasons": list(a.reasons),
+        "decision": a.decision.value,
+        "reasons": [r.value for r in a.reasons],
         "fields": fields,
         "scanned": a.scanned,
         "form_version": a.form_version,

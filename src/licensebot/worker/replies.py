@@ -11,7 +11,9 @@ from typing import Any
 from sqlmodel import Session
 
 from licensebot.config import Settings
+from licensebot.core.form import FIELD_KEYS, FORM_FIELDS
 from licensebot.core.message import IncomingMessage
+from licensebot.core.reasons import Decision, Reason
 from licensebot.mail.compose import (
     FileAttachment,
     InlineImage,
@@ -21,27 +23,11 @@ from licensebot.mail.compose import (
     reply_subject,
 )
 from licensebot.mail.templates import Templates
-from licensebot.store.models import Event, OutboxMessage
-
-FIELD_NAMES = (
-    "signer_name",
-    "signer_title",
-    "affiliation",
-    "work_email",
-    "address",
-    "date",
-    "signed",
-)
+from licensebot.store.outbox import Outgoing, enqueue
 
 #: The form's labels, for telling an applicant which fields to fix.
 FIELD_LABELS = {
-    "signer_name": ("The Signer's Name", "签字人姓名"),
-    "signer_title": ("The Signer's Title", "签字人职务"),
-    "affiliation": ("Affiliation", "单位"),
-    "work_email": ("Work email", "工作邮箱"),
-    "address": ("Detail Address of your affiliation", "单位详细地址"),
-    "date": ("Date", "日期"),
-    "signed": ("Signature", "签名"),
+    **{f.key: (f.label_en, f.label_zh) for f in FORM_FIELDS},
     "form_version": ("the LA version", "许可协议版本"),
 }
 
@@ -51,8 +37,8 @@ def applicant_context(
     *,
     case_id: int,
     sender: str,
-    decision: str,
-    reasons: Sequence[str],
+    decision: Decision,
+    reasons: Sequence[Reason],
     rule_results: Sequence[Mapping[str, Any]] = (),
     fields: Mapping[str, Any] | None = None,
     note: str = "",
@@ -63,13 +49,13 @@ def applicant_context(
     licence_case: int | None = None,
 ) -> dict[str, Any]:
     """Everything an applicant template may use (checked against TEMPLATE_SAMPLES at start)."""
-    fields = {**dict.fromkeys([*FIELD_NAMES, "members"]), **dict(fields or {})}
+    fields = {**dict.fromkeys([*FIELD_KEYS, "members"]), **dict(fields or {})}
     facts: dict[str, dict[str, Any]] = {}
     for r in rule_results:
         for code in r.get("reasons", ()):
             facts.setdefault(str(code), dict(r.get("facts", {})))
-    missing = _split(facts.get("missing_fields", {}).get("fields"))
-    unreadable = _split(facts.get("unreadable", {}).get("fields"))
+    missing = list(facts.get("missing_fields", {}).get("fields") or ())
+    unreadable = list(facts.get("unreadable", {}).get("fields") or ())
     if facts.get("unreadable", {}).get("signed_unknown"):
         unreadable.append("signed")
     name = str(fields.get("signer_name") or "")
@@ -104,10 +90,6 @@ def applicant_context(
     }
 
 
-def _split(value: Any) -> list[str]:
-    return [v for v in str(value or "").split(",") if v]
-
-
 @dataclass(frozen=True, slots=True)
 class ReplyPlan:
     kind: str  # the template: applicant.review, maintainer.alert, ...
@@ -132,8 +114,8 @@ class ReplyWriter:
         *,
         case_id: int,
         sender: str,
-        decision: str,
-        reasons: Sequence[str],
+        decision: Decision,
+        reasons: Sequence[Reason],
         rule_results: Sequence[Mapping[str, Any]] = (),
         fields: Mapping[str, Any] | None = None,
         note: str = "",
@@ -149,7 +131,7 @@ class ReplyWriter:
             rule_results=rule_results,
             fields=fields,
             note=note,
-            access_code=self.access_code() if decision == "approve" else "",
+            access_code=self.access_code() if decision is Decision.APPROVE else "",
             subjects=self.subjects,
             citation=self.citation,
             maintainer_reason=maintainer_reason,
@@ -165,9 +147,9 @@ class ReplyWriter:
         application_id: int | None,
         in_reply_to: IncomingMessage | None = None,
         case_id: int | None = None,
-    ) -> OutboxMessage:
-        """Add the message to `s` (uncommitted). `key` makes it idempotent: a second row with
-        the same key violates the unique constraint and rolls the transaction back."""
+    ) -> int:
+        """Add the message to `s` (uncommitted); its outbox row id. `key` makes it idempotent
+        (`store.outbox.enqueue`)."""
         smtp = self.settings.smtp
         rendered = self.templates.render(plan.kind, plan.context)
         message_id = new_message_id(domain_of(smtp.from_address))
@@ -211,7 +193,7 @@ class ReplyWriter:
         attachments: Sequence[FileAttachment] = (),
         html: str | None = None,
         inline: Sequence[InlineImage] = (),
-    ) -> OutboxMessage:
+    ) -> int:
         """Like `queue`, for a message already rendered (the digest, a review confirmation,
         a decision threaded to an application recorded earlier)."""
         smtp = self.settings.smtp
@@ -231,21 +213,13 @@ class ReplyWriter:
             html=html,
             inline=inline,
         )
-        row = OutboxMessage(
-            idempotency_key=key,
-            application_id=application_id,
+        outgoing = Outgoing(
+            key=key,
             kind=kind,
-            message_id=message_id,
             recipient=recipient,
+            message_id=message_id,
             envelope_from=smtp.envelope_from or smtp.from_address,
             raw=raw,
+            application_id=application_id,
         )
-        s.add(row)
-        s.add(
-            Event(
-                kind="reply.queued",
-                application_id=application_id,
-                data={"kind": kind, "recipient": recipient, "message_id": message_id},
-            )
-        )
-        return row
+        return enqueue(s, [outgoing])[message_id]

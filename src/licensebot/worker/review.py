@@ -22,8 +22,10 @@ from sqlmodel import Session, col, select
 from licensebot.config import Settings
 from licensebot.core.commands import Command, Parsed, Verb, parse_commands
 from licensebot.core.message import AuthVerdict, IncomingMessage
+from licensebot.core.reasons import Decision
 from licensebot.mail.compose import header_text, reply_subject
 from licensebot.mail.templates import Templates
+from licensebot.store.decisions import record_decision
 from licensebot.store.models import (
     Application,
     DecisionRecord,
@@ -109,12 +111,12 @@ class Review:
         self, s: Session, app: Application, cmd: Command, *, actor: str, evidence: Mapping[str, Any]
     ) -> Outcome:
         app_id = app.id or 0
-        decision = "approve" if cmd.verb is Verb.APPROVE else "reject"
+        decision = Decision.APPROVE if cmd.verb is Verb.APPROVE else Decision.REJECT
         if app.decision == decision:
             return Outcome(
                 cmd.line, UNCHANGED, f"case {app_id} is already {_past(decision)}", app_id
             )
-        if app.decision == "approve":
+        if app.decision is Decision.APPROVE:
             return Outcome(
                 cmd.line,
                 ERROR,
@@ -139,28 +141,23 @@ class Review:
             fields=fields,
             decided_by=actor,
         )
-        s.add(record)
         app.decision = decision
         app.updated_at = utcnow()
         s.add(app)
-        s.flush()
-        s.add(
-            Event(
-                kind="decision.made",
-                actor=actor,
-                application_id=app_id,
-                data={
-                    "decision": decision,
-                    "previous": previous,
-                    "reason": cmd.text,
-                    "command": cmd.line,
-                    "decision_id": record.id,
-                    **evidence,
-                },
-            )
+        record_decision(
+            s,
+            record,
+            actor=actor,
+            evidence={
+                "previous": previous.value,
+                "reason": cmd.text,
+                "command": cmd.line,
+                "decision_id": None,
+                **evidence,
+            },
         )
         done = [f"case {app_id} {_past(decision)} (was {previous})"]
-        if decision == "approve" and _licensee_for(s, app_id) is None:
+        if decision is Decision.APPROVE and _licensee_for(s, app_id) is None:
             licensee = Licensee.from_fields(
                 application_id=app_id,
                 sender=app.sender or "",
@@ -189,21 +186,21 @@ class Review:
         self,
         s: Session,
         app: Application,
-        decision: str,
+        decision: Decision,
         fields: Mapping[str, Any],
         reason: str,
         *,
         key: str,
     ) -> None:
         app_id = app.id or 0
-        kind = "applicant.approved" if decision == "approve" else "applicant.rejected"
+        kind = "applicant.approved" if decision is Decision.APPROVE else "applicant.rejected"
         context = self.replies.context(
             case_id=app_id,
             sender=app.sender or "",
             decision=decision,
             reasons=[],
             fields=fields,
-            maintainer_reason=reason if decision == "reject" else "",
+            maintainer_reason=reason if decision is Decision.REJECT else "",
         )
         rendered = self.templates.render(kind, context)
         tag = self.settings.dataset.case_tag
@@ -237,7 +234,7 @@ class Review:
         with Session(self.engine) as s:
             apps = s.exec(
                 select(Application)
-                .where(Application.decision == "review")
+                .where(Application.decision == Decision.REVIEW)
                 .order_by(col(Application.created_at), col(Application.id))
             ).all()
             latest = latest_decisions(s, [a.id or 0 for a in apps])
@@ -308,8 +305,8 @@ def _locked(s: Session, case_id: int) -> Application | None:
     return s.exec(select(Application).where(Application.id == case_id).with_for_update()).first()
 
 
-def _past(decision: str) -> str:
-    return {"approve": "approved", "reject": "rejected"}.get(decision, decision)
+def _past(decision: Decision) -> str:
+    return {Decision.APPROVE: "approved", Decision.REJECT: "rejected"}.get(decision, decision)
 
 
 def _day(moment: datetime) -> str:

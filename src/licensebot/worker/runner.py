@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from licensebot.config import ConfigError, Mailbox, Settings
+from licensebot.errors import LicensebotError
 from licensebot.mail.imap import CONNECTION_ERRORS
 from licensebot.mail.sources import MailboxError
 from licensebot.worker.app import Bot, build
@@ -31,8 +32,8 @@ RECONNECT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class TemplateCheckFailed(Exception):
-    pass
+class TemplateCheckFailed(LicensebotError):
+    """The reply templates fail the start-up check; the message lists each problem."""
 
 
 @dataclass

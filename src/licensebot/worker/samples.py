@@ -7,8 +7,10 @@ from typing import Any
 
 from licensebot.config import Mailbox, Settings, Smtp
 from licensebot.core.message import AuthVerdict, IncomingMessage
-from licensebot.core.reasons import Reason, Severity
-from licensebot.worker.la import CONFIRM_KIND, NOTICE_KIND
+from licensebot.core.reasons import Decision, Reason, Severity
+from licensebot.core.rules import codes
+from licensebot.worker.la_notices import NOTICE_KIND
+from licensebot.worker.opt_out import CONFIRM_KIND
 from licensebot.worker.replies import applicant_context
 
 _SAMPLE_MESSAGE = IncomingMessage(
@@ -48,21 +50,21 @@ def _settings() -> Settings:
     )
 
 
-def _codes(severity: Severity) -> list[str]:
-    return [r.value for r in Reason if r.severity is severity]
+def _codes(severity: Severity) -> list[Reason]:
+    return list(codes(severity))
 
 
 def template_samples(settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:
     s = settings or _settings()
 
     def ctx(
-        decision: str, reasons: list[str], fields: dict[str, Any] = _FIELDS, **kw: Any
+        decision: Decision, reasons: list[Reason], fields: dict[str, Any] = _FIELDS, **kw: Any
     ) -> dict[str, Any]:
         facts = [
             {
                 "rule": r,
                 "reasons": [r],
-                "facts": {"fields": "signer_title,date", "filename": "x.pdf"},
+                "facts": {"fields": ["signer_title", "date"], "filename": "x.pdf"},
             }
             for r in reasons
         ]
@@ -79,14 +81,15 @@ def template_samples(settings: Settings | None = None) -> dict[str, list[dict[st
             **kw,
         )
 
-    hard = [c for c in _codes(Severity.HARD) if c != "no_attachment"]
+    APPROVE, REJECT, REVIEW = Decision.APPROVE, Decision.REJECT, Decision.REVIEW
+    hard: list[Reason] = [c for c in _codes(Severity.HARD) if c is not Reason.NO_ATTACHMENT]
     return {
-        "applicant.approved": [ctx("approve", []), ctx("approve", [], fields={})],
-        "applicant.rejected": [ctx("reject", hard), ctx("reject", [], maintainer_reason="why")],
-        "applicant.review": [ctx("review", _codes(Severity.SOFT)), ctx("review", [])],
-        "applicant.no_attachment": [ctx("reject", ["no_attachment"])],
-        "applicant.final_notice": [ctx("review", [])],
-        "applicant.already_licensed": [ctx("approve", [], licence_case=7)],
+        "applicant.approved": [ctx(APPROVE, []), ctx(APPROVE, [], fields={})],
+        "applicant.rejected": [ctx(REJECT, hard), ctx(REJECT, [], maintainer_reason="why")],
+        "applicant.review": [ctx(REVIEW, _codes(Severity.SOFT)), ctx(REVIEW, [])],
+        "applicant.no_attachment": [ctx(REJECT, [Reason.NO_ATTACHMENT])],
+        "applicant.final_notice": [ctx(REVIEW, [])],
+        "applicant.already_licensed": [ctx(APPROVE, [], licence_case=7)],
         NOTICE_KIND: [
             {
                 "dataset": s.dataset.name,

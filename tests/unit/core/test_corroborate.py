@@ -29,7 +29,7 @@ def test_an_unsure_email_read_once_as_the_sender_address_is_settled_by_it() -> N
     judgement = decide(context(read=out))
     assert judgement.decision is Decision.APPROVE
     unreadable = next(r for r in judgement.results if r.rule == "unreadable")
-    assert unreadable.facts["corroborated"] == "work_email:sender"
+    assert unreadable.facts["corroborated"] == ("work_email:sender",)
 
 
 @pytest.mark.parametrize(

@@ -329,7 +329,7 @@ def test_rule_hits_exactly_when_its_reason_applies(
 
 
 def test_every_reason_code_has_a_rule_and_a_hit_and_a_miss_case() -> None:
-    assert {r.name for r in DEFAULT_RULES} == {r.value for r in Reason}
+    assert [r.reason for r in DEFAULT_RULES] == list(Reason)
     for reason in Reason:
         outcomes = {hit for _, r, _, hit in CASES if r is reason}
         assert outcomes == {True, False}, reason
@@ -351,7 +351,7 @@ def test_facts_say_which_list_and_which_fields() -> None:
     missing = run_rule(
         RULES_BY_NAME["missing_fields"], context(read=form(fields={"date": "", "address": ""}))
     )
-    assert missing.facts["fields"] == "address,date"
+    assert missing.facts["fields"] == ("address", "date")
     name = run_rule(
         RULES_BY_NAME["bad_filename"], context(filename="DFME_License_Agreement_Zhang_San.pdf")
     )
@@ -390,8 +390,8 @@ def test_an_outdated_status_is_outdated_form_with_what_differs() -> None:
         version_changed=("4.subjects",),
     )
     result = OutdatedForm().check(context(read=read))
-    assert result.hit and result.facts["missing"] == "6.heading,6.text2"
-    assert result.facts["changed"] == "4.subjects" and result.facts["nearest"] == "2023"
+    assert result.hit and result.facts["missing"] == ("6.heading", "6.text2")
+    assert result.facts["changed"] == ("4.subjects",) and result.facts["nearest"] == "2023"
     assert not NotLa().check(context(read=read)).hit
     assert not Unreadable().check(context(read=read)).facts["version_unknown"]
 
