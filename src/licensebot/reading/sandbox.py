@@ -230,15 +230,20 @@ def read_pdf_sandboxed(
             _kill(proc)
             form = error_form("timeout", f"reading took more than {limits.time_limit:.0f} s")
     finally:
-        recv.close()
-        proc.join(5)
-        if proc.is_alive():
-            _kill(proc)
-            proc.join(5)
-        proc.close()
+        _reap(proc, recv)
     timings = dict(form.timings)
     timings["sandbox_total"] = perf_counter() - start
     return _with_timings(form, timings)
+
+
+def _reap(proc: mp.process.BaseProcess, recv: Connection) -> None:
+    """The child gone, whatever it did: its pipe closed, joined (killed if it lingers)."""
+    recv.close()
+    proc.join(5)
+    if proc.is_alive():
+        _kill(proc)
+        proc.join(5)
+    proc.close()
 
 
 def _kill(proc: mp.process.BaseProcess) -> None:
@@ -325,12 +330,7 @@ def call_confined(
             _kill(proc)
             result = Failure("timeout", f"took more than {time_limit:g} s")
     finally:
-        recv.close()
-        proc.join(5)
-        if proc.is_alive():
-            _kill(proc)
-            proc.join(5)
-        proc.close()
+        _reap(proc, recv)
     return result
 
 
