@@ -621,22 +621,6 @@ def report(results: dict[str, dict[str, Tally]], args: argparse.Namespace) -> tu
     return "\n".join(lines), ok
 
 
-def write_config(directory: Path) -> Path:
-    from tests.support import write_config as support_config
-
-    maildir = directory / "maildir"
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True, exist_ok=True)
-    block = f"""
-[[mailbox]]
-name = "sirui"
-address = "sirui@dataset.test"
-kind = "maildir"
-path = "{maildir}"
-"""
-    return support_config(directory, mailboxes=[block], smtp=None)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mime", type=int, default=100_000, help="mutated MIME messages")
@@ -673,7 +657,9 @@ def main() -> int:
     results: dict[str, dict[str, Tally]] = {}
     with tempfile.TemporaryDirectory(prefix="lb-fuzz-") as tmp:
         root = Path(tmp)
-        config = write_config(root)
+        from tests.mutate import fuzz_config
+
+        config = fuzz_config(root)
         for campaign, total in (("mime", args.mime), ("pdf", args.pdf)):
             if total > 0:
                 results[campaign] = run_campaign(campaign, total, args, root, config)

@@ -372,55 +372,90 @@ def servers(ca: TestCA) -> Iterator[tuple[DovecotServer, SmtpServer]]:
 # ---- 1. kill -9 at random moments -----------------------------------------------------------
 
 
+@dataclass
+class KillStats:
+    """Where the kills landed: the worker's last logged event, and what the store held half-done."""
+
+    last_events: Counter[str] = field(default_factory=Counter)
+    in_flight: Counter[str] = field(default_factory=Counter)
+    delays: list[float] = field(default_factory=list)
+
+
+def kill_runs(
+    desk: Desk,
+    traffic: Traffic,
+    rng: random.Random,
+    *,
+    runs: int,
+    max_kill_seconds: float,
+    before: int,
+    during: int,
+    logs: Path,
+    progress: str = "",
+) -> KillStats:
+    """`runs` times: mail before and during a run of the worker, SIGKILL at a random moment."""
+    stats = KillStats()
+    logs.mkdir(parents=True, exist_ok=True)
+    for run in range(runs):
+        for _ in range(rng.randint(0, before)):
+            traffic.deliver()
+        log = logs / f"run-{run:04d}.log"
+        t0 = time.monotonic()
+        proc = desk.start(log)
+        kill_at = rng.uniform(0, max_kill_seconds)
+        arrivals = sorted(rng.uniform(0, kill_at) for _ in range(rng.randint(0, during)))
+        try:
+            for at in arrivals:
+                time.sleep(max(0.0, t0 + at - time.monotonic()))
+                traffic.deliver()
+            time.sleep(max(0.0, t0 + kill_at - time.monotonic()))
+        finally:
+            kill(proc)
+        stats.delays.append(kill_at)
+        evs = [e.get("event", "?") for e in events(log)]
+        stats.last_events[evs[-1] if evs else "(nothing logged yet)"] += 1
+        received = desk.counts("inbound_message").get("received", 0)
+        outbox = desk.counts("outbox")
+        flight = stats.in_flight
+        if received:
+            flight["a message between its two commits"] += 1
+        if outbox.get("sending", 0):
+            flight["a reply claimed, not yet handed over"] += 1
+        if outbox.get("data", 0):
+            flight["a reply's DATA being handed over"] += 1
+        if outbox.get("pending", 0):
+            flight["replies queued, not yet claimed"] += 1
+        if not (received or outbox.get("sending") or outbox.get("data")):
+            flight["nothing half-done"] += 1
+        if progress:
+            print(
+                f"[{progress}] run {run + 1}/{runs}: killed at {kill_at:.2f} s after "
+                f"{evs[-1] if evs else '-'}; {len(traffic.sent)} delivered",
+                flush=True,
+            )
+    return stats
+
+
 def kill_soak(db: str, root: Path, ca: TestCA, args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(f"{args.seed}-kill-{db}")
     work = root / f"kill-{db}"
     work.mkdir()
     logs = work / "logs"
-    logs.mkdir()
-    last_events: Counter[str] = Counter()
-    in_flight: Counter[str] = Counter()
-    delays: list[float] = []
     t_start = time.monotonic()
     with servers(ca) as (dovecot, smtp), database(db) as url:
         desk = Desk(work, dovecot, smtp, url)
         traffic = Traffic(dovecot, rng, f"{db}{args.seed}")
-        for run in range(args.runs):
-            for _ in range(rng.randint(0, args.before)):
-                traffic.deliver()
-            log = logs / f"run-{run:04d}.log"
-            t0 = time.monotonic()
-            proc = desk.start(log)
-            kill_at = rng.uniform(0, args.max_kill_seconds)
-            arrivals = sorted(rng.uniform(0, kill_at) for _ in range(rng.randint(0, args.during)))
-            try:
-                for at in arrivals:
-                    time.sleep(max(0.0, t0 + at - time.monotonic()))
-                    traffic.deliver()
-                time.sleep(max(0.0, t0 + kill_at - time.monotonic()))
-            finally:
-                kill(proc)
-            delays.append(kill_at)
-            evs = [e.get("event", "?") for e in events(log)]
-            last_events[evs[-1] if evs else "(nothing logged yet)"] += 1
-            received = desk.counts("inbound_message").get("received", 0)
-            outbox = desk.counts("outbox")
-            if received:
-                in_flight["a message between its two commits"] += 1
-            if outbox.get("sending", 0):
-                in_flight["a reply claimed, not yet handed over"] += 1
-            if outbox.get("data", 0):
-                in_flight["a reply's DATA being handed over"] += 1
-            if outbox.get("pending", 0):
-                in_flight["replies queued, not yet claimed"] += 1
-            if not (received or outbox.get("sending") or outbox.get("data")):
-                in_flight["nothing half-done"] += 1
-            if args.progress:
-                print(
-                    f"[{db}] run {run + 1}/{args.runs}: killed at {kill_at:.2f} s after "
-                    f"{evs[-1] if evs else '-'}; {len(traffic.sent)} delivered",
-                    flush=True,
-                )
+        stats = kill_runs(
+            desk,
+            traffic,
+            rng,
+            runs=args.runs,
+            max_kill_seconds=args.max_kill_seconds,
+            before=args.before,
+            during=args.during,
+            logs=logs,
+            progress=db if args.progress else "",
+        )
         code, settle_s = settle(desk, traffic, logs / "final.log", args.settle_timeout)
         result = verify(desk, traffic)
         desk.engine.dispose()
@@ -431,9 +466,9 @@ def kill_soak(db: str, root: Path, ca: TestCA, args: argparse.Namespace) -> dict
         runs=args.runs,
         final_exit=code,
         settle_seconds=settle_s,
-        last_events=last_events,
-        in_flight=in_flight,
-        kill_delay_range=(min(delays, default=0), max(delays, default=0)),
+        last_events=stats.last_events,
+        in_flight=stats.in_flight,
+        kill_delay_range=(min(stats.delays, default=0), max(stats.delays, default=0)),
         minutes=(time.monotonic() - t_start) / 60,
     )
     result["ok"] = result["ok"] and code == 0

@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from hypothesis import strategies as st
 
@@ -34,9 +35,11 @@ from tests.mailgen import (
     build_forward,
     tiny_pdf,
 )
-from tests.support import CONFIG_DIR
+from tests.support import CONFIG_DIR, write_config
 
 TO = ["sirui@dataset.test", "iamthy@dataset.test"]
+MIME_SEEDS = len(CLIENTS) + 4  # see mime_seeds
+PDF_SEEDS = 6  # see pdf_seeds, without the scan
 
 
 # ---- seeds ----------------------------------------------------------------------------------
@@ -55,13 +58,29 @@ def pdf_seeds(scan: bool = True) -> tuple[bytes, ...]:
         not_la_pdf(5),
         tiny_pdf("DFME License Agreement"),
     ]
+    assert len(out) == PDF_SEEDS
     if scan:
         out.append(render(make_spec(6, la, medium="scan", hand="typed", dpi=150, turn=0)))
     return tuple(out)
 
 
 def scan_seed_index() -> int:
-    return 6
+    return PDF_SEEDS
+
+
+def fuzz_config(directory: Path) -> Path:
+    """A bot config for reading only: one Maildir mailbox, replies to a directory, SQLite."""
+    maildir = directory / "maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    block = f"""
+[[mailbox]]
+name = "sirui"
+address = "sirui@dataset.test"
+kind = "maildir"
+path = "{maildir}"
+"""
+    return write_config(directory, mailboxes=[block], smtp=None)
 
 
 def wrap_pdf(pdf: bytes, n: int) -> bytes:
@@ -109,6 +128,7 @@ def mime_seeds() -> tuple[bytes, ...]:
     out.append(build_forward(sender="fwd@uni.edu", to=TO, original=app, as_eml_file=True))
     out.append(build_bounce(original=app, recipient="gone@uni.edu", to=TO[0]))
     out.append(build_auto_reply(sender="away@uni.edu", to=TO[0], subject="DFME"))
+    assert len(out) == MIME_SEEDS
     return tuple(out)
 
 
