@@ -87,6 +87,10 @@ class TcpProxy:
             self._accepting.clear()
             open_now, self._open = set(self._open), set()
         if listener is not None:
+            # shutdown first: it stops the listening at once (and wakes a blocked accept);
+            # close alone waits for the accept in progress to return
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 listener.close()
         for sock in open_now:
@@ -156,6 +160,7 @@ class TcpProxy:
     def _pump(self, client: socket.socket, server: socket.socket) -> None:
         sent_by_server = 0
         socks = [client, server]
+        graceful = False  # one side closed: close the other one the same way, no reset
         try:
             while True:
                 try:
@@ -170,6 +175,7 @@ class TcpProxy:
                     except OSError:
                         return
                     if not data:
+                        graceful = True
                         return
                     other = server if sock is client else client
                     if sock is server:
@@ -189,8 +195,12 @@ class TcpProxy:
             with self._lock:
                 self._open.discard(client)
                 self._open.discard(server)
-            _reset(client)
-            _reset(server)
+            for sock in (client, server):
+                if graceful:
+                    with contextlib.suppress(OSError):
+                        sock.close()
+                else:
+                    _reset(sock)
 
     def _take_cut(self, before: int, size: int) -> int | None:
         with self._lock:
