@@ -400,6 +400,7 @@ def kill_runs(
         for _ in range(rng.randint(0, before)):
             traffic.deliver()
         log = logs / f"run-{run:04d}.log"
+        before_run = _half_done(desk)
         t0 = time.monotonic()
         proc = desk.start(log)
         kill_at = rng.uniform(0, max_kill_seconds)
@@ -414,19 +415,7 @@ def kill_runs(
         stats.delays.append(kill_at)
         evs = [e.get("event", "?") for e in events(log)]
         stats.last_events[evs[-1] if evs else "(nothing logged yet)"] += 1
-        received = desk.counts("inbound_message").get("received", 0)
-        outbox = desk.counts("outbox")
-        flight = stats.in_flight
-        if received:
-            flight["a message between its two commits"] += 1
-        if outbox.get("sending", 0):
-            flight["a reply claimed, not yet handed over"] += 1
-        if outbox.get("data", 0):
-            flight["a reply's DATA being handed over"] += 1
-        if outbox.get("pending", 0):
-            flight["replies queued, not yet claimed"] += 1
-        if not (received or outbox.get("sending") or outbox.get("data")):
-            flight["nothing half-done"] += 1
+        _attribute(stats.in_flight, before_run, _half_done(desk))
         if progress:
             print(
                 f"[{progress}] run {run + 1}/{runs}: killed at {kill_at:.2f} s after "
@@ -434,6 +423,43 @@ def kill_runs(
                 flush=True,
             )
     return stats
+
+
+def _half_done(desk: Desk) -> dict[str, dict[int, int]]:
+    """Rows a kill can leave half-done, with their attempt counters (which a run's work
+    raises: a message's each time it is taken up, a reply's each time it is claimed)."""
+    return {
+        "received": dict(
+            desk.query("SELECT id, attempts FROM inbound_message WHERE state = 'received'")
+        ),
+        "sending": dict(desk.query("SELECT id, attempts FROM outbox WHERE state = 'sending'")),
+        "data": dict(desk.query("SELECT id, attempts FROM outbox WHERE state = 'data'")),
+        "claimable": dict(desk.query("SELECT id, attempts FROM outbox WHERE state != 'sent'")),
+    }
+
+
+def _attribute(
+    flight: Counter[str], before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]
+) -> None:
+    """What *this* run was in the middle of when it was killed (rows whose counters it raised),
+    apart from what earlier kills left and this run had not yet taken up."""
+
+    def raised(state: str, base: str) -> bool:
+        return any(n > before[base].get(i, 0) for i, n in after[state].items())
+
+    own = False
+    if raised("received", "received"):
+        flight["judging a message (between its two commits)"] += 1
+        own = True
+    if raised("sending", "claimable"):
+        flight["a reply claimed, not yet handed over"] += 1
+        own = True
+    if raised("data", "claimable"):
+        flight["a reply's DATA being handed over"] += 1
+        own = True
+    if not own:
+        left = any(after[k] for k in ("received", "sending", "data"))
+        flight["nothing of its own half-done" + (" (an earlier kill's left)" if left else "")] += 1
 
 
 def kill_soak(db: str, root: Path, ca: TestCA, args: argparse.Namespace) -> dict[str, Any]:
@@ -698,7 +724,8 @@ def report(
                 "| --- | ---: |",
                 *_outcome_rows(r),
                 "",
-                "What was half-done at the moment of the kill (runs; one run may count twice):",
+                "What the killed run was in the middle of (from the store: rows whose attempt "
+                "counters that run had raised and left half-done; one run may count twice):",
                 "",
                 "| in flight at the kill | runs |",
                 "| --- | ---: |",
