@@ -746,8 +746,9 @@ def report(
                     *(f"- {e} ({n})" for e, n in r["set_aside_errors"].items()),
                     "",
                 ]
-            if not r["ok"]:
-                lines += ["Details: `" + json.dumps(_brief(r), default=str) + "`", ""]
+            listed = {k: v for k, v in _brief(r).items() if k not in ("set_aside", "stuck")}
+            if listed:
+                lines += ["Details: `" + json.dumps(listed, default=str)[:3000] + "`", ""]
     if results.get("smtp"):
         lines += [
             f"## SMTP server down for {args.outage_minutes} minutes (simulated)",
@@ -804,8 +805,11 @@ def report(
 
 
 def _brief(r: dict[str, Any]) -> dict[str, Any]:
-    keys = ("lost", "different_replies", "auto_answered", "strangers", "stuck", "set_aside")
-    return {k: r[k] for k in keys if r.get(k)}
+    keys = ("lost", "different_replies", "auto_answered", "strangers", "set_aside")
+    out = {k: r[k] for k in keys if r.get(k)}
+    if any(r["stuck"].values()):
+        out["stuck"] = {k: v for k, v in r["stuck"].items() if v}
+    return out
 
 
 def main() -> int:
