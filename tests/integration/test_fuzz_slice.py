@@ -60,7 +60,7 @@ def versions(bot_settings: Settings) -> list[LaVersion]:
     return load_versions(bot_settings.path(bot_settings.dataset.la_dir))
 
 
-@settings(SLICE, max_examples=150)
+@settings(SLICE, max_examples=120)
 @given(plan=mutate.plans(mutate.MIME_SEEDS, mutate.MIME_OPS, max_size=400))
 def test_mutated_mail_always_gets_a_decision(
     plan: mutate.Plan, bot_settings: Settings, judge: Judge
@@ -77,7 +77,7 @@ def test_mutated_mail_always_gets_a_decision(
     assert time.perf_counter() - start < 10, plan.describe()
 
 
-@settings(SLICE, max_examples=8)
+@settings(SLICE, max_examples=6)
 @given(plan=mutate.plans(mutate.PDF_SEEDS, mutate.PDF_OPS, max_size=400), n=st.integers(0, 99))
 def test_mutated_pdfs_come_back_from_the_sandbox_as_a_form_or_an_error(
     plan: mutate.Plan, n: int, versions: list[LaVersion]
