@@ -86,6 +86,14 @@ def _ctx() -> mp.context.ForkServerContext:
         return _context
 
 
+def start_readers() -> None:
+    """Start the fork server now, its modules and OCR models loaded (seconds), so that the
+    first message after a (re)start is not the one that waits for it: a worker killed while
+    it loaded them again and again would count each kill against that message."""
+    _ctx()
+    forkserver.ensure_running()
+
+
 class _Popen(popen_forkserver.Popen):
     """The fork server's Popen, minus re-running the caller's `__main__` in every child.
 

@@ -19,6 +19,7 @@ from licensebot.config import ConfigError, Mailbox, Settings
 from licensebot.errors import LicensebotError
 from licensebot.mail.imap import CONNECTION_ERRORS
 from licensebot.mail.sources import MailboxError
+from licensebot.reading.sandbox import start_readers
 from licensebot.worker.app import Bot, build
 from licensebot.worker.intake import SyncReport
 from licensebot.worker.relay import FlushReport
@@ -86,6 +87,7 @@ class Worker:
     def run(self) -> None:
         self.check_templates()
         self._install_signals()
+        start_readers()  # before the first message: see bench/results/soak.md
         scheduler = BackgroundScheduler(
             timezone=ZoneInfo(self.settings.schedule.timezone),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
