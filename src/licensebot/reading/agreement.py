@@ -25,6 +25,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from unidecode import unidecode
+
 from licensebot.core.form import Reading
 from licensebot.reading.clean import CLEANERS
 
@@ -129,34 +131,13 @@ def _usable(key: str, r: Reading, value: str) -> bool:
 
 def unaccented(value: str, other: str) -> bool:
     """`other` is `value` with only its accents or non-ASCII letters read plain (`Peña` as
-    `Pena`, `Søren` as `Soren`) or spaces left out: case, punctuation and every other letter
-    the same (a comma read as a period is another value)."""
+    `Pena`, `Søren Kjær` as `Soren Kjaer`) or spaces left out: case, punctuation and every
+    other letter the same (a comma read as a period is another value)."""
     # RapidOCR leaves out spaces its recogniser does not see (`PrincipalResearchScientist`)
     a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
-    if a.translate(_LETTERS) == b.translate(_LETTERS):
+    if unidecode(a) == unidecode(b):
         return True  # `Kjær` read as `Kjaer`: a letter of its own written as English writes it
     return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
-
-
-#: Letters with no accent to take off (NFKD keeps them whole), as English spells them.
-_LETTERS = str.maketrans(
-    {
-        "ø": "o",
-        "Ø": "O",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ß": "ss",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "þ": "th",
-        "Þ": "Th",
-        "ı": "i",
-    }
-)
 
 
 def _plain(text: str) -> str:

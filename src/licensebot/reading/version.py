@@ -825,13 +825,12 @@ def pages_of(match: VersionMatch, names: set[str], page_text: dict[int, str]) ->
     """The pages (of `page_text`, each page's text) where the clauses `names` of the nearest
     version stand: for each, the page whose text holds most of its words (the list of
     subjects: the page with most of its numbers)."""
-    unsure = names
-    if match.nearest is None or not unsure:
+    if match.nearest is None or not names:
         return []
     words = {i: set(tokens(t)) for i, t in page_text.items()}
     out: set[int] = set()
     for s in match.clauses.get(match.nearest, ()):
-        if s.clause.name not in unsure:
+        if s.clause.name not in names:
             continue
         want = (
             set(s.clause.numbers) if s.clause.kind is ClauseKind.SUBJECTS else set(s.clause.tokens)

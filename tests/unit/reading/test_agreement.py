@@ -144,3 +144,21 @@ def test_in_the_vote_rapidocr_dropping_accents_is_no_dissent() -> None:
     # and RapidOCR with `eng` (both drop accents) never make a name
     dropped = [r("Jose Pena", 0.95, "eng"), r("Jose Pena", 0.99, "rapid")]
     assert _voted("signer_name", dropped) is None
+
+
+def test_a_name_with_letters_of_its_own_is_confirmed_by_their_plain_spelling() -> None:
+    # RapidOCR's alphabet has no ø or æ: it writes them as English does
+    readings = [
+        Reading("Søren Kjær", 0.96, model="Latin"),
+        Reading("Sgren Kjeer", 0.85, model="eng"),  # a model without those letters: no dissent
+        Reading("Soren Kjaer", 0.96, model="rapid"),
+    ]
+    assert cross_engine_value("signer_name", readings) == "Søren Kjær"
+
+
+def test_a_plain_spelling_of_another_letter_confirms_nothing() -> None:
+    readings = [
+        Reading("Søren Kjær", 0.96, model="Latin"),
+        Reading("Soren Kjeer", 0.96, model="rapid"),
+    ]
+    assert cross_engine_value("signer_name", readings) is None
