@@ -54,6 +54,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 MIME_SHARD = 2000
+#: A MIME example slower than this is kept under --findings (the confined read's clock is 20 s).
+SLOW_SECONDS = 10.0
 PDF_SHARD = 100
 
 
@@ -193,7 +195,15 @@ def child_worker(args: argparse.Namespace) -> None:
                 keep.with_suffix(".txt").write_text(f"{how}\n{exc!r}\n"[:5000])
         if last_error[0]:
             outcome += f" read_error:{last_error[0]}"
-        _emit(f"E {i} {(time.perf_counter() - start) * 1000:.1f} {outcome}")
+        took = time.perf_counter() - start
+        if took > SLOW_SECONDS and saved["slow"] < 5:
+            # a read past the limits' clock is a finding too: keep it to reproduce
+            saved["slow"] += 1
+            keep = scratch / "findings" / f"slow-{args.shard_seed}-{i}.eml"
+            keep.parent.mkdir(exist_ok=True)
+            keep.write_bytes(data)
+            keep.with_suffix(".txt").write_text(f"{how}\n{took:.1f} s {outcome}\n")
+        _emit(f"E {i} {took * 1000:.1f} {outcome}")
     _emit("D")
 
 

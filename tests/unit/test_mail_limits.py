@@ -71,7 +71,15 @@ def big_block() -> bytes:
     return mail(f"From: {APPLICANT}\r\nTo: {BOT}\r\n{fields}")
 
 
+def repeated_field(field: str, value: str, n: int = 2100) -> bytes:
+    """A field the over-cap read keeps (From, Subject) repeated thousands of times: the fuzz
+    found 74 s and a RecursionError (the kept fields were over the count cap again)."""
+    return mail(f"From: {APPLICANT}\r\nTo: {BOT}\r\n" + f"{field}: {value}\r\n" * n)
+
+
 HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
+    "2100_from_fields": (lambda: repeated_field("From", APPLICANT), "header fields >"),
+    "2100_subject_fields": (lambda: repeated_field("Subject", "DFME LA"), "header fields >"),
     "cc_8000_encoded_words": (cc_of_encoded_words, "header cc:"),
     "from_1mb_encoded_words": (from_of_encoded_words, "header from:"),
     "to_1mb_addresses": (lambda: address_list("To"), "header to:"),
@@ -135,6 +143,7 @@ def test_each_hostile_header_is_refused_in_bounded_time_and_memory(name: str) ->
 
 def test_an_over_cap_message_keeps_a_sound_sender_and_loses_a_hostile_one() -> None:
     assert read(cc_of_encoded_words()).from_address == "zhangsan@ustc.edu.cn"
+    assert read(repeated_field("From", APPLICANT)).from_address == "zhangsan@ustc.edu.cn"
     hostile_from = read(from_of_encoded_words())
     assert hostile_from.from_address is None
     assert "from: no From header" in hostile_from.from_defects

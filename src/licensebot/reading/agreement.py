@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from unidecode import unidecode
 
@@ -36,6 +36,9 @@ RAPID = "rapid"
 #: Thresholds from bench/results/engines.md (development crops).
 RAPID_SURE = 0.9
 PARTNER_SURE = 0.75
+#: Tesseract is less sure of Chinese print than of Latin at the same quality (the reader's
+#: `ReadLimits.cjk_threshold` is 0.6 where Latin's is 0.8): a Chinese partner's floor.
+CJK_PARTNER_SURE = 0.6
 DISSENT = 0.6
 #: Tesseract models that may confirm RapidOCR's reading of each field: those whose errors
 #: are not RapidOCR's (`eng` and RapidOCR both drop accents).
@@ -95,7 +98,7 @@ def cross_engine(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] |
             for other, r in cleaned
             if other == value
             and r.model in partners
-            and r.confidence >= PARTNER_SURE
+            and r.confidence >= (CJK_PARTNER_SURE if cjk else PARTNER_SURE)
             and _usable(key, r, value)
             # Chinese is read by the Chinese model; Latin print by a Latin one
             and (r.model.startswith("chi_sim") or not cjk)
@@ -142,3 +145,124 @@ def unaccented(value: str, other: str) -> bool:
 
 def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+# ---- word for word --------------------------------------------------------------------------
+
+#: Fields of Latin print that RapidOCR and a Tesseract model may settle word for word
+#: (`word_for_word`): the same words, but for the letters RapidOCR cannot write or reads plain.
+WORD_FIELDS = frozenset({"signer_title", "affiliation", "address"})
+#: Of those, the fields no rule judges by their letters (stored for the record): there a digit
+#: and a letter of one shape (`CB4 0WS` read `CB4 OWS`) are one reading, and RapidOCR's is kept.
+LOOSE_FIELDS = frozenset({"address"})
+CONFUSABLE = frozenset(frozenset(p) for p in ("0O", "0o", "1l", "1I", "lI", "5S", "8B"))
+MAX_CONFUSED = 2
+#: Word for word, RapidOCR's reading must be sure (`RAPID_SURE`), or in a field no rule judges
+#: by its letters fair (`RAPID_FAIR`: the partner's every word backs it); the partner's fair
+#: (`DISSENT`).
+RAPID_FAIR = 0.8
+_WORD = re.compile(r"[^\W_]+")
+
+
+def word_for_word(
+    key: str,
+    readings: Sequence[Reading],
+    alphabet: Callable[[], Collection[str]] | None = None,
+) -> tuple[str, Reading] | None:
+    """A value RapidOCR and a Tesseract partner read as the same words, word for word, where
+    every word is the same letter for letter but for what each engine is known not to see:
+    a letter outside RapidOCR's alphabet (`ß`, `ø`: `alphabet()` lists it) or an accent it
+    dropped (`München` read `Munchen`; engines.md: it keeps no accent of a name), both taken
+    from the partner when that is the accented `Latin` model; stray marks between words
+    (`Tower] B`); and, in a field no rule judges by its letters, any other punctuation and at
+    most `MAX_CONFUSED` digits read as the letter of their shape (`0`/`O`), RapidOCR's kept.
+    Junk words, a word more or less, any other letter: no agreement. In a field the rules
+    judge, no other fair reading of the cell may say other words. Returns the value and the
+    partner's reading."""
+    if key not in WORD_FIELDS:
+        return None
+    clean = CLEANERS[key]
+    partners = PARTNERS.get(key, frozenset())
+    fair = [r for r in readings if not r.edged and r.text.strip() and clean(r.text) is not None]
+    loose = key in LOOSE_FIELDS
+    floor = RAPID_FAIR if loose else RAPID_SURE
+    rapids = [r for r in fair if r.model == RAPID and r.confidence >= floor]
+    tess = [r for r in fair if r.model in partners and r.confidence >= DISSENT]
+    letters = alphabet or _rapid_alphabet
+    for rr in sorted(rapids, key=lambda r: -r.confidence):
+        for p in sorted(tess, key=lambda r: -r.confidence):
+            merged = _merge(rr.text, p.text, accents=p.model in ACCENTED, loose=loose, abc=letters)
+            value = None if merged is None else clean(merged)
+            if value is None:
+                continue
+            if not loose and any(
+                not _same_words(value, o.text) for o in fair if o.confidence >= DISSENT
+            ):
+                continue
+            return value, p
+    return None
+
+
+def _rapid_alphabet() -> Collection[str]:
+    from licensebot.reading.rapid import alphabet
+
+    return alphabet()
+
+
+def _merge(
+    rapid: str, partner: str, *, accents: bool, loose: bool, abc: Callable[[], Collection[str]]
+) -> str | None:
+    """RapidOCR's reading with the partner's words where only the partner could read them
+    right; None when the two differ otherwise (see `word_for_word`)."""
+    a_words, b_words = _WORD.findall(rapid), _WORD.findall(partner)
+    if not a_words or len(a_words) != len(b_words):
+        return None
+    if not loose and _marks(rapid) != _marks(partner):
+        return None  # `Co., Ltd.` and `Co. Ltd.` are two readings where the letters count
+    chosen: list[str] = []
+    confused = 0
+    for a, b in zip(a_words, b_words, strict=True):
+        if a == b:
+            chosen.append(a)
+            continue
+        if len(a) != len(b):
+            # `ß` written `ss`, `æ` written `ae`: the partner's letters, spelt out
+            if accents and not b.isascii() and unidecode(b) == a:
+                chosen.append(b)
+                continue
+            return None
+        word = []
+        for x, y in zip(a, b, strict=True):
+            if x == y:
+                word.append(x)
+            elif accents and y.isalpha() and (y not in abc() or _base(y) == x):
+                word.append(y)  # a letter RapidOCR cannot write, or an accent it dropped
+            elif loose and frozenset((x, y)) in CONFUSABLE:
+                confused += 1
+                word.append(x)
+            else:
+                return None
+        chosen.append("".join(word))
+    if confused > MAX_CONFUSED:
+        return None
+    words = iter(chosen)
+    return _WORD.sub(lambda _: next(words), rapid)
+
+
+#: Marks a speck or a rule's remnant makes (`Tower] B`): no part of a value's punctuation.
+_STRAY = re.compile(r"[\s\]\[|`'‘’]+")
+
+
+def _marks(text: str) -> list[str]:
+    """The punctuation between the words, stray marks aside."""
+    return [_STRAY.sub("", sep) for sep in _WORD.split(text)]
+
+
+def _same_words(value: str, other: str) -> bool:
+    """`other` says the words of `value`, accents and stray marks aside."""
+    a, b = _WORD.findall(value), _WORD.findall(other)
+    return len(a) == len(b) and all(unidecode(x) == unidecode(y) for x, y in zip(a, b, strict=True))
+
+
+def _base(ch: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))

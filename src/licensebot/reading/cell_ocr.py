@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
-from licensebot.reading.agreement import RAPID, cross_engine, unaccented
+from licensebot.reading.agreement import RAPID, cross_engine, unaccented, word_for_word
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
@@ -259,7 +259,9 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     cell (read here if the vote did not ask for it) must give the same value (accents aside
     outside emails and dates: its alphabet lacks them). Otherwise the two engines' agreement
     (`agreement.cross_engine`) may still settle another of the cell's readings; else the
-    value is unread, with every reading kept for the message to corroborate."""
+    value is unread, with every reading kept for the message to corroborate. Word for word
+    agreement (`agreement.word_for_word`: the same words but for what each engine is known
+    not to see) settles it last."""
     if not any(r.model == RAPID for r in cell.readings):
         second_engine(image, cell, scale)
     rapid = [r for r in cell.readings if r.model == RAPID]
@@ -278,7 +280,7 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
         other = CLEANERS[key](r.text)
         if other == value or (key not in EXACT and other is not None and unaccented(value, other)):
             return read
-    crossed = cross_engine(key, cell.readings)
+    crossed = cross_engine(key, cell.readings) or word_for_word(key, cell.readings)
     if crossed is not None:
         agreed, partner = crossed
         return FieldValue(agreed, round(partner.confidence, 3), Source.OCR, raw=partner.text)

@@ -31,6 +31,7 @@ import html.parser
 import quopri
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from email import errors, policy
@@ -934,21 +935,35 @@ def header_over_cap(raw: bytes, limits: HeaderLimits) -> str | None:
     return None
 
 
+#: Fields RFC 5322 allows once (section 3.6): of a safe field repeated, only the first is kept;
+#: any other safe field is kept at most `_SAFE_REPEATS` times (a few Authentication-Results
+#: of the hops on the way are normal; two thousand are a flood).
+_ONCE = frozenset(
+    {"from", "message-id", "subject", "date", "return-path", "in-reply-to", "references"}
+)
+_SAFE_REPEATS = 8
+
+
 def _safe_headers(raw: bytes, limits: HeaderLimits, keep: frozenset[str]) -> bytes:
-    """Only the safe fields of the header block (each within every cap), and no body."""
+    """Only the safe fields of the header block (each within every cap, a field allowed once
+    kept once, and the whole within every cap too), and no body."""
     block = _header_block(raw)
     kept: list[bytes] = []
     total = 0
+    seen: Counter[str] = Counter()
     for f in _fields(block):
         size = f.end - f.start
         if (
             f.name not in keep
+            or seen[f.name] >= (1 if f.name in _ONCE else _SAFE_REPEATS)
             or size > limits.max_field_bytes
             or f.words > limits.max_encoded_words
             or f.ats > limits.max_addresses
             or total + size > limits.max_block_bytes // 2
+            or len(kept) >= limits.max_fields // 2
         ):
             continue
+        seen[f.name] += 1
         kept.append(block[f.start : f.end].rstrip(b"\r\n"))
         total += size
     return b"\r\n".join(kept) + b"\r\n\r\n"
@@ -985,6 +1000,8 @@ def read_message(
     over = header_over_cap(raw, limits)
     if over is not None:
         safe = _safe_headers(raw, limits, _SAFE_FIELDS | {loop_header.lower()})
+        if header_over_cap(safe, limits) is not None:  # cannot be, by construction: but the
+            safe = b"\r\n\r\n"  # read below must never come back here (no recursion)
         return _not_read_in_full(
             read_message(
                 safe, trusted_authserv_ids=trusted_authserv_ids, own_addresses=own_addresses,

@@ -24,6 +24,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,14 @@ def engine() -> Any:
                 raise RapidError(f"RapidOCR could not load its models: {exc}") from exc
             loads += 1
         return _engine
+
+
+@cache
+def alphabet() -> frozenset[str]:
+    """The characters RapidOCR's recogniser can write (its model's dictionary): a letter outside
+    it (`ß`, `ø`, `ñ`) it reads as some other letter, and that is no dissent."""
+    chars = engine().text_rec.postprocess_op.character
+    return frozenset(c for c in chars if len(c) == 1)
 
 
 def preload(*, sessions: bool = True) -> None:

@@ -36,6 +36,11 @@ INK_LEVEL = 150
 SIGNATURE_HEIGHT = 1.9
 #: Share of the cell covered by signature-size strokes for a clear signature.
 SIGNATURE_INK = 0.004
+#: ... of the cell, or of the room a signature takes where the cell is larger (in text heights
+#: squared: a name signed across a 24 by 4 text-height strip): a signature is as large as
+#: the hand makes it, not as the cell is (a full-width Signature row of a stacked table is
+#: ten times a grid's cell, and the same signature covers a tenth of the share there).
+SIGNATURE_ROOM = 24 * 4
 #: Share of the cell in any leftover ink (specks, remnants) below which the cell is empty.
 EMPTY_INK = 0.0015
 #: Share of the label's box in ink, at least, for the label to be where the image has it.
@@ -405,7 +410,7 @@ def measure(
     seals = [s for s in strokes if seal_like(s, u)]
     hand = [s for s in strokes if s not in seals and (tall(s, u) or cursive(s, u))]
     rest = [s for s in strokes if s not in seals and s not in hand]
-    tall_ink = sum(s.pixels for s in hand) / area
+    tall_ink = sum(s.pixels for s in hand) / min(area, SIGNATURE_ROOM * u * u)
     other_ink = sum(s.pixels for s in rest) / area
     signed, conf = verdict(hand, rest, seals, u, tall_ink, other_ink)
     if signed is True and not seals and seal_around(gray, (x0, y0, x1, y1), u):

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from licensebot.core.form import FieldValue, Reading, Source
-from licensebot.reading.agreement import RAPID, cross_engine
+from licensebot.reading.agreement import RAPID, cross_engine, word_for_word
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.limits import ReadLimits
 
@@ -142,6 +142,10 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
             len(group) > len(dissent) and best.confidence >= max(dissent) + VOTE_MARGIN
         ):
             return FieldValue(value, round(best.confidence, 3), Source.OCR, raw=best.text)
+    worded = word_for_word(key, readings)
+    if worded is not None:
+        agreed, partner = worded
+        return FieldValue(agreed, round(partner.confidence, 3), Source.OCR, raw=partner.text)
     if key in RECORDED_ONLY:
         return best_model(key, [*values, *engine])
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from licensebot.core.form import Reading
-from licensebot.reading.agreement import cross_engine_value
+from licensebot.reading.agreement import cross_engine_value, word_for_word
 
 
 def r(text: str, conf: float, model: str, *, edged: bool = False) -> Reading:
@@ -162,3 +162,85 @@ def test_a_plain_spelling_of_another_letter_confirms_nothing() -> None:
         Reading("Soren Kjeer", 0.96, model="rapid"),
     ]
     assert cross_engine_value("signer_name", readings) is None
+
+
+# ---- word for word ----------------------------------------------------------------------------
+
+ABC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,.-üäéèàÜ")
+
+
+def words(key: str, readings: list[Reading]) -> str | None:
+    found = word_for_word(key, readings, alphabet=lambda: ABC)
+    return None if found is None else found[0]
+
+
+def test_an_address_read_alike_but_for_a_digit_of_a_letters_shape_is_rapids() -> None:
+    eng = "Cambridge CB4 OWS, United Kingdom"
+    readings = [r(eng, 0.79, "eng"), r(eng, 0.67, "Latin")]
+    readings.append(r("Cambridge CB4 0WS, United Kingdom", 0.91, "rapid"))
+    assert words("address", readings) == "Cambridge CB4 0WS, United Kingdom"
+
+
+def test_letters_rapid_cannot_write_are_the_latin_models() -> None:
+    readings = [r("Arcisstraße 21, 80333 München, Germany", 0.82, "Latin")]
+    readings.append(r("ArcisstraBe 21, 80333 Munchen, Germany", 0.93, "rapid"))
+    assert words("address", readings) == "Arcisstraße 21, 80333 München, Germany"
+
+
+def test_eng_cannot_give_back_the_letters_rapid_dropped() -> None:
+    # `eng` reads no accents either: its `Munchen` is no evidence of `München`
+    readings = [r("Technische Universitat Munchen", 0.9, "eng")]
+    readings.append(r("Technische Universität München", 0.95, "rapid"))
+    assert words("affiliation", readings) is None
+
+
+def test_stray_marks_between_words_are_no_disagreement() -> None:
+    readings = [r("Floor 18, Tower] B, Shenzhen 518057, China", 0.65, "Latin")]
+    readings.append(r("Floor 18, Tower B, Shenzhen 518057, China", 0.86, "rapid"))
+    assert words("address", readings) == "Floor 18, Tower B, Shenzhen 518057, China"
+
+
+def test_a_word_more_or_another_word_is_no_agreement() -> None:
+    more = [r("Research Group Leader", 0.95, "rapid"), r("Research Leader", 0.9, "Latin")]
+    other = [r("Senior Lecturer", 0.95, "rapid"), r("Senior Student", 0.9, "Latin")]
+    assert words("signer_title", more) is None
+    assert words("signer_title", other) is None
+
+
+def test_digits_and_letters_of_one_shape_settle_only_the_address() -> None:
+    # the affiliation is judged by its letters (its domain, the `AI` of a name): no guessing
+    readings = [r("Lab 10 of Vision", 0.95, "rapid"), r("Lab IO of Vision", 0.9, "Latin")]
+    assert words("affiliation", readings) is None
+    assert words("address", readings) == "Lab 10 of Vision"
+
+
+def test_too_many_shape_swaps_are_another_reading() -> None:
+    readings = [r("Unit 101, Block 0, 1010 Road", 0.95, "rapid")]
+    readings.append(r("Unit IOI, Block O, IOIO Road", 0.9, "eng"))
+    assert words("address", readings) is None
+
+
+def test_a_fair_reading_of_other_words_stops_a_judged_field() -> None:
+    readings = [r("Universität Wien", 0.95, "rapid"), r("Universität Wien", 0.9, "Latin")]
+    agreed = [*readings, r("Universitat Wien", 0.9, "eng")]
+    stopped = [*readings, r("Universitat Bern", 0.9, "eng")]
+    assert words("affiliation", agreed) == "Universität Wien"
+    assert words("affiliation", stopped) is None
+
+
+def test_a_reading_cut_at_its_crops_edge_agrees_on_nothing() -> None:
+    readings = [
+        r("Floor 18, Tower B", 0.95, "rapid", edged=True),
+        r("Floor 18, Tower B", 0.9, "eng"),
+    ]
+    assert words("address", readings) is None
+
+
+def test_a_chinese_partner_needs_the_floor_tesseract_keeps_for_chinese() -> None:
+    # Tesseract scores Chinese print lower than Latin print: 0.7 is a fair Chinese reading
+    fair = [r("郭思远", 0.99, "rapid"), r("郭思远", 0.7, "chi_sim")]
+    weak = [r("郭思远", 0.99, "rapid"), r("郭思远", 0.5, "chi_sim")]
+    latin = [r("Guo Siyuan", 0.99, "rapid"), r("Guo Siyuan", 0.7, "Latin")]
+    assert cross_engine_value("signer_name", fair) == "郭思远"
+    assert cross_engine_value("signer_name", weak) is None
+    assert cross_engine_value("signer_name", latin) is None

@@ -38,8 +38,21 @@ def test_two_tesseract_passes_alike_are_not_enough(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_comma_read_as_a_period_is_not_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
-    got = confirm(monkeypatch, "address", "12 Mill Road. Leeds", "12 Mill Road, Leeds")
+    got = confirm(
+        monkeypatch, "affiliation", "Westmoor University. Leeds", "Westmoor University, Leeds"
+    )
     assert got.value is None
+
+
+def test_an_address_read_alike_word_for_word_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    # no rule judges the address by its letters: the same words are the same address, with
+    # RapidOCR's punctuation and its digit where Tesseract read the letter of its shape
+    got = confirm(
+        monkeypatch, "address", "12 Mill Road. Leeds LS2 OJT", "12 Mill Road, Leeds LS2 0JT"
+    )
+    assert got.value == "12 Mill Road, Leeds LS2 0JT"
+    other = confirm(monkeypatch, "address", "12 Mill Road, Leeds", "12 Hill Road, Leeds")
+    assert other.value is None
 
 
 def test_both_engines_agreeing_stand(monkeypatch: pytest.MonkeyPatch) -> None:
