@@ -34,6 +34,9 @@ MAX_LINES = 4
 #: An enclosing "cell" taller than this many text heights is a frame around a form, no cell.
 MAX_CELL = 14.0
 
+#: A value on an underline may run this many text heights past the rule's end (underlined
+#: text's rule ends where the text does; the crop must not cut its last letter).
+UNDERLINE_RUN = 2.0
 #: A value's cell is at least this many text heights wide (a short date, a two-letter name).
 MIN_VALUE = 4.0
 
@@ -289,7 +292,8 @@ class _Finder:
         row = (lab.x1, lab.top - 0.5 * h, limit - 0.2 * h, lab.bottom + 0.5 * h)
         line = grid.underline_after(_box(lab), h) if grid is not None else None
         if grid is not None and line is not None:
-            return self.result(lab, self.on_lines(lab, grid, line.x0, line.x1), "underline")
+            box, mask = self.on_lines(lab, grid, line.x0, line.x1, limit)
+            return self.result(lab, box, "underline", mask=mask)
         if lab.field == "signature":
             return self.ink_only(lab, grid, limit)
         if lab.inline:
@@ -364,9 +368,15 @@ class _Finder:
             bottom = last_bottom + 0.3 * h
         return (first[0], first[1], x1, bottom)
 
-    def on_lines(self, lab: Label, grid: Grid, x0: float, x1: float) -> Box:
+    def on_lines(
+        self, lab: Label, grid: Grid, x0: float, x1: float, limit: float
+    ) -> tuple[Box, tuple[Box, ...]]:
         """The band above an underline, and above the rules right under it that continue it
-        (a second line of the value with no label of its own)."""
+        (a second line of the value with no label of its own), and the label to mask when
+        the band reaches under it. A word processor's underlined text ends its rule where the
+        text ends (and a second line starts at the margin, under the label): the band runs on
+        past the rule's end, up to the next label of the row, and as far left as a continuing
+        rule starts."""
         h = lab.height
         x0 = max(x0, lab.x1)
         line = grid.underline_after(_box(lab), h)
@@ -374,6 +384,7 @@ class _Finder:
         y = line.at(x0)
         top = min(lab.top - 0.6 * h, y - 2.4 * h)
         bottom = y + 0.3 * h
+        left, right = x0, x1
         for _ in range(MAX_LINES - 1):
             nxt = [
                 r
@@ -390,7 +401,16 @@ class _Finder:
             if self.labels_in(lab.page, (0.0, y + 0.3 * h, line.x0 + 0.5 * h, y2), lab):
                 break  # the next rule is another label's
             y, bottom = y2, y2 + 0.3 * h
-        return (x0 - 0.2 * h, top, x1, bottom)
+            left, right = min(left, line.x0), max(right, line.x1)
+        right = max(right, min(limit - 0.2 * h, right + UNDERLINE_RUN * h))
+        # paper before the value's first letter: up to the label's end on the label's line, a
+        # margin's width before a line that wraps to the margin under the label
+        if left < lab.x1:
+            left = max(0.0, left - UNDERLINE_RUN * h)
+        else:
+            left = min(left, max(lab.x1 + 0.1 * h, left - UNDERLINE_RUN * h))
+        mask = (_box(lab),) if left < lab.x1 else ()
+        return (left, top, right, bottom), mask
 
     def below_box(self, lab: Label, grid: Grid | None, limit: float) -> Box:
         """Under the label, across its column, down to the next label or rule."""

@@ -245,6 +245,42 @@ def draw_underlines(size: tuple[float, float] = A4) -> bytes:
     return _pdf(size, draw)
 
 
+def draw_underlined_text(size: tuple[float, float] = A4) -> bytes:
+    """A word processor's `Label: value` with the value underlined (the rule ends where the
+    text does), a value's second line starting at the margin under its label."""
+    v = VALUES
+
+    def draw(d: Drawing) -> None:
+        y = 120.0
+        half = 60 + (size[0] - 120) * 0.55
+
+        def field(x: float, label: str, lines: list[str]) -> float:
+            d.text(x, y, label)
+            start = x + d.width(label) + 6
+            yy = y
+            for i, text in enumerate(lines):
+                at = start if i == 0 else x  # the next line wraps to the margin
+                d.text(at, yy, text)
+                d.line(at, yy + 10, at + d.width(text), yy + 10, 0.6)
+                yy += 18
+            return yy
+
+        field(60, "Name:", v["signer_name"])
+        y = field(half, "Title:", v["signer_title"]) + 14
+        for key, label in (
+            ("affiliation", "Affiliation:"),
+            ("work_email", "Email:"),
+            ("address", "Address:"),
+        ):
+            y = field(60, label, v[key]) + 14
+        d.text(60, y, "Signature:")
+        d.scrawl(130, y - 22, 100, 28)
+        d.line(120, y + 10, half - 10, y + 10, 0.6)
+        field(half, "Date:", v["date"])
+
+    return _pdf(size, draw)
+
+
 def draw_stacked(size: tuple[float, float] = A4) -> bytes:
     """Labels above their values, no rules at all; two columns for name and title."""
     v = VALUES

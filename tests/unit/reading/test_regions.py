@@ -27,6 +27,7 @@ from tests.unit.reading.synthetic import (
     draw_four_columns,
     draw_stacked,
     draw_two_columns,
+    draw_underlined_text,
     draw_underlines,
     render,
     scan_like,
@@ -43,6 +44,7 @@ LAYOUTS: dict[str, Callable[[], bytes]] = {
     "four-columns-chinese-labels": lambda: draw_four_columns(ZH),
     "horizontal-rules-only": lambda: draw_four_columns(verticals=False),
     "underlines": draw_underlines,
+    "underlined-text": draw_underlined_text,
     "stacked-labels": draw_stacked,
     "label-colon-value": draw_colon_text,
 }
@@ -105,6 +107,7 @@ def test_born_digital_forms_from_their_vector_rules(name: str) -> None:
         ("four-columns-chinese-labels", 0.0),
         ("horizontal-rules-only", -1.0),
         ("underlines", 1.5),
+        ("underlined-text", -1.0),
     ],
 )
 def test_scanned_forms_from_the_rules_in_their_image(name: str, angle: float) -> None:
@@ -115,6 +118,24 @@ def test_scanned_forms_from_the_rules_in_their_image(name: str, angle: float) ->
     grid = grid_from_image(image, dpi)
     labels, regions = _read(words, {0: grid}, (float(image.width), float(image.height)))
     _check(labels, regions, words)
+
+
+def test_underlined_text_has_paper_around_it_in_its_region() -> None:
+    # the rule under typed text ends at its last letter: a region ending there would cut the
+    # reading at the crop's edge (every engine agreeing on a value that may go on)
+    pdf = draw_underlined_text()
+    words = text_words(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    grid = grid_from_pdf_page(doc[0], 0, words)
+    doc.close()
+    labels, regions = _read(words, {0: grid}, A4)
+    for key in ("signer_name", "work_email", "address", "date"):
+        region, lab = regions[key], labels[key]
+        assert region.how == "underline", key
+        mine = [w for w in region_words(region, words) if w not in lab.words]
+        assert region.box[2] - max(w.x1 for w in mine) >= 0.4 * lab.height, key
+        assert min(w.x0 for w in mine) - region.box[0] >= 0.1 * lab.height, key
+    assert regions["address"].mask  # the label under the band's second line is masked
 
 
 def test_a_multi_line_value_is_taken_whole_and_said_to_be_two_lines() -> None:
