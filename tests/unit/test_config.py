@@ -42,7 +42,8 @@ def test_config_check_names_every_missing_secret() -> None:
 def with_download(tmp_path: Path) -> Path:
     path = tmp_path / "licensebot.toml"
     text = DFME.read_text().replace(
-        'download_instructions = ""', 'download_instructions = "Open https://example.org/dl"'
+        'download_instructions = { en = "", zh = "" }',
+        'download_instructions = { en = "Open https://example.org/dl", zh = "打开下载页面" }',
     )
     path.write_text(text)
     for d in ("templates", "la"):

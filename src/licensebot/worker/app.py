@@ -196,6 +196,7 @@ def build(
         routes=routes,
         faults=faults,
         on_queued=on_queued,
+        institutional=judge.domains.institutional,
     )
 
     def transport() -> Transport:

@@ -23,6 +23,7 @@ from licensebot.config import Settings
 from licensebot.core.commands import Command, Parsed, Verb, parse_commands
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Decision
+from licensebot.core.resend import resend_from
 from licensebot.mail.compose import header_text, reply_subject
 from licensebot.mail.templates import Templates
 from licensebot.store.decisions import record_decision
@@ -201,7 +202,16 @@ class Review:
             reasons=[],
             fields=fields,
             maintainer_reason=reason if decision is Decision.REJECT else "",
+            resend=resend_from(
+                sender=app.sender,
+                decision=decision,
+                reasons=(),  # a maintainer's decision records no rule's reasons
+                fields=fields,
+                institutional=lambda domain: False,
+            ),
         )
+        attachments = tuple(self.replies.attachments_for(kind))
+        context["attached"] = [a.filename for a in attachments]
         rendered = self.templates.render(kind, context)
         tag = self.settings.dataset.case_tag
         self.replies.queue_rendered(
@@ -214,7 +224,7 @@ class Review:
             application_id=app_id,
             in_reply_to=app.message_id,
             references=(),
-            attachments=self.replies.attachments_for(kind),
+            attachments=attachments,
         )
 
     def _status(self, s: Session, app: Application) -> str:
