@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from licensebot.config import Settings
-from licensebot.core.commands import Command, Parsed, Verb, parse_commands
+from licensebot.core.commands import Command, Parsed, Verb, needs_force, parse_commands
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Decision
 from licensebot.core.resend import resend_from
@@ -128,17 +128,32 @@ class Review:
         latest = _latest_decision(s, app_id)
         fields = dict(latest.fields) if latest else {}
         previous = app.decision
+        overturned = (
+            needs_force(app.decision, latest.reasons if latest else ())
+            if decision is Decision.APPROVE
+            else ()
+        )
+        if overturned and not cmd.force:
+            hard = ", ".join(overturned)
+            return Outcome(
+                cmd.line,
+                ERROR,
+                f"case {app_id} was rejected for {hard} (hard): to approve it anyway, "
+                + (
+                    f'run `licensebot review approve {app_id} --force --why "<why>"`'
+                    if evidence.get("via") == "cli"
+                    else f"send `approve {app_id} force <why>`"
+                ),
+                app_id,
+            )
+        facts: dict[str, Any] = {"by": actor, "command": cmd.line, "reason": cmd.text}
+        if overturned:
+            facts["overturned"] = [r.value for r in overturned]
         record = DecisionRecord(
             application_id=app_id,
             decision=decision,
             reasons=[],
-            rule_results=[
-                {
-                    "rule": "maintainer",
-                    "hit": True,
-                    "facts": {"by": actor, "command": cmd.line, "reason": cmd.text},
-                }
-            ],
+            rule_results=[{"rule": "maintainer", "hit": True, "facts": facts}],
             fields=fields,
             decided_by=actor,
         )
@@ -157,7 +172,25 @@ class Review:
                 **evidence,
             },
         )
-        done = [f"case {app_id} {_past(decision)} (was {previous})"]
+        if overturned:
+            s.add(
+                Event(
+                    kind="decision.overturned",
+                    actor=actor,
+                    application_id=app_id,
+                    data={
+                        "overturned": [r.value for r in overturned],
+                        "why": cmd.text,
+                        "command": cmd.line,
+                        **evidence,
+                    },
+                )
+            )
+        done = [
+            f"case {app_id} {_past(decision)} (was {previous}"
+            + (f"; overturning {', '.join(overturned)}" if overturned else "")
+            + ")"
+        ]
         if decision is Decision.APPROVE and _licensee_for(s, app_id) is None:
             licensee = Licensee.from_fields(
                 application_id=app_id,
