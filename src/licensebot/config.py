@@ -136,6 +136,9 @@ class Auth(_Section):
 
 class Maintainers(_Section):
     addresses: tuple[str, ...] = ()
+    # "immediately": a notice per case that needs a person, as soon as it does (once per case);
+    # "digest": only the daily digest's review queue.
+    notify: Literal["immediately", "digest"] = "digest"
 
 
 class Schedule(_Section):

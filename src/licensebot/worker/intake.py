@@ -43,6 +43,7 @@ from licensebot.store.models import (
     utcnow,
 )
 from licensebot.store.outbox import replies_since
+from licensebot.worker.case_notice import CaseNotices
 from licensebot.worker.faults import Faults
 from licensebot.worker.replies import ReplyPlan, ReplyWriter
 
@@ -91,6 +92,7 @@ class Intake:
         faults: Faults | None = None,
         on_queued: Callable[[], None] = lambda: None,
         institutional: Callable[[str], bool] = lambda domain: False,
+        notices: CaseNotices | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -103,6 +105,7 @@ class Intake:
         self.on_queued = on_queued
         #: Whether a domain is an institution's (a student's supervisor may resend from it).
         self.institutional = institutional
+        self.notices = notices
 
     # -- one folder ---------------------------------------------------------------------------
 
@@ -457,6 +460,8 @@ class Intake:
                     in_reply_to=msg,
                     case_id=app_id,
                 )
+            if assessment.decision is Decision.REVIEW and self.notices is not None:
+                self.notices.queue(s, app, record)
             row.state = InboundState.PROCESSED
             row.application_id = app_id
             s.add(row)
