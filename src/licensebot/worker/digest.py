@@ -36,6 +36,7 @@ from licensebot.core.digest import (
     find_anomalies,
     latest_slot,
     to_csv,
+    unanswered,
 )
 from licensebot.core.form import FIELD_KEYS
 from licensebot.core.reasons import Decision
@@ -249,6 +250,16 @@ class Digest:
                     notes.setdefault(e.application_id or 0, []).append(
                         (e.actor, str(e.data.get("text", "")))
                     )
+            suppressed = [
+                (str(e.data.get("recipient", "?")), e.application_id)
+                for e in s.exec(
+                    select(Event).where(
+                        Event.kind == "reply.suppressed",
+                        col(Event.at) >= period.start,
+                        col(Event.at) < period.end,
+                    )
+                ).all()
+            ]
             voided = [
                 VoidedLicence(v.id or 0, v.email, v.name, v.application_id)
                 for v in s.exec(select(Licensee).where(Licensee.state == LicenceState.VOIDED)).all()
@@ -292,7 +303,7 @@ class Digest:
         ]
         anomalies = find_anomalies(
             facts, new=[c.case_id for c in incoming], focus=queue_ids, voided=voided
-        )
+        ) + unanswered(suppressed)
         days = daily_counts(
             ((_utc(a.created_at), a.decision) for a in recent), end=period.end, tz=self.tz
         )

@@ -662,7 +662,10 @@ class Intake:
         licence: Licensee | None,
     ) -> ReplyPlan | None:
         kind = reply_kind(assessment.decision, assessment.reasons)
-        if kind is not None and licence is not None:
+        for_a_person = assessment.decision is Decision.REVIEW and assessment.pdf is None
+        if kind is not None and licence is not None and not for_a_person:
+            # A licensee's question in the thread (no LA) goes to a person, as the "already
+            # licensed" reply promised: it gets "under review", not that reply again.
             kind = "applicant.already_licensed"
         if kind is None or not msg.from_address:
             return None
