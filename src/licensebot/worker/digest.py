@@ -38,7 +38,7 @@ from licensebot.core.digest import (
     to_csv,
     unanswered,
 )
-from licensebot.core.form import FIELD_KEYS
+from licensebot.core.form import FIELD_KEYS, FORM_FIELDS
 from licensebot.core.reasons import Decision
 from licensebot.core.rules import description_of
 from licensebot.mail.compose import FileAttachment, InlineImage, domain_of, header_text
@@ -413,6 +413,10 @@ def records_csv(rows: Sequence[CaseRow]) -> bytes:
     )
 
 
+#: The form's fields as printed on it, for the maintainers' view of a case.
+_LABELS = {f.key: f.label_en for f in FORM_FIELDS}
+
+
 def desk_address(settings: Settings) -> str:
     """Where a maintainer's review commands go: the bot's From address when the bot reads it,
     else the first mailbox it reads."""
@@ -436,11 +440,13 @@ def case_context(
         return header_text(text, max_len=300)
 
     fields = [
-        {"label": k, "value": line(_value(c.fields.get(k)))} for k in FIELD_KEYS if k in c.fields
+        {"label": _LABELS[k], "value": line(_value(c.fields.get(k)))}
+        for k in FIELD_KEYS
+        if k in c.fields
     ]
     members = _members(c.fields)
     if members:
-        fields.append({"label": "members", "value": line(members)})
+        fields.append({"label": "Members", "value": line(members)})
     actions = case_actions(
         c.case_id,
         to=desk_address(settings),
