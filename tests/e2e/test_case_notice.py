@@ -116,6 +116,7 @@ def test_a_case_needing_a_person_is_noticed_once_with_actions_that_work(
     assert len(notices) == 2
     [_, again, approved] = to(d, "applicant1@uni1.edu")
     assert "under review" in plain_text(again) and "approved" in plain_text(approved)
+    assert "[DFME-LA #1]" in again["Subject"]  # the "under review" reply's promise: same case
     assert "case 1 approved" in plain_text(to(d, MAINTAINER)[-1])
 
     sent = desk_cli(d, "digest", "--now")

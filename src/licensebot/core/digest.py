@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -187,34 +186,6 @@ def daily_counts(
             row = table[day]
             row[decision] = row.get(decision, 0) + 1
     return [DayCount(day, counts) for day, counts in sorted(table.items())]
-
-
-@dataclass(frozen=True, slots=True)
-class CaseAction:
-    """One thing a maintainer can do about a case from a message: a mailto: link that opens a
-    reply to the bot with the review command filled in (`core.commands`)."""
-
-    label: str
-    command: str  # the line the link puts in the body
-    href: str
-
-
-def case_actions(case_id: int, *, to: str, subject: str) -> tuple[CaseAction, ...]:
-    """Approve, reject, note and status for a case waiting for a person. Reject and note leave
-    the cursor after the command: the maintainer writes the reason or the note there."""
-
-    def link(label: str, command: str) -> CaseAction:
-        query = urllib.parse.urlencode(
-            {"subject": subject, "body": command}, quote_via=urllib.parse.quote
-        )
-        return CaseAction(label, command, f"mailto:{urllib.parse.quote(to, safe='@')}?{query}")
-
-    return (
-        link("Approve", f"approve {case_id}"),
-        link("Reject (write the reason)", f"reject {case_id} "),
-        link("Add a note", f"note {case_id} "),
-        link("Status", f"status {case_id}"),
-    )
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

@@ -30,7 +30,6 @@ from licensebot.core.digest import (
     DayCount,
     Period,
     VoidedLicence,
-    case_actions,
     daily_counts,
     digest_period,
     find_anomalies,
@@ -42,6 +41,7 @@ from licensebot.core.form import FIELD_KEYS, FORM_FIELDS
 from licensebot.core.reasons import Decision
 from licensebot.core.rules import description_of
 from licensebot.mail.compose import FileAttachment, InlineImage, domain_of, header_text
+from licensebot.mail.mailto import case_actions
 from licensebot.mail.templates import Templates
 from licensebot.store.files import atomic_write
 from licensebot.store.models import (
