@@ -603,6 +603,8 @@ def _value(v: object) -> str:
 
 def _age(delta: timedelta) -> str:
     hours = max(0, int(delta.total_seconds() // 3600))
+    if hours == 0:
+        return "less than 1 h"
     return f"{hours // 24} d" if hours >= 48 else f"{hours} h"
 
 
