@@ -333,6 +333,11 @@ def check_settings(settings: Settings, *, environ: dict[str, str] | None = None)
     for d in (settings.dataset.templates_dir, settings.dataset.la_dir):
         if not settings.path(d).is_dir():
             problems.append(f"dataset: directory {settings.path(d)} does not exist")
+    if settings.maintainers.notify == "immediately" and not settings.maintainers.addresses:
+        problems.append(
+            'maintainers.notify = "immediately" but maintainers.addresses is empty: nobody '
+            "would get the notices"
+        )
     if not settings.auth.trusted_authserv_ids:
         problems.append(
             "auth.trusted_authserv_ids is empty: no Authentication-Results header would be "
