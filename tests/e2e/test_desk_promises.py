@@ -173,12 +173,14 @@ def test_what_the_desk_says_is_what_it_does(
     text = plain_text(reply_to(d, "student"))
     assert "[DFME-LA #1]" in reply_to(d, "student")["Subject"]
     assert text.startswith(f"Dear {student['signer_name']},")
-    assert "or from your supervisor's work address at cs.uni1.edu" in text
-    assert "由您的导师使用其在 cs.uni1.edu 的工作邮箱发送" in text
+    assert (
+        "when it comes from li.si@cs.uni1.edu, or from your supervisor's work address at " in text
+    )
+    assert "或来自您导师在 cs.uni1.edu 的工作邮箱" in text
     text = plain_text(reply_to(d, "webmail"))
-    assert "sent from wang.wu.2@gmail.com or wang.wu@uni2.edu" in text
-    assert "发件地址为 wang.wu.2@gmail.com 或 wang.wu@uni2.edu" in text
-    assert "joins only when our mail server can verify" in text
+    assert "when it comes from wang.wu.2@gmail.com or wang.wu@uni2.edu; from an address " in text
+    assert "other than wang.wu.2@gmail.com, only when our mail server can verify" in text
+    assert "新的申请若来自 wang.wu.2@gmail.com 或 wang.wu@uni2.edu，将归入本案件" in text
 
     # -- a hard rejection is not approved by a plain approve ------------------------------
     [refusal] = [m for m in to(d, MAINTAINER) if "review commands" in m["Subject"]]
