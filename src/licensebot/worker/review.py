@@ -128,8 +128,11 @@ class Review:
         latest = _latest_decision(s, app_id)
         fields = dict(latest.fields) if latest else {}
         previous = app.decision
+        # The rules' latest judgement counts, not a maintainer's rejection on top of it (a
+        # `reject` first must not turn a hard rejection into one an `approve` overturns).
+        judged = _latest_decision(s, app_id, by="rules")
         overturned = (
-            needs_force(app.decision, latest.reasons if latest else ())
+            needs_force(app.decision, judged.reasons if judged else ())
             if decision is Decision.APPROVE
             else ()
         )
@@ -330,12 +333,11 @@ def latest_decisions(s: Session, app_ids: Sequence[int]) -> dict[int, DecisionRe
     return out
 
 
-def _latest_decision(s: Session, app_id: int) -> DecisionRecord | None:
-    return s.exec(
-        select(DecisionRecord)
-        .where(DecisionRecord.application_id == app_id)
-        .order_by(col(DecisionRecord.id).desc())
-    ).first()
+def _latest_decision(s: Session, app_id: int, *, by: str | None = None) -> DecisionRecord | None:
+    query = select(DecisionRecord).where(DecisionRecord.application_id == app_id)
+    if by is not None:
+        query = query.where(DecisionRecord.decided_by == by)
+    return s.exec(query.order_by(col(DecisionRecord.id).desc())).first()
 
 
 def _licensee_for(s: Session, app_id: int) -> Licensee | None:
