@@ -275,6 +275,9 @@ def test_what_the_desk_says_is_what_it_does(
         (2, "asked_for"),
         (2, "stranger"),
     ]
+    joined = desk_cli(d, "explain", "2")
+    assert "case.joined (asked_for): wang.wu@uni2.edu" in joined.stdout
+    assert "case.not_joined (stranger): eve@uni6.edu" in joined.stdout
     # Once per case: 3 and 4, and 6 (unverified), never 3 again.
     prefix = "[DFME licensebot] case "
     assert sorted(m["Subject"].split(" / ")[0].removeprefix(prefix) for m in notices(d)) == [
