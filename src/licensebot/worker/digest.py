@@ -467,7 +467,7 @@ def case_context(
         "notes": [{"who": line(who), "text": line(text)} for who, text in c.notes],
         "pdf": line(pdf),
         "image_cid": image_cid,
-        "actions": [{"label": a.label, "command": a.command, "href": a.href} for a in actions],
+        "actions": [{"verb": a.verb, "command": a.command, "href": a.href} for a in actions],
     }
 
 
