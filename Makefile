@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils \
+APT_PACKAGES := dovecot-imapd chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils \
   tesseract-ocr-script-latn libreoffice-writer-nogui \
   fonts-dejavu-core fonts-wqy-microhei fonts-arphic-ukai fonts-dkg-handwriting \
   fonts-liberation2 fonts-crosextra-carlito

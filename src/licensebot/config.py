@@ -42,8 +42,16 @@ class Dataset(_Section):
 class Approval(_Section):
     """What an approved applicant receives: how to download, and the access code (a secret)."""
 
-    download_instructions: str = ""
+    # Per language (`{ en = "...", zh = "..." }`); a plain string is the English text, and the
+    # Chinese half of the approval then points to it instead of quoting English.
+    download_instructions: str | dict[Literal["en", "zh"], str] = ""
     access_code_env: str = "LICENSEBOT_ACCESS_CODE"
+
+    def instructions(self) -> dict[str, str]:
+        """The download instructions by language ("" where none is written)."""
+        given = self.download_instructions
+        texts = {"en": given} if isinstance(given, str) else dict(given)
+        return {lang: texts.get(lang, "").strip() for lang in ("en", "zh")}
 
 
 class Storage(_Section):
@@ -128,6 +136,9 @@ class Auth(_Section):
 
 class Maintainers(_Section):
     addresses: tuple[str, ...] = ()
+    # "immediately": a notice per case that needs a person, as soon as it does (once per case);
+    # "digest": only the daily digest's review queue.
+    notify: Literal["immediately", "digest"] = "digest"
 
 
 class Schedule(_Section):
@@ -304,10 +315,10 @@ def check_settings(settings: Settings, *, environ: dict[str, str] | None = None)
             read_secret(name, environ=environ)
         except SecretMissing as exc:
             problems.append(f"{who}: {exc}")
-    if not settings.approval.download_instructions.strip():
+    if not settings.approval.instructions()["en"]:
         problems.append(
-            "approval.download_instructions is empty: approved applicants would not learn how "
-            "to download the data"
+            "approval.download_instructions is empty (its English text): approved applicants "
+            "would not learn how to download the data"
         )
     for m in settings.mailbox:
         if m.kind == "imap" and m.ca_file and not Path(m.ca_file).is_file():
@@ -322,6 +333,11 @@ def check_settings(settings: Settings, *, environ: dict[str, str] | None = None)
     for d in (settings.dataset.templates_dir, settings.dataset.la_dir):
         if not settings.path(d).is_dir():
             problems.append(f"dataset: directory {settings.path(d)} does not exist")
+    if settings.maintainers.notify == "immediately" and not settings.maintainers.addresses:
+        problems.append(
+            'maintainers.notify = "immediately" but maintainers.addresses is empty: nobody '
+            "would get the notices"
+        )
     if not settings.auth.trusted_authserv_ids:
         problems.append(
             "auth.trusted_authserv_ids is empty: no Authentication-Results header would be "

@@ -126,6 +126,13 @@ def test_a_licensee_who_applies_again_is_told_so_and_not_licensed_twice(
     assert reply.kind == "applicant.already_licensed"
     body = email.message_from_bytes(reply.raw, policy=email.policy.default).get_content()
     assert "already hold a licence" in body and "您已持有" in body
+    assert "reply to this email and a member of the DFME team will help you" in body
+    # The promise kept: the reply goes to a person (the review queue), with "under review".
+    question = mail(2, pdf=False, subject="Re: instructions", in_reply_to=reply.message_id)
+    dovecot.append(BOT, "INBOX", question)
+    worker.poll_once()
+    assert [o.kind for o in outbox(worker)][1:] == ["applicant.review"]
+    assert [a.id for a, _ in worker.bot.review.queue()] == [reply.application_id]
     with Session(worker.bot.engine) as s:
         assert len(s.exec(select(Licensee)).all()) == 1
 
@@ -141,3 +148,11 @@ def test_replies_to_one_address_are_capped_per_day_with_a_final_notice(
     assert kinds == ["applicant.no_attachment", "applicant.no_attachment", "applicant.final_notice"]
     with Session(worker.bot.engine) as s:
         assert len(s.exec(select(DecisionRecord)).all()) == 5  # every message still recorded
+    # The final notice's promise: the team sees each unanswered message in its daily report.
+    final = email.message_from_bytes(outbox(worker)[-1].raw, policy=email.policy.default)
+    assert "sees each message that got no automatic reply in its daily report" in str(
+        final.get_content()
+    )
+    digest = worker.bot.digest.preview()
+    assert f"2 message(s) from {SENDER} got no automatic reply" in digest.text
+    assert "(cases #4, #5)" in digest.text

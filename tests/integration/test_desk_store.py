@@ -158,3 +158,66 @@ def test_the_workers_daily_job_queues_the_digest_once(bot: Bot) -> None:
     [row] = digests(bot)
     assert row.recipient == "keeper@dataset.test"
     worker.bot.engine.dispose()
+
+
+def test_the_case_notice_is_queued_once_per_case_and_only_when_asked_for(bot: Bot) -> None:
+    from licensebot.config import Maintainers
+    from licensebot.store.models import Application
+    from licensebot.worker.case_notice import CaseNotices
+
+    case = add_case(bot.engine, blobs(bot), n=1, at=NOW - timedelta(hours=1))
+    settings = bot.settings.model_copy(
+        update={
+            "maintainers": Maintainers(addresses=("keeper@dataset.test",), notify="immediately")
+        }
+    )
+    quiet = CaseNotices(bot.settings, bot.replies, bot.templates)  # notify = "digest"
+    loud = CaseNotices(settings, bot.replies, bot.templates)
+    queued = []
+    for notices in (quiet, loud, loud):  # the second `loud`: the same case again, later
+        with Session(bot.engine) as s:
+            app = s.get(Application, case)
+            record = s.exec(
+                select(DecisionRecord).where(DecisionRecord.application_id == case)
+            ).one()
+            assert app is not None
+            queued.append(notices.queue(s, app, record))
+            s.commit()
+    assert queued == [0, 1, 0]
+    with Session(bot.engine) as s:
+        rows = s.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == "maintainer.case_notice")
+        ).all()
+    assert [(r.recipient, r.idempotency_key) for r in rows] == [
+        ("keeper@dataset.test", f"notice:case:{case}:keeper@dataset.test")
+    ]
+    assert "Reply with: approve 1" in text_of(rows[0])
+
+
+def test_a_hard_rejection_is_approved_only_by_force_with_who_and_why(bot: Bot) -> None:
+    case = add_case(
+        bot.engine,
+        blobs(bot),
+        n=1,
+        at=NOW,
+        decision="reject",
+        reasons=("student_signer", "unreadable"),
+    )
+    plain = bot.review.run(Command(Verb.APPROVE, case, "", f"approve {case}"), actor="cli:keeper")
+    assert plain.status == "error"
+    assert plain.text == (
+        f"case {case} was rejected for student_signer (hard): to approve it anyway, run "
+        f'`licensebot review approve {case} --force --why "<why>"`'
+    )
+    forced = Command(Verb.APPROVE, case, "the dean signed", f"approve {case} force", force=True)
+    done = bot.review.run(forced, actor="cli:keeper")
+    assert done.status == "done" and "overturning student_signer" in done.text
+    with Session(bot.engine) as s:
+        [event] = s.exec(select(Event).where(Event.kind == "decision.overturned")).all()
+        [licence] = s.exec(select(Licensee)).all()
+    assert (event.actor, event.data["why"], event.data["overturned"]) == (
+        "cli:keeper",
+        "the dean signed",
+        ["student_signer"],
+    )
+    assert licence.application_id == case

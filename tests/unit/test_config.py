@@ -42,7 +42,8 @@ def test_config_check_names_every_missing_secret() -> None:
 def with_download(tmp_path: Path) -> Path:
     path = tmp_path / "licensebot.toml"
     text = DFME.read_text().replace(
-        'download_instructions = ""', 'download_instructions = "Open https://example.org/dl"'
+        'download_instructions = { en = "", zh = "" }',
+        'download_instructions = { en = "Open https://example.org/dl", zh = "打开下载页面" }',
     )
     path.write_text(text)
     for d in ("templates", "la"):
@@ -108,3 +109,13 @@ def test_plain_smtp_is_only_for_a_relay_on_this_machine() -> None:
     assert local.security == "none"
     with pytest.raises(ValueError, match="only for a relay on this machine"):
         Smtp(host="mail.ustc.edu.cn", security="none", auth="none", from_address="a@b.c")
+
+
+def test_immediate_notices_without_maintainers_are_a_problem(tmp_path: Path) -> None:
+    path = with_download(tmp_path)
+    text = path.read_text().replace(
+        'addresses = ["sirui@mail.ustc.edu.cn", "iamthy@mail.ustc.edu.cn"]', "addresses = []"
+    )
+    path.write_text(text.replace('notify = "digest"', 'notify = "immediately"'))
+    problems = check_settings(load_settings(path, environ={}), environ={})
+    assert any("nobody would get the notices" in p for p in problems)

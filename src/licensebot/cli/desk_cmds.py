@@ -157,10 +157,10 @@ def review_show(case: int, config: ConfigOption = None) -> None:
         typer.echo(f"    {line}")
 
 
-def _decide(config: Path | None, verb: Verb, case: int, text: str) -> None:
+def _decide(config: Path | None, verb: Verb, case: int, text: str, *, force: bool = False) -> None:
     bot = _bot(config)
-    line = f"{verb} {case} {text}".strip()
-    outcome = bot.review.run(Command(verb, case, text, line), actor=_actor())
+    line = f"{verb} {case}{' force' if force else ''} {text}".strip()
+    outcome = bot.review.run(Command(verb, case, text, line, force=force), actor=_actor())
     typer.echo(f"{outcome.status}: {outcome.text}")
     if outcome.status == "error":
         raise typer.Exit(1)
@@ -170,9 +170,27 @@ def _decide(config: Path | None, verb: Verb, case: int, text: str) -> None:
 
 
 @review_app.command("approve")
-def review_approve(case: int, config: ConfigOption = None) -> None:
-    """Approve a case: record the licensee and tell the applicant."""
-    _decide(config, Verb.APPROVE, case, "")
+def review_approve(
+    case: int,
+    config: ConfigOption = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overturn a rejection for a hard reason (student signer, free email, outdated "
+            "form, ...); needs --why.",
+        ),
+    ] = False,
+    why: Annotated[
+        str, typer.Option("--why", help="Why, recorded with the decision and in the events.")
+    ] = "",
+) -> None:
+    """Approve a case: record the licensee and tell the applicant. A case rejected for a hard
+    reason is approved only with --force and --why."""
+    if force and not why.strip():
+        err.print('--force needs --why "<why the hard reason does not apply>"')
+        raise typer.Exit(2)
+    _decide(config, Verb.APPROVE, case, why.strip(), force=force)
 
 
 @review_app.command("reject")

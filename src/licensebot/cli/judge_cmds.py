@@ -129,7 +129,11 @@ def explain(
                 }
                 for d in decisions
             ],
-            "events": [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor} for e in events],
+            "events": [
+                {"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor}
+                | ({"data": dict(e.data)} if e.kind in _EXPLAINED_EVENTS else {})
+                for e in events
+            ],
         }
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -151,7 +155,27 @@ def explain(
         if d.fields:
             shown = ", ".join(f"{k}={v!r}" for k, v in d.fields.items())
             out.print(f"  fields: {shown}")
+    for e in events:
+        if e.kind == "decision.overturned":
+            from rich.markup import escape
+
+            out.print(
+                f"\n[bold]overturned[/bold] {escape(', '.join(e.data.get('overturned', [])))} "
+                f"(hard reasons) by {escape(e.actor)} at {e.at:%Y-%m-%d %H:%M}: "
+                f"{escape(str(e.data.get('why', '')))}"
+            )
+        elif e.kind in ("case.joined", "case.not_joined"):
+            out.print(
+                f"\n{e.kind} ({e.data.get('how')}): {e.data.get('sender')} "
+                f"(case sender {e.data.get('case_sender')}, auth {e.data.get('auth')})",
+                markup=False,
+                highlight=False,
+            )
     out.print("\nevents: " + "; ".join(f"{e.at:%H:%M:%S} {e.kind}" for e in events))
+
+
+#: Events whose data `explain` shows (a maintainer's overturn, who joined the case).
+_EXPLAINED_EVENTS = frozenset({"decision.overturned", "case.joined", "case.not_joined"})
 
 
 def _shown(value: object) -> str:

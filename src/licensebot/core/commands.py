@@ -1,5 +1,7 @@
-"""Maintainers' review commands, one per line of a reply: `approve 42`, `reject 42 <reason
-for the applicant>`, `note 42 <text>`, `status 42`. Pure: text in, parsed commands out.
+"""Maintainers' review commands, one per line of a reply: `approve 42`, `approve 42 force <why>`
+(overturning a rejection for a hard reason), `reject 42 <reason for the applicant>`,
+`note 42 <text>`, `status 42`. Pure: text in, parsed commands out; and `needs_force`, the one
+rule on when an approval must be forced.
 
 Only lines that start with a command word followed by a case number count. Quoted lines
 (`> ...`) are skipped, and the reading stops at a signature (`-- `) or at the header of a quoted
@@ -10,8 +12,12 @@ without `>` by a client never turns its own text into commands.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from licensebot.core.reasons import Decision, Reason, Severity
+from licensebot.core.rules import severity_of
 
 MAX_COMMANDS = 50
 
@@ -31,8 +37,9 @@ NEEDS_TEXT = frozenset({Verb.REJECT, Verb.NOTE})
 class Command:
     verb: Verb
     case_id: int
-    text: str  # the reason (reject) or the note; "" for approve and status
+    text: str  # the reason (reject), the note, why (approve); "" for status
     line: str  # the line as written, for the confirmation and the event log
+    force: bool = False  # `approve 42 force <why>`: overturn a rejection for a hard reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,7 @@ class Parsed:
         return bool(self.commands or self.unusable)
 
 
+_FORCE = re.compile(r"^force\b[\s:,-]*(.*)$", re.IGNORECASE)
 _VERB = re.compile(r"^(approve|reject|note|status)\b\s*(.*)$", re.IGNORECASE)
 _CASE = re.compile(r"^#?(\d{1,9})\b[\s:,-]*(.*)$")
 _STOP = re.compile(
@@ -84,7 +92,24 @@ def parse_commands(text: str) -> Parsed:
             what = "a reason for the applicant" if verb is Verb.REJECT else "the note's text"
             unusable.append(Unusable(line, f"`{verb} {case.group(1)}` needs {what}"))
             continue
-        commands.append(Command(verb, int(case.group(1)), rest if verb in NEEDS_TEXT else "", line))
+        force = _FORCE.match(rest) if verb is Verb.APPROVE else None
+        if force is not None and not force.group(1).strip():
+            unusable.append(
+                Unusable(line, f"`approve {case.group(1)} force` needs the reason why after it")
+            )
+            continue
+        text = force.group(1).strip() if force else rest if verb is not Verb.STATUS else ""
+        commands.append(Command(verb, int(case.group(1)), text, line, force=force is not None))
         if len(commands) >= MAX_COMMANDS:
             break
     return Parsed(tuple(commands), tuple(unusable))
+
+
+def needs_force(decision: Decision, reasons: Iterable[str]) -> tuple[Reason, ...]:
+    """The hard reasons an approval of a case with this latest decision would overturn; an
+    approval then needs `force` and a why. Empty: an ordinary approval."""
+    if decision is not Decision.REJECT:
+        return ()
+    known = {r.value: r for r in Reason}
+    found = (known[r] for r in reasons if r in known)
+    return tuple(r for r in found if severity_of(r) is Severity.HARD)

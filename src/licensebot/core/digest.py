@@ -141,6 +141,25 @@ def find_anomalies(
     return out
 
 
+def unanswered(suppressed: Iterable[tuple[str, int | None]]) -> list[Anomaly]:
+    """Messages that got no automatic reply (the daily cap per address), one line per address:
+    the final notice tells their sender that the team sees them here."""
+    by_address: dict[str, list[int]] = defaultdict(list)
+    for recipient, case_id in suppressed:
+        by_address[recipient.lower()].append(case_id or 0)
+    return [
+        Anomaly(
+            "no_reply",
+            f"{len(ids)} message(s) from {addr} got no automatic reply (daily cap reached): "
+            "answer in person if one is needed (cases "
+            + ", ".join(f"#{i}" for i in sorted(set(ids)) if i)
+            + ")",
+            tuple(sorted({i for i in ids if i})),
+        )
+        for addr, ids in sorted(by_address.items())
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class DayCount:
     day: date

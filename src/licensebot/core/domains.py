@@ -141,6 +141,11 @@ class DomainKnowledge:
                 return DomainVerdict(d, kind, hit, source)
         return DomainVerdict(d, DomainKind.OTHER)
 
+    def institutional(self, domain: str) -> bool:
+        """Whether addresses at `domain` can be an institution's (not webmail, not disposable,
+        not denied by a maintainer)."""
+        return self.classify(domain).kind not in _NOT_INSTITUTIONAL
+
     def institution_names(self, domain: str) -> tuple[str, ...]:
         """Every known name of the institution behind `domain` (empty when unknown).
 

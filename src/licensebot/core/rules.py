@@ -574,6 +574,15 @@ def severity_of(reason: Reason) -> Severity:
     return _DECLARED[reason].severity
 
 
+def description_of(code: str) -> str:
+    """What a reason means, in a sentence a maintainer reads (the rule's description); an
+    unknown code is shown as it is."""
+    try:
+        return _DECLARED[Reason(code)].description
+    except ValueError:
+        return code
+
+
 def codes(severity: Severity) -> tuple[Reason, ...]:
     """The reasons of one weight, in the contract's order."""
     return tuple(r.reason for r in DEFAULT_RULES if r.severity is severity)

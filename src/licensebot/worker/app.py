@@ -34,6 +34,7 @@ from licensebot.reading.sandbox import ReaderPool, read_pdf_sandboxed
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
 from licensebot.worker.bounces import BounceRoute
+from licensebot.worker.case_notice import CaseNotices, sample_notice_context
 from licensebot.worker.digest import Digest, sample_context
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
@@ -99,13 +100,16 @@ def single_template_samples(settings: Settings) -> dict[str, dict[str, Any]]:
         "maintainer.digest.txt": digest,
         "maintainer.digest.html": digest,
         "maintainer.review_result.txt": review_result_sample(),
+        "maintainer.case_notice.html": sample_notice_context(settings),
     }
 
 
 def template_problems(settings: Settings, templates: Templates) -> list[str]:
-    return templates.check(template_samples(settings)) + templates.check_one(
-        single_template_samples(settings)
-    )
+    bilingual = {
+        **template_samples(settings),
+        "maintainer.case_notice": [sample_notice_context(settings)],
+    }
+    return templates.check(bilingual) + templates.check_one(single_template_samples(settings))
 
 
 @dataclass
@@ -196,6 +200,8 @@ def build(
         routes=routes,
         faults=faults,
         on_queued=on_queued,
+        institutional=judge.domains.institutional,
+        notices=CaseNotices(settings, replies, templates),
     )
 
     def transport() -> Transport:

@@ -35,10 +35,13 @@ from licensebot.core.digest import (
     find_anomalies,
     latest_slot,
     to_csv,
+    unanswered,
 )
-from licensebot.core.form import FIELD_KEYS
+from licensebot.core.form import FIELD_KEYS, FORM_FIELDS
 from licensebot.core.reasons import Decision
+from licensebot.core.rules import description_of
 from licensebot.mail.compose import FileAttachment, InlineImage, domain_of, header_text
+from licensebot.mail.mailto import case_actions
 from licensebot.mail.templates import Templates
 from licensebot.store.files import atomic_write
 from licensebot.store.models import (
@@ -247,6 +250,16 @@ class Digest:
                     notes.setdefault(e.application_id or 0, []).append(
                         (e.actor, str(e.data.get("text", "")))
                     )
+            suppressed = [
+                (str(e.data.get("recipient", "?")), e.application_id)
+                for e in s.exec(
+                    select(Event).where(
+                        Event.kind == "reply.suppressed",
+                        col(Event.at) >= period.start,
+                        col(Event.at) < period.end,
+                    )
+                ).all()
+            ]
             voided = [
                 VoidedLicence(v.id or 0, v.email, v.name, v.application_id)
                 for v in s.exec(select(Licensee).where(Licensee.state == LicenceState.VOIDED)).all()
@@ -290,7 +303,7 @@ class Digest:
         ]
         anomalies = find_anomalies(
             facts, new=[c.case_id for c in incoming], focus=queue_ids, voided=voided
-        )
+        ) + unanswered(suppressed)
         days = daily_counts(
             ((_utc(a.created_at), a.decision) for a in recent), end=period.end, tz=self.tz
         )
@@ -400,6 +413,64 @@ def records_csv(rows: Sequence[CaseRow]) -> bytes:
     )
 
 
+#: The form's fields as printed on it, for the maintainers' view of a case.
+_LABELS = {f.key: f.label_en for f in FORM_FIELDS}
+
+
+def desk_address(settings: Settings) -> str:
+    """Where a maintainer's review commands go: the bot's From address when the bot reads it,
+    else the first mailbox it reads."""
+    boxes = [m.address for m in settings.mailbox]
+    own = settings.smtp.from_address
+    return own if own.lower() in {b.lower() for b in boxes} else boxes[0]
+
+
+def case_context(
+    settings: Settings, c: CaseRow, *, now: datetime, tz: ZoneInfo, pdf: str, image_cid: str = ""
+) -> dict[str, Any]:
+    """One case as the digest and the case notice show it: plain one-line strings, the reasons
+    as codes and as sentences, and the review actions as mailto: links."""
+
+    def when(moment: datetime) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    def line(text: str) -> str:
+        # Applicant text on one line: a newline in a subject or a form field must never put
+        # "approve 7" at the start of a line a maintainer's reply might quote without ">".
+        return header_text(text, max_len=300)
+
+    fields = [
+        {"label": _LABELS[k], "value": line(_value(c.fields.get(k)))}
+        for k in FIELD_KEYS
+        if k in c.fields
+    ]
+    members = _members(c.fields)
+    if members:
+        fields.append({"label": "Members", "value": line(members)})
+    actions = case_actions(
+        c.case_id,
+        to=desk_address(settings),
+        subject=f"[{settings.dataset.name} licensebot] case {c.case_id}",
+    )
+    return {
+        "case_id": c.case_id,
+        "received": when(c.received_at),
+        "age": _age(now - c.received_at),
+        "sender": line(c.sender) or "?",
+        "subject": line(c.subject),
+        "decision": c.decision,
+        "reasons": ", ".join(c.reasons) or "none",
+        "reason_texts": [{"code": r, "text": description_of(r)} for r in c.reasons],
+        "decided_by": c.decided_by,
+        "decided_at": when(c.decided_at),
+        "fields": fields,
+        "notes": [{"who": line(who), "text": line(text)} for who, text in c.notes],
+        "pdf": line(pdf),
+        "image_cid": image_cid,
+        "actions": [{"verb": a.verb, "command": a.command, "href": a.href} for a in actions],
+    }
+
+
 def digest_context(
     settings: Settings,
     data: DigestData,
@@ -415,19 +486,9 @@ def digest_context(
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     def line(text: str) -> str:
-        # Applicant text on one line: a newline in a subject or a form field must never put
-        # "approve 7" at the start of a line a maintainer's reply might quote without ">".
         return header_text(text, max_len=300)
 
     def case(c: CaseRow) -> dict[str, Any]:
-        fields = [
-            {"label": k, "value": line(_value(c.fields.get(k)))}
-            for k in FIELD_KEYS
-            if k in c.fields
-        ]
-        members = _members(c.fields)
-        if members:
-            fields.append({"label": "members", "value": line(members)})
         if c.case_id in images:
             pdf = f"{c.pdf_filename or 'PDF'} (first page shown in the HTML part)"
         elif c.case_id in attached:
@@ -436,21 +497,14 @@ def digest_context(
             pdf = f"{c.pdf_filename or 'PDF'} (see `licensebot review show {c.case_id}`)"
         else:
             pdf = "none"
-        return {
-            "case_id": c.case_id,
-            "received": when(c.received_at),
-            "age": _age(data.generated_at - c.received_at),
-            "sender": line(c.sender) or "?",
-            "subject": line(c.subject),
-            "decision": c.decision,
-            "reasons": ", ".join(c.reasons) or "none",
-            "decided_by": c.decided_by,
-            "decided_at": when(c.decided_at),
-            "fields": fields,
-            "notes": [{"who": line(who), "text": line(text)} for who, text in c.notes],
-            "pdf": line(pdf),
-            "image_cid": images.get(c.case_id, ""),
-        }
+        return case_context(
+            settings,
+            c,
+            now=data.generated_at,
+            tz=tz,
+            pdf=pdf,
+            image_cid=images.get(c.case_id, ""),
+        )
 
     incoming_counts = Counter(c.decision.value for c in data.incoming)
     days = [
@@ -549,6 +603,8 @@ def _value(v: object) -> str:
 
 def _age(delta: timedelta) -> str:
     hours = max(0, int(delta.total_seconds() // 3600))
+    if hours == 0:
+        return "less than 1 h"
     return f"{hours // 24} d" if hours >= 48 else f"{hours} h"
 
 

@@ -26,6 +26,7 @@ from licensebot.config import Mailbox, Settings
 from licensebot.core.assess import Assessment, reply_kind
 from licensebot.core.message import IncomingMessage
 from licensebot.core.reasons import Decision
+from licensebot.core.resend import Join, Resend, join, resend_from
 from licensebot.mail.sources import MailSession, Meta
 from licensebot.store.decisions import record_decision
 from licensebot.store.files import Blobs
@@ -42,6 +43,7 @@ from licensebot.store.models import (
     utcnow,
 )
 from licensebot.store.outbox import replies_since
+from licensebot.worker.case_notice import CaseNotices
 from licensebot.worker.faults import Faults
 from licensebot.worker.replies import ReplyPlan, ReplyWriter
 
@@ -89,6 +91,8 @@ class Intake:
         routes: Sequence[Route] = (),
         faults: Faults | None = None,
         on_queued: Callable[[], None] = lambda: None,
+        institutional: Callable[[str], bool] = lambda domain: False,
+        notices: CaseNotices | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -99,6 +103,9 @@ class Intake:
         self.routes = list(routes)
         self.faults = faults or Faults()
         self.on_queued = on_queued
+        #: Whether a domain is an institution's (a student's supervisor may resend from it).
+        self.institutional = institutional
+        self.notices = notices
 
     # -- one folder ---------------------------------------------------------------------------
 
@@ -453,6 +460,8 @@ class Intake:
                     in_reply_to=msg,
                     case_id=app_id,
                 )
+            if assessment.decision is Decision.REVIEW and self.notices is not None:
+                self.notices.queue(s, app, record)
             row.state = InboundState.PROCESSED
             row.application_id = app_id
             s.add(row)
@@ -545,8 +554,9 @@ class Intake:
         return licence
 
     def _related_case(self, s: Session, msg: IncomingMessage) -> Application | None:
-        """The case this message continues: a reply to one of our messages, or the case tag in
-        its subject, and in both cases from the case's own sender (no one joins another's)."""
+        """The case this message continues (a reply to one of our messages, or the case tag in
+        its subject), when it may join it (`core.resend`: from the case's sender, or from an
+        address the case's last reply asked for and authenticated)."""
         if not msg.from_address:
             return None
         ids = [m for m in (msg.in_reply_to, *msg.references) if m]
@@ -562,9 +572,43 @@ class Intake:
         if case_id is None:
             return None
         app = s.get(Application, case_id)
-        if app is None or app.sender != msg.from_address:
+        if app is None:
             return None
+        verdict = join(self.resend_for(s, app), sender=msg.from_address, auth=msg.auth)
+        if verdict is Join.SAME_SENDER:
+            return app
+        s.add(
+            Event(
+                kind="case.joined" if verdict.joins else "case.not_joined",
+                application_id=case_id,
+                data={
+                    "how": verdict.value,
+                    "sender": msg.from_address,
+                    "case_sender": app.sender,
+                    "auth": msg.auth.value,
+                    "message_id": msg.message_id,
+                },
+            )
+        )
+        if not verdict.joins:
+            return None
+        app.sender = msg.from_address  # the case now follows the address that was asked for
         return app
+
+    def resend_for(self, s: Session, app: Application) -> Resend:
+        """Whom the case's latest decision asked for a corrected application."""
+        latest = s.exec(
+            select(DecisionRecord)
+            .where(DecisionRecord.application_id == app.id)
+            .order_by(col(DecisionRecord.id).desc())
+        ).first()
+        return resend_from(
+            sender=app.sender,
+            decision=app.decision,
+            reasons=latest.reasons if latest else (),
+            fields=latest.fields if latest else {},
+            institutional=self.institutional,
+        )
 
     def _application(
         self,
@@ -618,7 +662,10 @@ class Intake:
         licence: Licensee | None,
     ) -> ReplyPlan | None:
         kind = reply_kind(assessment.decision, assessment.reasons)
-        if kind is not None and licence is not None:
+        for_a_person = assessment.decision is Decision.REVIEW and assessment.pdf is None
+        if kind is not None and licence is not None and not for_a_person:
+            # A licensee's question in the thread (no LA) goes to a person, as the "already
+            # licensed" reply promised: it gets "under review", not that reply again.
             kind = "applicant.already_licensed"
         if kind is None or not msg.from_address:
             return None
@@ -644,6 +691,14 @@ class Intake:
             fields=assessment.fields,
             note=assessment.note,
             licence_case=licence.application_id if licence else None,
+            sender_name=msg.from_name,
+            resend=resend_from(
+                sender=msg.from_address,
+                decision=assessment.decision,
+                reasons=assessment.reasons,
+                fields=assessment.fields,
+                institutional=self.institutional,
+            ),
         )
         return ReplyPlan(kind, msg.from_address, context)
 

@@ -14,11 +14,13 @@ from licensebot.config import Settings
 from licensebot.core.form import FIELD_KEYS, FORM_FIELDS
 from licensebot.core.message import IncomingMessage
 from licensebot.core.reasons import Decision, Reason
+from licensebot.core.resend import Resend
 from licensebot.mail.compose import (
     FileAttachment,
     InlineImage,
     compose,
     domain_of,
+    header_text,
     new_message_id,
     reply_subject,
 )
@@ -47,8 +49,13 @@ def applicant_context(
     citation: str = "",
     maintainer_reason: str = "",
     licence_case: int | None = None,
+    sender_name: str = "",
+    resend: Resend | None = None,
+    attached: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Everything an applicant template may use (checked against TEMPLATE_SAMPLES at start)."""
+    """Everything an applicant template may use (checked against TEMPLATE_SAMPLES at start).
+    `resend`: who may send a corrected application into this case (`core.resend`), which the
+    rejection's closing words name; `attached`: the files the reply carries."""
     fields = {**dict.fromkeys([*FIELD_KEYS, "members"]), **dict(fields or {})}
     facts: dict[str, dict[str, Any]] = {}
     for r in rule_results:
@@ -60,7 +67,14 @@ def applicant_context(
         unreadable.append("signed")
     name = str(fields.get("signer_name") or "")
     prefix = settings.dataset.file_prefix
+    resend = resend or Resend(sender.lower())
+    greeting = header_text(name or sender_name or "", max_len=80)
     return {
+        # Whom the reply greets: the signer read off the form, else the From's display name.
+        "name": greeting if "@" not in greeting else "",
+        "resend_addresses": [a for a in (resend.sender, *resend.addresses) if a],
+        "resend_domains": list(resend.domains),
+        "attached": list(attached),
         "dataset": settings.dataset.name,
         "case_id": case_id,
         "case_tag": f"[{settings.dataset.case_tag} #{case_id}]",
@@ -80,7 +94,7 @@ def applicant_context(
         "unreadable_labels_zh": [FIELD_LABELS.get(f, (f, f))[1] for f in unreadable],
         "mailboxes": [m.address for m in settings.mailbox],
         "note": note,
-        "download_instructions": settings.approval.download_instructions,
+        "download_instructions": settings.approval.instructions(),
         "access_code": access_code,
         "subjects": list(subjects),
         "citation": settings.dataset.citation or citation,
@@ -121,6 +135,8 @@ class ReplyWriter:
         note: str = "",
         maintainer_reason: str = "",
         licence_case: int | None = None,
+        sender_name: str = "",
+        resend: Resend | None = None,
     ) -> dict[str, Any]:
         return applicant_context(
             self.settings,
@@ -136,6 +152,8 @@ class ReplyWriter:
             citation=self.citation,
             maintainer_reason=maintainer_reason,
             licence_case=licence_case,
+            sender_name=sender_name,
+            resend=resend,
         )
 
     def queue(
@@ -151,7 +169,11 @@ class ReplyWriter:
         """Add the message to `s` (uncommitted); its outbox row id. `key` makes it idempotent
         (`store.outbox.enqueue`)."""
         smtp = self.settings.smtp
-        rendered = self.templates.render(plan.kind, plan.context)
+        attachments = plan.attachments or tuple(self.attachments_for(plan.kind))
+        context = plan.context
+        if "attached" in context:  # an applicant's reply says what it carries
+            context = {**context, "attached": [a.filename for a in attachments]}
+        rendered = self.templates.render(plan.kind, context)
         message_id = new_message_id(domain_of(smtp.from_address))
         tag = self.settings.dataset.case_tag
         if in_reply_to is not None and case_id is not None:
@@ -162,7 +184,6 @@ class ReplyWriter:
             )
         else:
             subject = rendered.subject or f"[{tag}] {self.settings.dataset.name}"
-        attachments = plan.attachments or tuple(self.attachments_for(plan.kind))
         return self.queue_rendered(
             s,
             kind=plan.kind,

@@ -20,9 +20,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from licensebot.config import Settings
-from licensebot.core.commands import Command, Parsed, Verb, parse_commands
+from licensebot.core.commands import Command, Parsed, Verb, needs_force, parse_commands
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Decision
+from licensebot.core.resend import resend_from
 from licensebot.mail.compose import header_text, reply_subject
 from licensebot.mail.templates import Templates
 from licensebot.store.decisions import record_decision
@@ -127,17 +128,35 @@ class Review:
         latest = _latest_decision(s, app_id)
         fields = dict(latest.fields) if latest else {}
         previous = app.decision
+        # The rules' latest judgement counts, not a maintainer's rejection on top of it (a
+        # `reject` first must not turn a hard rejection into one an `approve` overturns).
+        judged = _latest_decision(s, app_id, by="rules")
+        overturned = (
+            needs_force(app.decision, judged.reasons if judged else ())
+            if decision is Decision.APPROVE
+            else ()
+        )
+        if overturned and not cmd.force:
+            hard = ", ".join(overturned)
+            return Outcome(
+                cmd.line,
+                ERROR,
+                f"case {app_id} was rejected for {hard} (hard): to approve it anyway, "
+                + (
+                    f'run `licensebot review approve {app_id} --force --why "<why>"`'
+                    if evidence.get("via") == "cli"
+                    else f"send `approve {app_id} force <why>`"
+                ),
+                app_id,
+            )
+        facts: dict[str, Any] = {"by": actor, "command": cmd.line, "reason": cmd.text}
+        if overturned:
+            facts["overturned"] = [r.value for r in overturned]
         record = DecisionRecord(
             application_id=app_id,
             decision=decision,
             reasons=[],
-            rule_results=[
-                {
-                    "rule": "maintainer",
-                    "hit": True,
-                    "facts": {"by": actor, "command": cmd.line, "reason": cmd.text},
-                }
-            ],
+            rule_results=[{"rule": "maintainer", "hit": True, "facts": facts}],
             fields=fields,
             decided_by=actor,
         )
@@ -156,7 +175,25 @@ class Review:
                 **evidence,
             },
         )
-        done = [f"case {app_id} {_past(decision)} (was {previous})"]
+        if overturned:
+            s.add(
+                Event(
+                    kind="decision.overturned",
+                    actor=actor,
+                    application_id=app_id,
+                    data={
+                        "overturned": [r.value for r in overturned],
+                        "why": cmd.text,
+                        "command": cmd.line,
+                        **evidence,
+                    },
+                )
+            )
+        done = [
+            f"case {app_id} {_past(decision)} (was {previous}"
+            + (f"; overturning {', '.join(overturned)}" if overturned else "")
+            + ")"
+        ]
         if decision is Decision.APPROVE and _licensee_for(s, app_id) is None:
             licensee = Licensee.from_fields(
                 application_id=app_id,
@@ -201,7 +238,16 @@ class Review:
             reasons=[],
             fields=fields,
             maintainer_reason=reason if decision is Decision.REJECT else "",
+            resend=resend_from(
+                sender=app.sender,
+                decision=decision,
+                reasons=(),  # a maintainer's decision records no rule's reasons
+                fields=fields,
+                institutional=lambda domain: False,
+            ),
         )
+        attachments = tuple(self.replies.attachments_for(kind))
+        context["attached"] = [a.filename for a in attachments]
         rendered = self.templates.render(kind, context)
         tag = self.settings.dataset.case_tag
         self.replies.queue_rendered(
@@ -214,7 +260,7 @@ class Review:
             application_id=app_id,
             in_reply_to=app.message_id,
             references=(),
-            attachments=self.replies.attachments_for(kind),
+            attachments=attachments,
         )
 
     def _status(self, s: Session, app: Application) -> str:
@@ -287,12 +333,11 @@ def latest_decisions(s: Session, app_ids: Sequence[int]) -> dict[int, DecisionRe
     return out
 
 
-def _latest_decision(s: Session, app_id: int) -> DecisionRecord | None:
-    return s.exec(
-        select(DecisionRecord)
-        .where(DecisionRecord.application_id == app_id)
-        .order_by(col(DecisionRecord.id).desc())
-    ).first()
+def _latest_decision(s: Session, app_id: int, *, by: str | None = None) -> DecisionRecord | None:
+    query = select(DecisionRecord).where(DecisionRecord.application_id == app_id)
+    if by is not None:
+        query = query.where(DecisionRecord.decided_by == by)
+    return s.exec(query.order_by(col(DecisionRecord.id).desc())).first()
 
 
 def _licensee_for(s: Session, app_id: int) -> Licensee | None:

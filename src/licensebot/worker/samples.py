@@ -8,6 +8,7 @@ from typing import Any
 from licensebot.config import Mailbox, Settings, Smtp
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Decision, Reason, Severity
+from licensebot.core.resend import Resend
 from licensebot.core.rules import codes
 from licensebot.worker.la_notices import NOTICE_KIND
 from licensebot.worker.opt_out import CONFIRM_KIND
@@ -41,6 +42,9 @@ _FIELDS = {
     "signed": True,
     "members": [{"name": "Si Li", "registered_id": "MEGC2024-0042"}],
 }
+
+
+_RESEND = Resend("li.si@gmail.com", ("san.zhang@example.edu",), ("example.edu",))
 
 
 def _settings() -> Settings:
@@ -85,9 +89,15 @@ def template_samples(settings: Settings | None = None) -> dict[str, list[dict[st
     hard: list[Reason] = [c for c in _codes(Severity.HARD) if c is not Reason.NO_ATTACHMENT]
     return {
         "applicant.approved": [ctx(APPROVE, []), ctx(APPROVE, [], fields={})],
-        "applicant.rejected": [ctx(REJECT, hard), ctx(REJECT, [], maintainer_reason="why")],
+        "applicant.rejected": [
+            ctx(REJECT, hard, sender_name="San Zhang", resend=_RESEND, attached=["blank.pdf"]),
+            ctx(REJECT, [], maintainer_reason="why", fields={}),
+        ],
         "applicant.review": [ctx(REVIEW, _codes(Severity.SOFT)), ctx(REVIEW, [])],
-        "applicant.no_attachment": [ctx(REJECT, [Reason.NO_ATTACHMENT])],
+        "applicant.no_attachment": [
+            ctx(REJECT, [Reason.NO_ATTACHMENT], attached=["blank.pdf"]),
+            ctx(REJECT, [Reason.NO_ATTACHMENT], fields={}),
+        ],
         "applicant.final_notice": [ctx(REVIEW, [])],
         "applicant.already_licensed": [ctx(APPROVE, [], licence_case=7)],
         NOTICE_KIND: [

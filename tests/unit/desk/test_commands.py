@@ -51,3 +51,33 @@ def test_reading_stops_at_the_signature_and_at_a_quoted_original() -> None:
 def test_at_most_max_commands_per_message() -> None:
     text = "\n".join(f"status {i}" for i in range(MAX_COMMANDS + 10))
     assert len(parse_commands(text).commands) == MAX_COMMANDS
+
+
+def test_approve_force_carries_its_why_and_without_one_says_so() -> None:
+    parsed = parse_commands("approve 42 force the supervisor confirmed by phone\napprove 7 force\n")
+    assert parsed.commands == (
+        Command(
+            Verb.APPROVE,
+            42,
+            "the supervisor confirmed by phone",
+            "approve 42 force the supervisor confirmed by phone",
+            force=True,
+        ),
+    )
+    assert [u.line for u in parsed.unusable] == ["approve 7 force"]
+    assert "needs the reason why" in parsed.unusable[0].why
+
+
+def test_only_approving_a_rejection_for_a_hard_reason_needs_force() -> None:
+    from licensebot.core.commands import needs_force
+    from licensebot.core.reasons import Decision, Reason
+
+    assert needs_force(Decision.REJECT, ["student_signer", "unreadable"]) == (
+        Reason.STUDENT_SIGNER,
+    )
+    assert needs_force(Decision.REJECT, []) == ()  # a maintainer's own rejection
+    assert needs_force(Decision.REVIEW, ["unreadable"]) == ()
+    assert set(needs_force(Decision.REJECT, ["free_email", "outdated_form"])) == {
+        Reason.FREE_EMAIL,
+        Reason.OUTDATED_FORM,
+    }

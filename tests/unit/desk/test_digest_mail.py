@@ -11,6 +11,7 @@ from licensebot.config import load_settings
 from licensebot.core.commands import parse_commands
 from licensebot.mail.compose import FileAttachment, InlineImage, compose
 from licensebot.mail.templates import Templates
+from licensebot.worker.case_notice import sample_notice_context
 from licensebot.worker.digest import digest_context, sample_data
 from licensebot.worker.review import review_result_sample
 
@@ -74,7 +75,27 @@ def test_the_html_escapes_applicant_text_and_shows_images_by_cid() -> None:
 def test_the_digest_text_never_reads_as_commands_when_quoted_without_markers() -> None:
     rendered = TEMPLATES.render_one("maintainer.digest.txt", sample_context())
     assert rendered.subject and "1 to review" in rendered.subject
-    assert "#42  waiting" in rendered.body and "Reasons: unreadable" in rendered.body
+    assert "#42  waiting" in rendered.body
+    assert "could not be read with confidence. (unreadable)" in rendered.body
     assert not parse_commands(rendered.body).any
+    settings = load_settings(REPO / "config" / "licensebot.toml", environ={})
+    notice = TEMPLATES.render("maintainer.case_notice", sample_notice_context(settings))
+    assert "Reply with: approve 42" in notice.body and "命令：approve 42" in notice.body
+    assert not parse_commands(notice.body).any
     confirmation = TEMPLATES.render_one("maintainer.review_result.txt", review_result_sample())
     assert not parse_commands(confirmation.body).any
+
+
+def test_every_queued_case_has_mailto_actions_with_the_review_commands() -> None:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    [case] = sample_context()["queue"]  # type: ignore[misc]
+    hrefs = {a["verb"]: a["href"] for a in case["actions"]}
+    assert set(hrefs) == {"approve", "reject", "note", "status"}
+    for label, command in (("approve", "approve 42"), ("status", "status 42")):
+        url = urlsplit(hrefs[label])
+        assert url.scheme == "mailto" and unquote(url.path) == "sirui@mail.ustc.edu.cn"
+        query = parse_qs(url.query)
+        assert query["body"] == [command]
+        assert parse_commands(query["body"][0]).commands[0].line == command
+    assert case["reason_texts"][0]["code"] == "unreadable"
