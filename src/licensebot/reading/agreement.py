@@ -212,45 +212,44 @@ def _rapid_alphabet() -> Collection[str]:
 def _merge(
     rapid: str, partner: str, *, accents: bool, loose: bool, abc: Callable[[], Collection[str]]
 ) -> str | None:
-    """RapidOCR's reading with the partner's words where only the partner could read them
-    right; None when the two differ otherwise (see `word_for_word`)."""
-    a_words, b_words = _WORD.findall(rapid), _WORD.findall(partner)
-    if not a_words or len(a_words) != len(b_words):
+    """The partner's reading (Tesseract keeps the spaces RapidOCR drops or adds:
+    `ResearchGroupLeader`, `33 38`) with RapidOCR's digits where the two differ by a digit
+    and a letter of its shape, stray marks left out; None when the two readings' letters
+    differ otherwise (see `word_for_word`)."""
+    a, b = "".join(_WORD.findall(rapid)), "".join(_WORD.findall(partner))
+    if not a:
         return None
-    if not loose and _marks(rapid) != _marks(partner):
+    if not loose and "".join(_marks(rapid)) != "".join(_marks(partner)):
         return None  # `Co., Ltd.` and `Co. Ltd.` are two readings where the letters count
-    chosen: list[str] = []
-    confused = 0
-    for a, b in zip(a_words, b_words, strict=True):
-        if a == b:
-            chosen.append(a)
+    if len(a) != len(b):
+        # `ß` written `ss`, `æ` written `ae`: the partner's letters, spelt out
+        spelt = "".join(c if c.isascii() else unidecode(c) for c in b)
+        return _unstray(partner) if accents and spelt == a else None
+    keep: dict[int, str] = {}  # the partner's letter (by its place among them) -> RapidOCR's
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x == y:
             continue
-        if len(a) != len(b):
-            # `ß` written `ss`, `æ` written `ae`: the partner's letters, spelt out
-            if accents and not b.isascii() and unidecode(b) == a:
-                chosen.append(b)
-                continue
-            return None
-        word = []
-        for x, y in zip(a, b, strict=True):
-            if x == y:
-                word.append(x)
-            elif accents and y.isalpha() and (y not in abc() or _base(y) == x):
-                word.append(y)  # a letter RapidOCR cannot write, or an accent it dropped
-            elif loose and frozenset((x, y)) in CONFUSABLE:
-                confused += 1
-                word.append(x)
-            else:
-                return None
-        chosen.append("".join(word))
-    if confused > MAX_CONFUSED:
+        if accents and y.isalpha() and (y not in abc() or _base(y) == x):
+            continue  # a letter RapidOCR cannot write, or an accent it dropped: the partner's
+        if loose and frozenset((x, y)) in CONFUSABLE:
+            keep[i] = x
+            continue
         return None
-    words = iter(chosen)
-    return _WORD.sub(lambda _: next(words), rapid)
+    if len(keep) > MAX_CONFUSED:
+        return None
+    places = iter(range(len(b)))
+    out = "".join(keep.get(next(places), c) if c.isalnum() and c != "_" else c for c in partner)
+    return _unstray(out)
+
+
+def _unstray(text: str) -> str:
+    return " ".join(_UNSTRAY.sub(" ", text).split())
 
 
 #: Marks a speck or a rule's remnant makes (`Tower] B`): no part of a value's punctuation.
 _STRAY = re.compile(r"[\s\]\[|`'‘’]+")
+#: ... of those, the ones no value of a form holds (an apostrophe may be the value's own)
+_UNSTRAY = re.compile(r"[\]\[|`]+")
 
 
 def _marks(text: str) -> list[str]:
@@ -260,8 +259,7 @@ def _marks(text: str) -> list[str]:
 
 def _same_words(value: str, other: str) -> bool:
     """`other` says the words of `value`, accents and stray marks aside."""
-    a, b = _WORD.findall(value), _WORD.findall(other)
-    return len(a) == len(b) and all(unidecode(x) == unidecode(y) for x, y in zip(a, b, strict=True))
+    return unidecode("".join(_WORD.findall(value))) == unidecode("".join(_WORD.findall(other)))
 
 
 def _base(ch: str) -> str:

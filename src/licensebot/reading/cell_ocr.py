@@ -20,7 +20,7 @@ from dataclasses import replace
 from statistics import median
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from licensebot.core.form import FieldValue, Reading, Source
 from licensebot.reading.agreement import RAPID, cross_engine, unaccented, word_for_word
@@ -28,7 +28,7 @@ from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
 from licensebot.reading.facts import Found, read_members
-from licensebot.reading.layout import Label, Word, first_lines, join_words
+from licensebot.reading.layout import Label, Word, first_lines, join_words, lines_of
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import (
     baseline_wobble,
@@ -167,14 +167,11 @@ def ocr_cells(
                 # counts only when very confident and an English reading agrees
                 fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
         agreed = cell.pass1_conf >= 0.9 and same(cell.key, CLEANERS[cell.key](cell.pass1), fv.value)
-        if fv.value is not None and not CJK.search(raw) and not agreed:
-            # print read confidently twice needs no further proof; anything else must
-            # also sit on a straight baseline
-            wobble = baseline_wobble(image.crop(tight_box(ordered, 1.0)))
-            if wobble is not None and wobble > HANDWRITING_WOBBLE:
-                # letters off a straight baseline: handwriting, never trusted
-                fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
-                cell.hand = True
+        # print read confidently twice needs no further proof; anything else must also sit
+        # on a straight baseline (letters off one: handwriting, never trusted)
+        if fv.value is not None and not CJK.search(raw) and not agreed and wobbly(image, ordered):
+            fv = FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=raw)
+            cell.hand = True
         if fv.value is None and cell.empty and edge_ink_only(image, cell.box, scale):
             # all the ink reaches in from outside the cell (the signature scrawl of the
             # row below): nothing is written here
@@ -310,7 +307,10 @@ def recheck_cell(
     if ws and not CJK.search(join_words(ws)):
         at_edge = runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
         cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), at_edge, lang))
-        if wobbly(crop, ws):
+        # the baseline judged on the crop before its edges were cleared: a value whose
+        # descenders touch the cell's bottom rule loses them to the clearing (`Blue eak`,
+        # `Technolo ies`), and letters without their feet look off a straight line
+        if wobbly(white_paper(erase_rules(image.crop(cell.box), length=60)), ws):
             # letters off a straight baseline: handwriting (if they read as a value at
             # all: `eng` reading a date in Chinese gives junk, with no baseline to judge)
             cell.hand = cell.hand or CLEANERS[key](join_words(ws)) is not None
@@ -478,8 +478,18 @@ def runs_to_edge(ws: Sequence[Word], box: Box, scale: float) -> bool:
 
 
 def wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
-    wobble = baseline_wobble(crop.crop(tight_box(ws, 1.0)))
-    return wobble is not None and wobble > HANDWRITING_WOBBLE
+    """Some line of the words strays off a straight baseline (handwriting). Line by line: the
+    feet of a value wrapped over two lines are on two baselines, and print is straight on each;
+    a rule under the line (a cell's, an underline) and the tops of the next row's print reaching
+    into the line's box cleared first: they are no letter's feet."""
+    wobbles = []
+    for line in lines_of(ws):
+        h = median(w.height for w in line)
+        box = erase_rules(crop.crop(tight_box(line, 1.0)), length=round(3 * h))
+        # paper left and right, so that only ink cut by the box's top or bottom is cleared
+        side = max(2, round(0.3 * h))
+        wobbles.append(baseline_wobble(clear_edges(ImageOps.expand(box, (side, 0), fill=255))))
+    return any(w is not None and w > HANDWRITING_WOBBLE for w in wobbles)
 
 
 def ink_box(img: Image.Image, pad: int = 16) -> Box | None:

@@ -20,6 +20,7 @@ from PIL import Image
 from licensebot.core.form import Reading
 from licensebot.reading.layout import Word, join_words, lines_of
 from licensebot.reading.ocr import tesseract_words
+from licensebot.reading.regions import MAX_LINES
 
 #: `lang_hint` values: print in Latin script, or what may be Chinese characters.
 LATIN = "latin"
@@ -36,9 +37,10 @@ class CellReader(Protocol):
 
 
 def joined(lines: Sequence[Reading]) -> Reading | None:
-    """The cell's lines as one reading (the first two, as the reader takes a value): joined by
-    a space, as sure as the least sure line, cut at an edge if any line is."""
-    lines = [r for r in lines[:2] if r.text.strip()]
+    """The cell's lines as one reading (the first `MAX_LINES`, as the reader takes a value: an
+    address runs to four lines in a narrow column): joined by a space, as sure as the least
+    sure line, cut at an edge if any line is."""
+    lines = [r for r in lines[:MAX_LINES] if r.text.strip()]
     if not lines:
         return None
     return Reading(

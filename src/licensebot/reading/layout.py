@@ -399,6 +399,24 @@ def _continuation(
     return None
 
 
+def _own_label(seg: Sequence[Word], hit: tuple[str, float, int], cont: Sequence[Word]) -> bool:
+    """The line below is a whole label of another field, and the line itself a whole, sure
+    label: the next row's label (a table whose rule between the rows the image lost), not
+    the tail of this one. A line that leaves a parenthesis open (`Work email (at your`) or a
+    tail in lower case (`affiliation)`) goes on below."""
+    alone = _match_run(cont, 0)
+    text = " ".join(w.text for w in seg)
+    if text.count("(") > text.count(")") or cont[0].text[:1].islower():
+        return False
+    return (
+        alone is not None
+        and alone[0] != hit[0]
+        and _skip_parenthetical(cont, alone[2]) >= len(cont)
+        and hit[1] >= 0.95
+        and _skip_parenthetical(seg, hit[2]) >= len(seg)
+    )
+
+
 #: A junk word wider than this many text heights is no part of a label (see `find_labels`).
 _JUNK_WIDTH = 8
 
@@ -436,6 +454,8 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
             continue  # a form field's value is never a label
         hit = _match_run(seg, 0)
         cont = _continuation(seg, n, segs) if hit else None
+        if cont is not None and hit is not None and _own_label(seg, hit, cont):
+            cont = None  # `Work e-mail` over `Address`: two rows, not `Work e-mail address`
         if cont is not None and id(cont) not in consumed and cont[0].source != Source.FORM:
             joined = list(seg) + cont
             hit2 = _match_run(joined, 0)

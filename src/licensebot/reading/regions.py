@@ -246,12 +246,35 @@ class _Finder:
             cell = grid.cell_containing(_box(lab))
             if cell is not None and cell.height <= MAX_CELL * lab.height:
                 found = self.in_cell(lab, grid, cell)
+                found = self.own_row(lab, cell, found)
                 x0, _, x1, _ = found.box
                 if x1 - x0 >= MIN_VALUE * lab.height:
                     return found
                 # no room for a value: handwriting's tall strokes taken for column rules
                 # split the cell; the words say where the value is
         return self.in_text(lab, grid)
+
+    def own_row(self, lab: Label, cell: Cell, found: ValueRegion) -> ValueRegion:
+        """`found` cut to the label's own row when its cell holds other labels above or below
+        it: a rule between two rows that the image lost (a copier's faint line) merged them,
+        and each row's value stops where the next row's label starts."""
+        h = lab.height
+        stacked = [
+            o
+            for o in self.labels
+            if o is not lab
+            and o.page == lab.page
+            and cell.x0 <= (o.x0 + o.x1) / 2 <= cell.x1
+            and cell.top <= (o.top + o.bottom) / 2 <= cell.bottom
+            and abs(o.top - lab.top) > 0.8 * h
+        ]
+        if not stacked:
+            return found
+        top = lab.top - 0.3 * h if any(o.top < lab.top for o in stacked) else cell.top
+        bottom = min((o.top - 0.3 * h for o in stacked if o.top > lab.top), default=cell.bottom)
+        x0, y0, x1, y1 = found.box
+        box = (x0, max(y0, top), x1, min(y1, bottom))
+        return self.result(lab, box, found.how, mask=found.mask, cell=found.cell)
 
     def in_cell(self, lab: Label, grid: Grid, cell: Cell) -> ValueRegion:
         h, page = lab.height, lab.page

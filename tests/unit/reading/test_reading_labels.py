@@ -56,6 +56,20 @@ def test_a_label_wrapped_over_two_lines_is_one_label() -> None:
     assert [w.text for w in labels["address"].words][-1] == "affiliation"
 
 
+def test_the_next_rows_label_right_below_is_not_a_labels_tail() -> None:
+    # `Work e-mail` over `Address` (a table whose rule between the rows a copier lost) is two
+    # labels, not `Work e-mail Address`; a line that leaves its parenthesis open goes on below
+    rows = pick_labels(
+        find_labels(_words(("Work", 10, 100), ("e-mail", 50, 100), ("Address", 10, 114)))
+    )
+    assert set(rows) == {"work_email", "address"}
+    wrapped = _words(("Work", 10, 100), ("email", 50, 100), ("(at", 100, 100), ("your", 130, 100))
+    wrapped += _words(("affiliation)", 10, 114))
+    labels = pick_labels(find_labels(wrapped))
+    assert set(labels) == {"work_email"}
+    assert [w.text for w in labels["work_email"].words][-1] == "affiliation)"
+
+
 def test_running_text_that_starts_with_a_label_word_is_not_a_label() -> None:
     words = _words(("Date", 10, 50), ("of", 48, 50), ("the", 66, 50), ("meeting", 94, 50))
     assert find_labels(words) == []
