@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from licensebot import __version__
-from licensebot.cli.common import ConfigOption, err, settings_or_exit
+from licensebot.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    ConfigOption,
+    err,
+    fail,
+    migrated_or_exit,
+    problems_or_exit,
+    settings_or_exit,
+)
 from licensebot.cli.judge_cmds import check, explain
 from licensebot.cli.logs import configure_logging
 from licensebot.cli.reading_cmds import form, parse
@@ -56,8 +65,9 @@ def config_check(config: ConfigOption = None) -> None:
         problems += template_problems(settings, templates)
     if problems:
         for p in problems:
-            err.print(f"[red]✗[/red] {p}", highlight=False)
-        raise typer.Exit(1)
+            err.print("[red]✗[/red] ", end="")
+            err.print(p, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG)
     typer.echo(
         f"configuration OK: {len(settings.mailbox)} mailbox(es), "
         f"database {settings.storage.url().split('://')[0]}, smtp {settings.smtp.kind}"
@@ -77,13 +87,11 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 
 def ready_settings_or_exit(config: Path | None) -> Settings:
-    """Settings whose secrets and directories are all there (exit 2, said why, otherwise)."""
+    """Settings whose secrets and directories are all there and whose database is migrated
+    (exit 2, said why, otherwise; nothing is created on the way)."""
     settings = settings_or_exit(config)
-    problems = check_settings(settings)
-    if problems:
-        for p in problems:
-            err.print(f"[red]✗[/red] {p}", highlight=False)
-        raise typer.Exit(2)
+    problems_or_exit(check_settings(settings))
+    migrated_or_exit(settings)
     return settings
 
 
@@ -96,8 +104,7 @@ def run(config: ConfigOption = None) -> None:
     try:
         Worker(settings).run()
     except TemplateCheckFailed as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
+        fail(str(exc), code=EXIT_CONFIG)
 
 
 @app.command()
@@ -109,14 +116,12 @@ def poll(
     from licensebot.worker.runner import TemplateCheckFailed, Worker
 
     if not once:
-        err.print("use `licensebot poll --once` (or `licensebot run` to keep watching)")
-        raise typer.Exit(2)
+        fail("use `licensebot poll --once` (or `licensebot run` to keep watching)", code=2)
     settings = ready_settings_or_exit(config)
     try:
         report = Worker(settings).poll_once()
     except TemplateCheckFailed as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
+        fail(str(exc), code=EXIT_CONFIG)
     for box in report.mailboxes:
         typer.echo(
             f"{box.mailbox}: {box.fetched} fetched, {box.processed} new, "
@@ -128,8 +133,9 @@ def poll(
     )
     if report.errors:
         for name, e in report.errors.items():
-            err.print(f"[red]✗[/red] {name}: {e}", highlight=False)
-        raise typer.Exit(1)
+            err.print("[red]✗[/red] ", end="")
+            err.print(f"{name}: {e}", markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -155,17 +161,32 @@ app.command("explain")(explain)
 
 
 def main() -> None:
-    """The `licensebot` command: any error of the bot's own is one line that says what to do."""
+    """The `licensebot` command: any error of the bot's own, and any the machine gives it (a
+    file or directory it may not use, a database that does not answer), is one line that says
+    what to do; exit status 2 for the configuration, 1 otherwise. A bug keeps its traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    from licensebot.config import ConfigError
     from licensebot.errors import LicensebotError
 
     try:
         app()
     except LicensebotError as exc:
-        message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        err.print(
-            f"[red]error:[/red] {message or type(exc).__name__}", highlight=False, soft_wrap=True
-        )
-        sys.exit(1)
+        code = EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_FAILED
+        _exit(str(exc) or type(exc).__name__, code)
+    except DBAPIError as exc:
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        _exit(f"the database refused: {first} (check storage.database_url)", EXIT_FAILED)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _exit(f"{exc.strerror or exc}{where}", EXIT_FAILED)
+
+
+def _exit(message: str, code: int) -> None:
+    try:
+        fail(message, code=code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
 
 
 # The maintainers' desk: digest, review, export, licensee (registered after the helpers above).
