@@ -166,3 +166,33 @@ def test_without_secrets_and_with_missing_files_each_error_is_one_line(
             assert "not-there" in out + err and "No such file or directory" in out + err
             assert not out.lstrip().startswith("{"), (args, "JSON without --json", out)
     assert not (clean_env / "sent").exists(), "an approval went out without the access code"
+
+
+def test_every_command_takes_config_and_the_broken_setting_test_covers_them_all() -> None:
+    from typing import Any
+
+    import typer.main
+
+    def leaves(cmd: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+        if hasattr(cmd, "commands"):  # a group
+            return [
+                leaf for name, sub in cmd.commands.items() for leaf in leaves(sub, (*path, name))
+            ]
+        return [path]
+
+    root = typer.main.get_command(cli.app)
+    covered = {
+        tuple(a for a in args if not a.startswith(("-", "{")) and not a.isdigit())[:2]
+        for args in COMMANDS
+    }
+    without_config = {("version",), ("demo",), ("db", "upgrade")}
+    for path in leaves(root):
+        cmd: Any = root
+        for name in path:
+            cmd = cmd.commands[name]
+        options = {o for p in cmd.params for o in getattr(p, "opts", [])}
+        if path not in {("version",), ("demo",)}:
+            assert "--config" in options, path
+        assert path in without_config or path[:2] in covered, (
+            f"{path} is not run in the broken settings"
+        )
