@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +26,9 @@ from licensebot.cli.judge_cmds import check, explain
 from licensebot.cli.logs import configure_logging
 from licensebot.cli.reading_cmds import form, parse
 from licensebot.config import Settings, check_settings
+
+if TYPE_CHECKING:
+    from licensebot.worker.runner import Worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
@@ -119,7 +125,9 @@ def poll(
         fail("use `licensebot poll --once` (or `licensebot run` to keep watching)", code=2)
     settings = ready_settings_or_exit(config)
     try:
-        report = Worker(settings).poll_once()
+        worker = Worker(settings)
+        with _outbox_progress(worker):
+            report = worker.poll_once()
     except TemplateCheckFailed as exc:
         fail(str(exc), code=EXIT_CONFIG)
     for box in report.mailboxes:
@@ -136,6 +144,33 @@ def poll(
             err.print("[red]✗[/red] ", end="")
             err.print(f"{name}: {e}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED)
+
+
+@contextmanager
+def _outbox_progress(worker: Worker, *, at_least: int = 20) -> Iterator[None]:
+    """While `poll --once` works, the progress of a large outbox (an LA broadcast): how many
+    of the messages waiting at the start have left, read from the database every second."""
+    from licensebot.cli.progress import tracked
+    from licensebot.store.outbox import due_count
+
+    waiting = due_count(worker.bot.engine)
+    if waiting < at_least:
+        yield
+        return
+    stop = threading.Event()
+    with tracked("outbox", waiting, summary=False) as progress:
+
+        def watch() -> None:
+            while not stop.wait(1.0):
+                progress.set(max(0, min(waiting, waiting - due_count(worker.bot.engine))))
+
+        watcher = threading.Thread(target=watch, name="progress", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            watcher.join()
 
 
 @app.command()

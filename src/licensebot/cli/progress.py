@@ -90,7 +90,7 @@ def tracked(
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=Console(file=out),
+            console=Console(file=out, force_terminal=True),
             transient=True,
         )
         tracker._bar = bar
