@@ -253,7 +253,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}:\n{_describe(exc)}") from None
+        raise ConfigError(f"{path}:\n{_describe(exc, raw)}") from None
     return _resolve_relative(settings)
 
 
@@ -272,10 +272,21 @@ def _resolve_relative(settings: Settings) -> Settings:
     return settings.model_copy(update={"mailbox": boxes, "smtp": smtp, "storage": storage})
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, raw: dict[str, object]) -> str:
+    """Each error where it is; a mailbox by its address (`mailbox sirui@...`), not `mailbox.0`."""
+    boxes = raw.get("mailbox")
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = list(err["loc"])
+        if len(loc) >= 2 and loc[0] == "mailbox" and isinstance(loc[1], int):
+            box = boxes[loc[1]] if isinstance(boxes, list) and loc[1] < len(boxes) else None
+            name = box.get("address") or box.get("name") if isinstance(box, dict) else None
+            rest = ".".join(str(p) for p in loc[2:])
+            lines.append(
+                f"  - mailbox {name or loc[1] + 1}{', ' + rest if rest else ''}: {err['msg']}"
+            )
+            continue
+        where = ".".join(str(p) for p in loc) or "(top level)"
         lines.append(f"  - {where}: {err['msg']}")
     return "\n".join(lines)
 
@@ -306,7 +317,7 @@ def read_secret(name: str, *, environ: dict[str, str] | None = None) -> str:
 def check_settings(settings: Settings, *, environ: dict[str, str] | None = None) -> list[str]:
     """Every problem that would stop the bot, as sentences; empty when all is well."""
     problems: list[str] = []
-    secrets = [(f"mailbox {m.name}", m.secret_env) for m in settings.mailbox if m.kind == "imap"]
+    secrets = [(f"mailbox {m.address}", m.secret_env) for m in settings.mailbox if m.kind == "imap"]
     if settings.smtp.kind == "smtp" and settings.smtp.auth != "none":
         secrets.append(("smtp", settings.smtp.secret_env))
     secrets.append(("approval", settings.approval.access_code_env))
@@ -322,9 +333,9 @@ def check_settings(settings: Settings, *, environ: dict[str, str] | None = None)
         )
     for m in settings.mailbox:
         if m.kind == "imap" and m.ca_file and not Path(m.ca_file).is_file():
-            problems.append(f"mailbox {m.name}: ca_file {m.ca_file} does not exist")
+            problems.append(f"mailbox {m.address}: ca_file {m.ca_file} does not exist")
         if m.kind == "imap" and m.security == "tls" and m.port == 143:
-            problems.append(f"mailbox {m.name}: port 143 is plain IMAP; implicit TLS is 993")
+            problems.append(f"mailbox {m.address}: port 143 is plain IMAP; implicit TLS is 993")
     if settings.smtp.kind == "smtp":
         if settings.smtp.security == "tls" and settings.smtp.port == 587:
             problems.append('smtp: port 587 is STARTTLS: set security = "starttls"')

@@ -59,7 +59,17 @@ def version() -> None:
 
 
 @config_app.command("check")
-def config_check(config: ConfigOption = None) -> None:
+def config_check(
+    config: ConfigOption = None,
+    connect: Annotated[
+        bool,
+        typer.Option(
+            "--connect",
+            help="Also log in to every mailbox and the SMTP server (TLS verified), compare the "
+            "trusted authserv-id with the newest messages' and check the database is migrated.",
+        ),
+    ] = False,
+) -> None:
     """Validate the settings, the secrets they name, and the reply templates."""
     settings = settings_or_exit(config)
     problems = check_settings(settings)
@@ -69,15 +79,19 @@ def config_check(config: ConfigOption = None) -> None:
 
         templates = Templates(settings.path(settings.dataset.templates_dir))
         problems += template_problems(settings, templates)
-    if problems:
-        for p in problems:
-            err.print("[red]✗[/red] ", end="")
-            err.print(p, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_CONFIG)
+    problems_or_exit(problems)
     typer.echo(
         f"configuration OK: {len(settings.mailbox)} mailbox(es), "
         f"database {settings.storage.url().split('://')[0]}, smtp {settings.smtp.kind}"
     )
+    if connect:
+        from licensebot.worker.preflight import connect_findings
+
+        findings = connect_findings(settings)
+        for f in findings:
+            if f.ok:
+                typer.echo(f"✓ {f.text}")
+        problems_or_exit([f.text for f in findings if not f.ok])
 
 
 @db_app.command("upgrade")

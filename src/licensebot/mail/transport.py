@@ -129,6 +129,11 @@ class SmtpTransport:
             await smtp.auth_xoauth2(cfg.username, self.secret)
         return smtp
 
+    async def probe(self) -> None:
+        """Connect, verify TLS and log in, then quit (`config check --connect`)."""
+        self._smtp = await self._connect()
+        await self._close()
+
     async def _close(self) -> None:
         smtp, self._smtp = self._smtp, None
         if smtp is not None and smtp.is_connected:
