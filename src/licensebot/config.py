@@ -14,8 +14,17 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from licensebot.core.address import address_problem
 from licensebot.errors import LicensebotError
 
 DEFAULT_CONFIG = Path("config/licensebot.toml")
@@ -23,6 +32,17 @@ DEFAULT_CONFIG = Path("config/licensebot.toml")
 
 class ConfigError(LicensebotError):
     """The configuration cannot be used; the message says exactly what to fix."""
+
+
+def _address(value: str) -> str:
+    problem = address_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} is not an email address: {problem}")
+    return value
+
+
+#: An email address, checked by email-validator (syntax only: no DNS lookups).
+Address = Annotated[str, AfterValidator(_address)]
 
 
 class _Section(BaseModel):
@@ -64,7 +84,7 @@ class Storage(_Section):
 
 class Mailbox(_Section):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    address: str
+    address: Address
     kind: Literal["imap", "maildir"] = "imap"
     host: str = ""
     port: int = 993
@@ -103,9 +123,9 @@ class Smtp(_Section):
     auth: Literal["password", "xoauth2", "none"] = "password"
     secret_env: str = ""
     ca_file: str = ""
-    from_address: str
+    from_address: Address
     from_name: str = ""
-    envelope_from: str = ""
+    envelope_from: Address | Literal[""] = ""
     timeout_seconds: float = 120.0
     directory: str = ""
 
@@ -135,7 +155,7 @@ class Auth(_Section):
 
 
 class Maintainers(_Section):
-    addresses: tuple[str, ...] = ()
+    addresses: tuple[Address, ...] = ()
     # "immediately": a notice per case that needs a person, as soon as it does (once per case);
     # "digest": only the daily digest's review queue.
     notify: Literal["immediately", "digest"] = "digest"

@@ -124,3 +124,14 @@ def test_immediate_notices_without_maintainers_are_a_problem(tmp_path: Path) -> 
     path.write_text(text.replace('notify = "digest"', 'notify = "immediately"'))
     problems = check_settings(load_settings(path, environ={}), environ={})
     assert any("nobody would get the notices" in p for p in problems)
+
+
+def test_an_address_that_is_not_one_is_refused_where_it_stands(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(DFME.read_text().replace('"iamthy@mail.ustc.edu.cn"', '"iamthy@mail..ustc"', 1))
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert (
+        "mailbox iamthy@mail..ustc, address: Value error, 'iamthy@mail..ustc' is not an email"
+        in str(info.value)
+    )
