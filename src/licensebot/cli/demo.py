@@ -109,7 +109,7 @@ def run_demo(
     table = Table(title="What came in, what was decided, and the reply written for each")
     for header in ("mailbox", "from", "case", "decision", "reasons", "reply"):
         table.add_column(header, overflow="fold")
-    table.add_column("reply file (in the replies directory)", overflow="fold", min_width=40)
+    table.add_column("reply file (in the replies directory)", no_wrap=True)
     review_cases: list[int] = []
     with Session(engine) as s:
         rows = s.exec(select(InboundMessage).order_by(col(InboundMessage.id))).all()
