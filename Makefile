@@ -13,7 +13,7 @@ APT_PACKAGES := dovecot-imapd chromium tesseract-ocr tesseract-ocr-eng tesseract
 DEPLOY_APT_PACKAGES := systemd shellcheck docker-compose python3-seccomp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit apt venv bench bench-reading clean deploy-check
+.PHONY: demo test lint typecheck unit apt venv lock bench bench-reading clean deploy-check
 
 apt: .stamp-apt
 .stamp-apt:
@@ -27,12 +27,24 @@ apt: .stamp-apt
 	fi
 	@touch $@
 
+# The Python packages come from requirements.lock: every one pinned, with the hashes of its
+# files (pip refuses a file whose hash differs); licensebot itself is installed on top.
 venv: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml | .stamp-apt
+$(VENV)/.installed: pyproject.toml requirements.lock | .stamp-apt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
+
+# After changing a dependency in pyproject.toml: the lock again, for every platform and
+# Python >= 3.11 (uv's universal resolution), with hashes from PyPI.
+UV_VERSION := 0.13.8
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q 'uv==$(UV_VERSION)'
+	.venv-lock/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --generate-hashes --index-url https://pypi.org/simple --no-header -o requirements.lock
 
 demo: venv
 	OMP_THREAD_LIMIT=1 $(BIN)/licensebot demo
@@ -66,4 +78,4 @@ bench-reading: venv
 	OMP_THREAD_LIMIT=1 $(BIN)/python bench/reading.py --count 220 --jobs 2
 
 clean:
-	rm -rf $(VENV) .stamp-apt .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-lock .stamp-apt .pytest_cache .mypy_cache .ruff_cache

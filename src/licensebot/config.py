@@ -14,8 +14,17 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from licensebot.core.address import address_problem
 from licensebot.errors import LicensebotError
 
 DEFAULT_CONFIG = Path("config/licensebot.toml")
@@ -23,6 +32,17 @@ DEFAULT_CONFIG = Path("config/licensebot.toml")
 
 class ConfigError(LicensebotError):
     """The configuration cannot be used; the message says exactly what to fix."""
+
+
+def _address(value: str) -> str:
+    problem = address_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} is not an email address: {problem}")
+    return value
+
+
+#: An email address, checked by email-validator (syntax only: no DNS lookups).
+Address = Annotated[str, AfterValidator(_address)]
 
 
 class _Section(BaseModel):
@@ -64,7 +84,7 @@ class Storage(_Section):
 
 class Mailbox(_Section):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    address: str
+    address: Address
     kind: Literal["imap", "maildir"] = "imap"
     host: str = ""
     port: int = 993
@@ -103,9 +123,9 @@ class Smtp(_Section):
     auth: Literal["password", "xoauth2", "none"] = "password"
     secret_env: str = ""
     ca_file: str = ""
-    from_address: str
+    from_address: Address
     from_name: str = ""
-    envelope_from: str = ""
+    envelope_from: Address | Literal[""] = ""
     timeout_seconds: float = 120.0
     directory: str = ""
 
@@ -135,7 +155,7 @@ class Auth(_Section):
 
 
 class Maintainers(_Section):
-    addresses: tuple[str, ...] = ()
+    addresses: tuple[Address, ...] = ()
     # "immediately": a notice per case that needs a person, as soon as it does (once per case);
     # "digest": only the daily digest's review queue.
     notify: Literal["immediately", "digest"] = "digest"
@@ -253,7 +273,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}:\n{_describe(exc)}") from None
+        raise ConfigError(f"{path}:\n{_describe(exc, raw)}") from None
     return _resolve_relative(settings)
 
 
@@ -272,10 +292,21 @@ def _resolve_relative(settings: Settings) -> Settings:
     return settings.model_copy(update={"mailbox": boxes, "smtp": smtp, "storage": storage})
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, raw: dict[str, object]) -> str:
+    """Each error where it is; a mailbox by its address (`mailbox sirui@...`), not `mailbox.0`."""
+    boxes = raw.get("mailbox")
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = list(err["loc"])
+        if len(loc) >= 2 and loc[0] == "mailbox" and isinstance(loc[1], int):
+            box = boxes[loc[1]] if isinstance(boxes, list) and loc[1] < len(boxes) else None
+            name = box.get("address") or box.get("name") if isinstance(box, dict) else None
+            rest = ".".join(str(p) for p in loc[2:])
+            lines.append(
+                f"  - mailbox {name or loc[1] + 1}{', ' + rest if rest else ''}: {err['msg']}"
+            )
+            continue
+        where = ".".join(str(p) for p in loc) or "(top level)"
         lines.append(f"  - {where}: {err['msg']}")
     return "\n".join(lines)
 
@@ -306,7 +337,7 @@ def read_secret(name: str, *, environ: dict[str, str] | None = None) -> str:
 def check_settings(settings: Settings, *, environ: dict[str, str] | None = None) -> list[str]:
     """Every problem that would stop the bot, as sentences; empty when all is well."""
     problems: list[str] = []
-    secrets = [(f"mailbox {m.name}", m.secret_env) for m in settings.mailbox if m.kind == "imap"]
+    secrets = [(f"mailbox {m.address}", m.secret_env) for m in settings.mailbox if m.kind == "imap"]
     if settings.smtp.kind == "smtp" and settings.smtp.auth != "none":
         secrets.append(("smtp", settings.smtp.secret_env))
     secrets.append(("approval", settings.approval.access_code_env))
@@ -322,9 +353,9 @@ def check_settings(settings: Settings, *, environ: dict[str, str] | None = None)
         )
     for m in settings.mailbox:
         if m.kind == "imap" and m.ca_file and not Path(m.ca_file).is_file():
-            problems.append(f"mailbox {m.name}: ca_file {m.ca_file} does not exist")
+            problems.append(f"mailbox {m.address}: ca_file {m.ca_file} does not exist")
         if m.kind == "imap" and m.security == "tls" and m.port == 143:
-            problems.append(f"mailbox {m.name}: port 143 is plain IMAP; implicit TLS is 993")
+            problems.append(f"mailbox {m.address}: port 143 is plain IMAP; implicit TLS is 993")
     if settings.smtp.kind == "smtp":
         if settings.smtp.security == "tls" and settings.smtp.port == 587:
             problems.append('smtp: port 587 is STARTTLS: set security = "starttls"')

@@ -188,8 +188,10 @@ def test_what_the_desk_says_is_what_it_does(
     assert "(hard): to approve it anyway, send `approve 5 force <why>`" in text
     assert "`approve 5 force` needs the reason why" in text
     cli = desk_cli(d, "review", "approve", "5")
-    assert cli.exit_code == 1 and cli.stdout.strip().count("\n") == 0, cli.stdout  # one line
-    assert "--force --why" in cli.stdout and "free_email" in cli.stdout
+    # one line on stderr (beside the log's events), as every CLI error
+    [said] = [x for x in cli.stderr.splitlines() if "event=" not in x]
+    assert cli.exit_code == 1 and said.startswith("error: ") and cli.stdout == "", cli.stderr
+    assert "--force --why" in said and "free_email" in said
     no_why = desk_cli(d, "review", "approve", "5", "--force")
     assert no_why.exit_code == 2 and "Traceback" not in no_why.output
 

@@ -3,6 +3,7 @@ messages are judged one at a time or several at once (`--jobs`)."""
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,12 @@ def mail(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Case], li
 def _check(config: Path, paths: list[Path], jobs: int) -> tuple[int, list[dict]]:
     args = ["check", *map(str, paths), "--json", "--config", str(config), "--jobs", str(jobs)]
     result = CliRunner().invoke(app, args)
-    return result.exit_code, [json.loads(x) for x in result.stdout.splitlines() if x.strip()]
+    lines = [json.loads(x) for x in result.stdout.splitlines() if x.strip()]
+    # stdout is the JSON lines alone; the summary goes to stderr: counts by decision, time
+    counts = Counter(x.get("decision", "unreadable") for x in lines)
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    assert f"checked: {len(lines)} in " in result.stderr and f" s ({summary})" in result.stderr
+    return result.exit_code, lines
 
 
 def test_several_at_once_decide_as_one_at_a_time_in_the_files_order(

@@ -45,3 +45,18 @@ def test_other_errors_are_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "app", bug)
     with pytest.raises(KeyError):
         cli.main()
+
+
+def test_brackets_in_a_message_are_printed_as_they_are(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rich markup once swallowed `[[version]]` from an instruction to the admin."""
+
+    def hand_edit() -> None:
+        raise LaError("add its [[version]] entry to versions.toml, [bold]as is[/bold]")
+
+    monkeypatch.setattr(cli, "app", hand_edit)
+    with pytest.raises(SystemExit):
+        cli.main()
+    err = capsys.readouterr().err
+    assert "add its [[version]] entry to versions.toml, [bold]as is[/bold]" in err

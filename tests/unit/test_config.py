@@ -32,7 +32,10 @@ def test_environment_overrides_storage(tmp_path: Path) -> None:
 def test_config_check_names_every_missing_secret() -> None:
     problems = check_settings(load_settings(DFME, environ={}), environ={})
     assert len(problems) == 5
-    assert any("LICENSEBOT_IMAP_PASSWORD_SIRUI" in p for p in problems)
+    assert any(
+        p.startswith("mailbox sirui@mail.ustc.edu.cn: ") and "LICENSEBOT_IMAP_PASSWORD_SIRUI" in p
+        for p in problems
+    )
     assert any("LICENSEBOT_SMTP_PASSWORD_FILE" in p for p in problems)
     assert any("LICENSEBOT_ACCESS_CODE" in p for p in problems)
     # The real download link is set by the DFME team before go-live; until then, no start.
@@ -78,7 +81,9 @@ def test_invalid_settings_say_where_and_what(tmp_path: Path) -> None:
     path.write_text(bad)
     with pytest.raises(ConfigError) as info:
         load_settings(path, environ={})
-    assert "mailbox.0.port" in str(info.value)
+    # the mailbox by its address, as the admin knows it, not by its place in the file
+    assert "mailbox sirui@mail.ustc.edu.cn, port: " in str(info.value)
+    assert "mailbox.0" not in str(info.value)
     assert "schedule.idle_renew_seconds" in str(info.value) and "29 minutes" in str(info.value)
 
 
@@ -119,3 +124,14 @@ def test_immediate_notices_without_maintainers_are_a_problem(tmp_path: Path) -> 
     path.write_text(text.replace('notify = "digest"', 'notify = "immediately"'))
     problems = check_settings(load_settings(path, environ={}), environ={})
     assert any("nobody would get the notices" in p for p in problems)
+
+
+def test_an_address_that_is_not_one_is_refused_where_it_stands(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(DFME.read_text().replace('"iamthy@mail.ustc.edu.cn"', '"iamthy@mail..ustc"', 1))
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert (
+        "mailbox iamthy@mail..ustc, address: Value error, 'iamthy@mail..ustc' is not an email"
+        in str(info.value)
+    )

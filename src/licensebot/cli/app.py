@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from licensebot import __version__
-from licensebot.cli.common import ConfigOption, err, settings_or_exit
+from licensebot.cli.common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    ConfigOption,
+    err,
+    fail,
+    migrated_or_exit,
+    problems_or_exit,
+    settings_or_exit,
+)
 from licensebot.cli.judge_cmds import check, explain
 from licensebot.cli.logs import configure_logging
 from licensebot.cli.reading_cmds import form, parse
 from licensebot.config import Settings, check_settings
+
+if TYPE_CHECKING:
+    from licensebot.worker.runner import Worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
@@ -44,7 +59,17 @@ def version() -> None:
 
 
 @config_app.command("check")
-def config_check(config: ConfigOption = None) -> None:
+def config_check(
+    config: ConfigOption = None,
+    connect: Annotated[
+        bool,
+        typer.Option(
+            "--connect",
+            help="Also log in to every mailbox and the SMTP server (TLS verified), compare the "
+            "trusted authserv-id with the newest messages' and check the database is migrated.",
+        ),
+    ] = False,
+) -> None:
     """Validate the settings, the secrets they name, and the reply templates."""
     settings = settings_or_exit(config)
     problems = check_settings(settings)
@@ -54,14 +79,19 @@ def config_check(config: ConfigOption = None) -> None:
 
         templates = Templates(settings.path(settings.dataset.templates_dir))
         problems += template_problems(settings, templates)
-    if problems:
-        for p in problems:
-            err.print(f"[red]✗[/red] {p}", highlight=False)
-        raise typer.Exit(1)
+    problems_or_exit(problems)
     typer.echo(
         f"configuration OK: {len(settings.mailbox)} mailbox(es), "
         f"database {settings.storage.url().split('://')[0]}, smtp {settings.smtp.kind}"
     )
+    if connect:
+        from licensebot.worker.preflight import connect_findings
+
+        findings = connect_findings(settings)
+        for f in findings:
+            if f.ok:
+                typer.echo(f"✓ {f.text}")
+        problems_or_exit([f.text for f in findings if not f.ok])
 
 
 @db_app.command("upgrade")
@@ -77,13 +107,11 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 
 def ready_settings_or_exit(config: Path | None) -> Settings:
-    """Settings whose secrets and directories are all there (exit 2, said why, otherwise)."""
+    """Settings whose secrets and directories are all there and whose database is migrated
+    (exit 2, said why, otherwise; nothing is created on the way)."""
     settings = settings_or_exit(config)
-    problems = check_settings(settings)
-    if problems:
-        for p in problems:
-            err.print(f"[red]✗[/red] {p}", highlight=False)
-        raise typer.Exit(2)
+    problems_or_exit(check_settings(settings))
+    migrated_or_exit(settings)
     return settings
 
 
@@ -96,8 +124,7 @@ def run(config: ConfigOption = None) -> None:
     try:
         Worker(settings).run()
     except TemplateCheckFailed as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
+        fail(str(exc), code=EXIT_CONFIG)
 
 
 @app.command()
@@ -109,14 +136,14 @@ def poll(
     from licensebot.worker.runner import TemplateCheckFailed, Worker
 
     if not once:
-        err.print("use `licensebot poll --once` (or `licensebot run` to keep watching)")
-        raise typer.Exit(2)
+        fail("use `licensebot poll --once` (or `licensebot run` to keep watching)", code=2)
     settings = ready_settings_or_exit(config)
     try:
-        report = Worker(settings).poll_once()
+        worker = Worker(settings)
+        with _outbox_progress(worker):
+            report = worker.poll_once()
     except TemplateCheckFailed as exc:
-        err.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
+        fail(str(exc), code=EXIT_CONFIG)
     for box in report.mailboxes:
         typer.echo(
             f"{box.mailbox}: {box.fetched} fetched, {box.processed} new, "
@@ -128,8 +155,36 @@ def poll(
     )
     if report.errors:
         for name, e in report.errors.items():
-            err.print(f"[red]✗[/red] {name}: {e}", highlight=False)
-        raise typer.Exit(1)
+            err.print("[red]✗[/red] ", end="")
+            err.print(f"{name}: {e}", markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED)
+
+
+@contextmanager
+def _outbox_progress(worker: Worker, *, at_least: int = 20) -> Iterator[None]:
+    """While `poll --once` works, the progress of a large outbox (an LA broadcast): how many
+    of the messages waiting at the start have left, read from the database every second."""
+    from licensebot.cli.progress import tracked
+    from licensebot.store.outbox import due_count
+
+    waiting = due_count(worker.bot.engine)
+    if waiting < at_least:
+        yield
+        return
+    stop = threading.Event()
+    with tracked("outbox", waiting, summary=False) as progress:
+
+        def watch() -> None:
+            while not stop.wait(1.0):
+                progress.set(max(0, min(waiting, waiting - due_count(worker.bot.engine))))
+
+        watcher = threading.Thread(target=watch, name="progress", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            watcher.join()
 
 
 @app.command()
@@ -155,17 +210,32 @@ app.command("explain")(explain)
 
 
 def main() -> None:
-    """The `licensebot` command: any error of the bot's own is one line that says what to do."""
+    """The `licensebot` command: any error of the bot's own, and any the machine gives it (a
+    file or directory it may not use, a database that does not answer), is one line that says
+    what to do; exit status 2 for the configuration, 1 otherwise. A bug keeps its traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    from licensebot.config import ConfigError
     from licensebot.errors import LicensebotError
 
     try:
         app()
     except LicensebotError as exc:
-        message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        err.print(
-            f"[red]error:[/red] {message or type(exc).__name__}", highlight=False, soft_wrap=True
-        )
-        sys.exit(1)
+        code = EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_FAILED
+        _exit(str(exc) or type(exc).__name__, code)
+    except DBAPIError as exc:
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        _exit(f"the database refused: {first} (check storage.database_url)", EXIT_FAILED)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _exit(f"{exc.strerror or exc}{where}", EXIT_FAILED)
+
+
+def _exit(message: str, code: int) -> None:
+    try:
+        fail(message, code=code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
 
 
 # The maintainers' desk: digest, review, export, licensee (registered after the helpers above).

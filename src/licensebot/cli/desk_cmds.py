@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from licensebot.cli.common import ConfigOption, err, settings_or_exit
+from licensebot.cli.common import EXIT_CONFIG, ConfigOption, bot_or_exit, fail
 from licensebot.core.commands import Command, Verb
 
 if TYPE_CHECKING:
@@ -28,15 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _bot(config: Path | None) -> Bot:
-    from licensebot.worker.app import build
-
-    bot = build(settings_or_exit(config))
-    problems = bot.template_problems()
-    if problems:
-        for p in problems:
-            err.print(f"[red]✗[/red] {p}", highlight=False)
-        raise typer.Exit(2)
-    return bot
+    return bot_or_exit(config)
 
 
 def _actor() -> str:
@@ -134,8 +126,7 @@ def review_show(case: int, config: ConfigOption = None) -> None:
     bot = _bot(config)
     view = bot.review.show(case)
     if view is None:
-        err.print(f"there is no case {case}")
-        raise typer.Exit(1)
+        fail(f"there is no case {case}: `licensebot review list` shows the open ones")
     a = view.application
     typer.echo(f"case {a.id}: {a.decision}")
     typer.echo(f"  from {a.sender or '?'}, received {a.created_at:%Y-%m-%d %H:%M} UTC")
@@ -159,11 +150,19 @@ def review_show(case: int, config: ConfigOption = None) -> None:
 
 def _decide(config: Path | None, verb: Verb, case: int, text: str, *, force: bool = False) -> None:
     bot = _bot(config)
+    if verb is Verb.APPROVE:
+        # an approval quotes the access code: without it nothing is recorded or sent
+        from licensebot.config import SecretMissing, read_secret
+
+        try:
+            read_secret(bot.settings.approval.access_code_env)
+        except SecretMissing as exc:
+            fail(f"approval: {exc}", code=EXIT_CONFIG)
     line = f"{verb} {case}{' force' if force else ''} {text}".strip()
     outcome = bot.review.run(Command(verb, case, text, line, force=force), actor=_actor())
-    typer.echo(f"{outcome.status}: {outcome.text}")
     if outcome.status == "error":
-        raise typer.Exit(1)
+        fail(outcome.text)
+    typer.echo(f"{outcome.status}: {outcome.text}")
     if verb in (Verb.APPROVE, Verb.REJECT) and outcome.status == "done":
         sent = bot.relay.flush()
         typer.echo(f"outbox: {sent.sent} sent, {sent.retried} to retry")
@@ -188,8 +187,7 @@ def review_approve(
     """Approve a case: record the licensee and tell the applicant. A case rejected for a hard
     reason is approved only with --force and --why."""
     if force and not why.strip():
-        err.print('--force needs --why "<why the hard reason does not apply>"')
-        raise typer.Exit(2)
+        fail('--force needs --why "<why the hard reason does not apply>"', code=2)
     _decide(config, Verb.APPROVE, case, why.strip(), force=force)
 
 
@@ -244,8 +242,7 @@ def licensee_show(
     bot = _bot(config)
     found = licensee_histories(bot.engine, key)
     if not found:
-        err.print(f"no licensee {key}")
-        raise typer.Exit(1)
+        fail(f"no licensee {key}: `licensebot export` lists them all")
     for h in found:
         lic = h.licensee
         typer.echo(f"licensee {lic.id}: {lic.name} <{lic.email}>, {lic.affiliation}")

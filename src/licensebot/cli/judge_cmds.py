@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from licensebot.cli.common import ConfigOption, settings_or_exit
+from licensebot.cli.common import ConfigOption, err, fail, migrated_or_exit, settings_or_exit
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _cores() -> int:
@@ -61,10 +61,14 @@ def check(
         )
         return check_json(str(path), judge.verdict(msg))
 
+    from licensebot.cli.progress import tracked
+
     failed = False
+    many = len(files) > 1
     with (
         open_batch_judge(settings, readers=jobs) as judge,
         ThreadPoolExecutor(max_workers=jobs) as pool,
+        tracked("checked", len(files), summary=many, tty=None if many else False) as progress,
     ):
         # in the files' order; at most a few messages ahead of the one printed next
         ahead: deque[Future[dict[str, Any]]] = deque()
@@ -76,13 +80,22 @@ def check(
                 break
             line = ahead.popleft().result()
             if "error" in line:
-                print(json.dumps(line), flush=True)
                 failed = True
-            elif as_json:
+                progress.advance(outcome="unreadable")
+                if as_json:
+                    print(json.dumps(line), flush=True)
+                else:
+                    err.print("[red]error:[/red] ", end="")
+                    err.print(f"{line['file']}: cannot read it ({line['error']})", markup=False)
+                continue
+            progress.advance(outcome=line["decision"])
+            if as_json:
                 print(json.dumps(line, ensure_ascii=False), flush=True)
             else:
                 reasons = ", ".join(line["reasons"]) or "-"
-                out.print(f"{line['file']}: [bold]{line['decision']}[/bold] ({reasons})")
+                out.print(f"{line['file']}: ", end="", markup=False)
+                out.print(f"[bold]{line['decision']}[/bold] ", end="")
+                out.print(f"({reasons})", markup=False)
     if failed:
         raise typer.Exit(1)
 
@@ -99,12 +112,12 @@ def explain(
     from licensebot.store.models import Application, DecisionRecord, Event
 
     settings = settings_or_exit(config)
+    migrated_or_exit(settings)
     engine = make_engine(settings.storage.url())
     with Session(engine) as s:
         app_row = s.get(Application, case)
         if app_row is None:
-            out.print(f"no case #{case}")
-            raise typer.Exit(1)
+            fail(f"no case #{case}: `licensebot review list` shows the open ones")
         decisions = s.exec(
             select(DecisionRecord)
             .where(DecisionRecord.application_id == case)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from licensebot.cli.common import ConfigOption
+
 if TYPE_CHECKING:
     from licensebot.worker.la import LaDesk
 
@@ -16,23 +18,9 @@ la_app = typer.Typer(no_args_is_help=True, help="LA versions and their change no
 
 
 def _desk(config: Path | None) -> LaDesk:
-    from licensebot.cli.common import err, settings_or_exit
-    from licensebot.worker.app import build
+    from licensebot.cli.common import bot_or_exit
 
-    bot = build(settings_or_exit(config))
-    problems = bot.template_problems()
-    if problems:
-        err.print("[red]reply templates are broken:[/red]\n  " + "\n  ".join(problems))
-        raise typer.Exit(2)
-    assert bot.la is not None
-    return bot.la
-
-
-def _config_option() -> object:
-    return typer.Option("--config", "-c", envvar="LICENSEBOT_CONFIG", help="The TOML file.")
-
-
-ConfigOption = Annotated[Path | None, _config_option()]
+    return bot_or_exit(config).la
 
 
 def _day(value: str) -> date:
@@ -54,25 +42,46 @@ def publish(
     title: Annotated[
         str | None, typer.Option("--title", help="Default: its first heading.")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show the notices it would queue (counts and one of them) and change nothing.",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Register a new LA version and queue a change notice to every licensee of an older one.
-    Running it again with the same text resumes an interrupted publication."""
-    from licensebot.cli.common import err
-    from licensebot.worker.la import LaError
+    Running it again with the same text resumes an interrupted publication. Refused, with
+    nothing registered or queued, when config/la/ cannot be written."""
+    from licensebot.cli.common import fail
+    from licensebot.cli.progress import tracked
 
     day = _day(effective)
     try:
         text = text_file.read_text(encoding="utf-8")
     except OSError as exc:
-        err.print(f"[red]cannot read {text_file}:[/red] {exc.strerror}", highlight=False)
-        raise typer.Exit(2) from None
+        fail(f"cannot read {text_file}: {exc.strerror}")
     desk = _desk(config)
-    try:
-        report = desk.publish(text, effective=day, version_id=version_id, title=title)
-    except LaError as exc:
-        err.print(f"[red]✗[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+    if dry_run:
+        p = desk.preview(text, effective=day, version_id=version_id, title=title)
+        state = "new" if p.new else "already registered; publishing would resume"
+        typer.echo(
+            f"dry run: version {p.version} ({state}), effective {day.isoformat()}, "
+            f"previous {p.previous or 'none'}"
+        )
+        by = ", ".join(f"{n} on {v}" for v, n in sorted(p.by_previous.items())) or "nobody"
+        typer.echo(f"notices it would queue: {p.notices} ({by})")
+        if p.notices:
+            typer.echo(f"one of them (attachment {p.attachment}):\n")
+            typer.echo(f"Subject: {p.sample_subject}\n")
+            typer.echo(p.sample_body)
+        typer.echo("nothing was written, registered or queued")
+        return
+    with tracked("notices queued", desk.awaiting(version_id or day.isoformat())) as progress:
+        report = desk.publish(
+            text, effective=day, version_id=version_id, title=title, on_chunk=progress.set
+        )
     verb = "published" if report.new else "already published; resumed"
     typer.echo(
         f"version {report.version} {verb} (effective {day.isoformat()}, "
@@ -81,9 +90,10 @@ def publish(
     typer.echo(f"notices: {report.queued} queued now, {report.total} in all")
     for f in report.files_written:
         typer.echo(f"wrote {f}")
-    if report.files_problem:
-        err.print(f"[yellow]![/yellow] {report.files_problem}", highlight=False)
-    typer.echo("the worker sends them (`licensebot run`, or `licensebot poll --once`)")
+    typer.echo(
+        "the worker sends them (`licensebot run`, or `licensebot poll --once`); restart a "
+        "running worker so that it reads forms of the new version"
+    )
 
 
 @la_app.command("status")
@@ -92,15 +102,7 @@ def status(
     config: ConfigOption = None,
 ) -> None:
     """How far the change notices of a version have got."""
-    from licensebot.cli.common import err
-    from licensebot.worker.la import LaError
-
-    desk = _desk(config)
-    try:
-        st = desk.status(version_id)
-    except LaError as exc:
-        err.print(f"[red]✗[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+    st = _desk(config).status(version_id)  # LaError: one line by `main`
     pct = 100.0 * st.done / st.total if st.total else 100.0
     typer.echo(
         f"version {st.version}: effective {st.effective.isoformat()}, "

@@ -1,4 +1,5 @@
-"""`licensebot parse` and `licensebot form`: read one LA PDF; write the blank form."""
+"""`licensebot parse` and `licensebot form`: read one LA PDF; write the blank form. Both read
+the LA versions registered in the config directory's `la/` (`dataset.la_dir`)."""
 
 from __future__ import annotations
 
@@ -9,37 +10,45 @@ from typing import Annotated
 
 import typer
 
+from licensebot.cli.common import EXIT_CONFIG, ConfigOption, fail, settings_or_exit
 from licensebot.core.form import form_to_json
-from licensebot.core.la import current_version
+from licensebot.core.la import LaVersion, current_version
 from licensebot.reading.blank_form import render_blank_form
 from licensebot.reading.la_versions import LaConfigError, load_versions
 from licensebot.reading.sandbox import read_pdf_sandboxed
 
+# Before `--config` these two commands took the directory; kept, hidden, for scripts.
 ConfigDir = Annotated[
-    Path,
-    typer.Option(
-        "--config-dir",
-        envvar="LICENSEBOT_CONFIG_DIR",
-        help="The configuration directory (holds la/versions.toml).",
-    ),
+    Path | None,
+    typer.Option("--config-dir", envvar="LICENSEBOT_CONFIG_DIR", hidden=True),
 ]
 
 
-def _versions(config_dir: Path) -> list:  # type: ignore[type-arg]
+def _versions(config: Path | None, config_dir: Path | None) -> list[LaVersion]:
+    if config_dir is not None and config is None:
+        la_dir = config_dir / "la"
+    else:
+        settings = settings_or_exit(config)
+        la_dir = settings.path(settings.dataset.la_dir)
     try:
-        return load_versions(config_dir / "la")
+        return load_versions(la_dir)
     except LaConfigError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--config-dir") from exc
+        fail(str(exc), code=EXIT_CONFIG, prefix="configuration error")
 
 
 def parse(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The PDF to read.")],
+    file: Annotated[Path, typer.Argument(help="The PDF to read.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract's JSON.")] = False,
-    config_dir: ConfigDir = Path("config"),
+    config: ConfigOption = None,
+    config_dir: ConfigDir = None,
 ) -> None:
     """Read an LA PDF: its fields, whether it is signed and scanned, and its LA version."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    form = read_pdf_sandboxed(file.read_bytes(), versions=_versions(config_dir))
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    form = read_pdf_sandboxed(data, versions=_versions(config, config_dir))
     out = form_to_json(form)
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
@@ -63,9 +72,13 @@ def form(
     fillable: Annotated[
         bool, typer.Option("--fillable/--flat", help="With fillable form fields, or flat.")
     ] = True,
-    config_dir: ConfigDir = Path("config"),
+    config: ConfigOption = None,
+    config_dir: ConfigDir = None,
 ) -> None:
     """Write the blank form of the current LA version."""
-    version = current_version(_versions(config_dir))
-    output.write_bytes(render_blank_form(version, fillable=fillable))
+    version = current_version(_versions(config, config_dir))
+    try:
+        output.write_bytes(render_blank_form(version, fillable=fillable))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
     typer.echo(f"wrote {output} (LA version {version.id})")

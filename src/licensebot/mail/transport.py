@@ -129,6 +129,11 @@ class SmtpTransport:
             await smtp.auth_xoauth2(cfg.username, self.secret)
         return smtp
 
+    async def probe(self) -> None:
+        """Connect, verify TLS and log in, then quit (`config check --connect`)."""
+        self._smtp = await self._connect()
+        await self._close()
+
     async def _close(self) -> None:
         smtp, self._smtp = self._smtp, None
         if smtp is not None and smtp.is_connected:
@@ -237,6 +242,11 @@ def _by_code(code: int, detail: str) -> SendResult:
     return SendResult(Outcome.PERMANENT if 500 <= code < 600 else Outcome.TRANSIENT, detail)
 
 
+def eml_name(message_id: str) -> str:
+    """The file a `DirectoryTransport` writes a message with this Message-ID to."""
+    return ("".join(c for c in message_id if c.isalnum() or c in "._-@") or "message") + ".eml"
+
+
 class DirectoryTransport:
     """Writes each message as `<Message-ID>.eml` into a directory: the demo and dry runs."""
 
@@ -269,8 +279,7 @@ class DirectoryTransport:
 
         raw += body
         msg_id = email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"] or ""
-        name = "".join(c for c in msg_id if c.isalnum() or c in "._-@") or "message"
-        target = self.directory / f"{name}.eml"
+        target = self.directory / eml_name(msg_id)
         await on_data()
         envelope = f"X-Envelope-From: {envelope_from}\r\nX-Envelope-To: {recipient}\r\n"
         atomic_write(target, envelope.encode() + raw)

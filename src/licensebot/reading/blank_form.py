@@ -20,7 +20,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+)
 
 from licensebot.core.la import LaVersion
 from licensebot.errors import LicensebotError
@@ -275,26 +282,42 @@ def render_blank_form(version: LaVersion, *, fillable: bool = True, member_rows:
         if fillable and field != "signature":
             fillable_cell(canv, field, rect)
 
-    story = body_flowables(version.text, font_size=9.5)
-    story += [
-        CondPageBreak(250),
-        Spacer(1, 12),
-        FormTable(official_rows(), fill=fill),
-        Spacer(1, 18),
-        Paragraph(MEMBERS_CAPTION, ParagraphStyle("cap", fontName=SANS, fontSize=9)),
-        Spacer(1, 4),
-        FormTable(members_rows(member_rows), fill=fill),
-    ]
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=50,
-        rightMargin=50,
-        topMargin=50,
-        bottomMargin=50,
-        title=version.title or "License Agreement",
-        subject=f"LA version {version.id}",
-    )
-    doc.build(story)
-    return buf.getvalue()
+    def story() -> list[Flowable]:
+        caption = Paragraph(MEMBERS_CAPTION, ParagraphStyle("cap", fontName=SANS, fontSize=9))
+        return [
+            *body_flowables(version.text, font_size=9.5),
+            CondPageBreak(250),
+            Spacer(1, 12),
+            FormTable(official_rows(), fill=fill),
+            Spacer(1, 18),
+            # the members heading never ends a page without its table
+            KeepTogether([caption, Spacer(1, 4), FormTable(members_rows(member_rows), fill=fill)]),
+        ]
+
+    def build(pages: int) -> tuple[bytes, int]:
+        """The PDF with "Page i of `pages`" at each page's foot, and how many pages it has."""
+        buf = io.BytesIO()
+        doc = SimpleDocTemplate(
+            buf,
+            pagesize=A4,
+            leftMargin=50,
+            rightMargin=50,
+            topMargin=50,
+            bottomMargin=50,
+            title=version.title or "License Agreement",
+            subject=f"LA version {version.id}",
+        )
+        counted = [0]
+
+        def foot(canv: Canvas, _doc: object) -> None:
+            counted[0] = canv.getPageNumber()
+            canv.saveState()
+            canv.setFont(SANS, 8)
+            canv.drawCentredString(A4[0] / 2, 28, f"Page {counted[0]} of {pages}")
+            canv.restoreState()
+
+        doc.build(story(), onFirstPage=foot, onLaterPages=foot)
+        return buf.getvalue(), counted[0]
+
+    _, pages = build(0)  # the first pass counts the pages
+    return build(pages)[0]

@@ -12,7 +12,10 @@ from datetime import date
 
 from dateutil import parser as dateparser
 
-_EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)+$")
+from licensebot.core.address import address_problem
+
+# What OCR may give for an address's characters; its syntax is email-validator's to judge.
+_EMAIL_CHARS = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+$")
 _ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _YMD = re.compile(r"^(\d{4})[-/.年\s]+(\d{1,2})[-/.月\s]+(\d{1,2})日?$")
 _NUM3 = re.compile(r"^(\d{1,2})[-/.\s]+(\d{1,2})[-/.\s]+(\d{2}|\d{4})$")
@@ -52,7 +55,7 @@ def clean_email(raw: str) -> str | None:
     t = re.sub(r"\s+", "", t)
     t = t.replace("＠", "@").replace("[at]", "@").replace("(at)", "@")
     t = t.strip(".,;:")
-    return t if _EMAIL.match(t) and t.count("@") == 1 else None
+    return t if _EMAIL_CHARS.match(t) and address_problem(t) is None else None
 
 
 def _valid(y: int, m: int, d: int) -> date | None:

@@ -81,3 +81,45 @@ def current_revision(engine: Engine) -> str | None:
             return None
         row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
         return str(row[0]) if row else None
+
+
+def head_revisions() -> set[str]:
+    """The revisions `licensebot db upgrade` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def migration_problem(url: str) -> str | None:
+    """Why the database at `url` cannot be used as it is (missing, or not at the newest
+    revision), as a sentence that says what to do; None when it is ready. Creates nothing: a
+    SQLite file that is not there is reported, not made (`make_engine` would make it)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    u = make_url(url)
+    shown = u.render_as_string(hide_password=True)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        if not Path(u.database).is_file():
+            return f"database {u.database} does not exist: run `licensebot db upgrade` first"
+        # read-only: checking must not take the write lock nor change the journal mode
+        url = f"sqlite:///file:{u.database}?mode=ro&uri=true"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = None
+            if inspect(conn).has_table("alembic_version"):
+                row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"database {shown} cannot be opened ({reason}): check storage.database_url"
+    finally:
+        engine.dispose()
+    current = str(row[0]) if row else None
+    if current is None:
+        return f"database {shown} has no tables yet: run `licensebot db upgrade` first"
+    if current not in head_revisions():
+        return (
+            f"database {shown} is at revision {current}, this licensebot needs "
+            f"{', '.join(sorted(head_revisions()))}: run `licensebot db upgrade`"
+        )
+    return None

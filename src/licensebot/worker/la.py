@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -40,11 +41,13 @@ from licensebot.store.models import (
     OutboxState,
     utcnow,
 )
-from licensebot.worker.la_files import file_versions, title_of, write_version_files
+from licensebot.worker.la_files import file_versions, title_of, unwritable, write_version_files
 from licensebot.worker.la_notices import (
+    NOTICE_KIND,
     LaAttachment,
     awaiting_notice,
     markdown_attachment,
+    notice_context,
     queue_notices,
 )
 from licensebot.worker.replies import ReplyWriter
@@ -66,7 +69,20 @@ class PublishReport:
     queued: int  # notices queued by this call
     total: int  # notices of this version in all
     files_written: list[str] = field(default_factory=list)
-    files_problem: str = ""
+
+
+@dataclass
+class Preview:
+    """`la publish --dry-run`: what publishing would do."""
+
+    version: str
+    previous: str | None
+    new: bool
+    notices: int  # notices it would queue now
+    by_previous: Counter[str]  # ... by the version each licensee is on
+    sample_subject: str
+    sample_body: str
+    attachment: str
 
 
 @dataclass
@@ -156,15 +172,11 @@ class LaDesk:
 
     # -- publishing ---------------------------------------------------------------------------
 
-    def publish(
-        self,
-        text: str,
-        *,
-        effective: date,
-        version_id: str | None = None,
-        title: str | None = None,
-        today: date | None = None,
-    ) -> PublishReport:
+    def _checked(
+        self, text: str, effective: date, version_id: str | None, today: date | None
+    ) -> tuple[str, str, LaVersionRecord | None, LaVersionRecord | None]:
+        """The version id, the text's hash, the version already registered under that id
+        (a resumed publication) and the one before it; LaError when it cannot go ahead."""
         today = today or self.today()
         if effective < today:
             raise LaError(
@@ -190,23 +202,101 @@ class LaDesk:
             key=lambda r: (r.effective, r.published_at),
             default=None,
         )
+        if existing is None and previous is not None and effective <= previous.effective:
+            raise LaError(
+                f"effective date {effective} is not after version {previous.id}'s "
+                f"({previous.effective})"
+            )
+        # The readers know the versions in config/la/: a version registered in the database
+        # but not there would be required of applicants while no form could be read as it.
+        problem = unwritable(self.la_dir, version_id)
+        if problem:
+            raise LaError(
+                f"cannot publish: {problem}, and the new version must be written there as well "
+                f"as registered (nothing was registered or queued). Run `licensebot la publish` "
+                f"where the config directory is writable (the compose deploy mounts it "
+                f"read-only: for this one run, mount it without `:ro`), then restart the worker"
+            )
+        return version_id, sha, existing, previous
+
+    def preview(
+        self,
+        text: str,
+        *,
+        effective: date,
+        version_id: str | None = None,
+        title: str | None = None,
+        today: date | None = None,
+    ) -> Preview:
+        """What `publish` would do, doing nothing: the notices it would queue, by the version
+        each licensee leaves, and one of them rendered."""
+        version_id, sha, existing, previous = self._checked(text, effective, version_id, today)
+        record = existing or LaVersionRecord(
+            id=version_id,
+            title=title or title_of(text),
+            effective=effective,
+            sha256=sha,
+            text=text,
+            previous_id=previous.id if previous else None,
+        )
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(Licensee.la_version, func.count())
+                .where(*awaiting_notice(version_id))
+                .group_by(col(Licensee.la_version))
+            ).all()
+        by_previous = Counter({str(v or "?"): int(n) for v, n in rows})
+        base = previous
+        if by_previous:
+            first = by_previous.most_common(1)[0][0]
+            base = next((r for r in self.versions() if r.id == first), previous)
+        name = f"{self.settings.dataset.file_prefix}{version_id}.pdf"
+        rendered = self.replies.templates.render(
+            NOTICE_KIND, notice_context(self.settings, record, base, name)
+        )
+        return Preview(
+            version=version_id,
+            previous=record.previous_id,
+            new=existing is None,
+            notices=sum(by_previous.values()),
+            by_previous=by_previous,
+            sample_subject=rendered.subject or "",
+            sample_body=rendered.body,
+            attachment=name,
+        )
+
+    def publish(
+        self,
+        text: str,
+        *,
+        effective: date,
+        version_id: str | None = None,
+        title: str | None = None,
+        today: date | None = None,
+        on_chunk: Callable[[int], None] = lambda queued: None,
+    ) -> PublishReport:
+        """Register the version (its files in config/la/ first, then the database) and queue
+        its notices; refused before anything is registered when config/la/ cannot be written.
+        `on_chunk` hears the count of notices queued so far."""
+        version_id, sha, existing, previous = self._checked(text, effective, version_id, today)
+        pending = existing or LaVersionRecord(
+            id=version_id,
+            title=title or title_of(text),
+            effective=effective,
+            sha256=sha,
+            text=text,
+            previous_id=previous.id if previous else None,
+        )
+        try:
+            files_written = write_version_files(self.la_dir, pending)
+        except OSError as exc:
+            raise LaError(
+                f"could not write version {version_id} into {self.la_dir} ({exc.strerror}): "
+                "nothing was registered or queued"
+            ) from None
         if existing is None:
-            if previous is not None and effective <= previous.effective:
-                raise LaError(
-                    f"effective date {effective} is not after version {previous.id}'s "
-                    f"({previous.effective})"
-                )
             with Session(self.engine) as s:
-                s.add(
-                    LaVersionRecord(
-                        id=version_id,
-                        title=title or title_of(text),
-                        effective=effective,
-                        sha256=sha,
-                        text=text,
-                        previous_id=previous.id if previous else None,
-                    )
-                )
+                s.add(pending)
                 s.add(
                     Event(
                         kind="la.published",
@@ -227,15 +317,9 @@ class LaDesk:
             new=existing is None,
             queued=0,
             total=0,
+            files_written=files_written,
         )
-        try:
-            report.files_written = write_version_files(self.la_dir, record)
-        except OSError as exc:
-            report.files_problem = (
-                f"could not write the version into {self.la_dir} ({exc.strerror}): add "
-                f"{version_id}.md and its [[version]] entry to versions.toml by hand"
-            )
-        report.queued = self.queue_notices(version_id)
+        report.queued = self.queue_notices(version_id, on_chunk=on_chunk)
         with Session(self.engine) as s:
             report.total = int(
                 s.exec(
@@ -246,7 +330,18 @@ class LaDesk:
             )
         return report
 
-    def queue_notices(self, version_id: str) -> int:
+    def awaiting(self, version_id: str) -> int:
+        """Licensees still to be told of `version_id` (the size of the broadcast to come)."""
+        with Session(self.engine) as s:
+            return int(
+                s.exec(
+                    select(func.count()).select_from(Licensee).where(*awaiting_notice(version_id))
+                ).one()
+            )
+
+    def queue_notices(
+        self, version_id: str, *, on_chunk: Callable[[int], None] = lambda queued: None
+    ) -> int:
         """Queue the change notices of `version_id` not queued yet (`la_notices`)."""
         return queue_notices(
             self.engine,
@@ -255,6 +350,7 @@ class LaDesk:
             versions={r.id: r for r in self.versions()},
             version_id=version_id,
             attachment=self.attachment,
+            on_chunk=on_chunk,
         )
 
     # -- progress -----------------------------------------------------------------------------

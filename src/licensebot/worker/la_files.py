@@ -88,6 +88,30 @@ def write_version_files(directory: Path, v: LaVersionRecord) -> list[str]:
     return written
 
 
+def unwritable(directory: Path, version_id: str) -> str | None:
+    """Why `write_version_files` could not record `version_id` in `directory` (read-only, as
+    the compose deploy mounts `config/`), or None: checked before anything is registered."""
+    import os
+
+    index = directory / VERSIONS_FILE
+    text_file = directory / f"{version_id}.md"
+    known = False
+    if index.is_file():
+        try:
+            known = any(
+                str(e.get("id")) == version_id
+                for e in tomllib.loads(index.read_text(encoding="utf-8")).get("version", [])
+            )
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            return f"{index} cannot be read ({exc})"
+    need = [p for p, done in ((text_file, text_file.exists()), (index, known)) if not done]
+    for p in need:
+        target = p if p.exists() else p.parent
+        if not os.access(target, os.W_OK):
+            return f"{target} is not writable"
+    return None
+
+
 def _toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -82,6 +82,34 @@ def awaiting_notice(version_id: str) -> tuple[ColumnElement[bool], ...]:
     )
 
 
+def notice_context(
+    settings: Settings,
+    record: LaVersionRecord,
+    base: LaVersionRecord | None,
+    attachment_name: str,
+) -> dict[str, Any]:
+    """What the notice template gets for a licensee leaving `base` for `record`."""
+    changes = [
+        {
+            "label": c.label,
+            "title": c.title,
+            "old_title": c.old_title,
+            "kind": c.kind.value,
+            "diff": list(c.diff),
+        }
+        for c in clause_changes(base.text if base else "", record.text)
+    ]
+    return {
+        "dataset": settings.dataset.name,
+        "version": record.id,
+        "title": record.title,
+        "effective": record.effective.isoformat(),
+        "previous_version": base.id if base else "",
+        "changes": changes,
+        "attachment_name": attachment_name,
+    }
+
+
 def queue_notices(
     engine: Engine,
     settings: Settings,
@@ -90,9 +118,11 @@ def queue_notices(
     versions: Mapping[str, LaVersionRecord],
     version_id: str,
     attachment: LaAttachment,
+    on_chunk: Callable[[int], None] = lambda queued: None,
 ) -> int:
     """Queue a notice for everyone `awaiting_notice` of `version_id`, one chunk per
-    transaction (see the module's docstring); returns how many were queued."""
+    transaction (see the module's docstring); returns how many were queued. `on_chunk` hears
+    the running count after each chunk's commit (the CLI's progress)."""
     record = versions[version_id]
     attached = attachment(LaText(record.id, record.title, record.text))
     composed: dict[str, bytes] = {}
@@ -101,25 +131,7 @@ def queue_notices(
         base = versions.get(prev_id) or versions.get(record.previous_id or "")
         key = base.id if base else ""
         if key not in composed:
-            changes = [
-                {
-                    "label": c.label,
-                    "title": c.title,
-                    "old_title": c.old_title,
-                    "kind": c.kind.value,
-                    "diff": list(c.diff),
-                }
-                for c in clause_changes(base.text if base else "", record.text)
-            ]
-            context = {
-                "dataset": settings.dataset.name,
-                "version": record.id,
-                "title": record.title,
-                "effective": record.effective.isoformat(),
-                "previous_version": key,
-                "changes": changes,
-                "attachment_name": attached.filename,
-            }
+            context = notice_context(settings, record, base, attached.filename)
             composed[key] = _compose(settings, templates, context, attached, *_PLACEHOLDER)
         return key, composed[key]
 
@@ -195,6 +207,7 @@ def queue_notices(
             s.commit()
             queued += len(notices)
             log.info("la.notices_queued", version=version_id, chunk=len(notices), total=queued)
+            on_chunk(queued)
 
 
 def _compose(

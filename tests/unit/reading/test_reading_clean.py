@@ -48,3 +48,11 @@ def test_part_of_a_chinese_name_is_no_name() -> None:
     assert clean_name("陈静") == "陈静"
     assert clean_name("陈") is None
     assert clean_name("陈静 x") is None
+
+
+def test_an_address_email_validator_refuses_is_no_work_email() -> None:
+    """Its syntax is email-validator's to judge, not a hand-written pattern's."""
+    assert clean_email("Z.San@USTC.edu.cn") == "z.san@ustc.edu.cn"
+    for misread in ("z..san@ustc.edu.cn", "z.san@-ustc.edu.cn", "z.san@ustc..edu.cn", "z.san@cn"):
+        assert clean_email(misread) is None, misread
+    assert clean_email("z|san@ustc.edu.cn") is None  # a cell's rule read as a character
