@@ -172,3 +172,8 @@ def main() -> None:
 from licensebot.cli import desk_cmds  # noqa: E402
 
 desk_cmds.register(app)
+
+# Running the desk for years: replay with a decision diff; retention, purge and erasure.
+from licensebot.cli import replay_cmds  # noqa: E402
+
+replay_cmds.register(app)
