@@ -43,6 +43,7 @@ from licensebot.worker.la_notices import NOTICE_KIND, LaAttachment, LaText
 from licensebot.worker.opt_out import OptOutRoute
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
+from licensebot.worker.retention import Retention
 from licensebot.worker.review import Review, ReviewRoute, review_result_sample
 from licensebot.worker.samples import template_samples
 
@@ -121,6 +122,7 @@ class Bot:
     review: Review
     digest: Digest
     la: LaDesk
+    retention: Retention
 
     def template_problems(self) -> list[str]:
         return template_problems(self.settings, self.templates)
@@ -232,4 +234,5 @@ def build(
         review,
         digest,
         la,
+        Retention(settings=settings.retention, engine=engine),
     )

@@ -1,0 +1,444 @@
+"""Carrying out the retention policy: the daily purge (`core.retention.plan` over what the
+database holds, then each step in its own small transaction with its event) and the erasure of
+one licensee on request. Events name rows and counts, never a name or an address.
+
+A file is unlinked only when no remaining row names it (blobs are content-addressed: the same
+PDF sent twice is one file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import Engine, delete, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from licensebot.config import Retention as RetentionSettings
+from licensebot.core.reasons import Decision
+from licensebot.core.retention import (
+    CaseFacts,
+    LicenceFacts,
+    Loose,
+    Policy,
+    PurgePlan,
+    plan,
+    stripped_rules,
+)
+from licensebot.errors import LicensebotError
+from licensebot.store.models import (
+    Application,
+    DecisionRecord,
+    Event,
+    InboundMessage,
+    InboundState,
+    LaNotice,
+    LicenceState,
+    Licensee,
+    OutboxMessage,
+    OutboxState,
+    utcnow,
+)
+
+log = structlog.get_logger("licensebot.retention")
+
+#: Outbox rows whose text is no longer needed: the relay is done with them.
+DONE = (OutboxState.SENT, OutboxState.FAILED, OutboxState.AMBIGUOUS)
+CHUNK = 200  # cases per transaction
+
+
+class NoSuchLicensee(LicensebotError):
+    """The licensee id given is not in the database."""
+
+
+def policy_of(settings: RetentionSettings) -> Policy:
+    return Policy(
+        raw_mail_days=settings.raw_mail_days,
+        pdf_days=settings.pdf_days,
+        rejected_days=settings.rejected_days,
+        ignored_days=settings.ignored_days,
+        ended_licence_days=settings.ended_licence_days,
+        licensee_keeps=frozenset(settings.licensee_keeps),
+    )
+
+
+@dataclass
+class PurgeResult:
+    plan: PurgePlan
+    files: int = 0  # files unlinked
+    events: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ErasureResult:
+    licensee: int
+    case: int
+    cases_deleted: int
+    files: int
+
+
+class Retention:
+    def __init__(
+        self,
+        *,
+        settings: RetentionSettings,
+        engine: Engine,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.policy = policy_of(settings)
+        self.engine = engine
+        self.now = now
+
+    # -- what is due --------------------------------------------------------------------------
+
+    def plan(self, now: datetime | None = None) -> PurgePlan:
+        now = now or self.now()
+        with Session(self.engine) as s:
+            licences = [
+                LicenceFacts(lic_id or 0, app_id, str(state), _aware(since))
+                for lic_id, app_id, state, since in s.exec(
+                    select(
+                        Licensee.id, Licensee.application_id, Licensee.state, Licensee.updated_at
+                    )
+                ).all()
+            ]
+            state_of = {lic.case: lic.state for lic in licences}
+            cases = [
+                CaseFacts(
+                    case=app_id,
+                    decision=decision,
+                    decided_at=_aware(updated),
+                    raw_purged=purged is not None,
+                    has_pdf=bool(pdf),
+                    licence=state_of.get(app_id),
+                )
+                for app_id, decision, updated, purged, pdf in s.execute(
+                    sa_select(
+                        col(Application.id),
+                        col(Application.decision),
+                        col(Application.updated_at),
+                        col(Application.purged_at),
+                        col(Application.pdf_path),
+                    )
+                ).all()
+            ]
+            loose_messages = [
+                Loose(i or 0, _aware(at))
+                for i, at in s.exec(
+                    select(InboundMessage.id, InboundMessage.received_at).where(
+                        col(InboundMessage.application_id).is_(None),
+                        InboundMessage.state != InboundState.RECEIVED,
+                        or_(
+                            col(InboundMessage.raw_path) != "",
+                            col(InboundMessage.from_address).is_not(None),
+                        ),
+                    )
+                ).all()
+            ]
+            loose_replies = [
+                Loose(i or 0, _aware(at))
+                for i, at in s.exec(
+                    select(OutboxMessage.id, OutboxMessage.created_at).where(
+                        col(OutboxMessage.application_id).is_(None),
+                        col(OutboxMessage.state).in_(DONE),
+                        func.length(OutboxMessage.raw) > 0,
+                    )
+                ).all()
+            ]
+        return plan(
+            cases,
+            licences,
+            policy=self.policy,
+            now=now,
+            loose_messages=loose_messages,
+            loose_replies=loose_replies,
+        )
+
+    # -- the purge ----------------------------------------------------------------------------
+
+    def purge(self, now: datetime | None = None) -> PurgeResult:
+        """Everything due at `now`, each step recorded as an event without personal data."""
+        p = self.plan(now)
+        result = PurgeResult(p)
+        at = p.at or self.now()
+        steps: list[tuple[Sequence[Any], Callable[[Session, Any, datetime], set[str]]]] = [
+            (p.delete, self._delete_case),
+            (p.tombstone, self._tombstone),
+            (p.raw, self._raw),
+            (p.pdf, self._pdf),
+        ]
+        for items, step in steps:
+            for start in range(0, len(items), CHUNK):
+                with Session(self.engine) as s:
+                    files: set[str] = set()
+                    for item in items[start : start + CHUNK]:
+                        files |= step(s, item, at)
+                        result.events += 1
+                    s.commit()
+                result.files += _unlink_unreferenced(self.engine, files)
+        if p.loose_messages or p.loose_replies:
+            with Session(self.engine) as s:
+                files = self._loose(s, p.loose_messages, p.loose_replies, at)
+                result.events += 1
+                s.commit()
+            result.files += _unlink_unreferenced(self.engine, files)
+        log.info("retention.purged", **{k.replace(" ", "_"): v for k, v in p.counts().items()})
+        return result
+
+    def _event(self, s: Session, what: str, at: datetime, **data: Any) -> None:
+        s.add(Event(kind="retention.purged", at=at, data={"what": what, **data}))
+
+    def _raw(self, s: Session, case: int, at: datetime) -> set[str]:
+        """The case's raw mail and every copy of what the applicant wrote, except what a
+        living licence keeps."""
+        files = _clear_messages(s, case)
+        _clear_replies(s, case)
+        app = s.get(Application, case)
+        if app is None:
+            return files
+        licence = s.exec(select(Licensee).where(Licensee.application_id == case)).first()
+        kept = self.policy.kept_fields() if app.decision is Decision.APPROVE else None
+        for record in s.exec(select(DecisionRecord).where(DecisionRecord.application_id == case)):
+            record.rule_results = stripped_rules(record.rule_results)
+            if kept is not None:
+                record.fields = {k: v for k, v in record.fields.items() if k in kept}
+            s.add(record)
+        if licence is not None and licence.state is LicenceState.ACTIVE:
+            for column in self.policy.cleared_columns():
+                setattr(licence, column, [] if column == "members" else "")
+            s.add(licence)
+        app.subject = ""
+        app.purged_at = at
+        s.add(app)
+        self._event(s, "raw_mail", at, application_id=case, messages=len(files))
+        return files
+
+    def _pdf(self, s: Session, case: int, at: datetime) -> set[str]:
+        app = s.get(Application, case)
+        if app is None or not app.pdf_path:
+            return set()
+        files = {app.pdf_path}
+        app.pdf_path = None
+        app.pdf_filename = None  # the file name carries the signer's name
+        s.add(app)
+        self._event(s, "pdf", at, application_id=case)
+        return files
+
+    def _delete_case(self, s: Session, item: tuple[int, Decision], at: datetime) -> set[str]:
+        case, decision = item
+        files = _case_files(s, case)
+        s.execute(delete(OutboxMessage).where(col(OutboxMessage.application_id) == case))
+        s.execute(delete(InboundMessage).where(col(InboundMessage.application_id) == case))
+        s.execute(delete(DecisionRecord).where(col(DecisionRecord.application_id) == case))
+        s.execute(delete(Application).where(col(Application.id) == case))
+        self._event(s, "case", at, application_id=case, decision=decision.value)
+        return files
+
+    def _tombstone(self, s: Session, licensee: int, at: datetime) -> set[str]:
+        files, _ = _erase(s, licensee, at, other_cases=False)
+        self._event(s, "licence", at, licensee_id=licensee)
+        return files
+
+    def _loose(
+        self, s: Session, messages: Sequence[int], replies: Sequence[int], at: datetime
+    ) -> set[str]:
+        files: set[str] = set()
+        for start in range(0, len(messages), 500):
+            chunk = list(messages[start : start + 500])
+            rows = s.exec(select(InboundMessage).where(col(InboundMessage.id).in_(chunk))).all()
+            for row in rows:
+                if row.raw_path:
+                    files.add(row.raw_path)
+                row.raw_path, row.from_address, row.subject, row.error = "", None, "", None
+                s.add(row)
+        for start in range(0, len(replies), 500):
+            chunk = list(replies[start : start + 500])
+            s.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(chunk))
+                .values(raw=b"", recipient="", last_error=None, smtp_response=None)
+            )
+        self._event(s, "loose", at, messages=len(messages), replies=len(replies))
+        return files
+
+    # -- erasure on request -------------------------------------------------------------------
+
+    def erase(self, licensee: int, *, actor: str) -> ErasureResult:
+        """Void the licence (if it lives) and keep a tombstone: the licensee's id, case, LA
+        version, dates and state. Everything else about the person goes: the licence's details,
+        the case's messages, PDF, form fields and replies, and their other cases without a
+        licence (deleted)."""
+        at = self.now()
+        with Session(self.engine) as s:
+            lic = s.get(Licensee, licensee)
+            if lic is None:
+                raise NoSuchLicensee(
+                    f"there is no licensee {licensee}: `licensebot licensee show EMAIL` finds "
+                    "the id"
+                )
+            case = lic.application_id
+            was = lic.state
+            files, deleted = _erase(s, licensee, at, other_cases=True)
+            if was is LicenceState.ACTIVE:
+                s.add(
+                    Event(
+                        kind="licensee.voided",
+                        at=at,
+                        actor=actor,
+                        application_id=case,
+                        data={"licensee_id": licensee, "why": "erasure request"},
+                    )
+                )
+            s.add(
+                Event(
+                    kind="licensee.erased",
+                    at=at,
+                    actor=actor,
+                    application_id=case,
+                    data={"licensee_id": licensee, "was": str(was), "cases_deleted": deleted},
+                )
+            )
+            s.commit()
+        n = _unlink_unreferenced(self.engine, files)
+        log.info("licensee.erased", licensee=licensee, case=case, cases_deleted=deleted)
+        return ErasureResult(licensee, case, deleted, n)
+
+
+# -- steps on rows (the caller's transaction) -------------------------------------------------
+
+
+def _erase(s: Session, licensee: int, at: datetime, *, other_cases: bool) -> tuple[set[str], int]:
+    """The tombstone of one licence and the case that granted it; with `other_cases`, the
+    person's other cases that granted no licence are deleted."""
+    lic = s.get(Licensee, licensee)
+    if lic is None:
+        return set(), 0
+    email = lic.email
+    case = lic.application_id
+    lic.state = LicenceState.ERASED
+    lic.name = lic.title = lic.affiliation = lic.email = ""
+    lic.members = []
+    lic.updated_at = at
+    s.add(lic)
+    files = _clear_messages(s, case) | _case_files(s, case)
+    _clear_replies(s, case, every=True)
+    for notice in s.exec(select(LaNotice).where(LaNotice.licensee_id == licensee)):
+        notice.recipient, notice.detail = "", None
+        s.add(notice)
+        s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == notice.outbox_id)
+            .values(raw=b"", recipient="")
+        )
+    for record in s.exec(select(DecisionRecord).where(DecisionRecord.application_id == case)):
+        record.fields = {}
+        record.rule_results = stripped_rules(record.rule_results)
+        s.add(record)
+    app = s.get(Application, case)
+    sender = None
+    if app is not None:
+        sender = app.sender
+        app.sender, app.subject, app.pdf_path, app.pdf_filename = None, "", None, None
+        app.purged_at = at
+        s.add(app)
+    deleted = 0
+    if other_cases:
+        addresses = [a for a in {email, sender} if a]
+        licensed = select(Licensee.application_id)
+        others = (
+            s.exec(
+                select(Application.id).where(
+                    col(Application.sender).in_(addresses),
+                    col(Application.id).not_in(licensed),
+                )
+            ).all()
+            if addresses
+            else []
+        )
+        for other_id in others:
+            other = other_id or 0
+            files |= _case_files(s, other)
+            s.execute(delete(OutboxMessage).where(col(OutboxMessage.application_id) == other))
+            s.execute(delete(InboundMessage).where(col(InboundMessage.application_id) == other))
+            s.execute(delete(DecisionRecord).where(col(DecisionRecord.application_id) == other))
+            s.execute(delete(Application).where(col(Application.id) == other))
+            deleted += 1
+    return files, deleted
+
+
+def _clear_messages(s: Session, case: int) -> set[str]:
+    """The raw messages of a case, and what its message rows say of the sender."""
+    files: set[str] = set()
+    for row in s.exec(select(InboundMessage).where(InboundMessage.application_id == case)):
+        if row.raw_path:
+            files.add(row.raw_path)
+        row.raw_path, row.from_address, row.subject, row.error = "", None, "", None
+        s.add(row)
+    return files
+
+
+def _clear_replies(s: Session, case: int, *, every: bool = False) -> None:
+    """The stored text of the case's replies the relay is done with (a reply still to send
+    keeps it). The row stays: its Message-ID threads a later answer to the case."""
+    q = update(OutboxMessage).where(col(OutboxMessage.application_id) == case)
+    if not every:
+        q = q.where(col(OutboxMessage.state).in_(DONE))
+    s.execute(q.values(raw=b"", recipient="", last_error=None, smtp_response=None))
+
+
+def _case_files(s: Session, case: int) -> set[str]:
+    files = {
+        p
+        for p in s.exec(
+            select(InboundMessage.raw_path).where(InboundMessage.application_id == case)
+        ).all()
+        if p
+    }
+    app = s.get(Application, case)
+    if app is not None and app.pdf_path:
+        files.add(app.pdf_path)
+    return files
+
+
+def _unlink_unreferenced(engine: Engine, files: Iterable[str]) -> int:
+    """Unlink each file no row names any more (after the commit that stopped naming it)."""
+    paths = sorted(set(files))
+    if not paths:
+        return 0
+    with Session(engine) as s:
+        still: set[str] = set()
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            still |= set(
+                s.exec(
+                    select(InboundMessage.raw_path).where(col(InboundMessage.raw_path).in_(chunk))
+                ).all()
+            )
+            still |= {
+                p
+                for p in s.exec(
+                    select(Application.pdf_path).where(col(Application.pdf_path).in_(chunk))
+                ).all()
+                if p
+            }
+    n = 0
+    for p in paths:
+        if p in still:
+            continue
+        try:
+            Path(p).unlink()
+            n += 1
+        except FileNotFoundError:
+            pass
+    return n
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
