@@ -278,9 +278,8 @@ def advance(
                 "outbox_id": c.id,
                 "kind": c.kind,
                 "message_id": c.message_id,
-                "recipient": c.recipient,
                 "attempt": c.attempts,
-                "response": r[:200],
+                "response": without_addresses(r[:200]),  # the row names the recipient
             },
         }
         for c, r in sent

@@ -350,7 +350,7 @@ class ReviewRoute:
                 s.add(
                     Event(
                         kind="command.ignored",
-                        actor="mail",  # not a maintainer: the message row says who
+                        actor=sender,  # a maintainer's address (forged or not)
                         data={
                             "why": untrusted,
                             "inbound_id": inbound_id,  # the message row says who and what
