@@ -8,6 +8,7 @@ PDF sent twice is one file).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -94,6 +95,7 @@ class Retention:
         self.policy = policy_of(settings)
         self.engine = engine
         self.now = now
+        self._files: set[str] = set()  # files the step in progress no longer needs
 
     # -- what is due --------------------------------------------------------------------------
 
@@ -167,21 +169,20 @@ class Retention:
         p = self.plan(now)
         result = PurgeResult(p)
         at = p.at or self.now()
-        steps: list[tuple[Sequence[Any], Callable[[Session, Any, datetime], set[str]]]] = [
-            (p.delete, self._delete_case),
-            (p.tombstone, self._tombstone),
+        steps: list[tuple[Sequence[Any], Callable[[Session, Sequence[Any], datetime], int]]] = [
+            (p.delete, self._delete_cases),
+            (p.tombstone, self._tombstones),
             (p.raw, self._raw),
             (p.pdf, self._pdf),
         ]
         for items, step in steps:
             for start in range(0, len(items), CHUNK):
+                chunk = items[start : start + CHUNK]
                 with Session(self.engine) as s:
-                    files: set[str] = set()
-                    for item in items[start : start + CHUNK]:
-                        files |= step(s, item, at)
-                        result.events += 1
+                    self._files = set()
+                    result.events += step(s, chunk, at)
                     s.commit()
-                result.files += _unlink_unreferenced(self.engine, files)
+                result.files += _unlink_unreferenced(self.engine, self._files)
         if p.loose_messages or p.loose_replies:
             with Session(self.engine) as s:
                 files = self._loose(s, p.loose_messages, p.loose_replies, at)
@@ -194,56 +195,93 @@ class Retention:
     def _event(self, s: Session, what: str, at: datetime, **data: Any) -> None:
         s.add(Event(kind="retention.purged", at=at, data={"what": what, **data}))
 
-    def _raw(self, s: Session, case: int, at: datetime) -> set[str]:
-        """The case's raw mail and every copy of what the applicant wrote, except what a
+    def _raw(self, s: Session, cases: Sequence[int], at: datetime) -> int:
+        """The cases' raw mail and every copy of what the applicants wrote, except what a
         living licence keeps."""
-        files = _clear_messages(s, case)
-        _clear_replies(s, case)
-        app = s.get(Application, case)
-        if app is None:
-            return files
-        licence = s.exec(select(Licensee).where(Licensee.application_id == case)).first()
-        kept = self.policy.kept_fields() if app.decision is Decision.APPROVE else None
-        for record in s.exec(select(DecisionRecord).where(DecisionRecord.application_id == case)):
+        ids = list(cases)
+        paths = s.exec(
+            select(InboundMessage.application_id, InboundMessage.raw_path).where(
+                col(InboundMessage.application_id).in_(ids)
+            )
+        ).all()
+        self._files |= {p for _, p in paths if p}
+        messages = Counter(a for a, p in paths if p)
+        s.execute(
+            update(InboundMessage)
+            .where(col(InboundMessage.application_id).in_(ids))
+            .values(raw_path="", from_address=None, subject="", error=None)
+        )
+        s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.application_id).in_(ids), col(OutboxMessage.state).in_(DONE))
+            .values(raw=b"", recipient="", last_error=None, smtp_response=None)
+        )
+        approved = set(
+            s.exec(
+                select(Application.id).where(
+                    col(Application.id).in_(ids), Application.decision == Decision.APPROVE
+                )
+            ).all()
+        )
+        kept = self.policy.kept_fields()
+        records = select(DecisionRecord).where(col(DecisionRecord.application_id).in_(ids))
+        for record in s.exec(records):
             record.rule_results = stripped_rules(record.rule_results)
-            if kept is not None:
+            if record.application_id in approved:
                 record.fields = {k: v for k, v in record.fields.items() if k in kept}
             s.add(record)
-        if licence is not None and licence.state is LicenceState.ACTIVE:
-            for column in self.policy.cleared_columns():
-                setattr(licence, column, [] if column == "members" else "")
-            s.add(licence)
-        app.subject = ""
-        app.purged_at = at
-        s.add(app)
-        self._event(s, "raw_mail", at, application_id=case, messages=len(files))
-        return files
+        cleared = self.policy.cleared_columns()
+        if cleared:
+            s.execute(
+                update(Licensee)
+                .where(
+                    col(Licensee.application_id).in_(ids),
+                    col(Licensee.state) == LicenceState.ACTIVE,
+                )
+                .values({c: [] if c == "members" else "" for c in cleared})
+            )
+        s.execute(
+            update(Application).where(col(Application.id).in_(ids)).values(subject="", purged_at=at)
+        )
+        for case in ids:
+            self._event(s, "raw_mail", at, application_id=case, messages=messages[case])
+        return len(ids)
 
-    def _pdf(self, s: Session, case: int, at: datetime) -> set[str]:
-        app = s.get(Application, case)
-        if app is None or not app.pdf_path:
-            return set()
-        files = {app.pdf_path}
-        app.pdf_path = None
-        app.pdf_filename = None  # the file name carries the signer's name
-        s.add(app)
-        self._event(s, "pdf", at, application_id=case)
-        return files
+    def _pdf(self, s: Session, cases: Sequence[int], at: datetime) -> int:
+        ids = list(cases)
+        found = s.exec(
+            select(Application.id, Application.pdf_path).where(
+                col(Application.id).in_(ids), col(Application.pdf_path).is_not(None)
+            )
+        ).all()
+        self._files |= {p for _, p in found if p}
+        # the file name goes too: it carries the signer's name
+        s.execute(
+            update(Application)
+            .where(col(Application.id).in_([i for i, _ in found]))
+            .values(pdf_path=None, pdf_filename=None)
+        )
+        for case, _ in found:
+            self._event(s, "pdf", at, application_id=case)
+        return len(found)
 
-    def _delete_case(self, s: Session, item: tuple[int, Decision], at: datetime) -> set[str]:
-        case, decision = item
-        files = _case_files(s, case)
-        s.execute(delete(OutboxMessage).where(col(OutboxMessage.application_id) == case))
-        s.execute(delete(InboundMessage).where(col(InboundMessage.application_id) == case))
-        s.execute(delete(DecisionRecord).where(col(DecisionRecord.application_id) == case))
-        s.execute(delete(Application).where(col(Application.id) == case))
-        self._event(s, "case", at, application_id=case, decision=decision.value)
-        return files
+    def _delete_cases(self, s: Session, items: Sequence[tuple[int, Decision]], at: datetime) -> int:
+        ids = [case for case, _ in items]
+        self._files |= _files_of(s, ids)
+        s.execute(delete(OutboxMessage).where(col(OutboxMessage.application_id).in_(ids)))
+        s.execute(delete(InboundMessage).where(col(InboundMessage.application_id).in_(ids)))
+        s.execute(delete(DecisionRecord).where(col(DecisionRecord.application_id).in_(ids)))
+        s.execute(delete(Application).where(col(Application.id).in_(ids)))
+        for case, decision in items:
+            self._event(s, "case", at, application_id=case, decision=decision.value)
+        return len(items)
 
-    def _tombstone(self, s: Session, licensee: int, at: datetime) -> set[str]:
-        files, _ = _erase(s, licensee, at, other_cases=False)
-        self._event(s, "licence", at, licensee_id=licensee)
-        return files
+    def _tombstones(self, s: Session, licensees: Sequence[int], at: datetime) -> int:
+        for licensee in licensees:
+            files, _ = _erase(s, licensee, at, other_cases=False)
+            self._files |= files
+            self._event(s, "licence", at, licensee_id=licensee)
+        return len(licensees)
 
     def _loose(
         self, s: Session, messages: Sequence[int], replies: Sequence[int], at: datetime
@@ -390,6 +428,15 @@ def _clear_replies(s: Session, case: int, *, every: bool = False) -> None:
     if not every:
         q = q.where(col(OutboxMessage.state).in_(DONE))
     s.execute(q.values(raw=b"", recipient="", last_error=None, smtp_response=None))
+
+
+def _files_of(s: Session, cases: Sequence[int]) -> set[str]:
+    """The raw messages and PDFs of `cases`."""
+    raws = s.exec(
+        select(InboundMessage.raw_path).where(col(InboundMessage.application_id).in_(cases))
+    ).all()
+    pdfs = s.exec(select(Application.pdf_path).where(col(Application.id).in_(cases))).all()
+    return {p for p in [*raws, *pdfs] if p}
 
 
 def _case_files(s: Session, case: int) -> set[str]:
