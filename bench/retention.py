@@ -1,6 +1,6 @@
 """How long the retention purge takes on a desk with 10,000 stored applications.
 
-    .venv/bin/python bench/retention.py --count 10000 [--postgres URL]
+    .venv/bin/python bench/retention.py --count 10000 [--postgres]
 
 Writes bench/results/retention.md. The applications are stored as the intake stores them (a
 raw message file and an `inbound_message` row each, the PDF file, the rules' decision, the
@@ -182,7 +182,11 @@ def measure(url: str, data_dir: Path, count: int) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=10_000)
-    ap.add_argument("--postgres", default="", help="a SQLAlchemy URL of an empty schema")
+    ap.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also on the local PostgreSQL (a throw-away schema, as the tests use)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "retention.md")
     args = ap.parse_args()
     load_before = os.getloadavg()[0]
@@ -194,9 +198,12 @@ def main() -> None:
         rows.append(("SQLite", measure(url, data, args.count)))
         print(rows[-1], flush=True)
         if args.postgres:
+            from tests.servers.postgres import postgres_schema
+
             pdata = Path(tmp) / "pg"
             pdata.mkdir()
-            rows.append(("PostgreSQL", measure(args.postgres, pdata, args.count)))
+            with postgres_schema("lb_bench") as pg_url:
+                rows.append(("PostgreSQL", measure(pg_url, pdata, args.count)))
             print(rows[-1], flush=True)
     load_after = os.getloadavg()[0]
     out = [
