@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import subprocess
 import sys
@@ -113,10 +114,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--jobs", type=int, action="append")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "replay.md")
+    ap.add_argument(
+        "--cache", type=Path, help="keep the generated messages here (pickle) for the next run"
+    )
     args = ap.parse_args()
     jobs_list = args.jobs or [1]
     t0 = time.perf_counter()
-    cases = typed_cases(args.count, args.seed)
+    if args.cache and args.cache.exists():
+        cases = pickle.loads(args.cache.read_bytes())[: args.count]  # noqa: S301 - our own file
+    else:
+        cases = typed_cases(args.count, args.seed)
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps(cases))
     made = time.perf_counter() - t0
     print(f"{len(cases)} typed messages generated in {made:.0f} s", flush=True)
     load_before = os.getloadavg()[0]

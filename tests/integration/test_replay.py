@@ -130,6 +130,11 @@ def test_replay_shows_what_a_changed_domain_list_would_change_and_writes_nothing
     assert json.loads(other_case.stdout)["examined"] == 1
     assert json.loads(other_case.stdout)["changes"] == []
 
+    later = runner.invoke(app, ["replay", "--json", "--since", "2999-01-01", "--config", str(cfg)])
+    assert later.exit_code == 0 and json.loads(later.stdout)["examined"] == 0
+    bad = runner.invoke(app, ["replay", "--since", "yesterday", "--config", str(cfg)])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
     # From the IMAP folder the worker moved them to: the same change, plus a message the desk
     # never recorded, compared with nothing.
     dovecot.append("bot", "Archive", _application(7)[0])

@@ -100,6 +100,9 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     )
     worker = make_worker(dovecot, database_url=url)
     assert worker.poll_once().mailboxes[0].processed == 3
+    # the daily job, declared with the worker's others
+    job = next(j for j in worker._jobs() if j["id"] == "retention")
+    assert job["func"] == worker.purge and (job["hour"], job["minute"]) == (3, 15)
     engine = worker.bot.engine
     with Session(engine) as s:
         cases = {a.sender: a for a in s.exec(select(Application)).all()}
