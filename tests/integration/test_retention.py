@@ -27,6 +27,7 @@ from licensebot.store.models import (
     InboundMessage,
     LicenceState,
     Licensee,
+    OutboxMessage,
 )
 from licensebot.worker.runner import Worker
 from tests.forms.factory import make_spec, render
@@ -169,6 +170,19 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     assert "nothing is due" in again.stdout
 
     # An erasure request: a tombstone, the address nowhere in the database.
+    with Session(engine) as s:  # a reply still waiting to go out when the request comes
+        s.add(
+            OutboxMessage(
+                idempotency_key="pending-at-erasure",
+                application_id=licensed.id,
+                kind="applicant.approved",
+                message_id="<pending-at-erasure@dataset.test>",
+                recipient=lic["work_email"],
+                envelope_from="desk@dataset.test",
+                raw=f"To: {lic['work_email']}\r\n\r\nhello".encode(),
+            )
+        )
+        s.commit()
     refused = runner.invoke(app, ["licensee", "erase", str(licence.id), "--config", str(cfg)])
     assert refused.exit_code == 2 and "--yes" in refused.output
     erased = runner.invoke(
@@ -183,5 +197,10 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     for p in personal:
         assert p not in dump, p
     assert not pdf.exists()
+    with Session(engine) as s:
+        pending = s.exec(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "pending-at-erasure")
+        ).one()
+    assert pending.state == "failed" and pending.raw == b""  # cancelled, never sent
     kinds = [k for _, k, _, _ in _events(engine)[len(after) :]]
     assert kinds == ["licensee.voided", "licensee.erased"]

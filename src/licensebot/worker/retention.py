@@ -369,6 +369,7 @@ def _erase(s: Session, licensee: int, at: datetime, *, other_cases: bool) -> tup
     for notice in s.exec(select(LaNotice).where(LaNotice.licensee_id == licensee)):
         notice.recipient, notice.detail = "", None
         s.add(notice)
+        _cancel_pending(s, col(OutboxMessage.id) == notice.outbox_id)
         s.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == notice.outbox_id)
@@ -423,11 +424,22 @@ def _clear_messages(s: Session, case: int) -> set[str]:
 
 def _clear_replies(s: Session, case: int, *, every: bool = False) -> None:
     """The stored text of the case's replies the relay is done with (a reply still to send
-    keeps it). The row stays: its Message-ID threads a later answer to the case."""
+    keeps it). The row stays: its Message-ID threads a later answer to the case. With `every`
+    (an erasure), a reply still to send is cancelled: it will never go."""
     q = update(OutboxMessage).where(col(OutboxMessage.application_id) == case)
-    if not every:
+    if every:
+        _cancel_pending(s, col(OutboxMessage.application_id) == case)
+    else:
         q = q.where(col(OutboxMessage.state).in_(DONE))
     s.execute(q.values(raw=b"", recipient="", last_error=None, smtp_response=None))
+
+
+def _cancel_pending(s: Session, where: Any) -> None:
+    s.execute(
+        update(OutboxMessage)
+        .where(where, col(OutboxMessage.state) == OutboxState.PENDING)
+        .values(state=OutboxState.FAILED, last_error="cancelled: the recipient was erased")
+    )
 
 
 def _files_of(s: Session, cases: Sequence[int]) -> set[str]:
