@@ -218,6 +218,9 @@ class Retention(_Section):
     # LA version, dates, state) this long after it ended. `licensebot licensee erase ID` makes
     # the tombstone at once.
     ended_licence_days: Annotated[int, Field(ge=0)] = 365
+    # Also delete the purged messages from the bot's own folders on the mail server
+    # (processed_folder and failed_folder of mailboxes with after = "move"; never the inbox).
+    mailbox: bool = True
     # When the daily purge runs (local time in schedule.timezone).
     purge_time: time = time(3, 15)
 

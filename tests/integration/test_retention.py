@@ -148,8 +148,14 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     assert _dump(engine) == dump  # a dry run removes nothing
     assert all(Path(p).is_file() for p in raws.values())
 
+    assert len(dovecot.uids("bot", "licensebot/processed")) == 3
+    dovecot.append("bot", "INBOX", licensed_raw)  # the inbox is never the purge's
     done = runner.invoke(app, ["purge", "--config", str(cfg)], env=env)
     assert done.exit_code == 0, done.output
+    # the copies on the mail server are raw mail too: gone from the bot's folder
+    assert "deleted from the mailboxes: 3" in done.stdout, done.stdout
+    assert dovecot.uids("bot", "licensebot/processed") == []
+    assert len(dovecot.uids("bot", "INBOX")) == 1
     assert "rejected cases deleted: 1" in done.stdout and "ignored cases deleted: 1" in done.stdout
     with Session(engine) as s:
         assert [a.id for a in s.exec(select(Application)).all()] == [licensed.id]

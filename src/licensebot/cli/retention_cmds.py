@@ -40,10 +40,11 @@ def purge(
     r = _retention(config)
     if dry_run:
         plan = r.plan()
-        result_files = None
+        result_files = mailed = None
     else:
         result = r.purge()
         plan, result_files = result.plan, result.files
+        mailed = result.removed_from_mailboxes
     counts = plan.counts()
     if as_json:
         data = {
@@ -56,6 +57,7 @@ def purge(
             "loose_messages": len(plan.loose_messages),
             "loose_replies": len(plan.loose_replies),
             "files_removed": result_files,
+            "removed_from_mailboxes": mailed,
         }
         json.dump(data, sys.stdout, indent=2)
         print()
@@ -77,7 +79,7 @@ def purge(
     if plan.tombstone:
         typer.echo("  licensees made tombstones: " + _ids(plan.tombstone))
     if result_files is not None:
-        typer.echo(f"files removed: {result_files}")
+        typer.echo(f"files removed: {result_files}; messages deleted from the mailboxes: {mailed}")
 
 
 def _ids(ids: object) -> str:

@@ -234,5 +234,10 @@ def build(
         review,
         digest,
         la,
-        Retention(settings=settings.retention, engine=engine),
+        Retention(
+            settings=settings.retention,
+            engine=engine,
+            mailboxes=settings.mailbox,
+            open_session=open_session,
+        ),
     )

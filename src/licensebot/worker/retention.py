@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, delete, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from licensebot.config import Mailbox
 from licensebot.config import Retention as RetentionSettings
 from licensebot.core.reasons import Decision
 from licensebot.core.retention import (
@@ -32,6 +34,7 @@ from licensebot.core.retention import (
     stripped_rules,
 )
 from licensebot.errors import LicensebotError
+from licensebot.mail.sources import MailSession
 from licensebot.store.models import (
     Application,
     DecisionRecord,
@@ -72,6 +75,7 @@ def policy_of(settings: RetentionSettings) -> Policy:
 class PurgeResult:
     plan: PurgePlan
     files: int = 0  # files unlinked
+    removed_from_mailboxes: int = 0  # messages deleted from the bot's folders on the server
     events: int = 0
     failed: list[str] = field(default_factory=list)
 
@@ -84,16 +88,28 @@ class ErasureResult:
     files: int
 
 
+OpenSession = Callable[[Mailbox], AbstractContextManager[MailSession]]
+
+
+class MailboxUnreachable(LicensebotError):
+    """The purge could not delete from a mailbox; nothing was removed, it runs again later."""
+
+
 class Retention:
     def __init__(
         self,
         *,
         settings: RetentionSettings,
         engine: Engine,
+        mailboxes: Sequence[Mailbox] = (),
+        open_session: OpenSession | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.policy = policy_of(settings)
         self.engine = engine
+        # the bot's own folders on the server, where the raw mail has its other copy
+        self.mailboxes = [m for m in mailboxes if m.after == "move"] if settings.mailbox else []
+        self.open_session = open_session
         self.now = now
         self._files: set[str] = set()  # files the step in progress no longer needs
 
@@ -169,6 +185,13 @@ class Retention:
         p = self.plan(now)
         result = PurgeResult(p)
         at = p.at or self.now()
+        with Session(self.engine) as s:
+            on_server = _message_ids(
+                s,
+                cases=[*p.raw, *(c for c, _ in p.delete), *_cases_of(s, p.tombstone)],
+                inbound=p.loose_messages,
+            )
+        result.removed_from_mailboxes = self._remove_from_mailboxes(on_server)
         steps: list[tuple[Sequence[Any], Callable[[Session, Sequence[Any], datetime], int]]] = [
             (p.delete, self._delete_cases),
             (p.tombstone, self._tombstones),
@@ -191,6 +214,27 @@ class Retention:
             result.files += _unlink_unreferenced(self.engine, files)
         log.info("retention.purged", **{k.replace(" ", "_"): v for k, v in p.counts().items()})
         return result
+
+    def _remove_from_mailboxes(self, message_ids: dict[str, list[str]]) -> int:
+        """Delete the messages from the bot's folders on the server first: if a mailbox
+        cannot be reached, nothing is removed here either and the next run tries again."""
+        if self.open_session is None:
+            return 0
+        gone = 0
+        for box in self.mailboxes:
+            ids = message_ids.get(box.name, [])
+            if not ids:
+                continue
+            try:
+                with self.open_session(box) as session:
+                    for folder in (box.processed_folder, box.failed_folder):
+                        gone += session.remove(folder, ids)
+            except Exception as exc:
+                raise MailboxUnreachable(
+                    f"retention purge: mailbox {box.name} ({box.host or box.path}): {exc}; "
+                    "nothing was purged, the next run tries again"
+                ) from exc
+        return gone
 
     def _event(self, s: Session, what: str, at: datetime, **data: Any) -> None:
         s.add(Event(kind="retention.purged", at=at, data={"what": what, **data}))
@@ -322,6 +366,10 @@ class Retention:
                 )
             case = lic.application_id
             was = lic.state
+            others = _other_cases(s, lic)
+            on_server = _message_ids(s, cases=[case, *others], inbound=())
+        self._remove_from_mailboxes(on_server)
+        with Session(self.engine) as s:
             files, deleted = _erase(s, licensee, at, other_cases=True)
             if was is LicenceState.ACTIVE:
                 s.add(
@@ -357,7 +405,7 @@ def _erase(s: Session, licensee: int, at: datetime, *, other_cases: bool) -> tup
     lic = s.get(Licensee, licensee)
     if lic is None:
         return set(), 0
-    email = lic.email
+    others = _other_cases(s, lic) if other_cases else []
     case = lic.application_id
     lic.state = LicenceState.ERASED
     lic.name = lic.title = lic.affiliation = lic.email = ""
@@ -380,35 +428,68 @@ def _erase(s: Session, licensee: int, at: datetime, *, other_cases: bool) -> tup
         record.rule_results = stripped_rules(record.rule_results)
         s.add(record)
     app = s.get(Application, case)
-    sender = None
     if app is not None:
-        sender = app.sender
         app.sender, app.subject, app.pdf_path, app.pdf_filename = None, "", None, None
         app.purged_at = at
         s.add(app)
-    deleted = 0
-    if other_cases:
-        addresses = [a for a in {email, sender} if a]
-        licensed = select(Licensee.application_id)
-        others = (
-            s.exec(
-                select(Application.id).where(
-                    col(Application.sender).in_(addresses),
-                    col(Application.id).not_in(licensed),
-                )
-            ).all()
-            if addresses
-            else []
-        )
-        for other_id in others:
-            other = other_id or 0
-            files |= _case_files(s, other)
-            s.execute(delete(OutboxMessage).where(col(OutboxMessage.application_id) == other))
-            s.execute(delete(InboundMessage).where(col(InboundMessage.application_id) == other))
-            s.execute(delete(DecisionRecord).where(col(DecisionRecord.application_id) == other))
-            s.execute(delete(Application).where(col(Application.id) == other))
-            deleted += 1
-    return files, deleted
+    if others:
+        files |= _files_of(s, others)
+        s.execute(delete(OutboxMessage).where(col(OutboxMessage.application_id).in_(others)))
+        s.execute(delete(InboundMessage).where(col(InboundMessage.application_id).in_(others)))
+        s.execute(delete(DecisionRecord).where(col(DecisionRecord.application_id).in_(others)))
+        s.execute(delete(Application).where(col(Application.id).in_(others)))
+    return files, len(others)
+
+
+def _other_cases(s: Session, lic: Licensee) -> list[int]:
+    """The person's cases that granted no licence (by the licence's and the case's address)."""
+    app = s.get(Application, lic.application_id)
+    addresses = [a for a in {lic.email, app.sender if app else None} if a]
+    if not addresses:
+        return []
+    licensed = select(Licensee.application_id)
+    return [
+        i or 0
+        for i in s.exec(
+            select(Application.id).where(
+                col(Application.sender).in_(addresses), col(Application.id).not_in(licensed)
+            )
+        ).all()
+    ]
+
+
+def _cases_of(s: Session, licensees: Sequence[int]) -> list[int]:
+    if not licensees:
+        return []
+    return list(
+        s.exec(select(Licensee.application_id).where(col(Licensee.id).in_(list(licensees)))).all()
+    )
+
+
+def _message_ids(
+    s: Session, *, cases: Sequence[int], inbound: Sequence[int]
+) -> dict[str, list[str]]:
+    """The Message-IDs of the cases' and these messages' copies, by mailbox."""
+    out: dict[str, list[str]] = {}
+    rows: list[tuple[str, str | None]] = []
+    for start in range(0, len(cases), 500):
+        chunk = list(cases[start : start + 500])
+        rows += s.exec(
+            select(InboundMessage.mailbox, InboundMessage.message_id).where(
+                col(InboundMessage.application_id).in_(chunk)
+            )
+        ).all()
+    for start in range(0, len(inbound), 500):
+        chunk = list(inbound[start : start + 500])
+        rows += s.exec(
+            select(InboundMessage.mailbox, InboundMessage.message_id).where(
+                col(InboundMessage.id).in_(chunk)
+            )
+        ).all()
+    for mailbox, mid in rows:
+        if mid and mid not in out.setdefault(mailbox, []):
+            out[mailbox].append(mid)
+    return out
 
 
 def _clear_messages(s: Session, case: int) -> set[str]:
