@@ -47,7 +47,9 @@ def replay(
     ] = None,
     mailbox: Annotated[
         str | None,
-        typer.Option("--mailbox", help="With --folder: the [[mailbox]] (default: the first)."),
+        typer.Option(
+            "--mailbox", help="With --folder: the mailbox, by its name (default: the first)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report as one JSON object.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="One CSV row per change.")] = False,
@@ -55,9 +57,11 @@ def replay(
         int, typer.Option("--jobs", "-j", min=1, help="Messages judged at once (PDF readers).")
     ] = 1,
 ) -> None:
-    """Judge stored messages again with today's rules, reader, lists and LA, and show every
-    case whose decision or reasons would change. Nothing is written or sent: apply a change
-    with `licensebot review approve|reject CASE`."""
+    """Show what today's rules, reader, lists and LA would decide differently.
+
+    Stored messages (or an IMAP folder's) are judged again and every case whose decision or
+    reasons would change is listed. Nothing is written or sent: apply a change with
+    `licensebot review approve|reject CASE`."""
     from licensebot.worker.replay import open_replay
 
     if as_json and as_csv:

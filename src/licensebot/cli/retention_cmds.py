@@ -104,8 +104,10 @@ def erase(
         bool, typer.Option("--yes", help="Do it: the licence is voided and cannot come back.")
     ] = False,
 ) -> None:
-    """Honour an erasure request: void the licence and keep only a tombstone (id, case, LA
-    version, dates); the person's messages, PDF, form and other cases go."""
+    """Honour an erasure request: void the licence and keep only a tombstone.
+
+    The tombstone is the licensee's id, case, LA version, dates and state; the person's
+    messages, PDF, form fields, replies and other cases go."""
     if not yes:
         err.print(
             f"erasing licensee {licensee} voids the licence for good: "
