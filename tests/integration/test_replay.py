@@ -109,6 +109,10 @@ def test_replay_shows_what_a_changed_domain_list_would_change_and_writes_nothing
     assert facts[("free_email", "hit")] == (False, True), facts
     case = change["case"]
 
+    if db == "postgres":  # the rest is the same on both databases: once is enough
+        assert _counts(worker) == before
+        return
+
     # The text table and CSV say the same; --case narrows to one case.
     text = runner.invoke(app, ["replay", "--config", str(cfg)], env=env)
     assert text.exit_code == 0, text.output
