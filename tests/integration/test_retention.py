@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,14 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from licensebot.cli.app import app
+from licensebot.config import Mailbox
+from licensebot.config import Retention as RetentionSettings
 from licensebot.core.commands import Command, Verb
 from licensebot.core.la import current_version
+from licensebot.mail.sources import MailboxError, MailSession
 from licensebot.reading.la_versions import load_versions
+from licensebot.store.db import make_engine, upgrade
+from licensebot.store.files import Blobs
 from licensebot.store.models import (
     Application,
     Event,
@@ -29,7 +36,9 @@ from licensebot.store.models import (
     Licensee,
     OutboxMessage,
 )
+from licensebot.worker.retention import MailboxUnreachable, Retention
 from licensebot.worker.runner import Worker
+from tests.deskdata import add_case
 from tests.forms.factory import make_spec, render
 from tests.mailgen import build_application, build_auto_reply
 from tests.servers.dovecot import DovecotServer
@@ -216,3 +225,42 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     assert pending.state == "failed" and pending.raw == b""  # cancelled, never sent
     kinds = [k for _, k, _, _ in _events(engine)[len(after) :]]
     assert kinds == ["licensee.voided", "licensee.erased"]
+
+
+def test_a_mailbox_out_of_reach_stops_the_purge_before_anything_goes(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}", data_dir=tmp_path)
+    upgrade(engine)
+    old = datetime.now(UTC) - timedelta(days=400)
+    case = add_case(engine, Blobs(tmp_path), n=1, at=old, decision="reject")
+    raw = tmp_path / "1.eml"
+    raw.write_bytes(b"Message-ID: <case-1@uni.edu>\n\nhello\n")
+    with Session(engine) as s:
+        s.add(
+            InboundMessage(
+                mailbox="sirui",
+                folder="INBOX",
+                uidvalidity="1",
+                uid="1",
+                message_id="<case-1@uni.edu>",
+                size=1,
+                sha256="",
+                raw_path=str(raw),
+                application_id=case,
+                state="processed",
+            )
+        )
+        s.commit()
+    box = Mailbox(name="sirui", address="d@x.test", kind="maildir", path=str(tmp_path / "md"))
+
+    def unreachable(_: Mailbox) -> AbstractContextManager[MailSession]:
+        raise MailboxError("IMAP mail.example:993: cannot connect")
+
+    retention = Retention(
+        settings=RetentionSettings(), engine=engine, mailboxes=[box], open_session=unreachable
+    )
+    assert [c for c, _ in retention.plan().delete] == [case]
+    with pytest.raises(MailboxUnreachable, match="nothing was purged"):
+        retention.purge()
+    with Session(engine) as s:
+        assert s.get(Application, case) is not None
+    assert raw.is_file()
