@@ -128,6 +128,10 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     assert licence.title == lic["signer_title"] and licence.title
     pdf = Path(licensed.pdf_path or "")
     assert pdf.is_file() and all(Path(p).is_file() for p in raws.values())
+    # the digest's image of the form's first page, cached by the PDF's hash
+    page = worker.settings.storage.data_dir / "pages" / pdf.stem[:2] / f"{pdf.stem}.jpg"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(b"\xff\xd8\xff\xe0 first page")
 
     # The event log names rows: no address, no name, no applicant's words.
     personal = [lic["work_email"], lic["signer_name"], rej["work_email"], "away@ivs-research.cn"]
@@ -174,7 +178,7 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     assert licence.title == "" and licence.affiliation == "" and licence.members == []
     assert inbound.raw_path == "" and inbound.from_address is None
     assert not any(Path(p).exists() for p in raws.values())
-    assert pdf.is_file()  # the licence lives and the team keeps the signed PDF
+    assert pdf.is_file() and page.is_file()  # the licence lives, the signed PDF is kept
     for name in (rej["work_email"], "away@ivs-research.cn", lic["signer_title"]):
         assert name not in _dump(engine), name
     after = _events(engine)
@@ -217,7 +221,7 @@ def test_purge_and_erasure_follow_the_policy_and_events_hold_no_personal_data(
     dump = _dump(engine)
     for p in personal:
         assert p not in dump, p
-    assert not pdf.exists()
+    assert not pdf.exists() and not page.exists()
     with Session(engine) as s:
         pending = s.exec(
             select(OutboxMessage).where(OutboxMessage.idempotency_key == "pending-at-erasure")

@@ -178,7 +178,8 @@ def build(
         citation=la_citation(current_text),
     )
     review = Review(settings, engine, replies, templates)
-    digest = Digest(settings, engine, replies, templates, settings.storage.data_dir / "pages")
+    page_cache = settings.storage.data_dir / "pages"
+    digest = Digest(settings, engine, replies, templates, page_cache)
     la = LaDesk(
         settings=settings,
         engine=engine,
@@ -239,5 +240,6 @@ def build(
             engine=engine,
             mailboxes=settings.mailbox,
             open_session=open_session,
+            page_cache=page_cache,
         ),
     )

@@ -103,6 +103,7 @@ class Retention:
         engine: Engine,
         mailboxes: Sequence[Mailbox] = (),
         open_session: OpenSession | None = None,
+        page_cache: Path | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.policy = policy_of(settings)
@@ -110,6 +111,7 @@ class Retention:
         # the bot's own folders on the server, where the raw mail has its other copy
         self.mailboxes = [m for m in mailboxes if m.after == "move"] if settings.mailbox else []
         self.open_session = open_session
+        self.page_cache = page_cache  # the digest's first-page images (personal data too)
         self.now = now
         self._files: set[str] = set()  # files the step in progress no longer needs
 
@@ -205,13 +207,17 @@ class Retention:
                     self._files = set()
                     result.events += step(s, chunk, at)
                     s.commit()
-                result.files += _unlink_unreferenced(self.engine, self._files)
+                result.files += _unlink_unreferenced(
+                    self.engine, page_cache=self.page_cache, files=self._files
+                )
         if p.loose_messages or p.loose_replies:
             with Session(self.engine) as s:
                 files = self._loose(s, p.loose_messages, p.loose_replies, at)
                 result.events += 1
                 s.commit()
-            result.files += _unlink_unreferenced(self.engine, files)
+            result.files += _unlink_unreferenced(
+                self.engine, page_cache=self.page_cache, files=files
+            )
         log.info("retention.purged", **{k.replace(" ", "_"): v for k, v in p.counts().items()})
         return result
 
@@ -235,6 +241,9 @@ class Retention:
                     "nothing was purged, the next run tries again"
                 ) from exc
         return gone
+
+    def _unlink(self, files: Iterable[str]) -> int:
+        return _unlink_unreferenced(self.engine, files=files, page_cache=self.page_cache)
 
     def _event(self, s: Session, what: str, at: datetime, **data: Any) -> None:
         s.add(Event(kind="retention.purged", at=at, data={"what": what, **data}))
@@ -391,7 +400,7 @@ class Retention:
                 )
             )
             s.commit()
-        n = _unlink_unreferenced(self.engine, files)
+        n = self._unlink(files)
         log.info("licensee.erased", licensee=licensee, case=case, cases_deleted=deleted)
         return ErasureResult(licensee, case, deleted, n)
 
@@ -546,8 +555,11 @@ def _case_files(s: Session, case: int) -> set[str]:
     return files
 
 
-def _unlink_unreferenced(engine: Engine, files: Iterable[str]) -> int:
-    """Unlink each file no row names any more (after the commit that stopped naming it)."""
+def _unlink_unreferenced(
+    engine: Engine, *, files: Iterable[str], page_cache: Path | None = None
+) -> int:
+    """Unlink each file no row names any more (after the commit that stopped naming it), and
+    with a PDF the digest's image of its first page (`page_cache`, named by the PDF's hash)."""
     paths = sorted(set(files))
     if not paths:
         return 0
@@ -576,6 +588,9 @@ def _unlink_unreferenced(engine: Engine, files: Iterable[str]) -> int:
             n += 1
         except FileNotFoundError:
             pass
+        if page_cache is not None and p.endswith(".pdf"):
+            sha = Path(p).stem
+            (page_cache / sha[:2] / f"{sha}.jpg").unlink(missing_ok=True)
     return n
 
 
