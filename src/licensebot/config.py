@@ -211,6 +211,51 @@ class Limits(_Section):
     replies_per_address_per_day: int = 5
 
 
+LicenseeDetail = Literal["name", "title", "affiliation", "members", "signed_pdf"]
+LICENSEE_DETAILS: tuple[LicenseeDetail, ...] = (
+    "name",
+    "title",
+    "affiliation",
+    "members",
+    "signed_pdf",
+)
+
+
+class Retention(_Section):
+    """How long personal data is kept (docs/retention.md). Days count from a case's latest
+    decision; a case waiting for review keeps everything until a person decides it.
+
+    The purge runs daily at `purge_time` (schedule.timezone) in the worker, and on demand
+    with `licensebot purge` (`--dry-run` shows what would go)."""
+
+    # The raw messages (.eml, which hold the attachments too), the messages' subjects and
+    # sender addresses, the replies' stored text and the rules' recorded facts of a case with a
+    # final decision (approved, rejected, ignored); also of messages that are no application
+    # (maintainers' commands, delivery reports, messages set aside), counted from receipt.
+    raw_mail_days: Annotated[int, Field(ge=0)] = 90
+    # The stored PDF of a case with a final decision (an approved case's PDF stays while the
+    # licence lives when licensee_keeps has "signed_pdf").
+    pdf_days: Annotated[int, Field(ge=0)] = 90
+    # A rejected application is deleted entirely (its rows and files; the event log keeps only
+    # that it existed) this long after its latest decision.
+    rejected_days: Annotated[int, Field(ge=0)] = 365
+    # The same for ignored messages (auto-replies, delivery reports to the desk, ...).
+    ignored_days: Annotated[int, Field(ge=0)] = 30
+    # What a licensee record keeps while the licence lives, beyond the email address, the LA
+    # version and the dates (always kept: change notices go to that address). A detail not
+    # listed is cleared with the raw mail, raw_mail_days after the approval.
+    licensee_keeps: tuple[LicenseeDetail, ...] = LICENSEE_DETAILS
+    # A licence that ended (voided: opted out of a new LA) keeps only a tombstone (id, case,
+    # LA version, dates, state) this long after it ended. `licensebot licensee erase ID` makes
+    # the tombstone at once.
+    ended_licence_days: Annotated[int, Field(ge=0)] = 365
+    # Also delete the purged messages from the bot's own folders on the mail server
+    # (processed_folder and failed_folder of mailboxes with after = "move"; never the inbox).
+    mailbox: bool = True
+    # When the daily purge runs (local time in schedule.timezone).
+    purge_time: time = time(3, 15)
+
+
 class Settings(_Section):
     """Everything the bot needs, except secrets (see `Secrets`)."""
 
@@ -226,6 +271,7 @@ class Settings(_Section):
     approval: Approval = Approval()
     domains: Domains = Domains()
     la: La = La()
+    retention: Retention = Retention()
     config_dir: Path = Path("config")
 
     @model_validator(mode="after")

@@ -242,3 +242,9 @@ def _exit(message: str, code: int) -> None:
 from licensebot.cli import desk_cmds  # noqa: E402
 
 desk_cmds.register(app)
+
+# Running the desk for years: replay with a decision diff; retention, purge and erasure.
+from licensebot.cli import replay_cmds, retention_cmds  # noqa: E402
+
+replay_cmds.register(app)
+retention_cmds.register(app, desk_cmds.licensee_app)

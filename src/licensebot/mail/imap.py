@@ -208,3 +208,24 @@ class ImapSession:
 
     def watermark(self, key: str) -> int:
         return int(key)
+
+    def remove(self, folder: str, message_ids: Sequence[str]) -> int:
+        """Delete the messages of `folder` with these Message-IDs (the retention purge), then
+        select the session's own folder again."""
+        name = self.server_folder(folder)
+        if not message_ids or not self.client.folder_exists(name):
+            return 0
+        self.client.select_folder(name)
+        try:
+            uids: set[int] = set()
+            for mid in message_ids:
+                uids.update(self.client.search(["HEADER", "Message-ID", mid]))
+            if uids:
+                self.client.add_flags(sorted(uids), [b"\\Deleted"])
+                if self.client.has_capability("UIDPLUS"):
+                    self.client.uid_expunge(sorted(uids))
+                else:
+                    self.client.expunge()
+            return len(uids)
+        finally:
+            self.select()

@@ -51,6 +51,8 @@ class MailSession(Protocol):
 
     def watermark(self, key: str) -> int: ...
 
+    def remove(self, folder: str, message_ids: Sequence[str]) -> int: ...
+
 
 class MaildirSession:
     """A Maildir (new/ and cur/) as a mailbox: handled messages move to `.processed`/`.failed`
@@ -116,6 +118,21 @@ class MaildirSession:
 
     def watermark(self, key: str) -> int:
         return 0
+
+    def remove(self, folder: str, message_ids: Sequence[str]) -> int:
+        """Delete the messages of `folder` with these Message-IDs (the retention purge)."""
+        wanted = set(message_ids)
+        target = self._folder(folder)
+        gone = 0
+        for key in list(target.keys()):
+            try:
+                mid = (target[key].get("Message-ID") or "").strip()
+            except KeyError:
+                continue
+            if mid in wanted:
+                target.remove(key)
+                gone += 1
+        return gone
 
 
 @contextmanager

@@ -92,6 +92,8 @@ class Application(SQLModel, table=True):
     pdf_sha256: str | None = None
     pdf_path: str | None = None
     pdf_filename: str | None = None
+    # When the retention purge removed the case's raw mail and message details (None: not yet)
+    purged_at: datetime | None = None
 
 
 class DecisionRecord(SQLModel, table=True):
@@ -118,6 +120,7 @@ class DecisionRecord(SQLModel, table=True):
 class LicenceState(StrEnum):
     ACTIVE = "active"
     VOIDED = "voided"  # opted out of a new LA version, or voided by a maintainer
+    ERASED = "erased"  # a tombstone: erased on request or after retention.ended_licence_days
 
 
 class Licensee(SQLModel, table=True):
@@ -127,6 +130,7 @@ class Licensee(SQLModel, table=True):
     application_id: int = Field(foreign_key="application.id", index=True)
     email: str = Field(index=True)
     name: str
+    title: str = ""
     affiliation: str = ""
     la_version: str = ""
     state: LicenceState = Field(
@@ -148,6 +152,7 @@ class Licensee(SQLModel, table=True):
             application_id=application_id,
             email=str(fields.get("work_email") or sender),
             name=str(fields.get("signer_name") or ""),
+            title=str(fields.get("signer_title") or ""),
             affiliation=str(fields.get("affiliation") or ""),
             la_version=la_version,
             members=[dict(m) for m in members if isinstance(m, dict)],

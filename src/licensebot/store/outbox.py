@@ -34,6 +34,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from licensebot.config import Outbox as OutboxSettings
+from licensebot.core.retention import without_addresses
 from licensebot.store.models import Event, OutboxBody, OutboxMessage, OutboxState, utcnow
 
 
@@ -86,7 +87,7 @@ def enqueue(s: Session, messages: Sequence[Outgoing], *, announce: bool = True) 
             Event(
                 kind="reply.queued",
                 application_id=m.application_id,
-                data={"kind": m.kind, "recipient": m.recipient, "message_id": m.message_id},
+                data={"kind": m.kind, "message_id": m.message_id},
             )
             for m in messages
         )
@@ -277,9 +278,8 @@ def advance(
                 "outbox_id": c.id,
                 "kind": c.kind,
                 "message_id": c.message_id,
-                "recipient": c.recipient,
                 "attempt": c.attempts,
-                "response": r[:200],
+                "response": without_addresses(r[:200]),  # the row names the recipient
             },
         }
         for c, r in sent
@@ -423,9 +423,9 @@ def _event(kind: str, row: OutboxMessage, **data: object) -> Event:
             "outbox_id": row.id,
             "kind": row.kind,
             "message_id": row.message_id,
-            "recipient": row.recipient,
             "attempt": row.attempts,
-            **data,
+            # an SMTP diagnostic often quotes the address: the row names the recipient
+            **{k: without_addresses(v) if isinstance(v, str) else v for k, v in data.items()},
         },
     )
 

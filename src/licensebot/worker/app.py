@@ -44,6 +44,7 @@ from licensebot.worker.la_notices import NOTICE_KIND, LaAttachment, LaText
 from licensebot.worker.opt_out import OptOutRoute
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
+from licensebot.worker.retention import Retention
 from licensebot.worker.review import Review, ReviewRoute, review_result_sample
 from licensebot.worker.samples import template_samples
 
@@ -125,6 +126,7 @@ class Bot:
     review: Review
     digest: Digest
     la: LaDesk
+    retention: Retention
 
     def template_problems(self) -> list[str]:
         return template_problems(self.settings, self.templates)
@@ -180,7 +182,8 @@ def build(
         citation=la_citation(current_text),
     )
     review = Review(settings, engine, replies, templates)
-    digest = Digest(settings, engine, replies, templates, settings.storage.data_dir / "pages")
+    page_cache = settings.storage.data_dir / "pages"
+    digest = Digest(settings, engine, replies, templates, page_cache)
     la = LaDesk(
         settings=settings,
         engine=engine,
@@ -238,4 +241,11 @@ def build(
         review,
         digest,
         la,
+        Retention(
+            settings=settings.retention,
+            engine=engine,
+            mailboxes=settings.mailbox,
+            open_session=open_session,
+            page_cache=page_cache,
+        ),
     )

@@ -52,7 +52,7 @@ class BounceRoute:
                 else None
             )
             statuses = [
-                {"recipient": r.recipient, "action": r.action, "status": r.status}
+                {"action": r.action, "status": r.status}  # the outbox row names the recipient
                 for r in (report.recipients if report else ())
             ]
             data: dict[str, Any] = {

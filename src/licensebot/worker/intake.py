@@ -27,6 +27,7 @@ from licensebot.core.assess import Assessment, reply_kind
 from licensebot.core.message import IncomingMessage
 from licensebot.core.reasons import Decision
 from licensebot.core.resend import Join, Resend, join, resend_from
+from licensebot.core.retention import without_addresses
 from licensebot.mail.sources import MailSession, Meta
 from licensebot.store.decisions import record_decision
 from licensebot.store.files import Blobs
@@ -380,7 +381,12 @@ class Intake:
             row.state = InboundState.FAILED
             row.error = error[:2000]
             s.add(row)
-            s.add(Event(kind="message.failed", data={"inbound_id": row_id, "error": error[:500]}))
+            s.add(
+                Event(
+                    kind="message.failed",
+                    data={"inbound_id": row_id, "error": without_addresses(error[:500])},
+                )
+            )
             for plan in self._alerts(row, error):
                 self.replies.queue(
                     s, plan, application_id=None, key=f"alert:inbound:{row_id}:{plan.recipient}"
@@ -676,7 +682,7 @@ class Intake:
                 Event(
                     kind="reply.suppressed",
                     application_id=app_id,
-                    data={"recipient": msg.from_address, "why": "daily cap", "cap": cap},
+                    data={"why": "daily cap", "cap": cap},  # the case names its sender
                 )
             )
             return None

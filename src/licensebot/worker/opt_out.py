@@ -57,10 +57,9 @@ class OptOutRoute:
             evidence = {
                 "inbound_id": inbound_id,
                 "message_id": msg.message_id,
-                "from": msg.from_address,
+                # who wrote and what: the message row and the notice (its detail) say so
                 "auth": str(msg.auth),
                 "threaded": notice.message_id in (msg.in_reply_to, *msg.references),
-                "text": own_text(msg.text)[:5],
                 "notice_id": notice.id,
                 "version": notice.version_id,
             }
@@ -75,7 +74,7 @@ class OptOutRoute:
                 s.add(
                     Event(
                         kind="licensee.voided",
-                        actor=msg.from_address or "licensee",
+                        actor="licensee",
                         application_id=lic.application_id,
                         data={**evidence, "licensee_id": lic.id, "why": "opted out of new LA"},
                     )

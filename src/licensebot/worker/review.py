@@ -24,6 +24,7 @@ from licensebot.core.commands import Command, Parsed, Verb, needs_force, parse_c
 from licensebot.core.message import AuthVerdict, IncomingMessage
 from licensebot.core.reasons import Decision
 from licensebot.core.resend import resend_from
+from licensebot.core.retention import without_addresses
 from licensebot.mail.compose import header_text, reply_subject
 from licensebot.mail.templates import Templates
 from licensebot.store.decisions import record_decision
@@ -208,7 +209,7 @@ class Review:
                     kind="licensee.created",
                     actor=actor,
                     application_id=app_id,
-                    data={"licensee_id": licensee.id, "email": licensee.email},
+                    data={"licensee_id": licensee.id},
                 )
             )
             done.append(f"licensee {licensee.id} recorded")
@@ -394,15 +395,15 @@ class ReviewRoute:
                 s.add(
                     Event(
                         kind="command.ignored",
-                        actor=sender,
+                        actor=sender,  # a maintainer's address (forged or not)
                         data={
                             "why": untrusted,
-                            "inbound_id": inbound_id,
+                            "inbound_id": inbound_id,  # the message row says who and what
                             "message_id": msg.message_id,
                             "auth": msg.auth.value,
-                            "auth_reason": msg.auth_reason,
-                            "auth_evidence": msg.auth_evidence[:500],
-                            "lines": [c.line for c in parsed.commands][:20],
+                            "auth_reason": without_addresses(msg.auth_reason or ""),
+                            "auth_evidence": without_addresses(msg.auth_evidence[:500]),
+                            "commands": len(parsed.commands),
                         },
                     )
                 )

@@ -157,7 +157,23 @@ class Worker:
                 "id": "digest",
             }
         )
+        jobs.append(
+            {
+                "func": self.purge,
+                "trigger": "cron",
+                "hour": self.settings.retention.purge_time.hour,
+                "minute": self.settings.retention.purge_time.minute,
+                "id": "retention",
+            }
+        )
         return jobs
+
+    def purge(self) -> None:
+        """The retention policy's daily purge (docs/retention.md)."""
+        try:
+            self.bot.retention.purge()
+        except Exception:
+            log.exception("retention.failed")
 
     def la_effective(self) -> None:
         """Licensees who did not opt out are on a new LA version from its effective date (and
