@@ -109,7 +109,7 @@ def explain(
     from sqlmodel import Session, col, select
 
     from licensebot.store.db import make_engine
-    from licensebot.store.models import Application, DecisionRecord, Event
+    from licensebot.store.models import Application, DecisionRecord, Event, InboundMessage
 
     settings = settings_or_exit(config)
     migrated_or_exit(settings)
@@ -126,6 +126,14 @@ def explain(
         events = s.exec(
             select(Event).where(Event.application_id == case).order_by(col(Event.id))
         ).all()
+        # who sent the messages that joined the case or were kept out (the events name rows)
+        inbound = [e.data.get("inbound_id") for e in events if e.kind in _JOIN_EVENTS]
+        senders = {
+            row.id: row.from_address
+            for row in s.exec(
+                select(InboundMessage).where(col(InboundMessage.id).in_([i for i in inbound if i]))
+            ).all()
+        }
     if as_json:
         data: dict[str, Any] = {
             "case": case,
@@ -177,10 +185,11 @@ def explain(
                 f"(hard reasons) by {escape(e.actor)} at {e.at:%Y-%m-%d %H:%M}: "
                 f"{escape(str(e.data.get('why', '')))}"
             )
-        elif e.kind in ("case.joined", "case.not_joined"):
+        elif e.kind in _JOIN_EVENTS:
+            sender = senders.get(e.data.get("inbound_id")) or "(address purged)"
             out.print(
-                f"\n{e.kind} ({e.data.get('how')}): {e.data.get('sender')} "
-                f"(case sender {e.data.get('case_sender')}, auth {e.data.get('auth')})",
+                f"\n{e.kind} ({e.data.get('how')}): {sender} "
+                f"(message #{e.data.get('inbound_id')}, auth {e.data.get('auth')})",
                 markup=False,
                 highlight=False,
             )
@@ -188,7 +197,8 @@ def explain(
 
 
 #: Events whose data `explain` shows (a maintainer's overturn, who joined the case).
-_EXPLAINED_EVENTS = frozenset({"decision.overturned", "case.joined", "case.not_joined"})
+_JOIN_EVENTS = frozenset({"case.joined", "case.not_joined"})
+_EXPLAINED_EVENTS = frozenset({"decision.overturned", *_JOIN_EVENTS})
 
 
 def _shown(value: object) -> str:

@@ -450,7 +450,7 @@ class Intake:
             seen = s.exec(select(DecisionRecord).where(DecisionRecord.dedup_key == dedup)).first()
             if seen is not None:
                 return self._duplicate(s, row, seen)
-            case = self._related_case(s, msg)
+            case = self._related_case(s, msg, row_id)
             assessment = _in_case_thread(case, assessment)
             app = self._application(s, case, dedup, msg, assessment)
             app_id = app.id or 0
@@ -559,7 +559,9 @@ class Intake:
             s.add(Event(kind="licensee.created", application_id=app_id, actor="rules"))
         return licence
 
-    def _related_case(self, s: Session, msg: IncomingMessage) -> Application | None:
+    def _related_case(
+        self, s: Session, msg: IncomingMessage, inbound_id: int
+    ) -> Application | None:
         """The case this message continues (a reply to one of our messages, or the case tag in
         its subject), when it may join it (`core.resend`: from the case's sender, or from an
         address the case's last reply asked for and authenticated)."""
@@ -587,13 +589,9 @@ class Intake:
             Event(
                 kind="case.joined" if verdict.joins else "case.not_joined",
                 application_id=case_id,
-                data={
-                    "how": verdict.value,
-                    "sender": msg.from_address,
-                    "case_sender": app.sender,
-                    "auth": msg.auth.value,
-                    "message_id": msg.message_id,
-                },
+                # no addresses in events (they outlive the personal data, docs/retention.md):
+                # the inbound row holds who sent it, the case who it was from
+                data={"how": verdict.value, "auth": msg.auth.value, "inbound_id": inbound_id},
             )
         )
         if not verdict.joins:
