@@ -23,8 +23,10 @@ from licensebot.errors import LicensebotError
 #: The classifier's input: 3 x 48 x 192.
 CLS_HEIGHT, CLS_WIDTH = 48, 192
 MAX_PIECES = 12
-#: The ascender vote decides alone beyond this margin (its values run 0.1 to 0.4 on print).
+#: The ascender vote counts beyond this margin (its values run 0.1 to 0.4 on prose).
 ASCENDER_MARGIN = 0.06
+#: The classifier's mean probability of one direction over the pieces that settles it.
+CLS_SURE = 0.8
 
 
 class OrientationModelMissing(LicensebotError):
@@ -35,21 +37,24 @@ def upside_down(gray: np.ndarray) -> tuple[bool, float]:
     """Whether the page `gray` (grayscale, lines of print running across) stands on its head,
     and how sure the call is (0.5 = no print to judge by).
 
-    Latin print's ascenders decide when they clearly do (fast, and right on every synthetic
-    photo, 100 to 300 dpi); otherwise (Chinese, a few short lines) the classifier's vote."""
+    The text direction classifier decides when it is sure (`CLS_SURE`); else Latin print's
+    ascenders (fast, and right on every synthetic photo of prose, 100 to 300 dpi). Ascenders
+    alone are fooled by lines of numbers (the LA's list of subjects: digits all of capital
+    height, commas hanging below the line) both ways, and a page read on its head reads as
+    junk, every clause on it missing: a current LA judged an older one."""
     lines = _lines(gray)
     vote = _ascenders(lines)
-    if abs(vote) >= ASCENDER_MARGIN:
-        return vote < 0, min(1.0, 0.5 + abs(vote))
     pieces = _pieces(gray, lines)
     if not pieces:
-        return vote < 0, 0.5
+        return vote < 0, 0.5 if abs(vote) < ASCENDER_MARGIN else min(1.0, 0.5 + abs(vote))
     try:
         probs = _classify(pieces)
     except OrientationModelMissing:
         return vote < 0, 0.5  # the ascenders' lean, as unsure as a coin: pass 1 tries both
     p180 = float(np.mean(probs[:, 1]))
-    return p180 > 0.5, max(p180, 1 - p180)
+    if max(p180, 1 - p180) >= CLS_SURE or abs(vote) < ASCENDER_MARGIN:
+        return p180 > 0.5, max(p180, 1 - p180)
+    return vote < 0, min(1.0, 0.5 + abs(vote))
 
 
 def ascender_vote(gray: np.ndarray) -> float:

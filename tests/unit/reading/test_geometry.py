@@ -124,3 +124,27 @@ def test_tiny_and_blank_images_pass_through(size: tuple[int, int]) -> None:
         img = Image.new("L", size, colour)
         page = flatten_page(img, dpi=DPI)
         assert not page.found and page.turned in (0, 90, 180, 270)
+
+
+def _numbers_page() -> Image.Image:
+    """A page of the LA's list of subjects: lines of three-digit numbers and commas."""
+    from PIL import ImageDraw, ImageFont
+
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("LiberationSans-Regular.ttf", 30)
+    for row in range(24):
+        nums = ", ".join(f"{(row * 37 + k * 13) % 700:03d}" for k in range(14))
+        draw.text((100, 120 + row * 60), f"sub.  {nums},", fill=0, font=font)
+    return page
+
+
+def test_a_page_of_numbers_is_not_turned_on_its_head() -> None:
+    # digits stand at capital height and commas hang below the line: the ascenders' count
+    # leans the wrong way, and a page turned for it reads as junk (every clause on it
+    # "missing": a current LA judged an older one)
+    from licensebot.reading.orientation import upside_down
+
+    page = np.asarray(_numbers_page())
+    assert upside_down(page)[0] is False
+    assert upside_down(np.ascontiguousarray(page[::-1, ::-1]))[0] is True
