@@ -34,6 +34,9 @@ COMMANDS: list[list[str]] = [
     ["la", "publish", "{missing}.md", "--effective", "2099-01-01"],
     ["la", "status"],
     ["la", "list"],
+    ["replay", "--json"],
+    ["purge", "--dry-run"],
+    ["licensee", "erase", "1", "--yes"],
 ]
 
 # What a command needs of the setting, to know which exit status is right.
@@ -46,6 +49,8 @@ NEEDS_DB = {
     "export",
     "licensee",
     "la",
+    "replay",
+    "purge",
 }
 NEEDS_SECRETS = {("run",), ("poll", "--once"), ("review", "approve")}
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from licensebot.cli.common import ConfigOption, err, settings_or_exit
+from licensebot.cli.common import ConfigOption, err, migrated_or_exit, settings_or_exit
 from licensebot.core.replay import Change, ReplayReport
 
 
@@ -69,6 +69,7 @@ def replay(
         raise typer.Exit(2)
     day = _day(since)
     settings = settings_or_exit(config)
+    migrated_or_exit(settings)
     with open_replay(settings, jobs=jobs) as (replayer, fetch_folder):
         if folder is not None:
             result = replayer.folder(fetch_folder(folder, mailbox), folder=folder)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from licensebot.cli.common import ConfigOption, err, settings_or_exit
+from licensebot.cli.common import ConfigOption, bot_or_exit, err
 
 if TYPE_CHECKING:
     from licensebot.worker.retention import Retention
@@ -23,9 +23,7 @@ def register(app: typer.Typer, licensee_app: typer.Typer) -> None:
 
 
 def _retention(config: Path | None) -> Retention:
-    from licensebot.worker.app import build
-
-    return build(settings_or_exit(config)).retention
+    return bot_or_exit(config).retention
 
 
 def purge(
