@@ -89,6 +89,7 @@ class Intake:
         routes: Sequence[Route] = (),
         faults: Faults | None = None,
         on_queued: Callable[[], None] = lambda: None,
+        on_decided: Callable[[Decision], None] = lambda _d: None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -99,6 +100,7 @@ class Intake:
         self.routes = list(routes)
         self.faults = faults or Faults()
         self.on_queued = on_queued
+        self.on_decided = on_decided  # the metrics' count of decisions
 
     # -- one folder ---------------------------------------------------------------------------
 
@@ -457,6 +459,7 @@ class Intake:
             row.application_id = app_id
             s.add(row)
             s.commit()
+        self.on_decided(assessment.decision)
         self.faults.point("after_decision_commit")
         log.info(
             "application.decided",

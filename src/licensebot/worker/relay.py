@@ -87,8 +87,10 @@ class Relay:
         transport: Callable[[], Transport],
         faults: Faults | None = None,
         limits: Mapping[str, int] | None = None,
+        on_result: Callable[[Outcome], None] = lambda _o: None,
     ) -> None:
         self.engine = engine
+        self.on_result = on_result  # the metrics' count of sends by result
         self.settings = settings
         self.transport = transport
         self.faults = faults or Faults()
@@ -196,6 +198,7 @@ class Relay:
                 on_data=on_data,
             )
             self.faults.point("after_data")
+            self.on_result(result.outcome)
             if result.outcome is Outcome.SENT:
                 accepted.append((item, result.detail))
                 report.sent += 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import signal
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -18,10 +20,13 @@ from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 from licensebot.config import ConfigError, Mailbox, Settings
 from licensebot.errors import LicensebotError
 from licensebot.mail.imap import CONNECTION_ERRORS
-from licensebot.mail.sources import MailboxError
+from licensebot.mail.sources import MailboxError, MailSession
 from licensebot.reading.sandbox import start_readers
 from licensebot.worker.app import Bot, build
+from licensebot.worker.health import Health, serve
 from licensebot.worker.intake import SyncReport
+from licensebot.worker.la_notices import NOTICE_KIND
+from licensebot.worker.notify import Notifier
 from licensebot.worker.relay import FlushReport
 
 log = structlog.get_logger("licensebot.worker")
@@ -52,6 +57,15 @@ class Worker:
         self._box_locks = {m.name: threading.Lock() for m in settings.mailbox}
         self._flush_lock = threading.Lock()
         self.bot: Bot = build(settings, environ=environ, on_queued=self._wake.set)
+        self.metrics = self.bot.metrics
+        self.health = Health(
+            settings.health,
+            self.bot.engine,
+            mailboxes=[m.name for m in settings.mailbox],
+            quiet_kinds=[NOTICE_KIND] if settings.la.notices_per_minute else [],
+        )
+        self.notifier = Notifier(environ)
+        self.http: ThreadingHTTPServer | None = None
 
     def check_templates(self) -> None:
         problems = self.bot.template_problems()
@@ -61,9 +75,21 @@ class Worker:
     # -- one pass -----------------------------------------------------------------------------
 
     def sync_box(self, box: Mailbox) -> SyncReport:
-        with self._box_locks[box.name], self.bot.open_session(box) as session:
-            session.ensure_folders()
-            return self.bot.intake.sync(session)
+        try:
+            with self._box_locks[box.name], self.bot.open_session(box) as session:
+                session.ensure_folders()
+                return self._sync(session)
+        except RECONNECT_ERRORS as exc:
+            self.health.mailbox_down(box.name, str(exc))
+            raise
+
+    def _sync(self, session: MailSession) -> SyncReport:
+        """One catch-up of a mailbox on an open session (the caller holds its lock)."""
+        report = self.bot.intake.sync(session)
+        self.health.mailbox_up(session.box.name)
+        if report.fetched:
+            self.metrics.fetched.labels(session.box.name).inc(report.fetched)
+        return report
 
     def flush(self) -> FlushReport:
         with self._flush_lock:
@@ -102,18 +128,32 @@ class Worker:
                         target=self._idle_loop, args=(box,), name=f"idle:{box.name}", daemon=True
                     )
                 )
+        h = self.settings.health
+        if h.port:
+            self.http = serve(self.health, self.metrics, address=h.address, port=h.port)
         log.info("worker.started", mailboxes=[m.name for m in self.settings.mailbox])
         scheduler.start()
         for t in threads:
+            self.health.watch(t)
             t.start()
+        self.notifier.ready(f"watching {len(self.settings.mailbox)} mailbox(es)")
         self.stop.wait()
         log.info("worker.stopping")
+        self.notifier.stopping()
         self._wake.set()
         scheduler.shutdown(wait=True)
         for t in threads:
             t.join(timeout=30)
+        if self.http is not None:
+            self.http.shutdown()
+            self.http.server_close()
         self.bot.engine.dispose()
         log.info("worker.stopped")
+
+    def heartbeat(self) -> None:
+        """The scheduler is alive: `/healthz` says so, and systemd's watchdog is fed."""
+        self.health.beat()
+        self.notifier.watchdog()
 
     def _jobs(self) -> list[dict[str, object]]:
         """Every periodic job, declared in one place."""
@@ -130,6 +170,18 @@ class Worker:
             if not (box.kind == "imap" and box.idle):
                 poll["next_run_time"] = datetime.now(UTC)  # at once; IDLE threads catch up
             jobs.append(poll)
+        beat = s_h = self.settings.health.heartbeat_seconds
+        if self.notifier.watchdog_seconds is not None:
+            beat = min(s_h, self.notifier.watchdog_seconds)
+        jobs.append(
+            {
+                "func": self.heartbeat,
+                "trigger": "interval",
+                "seconds": beat,
+                "id": "heartbeat",
+                "next_run_time": datetime.now(UTC),
+            }
+        )
         jobs.append(
             {
                 "func": self._wake.set,
@@ -202,18 +254,21 @@ class Worker:
             retry=retry_if_exception_type(RECONNECT_ERRORS),
             wait=wait_exponential_jitter(initial=1, max=300),
             sleep=self._sleep,
-            before_sleep=lambda rs: log.warning(
-                "idle.reconnect",
-                mailbox=box.name,
-                attempt=rs.attempt_number,
-                error=str(rs.outcome.exception()) if rs.outcome else "",
-            ),
+            before_sleep=lambda rs: self._lost(box, rs.attempt_number, rs.outcome),
             reraise=True,
         )
         try:
             retrying(self._idle_session, box)
         except RECONNECT_ERRORS:
             log.exception("idle.gave_up", mailbox=box.name)
+
+    def _lost(self, box: Mailbox, attempt: int, outcome: object) -> None:
+        """An IDLE session failed (or could not be opened): counted, and reconnected."""
+        exc = outcome.exception() if isinstance(outcome, Future) else None
+        error = str(exc) if exc else ""
+        log.warning("idle.reconnect", mailbox=box.name, attempt=attempt, error=error)
+        self.health.mailbox_down(box.name, error or "connection lost")
+        self.metrics.imap_reconnects.labels(box.name).inc()
 
     def _sleep(self, seconds: float) -> None:
         self.stop.wait(seconds)
@@ -224,7 +279,7 @@ class Worker:
             with self.bot.open_session(box) as session:
                 session.ensure_folders()
                 with self._box_locks[box.name]:
-                    self.bot.intake.sync(session)
+                    self._sync(session)
                 if not session.supports_wait:
                     # The scheduled poll job keeps watching this mailbox.
                     log.info("idle.unsupported", mailbox=box.name, fallback="polling")
@@ -236,7 +291,7 @@ class Worker:
                         break
                     # New mail, or time to renew the IDLE: either way, catch up.
                     with self._box_locks[box.name]:
-                        self.bot.intake.sync(session)
+                        self._sync(session)
 
     def _install_signals(self) -> None:
         def handler(signum: int, _frame: FrameType | None) -> None:
