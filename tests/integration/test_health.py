@@ -108,7 +108,8 @@ heartbeat_seconds = 0.5
         until(lambda: healthz(port)[0] == 200)
         until(lambda: "READY=1\nSTATUS=watching 1 mailbox(es)" in notes)
         until(lambda: "WATCHDOG=1" in notes)
-        code, body = healthz(port)
+        status, body = healthz(port)
+        assert status == 200, body
         assert set(body["checks"]) == {"mailbox:sirui", "scheduler", "database", "outbox"}
 
         # One application: fetched, decided, read by the text path, sent.
@@ -129,7 +130,8 @@ heartbeat_seconds = 0.5
         smtp.stop()
         dovecot.append("bot", "INBOX", application(2))
         until(lambda: healthz(port)[0] == 503)
-        code, body = healthz(port)
+        status, body = healthz(port)
+        assert status == 503, body
         assert not body["checks"]["outbox"]["ok"], body
         assert body["checks"]["mailbox:sirui"]["ok"] and body["checks"]["database"]["ok"]
         m = metrics(port)
