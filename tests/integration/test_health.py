@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from licensebot.config import load_settings
 from licensebot.store.db import make_engine, upgrade
+from licensebot.worker.health import probe
 from licensebot.worker.notify import Notifier
 from licensebot.worker.runner import Worker
 from tests.mailgen import build_application, tiny_pdf
@@ -111,6 +112,7 @@ heartbeat_seconds = 0.5
         status, body = healthz(port)
         assert status == 200, body
         assert set(body["checks"]) == {"mailbox:sirui", "scheduler", "database", "outbox"}
+        assert probe(address="127.0.0.1", port=port) == (True, "healthy")
 
         # One application: fetched, decided, read by the text path, sent.
         dovecot.append("bot", "INBOX", application(1))
@@ -133,6 +135,8 @@ heartbeat_seconds = 0.5
         status, body = healthz(port)
         assert status == 503, body
         assert not body["checks"]["outbox"]["ok"], body
+        ok, line = probe(address="127.0.0.1", port=port)  # the container's HEALTHCHECK
+        assert not ok and line.startswith("unhealthy: outbox: 1 unsent"), line
         assert body["checks"]["mailbox:sirui"]["ok"] and body["checks"]["database"]["ok"]
         m = metrics(port)
         assert m[("licensebot_outbox_depth", ())] == 1

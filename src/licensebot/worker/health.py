@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -154,3 +156,21 @@ def serve(health: Health, metrics: Metrics, *, address: str, port: int) -> Threa
     threading.Thread(target=server.serve_forever, name="health-http", daemon=True).start()
     log.info("health.listening", address=address, port=server.server_address[1])
     return server
+
+
+def probe(*, address: str, port: int, timeout: float = 10.0) -> tuple[bool, str]:
+    """Ask a running worker's `/healthz` (the container's HEALTHCHECK): healthy?, and one line
+    naming what fails."""
+    host = "127.0.0.1" if address in ("", "0.0.0.0") else address  # noqa: S104 - a probe
+    url = f"http://{host}:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            body = json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        body = json.loads(e.read() or b"{}")
+    except (OSError, ValueError) as exc:
+        return False, f"no answer from {url}: {exc}: is `licensebot run` running?"
+    failing = [f"{k}: {c['detail']}" for k, c in body.get("checks", {}).items() if not c["ok"]]
+    if failing:
+        return False, "unhealthy: " + "; ".join(failing)
+    return True, "healthy"
