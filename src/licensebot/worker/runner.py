@@ -22,6 +22,7 @@ from licensebot.errors import LicensebotError
 from licensebot.mail.imap import CONNECTION_ERRORS
 from licensebot.mail.sources import MailboxError, MailSession
 from licensebot.reading.sandbox import start_readers
+from licensebot.store.locks import exclusive
 from licensebot.worker.app import Bot, build
 from licensebot.worker.health import Health, serve
 from licensebot.worker.intake import SyncReport
@@ -84,8 +85,17 @@ class Worker:
             raise
 
     def _sync(self, session: MailSession) -> SyncReport:
-        """One catch-up of a mailbox on an open session (the caller holds its lock)."""
-        report = self.bot.intake.sync(session)
+        """One catch-up of a mailbox on an open session (the caller holds its thread lock).
+        Workers sharing a PostgreSQL database take turns per mailbox folder: while one syncs
+        it the others wait (or, stopping, give up), so a message is fetched, recorded, judged
+        and moved by one of them; if that one dies, its lock dies with it and the next
+        catches up."""
+        box = session.box
+        name = f"mailbox:{box.name}:{box.folder}"
+        with exclusive(self.bot.engine, name, stop=self.stop) as held:
+            if not held:
+                return SyncReport(box.name)
+            report = self.bot.intake.sync(session)
         self.health.mailbox_up(session.box.name)
         if report.fetched:
             self.metrics.fetched.labels(session.box.name).inc(report.fetched)
@@ -214,13 +224,20 @@ class Worker:
     def la_effective(self) -> None:
         """Licensees who did not opt out are on a new LA version from its effective date (and
         late licensees of an older form are told of a version still ahead)."""
-        if self.bot.la is not None:
-            self.bot.la.daily()
+        if self.bot.la is None:
+            return
+        with exclusive(self.bot.engine, "job:la_effective", wait=False) as held:
+            if held:  # else another worker is on it right now
+                self.bot.la.daily()
 
     def digest(self) -> None:
         """The daily digest for the latest scheduled slot (once per slot, whatever restarts)."""
         try:
-            result = self.bot.digest.scheduled()
+            with exclusive(self.bot.engine, "job:digest", wait=False) as held:
+                if not held:
+                    log.info("digest.skipped", why="another worker is sending it")
+                    return
+                result = self.bot.digest.scheduled()
         except Exception:
             log.exception("digest.failed")
             return
