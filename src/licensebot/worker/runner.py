@@ -21,7 +21,7 @@ from licensebot.config import ConfigError, Mailbox, Settings
 from licensebot.errors import LicensebotError
 from licensebot.mail.imap import CONNECTION_ERRORS
 from licensebot.mail.sources import MailboxError, MailSession
-from licensebot.reading.sandbox import start_readers
+from licensebot.reading.sandbox import start_readers, stop_spares
 from licensebot.store.locks import exclusive
 from licensebot.worker.app import Bot, build
 from licensebot.worker.health import Health, serve
@@ -154,6 +154,7 @@ class Worker:
         scheduler.shutdown(wait=True)
         for t in threads:
             t.join(timeout=30)
+        stop_spares()
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
