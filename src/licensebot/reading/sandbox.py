@@ -111,6 +111,7 @@ def stop_spares() -> None:
     with _spares_lock:
         waiting = list(_spares.values())
         _spares.clear()
+        _wanted.clear()
     for spare in waiting:
         spare.discard()
 
@@ -147,6 +148,7 @@ class _Spare:
 _spares_on = False
 _spares: dict[str, _Spare] = {}
 _generation = 0  # children asked for so far: a refill waits until it stops moving
+_wanted: dict[str, tuple[tuple[Any, ...], Callable[..., None], tuple[Any, ...]]] = {}
 #: How long no child must be asked for before the next spares are forked.
 QUIET_SECONDS = 0.25
 _spares_lock = threading.Lock()
@@ -161,29 +163,33 @@ def _child_for(
     with _spares_lock:
         spare = _spares.pop(slot, None)
         _generation += 1
+        start_refill = _spares_on and slot not in _wanted
+        if _spares_on:
+            _wanted[slot] = (key, target, args)  # the latest wins
     if spare is not None and (spare.key != key or not spare.proc.is_alive()):
         _in_background(spare.discard)
         spare = None
-    if _spares_on:
-        _in_background(lambda: _refill(slot, key, target, args))
+    if start_refill:
+        _in_background(lambda: _refill(slot))
     return spare or _Spare(key, target, args)
 
 
-def _refill(
-    slot: str, key: tuple[Any, ...], target: Callable[..., None], args: tuple[Any, ...]
-) -> None:
+def _refill(slot: str) -> None:
     """Fork the next spare of `slot` when no child has been asked for during `QUIET_SECONDS`:
     between messages, not while the next stage of this one (or a backlog) needs the CPU; a
-    backlog is read by children forked on demand, as without spares."""
+    backlog is read by children forked on demand, as without spares. One refill per slot is
+    pending at a time."""
     while _spares_on:
         seen = _generation
         time.sleep(QUIET_SECONDS)
         if seen == _generation:
             break
-    else:
+    with _spares_lock:
+        wanted = _wanted.pop(slot, None)
+    if wanted is None or not _spares_on:
         return
     try:
-        spare = _Spare(key, target, args, ahead=True)
+        spare = _Spare(*wanted, ahead=True)
     except Exception:  # the next read forks its own child
         return
     with _spares_lock:

@@ -160,10 +160,14 @@ def test_children_forked_ahead_are_single_use_confined_and_replaced() -> None:
         spare = sandbox._spares["call"]
         waiting = spare.proc.pid
         assert waiting not in (first, _os.getpid())
-        limits = Path(f"/proc/{waiting}/limits").read_text()
-        assert "Max address space" in limits and "unlimited" not in next(
-            line for line in limits.splitlines() if line.startswith("Max address space")
-        )
+
+        def address_space_capped() -> bool:
+            limits = Path(f"/proc/{waiting}/limits").read_text().splitlines()
+            return "unlimited" not in next(x for x in limits if x.startswith("Max address space"))
+
+        while not address_space_capped():  # confined once warm, before it waits for input
+            assert time.monotonic() < deadline, "the spare waits unconfined"
+            time.sleep(0.05)
         second = sandbox.call_confined(_os.getpid, **call)
         assert second == waiting  # the spare took it, and only it
         while sandbox._spares.get("call") in (None, spare):
