@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,10 @@ from licensebot.worker.notify import Notifier
 from licensebot.worker.relay import FlushReport
 
 log = structlog.get_logger("licensebot.worker")
+
+#: An IDLE session that lasted this long worked: losing it restarts the backoff from its first
+#: step (a server that drops every session at once is still backed off from).
+SESSION_WORKED_SECONDS = 30.0
 
 RECONNECT_ERRORS: tuple[type[BaseException], ...] = (
     MailboxError,
@@ -267,22 +272,29 @@ class Worker:
                 self.stop.wait(5)
 
     def _idle_loop(self, box: Mailbox) -> None:
-        """Hold a connection in IDLE; reconnect with exponential backoff and jitter."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(RECONNECT_ERRORS),
-            wait=wait_exponential_jitter(initial=1, max=300),
-            sleep=self._sleep,
-            before_sleep=lambda rs: self._lost(box, rs.attempt_number, rs.outcome),
-            reraise=True,
-        )
-        try:
-            retrying(self._idle_session, box)
-        except RECONNECT_ERRORS:
-            log.exception("idle.gave_up", mailbox=box.name)
+        """Hold a connection in IDLE; reconnect with exponential backoff and jitter. The
+        backoff starts again from its first step after a session that worked: a server that
+        drops the connection once a day is not waited on as if it had failed all year."""
+        while not self.stop.is_set():
+            retrying = Retrying(
+                retry=retry_if_exception_type(RECONNECT_ERRORS),
+                wait=wait_exponential_jitter(initial=1, max=300),
+                sleep=self._sleep,
+                before_sleep=lambda rs: self._lost(box, rs.attempt_number, rs.outcome),
+                reraise=True,
+            )
+            try:
+                lost = retrying(self._idle_session, box)
+            except RECONNECT_ERRORS:
+                log.exception("idle.gave_up", mailbox=box.name)
+                return
+            if lost is None:
+                return  # stopping, or the server has no IDLE (the poll job watches it)
+            self._lost(box, 0, lost)
 
     def _lost(self, box: Mailbox, attempt: int, outcome: object) -> None:
         """An IDLE session failed (or could not be opened): counted, and reconnected."""
-        exc = outcome.exception() if isinstance(outcome, Future) else None
+        exc = outcome.exception() if isinstance(outcome, Future) else outcome
         error = str(exc) if exc else ""
         log.warning("idle.reconnect", mailbox=box.name, attempt=attempt, error=error)
         self.health.mailbox_down(box.name, error or "connection lost")
@@ -291,25 +303,36 @@ class Worker:
     def _sleep(self, seconds: float) -> None:
         self.stop.wait(seconds)
 
-    def _idle_session(self, box: Mailbox) -> None:
+    def _idle_session(self, box: Mailbox) -> BaseException | None:
+        """Sessions in IDLE until the worker stops (None). A failure of a session that had
+        worked for `SESSION_WORKED_SECONDS` returns the error (the caller reconnects at once,
+        its backoff reset); any other failure raises (the caller backs off)."""
         renew = self.settings.schedule.idle_renew_seconds
-        while not self.stop.is_set():
-            with self.bot.open_session(box) as session:
-                session.ensure_folders()
-                with self._box_locks[box.name]:
-                    self._sync(session)
-                if not session.supports_wait:
-                    # The scheduled poll job keeps watching this mailbox.
-                    log.info("idle.unsupported", mailbox=box.name, fallback="polling")
-                    return
-                log.info("idle.watching", mailbox=box.name)
-                while not self.stop.is_set():
-                    session.wait(renew, self.stop)
-                    if self.stop.is_set():
-                        break
-                    # New mail, or time to renew the IDLE: either way, catch up.
+        since: float | None = None  # when the current session first synced
+        try:
+            while not self.stop.is_set():
+                with self.bot.open_session(box) as session:
+                    session.ensure_folders()
                     with self._box_locks[box.name]:
                         self._sync(session)
+                    since = time.monotonic()
+                    if not session.supports_wait:
+                        # The scheduled poll job keeps watching this mailbox.
+                        log.info("idle.unsupported", mailbox=box.name, fallback="polling")
+                        return None
+                    log.info("idle.watching", mailbox=box.name)
+                    while not self.stop.is_set():
+                        session.wait(renew, self.stop)
+                        if self.stop.is_set():
+                            break
+                        # New mail, or time to renew the IDLE: either way, catch up.
+                        with self._box_locks[box.name]:
+                            self._sync(session)
+        except RECONNECT_ERRORS as exc:
+            if since is None or time.monotonic() - since < SESSION_WORKED_SECONDS:
+                raise
+            return exc
+        return None
 
     def _install_signals(self) -> None:
         def handler(signum: int, _frame: FrameType | None) -> None:
