@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -135,8 +137,18 @@ heartbeat_seconds = 0.5
         status, body = healthz(port)
         assert status == 503, body
         assert not body["checks"]["outbox"]["ok"], body
-        ok, line = probe(address="127.0.0.1", port=port)  # the container's HEALTHCHECK
+        ok, line = probe(address="127.0.0.1", port=port)
         assert not ok and line.startswith("unhealthy: outbox: 1 unsent"), line
+        # the container's HEALTHCHECK: the command, its exit status and its one line
+        check = subprocess.run(
+            [sys.executable, "-m", "licensebot", "health", "--config", str(cfg)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert check.returncode == 1, check.stderr
+        assert check.stdout.startswith("unhealthy: outbox: 1 unsent"), check.stdout
         assert body["checks"]["mailbox:sirui"]["ok"] and body["checks"]["database"]["ok"]
         m = metrics(port)
         assert m[("licensebot_outbox_depth", ())] == 1
