@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from licensebot.config import Outbox as OutboxSettings
 from licensebot.mail.transport import Outcome, Transport
 from licensebot.store import outbox
+from licensebot.store.locks import exclusive
 from licensebot.store.outbox import Claimed
 from licensebot.worker.faults import Faults
 
@@ -112,7 +113,11 @@ class Relay:
                 room = self.limits[kind] - outbox.sent_recently(self.engine, [kind])
                 return self._claim(min(n, room), kinds=[kind])
 
-            await self._drain(report, budgeted)
+            # One worker at a time spends a kind's per-minute budget (several workers on one
+            # PostgreSQL would each see the same room); the others leave it to that one.
+            with exclusive(self.engine, f"relay:{kind}", wait=False) as mine:
+                if mine:
+                    await self._drain(report, budgeted)
         if limited:
             report.held_back = outbox.due_count(self.engine)
         return report
