@@ -30,7 +30,6 @@ from licensebot.mail.compose import (
     split_head,
 )
 from licensebot.mail.templates import Templates
-from licensebot.store.locks import exclusive
 from licensebot.store.models import (
     Event,
     LaNotice,
@@ -128,79 +127,74 @@ def queue_notices(
     smtp = settings.smtp
     domain = domain_of(smtp.from_address)
     queued = 0
-    # One queuer per version at a time (a worker's daily job, another's, `la publish`): the
-    # second waits, then finds nothing left to queue.
-    with exclusive(engine, f"la-notices:{version_id}"):
-        while True:
-            with Session(engine) as s:
-                batch = s.exec(
-                    select(
-                        Licensee.id, Licensee.email, Licensee.la_version, Licensee.application_id
-                    )
-                    .where(*awaiting_notice(version_id))
-                    .order_by(col(Licensee.id))
-                    .limit(settings.la.notice_chunk)
-                ).all()
-                if not batch:
-                    return queued
-                now = utcnow()
-                conn = s.connection()
-                bodies: dict[str, int] = {}  # previous version -> outbox_body id
-                messages: list[Outgoing] = []
-                notices: list[dict[str, Any]] = []
-                for lic_id, email, la_version, app_id in batch:
-                    prev, template = message_for(la_version)
-                    mid = new_message_id(domain)
-                    head, body = split_head(template)
-                    raw = readdress(head, to=email, message_id=mid, placeholder=_PLACEHOLDER)
-                    body_id: int | None = None
-                    if raw is None:  # an address that needs encoding: compose it in full
-                        raw = _readdressed(template, email, mid)
-                    else:
-                        if prev not in bodies:
-                            bodies[prev] = store_body(conn, body)
-                        body_id = bodies[prev]
-                    messages.append(
-                        Outgoing(
-                            key=f"la:{version_id}:{lic_id}",
-                            kind=NOTICE_KIND,
-                            recipient=email,
-                            message_id=mid,
-                            envelope_from=smtp.envelope_from or smtp.from_address,
-                            raw=raw,
-                            application_id=app_id,
-                            body_id=body_id,
-                        )
-                    )
-                    notices.append(
-                        {
-                            "version_id": version_id,
-                            "licensee_id": lic_id,
-                            "previous_version": la_version or prev,
-                            "recipient": email,
-                            "message_id": mid,
-                            "state": NoticeState.QUEUED,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                    )
-                ids = enqueue(s, messages, announce=False)
-                for n in notices:
-                    n["outbox_id"] = ids[n["message_id"]]
-                conn.execute(insert(notice_t), notices)
-                s.add(
-                    Event(
-                        kind="la.notices_queued",
-                        data={
-                            "version": version_id,
-                            "notices": len(notices),
-                            "licensees": [n["licensee_id"] for n in notices],
-                        },
+    while True:
+        with Session(engine) as s:
+            batch = s.exec(
+                select(Licensee.id, Licensee.email, Licensee.la_version, Licensee.application_id)
+                .where(*awaiting_notice(version_id))
+                .order_by(col(Licensee.id))
+                .limit(settings.la.notice_chunk)
+            ).all()
+            if not batch:
+                return queued
+            now = utcnow()
+            conn = s.connection()
+            bodies: dict[str, int] = {}  # previous version -> outbox_body id
+            messages: list[Outgoing] = []
+            notices: list[dict[str, Any]] = []
+            for lic_id, email, la_version, app_id in batch:
+                prev, template = message_for(la_version)
+                mid = new_message_id(domain)
+                head, body = split_head(template)
+                raw = readdress(head, to=email, message_id=mid, placeholder=_PLACEHOLDER)
+                body_id: int | None = None
+                if raw is None:  # an address that needs encoding: compose it in full
+                    raw = _readdressed(template, email, mid)
+                else:
+                    if prev not in bodies:
+                        bodies[prev] = store_body(conn, body)
+                    body_id = bodies[prev]
+                messages.append(
+                    Outgoing(
+                        key=f"la:{version_id}:{lic_id}",
+                        kind=NOTICE_KIND,
+                        recipient=email,
+                        message_id=mid,
+                        envelope_from=smtp.envelope_from or smtp.from_address,
+                        raw=raw,
+                        application_id=app_id,
+                        body_id=body_id,
                     )
                 )
-                s.commit()
-                queued += len(notices)
-                log.info("la.notices_queued", version=version_id, chunk=len(notices), total=queued)
+                notices.append(
+                    {
+                        "version_id": version_id,
+                        "licensee_id": lic_id,
+                        "previous_version": la_version or prev,
+                        "recipient": email,
+                        "message_id": mid,
+                        "state": NoticeState.QUEUED,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+            ids = enqueue(s, messages, announce=False)
+            for n in notices:
+                n["outbox_id"] = ids[n["message_id"]]
+            conn.execute(insert(notice_t), notices)
+            s.add(
+                Event(
+                    kind="la.notices_queued",
+                    data={
+                        "version": version_id,
+                        "notices": len(notices),
+                        "licensees": [n["licensee_id"] for n in notices],
+                    },
+                )
+            )
+            s.commit()
+            queued += len(notices)
+            log.info("la.notices_queued", version=version_id, chunk=len(notices), total=queued)
 
 
 def _compose(
