@@ -3,7 +3,8 @@
 The TOML file (`config/licensebot.toml` for DFME) holds every non-secret setting, documented in
 place. Secrets never live in it: a setting names an environment variable (`secret_env`), and the
 secret is read from that variable or from the file named by `<VAR>_FILE` (systemd credentials,
-docker secrets). `LICENSEBOT_DATABASE_URL` and `LICENSEBOT_DATA_DIR` override the storage section.
+docker secrets). `LICENSEBOT_DATABASE_URL` and `LICENSEBOT_DATA_DIR` override the storage section,
+`LICENSEBOT_HEALTH_PORT` the health port (the container image turns it on).
 """
 
 from __future__ import annotations
@@ -256,6 +257,20 @@ class Retention(_Section):
     purge_time: time = time(3, 15)
 
 
+class Health(_Section):
+    """The worker's `/healthz` and `/metrics` on a local port (off while `port` is 0), and
+    what counts as unhealthy."""
+
+    port: Annotated[int, Field(ge=0, le=65535)] = 0  # 0: off
+    address: str = "127.0.0.1"
+    # A mailbox without a working IMAP session for longer than this (reconnecting) is red.
+    imap_down_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # A reply still unsent this long after it was queued: the outbox is stuck (SMTP down).
+    outbox_stuck_seconds: Annotated[float, Field(gt=0)] = 900.0
+    # The scheduler's heartbeat (and systemd's watchdog ping, under Type=notify).
+    heartbeat_seconds: Annotated[float, Field(gt=0)] = 10.0
+
+
 class Settings(_Section):
     """Everything the bot needs, except secrets (see `Secrets`)."""
 
@@ -272,6 +287,7 @@ class Settings(_Section):
     domains: Domains = Domains()
     la: La = La()
     retention: Retention = Retention()
+    health: Health = Health()
     config_dir: Path = Path("config")
 
     @model_validator(mode="after")
@@ -315,6 +331,8 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     if env.get("LICENSEBOT_DATA_DIR"):
         storage["data_dir"] = env["LICENSEBOT_DATA_DIR"]
     raw["storage"] = storage
+    if env.get("LICENSEBOT_HEALTH_PORT"):
+        raw["health"] = {**raw.get("health", {}), "port": env["LICENSEBOT_HEALTH_PORT"]}
     raw["config_dir"] = str(path.resolve().parent)
     try:
         settings = Settings.model_validate(raw)

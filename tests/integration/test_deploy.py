@@ -248,6 +248,23 @@ def test_unit_migrates_before_the_worker_and_restarts_only_on_failure() -> None:
     assert not any("@resources" in f for f in _unit_lines("SystemCallFilter"))
 
 
+def test_unit_is_notify_with_a_watchdog_and_the_health_port_on_loopback() -> None:
+    assert _unit_lines("Type") == ["notify"]
+    assert _unit_lines("NotifyAccess") == ["main"]
+    assert _unit_lines("WatchdogSec") == ["2min"]
+    env = dict(e.split("=", 1) for line in _unit_lines("Environment") for e in line.split())
+    assert env["LICENSEBOT_HEALTH_PORT"] == "9464"
+
+
+def test_image_and_compose_probe_healthz_with_licensebot_health() -> None:
+    dockerfile = (DEPLOY / "docker" / "Dockerfile").read_text()
+    assert re.search(r'^HEALTHCHECK .*\\\n\s+CMD \["licensebot", "health"\]', dockerfile, re.M)
+    assert re.search(r"^ENV LICENSEBOT_HEALTH_PORT=\d+$", dockerfile, re.M)
+    bot = yaml.safe_load(COMPOSE.read_text())["services"]["licensebot"]
+    assert bot["healthcheck"]["test"] == ["CMD", "licensebot", "health"]
+    assert bot["environment"]["LICENSEBOT_HEALTH_PORT"]
+
+
 def test_licensebotctl_gives_manual_runs_the_units_environment(stub: Path) -> None:
     log = stub.parent / "calls.log"
     etc = stub.parent / "etc"

@@ -4,6 +4,7 @@ routes, and silent licensees moved on the effective date."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -345,3 +346,40 @@ def test_an_unsure_notice_is_held_never_sent_twice(
     assert len(smtp.messages) == 2  # the unsure one (which the server has) is not resent
     st = bot.la.status("2027")
     assert (st.delivery["unsure"], st.delivery["sent"]) == (1, 1)
+
+
+def test_two_workers_daily_jobs_at_once_queue_each_late_notice_once(
+    make_bot: Callable[..., Bot], database_url: str
+) -> None:
+    """Several workers on one PostgreSQL: their daily jobs fire together (each at start), and
+    `la publish` may run meanwhile; the queueing of a version's notices takes turns."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several workers share a PostgreSQL database")
+    one, two = make_bot(notice_chunk=3), make_bot(notice_chunk=3)
+    assert one.la is not None and two.la is not None
+    seed_licensees(one.engine, 2)
+    one.la.publish(la_2027(), effective=TOMORROW, version_id="2027")
+    seed_licensees(one.engine, 10, start=50)  # approved on the old form after the publication
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def daily(bot: Bot) -> None:
+        assert bot.la is not None
+        start.wait()
+        try:
+            bot.la.daily(today=date.today())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=daily, args=(b,)) for b in (one, two)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    got = Counter(n.recipient for n in notices(one.engine))
+    assert got == Counter(licensee_address(i) for i in (0, 1, *range(50, 60)))
+    with Session(one.engine) as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.kind == NOTICE_KIND)).all()
+    assert len(rows) == 12
+    two.engine.dispose()

@@ -128,6 +128,22 @@ def run(config: ConfigOption = None) -> None:
 
 
 @app.command()
+def health(config: ConfigOption = None) -> None:
+    """Ask the running worker whether it is healthy (exit 0) or not (exit 1): the probe of a
+    container's HEALTHCHECK. Needs `[health] port` (or LICENSEBOT_HEALTH_PORT)."""
+    from licensebot.worker.health import probe
+
+    settings = settings_or_exit(config)
+    h = settings.health
+    if not h.port:
+        err.print("the health port is off: set [health] port or LICENSEBOT_HEALTH_PORT")
+        raise typer.Exit(2)
+    ok, line = probe(address=h.address, port=h.port)
+    typer.echo(line)
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
 def poll(
     config: ConfigOption = None,
     once: Annotated[bool, typer.Option("--once", help="Process what is there and exit.")] = False,

@@ -12,6 +12,7 @@ import imaplib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -189,14 +190,29 @@ class ImapSession:
                 self.client.expunge()
 
     def wait(self, timeout: float, stop: threading.Event) -> bool:
-        """IDLE up to `timeout` seconds; True when the server announced new mail."""
+        """IDLE up to `timeout` seconds; True when the server announced new mail.
+
+        Two things imapclient leaves to us: an EXISTS the server sends before its "+ idling"
+        (mail that arrived since the last command) is kept by imaplib, not returned by
+        `idle_check`; and a connection the server closed makes `idle_check` return nothing
+        at once, again and again, instead of raising (it swallows the EOF)."""
         self.client.idle()
         try:
+            if self.client._imap.untagged_responses.pop("EXISTS", None):
+                return True
             remaining = timeout
+            empty_at_once = 0
             while remaining > 0 and not stop.is_set():
                 slice_ = min(1.0, remaining)
+                began = time.monotonic()
                 responses = self.client.idle_check(timeout=slice_)
                 remaining -= slice_
+                if not responses and time.monotonic() - began < slice_ / 2:
+                    empty_at_once += 1  # readable, yet no line: the server hung up
+                    if empty_at_once >= 2:
+                        raise MailboxError(f"IMAP {self.box.host}: the server closed the IDLE")
+                    continue
+                empty_at_once = 0
                 for resp in responses:
                     if isinstance(resp, tuple) and len(resp) >= 2 and resp[1] == b"EXISTS":
                         return True

@@ -1047,6 +1047,21 @@ class MimeLimits:
     memory_bytes: int = 384_000_000  # address space over what the child is forked with
 
 
+#: Read by a child forked ahead of need before it waits for its message (see
+#: `sandbox.start_readers`), so the lazy set-up of a first read is not on a message's path.
+WARM_MESSAGE = (
+    b"From: Warm Up <warm@example.edu>\r\nTo: desk@example.org\r\nSubject: Re: warm up\r\n"
+    b"Message-ID: <warm@example.edu>\r\nIn-Reply-To: <x@example.org>\r\n"
+    b"Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+    b"Authentication-Results: mx.example.org; dkim=pass header.d=example.edu; dmarc=pass\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+    b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSigned LA attached.\r\n"
+    b'--b\r\nContent-Type: application/pdf; name="DFME_License_Agreement_Warm_Up.pdf"\r\n'
+    b'Content-Disposition: attachment; filename="DFME_License_Agreement_Warm_Up.pdf"\r\n'
+    b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJSVFT0YK\r\n--b--\r\n"
+)
+
+
 def _read_with(raw: bytes, options: dict[str, Any]) -> IncomingMessage:
     """`read_message` with keyword options: what the sandboxed child runs."""
     return read_message(raw, **options)
@@ -1083,6 +1098,7 @@ def read_message_confined(
         return call_confined(
             _read_with, data, options, time_limit=limits.time_limit,
             cpu_limit=limits.cpu_limit, memory_bytes=limits.memory_bytes,
+            warm=(_read_with, (WARM_MESSAGE, options)),
         )  # fmt: skip
 
     result = confined(bytes(raw))

@@ -20,6 +20,7 @@ per PDF.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import multiprocessing as mp
@@ -29,6 +30,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 import types
 import warnings
 from collections.abc import Callable, Sequence
@@ -86,12 +88,120 @@ def _ctx() -> mp.context.ForkServerContext:
         return _context
 
 
-def start_readers() -> None:
+def start_readers(*, spares: bool = True) -> None:
     """Start the fork server now, its modules and OCR models loaded (seconds), so that the
     first message after a (re)start is not the one that waits for it: a worker killed while
-    it loaded them again and again would count each kill against that message."""
+    it loaded them again and again would count each kill against that message.
+
+    With `spares` (the worker), every later read or confined call also finds its child forked
+    ahead of need: a single-use child, confined and waiting for its one input, and a new one
+    is forked behind it as soon as it is taken. The fork and the child's start (tens of
+    milliseconds, more on a busy machine) leave the message's path; the isolation stays, as
+    each child still reads one input and exits."""
+    global _spares_on
     _ctx()
     forkserver.ensure_running()
+    _spares_on = spares
+
+
+def stop_spares() -> None:
+    """No more children forked ahead; those waiting leave (the worker's stop)."""
+    global _spares_on
+    _spares_on = False
+    with _spares_lock:
+        waiting = list(_spares.values())
+        _spares.clear()
+        _wanted.clear()
+    for spare in waiting:
+        spare.discard()
+
+
+class _Spare:
+    """A single-use child forked ahead of need, and the parent's end of its pipe. `key`
+    says what it was forked for (its target and the arguments it was given then)."""
+
+    def __init__(
+        self,
+        key: tuple[Any, ...],
+        target: Callable[..., None],
+        args: tuple[Any, ...],
+        *,
+        ahead: bool = False,
+    ) -> None:
+        ctx = _ctx()
+        self.key = key
+        self.conn, child_end = ctx.Pipe(duplex=True)
+        # `ahead`: forked before its input exists, it has time to warm up first
+        self.proc = _Process(target=target, args=(child_end, ahead, *args), daemon=True)
+        self.proc.start()
+        child_end.close()
+
+    def discard(self) -> None:
+        self.conn.close()  # it sees EOF and leaves
+        self.proc.join(2)
+        if self.proc.is_alive():
+            _kill(self.proc)
+            self.proc.join(5)
+        self.proc.close()
+
+
+_spares_on = False
+_spares: dict[str, _Spare] = {}
+_generation = 0  # children asked for so far: a refill waits until it stops moving
+_wanted: dict[str, tuple[tuple[Any, ...], Callable[..., None], tuple[Any, ...]]] = {}
+#: How long no child must be asked for before the next spares are forked.
+QUIET_SECONDS = 0.25
+_spares_lock = threading.Lock()
+
+
+def _child_for(
+    slot: str, key: tuple[Any, ...], target: Callable[..., None], args: tuple[Any, ...]
+) -> _Spare:
+    """The spare of `slot` if one was forked for the same `key`, else a child forked now; with
+    spares on, the next spare of `slot` is forked once the worker is quiet."""
+    global _generation
+    with _spares_lock:
+        spare = _spares.pop(slot, None)
+        _generation += 1
+        start_refill = _spares_on and slot not in _wanted
+        if _spares_on:
+            _wanted[slot] = (key, target, args)  # the latest wins
+    if spare is not None and (spare.key != key or not spare.proc.is_alive()):
+        _in_background(spare.discard)
+        spare = None
+    if start_refill:
+        _in_background(lambda: _refill(slot))
+    return spare or _Spare(key, target, args)
+
+
+def _refill(slot: str) -> None:
+    """Fork the next spare of `slot` when no child has been asked for during `QUIET_SECONDS`:
+    between messages, not while the next stage of this one (or a backlog) needs the CPU; a
+    backlog is read by children forked on demand, as without spares. One refill per slot is
+    pending at a time."""
+    while _spares_on:
+        seen = _generation
+        time.sleep(QUIET_SECONDS)
+        if seen == _generation:
+            break
+    with _spares_lock:
+        wanted = _wanted.pop(slot, None)
+    if wanted is None or not _spares_on:
+        return
+    try:
+        spare = _Spare(*wanted, ahead=True)
+    except Exception:  # the next read forks its own child
+        return
+    with _spares_lock:
+        old, _spares[slot] = _spares.get(slot), spare
+    if old is not None:
+        old.discard()
+
+
+def _in_background(work: Callable[[], None]) -> None:
+    """Work off a message's path: forking the next spare, waiting for a used child's exit
+    (tearing down an address space of a gigabyte takes tens of milliseconds)."""
+    threading.Thread(target=work, name="reader-spare", daemon=True).start()
 
 
 class _Popen(popen_forkserver.Popen):
@@ -178,11 +288,21 @@ def _read_confined(
         return error_form("too_large", "reading needed more memory than allowed"), True
 
 
-def _child(
-    conn: Connection, data: bytes, versions: Sequence[LaVersion], limits: ReadLimits
+def _read_once(
+    conn: Connection, ahead: bool, versions: Sequence[LaVersion], limits: ReadLimits
 ) -> None:
+    """A single-use reader: forked `ahead` of need, it warms up on a sample of ours (the lazy
+    set-up and the heap pages a read touches: copy-on-write faults of a fresh fork); then it
+    is confined, waits for one PDF, reads it, answers and exits."""
+    if ahead:
+        _warm_up(lambda: read_pdf(_warm_pdf(), versions=versions, limits=limits))
     _confine(limits)
-    _limit(resource.RLIMIT_CPU, limits.cpu_limit)
+    try:
+        data = conn.recv_bytes()
+    except (EOFError, OSError):
+        os._exit(0)  # never used (the worker stopped, or the spare was discarded)
+    # RLIMIT_CPU counts the process's whole life, the wait included: `cpu_limit` from now
+    _limit(resource.RLIMIT_CPU, math.ceil(_cpu_used()) + limits.cpu_limit)
     form, _ = _read_confined(data, versions, limits)
     conn.send(form)
     conn.close()
@@ -223,25 +343,40 @@ def read_pdf_sandboxed(
         return error_form("not_pdf", why)
     if len(data) > limits.max_bytes:
         return error_form("too_large", f"{len(data)} bytes > {limits.max_bytes}")
-    ctx = _ctx()
-    recv, send = ctx.Pipe(duplex=False)
-    proc = _Process(target=_child, args=(send, data, list(versions), limits), daemon=True)
-    proc.start()
-    send.close()
+    child = _child_for("pdf", (id(versions), limits), _read_once, (list(versions), limits))
+    proc, conn = child.proc, child.conn
+    answered = False
     try:
-        if recv.poll(limits.time_limit):
+        try:
+            conn.send_bytes(data)
+        except OSError:  # the spare died while it waited: this PDF had nothing to do with it
+            _reap(proc, conn)
+            child = _Spare(child.key, _read_once, (list(versions), limits))
+            proc, conn = child.proc, child.conn
+            conn.send_bytes(data)
+        if conn.poll(limits.time_limit):
             try:
-                form: ReadForm = recv.recv()
+                form: ReadForm = conn.recv()
+                answered = True
             except (EOFError, OSError):
                 form = _died(proc, limits)
         else:
             _kill(proc)
             form = error_form("timeout", f"reading took more than {limits.time_limit:.0f} s")
     finally:
-        _reap(proc, recv)
+        _finish(proc, conn, answered=answered)
     timings = dict(form.timings)
     timings["sandbox_total"] = perf_counter() - start
     return _with_timings(form, timings)
+
+
+def _finish(proc: mp.process.BaseProcess, conn: Connection, *, answered: bool) -> None:
+    """A child that answered is leaving on its own: wait for it off the message's path. One
+    that did not (killed, dead) is reaped before the caller goes on."""
+    if answered:
+        _in_background(lambda: _reap(proc, conn))
+    else:
+        _reap(proc, conn)
 
 
 def _reap(proc: mp.process.BaseProcess, recv: Connection) -> None:
@@ -296,11 +431,36 @@ class Failure:
     detail: str
 
 
-def _call_child(
-    conn: Connection, target: Callable[..., Any], args: tuple[Any, ...], memory: int, cpu: int
+def _warm_up(work: Callable[[], object]) -> None:
+    """Run our own sample through the code a child is about to run (before it is confined:
+    the input it waits for then has all of its budget)."""
+    with contextlib.suppress(Exception):  # a warm-up that fails only leaves the child cold
+        work()
+
+
+def _warm_pdf() -> bytes:
+    from licensebot.reading._warm import _sample
+
+    return _sample()
+
+
+def _call_once(
+    conn: Connection,
+    ahead: bool,
+    memory: int,
+    cpu: int,
+    warm: tuple[Callable[..., Any], tuple[Any, ...]] | None,
 ) -> None:
+    """A single-use confined child: forked `ahead` of need, it warms up (`warm`: a call on a
+    sample of ours); then it waits for one (target, args), runs it, answers and exits."""
+    if ahead and warm is not None:
+        _warm_up(lambda: warm[0](*warm[1]))
     _confine_process(memory)
-    _limit(resource.RLIMIT_CPU, cpu)
+    try:
+        target, args = conn.recv()
+    except (EOFError, OSError):
+        os._exit(0)
+    _limit(resource.RLIMIT_CPU, math.ceil(_cpu_used()) + cpu)
     try:
         answer: tuple[str, Any] = ("ok", target(*args))
     except MemoryError:
@@ -311,7 +471,12 @@ def _call_child(
 
 
 def call_confined(
-    target: Callable[..., T], *args: Any, time_limit: float, cpu_limit: int, memory_bytes: int
+    target: Callable[..., T],
+    *args: Any,
+    time_limit: float,
+    cpu_limit: int,
+    memory_bytes: int,
+    warm: tuple[Callable[..., Any], tuple[Any, ...]] | None = None,
 ) -> T | Failure:
     """`target(*args)` in a fresh child from the readers' fork server, confined as a PDF
     reader is (its own process group, `memory_bytes` of address space over what it was forked
@@ -319,18 +484,23 @@ def call_confined(
     OOM killer): the result, or a `Failure`. `target` is pickled by name: a module-level
     function of a module the fork server can import. Used for the MIME read
     (`licensebot.reading.mime.read_message_confined`)."""
-    ctx = _ctx()
-    recv, send = ctx.Pipe(duplex=False)
-    proc = _Process(
-        target=_call_child, args=(send, target, args, memory_bytes, cpu_limit), daemon=True
-    )
-    proc.start()
-    send.close()
+    key = (memory_bytes, cpu_limit, warm[0] if warm else None)
+    child = _child_for("call", key, _call_once, (memory_bytes, cpu_limit, warm))
+    proc, conn = child.proc, child.conn
     result: T | Failure
+    answered = False
     try:
-        if recv.poll(time_limit):
+        try:
+            conn.send((target, args))
+        except OSError:  # the spare died while it waited
+            _reap(proc, conn)
+            child = _Spare(key, _call_once, (memory_bytes, cpu_limit, warm))
+            proc, conn = child.proc, child.conn
+            conn.send((target, args))
+        if conn.poll(time_limit):
             try:
-                status, value = recv.recv()
+                status, value = conn.recv()
+                answered = True
                 result = value if status == "ok" else Failure(status, str(value))
             except (EOFError, OSError):
                 result = Failure(*_death(proc, cpu_limit))
@@ -338,7 +508,7 @@ def call_confined(
             _kill(proc)
             result = Failure("timeout", f"took more than {time_limit:g} s")
     finally:
-        _reap(proc, recv)
+        _finish(proc, conn, answered=answered)
     return result
 
 

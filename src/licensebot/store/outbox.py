@@ -116,13 +116,14 @@ def recover_expired(engine: Engine, cfg: OutboxSettings, now: datetime | None = 
     """Rows whose worker died: `sending` goes back to pending, `data` becomes ambiguous."""
     now = now or utcnow()
     changed = 0
+    q = select(OutboxMessage).where(
+        col(OutboxMessage.state).in_([OutboxState.SENDING, OutboxState.DATA]),
+        col(OutboxMessage.lease_until) < now,
+    )
+    if engine.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)  # two workers never recover the same row
     with Session(engine) as s:
-        rows = s.exec(
-            select(OutboxMessage).where(
-                col(OutboxMessage.state).in_([OutboxState.SENDING, OutboxState.DATA]),
-                col(OutboxMessage.lease_until) < now,
-            )
-        ).all()
+        rows = s.exec(q).all()
         for row in rows:
             if row.state == OutboxState.SENDING:
                 row.state = OutboxState.PENDING

@@ -4,6 +4,7 @@ clients or readers, and nothing connects until a job runs."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from licensebot.worker.intake import Intake, Route
 from licensebot.worker.judge import Judge
 from licensebot.worker.la import LaDesk
 from licensebot.worker.la_notices import NOTICE_KIND, LaAttachment, LaText
+from licensebot.worker.metrics import Metrics
 from licensebot.worker.opt_out import OptOutRoute
 from licensebot.worker.relay import Relay
 from licensebot.worker.replies import ReplyWriter
@@ -63,16 +65,26 @@ def la_pdf_attachment(settings: Settings) -> LaAttachment:
     return attach
 
 
-def make_judge(settings: Settings, *, sandbox: bool = True) -> Judge:
+def make_judge(
+    settings: Settings,
+    *,
+    sandbox: bool = True,
+    on_read: Callable[[ReadForm, float], None] = lambda _f, _s: None,
+) -> Judge:
     """The LA versions, the domain lists and the PDF reader (in a sandbox by default: a fresh
-    child per PDF, as the worker reads mail from strangers)."""
+    child per PDF, as the worker reads mail from strangers). `on_read` gets each reading and
+    its wall time (the metrics)."""
     versions = load_versions(settings.path(settings.dataset.la_dir))
     limits = ReadLimits()
 
     def read_pdf(data: bytes) -> ReadForm:
+        start = time.perf_counter()
         if sandbox:
-            return read_pdf_sandboxed(data, versions=versions, limits=limits)
-        return read_pdf_in_process(data, versions=versions, limits=limits)
+            form = read_pdf_sandboxed(data, versions=versions, limits=limits)
+        else:
+            form = read_pdf_in_process(data, versions=versions, limits=limits)
+        on_read(form, time.perf_counter() - start)
+        return form
 
     return _judge(settings, versions, read_pdf)
 
@@ -127,6 +139,7 @@ class Bot:
     digest: Digest
     la: LaDesk
     retention: Retention
+    metrics: Metrics
 
     def template_problems(self) -> list[str]:
         return template_problems(self.settings, self.templates)
@@ -138,6 +151,7 @@ def build(
     environ: dict[str, str] | None = None,
     on_queued: Callable[[], None] = lambda: None,
     la_attachment: LaAttachment | None = None,
+    metrics: Metrics | None = None,
 ) -> Bot:
     """`la_attachment` makes the file attached to LA change notices (the Markdown text by
     default; the blank-form PDF renderer when the reading layer offers one)."""
@@ -148,6 +162,7 @@ def build(
     templates = Templates(settings.path(settings.dataset.templates_dir))
     faults = Faults(env.get("LICENSEBOT_FAULT"))
     blobs = Blobs(settings.storage.data_dir)
+    metrics = metrics or Metrics(engine)
 
     def read(raw: bytes) -> IncomingMessage:
         # a sandboxed child with a wall clock and a memory budget, like a PDF's
@@ -157,7 +172,7 @@ def build(
             own_addresses=settings.own_addresses,
         )
 
-    judge = make_judge(settings)
+    judge = make_judge(settings, on_read=metrics.read)
     versions = judge.versions
 
     @cache
@@ -205,6 +220,7 @@ def build(
         on_queued=on_queued,
         institutional=judge.domains.institutional,
         notices=CaseNotices(settings, replies, templates),
+        on_decided=lambda d: metrics.decisions.labels(d.value).inc(),
     )
 
     def transport() -> Transport:
@@ -220,6 +236,7 @@ def build(
         transport=transport,
         faults=faults,
         limits={NOTICE_KIND: settings.la.notices_per_minute},
+        on_result=lambda o: metrics.sends.labels(o.value).inc(),
     )
 
     def open_session(box: Mailbox) -> AbstractContextManager[MailSession]:
@@ -248,4 +265,5 @@ def build(
             open_session=open_session,
             page_cache=page_cache,
         ),
+        metrics,
     )

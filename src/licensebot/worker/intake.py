@@ -94,6 +94,7 @@ class Intake:
         on_queued: Callable[[], None] = lambda: None,
         institutional: Callable[[str], bool] = lambda domain: False,
         notices: CaseNotices | None = None,
+        on_decided: Callable[[Decision], None] = lambda _d: None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -107,6 +108,7 @@ class Intake:
         #: Whether a domain is an institution's (a student's supervisor may resend from it).
         self.institutional = institutional
         self.notices = notices
+        self.on_decided = on_decided  # the metrics' count of decisions
 
     # -- one folder ---------------------------------------------------------------------------
 
@@ -472,6 +474,7 @@ class Intake:
             row.application_id = app_id
             s.add(row)
             s.commit()
+        self.on_decided(assessment.decision)
         self.faults.point("after_decision_commit")
         log.info(
             "application.decided",

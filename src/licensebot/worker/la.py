@@ -30,6 +30,7 @@ from licensebot.config import Settings
 from licensebot.core.la_policy import PublishedVersion, current_version
 from licensebot.core.message import IncomingMessage
 from licensebot.errors import LicensebotError
+from licensebot.store.locks import exclusive
 from licensebot.store.models import (
     Event,
     LaNotice,
@@ -342,16 +343,19 @@ class LaDesk:
     def queue_notices(
         self, version_id: str, *, on_chunk: Callable[[int], None] = lambda queued: None
     ) -> int:
-        """Queue the change notices of `version_id` not queued yet (`la_notices`)."""
-        return queue_notices(
-            self.engine,
-            self.settings,
-            templates=self.replies.templates,
-            versions={r.id: r for r in self.versions()},
-            version_id=version_id,
-            attachment=self.attachment,
-            on_chunk=on_chunk,
-        )
+        """Queue the change notices of `version_id` not queued yet (`la_notices`). One queuer
+        per version at a time (a worker's daily job, another worker's, `la publish`): the
+        second waits, then finds nothing left to queue."""
+        with exclusive(self.engine, f"la-notices:{version_id}"):
+            return queue_notices(
+                self.engine,
+                self.settings,
+                templates=self.replies.templates,
+                versions={r.id: r for r in self.versions()},
+                version_id=version_id,
+                attachment=self.attachment,
+                on_chunk=on_chunk,
+            )
 
     # -- progress -----------------------------------------------------------------------------
 

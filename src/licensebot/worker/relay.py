@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from licensebot.config import Outbox as OutboxSettings
 from licensebot.mail.transport import Outcome, Transport
 from licensebot.store import outbox
+from licensebot.store.locks import exclusive
 from licensebot.store.outbox import Claimed
 from licensebot.worker.faults import Faults
 
@@ -87,8 +88,10 @@ class Relay:
         transport: Callable[[], Transport],
         faults: Faults | None = None,
         limits: Mapping[str, int] | None = None,
+        on_result: Callable[[Outcome], None] = lambda _o: None,
     ) -> None:
         self.engine = engine
+        self.on_result = on_result  # the metrics' count of sends by result
         self.settings = settings
         self.transport = transport
         self.faults = faults or Faults()
@@ -110,7 +113,11 @@ class Relay:
                 room = self.limits[kind] - outbox.sent_recently(self.engine, [kind])
                 return self._claim(min(n, room), kinds=[kind])
 
-            await self._drain(report, budgeted)
+            # One worker at a time spends a kind's per-minute budget (several workers on one
+            # PostgreSQL would each see the same room); the others leave it to that one.
+            with exclusive(self.engine, f"relay:{kind}", wait=False) as mine:
+                if mine:
+                    await self._drain(report, budgeted)
         if limited:
             report.held_back = outbox.due_count(self.engine)
         return report
@@ -196,6 +203,7 @@ class Relay:
                 on_data=on_data,
             )
             self.faults.point("after_data")
+            self.on_result(result.outcome)
             if result.outcome is Outcome.SENT:
                 accepted.append((item, result.detail))
                 report.sent += 1

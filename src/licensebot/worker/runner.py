@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -18,13 +21,21 @@ from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 from licensebot.config import ConfigError, Mailbox, Settings
 from licensebot.errors import LicensebotError
 from licensebot.mail.imap import CONNECTION_ERRORS
-from licensebot.mail.sources import MailboxError
-from licensebot.reading.sandbox import start_readers
+from licensebot.mail.sources import MailboxError, MailSession
+from licensebot.reading.sandbox import start_readers, stop_spares
+from licensebot.store.locks import exclusive
 from licensebot.worker.app import Bot, build
+from licensebot.worker.health import Health, serve
 from licensebot.worker.intake import SyncReport
+from licensebot.worker.la_notices import NOTICE_KIND
+from licensebot.worker.notify import Notifier
 from licensebot.worker.relay import FlushReport
 
 log = structlog.get_logger("licensebot.worker")
+
+#: An IDLE session that lasted this long worked: losing it restarts the backoff from its first
+#: step (a server that drops every session at once is still backed off from).
+SESSION_WORKED_SECONDS = 30.0
 
 RECONNECT_ERRORS: tuple[type[BaseException], ...] = (
     MailboxError,
@@ -52,6 +63,15 @@ class Worker:
         self._box_locks = {m.name: threading.Lock() for m in settings.mailbox}
         self._flush_lock = threading.Lock()
         self.bot: Bot = build(settings, environ=environ, on_queued=self._wake.set)
+        self.metrics = self.bot.metrics
+        self.health = Health(
+            settings.health,
+            self.bot.engine,
+            mailboxes=[m.name for m in settings.mailbox],
+            quiet_kinds=[NOTICE_KIND] if settings.la.notices_per_minute else [],
+        )
+        self.notifier = Notifier(environ)
+        self.http: ThreadingHTTPServer | None = None
 
     def check_templates(self) -> None:
         problems = self.bot.template_problems()
@@ -61,9 +81,30 @@ class Worker:
     # -- one pass -----------------------------------------------------------------------------
 
     def sync_box(self, box: Mailbox) -> SyncReport:
-        with self._box_locks[box.name], self.bot.open_session(box) as session:
-            session.ensure_folders()
-            return self.bot.intake.sync(session)
+        try:
+            with self._box_locks[box.name], self.bot.open_session(box) as session:
+                session.ensure_folders()
+                return self._sync(session)
+        except RECONNECT_ERRORS as exc:
+            self.health.mailbox_down(box.name, str(exc))
+            raise
+
+    def _sync(self, session: MailSession) -> SyncReport:
+        """One catch-up of a mailbox on an open session (the caller holds its thread lock).
+        Workers sharing a PostgreSQL database take turns per mailbox folder: while one syncs
+        it the others wait (or, stopping, give up), so a message is fetched, recorded, judged
+        and moved by one of them; if that one dies, its lock dies with it and the next
+        catches up."""
+        box = session.box
+        name = f"mailbox:{box.name}:{box.folder}"
+        with exclusive(self.bot.engine, name, stop=self.stop) as held:
+            if not held:
+                return SyncReport(box.name)
+            report = self.bot.intake.sync(session)
+        self.health.mailbox_up(session.box.name)
+        if report.fetched:
+            self.metrics.fetched.labels(session.box.name).inc(report.fetched)
+        return report
 
     def flush(self) -> FlushReport:
         with self._flush_lock:
@@ -102,18 +143,33 @@ class Worker:
                         target=self._idle_loop, args=(box,), name=f"idle:{box.name}", daemon=True
                     )
                 )
+        h = self.settings.health
+        if h.port:
+            self.http = serve(self.health, self.metrics, address=h.address, port=h.port)
         log.info("worker.started", mailboxes=[m.name for m in self.settings.mailbox])
         scheduler.start()
         for t in threads:
+            self.health.watch(t)
             t.start()
+        self.notifier.ready(f"watching {len(self.settings.mailbox)} mailbox(es)")
         self.stop.wait()
         log.info("worker.stopping")
+        self.notifier.stopping()
         self._wake.set()
         scheduler.shutdown(wait=True)
         for t in threads:
             t.join(timeout=30)
+        stop_spares()
+        if self.http is not None:
+            self.http.shutdown()
+            self.http.server_close()
         self.bot.engine.dispose()
         log.info("worker.stopped")
+
+    def heartbeat(self) -> None:
+        """The scheduler is alive: `/healthz` says so, and systemd's watchdog is fed."""
+        self.health.beat()
+        self.notifier.watchdog()
 
     def _jobs(self) -> list[dict[str, object]]:
         """Every periodic job, declared in one place."""
@@ -130,6 +186,18 @@ class Worker:
             if not (box.kind == "imap" and box.idle):
                 poll["next_run_time"] = datetime.now(UTC)  # at once; IDLE threads catch up
             jobs.append(poll)
+        beat = s_h = self.settings.health.heartbeat_seconds
+        if self.notifier.watchdog_seconds is not None:
+            beat = min(s_h, self.notifier.watchdog_seconds)
+        jobs.append(
+            {
+                "func": self.heartbeat,
+                "trigger": "interval",
+                "seconds": beat,
+                "id": "heartbeat",
+                "next_run_time": datetime.now(UTC),
+            }
+        )
         jobs.append(
             {
                 "func": self._wake.set,
@@ -178,13 +246,20 @@ class Worker:
     def la_effective(self) -> None:
         """Licensees who did not opt out are on a new LA version from its effective date (and
         late licensees of an older form are told of a version still ahead)."""
-        if self.bot.la is not None:
-            self.bot.la.daily()
+        if self.bot.la is None:
+            return
+        with exclusive(self.bot.engine, "job:la_effective", wait=False) as held:
+            if held:  # else another worker is on it right now
+                self.bot.la.daily()
 
     def digest(self) -> None:
         """The daily digest for the latest scheduled slot (once per slot, whatever restarts)."""
         try:
-            result = self.bot.digest.scheduled()
+            with exclusive(self.bot.engine, "job:digest", wait=False) as held:
+                if not held:
+                    log.info("digest.skipped", why="another worker is sending it")
+                    return
+                result = self.bot.digest.scheduled()
         except Exception:
             log.exception("digest.failed")
             return
@@ -213,46 +288,67 @@ class Worker:
                 self.stop.wait(5)
 
     def _idle_loop(self, box: Mailbox) -> None:
-        """Hold a connection in IDLE; reconnect with exponential backoff and jitter."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(RECONNECT_ERRORS),
-            wait=wait_exponential_jitter(initial=1, max=300),
-            sleep=self._sleep,
-            before_sleep=lambda rs: log.warning(
-                "idle.reconnect",
-                mailbox=box.name,
-                attempt=rs.attempt_number,
-                error=str(rs.outcome.exception()) if rs.outcome else "",
-            ),
-            reraise=True,
-        )
-        try:
-            retrying(self._idle_session, box)
-        except RECONNECT_ERRORS:
-            log.exception("idle.gave_up", mailbox=box.name)
+        """Hold a connection in IDLE; reconnect with exponential backoff and jitter. The
+        backoff starts again from its first step after a session that worked: a server that
+        drops the connection once a day is not waited on as if it had failed all year."""
+        while not self.stop.is_set():
+            retrying = Retrying(
+                retry=retry_if_exception_type(RECONNECT_ERRORS),
+                wait=wait_exponential_jitter(initial=1, max=300),
+                sleep=self._sleep,
+                before_sleep=lambda rs: self._lost(box, rs.attempt_number, rs.outcome),
+                reraise=True,
+            )
+            try:
+                lost = retrying(self._idle_session, box)
+            except RECONNECT_ERRORS:
+                log.exception("idle.gave_up", mailbox=box.name)
+                return
+            if lost is None:
+                return  # stopping, or the server has no IDLE (the poll job watches it)
+            self._lost(box, 0, lost)
+
+    def _lost(self, box: Mailbox, attempt: int, outcome: object) -> None:
+        """An IDLE session failed (or could not be opened): counted, and reconnected."""
+        exc = outcome.exception() if isinstance(outcome, Future) else outcome
+        error = str(exc) if exc else ""
+        log.warning("idle.reconnect", mailbox=box.name, attempt=attempt, error=error)
+        self.health.mailbox_down(box.name, error or "connection lost")
+        self.metrics.imap_reconnects.labels(box.name).inc()
 
     def _sleep(self, seconds: float) -> None:
         self.stop.wait(seconds)
 
-    def _idle_session(self, box: Mailbox) -> None:
+    def _idle_session(self, box: Mailbox) -> BaseException | None:
+        """Sessions in IDLE until the worker stops (None). A failure of a session that had
+        worked for `SESSION_WORKED_SECONDS` returns the error (the caller reconnects at once,
+        its backoff reset); any other failure raises (the caller backs off)."""
         renew = self.settings.schedule.idle_renew_seconds
-        while not self.stop.is_set():
-            with self.bot.open_session(box) as session:
-                session.ensure_folders()
-                with self._box_locks[box.name]:
-                    self.bot.intake.sync(session)
-                if not session.supports_wait:
-                    # The scheduled poll job keeps watching this mailbox.
-                    log.info("idle.unsupported", mailbox=box.name, fallback="polling")
-                    return
-                log.info("idle.watching", mailbox=box.name)
-                while not self.stop.is_set():
-                    session.wait(renew, self.stop)
-                    if self.stop.is_set():
-                        break
-                    # New mail, or time to renew the IDLE: either way, catch up.
+        since: float | None = None  # when the current session first synced
+        try:
+            while not self.stop.is_set():
+                with self.bot.open_session(box) as session:
+                    session.ensure_folders()
                     with self._box_locks[box.name]:
-                        self.bot.intake.sync(session)
+                        self._sync(session)
+                    since = time.monotonic()
+                    if not session.supports_wait:
+                        # The scheduled poll job keeps watching this mailbox.
+                        log.info("idle.unsupported", mailbox=box.name, fallback="polling")
+                        return None
+                    log.info("idle.watching", mailbox=box.name)
+                    while not self.stop.is_set():
+                        session.wait(renew, self.stop)
+                        if self.stop.is_set():
+                            break
+                        # New mail, or time to renew the IDLE: either way, catch up.
+                        with self._box_locks[box.name]:
+                            self._sync(session)
+        except RECONNECT_ERRORS as exc:
+            if since is None or time.monotonic() - since < SESSION_WORKED_SECONDS:
+                raise
+            return exc
+        return None
 
     def _install_signals(self) -> None:
         def handler(signum: int, _frame: FrameType | None) -> None:

@@ -1,9 +1,12 @@
 """Untrusted input: every bad PDF becomes an error result, and the next read still works."""
 
 import io
+import signal
 import threading
+import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -137,3 +140,45 @@ def test_an_error_result_says_so_in_json(versions: list[LaVersion]) -> None:
     out = form_to_json(read_pdf(b"not a pdf at all", versions=versions))
     assert out["error"] == "not_pdf"
     assert all(v is None for k, v in out["fields"].items() if k not in ("members", "signed"))
+
+
+def test_children_forked_ahead_are_single_use_confined_and_replaced() -> None:
+    """The worker's readers: each input in a child of its own, forked before it was needed
+    (and confined while it waits); a spare that died while waiting costs nothing but a fork."""
+    import os as _os
+
+    from licensebot.reading import sandbox
+
+    call = {"time_limit": 30.0, "cpu_limit": 30, "memory_bytes": 256 << 20}
+    sandbox.start_readers(spares=True)
+    try:
+        first = sandbox.call_confined(_os.getpid, **call)
+        deadline = time.monotonic() + 30
+        while "call" not in sandbox._spares:
+            assert time.monotonic() < deadline, "no spare was forked"
+            time.sleep(0.05)
+        spare = sandbox._spares["call"]
+        waiting = spare.proc.pid
+        assert waiting not in (first, _os.getpid())
+
+        def address_space_capped() -> bool:
+            limits = Path(f"/proc/{waiting}/limits").read_text().splitlines()
+            return "unlimited" not in next(x for x in limits if x.startswith("Max address space"))
+
+        while not address_space_capped():  # confined once warm, before it waits for input
+            assert time.monotonic() < deadline, "the spare waits unconfined"
+            time.sleep(0.05)
+        second = sandbox.call_confined(_os.getpid, **call)
+        assert second == waiting  # the spare took it, and only it
+        while sandbox._spares.get("call") in (None, spare):
+            assert time.monotonic() < deadline, "the spare was not replaced"
+            time.sleep(0.05)
+        victim = sandbox._spares["call"]
+        dead = victim.proc.pid
+        _os.kill(dead, signal.SIGKILL)
+        victim.proc.join(5)
+        third = sandbox.call_confined(_os.getpid, **call)
+        assert third not in (first, second, dead)
+    finally:
+        sandbox.stop_spares()
+    assert sandbox._spares == {}
