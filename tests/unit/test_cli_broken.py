@@ -37,6 +37,7 @@ COMMANDS: list[list[str]] = [
     ["replay", "--json"],
     ["purge", "--dry-run"],
     ["licensee", "erase", "1", "--yes"],
+    ["health"],
 ]
 
 # What a command needs of the setting, to know which exit status is right.

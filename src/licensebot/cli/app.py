@@ -136,8 +136,9 @@ def health(config: ConfigOption = None) -> None:
     settings = settings_or_exit(config)
     h = settings.health
     if not h.port:
-        err.print("the health port is off: set [health] port or LICENSEBOT_HEALTH_PORT")
-        raise typer.Exit(2)
+        fail(
+            "the health port is off: set [health] port or LICENSEBOT_HEALTH_PORT", code=EXIT_CONFIG
+        )
     ok, line = probe(address=h.address, port=h.port)
     typer.echo(line)
     raise typer.Exit(0 if ok else 1)
