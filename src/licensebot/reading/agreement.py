@@ -114,6 +114,9 @@ def cross_engine(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] |
             # nor is a model without the value's letters (RapidOCR's agreeing reading
             # itself, `eng`'s `Sgren Kjeer`), when the value has letters of its own
             and (value.isascii() or r.model in ACCENTED)
+            # nor a reading that is no value at all for a rule's remnant it kept, its
+            # letters the value's (`_s.reed@...` for `s.reed@...`)
+            and not (other is None and _same_words(value, r.text))
             for other, r in cleaned
         )
         if not dissent:
@@ -128,7 +131,9 @@ def _usable(key: str, r: Reading, value: str) -> bool:
         return False
     if key != "work_email":
         return True
-    raw = r.text.strip().strip("<>()[]\"'").rstrip(".,;:")
+    # a rule's stub before the address (`_s.reed@...`, the underline of a stacked form's
+    # label) is no letter of it: the cleaner drops it too
+    raw = r.text.strip().strip("<>()[]\"'").rstrip(".,;:").lstrip("_")
     return raw.casefold() == value and not _EMAIL_AMBIGUOUS.search(raw.split("@")[0])
 
 

@@ -135,7 +135,7 @@ def ocr_cells(
         conf = min(w.conf for w in ordered)
         if cell.pass1:
             cell.readings.append(Reading(cell.pass1, cell.pass1_conf, model="eng"))
-        at_edge = runs_to_edge(ordered, cell.box, scale)
+        at_edge = runs_to_edge(ordered, cell.box, scale, cell.ruled)
         cell.readings.append(Reading(raw, conf, at_edge, cell.lang))
         fv = cleaned(cell.key, raw, conf, Source.OCR, limits)
         if cell.pass1:
@@ -153,7 +153,7 @@ def ocr_cells(
             alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], cell.lines)
             alt_raw = join_words(alt)
             if alt:
-                at_edge = runs_to_edge(alt, cell.box, scale)
+                at_edge = runs_to_edge(alt, cell.box, scale, cell.ruled)
                 cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), at_edge, "eng"))
             if cell.key == "date" and digits(alt_raw) == digits(raw) and digits(raw):
                 # a date in Chinese: English reads the digits alone; agreeing digits count
@@ -239,6 +239,8 @@ def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
         _log.warning("ocr.second_engine.failed: %s: %s", type(exc).__name__, exc)
         return
     if reading is not None:
+        if all(cell.ruled):  # both sides the cell's own rules: nothing runs on beyond them
+            reading = replace(reading, edged=False)
         cell.readings.append(reading)
 
 
@@ -305,7 +307,7 @@ def recheck_cell(
     ws = value_words(tesseract_words(crop, lang=lang, psm=psm, timeout=t, config=config))
     got = None
     if ws and not CJK.search(join_words(ws)):
-        at_edge = runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0)
+        at_edge = runs_to_edge(ws, (0, 0, crop.width, crop.height), 1.0, cell.ruled)
         cell.readings.append(Reading(join_words(ws), min(w.conf for w in ws), at_edge, lang))
         # the baseline judged on the crop before its edges were cleared: a value whose
         # descenders touch the cell's bottom rule loses them to the clearing (`Blue eak`,
@@ -468,12 +470,15 @@ def tight_box(ws: Sequence[Word], scale: float) -> Box:
     )
 
 
-def runs_to_edge(ws: Sequence[Word], box: Box, scale: float) -> bool:
-    """The words reach (within 0.4 of their height) the left or right edge of `box`."""
+def runs_to_edge(
+    ws: Sequence[Word], box: Box, scale: float, ruled: tuple[bool, bool] = (False, False)
+) -> bool:
+    """The words reach (within 0.4 of their height) the left or right edge of `box`, where
+    that edge is not the value's own cell rule (`ruled`: print close to a table's column rule
+    is the cell's padding being small, not a value cut)."""
     h = median(w.height for w in ws)
-    return (
-        min(w.x0 for w in ws) - box[0] * scale < 0.4 * h
-        or box[2] * scale - max(w.x1 for w in ws) < 0.4 * h
+    return (not ruled[0] and min(w.x0 for w in ws) - box[0] * scale < 0.4 * h) or (
+        not ruled[1] and box[2] * scale - max(w.x1 for w in ws) < 0.4 * h
     )
 
 

@@ -46,6 +46,9 @@ class Cell:
     readings: list[Reading] = field(default_factory=list)  # every pass's reading, in order
     hand: bool = False  # a reading's letters were off a straight baseline: handwriting
     lines: int = 2  # lines of words the value holds (as pass 1 saw them)
+    #: Which of the box's sides (left, right) are its own table cell's column rules: a value
+    #: cannot run on past them, so print close to them is not cut by the crop.
+    ruled: tuple[bool, bool] = (False, False)
 
     @property
     def lang(self) -> str:
@@ -150,6 +153,16 @@ def around(ws: Sequence[Word], region: ValueRegion) -> Box:
     return (x0 - out, first, x1 + out, min(bottom + 0.1 * h, down))
 
 
+def ruled_sides(region: ValueRegion) -> tuple[bool, bool]:
+    """Whether the region's left and right sides are its table cell's own column rules."""
+    cell = region.cell
+    if cell is None:
+        return (False, False)
+    x0, _, x1, _ = region.box
+    near = 0.02 * max(cell.width, 1.0)
+    return (abs(x0 - cell.x0) <= near, abs(x1 - cell.x1) <= near)
+
+
 def scale_box(box: Box, s: float) -> Box:
     return (box[0] * s, box[1] * s, box[2] * s, box[3] * s)
 
@@ -225,7 +238,7 @@ def scan_cells(
         if value:
             lines = min(MAX_LINES, region.lines_expected or 2)
             crop = clip(around(value, region), image)
-            cells.append(Cell(key, crop, *legible(value), lines=lines))
+            cells.append(Cell(key, crop, *legible(value), lines=lines, ruled=ruled_sides(region)))
         elif ink_ratio(image, box, region.mask) > CELL_INK:
             cells.append(Cell(key, box, empty=True))
         else:

@@ -244,3 +244,27 @@ def test_a_chinese_partner_needs_the_floor_tesseract_keeps_for_chinese() -> None
     assert cross_engine_value("signer_name", fair) == "郭思远"
     assert cross_engine_value("signer_name", weak) is None
     assert cross_engine_value("signer_name", latin) is None
+
+
+def test_a_rules_remnant_before_the_value_is_no_dissent() -> None:
+    # `_s.reed@...` is no email at all (a rule's stub read as `_`), and its letters are the
+    # value's: it does not stop two engines agreeing; another address does
+    agree = [
+        r("s.reed@bluepeak-vision.com", 0.99, "rapid"),
+        r("s.reed@bluepeak-vision.com", 0.89, "eng"),
+    ]
+    stub = [*agree, r("_s.reed@bluepeak-vision.com", 0.9, "Latin")]
+    other = [*agree, r("s.read@bluepeak-vision.com", 0.9, "Latin")]
+    assert cross_engine_value("work_email", stub) == "s.reed@bluepeak-vision.com"
+    assert cross_engine_value("work_email", other) is None
+
+
+def test_a_rules_stub_glued_before_an_email_is_no_letter_of_it() -> None:
+    readings = [
+        r("_s.reed@bluepeak-vision.com", 0.89, "eng"),
+        r("s.reed@bluepeak-vision.com", 0.99, "rapid"),
+    ]
+    assert cross_engine_value("work_email", readings) == "s.reed@bluepeak-vision.com"
+    # a `|` where `l` may stand is still no agreement
+    ambiguous = [r("|.wilson@westmoor.edu", 0.9, "eng"), r("l.wilson@westmoor.edu", 0.99, "rapid")]
+    assert cross_engine_value("work_email", ambiguous) is None
