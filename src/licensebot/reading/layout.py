@@ -69,6 +69,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "authorized signatory",
         "printed name",
         "name (printed)",
+        "full name",
+        "name in full",
         "签署人",
     ),
     "signer_title": (

@@ -10,6 +10,7 @@ from licensebot.reading.layout import Word, find_labels, match_label, pick_label
         ("The Signer’s Name", "signer_name"),
         ("Signer name", "signer_name"),
         ("Name of signer", "signer_name"),
+        ("Full name", "signer_name"),
         ("签字人姓名", "signer_name"),
         ("The Signer's Title (dean, professor...)", "signer_title"),
         ("Affiliation (Institute, University, company...)", "affiliation"),
