@@ -422,10 +422,13 @@ class _Reader:
         return found, words
 
     def _signature_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
-        """A signer table that a page break cut: the Signature cell is not on the form page
-        but at the top of the next. Its ink is measured there (pass 1 of that page, read
-        already when the form page was searched from the last page up, else now)."""
-        if found.signed is not None or index + 1 >= len(pages):
+        """A signer table that a page break cut: the Signature cell (and the Date cell beside
+        it) is not on the form page but at the top of the next. Its ink is measured there,
+        and the date read there when the form page has no Date label (pass 1 of that page,
+        read already when the form page was searched from the last page up, else now)."""
+        date = found.fields.get("date")
+        date_missing = date is None or (date.value is None and not date.blank and not date.raw)
+        if (found.signed is not None and not date_missing) or index + 1 >= len(pages):
             return
         nxt = index + 1
         if not pages[nxt].image_page:
@@ -443,7 +446,17 @@ class _Reader:
         dpi = float(self.limits.ocr_dpi)
         grids = {nxt: grid_from_image(image, dpi, nxt)}
         size = (float(image.width), float(image.height))
-        regions = locate_values(labels, words, page_size=size, grids=grids, keys=("signature",))
+        keys = ("signature", "date") if date_missing and "date" in labels else ("signature",)
+        regions = locate_values(labels, words, page_size=size, grids=grids, keys=keys)
+        if "date" in regions:
+            only = {"date": labels["date"]}
+            fields, cells = scan_cells(only, {"date": regions["date"]}, words, image, grids)
+            if "date" in fields:  # blank there, or no value
+                found.fields["date"] = fields["date"]
+            ocr_cells(image, cells, found, scale=1.0, limits=self.limits, labels=labels)
+        if found.signed is not None:
+            self._tick("signature", t)
+            return
         signature, sig_cell = page_signature(image, labels, regions, words, grids, nxt, self.limits)
         if signature is None:
             return

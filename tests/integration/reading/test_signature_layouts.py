@@ -22,6 +22,7 @@ CONFIG = Path(__file__).resolve().parents[3] / "config"
 #: seed -> (medium, kind, mark): the table style and the scanner come with the seed
 #: (grid2, grid4, underline, stacked; copier, phone app, raw photo)
 CASES: dict[int, tuple[str, str, str]] = {
+    14: ("scan", "typed", ""),  # grid4, turned; a page break cuts the table before Signature
     300: ("scan", "typed", ""),  # grid2, phone app; a name written in a quick hand
     303: ("scan", "typed", ""),  # underline, copier
     304: ("scan", "typed", ""),  # stacked
@@ -112,3 +113,12 @@ def test_a_seal_copied_in_grey_is_never_a_signature(
     spec, form = read[401]
     assert spec.preset == "copier"  # no colour left to tell the seal by
     assert form.signed is not True  # a person looks (or it is plainly unsigned)
+
+
+def test_a_table_cut_by_a_page_break_is_read_on_both_pages(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the Signature and Date rows stand at the top of the next page: both are read there
+    spec, form = read[14]
+    assert form.signed is True
+    assert form.fields["date"].value == spec.truth["date"]
