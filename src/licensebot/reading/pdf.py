@@ -442,6 +442,12 @@ class _Reader:
         image, words, labels = self.pass1[nxt]
         if "signature" not in labels:
             return
+        # the table goes on overleaf: a value "left blank" in its last rows on the form page
+        # may stand overleaf too (a row the page break cut): a person looks, the applicant is
+        # not told to fill in what they filled in
+        for key, fv in list(found.fields.items()):
+            if fv.blank and key in FIELD_KEYS:
+                found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=fv.raw)
         t = perf_counter()
         dpi = float(self.limits.ocr_dpi)
         grids = {nxt: grid_from_image(image, dpi, nxt)}

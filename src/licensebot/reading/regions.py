@@ -285,6 +285,18 @@ class _Finder:
         own_under = [w for w in self.free(page, under, cell) if w.top >= lab.bottom - 0.2 * h]
         right = grid.right_of(cell, at=(lab.top + lab.bottom) / 2)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
+        if right is not None and right_free and own_under:
+            across = [
+                w
+                for w in self.free(page, right.box, right)
+                if any(w.top < o.bottom and o.top < w.bottom for o in own_under)
+            ]
+            if across:
+                # the value under the label runs on across a column rule on its own lines
+                # (a merged row whose rule the grid carried through from the rows around it):
+                # one value over both cells, not the right cell's half of it
+                box = (cell.x0, lab.bottom, right.x1, max(cell.bottom, right.bottom))
+                return self.result(lab, box, "cell-same")
         if (
             right is not None
             and right_free

@@ -22,6 +22,7 @@ CONFIG = Path(__file__).resolve().parents[3] / "config"
 #: seed -> (medium, kind, mark): the table style and the scanner come with the seed
 #: (grid2, grid4, underline, stacked; copier, phone app, raw photo)
 CASES: dict[int, tuple[str, str, str]] = {
+    4: ("scan", "typed", ""),  # stacked, turned; a page break cuts the Address row
     14: ("scan", "typed", ""),  # grid4, turned; a page break cuts the table before Signature
     300: ("scan", "typed", ""),  # grid2, phone app; a name written in a quick hand
     303: ("scan", "typed", ""),  # underline, copier
@@ -122,3 +123,14 @@ def test_a_table_cut_by_a_page_break_is_read_on_both_pages(
     spec, form = read[14]
     assert form.signed is True
     assert form.fields["date"].value == spec.truth["date"]
+
+
+def test_a_row_cut_by_a_page_break_is_not_reported_left_blank(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the Address row's value went overleaf with the Signature: not "missing" (the applicant
+    # would be told to fill in what they filled in); and the affiliation, on one line across
+    # the column rule of the rows around it, is read whole or not at all
+    spec, form = read[4]
+    assert form.fields["address"].blank is False
+    assert form.fields["affiliation"].value in (None, spec.truth["affiliation"])

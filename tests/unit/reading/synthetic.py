@@ -312,6 +312,39 @@ def draw_stacked(size: tuple[float, float] = A4) -> bytes:
     return _pdf(size, draw)
 
 
+def draw_ruled_stacked_one_line(size: tuple[float, float] = A4) -> bytes:
+    """A ruled stacked table (labels at the top of their boxes, values under them) of two
+    columns whose column rule runs on through the full-width rows, where a value on one line
+    crosses it (a word processor's merged row, drawn as the grid carries the rule on)."""
+    v = VALUES
+
+    def draw(d: Drawing) -> None:
+        x0, x1, mid = 60.0, size[0] - 60, size[0] / 2
+        y = 110.0
+        rows: list[list[tuple[float, str, str]]] = [
+            [(x0, "Signer name", v["signer_name"][0]), (mid, "Title", v["signer_title"][0])],
+            [(x0, "Affiliation", " ".join(v["affiliation"]))],
+            [(x0, "Work e-mail", v["work_email"][0]), (mid, "Date", v["date"][0])],
+            [(x0, "Postal address", " ".join(v["address"]))],
+        ]
+        for row in rows:
+            d.line(x0, y, x1, y)
+            for x, label, value in row:
+                d.text(x + 4, y + 3, label, 8)
+                d.text(x + 4, y + 15, value)
+            y += 32
+        d.line(x0, y, x1, y)
+        d.text(x0 + 4, y + 3, "Signature", 8)
+        d.scrawl(x0 + 10, y + 14, 100, 24)
+        y += 48
+        d.line(x0, y, x1, y)
+        d.line(x0, 110, x0, y)
+        d.line(x1, 110, x1, y)
+        d.line(mid, 110, mid, y)  # the column rule, on through every row
+
+    return _pdf(size, draw)
+
+
 def draw_colon_text(size: tuple[float, float] = LETTER) -> bytes:
     """`Label: value` lines with no rules; the address wraps under its first line."""
     v = VALUES

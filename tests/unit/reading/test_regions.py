@@ -25,6 +25,7 @@ from tests.unit.reading.synthetic import (
     ZH,
     draw_colon_text,
     draw_four_columns,
+    draw_ruled_stacked_one_line,
     draw_stacked,
     draw_two_columns,
     draw_underlined_text,
@@ -118,6 +119,22 @@ def test_scanned_forms_from_the_rules_in_their_image(name: str, angle: float) ->
     grid = grid_from_image(image, dpi)
     labels, regions = _read(words, {0: grid}, (float(image.width), float(image.height)))
     _check(labels, regions, words)
+
+
+def test_a_value_under_its_label_that_crosses_a_column_rule_is_taken_whole() -> None:
+    # the affiliation on one line across the column rule of the rows around it: the whole
+    # line, not the right cell's half (read as a confident `Northgate University`, and an
+    # affiliation mismatch followed)
+    pdf = draw_ruled_stacked_one_line()
+    words = text_words(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    grid = grid_from_pdf_page(doc[0], 0, words)
+    doc.close()
+    labels, regions = _read(words, {0: grid}, A4)
+    want = truth()
+    for key in ("affiliation", "address", "signer_name", "signer_title"):
+        got = _text_in(regions[key], words, labels)
+        assert sorted(got.split()) == sorted(want[key].split()), (key, regions[key])
 
 
 def test_underlined_text_has_paper_around_it_in_its_region() -> None:
