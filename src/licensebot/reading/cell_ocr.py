@@ -33,6 +33,7 @@ from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import (
     baseline_wobble,
     clear_edges,
+    cleared_crop,
     erase_rules,
     ink_ratio,
     tesseract_words,
@@ -300,7 +301,7 @@ def recheck_cell(
     ink, with the model that suits the field. Its reading counts only when an earlier,
     independent reading of the cell says the same, and the letters sit on a straight
     baseline (print); otherwise the value stays None."""
-    crop = white_paper(erase_rules(clear_edges(image.crop(cell.box)), length=60))
+    crop = white_paper(erase_rules(cleared_crop(image, cell.box), length=60))
     key = cell.key
     lang, psm, config = RECHECK.get(key, ("Latin", 6, ()))
     t = limits.ocr_timeout
