@@ -117,6 +117,14 @@ def cross_engine(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] |
             # nor a reading that is no value at all for a rule's remnant it kept, its
             # letters the value's (`_s.reed@...` for `s.reed@...`)
             and not (other is None and _same_words(value, r.text))
+            # nor another pass of Tesseract less sure than the one RapidOCR agrees with (a
+            # photo's `Protessor` at 0.93 against `Professor` at 0.96 and RapidOCR's), unless
+            # it has letters RapidOCR does not see (the accents of `François`)
+            and not (
+                r.model != RAPID
+                and r.confidence < max(c.confidence for c in confirmed)
+                and (r.text.isascii() or not value.isascii())
+            )
             for other, r in cleaned
         )
         if not dissent:

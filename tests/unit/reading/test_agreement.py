@@ -268,3 +268,13 @@ def test_a_rules_stub_glued_before_an_email_is_no_letter_of_it() -> None:
     # a `|` where `l` may stand is still no agreement
     ambiguous = [r("|.wilson@westmoor.edu", 0.9, "eng"), r("l.wilson@westmoor.edu", 0.99, "rapid")]
     assert cross_engine_value("work_email", ambiguous) is None
+
+
+def test_a_less_sure_pass_of_tesseract_does_not_outvote_two_engines() -> None:
+    # a photo: Tesseract at 300 dpi reads `Protessor`, less sure than its own `Professor`,
+    # which RapidOCR reads too; a surer dissent still stops it
+    agreed = [r("Assistant Professor", 0.95, "rapid"), r("Assistant Professor", 0.96, "eng")]
+    weaker = [*agreed, r("Assistant Protessor", 0.93, "eng")]
+    surer = [*agreed, r("Assistant Protessor", 0.97, "Latin")]
+    assert cross_engine_value("signer_title", weaker) == "Assistant Professor"
+    assert cross_engine_value("signer_title", surer) is None
