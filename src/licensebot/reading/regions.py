@@ -437,6 +437,10 @@ class _Finder:
                 break  # the next rule is another label's
             y, bottom = y2, y2 + 0.3 * h
             left, right = min(left, line.x0), max(right, line.x1)
+        if lab.field == "signature":
+            # ink on a signing line: the line is the cell (`signature.measure` finds its
+            # bounds from the rules); the room around typed text is for letters
+            return (x0 - 0.2 * h, top, x1, bottom), ()
         right = max(right, min(limit - 0.2 * h, right + UNDERLINE_RUN * h))
         # paper before the value's first letter: up to the label's end on the label's line, a
         # margin's width before a line that wraps to the margin under the label
