@@ -437,6 +437,8 @@ class _Finder:
                 break  # the next rule is another label's
             y, bottom = y2, y2 + 0.3 * h
             left, right = min(left, line.x0), max(right, line.x1)
+        if lab.field != "signature":
+            bottom, left = self.wrapped_lines(lab, bottom, left, limit)
         if lab.field == "signature":
             # ink on a signing line: the line is the cell (`signature.measure` finds its
             # bounds from the rules); the room around typed text is for letters
@@ -450,6 +452,25 @@ class _Finder:
             left = min(left, max(lab.x1 + 0.1 * h, left - UNDERLINE_RUN * h))
         mask = (_box(lab),) if left < lab.x1 else ()
         return (left, top, right, bottom), mask
+
+    def wrapped_lines(
+        self, lab: Label, bottom: float, left: float, limit: float
+    ) -> tuple[float, float]:
+        """Lines of words right under an underlined value that start at the margin under its
+        label, with no label of their own and no rule the image showed: the value wrapped
+        (a photo loses the second line's short underline). The band's new bottom and left."""
+        h = lab.height
+        for _ in range(MAX_LINES - 1):
+            band = (lab.x0 - 1.0 * h, bottom, limit, bottom + 1.6 * h)
+            ws = self.free(lab.page, band)
+            if not ws or self.labels_in(lab.page, band, lab):
+                break
+            line = lines_of(ws)[0]
+            if line[0].x0 > lab.x1 or min(w.top for w in line) - bottom > 1.0 * h:
+                break  # not wrapped to the margin, or not the next line
+            bottom = max(w.bottom for w in line) + 0.3 * h
+            left = min(left, line[0].x0 - 0.3 * h)
+        return bottom, left
 
     def below_box(self, lab: Label, grid: Grid | None, limit: float) -> Box:
         """Under the label, across its column, down to the next label or rule."""

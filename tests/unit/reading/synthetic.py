@@ -245,9 +245,10 @@ def draw_underlines(size: tuple[float, float] = A4) -> bytes:
     return _pdf(size, draw)
 
 
-def draw_underlined_text(size: tuple[float, float] = A4) -> bytes:
+def draw_underlined_text(size: tuple[float, float] = A4, *, second_rule: bool = True) -> bytes:
     """A word processor's `Label: value` with the value underlined (the rule ends where the
-    text does), a value's second line starting at the margin under its label."""
+    text does), a value's second line starting at the margin under its label (its underline
+    left out with `second_rule=False`: a photo loses short rules)."""
     v = VALUES
 
     def draw(d: Drawing) -> None:
@@ -261,7 +262,8 @@ def draw_underlined_text(size: tuple[float, float] = A4) -> bytes:
             for i, text in enumerate(lines):
                 at = start if i == 0 else x  # the next line wraps to the margin
                 d.text(at, yy, text)
-                d.line(at, yy + 10, at + d.width(text), yy + 10, 0.6)
+                if i == 0 or second_rule:
+                    d.line(at, yy + 10, at + d.width(text), yy + 10, 0.6)
                 yy += 18
             return yy
 

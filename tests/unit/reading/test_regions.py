@@ -155,6 +155,21 @@ def test_underlined_text_has_paper_around_it_in_its_region() -> None:
     assert regions["address"].mask  # the label under the band's second line is masked
 
 
+def test_a_wrapped_line_without_its_underline_is_still_the_values() -> None:
+    # a photo loses the second line's short rule: the words at the margin under the label,
+    # on the next line, with no label of their own, are the value's second line (else both
+    # engines agree on the first line alone: `Calle Ramiro de Maeztu 7,`)
+    pdf = draw_underlined_text(second_rule=False)
+    words = text_words(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    grid = grid_from_pdf_page(doc[0], 0, words)
+    doc.close()
+    labels, regions = _read(words, {0: grid}, A4)
+    got = _text_in(regions["address"], words, labels)
+    assert sorted(got.split()) == sorted(truth()["address"].split())
+    assert _no_label_inside(regions["address"], labels)
+
+
 def test_a_multi_line_value_is_taken_whole_and_said_to_be_two_lines() -> None:
     pdf = draw_two_columns()
     words = text_words(pdf)
