@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.parallel import mark_shared_fixture_groups
 from tests.servers.dovecot import BOT_PASSWORD, BOT_USER, DovecotServer
 from tests.servers.postgres import PostgresUnavailable, postgres_schema
 from tests.servers.smtp import SmtpServer
@@ -29,7 +30,9 @@ _MARKERS_BY_FIXTURE = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the `xdist_group` marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_shared_fixture_groups(items)
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         for fixture, marker in _MARKERS_BY_FIXTURE.items():

@@ -1,0 +1,80 @@
+"""Which tests must share a pytest-xdist worker, so that work done once per session or module is
+still done once when `make test` runs the suite on several workers (`-n 2 --dist loadgroup`).
+
+A fixture of a wider scope than `function` (a session's OCR reads of generated scans, a module's
+corpus checked by the CLI) is made once per worker process. `shared_fixture_groups(items)` puts
+every test that uses the same such fixture, and so transitively every test linked to those, in
+one `xdist_group`: the fixture is made once, on one worker, and the other worker is free for the
+rest. Tests that use none stay ungrouped and are spread test by test.
+
+Session-wide fixtures that are cheap and used by many tests (the throw-away CA that every server
+fixture needs) would pull those tests onto one worker for nothing: they are listed in
+`CHEAP_SHARED_FIXTURES`. Fixtures of pytest and its plugins (`tmp_path_factory`, ...) never
+group. A test that carries its own `xdist_group` mark keeps it and is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pytest
+
+#: Wide-scope fixtures that cost (next to) nothing per worker and that many tests use.
+CHEAP_SHARED_FIXTURES = frozenset({"test_ca", "la_versions", "versions", "current"})
+
+
+def _shared_keys(item: pytest.Item) -> list[str]:
+    """One key per wide-scope fixture instance `item` uses: the fixture's name and where it is
+    made once (the module for module scope; the defining directory or module otherwise)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    module = item.nodeid.split("::", 1)[0]
+    keys = []
+    for name in info.names_closure:
+        defs = info.name2fixturedefs.get(name)
+        if not defs or name in CHEAP_SHARED_FIXTURES:
+            continue
+        fixturedef = defs[-1]
+        if fixturedef.scope == "function" or not fixturedef.baseid:
+            continue  # per test, or a fixture of pytest or a plugin
+        where = module if fixturedef.scope in ("module", "class") else fixturedef.baseid
+        keys.append(f"{name}@{where}")
+    return keys
+
+
+def shared_fixture_groups(items: Sequence[pytest.Item]) -> dict[str, list[pytest.Item]]:
+    """Group name -> the tests that must run on one worker (only groups of tests that share a
+    wide-scope fixture; the name is the smallest key of the group, the same on every worker)."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def union(keys: Iterable[str]) -> None:
+        roots = sorted({find(k) for k in keys})
+        for root in roots[1:]:
+            parent[root] = roots[0]
+
+    keyed: list[tuple[pytest.Item, list[str]]] = []
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        keys = _shared_keys(item)
+        if keys:
+            union(keys)
+            keyed.append((item, keys))
+    groups: dict[str, list[pytest.Item]] = {}
+    for item, keys in keyed:
+        groups.setdefault(find(keys[0]), []).append(item)
+    return groups
+
+
+def mark_shared_fixture_groups(items: Sequence[pytest.Item]) -> None:
+    for name, members in shared_fixture_groups(items).items():
+        for item in members:
+            item.add_marker(pytest.mark.xdist_group(f"shares:{name}"))
