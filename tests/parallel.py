@@ -15,12 +15,23 @@ group. A test that carries its own `xdist_group` mark keeps it and is left alone
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pytest
 
 #: Wide-scope fixtures that cost (next to) nothing per worker and that many tests use.
 CHEAP_SHARED_FIXTURES = frozenset({"test_ca", "la_versions", "versions", "current"})
+
+
+def _ours(fixturedef: pytest.FixtureDef[object], rootpath: Path) -> bool:
+    """Defined in the suite, not by pytest or a plugin (theirs have an empty `baseid`, and so
+    does a conftest.py in the rootdir itself)."""
+    if fixturedef.baseid:
+        return True
+    source = inspect.getsourcefile(fixturedef.func)
+    return source is not None and Path(source).resolve().parent == rootpath.resolve()
 
 
 def _shared_keys(item: pytest.Item) -> list[str]:
@@ -36,8 +47,8 @@ def _shared_keys(item: pytest.Item) -> list[str]:
         if not defs or name in CHEAP_SHARED_FIXTURES:
             continue
         fixturedef = defs[-1]
-        if fixturedef.scope == "function" or not fixturedef.baseid:
-            continue  # per test, or a fixture of pytest or a plugin
+        if fixturedef.scope == "function" or not _ours(fixturedef, item.config.rootpath):
+            continue
         where = module if fixturedef.scope in ("module", "class") else fixturedef.baseid
         keys.append(f"{name}@{where}")
     return keys
