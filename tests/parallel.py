@@ -16,8 +16,13 @@ group. A test that carries its own `xdist_group` mark keeps it and is left alone
 from __future__ import annotations
 
 import inspect
+import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +94,58 @@ def mark_shared_fixture_groups(items: Sequence[pytest.Item]) -> None:
     for name, members in shared_fixture_groups(items).items():
         for item in members:
             item.add_marker(pytest.mark.xdist_group(f"shares:{name}"))
+
+
+# --- pytest-xdist 3.8 with pytest 9 ------------------------------------------------------------
+# xdist's own `loadgroup` tells the controller a test's group by appending `@group` to the test's
+# id in the worker (`item._nodeid`), which pytest 9 no longer reads: every group falls apart into
+# single tests. Instead each worker writes {test id: group} to a file named by the controller,
+# and the controller's scheduler (xdist's scope scheduler) reads its groups from there.
+
+GROUPS_FILE_INPUT = "licensebot_groups_file"
+_GROUPS_KEY = pytest.StashKey[str]()
+
+
+def groups_file_for_node(config: pytest.Config) -> str:
+    """The controller's file for the workers' groups (one per run)."""
+    path = config.stash.get(_GROUPS_KEY, None)
+    if path is None:
+        directory = tempfile.mkdtemp(prefix="licensebot-xdist-")
+        config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
+        path = str(Path(directory) / "groups.json")
+        config.stash[_GROUPS_KEY] = path
+    return path
+
+
+def write_groups(config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+    """In a worker: test id -> group, for every test with an `xdist_group` mark."""
+    workerinput = getattr(config, "workerinput", None)
+    if not workerinput or GROUPS_FILE_INPUT not in workerinput:
+        return
+    groups = {}
+    for item in items:
+        names = sorted({str(m.args[0]) for m in item.iter_markers("xdist_group") if m.args})
+        if names:
+            groups[item.nodeid] = "group:" + "_".join(names)
+    path = Path(workerinput[GROUPS_FILE_INPUT])
+    part = path.with_name(f".{os.getpid()}.part")
+    part.write_text(json.dumps(groups), encoding="utf-8")
+    part.replace(path)
+
+
+def make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    path = Path(groups_file_for_node(config))
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """xdist's scope scheduler, a scope being a test's group, or the test alone."""
+
+        _groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._groups is None:
+                self._groups = json.loads(path.read_text(encoding="utf-8"))
+            return self._groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)

@@ -93,3 +93,49 @@ def test_tests_sharing_a_wide_fixture_share_a_worker_and_the_rest_are_spread(
     assert got["test_b.py::test_nothing_shared[2]"] == "-"
     # a test's own mark is kept, and nothing is added to it
     assert got["test_a.py::test_marked"] == "mine"
+
+
+RUN_CONFTEST = """
+from tests.conftest import (
+    pytest_collection_modifyitems,
+    pytest_configure_node,
+    pytest_xdist_make_scheduler,
+)
+"""
+
+RUN_TESTS = """
+import pytest
+
+@pytest.fixture(scope="module")
+def corpus():
+    return []
+
+@pytest.mark.parametrize("n", range(6))
+def test_shares(corpus, n): pass
+
+@pytest.mark.parametrize("n", range(6))
+def test_alone(n): pass
+"""
+
+
+def test_two_workers_run_a_group_on_one_worker(tmp_path: Path) -> None:
+    # xdist's own `loadgroup` tags ids in a way pytest 9 ignores: tests/parallel.py's scheduler
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(RUN_CONFTEST)
+    (tmp_path / "test_run.py").write_text(RUN_TESTS)
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-n2", "--dist=loadgroup"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    workers: dict[str, set[str]] = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("[gw") and "PASSED" in line:
+            worker, nodeid = line.split()[0], line.split()[-1]
+            workers.setdefault(nodeid.split("[")[0], set()).add(worker)
+    assert len(workers["test_run.py::test_alone"]) >= 1, workers
+    assert len(workers["test_run.py::test_shares"]) == 1, workers
