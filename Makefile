@@ -56,8 +56,11 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# One pytest-xdist worker per core (`auto`); tests that share a session- or module-wide fixture
+# run on one worker (tests/parallel.py). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
 test: venv lint typecheck
-	OMP_THREAD_LIMIT=1 $(BIN)/pytest -q
+	OMP_THREAD_LIMIT=1 $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 unit: venv
 	$(BIN)/pytest -q tests/unit

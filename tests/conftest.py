@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests import parallel
+from tests.parallel import mark_shared_fixture_groups
 from tests.servers.dovecot import BOT_PASSWORD, BOT_USER, DovecotServer
 from tests.servers.postgres import PostgresUnavailable, postgres_schema
 from tests.servers.smtp import SmtpServer
@@ -29,12 +31,29 @@ _MARKERS_BY_FIXTURE = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the `xdist_group` marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mark_shared_fixture_groups(items)
+    parallel.write_groups(config, items)
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         for fixture, marker in _MARKERS_BY_FIXTURE.items():
             if fixture in names:
                 item.add_marker(marker)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's controller, for each worker: where to write the tests' groups."""
+    node.workerinput[parallel.GROUPS_FILE_INPUT] = parallel.groups_file_for_node(node.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup`: the groups as the workers wrote them (tests/parallel.py)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return parallel.make_scheduler(config, log)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -15,7 +15,8 @@ from tests.forms.delivery import _deliver, deliver, pen_spaces
 from tests.forms.independent import FIELDS, IndependentSpec, draw_spec
 from tests.forms.wordproc import CODES, SIGNATURE_CODE, build_docx, docx_to_pdf
 
-pytestmark = pytest.mark.slow
+# One worker makes the LibreOffice batch that `_exported` caches for the whole module.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("independent_forms_export")]
 
 STYLES = (*split.TABLE_STYLES, *split.HELDOUT_TABLE_STYLES)
 

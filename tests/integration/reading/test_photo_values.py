@@ -9,12 +9,15 @@ as a period): a wrong value becomes a wrong rejection (`affiliation_mismatch`,
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 
 from licensebot.core.form import TEXT_FIELDS
 from licensebot.core.la import LaVersion
 from licensebot.reading.pdf import read_pdf
-from tests.forms.independent import make_many
+from tests.forms.delivery import deliver
+from tests.forms.independent import IndependentSpec, draw_spec, export
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +38,21 @@ def _same(key: str, got: str, want: str | None) -> bool:
     return got == want
 
 
-def test_photographed_values_are_right_or_unread(la_versions: list[LaVersion]) -> None:
+@cache
+def _exported() -> dict[int, tuple[bytes, IndependentSpec]]:
+    """Seed -> the word processor's export and the spec (one LibreOffice batch, cached on disk)."""
+    specs = [draw_spec(seed, medium="photo", kind="typed") for seed in SEEDS]
+    return {s.seed: (pdf, s) for pdf, s in zip(export(specs), specs, strict=True)}
+
+
+# One test per photo (each is seconds of OCR), so that xdist workers share them out.
+@pytest.mark.parametrize("seed", SEEDS)
+def test_photographed_values_are_right_or_unread(seed: int, la_versions: list[LaVersion]) -> None:
+    pdf, spec = _exported()[seed]
+    form = read_pdf(deliver(pdf, spec), versions=la_versions)
     wrong = []
-    for pdf, spec in make_many(list(SEEDS), medium="photo", kind="typed"):
-        form = read_pdf(pdf, versions=la_versions)
-        for key in TEXT_FIELDS:
-            got, want = form.value(key), spec.truth.get(key)
-            if got is not None and not _same(key, got, want):
-                wrong.append(f"seed {spec.seed} {key}: {got!r} != {want!r}")
+    for key in TEXT_FIELDS:
+        got, want = form.value(key), spec.truth.get(key)
+        if got is not None and not _same(key, got, want):
+            wrong.append(f"seed {spec.seed} {key}: {got!r} != {want!r}")
     assert not wrong, wrong

@@ -1,0 +1,151 @@
+"""Which tests must share a pytest-xdist worker, so that work done once per session or module is
+still done once when `make test` runs the suite on several workers (`-n 2 --dist loadgroup`).
+
+A fixture of a wider scope than `function` (a session's OCR reads of generated scans, a module's
+corpus checked by the CLI) is made once per worker process. `shared_fixture_groups(items)` puts
+every test that uses the same such fixture, and so transitively every test linked to those, in
+one `xdist_group`: the fixture is made once, on one worker, and the other worker is free for the
+rest. Tests that use none stay ungrouped and are spread test by test.
+
+Session-wide fixtures that are cheap and used by many tests (the throw-away CA that every server
+fixture needs) would pull those tests onto one worker for nothing: they are listed in
+`CHEAP_SHARED_FIXTURES`. Fixtures of pytest and its plugins (`tmp_path_factory`, ...) never
+group. A test that carries its own `xdist_group` mark keeps it and is left alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+#: Wide-scope fixtures that cost (next to) nothing per worker and that many tests use.
+CHEAP_SHARED_FIXTURES = frozenset({"test_ca", "la_versions", "versions", "current"})
+
+
+def _ours(fixturedef: pytest.FixtureDef[object], rootpath: Path) -> bool:
+    """Defined in the suite, not by pytest or a plugin (theirs have an empty `baseid`, and so
+    does a conftest.py in the rootdir itself)."""
+    if fixturedef.baseid:
+        return True
+    source = inspect.getsourcefile(fixturedef.func)
+    return source is not None and Path(source).resolve().parent == rootpath.resolve()
+
+
+def _shared_keys(item: pytest.Item) -> list[str]:
+    """One key per wide-scope fixture instance `item` uses: the fixture's name and where it is
+    made once (the module for module scope; the defining directory or module otherwise)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    module = item.nodeid.split("::", 1)[0]
+    keys = []
+    for name in info.names_closure:
+        defs = info.name2fixturedefs.get(name)
+        if not defs or name in CHEAP_SHARED_FIXTURES:
+            continue
+        fixturedef = defs[-1]
+        if fixturedef.scope == "function" or not _ours(fixturedef, item.config.rootpath):
+            continue
+        where = module if fixturedef.scope in ("module", "class") else fixturedef.baseid
+        keys.append(f"{name}@{where}")
+    return keys
+
+
+def shared_fixture_groups(items: Sequence[pytest.Item]) -> dict[str, list[pytest.Item]]:
+    """Group name -> the tests that must run on one worker (only groups of tests that share a
+    wide-scope fixture; the name is the smallest key of the group, the same on every worker)."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def union(keys: Iterable[str]) -> None:
+        roots = sorted({find(k) for k in keys})
+        for root in roots[1:]:
+            parent[root] = roots[0]
+
+    keyed: list[tuple[pytest.Item, list[str]]] = []
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        keys = _shared_keys(item)
+        if keys:
+            union(keys)
+            keyed.append((item, keys))
+    groups: dict[str, list[pytest.Item]] = {}
+    for item, keys in keyed:
+        groups.setdefault(find(keys[0]), []).append(item)
+    return groups
+
+
+def mark_shared_fixture_groups(items: Sequence[pytest.Item]) -> None:
+    for name, members in shared_fixture_groups(items).items():
+        for item in members:
+            item.add_marker(pytest.mark.xdist_group(f"shares:{name}"))
+
+
+# --- pytest-xdist 3.8 with pytest 9 ------------------------------------------------------------
+# xdist's own `loadgroup` tells the controller a test's group by appending `@group` to the test's
+# id in the worker (`item._nodeid`), which pytest 9 no longer reads: every group falls apart into
+# single tests. Instead each worker writes {test id: group} to a file named by the controller,
+# and the controller's scheduler (xdist's scope scheduler) reads its groups from there.
+
+GROUPS_FILE_INPUT = "licensebot_groups_file"
+_GROUPS_KEY = pytest.StashKey[str]()
+
+
+def groups_file_for_node(config: pytest.Config) -> str:
+    """The controller's file for the workers' groups (one per run)."""
+    path = config.stash.get(_GROUPS_KEY, None)
+    if path is None:
+        directory = tempfile.mkdtemp(prefix="licensebot-xdist-")
+        config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
+        path = str(Path(directory) / "groups.json")
+        config.stash[_GROUPS_KEY] = path
+    return path
+
+
+def write_groups(config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+    """In a worker: test id -> group, for every test with an `xdist_group` mark."""
+    workerinput = getattr(config, "workerinput", None)
+    if not workerinput or GROUPS_FILE_INPUT not in workerinput:
+        return
+    groups = {}
+    for item in items:
+        names = sorted({str(m.args[0]) for m in item.iter_markers("xdist_group") if m.args})
+        if names:
+            groups[item.nodeid] = "group:" + "_".join(names)
+    path = Path(workerinput[GROUPS_FILE_INPUT])
+    part = path.with_name(f".{os.getpid()}.part")
+    part.write_text(json.dumps(groups), encoding="utf-8")
+    part.replace(path)
+
+
+def make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    path = Path(groups_file_for_node(config))
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """xdist's scope scheduler, a scope being a test's group, or the test alone."""
+
+        _groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._groups is None:
+                self._groups = json.loads(path.read_text(encoding="utf-8"))
+            return self._groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
