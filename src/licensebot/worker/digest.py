@@ -250,16 +250,17 @@ class Digest:
                     notes.setdefault(e.application_id or 0, []).append(
                         (e.actor, str(e.data.get("text", "")))
                     )
-            suppressed = [
-                (str(e.data.get("recipient", "?")), e.application_id)
-                for e in s.exec(
-                    select(Event).where(
-                        Event.kind == "reply.suppressed",
-                        col(Event.at) >= period.start,
-                        col(Event.at) < period.end,
-                    )
-                ).all()
-            ]
+            # the events name the case, the case its sender (no addresses in events)
+            capped = s.exec(
+                select(Event.application_id, Application.sender)
+                .join(Application, col(Application.id) == col(Event.application_id))
+                .where(
+                    Event.kind == "reply.suppressed",
+                    col(Event.at) >= period.start,
+                    col(Event.at) < period.end,
+                )
+            ).all()
+            suppressed = [(sender or "?", app_id) for app_id, sender in capped]
             voided = [
                 VoidedLicence(v.id or 0, v.email, v.name, v.application_id)
                 for v in s.exec(select(Licensee).where(Licensee.state == LicenceState.VOIDED)).all()
