@@ -66,8 +66,9 @@ __all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
 
 log = logging.getLogger(__name__)
 
-#: At most this many clauses unsure for the pages to be read again for the version.
-REREAD_CLAUSES = 3
+#: At most this many pages read again for the version (the pages where its unsure or outdated
+#: clauses stand).
+REREAD_PAGES = 3
 
 
 def error_form(code: str, detail: str = "", timings: dict[str, float] | None = None) -> ReadForm:
@@ -304,10 +305,12 @@ class _Reader:
         a current LA rejected as an older one costs the applicant a needless round."""
         outdated = match.status is VersionStatus.OUTDATED
         names = set(match.missing) | set(match.changed) if outdated else set(match.unsure)
-        if not names or (not outdated and len(names) > REREAD_CLAUSES) or not self.page_text:
+        if not names or not self.page_text:
+            return match
+        wanted = pages_of(match, names, self.page_text)
+        if not wanted or (not outdated and len(wanted) > REREAD_PAGES):
             return match
         t = perf_counter()
-        wanted = pages_of(match, names, self.page_text)
         text = dict(self.page_text)
         dpi = self.limits.reread_dpi
         for index in wanted:
