@@ -242,7 +242,7 @@ def _merge(
     for i, (x, y) in enumerate(zip(a, b, strict=True)):
         if x == y:
             continue
-        if accents and y.isalpha() and (y not in abc() or _base(y) == x):
+        if accents and y.isalpha() and (y not in abc() or _plain(y) == x):
             continue  # a letter RapidOCR cannot write, or an accent it dropped: the partner's
         if loose and frozenset((x, y)) in CONFUSABLE:
             keep[i] = x
@@ -273,7 +273,3 @@ def _marks(text: str) -> list[str]:
 def _same_words(value: str, other: str) -> bool:
     """`other` says the words of `value`, accents and stray marks aside."""
     return unidecode("".join(_WORD.findall(value))) == unidecode("".join(_WORD.findall(other)))
-
-
-def _base(ch: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))

@@ -20,7 +20,7 @@ from dataclasses import replace
 from statistics import median
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
 from licensebot.reading.agreement import RAPID, cross_engine, unaccented, word_for_word
@@ -301,7 +301,7 @@ def recheck_cell(
     ink, with the model that suits the field. Its reading counts only when an earlier,
     independent reading of the cell says the same, and the letters sit on a straight
     baseline (print); otherwise the value stays None."""
-    crop = white_paper(erase_rules(cleared_crop(image, cell.box), length=60))
+    crop = white_paper(cleared_crop(image, cell.box))
     key = cell.key
     lang, psm, config = RECHECK.get(key, ("Latin", 6, ()))
     t = limits.ocr_timeout
@@ -486,15 +486,10 @@ def runs_to_edge(
 def wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
     """Some line of the words strays off a straight baseline (handwriting). Line by line: the
     feet of a value wrapped over two lines are on two baselines, and print is straight on each;
-    a rule under the line (a cell's, an underline) and the tops of the next row's print reaching
-    into the line's box cleared first: they are no letter's feet."""
-    wobbles = []
-    for line in lines_of(ws):
-        h = median(w.height for w in line)
-        box = erase_rules(crop.crop(tight_box(line, 1.0)), length=round(3 * h))
-        # paper left and right, so that only ink cut by the box's top or bottom is cleared
-        side = max(2, round(0.3 * h))
-        wobbles.append(baseline_wobble(clear_edges(ImageOps.expand(box, (side, 0), fill=255))))
+    the ink that runs into a line's box from outside (the tops of the next row's print, a rule's
+    stub) cleared first, the rules erased before (a descender touching the rule is kept): it is
+    no letter's foot."""
+    wobbles = [baseline_wobble(cleared_crop(crop, tight_box(line, 1.0))) for line in lines_of(ws)]
     return any(w is not None and w > HANDWRITING_WOBBLE for w in wobbles)
 
 

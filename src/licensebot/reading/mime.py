@@ -999,18 +999,13 @@ def read_message(
     limits = header_limits or HeaderLimits()
     over = header_over_cap(raw, limits)
     if over is not None:
-        safe = _safe_headers(raw, limits, _SAFE_FIELDS | {loop_header.lower()})
-        if header_over_cap(safe, limits) is not None:  # cannot be, by construction: but the
-            safe = b"\r\n\r\n"  # read below must never come back here (no recursion)
-        return _not_read_in_full(
-            read_message(
-                safe, trusted_authserv_ids=trusted_authserv_ids, own_addresses=own_addresses,
-                loop_header=loop_header, header_limits=limits,
-            ),
-            over,
-        )  # fmt: skip
+        # the safe block is within every cap by construction (`_safe_headers`): read as it is,
+        # never checked and cut again (reading it through `read_message` once recursed)
+        raw, why = _safe_headers(raw, limits, _SAFE_FIELDS | {loop_header.lower()}), over
+    else:
+        why = None
     try:
-        return _read(
+        read = _read(
             raw,
             trusted_authserv_ids=trusted_authserv_ids,
             own_addresses=own_addresses,
@@ -1020,13 +1015,14 @@ def read_message(
             max_depth=max_depth,
         )
     except Exception as exc:  # the contract is "never raises": a reader bug becomes a defect
-        return IncomingMessage(
+        read = IncomingMessage(
             message_id=None, from_address=None, from_name="", to=(), cc=(), subject="",
             date=None, in_reply_to=None, references=(), return_path=None,
             auth=AuthVerdict.NONE, auth_evidence="message could not be read", auto_signals=(),
             attachments=(), text="", defects=(f"reader failed: {type(exc).__name__}: {exc}"[:300],),
             from_defects=("from: message could not be read",),
         )  # fmt: skip
+    return read if why is None else _not_read_in_full(read, why)
 
 
 def _not_read_in_full(msg: IncomingMessage, why: str) -> IncomingMessage:

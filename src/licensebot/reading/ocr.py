@@ -299,18 +299,21 @@ def clear_edges(img: Image.Image) -> Image.Image:
     return Image.fromarray(a)
 
 
-def cleared_crop(image: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
-    """`image.crop(box)` with the ink that runs into it from outside whited out: what
-    `clear_edges` clears on the crop widened by a margin, cut back to `box`. Only ink reaching
-    the margin's far edge goes: a neighbour's stroke or a rule runs on out there, while the
-    value's own letters that touch the box (a tight crop's capitals, descenders, its first
-    letter) stop short of it (cleared on the bare crop, `Full Professor` read `u ro essor`
-    at 0.95, and that junk stopped the engines' vote)."""
+def cleared_crop(
+    image: Image.Image, box: tuple[float, float, float, float], *, rule_length: int = 60
+) -> Image.Image:
+    """`image.crop(box)` with its rules erased and the ink that runs into it from outside
+    whited out: what `clear_edges` clears on the crop widened by a margin (rules erased first,
+    `erase_rules` with `rule_length`), cut back to `box`. Only ink reaching the margin's far
+    edge goes: a neighbour's stroke runs on out there, while the value's own letters that touch
+    the box (a tight crop's capitals, its first letter) stop short of it (cleared on the bare
+    crop, `Full Professor` read `u ro essor` at 0.95, and that junk stopped the engines' vote);
+    and descenders that touch a cell's rule are not cleared with it (`Blue eak`)."""
     x0, top, x1, bottom = (round(v) for v in box)
     m = max(4, round(0.25 * (bottom - top)))
     wx0, wtop = max(0, x0 - m), max(0, top - m)
     wx1, wbottom = min(image.width, x1 + m), min(image.height, bottom + m)
-    wide = clear_edges(image.crop((wx0, wtop, wx1, wbottom)))
+    wide = clear_edges(erase_rules(image.crop((wx0, wtop, wx1, wbottom)), length=rule_length))
     return wide.crop((x0 - wx0, top - wtop, x1 - wx0, bottom - wtop))
 
 

@@ -279,7 +279,7 @@ class _Reader:
                 if not pages[index].words:
                     ocr_text[index] = " ".join(w.text for w in words)
                 if result is not None:
-                    self._signature_overleaf(index, result, pages)
+                    self._table_overleaf(index, result, pages)
                     break
             unread = [
                 p.index for p in pages if p.image_page and not p.words and p.index not in read_pages
@@ -424,7 +424,7 @@ class _Reader:
         self._tick("ocr_pass2", t)
         return found, words
 
-    def _signature_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
+    def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
         """A signer table that a page break cut: the Signature cell (and the Date cell beside
         it) is not on the form page but at the top of the next. Its ink is measured there,
         and the date read there when the form page has no Date label (pass 1 of that page,
