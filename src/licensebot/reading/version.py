@@ -99,6 +99,8 @@ class ClauseScore:
     #: HEADING: where its words stand in the document with its number before them (PRESENT)
     #: or with no number there (OCR lost it: UNSURE, until the headings around it tell).
     at: tuple[int, ...] = ()
+    #: TEXT read PRESENT: the first and last document positions its words were found at.
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +374,7 @@ def _score_text(c: Clause, doc: _Doc) -> ClauseScore:
         return ClauseScore(c, ClauseState.UNSURE, score)
     if score < (PRESENT_LONG if m >= LONG else PRESENT):
         return ClauseScore(c, ClauseState.UNSURE, score)
-    return ClauseScore(c, ClauseState.PRESENT, score)
+    return ClauseScore(c, ClauseState.PRESENT, score, span=(matched[0][1], matched[-1][1]))
 
 
 def _score_heading(c: Clause, doc: _Doc) -> ClauseScore:
@@ -413,6 +415,12 @@ def _numbered_by_neighbours(scored: Sequence[ClauseScore]) -> tuple[ClauseScore,
     is this one. A renumbered text still reads CHANGED at the headings whose numbers were read.
     """
     headings = {s.clause.number: s for s in scored if s.clause.kind is ClauseKind.HEADING}
+    # A heading's words inside a sentence read there are the sentence's ("without any
+    # warranty"), not the heading with its number lost.
+    sentences = [s.span for s in scored if s.span is not None]
+
+    def in_sentence(p: int) -> bool:
+        return any(lo < p <= hi for lo, hi in sentences)
 
     def place(number: str) -> tuple[int, ...] | None:
         """Where the heading `number` stands read with its number; () when the text has no
@@ -430,7 +438,7 @@ def _numbered_by_neighbours(scored: Sequence[ClauseScore]) -> tuple[ClauseScore,
             if before is not None and after is not None and (before or after):
                 lo = min(before, default=-1)
                 hi = max(after, default=max(s.at) + 1)
-                if any(lo < p < hi for p in s.at):
+                if any(lo < p < hi and not in_sentence(p) for p in s.at):
                     s = ClauseScore(c, ClauseState.PRESENT, s.score, s.at)
         out.append(s)
     return tuple(out)

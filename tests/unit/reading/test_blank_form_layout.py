@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pypdf
-import pytest
 
 from licensebot.core.la import current_version
 from licensebot.reading.blank_form import (
@@ -35,12 +34,6 @@ def test_the_members_heading_is_on_the_page_of_its_table_and_pages_are_numbered(
         assert f"Page {i} of {len(pages)}" in text
 
 
-# Known, not fixed: joining section 7's two halves ("no rights" / "in or to the DFME Dataset")
-# moves everything below it up one line on every form the test factory renders, and the scan
-# of tests/e2e/test_reasons.py's case 1 (seed 1, 200 dpi) then goes from approve to review
-# (`unreadable`: the two OCR engines do not agree on a value); the demo's student form loses
-# its date the same way. The reader's fragility comes first; then this text.
-@pytest.mark.xfail(strict=True, reason="config/la/2023.md section 7: see the comment above")
 def test_no_paragraph_of_a_registered_la_breaks_mid_sentence() -> None:
     for text_file in sorted((CONFIG_DIR / "la").glob("*.md")):
         body = split_form_table(text_file.read_text(encoding="utf-8"))

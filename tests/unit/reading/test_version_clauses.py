@@ -184,6 +184,23 @@ def test_a_heading_without_its_number_and_without_read_neighbours_is_not_taken()
     assert _status(text) is not VersionStatus.MATCH
 
 
+def test_a_heading_word_inside_a_sentence_is_no_heading_of_an_older_version() -> None:
+    # The current LA's "8. Warranty" read cut ("8. Warran"): neither that heading nor the 2021
+    # text's "7. Warranty" is found in "comes without any warranty" of the sentence below
+    # it. The heading is named unsure, so the reader reads its page again (it used to be
+    # taken as found for both versions: nothing to read again, and review).
+    text = _PLAIN.replace("## **8. Warranty**", "8. Warran")
+    older = older_version(CURRENT)
+    match = match_version(text, [older, CURRENT], form_table_found=True)
+    assert match.status is VersionStatus.UNSURE and match.nearest == CURRENT.id
+    assert match.unsure == ("8.heading",)
+    whole = text.replace("8. Warran", "8. Warranty")
+    assert match_version(whole, [older, CURRENT], form_table_found=True).version == CURRENT.id
+    # a 2021 form whose heading lost its number is still not the current LA
+    old_text = older.text.replace("## **7. Warranty**", "Warranty") + FILLED
+    assert match_version(old_text, [older, CURRENT], form_table_found=True).version != CURRENT.id
+
+
 def test_subject_numbers_misread_in_place_are_the_list() -> None:
     # `$13` (5 read as $), 384 read as 364 (another number of the list), 475 as `1475`
     text = _PLAIN.replace("513", "$13").replace("383, 384", "383, 364")
