@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 
 from dateutil import parser as dateparser
+from rapidfuzz.distance import Levenshtein
 
 from licensebot.core.address import address_problem
 
@@ -67,10 +68,32 @@ def _valid(y: int, m: int, d: int) -> date | None:
         return None
 
 
+_MONTHS = tuple(date(2000, m, 1).strftime("%B").lower() for m in range(1, 13))
+_ABBREVIATED = frozenset(m[:3] for m in _MONTHS) | {"sept"}
+_WORDISH = re.compile(r"(?<![\w])(?=[A-Za-z0-9]*[A-Za-z]{3})[A-Za-z0-9]{4,}(?![\w])")
+_LOOKALIKE = str.maketrans("015", "ols")
+
+
+def _month_named(word: str) -> str | None:
+    """The month a written month name read with one letter wrong stands for (`0ctober`,
+    `anuary`, `Septernber`): the one full name at most one edit away, after digits that look
+    like letters and `rn` for `m`; None when none or two are that close."""
+    w = word.lower().translate(_LOOKALIKE).replace("rn", "m")
+    if w in _MONTHS or w in _ABBREVIATED:
+        return w
+    near = [m for m in _MONTHS if Levenshtein.distance(w, m, score_cutoff=1) <= 1]
+    return near[0] if len(near) == 1 else None
+
+
+def _months_repaired(t: str) -> str:
+    return _WORDISH.sub(lambda m: _month_named(m.group(0)) or m.group(0), t)
+
+
 def clean_date(raw: str) -> str | None:
     """ISO `YYYY-MM-DD` from the common ways of writing a date; None if unsure."""
     t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "()./\\")
     t = re.sub(r"\s+", " ", t)
+    t = _months_repaired(t)
     if not t:
         return None
     if m := _ZH_DATE.search(t):

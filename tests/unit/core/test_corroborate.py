@@ -33,6 +33,25 @@ def test_an_unsure_email_read_once_as_the_sender_address_is_settled_by_it() -> N
 
 
 @pytest.mark.parametrize(
+    "text", ["zhang1i@ustc.edu.cn", "zhang|i@ustc.edu.cn", "zhangli@ustc.edu.cn"]
+)
+def test_print_look_alikes_in_an_email_are_the_sender_s_letters(text: str) -> None:
+    read = form()
+    read = replace(read, fields={**read.fields, "work_email": _unsure(Reading(text, 0.6))})
+    out = corroborate(read, sender="zhangli@ustc.edu.cn", filename_name="San Zhang")
+    assert out.fields["work_email"].value == "zhangli@ustc.edu.cn"  # the sender's, as typed
+    # another letter in that place is another address
+    other = _unsure(Reading(text.replace("zhang", "zhanq"), 0.9))
+    read = replace(read, fields={**read.fields, "work_email": other})
+    assert (
+        corroborate(read, sender="zhangli@ustc.edu.cn", filename_name=None)
+        .fields["work_email"]
+        .value
+        is None
+    )
+
+
+@pytest.mark.parametrize(
     "reading",
     [
         Reading("zhangsan@ustc.edu", 0.9),  # one letter short of the sender: another address

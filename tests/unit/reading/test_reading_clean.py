@@ -17,13 +17,17 @@ from licensebot.reading.clean import clean_date, clean_email, clean_name, clean_
         ("2024/03/15", "2024-03-15"),
         ("03/15/2024", "2024-03-15"),
         ("5th of June 2024", "2024-06-05"),
+        # a month name read with one letter wrong (RapidOCR's `0` for `O`, a `J` lost)
+        ("15 0ctober 2024", "2024-10-15"),
+        ("6 anuary 2025", "2025-01-06"),
+        ("Septernber 3, 2024", "2024-09-03"),
     ],
 )
 def test_dates_become_iso_whatever_way_they_were_written(written: str, iso: str) -> None:
     assert clean_date(written) == iso
 
 
-@pytest.mark.parametrize("written", ["03/04/2024", "March 2024", "31/02/2024", "soon", ""])
+@pytest.mark.parametrize("written", ["03/04/2024", "March 2024", "31/02/2024", "soon", "", "4 Jxxe 2024"])
 def test_ambiguous_or_impossible_dates_are_not_guessed(written: str) -> None:
     assert clean_date(written) is None
 
