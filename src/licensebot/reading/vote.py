@@ -142,6 +142,9 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
             len(group) > len(dissent) and best.confidence >= max(dissent) + VOTE_MARGIN
         ):
             return FieldValue(value, round(best.confidence, 3), Source.OCR, raw=best.text)
+    alone = date_read_alone(key, readings)
+    if alone is not None:
+        return alone
     worded = word_for_word(key, readings)
     if worded is not None:
         agreed, partner = worded
@@ -149,6 +152,36 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
     if key in RECORDED_ONLY:
         return best_model(key, [*values, *engine])
     return None
+
+
+#: RapidOCR's sureness of a whole date it reads alone (`date_read_alone`).
+DATE_ALONE_SURE = 0.98
+
+
+def date_read_alone(key: str, readings: Sequence[Reading]) -> FieldValue | None:
+    """A printed date only RapidOCR reads whole. Some fonts' digits come out of Tesseract as
+    `2024+1HQ994` on a photo; the date rule asks only that the form is dated, and a date read
+    whole at `DATE_ALONE_SURE` by the other engine, on a form the reader found printed (the
+    vote's caller asks that, and that the cell is no handwriting), is one: taken, unless a
+    Tesseract reading of weight gives another date."""
+    if key != "date":
+        return None
+    alone = [
+        (v, r)
+        for r in readings
+        if r.model == RAPID
+        and not r.edged
+        and r.confidence >= DATE_ALONE_SURE
+        and (v := CLEANERS[key](r.text)) is not None
+    ]
+    if len({v for v, _ in alone}) != 1:
+        return None
+    value, best = max(alone, key=lambda vr: vr[1].confidence)
+    for r in readings:
+        other = CLEANERS[key](r.text)
+        if r.model != RAPID and other is not None and other != value:
+            return None  # any other date read there, however unsure
+    return FieldValue(value, round(best.confidence, 3), Source.OCR, raw=best.text)
 
 
 def whole(key: str, raw: str, value: str) -> bool:

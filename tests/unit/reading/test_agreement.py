@@ -278,3 +278,16 @@ def test_a_less_sure_pass_of_tesseract_does_not_outvote_two_engines() -> None:
     surer = [*agreed, r("Assistant Protessor", 0.97, "Latin")]
     assert cross_engine_value("signer_title", weaker) == "Assistant Professor"
     assert cross_engine_value("signer_title", surer) is None
+
+
+def test_a_date_only_rapidocr_reads_whole_and_sure_is_the_date() -> None:
+    # Tesseract's digits of a photo's date come out as junk: the date read whole by RapidOCR
+    junk = [r("2024+1HQ994", 0.3, "eng"), r("2024 €3A258", 0.3, "chi_sim+eng")]
+    assert _voted("date", [*junk, r("2024-01-09", 1.0, "rapid")]) == "2024-01-09"
+    # not surely read, cut at the crop's edge, or another date read there: no value
+    assert _voted("date", [*junk, r("2024-01-09", 0.9, "rapid")]) is None
+    assert _voted("date", [*junk, r("2024-01-09", 1.0, "rapid", edged=True)]) is None
+    other = r("2024-01-08", 0.4, "eng")
+    assert _voted("date", [other, r("2024-01-09", 1.0, "rapid")]) is None
+    # other fields are never one engine's word alone
+    assert _voted("signer_title", [*junk, r("Professor", 1.0, "rapid")]) is None

@@ -27,7 +27,9 @@ def test_dates_become_iso_whatever_way_they_were_written(written: str, iso: str)
     assert clean_date(written) == iso
 
 
-@pytest.mark.parametrize("written", ["03/04/2024", "March 2024", "31/02/2024", "soon", "", "4 Jxxe 2024"])
+@pytest.mark.parametrize(
+    "written", ["03/04/2024", "March 2024", "31/02/2024", "soon", "", "4 Jxxe 2024"]
+)
 def test_ambiguous_or_impossible_dates_are_not_guessed(written: str) -> None:
     assert clean_date(written) is None
 
