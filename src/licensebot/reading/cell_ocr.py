@@ -132,6 +132,7 @@ def ocr_cells(
             if cell.pass1 and recheck:
                 rechecks.append((cell, [cell.pass1]))
             continue
+        cell.words = ordered
         raw = join_words(ordered)
         conf = min(w.conf for w in ordered)
         if cell.pass1:
@@ -218,6 +219,37 @@ def ocr_cells(
         sure = found.fields.get(cell.key)
         if cell.key in CLEANERS and sure is not None and sure.value is not None:
             found.fields[cell.key] = confirmed(image, cell, sure, scale)
+    mostly_unread(image, cells, found)
+
+
+def mostly_unread(image: Image.Image, cells: Sequence[Cell], found: Found) -> None:
+    """A form most of whose values no pass, vote or engine could read is one filled in by
+    hand: a short value both engines read there (`Hele` of a hand's `Helen Baker`: too few
+    letters for a baseline to be measured, and the engines agree on what they can make of
+    it) is a part of a scrawl as likely as print. On such a form a value stands only when its
+    letters were measured on a straight baseline; Chinese characters have none to measure."""
+    text = [c for c in cells if c.key in CLEANERS and c.key in found.fields]
+    settled = [c for c in text if found.fields[c.key].value is not None]
+    if 2 * len(settled) >= len(text):
+        return
+    for cell in settled:
+        fv = found.fields[cell.key]
+        assert fv.value is not None
+        measured = [
+            baseline_wobble(cleared_crop(image, foot_box(line))) for line in lines_of(cell.words)
+        ]
+        straight = bool(measured) and all(
+            w is not None and w <= HANDWRITING_WOBBLE for w in measured
+        )
+        if CJK.search(fv.value) or not straight:
+            found.fields[cell.key] = FieldValue(
+                None,
+                min(fv.confidence, 0.5),
+                Source.OCR,
+                raw=fv.raw,
+                readings=clean_readings(cell.key, cell.readings),
+            )
+            cell.hand = True
 
 
 #: The second engine: RapidOCR, which reads only the cells the vote settles (a few tens of
@@ -471,6 +503,14 @@ def tight_box(ws: Sequence[Word], scale: float) -> Box:
     )
 
 
+def foot_box(ws: Sequence[Word]) -> Box:
+    """`tight_box` with room below for every foot: a descender's, and print's where the
+    words' boxes sit a little high on the ink (a photo's pass-2 boxes, by a third of a
+    letter's height)."""
+    x0, top, x1, bottom = tight_box(ws, 1.0)
+    return (x0, top, x1, bottom + 0.3 * median(w.height for w in ws))
+
+
 def runs_to_edge(
     ws: Sequence[Word], box: Box, scale: float, ruled: tuple[bool, bool] = (False, False)
 ) -> bool:
@@ -489,7 +529,7 @@ def wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
     the ink that runs into a line's box from outside (the tops of the next row's print, a rule's
     stub) cleared first, the rules erased before (a descender touching the rule is kept): it is
     no letter's foot."""
-    wobbles = [baseline_wobble(cleared_crop(crop, tight_box(line, 1.0))) for line in lines_of(ws)]
+    wobbles = [baseline_wobble(cleared_crop(crop, foot_box(line))) for line in lines_of(ws)]
     return any(w is not None and w > HANDWRITING_WOBBLE for w in wobbles)
 
 

@@ -45,6 +45,7 @@ class Cell:
     empty: bool = False  # no word was found there: the box is the whole cell, for its ink
     readings: list[Reading] = field(default_factory=list)  # every pass's reading, in order
     hand: bool = False  # a reading's letters were off a straight baseline: handwriting
+    words: list[Word] = field(default_factory=list)  # pass 2's words of the value, in order
     lines: int = 2  # lines of words the value holds (as pass 1 saw them)
     #: Which of the box's sides (left, right) are its own table cell's column rules: a value
     #: cannot run on past them, so print close to them is not cut by the crop.
@@ -79,8 +80,12 @@ def value_words(
         w for w in region_words(region, words, grids) if id(w) not in mine and w.text.strip(_FILLER)
     ]
     own = labels.get(region.field)
-    if own is None or not any(w.page == own.page and w.top > own.bottom for w in ws):
-        return ws  # the value is on the label's line (or there is no label): nothing to drop
+    if own is None:
+        return ws
+    if not any(w.page == own.page and w.top > own.bottom for w in ws):
+        # the value is on the label's line: nothing to drop, unless all there is is the
+        # label's wording run on (`Full address` `of the affiliation`, its value overleaf)
+        return [] if ws and _label_tail(ws) else ws
     tail: set[int] = set()
     line = sorted(
         (w for w in ws if w.page == own.page and own.top <= w.cy <= own.bottom and w.x0 >= own.x0),
@@ -239,7 +244,7 @@ def scan_cells(
             lines = min(MAX_LINES, region.lines_expected or 2)
             crop = clip(around(value, region), image)
             cells.append(Cell(key, crop, *legible(value), lines=lines, ruled=ruled_sides(region)))
-        elif ink_ratio(image, box, region.mask) > CELL_INK:
+        elif ink_ratio(image, box, (*region.mask, *_tail_boxes(region, words, labels))) > CELL_INK:
             cells.append(Cell(key, box, empty=True))
         else:
             fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
@@ -248,3 +253,22 @@ def scan_cells(
     if members is not None:
         cells.append(Cell("members", clip(members, image)))
     return fields, cells
+
+
+def _label_tail(ws: Sequence[Word]) -> bool:
+    """Every word is a label's wording (`of the affiliation`), none a value's."""
+    words = [w.text.strip(_TAIL_PUNCT).lower() for w in sorted(ws, key=lambda w: w.x0)]
+    return words[0] in _TAIL_STARTS and all(word in LABEL_TAIL_WORDS for word in words)
+
+
+def _tail_boxes(
+    region: ValueRegion, words: Sequence[Word], labels: Mapping[str, Label]
+) -> list[Box]:
+    """The boxes of a label's wording run on into its value's region (`_label_tail`): no ink
+    of a value's, to be masked when the region's ink is weighed."""
+    mine = {id(w) for lab in labels.values() for w in lab.words}
+    ws = [w for w in region_words(region, words) if id(w) not in mine and w.text.strip(_FILLER)]
+    if not ws or not _label_tail(ws):
+        return []
+    h = median(w.bottom - w.top for w in ws)
+    return [(w.x0 - 0.3 * h, w.top - 0.3 * h, w.x1 + 0.3 * h, w.bottom + 0.3 * h) for w in ws]

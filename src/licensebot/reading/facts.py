@@ -190,8 +190,14 @@ def settle_page_signature(
             for w in found.signature_words
             if CJK.search(w.text) and w.conf >= 0.6
         ]
+        before = ps.ink.signed
         ps.ink = ps.measure(image)
         found.signed, found.signed_conf = ps.ink.signed, ps.ink.confidence
+        if before is True and ps.ink.signed is False:
+            # the ink was a pen's until the masks took it: the Chinese model reads a scrawl
+            # as 一, 人, 个 as readily as it reads a typed name; which, a person tells (or the
+            # signer's name read there, below)
+            found.signed, found.signed_conf = None, 0.0
     name = found.fields.get("signer_name")
     if (
         found.signed is None

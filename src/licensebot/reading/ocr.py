@@ -332,18 +332,23 @@ def baseline_wobble(img: Image.Image) -> float | None:
     Print sits on a straight line; handwriting does not. The crop is cut into glyph columns
     at blank columns; each glyph's lowest ink row is its foot; a line is fitted through the
     feet and the median distance from it is returned (None when there are too few glyphs).
+    `img` comes with its rules erased (`cleared_crop`): erased again here at this crop's own
+    scale, the stems of letters 30 px tall went as "rules", and `Full` lost its `ll`.
     """
-    a = np.asarray(erase_rules(img).convert("L"), dtype=np.uint8) < 140
+    a = np.asarray(img.convert("L"), dtype=np.uint8) < 140
     cols: np.ndarray = np.asarray(a.any(axis=0))
     if cols.sum() < 10:
         return None
     rows = np.nonzero(a.any(axis=1))[0]
     height = float(rows[-1] - rows[0] + 1)
     feet: list[tuple[float, float]] = []
+    last = a.shape[0] - 1
     for start, x in true_runs(cols):
         glyph = a[:, start:x]
         ys = np.nonzero(glyph.any(axis=1))[0]
         if ys.size and (ys[-1] - ys[0]) > height * 0.25:  # skip dots, commas, specks
+            if ys[-1] >= last:
+                continue  # cut by the crop's edge (word boxes placed high): no foot to see
             feet.append(((start + x) / 2, float(ys[-1])))
     if len(feet) < 5:
         return None

@@ -324,12 +324,39 @@ def _rows(pieces: Sequence[Piece]) -> list[list[Piece]]:
     return [sorted(r, key=lambda p: p[2]) for r in rows]
 
 
+#: What a stub of a cell's rule left in the crop reads as, at a line's either end (the
+#: detector sees such stubs once the crop has a margin: `[ 21/08/2024 一`).
+RULE_MARKS = frozenset("|[](){}一丨_-—–ー=")
+
+
+def _stub(word: str) -> bool:
+    return 0 < len(word) <= 2 and all(c in RULE_MARKS for c in word)
+
+
 def _reading(row: Sequence[Piece], width: int) -> Reading:
-    text = " ".join(p[4].strip() for p in row)
-    probs = [pr for p in row for pr in _word_probs(p[4], p[5])]
+    row = list(row)
+    while len(row) > 1 and _stub(row[0][4].strip()):
+        row.pop(0)  # a stub boxed on its own: not where the line starts or ends
+    while len(row) > 1 and _stub(row[-1][4].strip()):
+        row.pop()
+    words: list[tuple[str, float]] = []
+    for p in row:
+        text = p[4].strip()
+        probs = _word_probs(p[4], p[5])
+        split = text.split()
+        words += (
+            list(zip(split, probs, strict=True))
+            if len(split) == len(probs)
+            else [(text, min(probs, default=0.0))]
+        )
+    while len(words) > 1 and _stub(words[0][0]):
+        words.pop(0)
+    while len(words) > 1 and _stub(words[-1][0]):
+        words.pop()
     height = max(1.0, sorted(p[1] - p[0] for p in row)[len(row) // 2] * 0.6)  # box > letters
     edged = edged_box(min(p[2] for p in row), max(p[3] for p in row), height, width)
-    return Reading(tidy_rapid(text), round(min(probs, default=0.0), 4), edged, MODEL)
+    conf = min((pr for _, pr in words), default=0.0)
+    return Reading(tidy_rapid(" ".join(w for w, _ in words)), round(conf, 4), edged, MODEL)
 
 
 def _word_probs(text: str, probs: Sequence[float]) -> list[float]:

@@ -37,9 +37,6 @@ MAX_CELL = 14.0
 #: A value on an underline may run this many text heights past the rule's end (underlined
 #: text's rule ends where the text does; the crop must not cut its last letter).
 UNDERLINE_RUN = 2.0
-#: Words either side of a column rule are one line's when no further apart than this many
-#: text heights (`_runs_on`).
-RUN_ON_GAP = 2.5
 #: A value's cell is at least this many text heights wide (a short date, a two-letter name).
 MIN_VALUE = 4.0
 
@@ -294,19 +291,12 @@ class _Finder:
                 for w in self.free(page, right.box, right)
                 if any(w.top < o.bottom and o.top < w.bottom for o in own_under)
             ]
-            if across and _runs_on(own_under, across):
+            if across:
                 # the value under the label runs on across a column rule on its own lines
                 # (a merged row whose rule the grid carried through from the rows around it):
                 # one value over both cells, not the right cell's half of it
                 box = (cell.x0, lab.bottom, right.x1, max(cell.bottom, right.bottom))
                 return self.result(lab, box, "cell-same")
-        if right is not None and right_free and own_under and not own_beside:
-            theirs = self.free(page, right.box, right)
-            if theirs and not any(w.top < lab.bottom and lab.top < w.bottom for w in theirs):
-                # a value under the label in its own cell, and the cell to the right holds
-                # text only lower down, on the value's lines: a stacked table's next cell
-                # whose small label the image lost; this label's value is its own
-                return self.result(lab, under, "cell-same", cell=cell)
         if (
             right is not None
             and right_free
@@ -524,19 +514,3 @@ class _Finder:
                 break
             bottom = max(w.bottom for w in line)
         return (box[0], box[1], box[2], bottom + 0.3 * h)
-
-
-def _runs_on(left: Sequence[Word], right: Sequence[Word]) -> bool:
-    """Words right of a column rule continue a line left of it: on some line the gap between
-    the last word before the rule and the first after it is a word space (a rule through a
-    merged row's text), not the half column between two cells' values (`Mía Castaño` and,
-    under a label the photo lost, `Associate Professor`)."""
-    for w in right:
-        line = [o for o in left if w.top < o.bottom and o.top < w.bottom]
-        if not line:
-            continue
-        before = max(line, key=lambda o: o.x1)
-        height = max(w.bottom - w.top, before.bottom - before.top)
-        if w.x0 - before.x1 <= RUN_ON_GAP * height:
-            return True
-    return False

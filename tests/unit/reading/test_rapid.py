@@ -194,3 +194,24 @@ def test_without_the_second_engine_the_cell_keeps_tesseracts_readings(
     target = Cell("affiliation", (0, 0, 100, 40))
     cell_ocr.second_engine(Image.new("L", (200, 100), 255), target, 1.0)
     assert target.readings == []
+
+
+def test_a_rule_stub_at_a_lines_end_is_no_part_of_its_reading() -> None:
+    # a cell's crop with the stubs of its side rules and of its bottom rule: the detector,
+    # given a margin, boxes them as `[` and `一`; the value's reading is the date alone
+    img = cell("21/08/2024", px=30)
+    d = ImageDraw.Draw(img)
+    d.line([(2, 0), (2, img.height - 1)], fill=20, width=3)
+    d.line([(img.width - 24, img.height - 8), (img.width - 1, img.height - 8)], fill=20, width=3)
+    readings = RapidCellReader().read_cell(img)
+    assert [r.text for r in readings] == ["21/08/2024"]
+    assert readings[0].confidence > 0.9
+
+
+def test_a_line_touching_the_crops_edge_is_read() -> None:
+    # a two-line value whose first line sits at the crop's very top (a tight cell crop):
+    # the detector loses a line that touches the edge unless the crop is given a margin
+    img = cell("Huazhong University of Science\nand Technology", px=30)
+    img = img.crop((0, 12, img.width, img.height))
+    got = [r.text for r in RapidCellReader().read_cell(img)]
+    assert got == ["Huazhong University of Science", "and Technology"]

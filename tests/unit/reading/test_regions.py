@@ -137,22 +137,6 @@ def test_a_value_under_its_label_that_crosses_a_column_rule_is_taken_whole() -> 
         assert sorted(got.split()) == sorted(want[key].split()), (key, regions[key])
 
 
-def test_a_value_does_not_run_on_into_the_next_cell_whose_label_was_lost() -> None:
-    # the same table with the Title label unread (a phone photo's small caps): the name's
-    # line ends half a column before the title's value starts; the name is the name alone
-    pdf = draw_ruled_stacked_one_line()
-    words = [w for w in text_words(pdf) if w.text != "Title"]
-    doc = pdfium.PdfDocument(pdf)
-    grid = grid_from_pdf_page(doc[0], 0, words)
-    doc.close()
-    labels, regions = _read(words, {0: grid}, A4)
-    assert "signer_title" not in labels
-    want = truth()
-    assert _text_in(regions["signer_name"], words, labels) == want["signer_name"]
-    got = _text_in(regions["affiliation"], words, labels)
-    assert sorted(got.split()) == sorted(want["affiliation"].split())
-
-
 def test_underlined_text_has_paper_around_it_in_its_region() -> None:
     # the rule under typed text ends at its last letter: a region ending there would cut the
     # reading at the crop's edge (every engine agreeing on a value that may go on)
