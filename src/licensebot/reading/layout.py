@@ -421,6 +421,9 @@ def _own_label(seg: Sequence[Word], hit: tuple[str, float, int], cont: Sequence[
 
 #: A junk word wider than this many text heights is no part of a label (see `find_labels`).
 _JUNK_WIDTH = 8
+#: ... or wider than this many text heights a letter read in it (a scrawl read `SS`, six text
+#: heights wide, is no Chinese half of a label: the Signature cell ended where it began).
+_JUNK_LETTER = 1.6
 
 
 def _junk(w: Word) -> bool:
@@ -451,7 +454,11 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
         # ink read as `Ree` before `Date`), not half of a bilingual one: it stays out of the
         # label's box, or the Signature cell would end where the scrawl begins
         h = median(w.height for w in seg)
-        junk = [w for w in junk if w.x1 - w.x0 <= _JUNK_WIDTH * h]
+        junk = [
+            w
+            for w in junk
+            if w.x1 - w.x0 <= min(_JUNK_WIDTH, _JUNK_LETTER * max(1, len(w.text))) * h
+        ]
         if seg[0].source == Source.FORM:
             continue  # a form field's value is never a label
         hit = _match_run(seg, 0)

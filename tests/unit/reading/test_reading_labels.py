@@ -1,5 +1,6 @@
 import pytest
 
+from licensebot.core.form import Source
 from licensebot.reading.layout import Word, find_labels, match_label, pick_labels
 
 
@@ -81,3 +82,16 @@ def test_a_colon_separates_an_inline_value() -> None:
     (label,) = find_labels(words)
     assert label.field == "signer_name"
     assert [w.text for w in label.inline] == ["San", "Zhang"]
+
+
+def test_a_scrawl_read_as_junk_before_a_label_is_not_the_labels() -> None:
+    # the signature's ink read as `SS` (two letters, six text heights wide) just before the
+    # Date label: the label starts at `Date`, so the Signature cell does not end at the scrawl
+    scrawl = Word("SS", 100, 95, 160, 115, conf=0.46, source=Source.OCR)
+    date = Word("Date", 240, 100, 272, 110, conf=0.9, source=Source.OCR)
+    labels = pick_labels(find_labels([scrawl, date]))
+    assert [w.text for w in labels["date"].words] == ["Date"]
+    # a Chinese half of a bilingual label, read by English OCR as junk, stays with it
+    half = Word("AE", 214, 100, 234, 110, conf=0.3, source=Source.OCR)
+    labels = pick_labels(find_labels([half, date]))
+    assert [w.text for w in labels["date"].words] == ["AE", "Date"]
