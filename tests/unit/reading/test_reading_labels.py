@@ -85,13 +85,16 @@ def test_a_colon_separates_an_inline_value() -> None:
 
 
 def test_a_scrawl_read_as_junk_before_a_label_is_not_the_labels() -> None:
-    # the signature's ink read as `SS` (two letters, six text heights wide) just before the
+    # the signature's ink read as `SS` and `pe` (a 150 dpi scan's numbers) just before the
     # Date label: the label starts at `Date`, so the Signature cell does not end at the scrawl
-    scrawl = Word("SS", 100, 95, 160, 115, conf=0.46, source=Source.OCR)
-    date = Word("Date", 240, 100, 272, 110, conf=0.9, source=Source.OCR)
-    labels = pick_labels(find_labels([scrawl, date]))
+    scrawl = [
+        Word("SS", 753, 2473, 939, 2590, conf=0.46, source=Source.OCR),
+        Word("pe", 1026, 2473, 1396, 2590, conf=0.23, source=Source.OCR),
+    ]
+    date = Word("Date", 1462, 2518, 1550, 2548, conf=0.71, source=Source.OCR)
+    labels = pick_labels(find_labels([*scrawl, date]))
     assert [w.text for w in labels["date"].words] == ["Date"]
     # a Chinese half of a bilingual label, read by English OCR as junk, stays with it
-    half = Word("AE", 214, 100, 234, 110, conf=0.3, source=Source.OCR)
+    half = Word("AE", 1400, 2518, 1450, 2548, conf=0.3, source=Source.OCR)
     labels = pick_labels(find_labels([half, date]))
     assert [w.text for w in labels["date"].words] == ["AE", "Date"]
