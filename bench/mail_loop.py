@@ -34,6 +34,7 @@ from licensebot.cli.logs import configure_logging  # noqa: E402
 from licensebot.config import load_settings  # noqa: E402
 from licensebot.core.la import current_version  # noqa: E402
 from licensebot.reading.la_versions import load_versions  # noqa: E402
+from licensebot.reading.sandbox import call_confined, start_readers, stop_spares  # noqa: E402
 from licensebot.store.db import make_engine, upgrade  # noqa: E402
 from licensebot.worker.runner import Worker  # noqa: E402
 from tests.forms.factory import make_spec, render  # noqa: E402
@@ -99,11 +100,16 @@ def throughput(work: Path, ca: TestCA, n: int) -> dict[str, float]:
         upgrade(make_engine(settings.storage.url()))
         worker = Worker(settings, environ=bot_env({"sirui": PW}))
         worker.check_templates()
+        # as `licensebot run` and `poll` do: the fork server up (its models loaded) and
+        # readers forked ahead, before the clock starts
+        start_readers()
+        call_confined(os.getpid, time_limit=60, cpu_limit=60, memory_bytes=1 << 28)
         t0 = time.perf_counter()
         [report] = [worker.sync_box(b) for b in settings.mailbox]
         t1 = time.perf_counter()
         flushed = worker.flush()
         t2 = time.perf_counter()
+        stop_spares()
         smtp.wait_for(flushed.sent, timeout=60)
         assert report.processed == n, report
         assert len(dovecot.uids("sirui", "INBOX")) == 0
