@@ -331,7 +331,7 @@ def main() -> None:
         "form); one in five has no attachment. Scanned LAs add their OCR time, measured in "
         "`bench/results/reading.md`.",
         "",
-        "## Throughput (one `poll --once` over a full inbox)",
+        "## Throughput (one sync over a full inbox, the readers started as `run` starts them)",
         "",
         "| messages | intake (fetch, record, judge, commit, move) | replies sent | whole loop |",
         "| ---: | ---: | ---: | ---: |",
