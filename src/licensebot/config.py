@@ -197,6 +197,9 @@ class Outbox(_Section):
     batch: Annotated[int, Field(ge=1)] = 50
     # SMTP connections a flush uses at once (each sends its own claimed batch).
     connections: Annotated[int, Field(ge=1, le=32)] = 1
+    # The worker keeps its SMTP sessions open between flushes for this long idle (0: a new
+    # session, TLS and login for every flush).
+    hold_seconds: Annotated[float, Field(ge=0)] = 60.0
 
 
 class La(_Section):

@@ -3,6 +3,7 @@ PostgreSQL: sent, retried, failed for good, and the ambiguous case after the dat
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -211,3 +212,116 @@ def test_two_workers_never_send_the_same_row(engine: Engine, smtp: SmtpServer) -
     ids = [m.message["Message-ID"] for m in smtp.messages]
     assert len(ids) == 40 and len(set(ids)) == 40
     assert sum(r.sent for r in reports) == 40
+
+
+def test_the_worker_keeps_its_smtp_session_open_between_flushes(
+    engine: Engine, smtp: SmtpServer
+) -> None:
+    relay = relay_for(engine, smtp)
+    try:
+        ids = []
+        for _ in range(3):
+            ids += queue(engine, 1)
+            assert relay.flush(hold=True).sent == 1
+        # three flushes, one connection, TLS handshake and login
+        assert [m.message["Message-ID"] for m in smtp.wait_for(3)] == ids
+        assert smtp.logins == 1
+        # a one-off flush (`poll --once`, the CLI) closes its session at the end
+        queue(engine, 1)
+        assert relay.flush().sent == 1
+        queue(engine, 1)
+        assert relay.flush().sent == 1
+        assert smtp.logins == 2
+    finally:
+        relay.close()
+    assert states(engine) == ["sent"] * 5
+
+
+def test_a_kept_session_the_server_closed_is_opened_again_and_the_reply_sent_once(
+    engine: Engine, smtp: SmtpServer
+) -> None:
+    relay = relay_for(engine, smtp)
+    try:
+        first = queue(engine, 1)
+        assert relay.flush(hold=True).sent == 1
+        assert smtp.hangup() == 1  # the server ends the idle session (a timeout, a restart)
+        second = queue(engine, 1)
+        report = relay.flush(hold=True)
+        assert (report.sent, report.retried, report.ambiguous) == (1, 0, 0)
+    finally:
+        relay.close()
+    smtp.wait_for(2)
+    time.sleep(0.2)  # nothing more arrives
+    assert [m.message["Message-ID"] for m in smtp.messages] == first + second
+    assert smtp.logins == 2 and states(engine) == ["sent", "sent"]
+
+
+def test_a_session_dropped_before_mail_from_is_reopened_without_a_failed_attempt(
+    smtp: SmtpServer,
+) -> None:
+    """The server closed the session while the client had not yet noticed: MAIL FROM fails on
+    it, and the message goes over a new session, once (nothing of it was handed over)."""
+    settings = Smtp(
+        host="127.0.0.1",
+        port=smtp.port,
+        security="tls",
+        username=SMTP_USER,
+        secret_env="X",
+        ca_file=str(smtp.ca_file),
+        from_address="desk@dataset.test",
+        timeout_seconds=5,
+    )
+    raws = [
+        compose(
+            from_address="desk@dataset.test",
+            from_name="Desk",
+            to="applicant@uni.edu",
+            subject=f"Re: application {i}",
+            body="Thank you.\n",
+            message_id=new_message_id("dataset.test"),
+            instance_id="t",
+        )
+        for i in range(2)
+    ]
+
+    async def noop() -> None:
+        return None
+
+    async def send_two() -> list[str]:
+        outcomes = []
+        async with SmtpTransport(settings, SMTP_PASSWORD) as t:
+            for raw in raws:
+                result = await t.send(
+                    envelope_from="desk@dataset.test",
+                    recipient="applicant@uni.edu",
+                    raw=raw,
+                    on_data=noop,
+                )
+                outcomes.append(result.outcome.value)
+                # blocking: this event loop does not run until the send below, so the
+                # transport still believes the session open
+                if len(outcomes) == 1:
+                    assert smtp.hangup() == 1
+        return outcomes
+
+    assert asyncio.run(send_two()) == ["sent", "sent"]
+    smtp.wait_for(2)
+    time.sleep(0.2)
+    assert len(smtp.messages) == 2 and smtp.logins == 2
+
+
+def test_a_session_idle_longer_than_hold_seconds_is_closed_and_a_new_one_opened(
+    engine: Engine, smtp: SmtpServer
+) -> None:
+    relay = relay_for(
+        engine, smtp, Outbox(lease_seconds=1, backoff_initial_seconds=0.2, hold_seconds=0.2)
+    )
+    try:
+        queue(engine, 1)
+        relay.flush(hold=True)
+        time.sleep(0.4)
+        queue(engine, 1)
+        relay.flush(hold=True)
+    finally:
+        relay.close()
+    assert len(smtp.wait_for(2)) == 2 and smtp.logins == 2

@@ -7,7 +7,8 @@
 TLS: `implicit_tls=True` (port-465 style) or `starttls=True` (optionally `require_starttls`),
 with a certificate from a throw-away CA (`smtp.ca_file` for clients). AUTH PLAIN/LOGIN with
 `username`/`password`. Faults for retry logic: `fail_next`, `reject_recipient`,
-`drop_after_data`, `delay`.
+`drop_after_data`, `delay`; `hangup` closes every open session (as a server does with idle
+ones), `logins` counts the sessions that logged in.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class SmtpServer:
         self._drop_after_data = 0
         self._delay = 0.0
         self._controller: Controller | None = None
+        self._sessions: list[SMTP] = []
+        self.logins = 0
 
     # --- TLS ---------------------------------------------------------------------------
     @property
@@ -123,7 +126,8 @@ class SmtpServer:
         if self.starttls:
             kwargs["tls_context"] = server_context
         self.port = _free_port()
-        controller = Controller(
+        controller = _Controller(
+            self,
             _Handler(self),
             hostname=self.host,
             port=self.port,
@@ -200,6 +204,25 @@ class SmtpServer:
         with self._lock:
             self._delay = seconds
 
+    def hangup(self) -> int:
+        """Close every open session from the server's side (an idle timeout, a restart) and
+        wait until they are closed; how many there were."""
+        controller = self._controller
+        assert controller is not None, "server not started"
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        open_ = [t for t in (s.transport for s in sessions) if t is not None and not t.is_closing()]
+        done = threading.Event()
+
+        def close_all() -> None:
+            for t in open_:
+                t.close()
+            done.set()
+
+        controller.loop.call_soon_threadsafe(close_all)
+        done.wait(5)
+        return len(open_)
+
     def reset_faults(self) -> None:
         with self._lock:
             self._fail_next.clear()
@@ -217,7 +240,24 @@ class SmtpServer:
             auth_data.login.decode() == self.username
             and auth_data.password.decode() == self.password
         )
+        if ok:
+            with self._lock:
+                self.logins += 1
         return AuthResult(success=ok, handled=False, auth_data=auth_data.login.decode())
+
+
+class _Controller(Controller):
+    """aiosmtpd's controller, keeping each session's server (for `SmtpServer.hangup`)."""
+
+    def __init__(self, owner: SmtpServer, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def factory(self) -> SMTP:
+        server = super().factory()
+        with self.owner._lock:
+            self.owner._sessions.append(server)
+        return server
 
 
 class _Handler:

@@ -151,25 +151,37 @@ class SmtpTransport:
         on_data: Callable[[], Awaitable[None]],
         body: bytes = b"",
     ) -> SendResult:
-        try:
-            if self._smtp is None or not self._smtp.is_connected:
-                self._smtp = await self._connect()
-            smtp = self._smtp
-            await smtp.mail(envelope_from)
-            await smtp.rcpt(recipient)
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            await self._close()
-            return SendResult(
-                Outcome.TRANSIENT,
-                f"SMTP login to {self.cfg.host}:{self.cfg.port} refused ({exc.code} "
-                f"{exc.message}): check {self.cfg.secret_env}",
-            )
-        except aiosmtplib.SMTPResponseException as exc:
-            await self._reset()
-            return _by_code(exc.code, f"{exc.code} {exc.message}")
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            await self._close()
-            return SendResult(Outcome.TRANSIENT, f"{type(exc).__name__}: {exc}")
+        while True:
+            # a session opened earlier (for the message before, or kept open between
+            # flushes) that the server has closed since is opened again, once: nothing of
+            # this message was handed over before DATA
+            reused = self._smtp is not None and self._smtp.is_connected
+            try:
+                if not reused:
+                    self._smtp = await self._connect()
+                smtp = self._smtp
+                assert smtp is not None
+                await smtp.mail(envelope_from)
+                await smtp.rcpt(recipient)
+                break
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                await self._close()
+                return SendResult(
+                    Outcome.TRANSIENT,
+                    f"SMTP login to {self.cfg.host}:{self.cfg.port} refused ({exc.code} "
+                    f"{exc.message}): check {self.cfg.secret_env}",
+                )
+            except aiosmtplib.SMTPResponseException as exc:
+                if reused and exc.code == SMTPStatus.domain_unavailable:  # 421: closing
+                    await self._close()
+                    continue
+                await self._reset()
+                return _by_code(exc.code, f"{exc.code} {exc.message}")
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                await self._close()
+                if reused:
+                    continue
+                return SendResult(Outcome.TRANSIENT, f"{type(exc).__name__}: {exc}")
         await on_data()
         try:
             response = await self._data(smtp, self._content(raw, body))

@@ -143,7 +143,9 @@ class Document:
         pixels = w * h * scale * scale
         if pixels > self.limits.max_render_pixels:
             scale *= (self.limits.max_render_pixels / pixels) ** 0.5
-        bitmap = page.render(scale=scale, may_draw_forms=True)
+        # RGBX, pdfium's own buffer: PIL reads it in place (no copy, no byte swap); the grey
+        # image made from it below is a copy, so the bitmap may go when this returns
+        bitmap = page.render(scale=scale, may_draw_forms=True, rev_byteorder=True, prefer_bgrx=True)
         return seal_free_gray(bitmap.to_pil())
 
     def grid(self, index: int, words: Sequence[Word] = ()) -> Grid:
@@ -182,7 +184,7 @@ def seal_free_gray(img: Image.Image) -> Image.Image:
     `signature.seal_like` knows."""
     if img.mode == "L":
         return img
-    rgb = img.convert("RGB")
+    rgb = img if img.mode in ("RGB", "RGBX") else img.convert("RGB")
     gray = rgb.convert("L")
     # look for red at a quarter of the size first: a page without red costs no more
     if _red_mask(rgb.reduce(4), RED_MARGIN * 2 // 3).getbbox() is None:
@@ -193,7 +195,7 @@ def seal_free_gray(img: Image.Image) -> Image.Image:
 
 def _red_mask(rgb: Image.Image, margin: int) -> Image.Image:
     """White where red exceeds both green and blue by `margin`."""
-    r, g, b = rgb.split()
+    r, g, b = rgb.split()[:3]
     excess = ImageChops.subtract(r, ImageChops.lighter(g, b))
     return excess.point(lambda v: 255 if v >= margin else 0)
 

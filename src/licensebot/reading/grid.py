@@ -383,21 +383,32 @@ def _cells(
             255,
             1,
         )
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - mask, connectivity=4)
+    # Traced only around the rules (and a ring of background): what lies outside is the page
+    # around the tables, which touches the border either way; the same cells, a fraction of
+    # the pixels.
+    bx, by, bw, bh = cv2.boundingRect(mask)
+    x0, y0 = max(0, bx - 1), max(0, by - 1)
+    x1, y1 = min(w, bx + bw + 1), min(h, by + bh + 1)
+    crop = 255 - mask[y0:y1, x0:x1]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=4)
+    cw_, ch_ = x1 - x0, y1 - y0
     found: list[tuple[int, Cell]] = []
     min_side = 0.08 * TRACE_DPI  # slivers between a double rule are no cells
     for k in range(1, n):
         x, y, cw, ch, _area = (int(v) for v in stats[k])
-        if x == 0 or y == 0 or x + cw >= w or y + ch >= h:
+        if x == 0 or y == 0 or x + cw >= cw_ or y + ch >= ch_:
             continue  # the page around the tables
         if cw < min_side or ch < min_side or ch > MAX_CELL_HEIGHT * TRACE_DPI:
             continue
+        x, y = x + x0, y + y0
         found.append((k, Cell((x - 1) / s, (y - 1) / s, (x - 1 + cw) / s, (y - 1 + ch) / s)))
     found.sort(key=lambda kc: (round(kc[1].top), kc[1].x0))
     index = np.zeros(n, dtype=np.int32)
     for i, (k, _) in enumerate(found):
         index[k] = i + 1
-    return [c for _, c in found], index[labels]
+    cell_map = np.zeros((h, w), dtype=np.int32)
+    cell_map[y0:y1, x0:x1] = index[labels]
+    return [c for _, c in found], cell_map
 
 
 # ---- rules from an image --------------------------------------------------------------------

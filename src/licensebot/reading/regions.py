@@ -41,6 +41,7 @@ UNDERLINE_RUN = 2.0
 MIN_VALUE = 4.0
 
 _FILLER = set("|_—–-.,:;'\"·•")
+_FILLER_CHARS = "".join(sorted(_FILLER))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +172,8 @@ def _same_row(a: Label, b: Label) -> bool:
     return a.page == b.page and overlap > 0.3 * min(a.height, b.height)
 
 
-def _centre_in(w: Word, box: Box) -> bool:
-    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
 def _filler(w: Word) -> bool:
-    return not w.text.strip("".join(_FILLER))
+    return not w.text.strip(_FILLER_CHARS)
 
 
 class _Finder:
@@ -193,6 +189,13 @@ class _Finder:
         self.words = words
         self.width, self.height = page_size
         self.grids = grids
+        # per page, in order: each word that may be a value (no label's, no filler) and its
+        # middle; `free` is asked hundreds of times over the same words
+        self._free_words: dict[int, list[tuple[float, float, Word]]] = {}
+        for w in words:
+            if id(w) not in self.label_ids and not _filler(w):
+                at = ((w.x0 + w.x1) / 2, (w.top + w.bottom) / 2, w)
+                self._free_words.setdefault(w.page, []).append(at)
 
     # -- helpers --
 
@@ -200,15 +203,15 @@ class _Finder:
         """The words in `box` (and `cell`) that are no label's and no filler (rules read as
         `|`, `___`)."""
         grid = self.grids.get(page) if cell is not None else None
-        return [
-            w
-            for w in self.words
-            if w.page == page
-            and id(w) not in self.label_ids
-            and not _filler(w)
-            and _centre_in(w, box)
-            and (grid is None or cell is None or grid.in_cell(cell, w.cx, w.cy))
+        x0, top, x1, bottom = box
+        inside = [
+            (cx, cy, w)
+            for cx, cy, w in self._free_words.get(page, ())
+            if x0 <= cx <= x1 and top <= cy <= bottom
         ]
+        if grid is None or cell is None:
+            return [w for _, _, w in inside]
+        return [w for cx, cy, w in inside if grid.in_cell(cell, cx, cy)]
 
     def labels_in(self, page: int, box: Box, but: Label) -> list[Label]:
         return [

@@ -95,8 +95,8 @@ def start_readers(*, spares: bool = True) -> None:
 
     With `spares` (the worker), every later read or confined call also finds its child forked
     ahead of need: a single-use child, confined and waiting for its one input, and a new one
-    is forked behind it as soon as it is taken. The fork and the child's start (tens of
-    milliseconds, more on a busy machine) leave the message's path; the isolation stays, as
+    is forked behind it once it is taken (see `_refill`). The fork and the child's start (tens
+    of milliseconds, more on a busy machine) leave the message's path; the isolation stays, as
     each child still reads one input and exits."""
     global _spares_on
     _ctx()
@@ -108,10 +108,12 @@ def stop_spares() -> None:
     """No more children forked ahead; those waiting leave (the worker's stop)."""
     global _spares_on
     _spares_on = False
-    with _spares_lock:
+    with _spares_cond:
         waiting = list(_spares.values())
         _spares.clear()
         _wanted.clear()
+        _backlog.clear()
+        _spares_cond.notify_all()
     for spare in waiting:
         spare.discard()
 
@@ -126,13 +128,15 @@ class _Spare:
         target: Callable[..., None],
         args: tuple[Any, ...],
         *,
-        ahead: bool = False,
+        warm: float | None = None,
     ) -> None:
         ctx = _ctx()
         self.key = key
+        self.born = time.monotonic()
         self.conn, child_end = ctx.Pipe(duplex=True)
-        # `ahead`: forked before its input exists, it has time to warm up first
-        self.proc = _Process(target=target, args=(child_end, ahead, *args), daemon=True)
+        # `warm`: forked before its input exists, it warms up first if the input has not come
+        # within that many seconds (0: at once); None: forked for an input at hand
+        self.proc = _Process(target=target, args=(child_end, warm, *args), daemon=True)
         self.proc.start()
         child_end.close()
 
@@ -151,14 +155,18 @@ _generation = 0  # children asked for so far: a refill waits until it stops movi
 _wanted: dict[str, tuple[tuple[Any, ...], Callable[..., None], tuple[Any, ...]]] = {}
 #: How long no child must be asked for before the next spares are forked.
 QUIET_SECONDS = 0.25
+#: A spare that waited this long for its input ends a backlog (see `_refill`).
+IDLE_SECONDS = 1.0
+_backlog: set[str] = set()  # slots asked for faster than their spares were forked
 _spares_lock = threading.Lock()
+_spares_cond = threading.Condition(_spares_lock)
 
 
 def _child_for(
     slot: str, key: tuple[Any, ...], target: Callable[..., None], args: tuple[Any, ...]
 ) -> _Spare:
     """The spare of `slot` if one was forked for the same `key`, else a child forked now; with
-    spares on, the next spare of `slot` is forked once the worker is quiet."""
+    spares on, the next spare of `slot` is forked behind it (`_refill`)."""
     global _generation
     with _spares_lock:
         spare = _spares.pop(slot, None)
@@ -166,6 +174,11 @@ def _child_for(
         start_refill = _spares_on and slot not in _wanted
         if _spares_on:
             _wanted[slot] = (key, target, args)  # the latest wins
+            if spare is None:
+                _backlog.add(slot)  # none was waiting: the next is forked at once
+                _spares_cond.notify_all()
+            elif time.monotonic() - spare.born > IDLE_SECONDS:
+                _backlog.discard(slot)
     if spare is not None and (spare.key != key or not spare.proc.is_alive()):
         _in_background(spare.discard)
         spare = None
@@ -175,21 +188,27 @@ def _child_for(
 
 
 def _refill(slot: str) -> None:
-    """Fork the next spare of `slot` when no child has been asked for during `QUIET_SECONDS`:
-    between messages, not while the next stage of this one (or a backlog) needs the CPU; a
-    backlog is read by children forked on demand, as without spares. One refill per slot is
-    pending at a time."""
-    while _spares_on:
-        seen = _generation
-        time.sleep(QUIET_SECONDS)
-        if seen == _generation:
-            break
-    with _spares_lock:
+    """Fork the next spare of `slot`. One refill per slot is pending at a time.
+
+    Between messages (its spare was waiting when asked for), once no child has been asked for
+    during `QUIET_SECONDS`: not while the rest of this message needs the CPU (the fork would
+    slow its reader down); the spare warms up at once. In a backlog (asked for and none was
+    waiting), at once: the fork server forks while this message is read, and the next message
+    finds its child forked; that spare reads cold unless its input keeps it waiting
+    `QUIET_SECONDS`, so no warm-up competes with the readers at work. A spare that waited
+    `IDLE_SECONDS` ends the backlog."""
+    with _spares_cond:
+        while _spares_on and slot not in _backlog:
+            seen = _generation
+            _spares_cond.wait(QUIET_SECONDS)
+            if seen == _generation:
+                break
+        hurry = slot in _backlog
         wanted = _wanted.pop(slot, None)
     if wanted is None or not _spares_on:
         return
     try:
-        spare = _Spare(*wanted, ahead=True)
+        spare = _Spare(*wanted, warm=QUIET_SECONDS if hurry else 0.0)
     except Exception:  # the next read forks its own child
         return
     with _spares_lock:
@@ -289,12 +308,13 @@ def _read_confined(
 
 
 def _read_once(
-    conn: Connection, ahead: bool, versions: Sequence[LaVersion], limits: ReadLimits
+    conn: Connection, warm: float | None, versions: Sequence[LaVersion], limits: ReadLimits
 ) -> None:
-    """A single-use reader: forked `ahead` of need, it warms up on a sample of ours (the lazy
-    set-up and the heap pages a read touches: copy-on-write faults of a fresh fork); then it
-    is confined, waits for one PDF, reads it, answers and exits."""
-    if ahead:
+    """A single-use reader: forked ahead of need and not given its PDF within `warm` seconds,
+    it warms up on a sample of ours (the lazy set-up and the heap pages a read touches:
+    copy-on-write faults of a fresh fork); then it is confined, waits for one PDF, reads it,
+    answers and exits. Nothing of the PDF is read before the confinement."""
+    if warm is not None and not _input_within(conn, warm):
         _warm_up(lambda: read_pdf(_warm_pdf(), versions=versions, limits=limits))
     _confine(limits)
     try:
@@ -431,6 +451,14 @@ class Failure:
     detail: str
 
 
+def _input_within(conn: Connection, seconds: float) -> bool:
+    """Whether the input (or the parent's EOF) is there within `seconds`; nothing is read."""
+    try:
+        return conn.poll(seconds)
+    except (EOFError, OSError):
+        return True
+
+
 def _warm_up(work: Callable[[], object]) -> None:
     """Run our own sample through the code a child is about to run (before it is confined:
     the input it waits for then has all of its budget)."""
@@ -446,14 +474,15 @@ def _warm_pdf() -> bytes:
 
 def _call_once(
     conn: Connection,
-    ahead: bool,
+    warm_after: float | None,
     memory: int,
     cpu: int,
     warm: tuple[Callable[..., Any], tuple[Any, ...]] | None,
 ) -> None:
-    """A single-use confined child: forked `ahead` of need, it warms up (`warm`: a call on a
-    sample of ours); then it waits for one (target, args), runs it, answers and exits."""
-    if ahead and warm is not None:
+    """A single-use confined child: forked ahead of need and not given its call within
+    `warm_after` seconds, it warms up (`warm`: a call on a sample of ours); then it is
+    confined, waits for one (target, args), runs it, answers and exits."""
+    if warm_after is not None and warm is not None and not _input_within(conn, warm_after):
         _warm_up(lambda: warm[0](*warm[1]))
     _confine_process(memory)
     try:

@@ -140,6 +140,9 @@ class Bot:
     la: LaDesk
     retention: Retention
     metrics: Metrics
+    #: What the first reply would otherwise make on its way out (the blank form, rendered
+    #: once): the worker calls it when it starts.
+    warm: Callable[[], object] = lambda: None
 
     def template_problems(self) -> list[str]:
         return template_problems(self.settings, self.templates)
@@ -266,4 +269,5 @@ def build(
             page_cache=page_cache,
         ),
         metrics,
+        warm=blank_form,
     )

@@ -4,11 +4,18 @@ Replies go first. Kinds with a per-minute limit (the LA change notices) come aft
 `limits[kind]` in any minute, counted in the database so restarts and parallel workers share it.
 With `connections` > 1 a flush keeps that many SMTP sessions busy at once, each sending one
 claimed batch after another.
+
+The worker's flushes (`flush(hold=True)`) keep their SMTP sessions open for the next flush, up
+to `hold_seconds` idle: a reply then costs MAIL, RCPT and DATA, not a connection, TLS
+handshake and login. A kept session the server has closed meanwhile is opened again before
+anything of the message is handed over (`SmtpTransport.send`); `close` ends them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -97,14 +104,67 @@ class Relay:
         self.faults = faults or Faults()
         # kind -> messages per minute; 0 or absent: unlimited.
         self.limits = {k: v for k, v in (limits or {}).items() if v > 0}
+        # sessions kept open between flushes (`flush(hold=True)`), each with when it was
+        # last used; they live on `_loop`, the relay's own event loop, while any is kept
+        self._held: list[tuple[Transport, float]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
 
-    def flush(self) -> FlushReport:
-        return asyncio.run(self.flush_async())
+    def flush(self, *, hold: bool = False) -> FlushReport:
+        """Send what is due. With `hold` (the worker's run loop) the SMTP sessions stay open
+        for the next flush, up to `settings.hold_seconds` idle; without, they are closed at
+        the end (a one-off flush: `poll --once`, the CLI)."""
+        hold = hold and self.settings.hold_seconds > 0
+        with self._lock:
+            loop = self._loop = self._loop or asyncio.new_event_loop()
+            try:
+                return loop.run_until_complete(self._flush_held(hold))
+            finally:
+                if not self._held:
+                    loop.close()
+                    self._loop = None
+
+    def close(self) -> None:
+        """Close the sessions kept open (the worker's stop)."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+            if loop is not None:
+                loop.run_until_complete(self._release(idle_over=-1.0))
+                loop.close()
+
+    async def _flush_held(self, hold: bool) -> FlushReport:
+        # sessions idle too long are closed first (the server may have closed them already)
+        await self._release(idle_over=self.settings.hold_seconds)
+        try:
+            return await self._flush(hold=hold)
+        finally:
+            if not hold:
+                await self._release(idle_over=-1.0)
+
+    async def _release(self, *, idle_over: float) -> None:
+        """Close the kept sessions idle for more than `idle_over` seconds (-1: all)."""
+        now = time.monotonic()
+        held, self._held = self._held, []
+        for t, used in held:
+            if idle_over >= 0 and now - used <= idle_over:
+                self._held.append((t, used))
+                continue
+            await t.__aexit__(None, None, None)
+
+    async def _session(self) -> Transport:
+        """A kept session (the one used last; `flush` on the relay's loop), or a new one."""
+        if self._held and self._loop is asyncio.get_running_loop():
+            return self._held.pop()[0]
+        return await self.transport().__aenter__()
 
     async def flush_async(self) -> FlushReport:
+        """One flush on the caller's event loop; its sessions are closed at the end."""
+        return await self._flush(hold=False)
+
+    async def _flush(self, *, hold: bool) -> FlushReport:
         report = FlushReport(recovered=outbox.recover_expired(self.engine, self.settings))
         limited = sorted(self.limits)
-        await self._drain(report, lambda n: self._claim(n, exclude_kinds=limited))
+        await self._drain(report, lambda n: self._claim(n, exclude_kinds=limited), hold)
         for kind in limited:
             if report.troubled:
                 break
@@ -117,7 +177,7 @@ class Relay:
             # PostgreSQL would each see the same room); the others leave it to that one.
             with exclusive(self.engine, f"relay:{kind}", wait=False) as mine:
                 if mine:
-                    await self._drain(report, budgeted)
+                    await self._drain(report, budgeted, hold)
         if limited:
             report.held_back = outbox.due_count(self.engine)
         return report
@@ -125,7 +185,9 @@ class Relay:
     def _claim(self, n: int, **kw: object) -> list[Claimed]:
         return outbox.claim(self.engine, self.settings, limit=n, **kw)  # type: ignore[arg-type]
 
-    async def _drain(self, report: FlushReport, claim: Callable[[int], list[Claimed]]) -> None:
+    async def _drain(
+        self, report: FlushReport, claim: Callable[[int], list[Claimed]], hold: bool = False
+    ) -> None:
         """`connections` SMTP sessions, each claiming a batch, sending it and claiming the
         next over the same connection, until nothing is due or something went wrong (retries,
         failures, unsure sends: the server is in trouble, the rest waits for the next flush).
@@ -145,17 +207,25 @@ class Relay:
 
         async def session() -> None:
             nonlocal failed
+            t: Transport | None = None
+            done = False
             try:
                 batch = await next_batch()
                 if not batch:
                     return
-                async with self.transport() as t:
-                    while batch:
-                        await self._send(t, batch, report, commits)
-                        batch = await next_batch()
+                t = await self._session()
+                while batch:
+                    await self._send(t, batch, report, commits)
+                    batch = await next_batch()
+                done = True
             except BaseException:
                 failed = True  # the other sessions finish their batch and claim no more
                 raise
+            finally:
+                if t is not None and done and hold:
+                    self._held.append((t, time.monotonic()))
+                elif t is not None:
+                    await t.__aexit__(None, None, None)
 
         outcomes = await asyncio.gather(
             *(session() for _ in range(self.settings.connections)), return_exceptions=True

@@ -182,3 +182,35 @@ def test_children_forked_ahead_are_single_use_confined_and_replaced() -> None:
     finally:
         sandbox.stop_spares()
     assert sandbox._spares == {}
+
+
+def test_a_backlog_has_its_next_child_forked_at_once_an_idle_worker_after_a_quiet_moment() -> None:
+    """In a backlog the fork of the next child leaves the message's path; between messages it
+    waits until the message's own reading is done."""
+    import os as _os
+
+    from licensebot.reading import sandbox
+
+    call = {"time_limit": 30.0, "cpu_limit": 30, "memory_bytes": 256 << 20}
+
+    def next_spare(other_than: object = None) -> sandbox._Spare:
+        deadline = time.monotonic() + 30
+        while sandbox._spares.get("call") in (None, other_than):
+            assert time.monotonic() < deadline, "no spare was forked"
+            time.sleep(0.01)
+        return sandbox._spares["call"]
+
+    sandbox.start_readers(spares=True)
+    try:
+        asked = time.monotonic()
+        sandbox.call_confined(_os.getpid, **call)  # none was waiting: a backlog
+        spare = next_spare()
+        assert spare.born - asked < sandbox.QUIET_SECONDS  # forked beside this call
+        time.sleep(sandbox.IDLE_SECONDS + 0.2)  # the spare waits: the backlog is over
+        asked = time.monotonic()
+        assert sandbox.call_confined(_os.getpid, **call) == spare.proc.pid
+        later = next_spare(other_than=spare)
+        assert later.born - asked >= sandbox.QUIET_SECONDS  # after a quiet moment
+    finally:
+        sandbox.stop_spares()
+    assert sandbox._spares == {} and sandbox._backlog == set()
