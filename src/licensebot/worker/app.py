@@ -213,6 +213,7 @@ def build(
         engine=engine,
         blobs=blobs,
         read_message=read,
+        read_attachment=judge.read,
         assess=judge.assess,
         replies=replies,
         routes=routes,
