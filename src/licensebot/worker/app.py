@@ -140,6 +140,9 @@ class Bot:
     la: LaDesk
     retention: Retention
     metrics: Metrics
+    #: The first-use work of answering (the blank form's fonts and rendering: about half a
+    #: second, inside a message's counted window), done before the intake starts.
+    warm_up: Callable[[], object] = lambda: None
 
     def template_problems(self) -> list[str]:
         return template_problems(self.settings, self.templates)
@@ -267,4 +270,5 @@ def build(
             page_cache=page_cache,
         ),
         metrics,
+        warm_up=blank_form,
     )
