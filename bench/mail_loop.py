@@ -166,9 +166,9 @@ def latency(work: Path, ca: TestCA, k: int) -> list[float]:
 STAGES = (
     ("idle_wake", "APPEND -> IDLE reports EXISTS"),
     ("fetched", "UID SEARCH, sizes, FETCH BODY.PEEK[]"),
-    ("recorded", "raw stored + inbound row (commit 1)"),
-    ("mime_read", "MIME read in its sandboxed child"),
+    ("mime_read", "raw stored + MIME read in its sandboxed child"),
     ("pdf_read", "PDF read in a fresh reader (fork)"),
+    ("recorded", "inbound row, the attempt counted (commit 1)"),
     ("judged", "rules, decision"),
     ("committed", "application + decision + reply (commit 2)"),
     ("claimed", "relay woken, lease recovery, claim"),

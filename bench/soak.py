@@ -707,8 +707,9 @@ def report(
             "",
             f"Each run: 0-{args.before} applications delivered before the worker starts, "
             f"0-{args.during} while it runs, SIGKILL after a delay uniform in "
-            f"[0, {args.max_kill_seconds}] s (start-up included: the worker forks its reader's "
-            "fork server on the first PDF). After the last kill one worker runs until "
+            f"[0, {args.max_kill_seconds}] s (start-up included: the worker starts its readers' "
+            "fork server, OCR models and all, before it takes a message). After the last kill "
+            "one worker runs until "
             "everything settles; then every application's replies are counted at the SMTP "
             "server and the store is checked.",
             "",
@@ -725,7 +726,9 @@ def report(
                 *_outcome_rows(r),
                 "",
                 "What the killed run was in the middle of (from the store: rows whose attempt "
-                "counters that run had raised and left half-done; one run may count twice):",
+                "counters that run had raised and left half-done; one run may count twice; a "
+                "message is counted once its confined reads are done, so a kill during a read "
+                "leaves nothing of its own half-done):",
                 "",
                 "| in flight at the kill | runs |",
                 "| --- | ---: |",

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from licensebot.worker.intake import MAX_ATTEMPTS
 from tests.e2e.conftest import BOXES, Deployment
 from tests.mailgen import build_application, tiny_pdf
 
@@ -161,6 +162,57 @@ def test_killed_and_restarted_still_one_reply_per_application(
     assert db_rows(d, "SELECT count(*) FROM inbound_message") == [(4,)]
     assert d.dovecot.uids("sirui", "INBOX") == [] and d.dovecot.uids("iamthy", "INBOX") == []
     assert len(d.dovecot.uids("sirui", "licensebot/processed")) == 3
+
+
+def test_killed_while_reading_more_often_than_the_cap_is_still_answered(
+    deployment: Callable[..., Deployment],
+) -> None:
+    """Kills from outside mostly land in the reads (the LA's OCR takes seconds). The reads run
+    in confined children, where a message cannot stop the worker, so a kill there does not
+    count against it: killed there more often than the poison counter allows, it is still
+    answered, and no maintainer is alerted."""
+    d = deployment()
+    deliver(d, 1)
+    for _ in range(MAX_ATTEMPTS + 2):
+        killed = d.cli("poll", "--once", fault="while_reading:1")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert d.smtp.messages == []
+    again = d.cli("poll", "--once")
+    assert again.returncode == 0, again.stderr[-2000:]
+
+    assert [m.message["In-Reply-To"] for m in d.smtp.messages] == ["<app-1@uni1.edu>"]
+    assert db_rows(d, "SELECT state, attempts FROM inbound_message") == [("processed", 1)]
+    assert len(d.dovecot.uids("sirui", "licensebot/processed")) == 1
+    assert d.dovecot.uids("sirui", "INBOX") == []
+
+
+def test_a_message_that_stops_the_worker_past_its_reads_is_set_aside(
+    deployment: Callable[..., Deployment],
+) -> None:
+    """Past its reads a message is counted: one that stops the worker there (a route, the
+    judging, the decision; here killed as soon as it is counted) `MAX_ATTEMPTS` times is set
+    aside for a person on the next start: recorded, moved to the failed folder, the
+    maintainers alerted, no reply to the applicant. The message behind it is answered."""
+    d = deployment()
+    deliver(d, 1)
+    deliver(d, 2)
+    for _ in range(MAX_ATTEMPTS):
+        killed = d.cli("poll", "--once", fault="after_record:1")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    again = d.cli("poll", "--once")
+    assert again.returncode == 0, again.stderr[-2000:]
+
+    answered = [m.message["In-Reply-To"] for m in d.smtp.messages if m.message["In-Reply-To"]]
+    assert answered == ["<app-2@uni2.edu>"]
+    [alert] = [m for m in d.smtp.messages if m.rcpt_tos == ("keeper@dataset.test",)]
+    assert f"stopped the worker {MAX_ATTEMPTS} times" in alert.message.get_body().get_content()
+    assert db_rows(d, "SELECT state, attempts FROM inbound_message ORDER BY id") == [
+        ("failed", MAX_ATTEMPTS + 1),
+        ("processed", 1),
+    ]
+    assert len(d.dovecot.uids("sirui", "licensebot/failed")) == 1
+    assert len(d.dovecot.uids("sirui", "licensebot/processed")) == 1
+    assert d.dovecot.uids("sirui", "INBOX") == []
 
 
 @pytest.mark.parametrize(("policy", "copies"), [("hold", 1), ("resend", 2)])

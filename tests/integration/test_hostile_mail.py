@@ -10,7 +10,9 @@ from collections.abc import Callable
 from sqlmodel import Session, col, select
 
 import bounces
+from licensebot.reading.mime import MimeLimits
 from licensebot.store.models import Application, DecisionRecord, Event, OutboxMessage
+from licensebot.worker.bounces import BounceRoute
 from licensebot.worker.runner import Worker
 from tests.mailgen import build_application, tiny_pdf
 from tests.servers.dovecot import DovecotServer
@@ -59,3 +61,40 @@ def test_hostile_headers_go_to_a_person_robots_get_nothing_and_the_worker_goes_o
     assert {r.recipient for r in applicant} == {SENDER}
     text = worker.bot.digest.preview().text
     assert text.count("message_too_complex") >= 2
+
+
+def report_of_many_recipients(n: int) -> bytes:
+    """Postfix's delivery report of our reply, with `n` more failed recipients (72 bytes each):
+    one part for the MIME read, `n` parsed header blocks for the report's."""
+    flood = "".join(
+        f"Final-Recipient: rfc822; u{i}@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        for i in range(n)
+    ).encode()
+    real = bounces.postfix_dsn(bounces.original(), SENDER)
+    return real.replace(b"Final-Recipient: rfc822; ", flood + b"Final-Recipient: rfc822; ", 1)
+
+
+def test_a_bounce_s_report_is_read_in_a_confined_child_never_in_the_worker(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    """A bounce is a stranger's message too: its delivery report (every part, every recipient
+    block) is parsed in a sandboxed child under the MIME read's limits, never in the worker.
+    One whose report is over them is still recorded as a bounce, with the reason, and never
+    answered; an ordinary one is read; the worker goes on to the application behind them."""
+    worker = make_worker(dovecot)
+    [route] = [r for r in worker.bot.intake.routes if isinstance(r, BounceRoute)]
+    route.limits = MimeLimits(time_limit=1.0)  # the flood's report takes 3 s and more
+    dovecot.append(BOT, "INBOX", report_of_many_recipients(60_000))
+    dovecot.append(BOT, "INBOX", bounces.postfix_dsn(bounces.original(), SENDER))
+    dovecot.append(BOT, "INBOX", application(1))
+    worker.poll_once()
+
+    with Session(worker.bot.engine) as s:
+        bounced = s.exec(select(Event).where(Event.kind == "bounce.received")).all()
+        replies = s.exec(select(OutboxMessage)).all()
+    flood, ordinary = sorted(bounced, key=lambda e: e.data["inbound_id"])
+    assert flood.data["unread"].startswith("timeout"), flood.data
+    assert flood.data["recipients"] == []
+    assert "unread" not in ordinary.data
+    assert ordinary.data["original_message_ids"] == [bounces.OUR_ID]
+    assert [r.kind for r in replies] == ["applicant.rejected"]

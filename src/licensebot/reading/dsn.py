@@ -15,8 +15,13 @@ import logging
 import re
 from dataclasses import dataclass
 from email.message import Message
+from typing import TYPE_CHECKING
 
 from flufl.bounce import all_failures
+
+if TYPE_CHECKING:
+    from licensebot.reading.mime import MimeLimits
+    from licensebot.reading.sandbox import Failure
 
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 
@@ -68,6 +73,22 @@ def read_delivery_report(raw: bytes) -> DeliveryReport | None:
     ids += _MSGID.findall(str(msg.get("In-Reply-To", "")))
     ids += _MSGID.findall(str(msg.get("References", "")))
     return DeliveryReport(tuple(dict.fromkeys(ids)), tuple(recipients))
+
+
+def read_delivery_report_confined(
+    raw: bytes, *, limits: MimeLimits | None = None
+) -> DeliveryReport | Failure | None:
+    """`read_delivery_report` in a sandboxed child under the MIME read's `limits`: a bounce is a
+    stranger's message, parsed in full again (every part, every recipient block), so the worker
+    never does that itself. A `Failure` when the read ran out of time or memory, or crashed."""
+    from licensebot.reading.mime import MimeLimits
+    from licensebot.reading.sandbox import call_confined
+
+    limits = limits or MimeLimits()
+    return call_confined(
+        read_delivery_report, bytes(raw), time_limit=limits.time_limit,
+        cpu_limit=limits.cpu_limit, memory_bytes=limits.memory_bytes,
+    )  # fmt: skip
 
 
 #: The bounce detectors read text line by line with regular expressions: no more than this of

@@ -140,9 +140,9 @@ class Bot:
     la: LaDesk
     retention: Retention
     metrics: Metrics
-    #: What the first reply would otherwise make on its way out (the blank form, rendered
-    #: once): the worker calls it when it starts.
-    warm: Callable[[], object] = lambda: None
+    #: The first-use work of answering (the blank form's fonts and rendering: about half a
+    #: second, inside a message's counted window), done before the intake starts.
+    warm_up: Callable[[], object] = lambda: None
 
     def template_problems(self) -> list[str]:
         return template_problems(self.settings, self.templates)
@@ -216,6 +216,7 @@ def build(
         engine=engine,
         blobs=blobs,
         read_message=read,
+        read_attachment=judge.read,
         assess=judge.assess,
         replies=replies,
         routes=routes,
@@ -269,5 +270,5 @@ def build(
             page_cache=page_cache,
         ),
         metrics,
-        warm=blank_form,
+        warm_up=blank_form,
     )

@@ -3,7 +3,7 @@ bounced; a delay is noted; anything else is recorded. A bounce is never answered
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,9 @@ import structlog
 from sqlmodel import Session, col, select
 
 from licensebot.core.message import IncomingMessage
-from licensebot.reading.dsn import read_delivery_report
+from licensebot.reading.dsn import read_delivery_report_confined
+from licensebot.reading.mime import MimeLimits
+from licensebot.reading.sandbox import Failure
 from licensebot.store.models import (
     Event,
     InboundMessage,
@@ -33,6 +35,8 @@ class BounceRoute:
 
     desk: LaDesk
     name: str = "la.bounce"
+    #: The delivery report is read in a sandboxed child under these (the MIME read's) limits.
+    limits: MimeLimits = field(default_factory=MimeLimits)
 
     def claims(self, msg: IncomingMessage) -> bool:
         return msg.is_bounce
@@ -41,9 +45,11 @@ class BounceRoute:
         with Session(self.desk.engine) as s:
             inbound = s.get(InboundMessage, inbound_id)
             assert inbound is not None
-            # a message over the reader's caps is not parsed here either (see reading/mime.py)
+            # a message over the reader's caps is not parsed again (see reading/mime.py); any
+            # other is, for its report, in a confined child as the MIME read was
             raw = b"" if msg.over_limits else Path(inbound.raw_path).read_bytes()
-            report = read_delivery_report(raw) if raw else None
+            read = read_delivery_report_confined(raw, limits=self.limits) if raw else None
+            report = None if isinstance(read, Failure) else read
             ids = list(report.original_message_ids) if report else []
             refs = ids or [r for r in (msg.in_reply_to, *msg.references) if r]
             notice = (
@@ -60,6 +66,8 @@ class BounceRoute:
                 "original_message_ids": ids[:5],
                 "recipients": statuses[:10],
             }
+            if isinstance(read, Failure):
+                data["unread"] = f"{read.code} ({read.detail})"
             app_id: int | None = None
             if notice is None:
                 sent = (

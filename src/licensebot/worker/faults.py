@@ -1,6 +1,7 @@
 """Named crash points for the kill-and-restart tests: `LICENSEBOT_FAULT=after_record:2` kills
 the process with SIGKILL the second time it passes `after_record`. Without the variable every
-point is a no-op. Points: after_record, after_decision_commit, after_move, after_claim,
+point is a no-op. Points: while_reading (between a message's MIME read and its LA's read,
+before it is recorded), after_record, after_decision_commit, after_move, after_claim,
 before_data, after_data."""
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """From a mailbox folder to recorded applications, decisions and queued replies.
 
-For each new message: store the raw bytes and record it (commit 1); read and judge it outside
-any transaction; write the application, the decision and its reply in one transaction
-(commit 2); only then move (or flag) it on the server. A crash before commit 1 leaves the message
-untouched on the server; between the commits it is judged again (at most `MAX_ATTEMPTS` times,
-then it is set aside for a person); after commit 2 the next sync only finishes the move.
+For each new message: store the raw bytes and read it (the MIME structure and the LA, each in a
+confined child); record it and count the attempt (commit 1); judge it outside any transaction;
+write the application, the decision and its reply in one transaction (commit 2); only then move
+(or flag) it on the server. A crash before commit 1 (during the reads, say) leaves the message
+untouched on the server and uncounted: it is read again; between the commits it is judged again
+(at most `MAX_ATTEMPTS` times, then it is set aside for a person); after commit 2 the next sync
+only finishes the move.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from licensebot.store.models import (
 from licensebot.store.outbox import replies_since
 from licensebot.worker.case_notice import CaseNotices
 from licensebot.worker.faults import Faults
+from licensebot.worker.judge import Reading
 from licensebot.worker.replies import ReplyPlan, ReplyWriter
 
 log = structlog.get_logger("licensebot.intake")
@@ -53,7 +56,11 @@ log = structlog.get_logger("licensebot.intake")
 MAX_ATTEMPTS = 3
 
 ReadMessage = Callable[[bytes], IncomingMessage]
-Assess = Callable[[IncomingMessage], Assessment]
+ReadAttachment = Callable[[IncomingMessage], Reading]
+
+
+class Assess(Protocol):
+    def __call__(self, msg: IncomingMessage, reading: Reading | None = None) -> Assessment: ...
 
 
 @dataclass
@@ -87,6 +94,7 @@ class Intake:
         engine: Engine,
         blobs: Blobs,
         read_message: ReadMessage,
+        read_attachment: ReadAttachment,
         assess: Assess,
         replies: ReplyWriter,
         routes: Sequence[Route] = (),
@@ -99,8 +107,9 @@ class Intake:
         self.settings = settings
         self.engine = engine
         self.blobs = blobs
-        self.read_message = read_message
-        self.assess = assess
+        self.read_message = read_message  # confined (a sandboxed child)
+        self.read_attachment = read_attachment  # confined: the LA's read, OCR included
+        self.assess = assess  # in this process: the judging of what was read
         self.replies = replies
         self.routes = list(routes)
         self.faults = faults or Faults()
@@ -308,8 +317,25 @@ class Intake:
     # -- one message --------------------------------------------------------------------------
 
     def handle(self, box: Mailbox, validity: str, key: str, raw: bytes) -> tuple[str, int | None]:
-        """Record, judge and answer one message; returns its final state and application id."""
+        """Read, record, judge and answer one message; returns its final state and application id.
+
+        The attempt is counted (commit 1) only after the reads: they run in confined children
+        (`read_message`, `read_attachment`), where a message cannot stop the worker, and are
+        where a kill from outside usually lands (OCR takes seconds); such a kill costs the
+        message nothing, it is read again. What runs in this process after the count (a route,
+        the judging, the decision up to commit 2) is what a message could stop the worker in:
+        a message that did so `MAX_ATTEMPTS` times is set aside for a person."""
         digest, path = self.blobs.put(raw, kind="messages", suffix=".eml")
+        msg: IncomingMessage | None = None
+        reading: Reading | None = None
+        unread = ""
+        try:
+            msg = self.read_message(raw)
+            self.faults.point("while_reading")
+            reading = self.read_attachment(msg)
+        except Exception as exc:  # a reader's bug must not stop the intake
+            log.exception("message.unreadable", mailbox=box.name, uid=key)
+            unread = f"{type(exc).__name__}: {exc}"
         row_id, attempts, state = self._record(box, validity, key, raw, digest, str(path))
         if state != InboundState.RECEIVED:
             return state, None
@@ -320,15 +346,16 @@ class Intake:
                 f"handling this message stopped the worker {MAX_ATTEMPTS} "
                 "times; set aside for a person",
             ), None
+        if msg is None or reading is None:
+            return self._fail(row_id, unread), None
         try:
-            msg = self.read_message(raw)
             route = next((r for r in self.routes if r.claims(msg)), None)
             if route is not None:
                 result = route.handle(row_id, msg)
                 self.on_queued()
                 return result
-            assessment = self.assess(msg)
-        except Exception as exc:  # any reader or route bug must not stop the intake
+            assessment = self.assess(msg, reading)
+        except Exception as exc:  # any route or judging bug must not stop the intake
             log.exception("message.unreadable", mailbox=box.name, uid=key)
             return self._fail(row_id, f"{type(exc).__name__}: {exc}"), None
         for _ in range(2):

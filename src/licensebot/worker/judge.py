@@ -15,11 +15,20 @@ from licensebot.core.decide import Judgement, decide
 from licensebot.core.domains import DomainKnowledge
 from licensebot.core.form import FIELD_KEYS, ReadForm, form_to_json
 from licensebot.core.la import LaVersion, current_version
-from licensebot.core.message import IncomingMessage
+from licensebot.core.message import Attachment, IncomingMessage
 from licensebot.core.names import parse_la_filename
 from licensebot.core.rules import CheckContext, CheckSettings
 
 ReadPdf = Callable[[bytes], ReadForm]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader made of a message's LA: the attachment chosen and its reading (both
+    None when there is none to read). Made in the sandbox; judged in this process."""
+
+    pdf: Attachment | None
+    form: ReadForm | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +70,18 @@ class Judge:
         required = self.required_version(today) if self.required_version else None
         return required or current_version(self.versions, today=today).id
 
-    def verdict(self, msg: IncomingMessage) -> Verdict:
+    def read(self, msg: IncomingMessage) -> Reading:
+        """Choose the LA attachment and read it (the sandboxed reader, by default): the long,
+        confined part of judging, which the intake runs before it counts an attempt."""
         pdf = None if msg.is_auto_generated else choose_pdf(msg, self.settings.dataset.file_prefix)
         # a PDF over the size cap was never decoded: `pdf_too_large` answers it, unread
         form = self.read_pdf(pdf.data) if pdf is not None and not pdf.oversized else None
+        return Reading(pdf, form)
+
+    def verdict(self, msg: IncomingMessage, reading: Reading | None = None) -> Verdict:
+        """Judge `msg` on its `reading` (read now when not given)."""
+        reading = reading or self.read(msg)
+        pdf, form = reading.pdf, reading.form
         if form is not None and pdf is not None:
             # what OCR could not settle alone, the sender's address and the file name may
             prefix = self.settings.dataset.file_prefix
@@ -97,8 +114,8 @@ class Judge:
         )
         return Verdict(assessment, judgement, form)
 
-    def assess(self, msg: IncomingMessage) -> Assessment:
-        return self.verdict(msg).assessment
+    def assess(self, msg: IncomingMessage, reading: Reading | None = None) -> Assessment:
+        return self.verdict(msg, reading).assessment
 
 
 def check_json(name: str, verdict: Verdict) -> dict[str, Any]:

@@ -131,7 +131,7 @@ class Worker:
         self.check_templates()
         self._install_signals()
         start_readers()  # before the first message: see bench/results/soak.md
-        self.bot.warm()  # the blank form the first rejection carries (~0.2 s), made now
+        self.bot.warm_up()  # meanwhile, in this process: the first reply's blank form
         scheduler = BackgroundScheduler(
             timezone=ZoneInfo(self.settings.schedule.timezone),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
