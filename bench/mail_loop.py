@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -80,22 +82,32 @@ def message(n: int) -> bytes:
     )
 
 
-def throughput(work: Path, ca: TestCA, n: int) -> dict[str, float]:
+@contextmanager
+def desk(
+    work: Path, ca: TestCA, schedule: dict[str, int]
+) -> Iterator[tuple[DovecotServer, SmtpServer, Path]]:
+    """Dovecot and the SMTP server up, and a config of the desk's one mailbox written for
+    them: (dovecot, smtp, config path)."""
     with (
         DovecotServer({"sirui": PW}, ca=ca) as dovecot,
         SmtpServer(implicit_tls=True, username=SMTP_USER, password=SMTP_PASSWORD, ca=ca) as smtp,
     ):
-        for i in range(n):
-            dovecot.append("sirui", "INBOX", message(i))
         blocks = [mailbox_block(dovecot, "sirui", name="sirui", address="sirui@dataset.test")]
         cfg = write_config(
             work,
             mailboxes=blocks,
             smtp=smtp,
-            schedule={"fetch_batch": 20},
+            schedule=schedule,
             # five signers send everything here: the per-address daily cap must not bite
             extra="[limits]\nreplies_per_address_per_day = 1000000\n",
         )
+        yield dovecot, smtp, cfg
+
+
+def throughput(work: Path, ca: TestCA, n: int) -> dict[str, float]:
+    with desk(work, ca, {"fetch_batch": 20}) as (dovecot, smtp, cfg):
+        for i in range(n):
+            dovecot.append("sirui", "INBOX", message(i))
         settings = load_settings(cfg)
         upgrade(make_engine(settings.storage.url()))
         worker = Worker(settings, environ=bot_env({"sirui": PW}))
@@ -125,19 +137,7 @@ def throughput(work: Path, ca: TestCA, n: int) -> dict[str, float]:
 
 
 def latency(work: Path, ca: TestCA, k: int) -> list[float]:
-    with (
-        DovecotServer({"sirui": PW}, ca=ca) as dovecot,
-        SmtpServer(implicit_tls=True, username=SMTP_USER, password=SMTP_PASSWORD, ca=ca) as smtp,
-    ):
-        blocks = [mailbox_block(dovecot, "sirui", name="sirui", address="sirui@dataset.test")]
-        cfg = write_config(
-            work,
-            mailboxes=blocks,
-            smtp=smtp,
-            schedule={"poll_seconds": 3600},
-            # five signers send everything here: the per-address daily cap must not bite
-            extra="[limits]\nreplies_per_address_per_day = 1000000\n",
-        )
+    with desk(work, ca, {"poll_seconds": 3600}) as (dovecot, smtp, cfg):
         env = {k: v for k, v in os.environ.items() if not k.startswith("LICENSEBOT_")}
         env.update(bot_env({"sirui": PW}))
         cmd = [sys.executable, "-m", "licensebot"]
@@ -223,20 +223,7 @@ def profile(work: Path, ca: TestCA, k: int) -> dict[str, list[float]]:
     outbox_module.claim = claim
     stages: dict[str, list[float]] = {name: [] for name, _ in STAGES}
     try:
-        with (
-            DovecotServer({"sirui": PW}, ca=ca) as dovecot,
-            SmtpServer(
-                implicit_tls=True, username=SMTP_USER, password=SMTP_PASSWORD, ca=ca
-            ) as smtp,
-        ):
-            blocks = [mailbox_block(dovecot, "sirui", name="sirui", address="sirui@dataset.test")]
-            cfg = write_config(
-                work,
-                mailboxes=blocks,
-                smtp=smtp,
-                schedule={"poll_seconds": 3600},
-                extra="[limits]\nreplies_per_address_per_day = 1000000\n",
-            )
+        with desk(work, ca, {"poll_seconds": 3600}) as (dovecot, smtp, cfg):
             settings = load_settings(cfg)
             upgrade(make_engine(settings.storage.url()))
             worker = Worker(settings, environ=bot_env({"sirui": PW}))

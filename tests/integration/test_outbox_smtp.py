@@ -42,8 +42,8 @@ def smtp(smtp_factory: Callable[..., SmtpServer]) -> SmtpServer:
     return smtp_factory(implicit_tls=True, username=SMTP_USER, password=SMTP_PASSWORD)
 
 
-def relay_for(engine: Engine, smtp: SmtpServer, cfg: Outbox = FAST, **smtp_kw: object) -> Relay:
-    settings = Smtp(
+def smtp_settings(smtp: SmtpServer, **smtp_kw: object) -> Smtp:
+    return Smtp(
         host="127.0.0.1",
         port=smtp.port,
         security="tls",
@@ -54,6 +54,10 @@ def relay_for(engine: Engine, smtp: SmtpServer, cfg: Outbox = FAST, **smtp_kw: o
         timeout_seconds=5,
         **smtp_kw,  # type: ignore[arg-type]
     )
+
+
+def relay_for(engine: Engine, smtp: SmtpServer, cfg: Outbox = FAST, **smtp_kw: object) -> Relay:
+    settings = smtp_settings(smtp, **smtp_kw)
     return Relay(
         engine=engine, settings=cfg, transport=lambda: SmtpTransport(settings, SMTP_PASSWORD)
     )
@@ -261,16 +265,7 @@ def test_a_session_dropped_before_mail_from_is_reopened_without_a_failed_attempt
 ) -> None:
     """The server closed the session while the client had not yet noticed: MAIL FROM fails on
     it, and the message goes over a new session, once (nothing of it was handed over)."""
-    settings = Smtp(
-        host="127.0.0.1",
-        port=smtp.port,
-        security="tls",
-        username=SMTP_USER,
-        secret_env="X",
-        ca_file=str(smtp.ca_file),
-        from_address="desk@dataset.test",
-        timeout_seconds=5,
-    )
+    settings = smtp_settings(smtp)
     raws = [
         compose(
             from_address="desk@dataset.test",
