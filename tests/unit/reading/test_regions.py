@@ -58,6 +58,18 @@ def _read(
     return labels, locate_values(labels, words, page_size=size, grids=grids)
 
 
+def _read_digital(pdf: bytes) -> tuple[dict[str, Label], dict[str, ValueRegion], list[Word]]:
+    """The labels, value regions and words of a born-digital A4 page (its vector rules)."""
+    words = text_words(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        grid = grid_from_pdf_page(doc[0], 0, words)
+    finally:
+        doc.close()
+    labels, regions = _read(words, {0: grid}, A4)
+    return labels, regions, words
+
+
 def _text_in(region: ValueRegion, words: Sequence[Word], labels: dict[str, Label]) -> str:
     mine = {id(w) for lab in labels.values() for w in lab.words}
     return join_words([w for w in region_words(region, words) if id(w) not in mine])
@@ -126,11 +138,7 @@ def test_a_value_under_its_label_that_crosses_a_column_rule_is_taken_whole() -> 
     # line, not the right cell's half (read as a confident `Northgate University`, and an
     # affiliation mismatch followed)
     pdf = draw_ruled_stacked_one_line()
-    words = text_words(pdf)
-    doc = pdfium.PdfDocument(pdf)
-    grid = grid_from_pdf_page(doc[0], 0, words)
-    doc.close()
-    labels, regions = _read(words, {0: grid}, A4)
+    labels, regions, words = _read_digital(pdf)
     want = truth()
     for key in ("affiliation", "address", "signer_name", "signer_title"):
         got = _text_in(regions[key], words, labels)
@@ -141,11 +149,7 @@ def test_underlined_text_has_paper_around_it_in_its_region() -> None:
     # the rule under typed text ends at its last letter: a region ending there would cut the
     # reading at the crop's edge (every engine agreeing on a value that may go on)
     pdf = draw_underlined_text()
-    words = text_words(pdf)
-    doc = pdfium.PdfDocument(pdf)
-    grid = grid_from_pdf_page(doc[0], 0, words)
-    doc.close()
-    labels, regions = _read(words, {0: grid}, A4)
+    labels, regions, words = _read_digital(pdf)
     for key in ("signer_name", "work_email", "address", "date"):
         region, lab = regions[key], labels[key]
         assert region.how == "underline", key
@@ -160,11 +164,7 @@ def test_a_wrapped_line_without_its_underline_is_still_the_values() -> None:
     # on the next line, with no label of their own, are the value's second line (else both
     # engines agree on the first line alone: `Calle Ramiro de Maeztu 7,`)
     pdf = draw_underlined_text(second_rule=False)
-    words = text_words(pdf)
-    doc = pdfium.PdfDocument(pdf)
-    grid = grid_from_pdf_page(doc[0], 0, words)
-    doc.close()
-    labels, regions = _read(words, {0: grid}, A4)
+    labels, regions, words = _read_digital(pdf)
     got = _text_in(regions["address"], words, labels)
     assert sorted(got.split()) == sorted(truth()["address"].split())
     assert _no_label_inside(regions["address"], labels)
@@ -172,11 +172,7 @@ def test_a_wrapped_line_without_its_underline_is_still_the_values() -> None:
 
 def test_a_multi_line_value_is_taken_whole_and_said_to_be_two_lines() -> None:
     pdf = draw_two_columns()
-    words = text_words(pdf)
-    doc = pdfium.PdfDocument(pdf)
-    grid = grid_from_pdf_page(doc[0], 0, words)
-    doc.close()
-    _labels, regions = _read(words, {0: grid}, A4)
+    _, regions, _ = _read_digital(pdf)
     assert regions["address"].how == "cell-right"
     assert regions["address"].lines_expected == 2
     assert regions["signer_name"].lines_expected == 1
@@ -187,11 +183,7 @@ def test_how_each_layout_places_its_values() -> None:
     hows = {}
     for name in ("four-columns-Letter", "underlines", "stacked-labels", "label-colon-value"):
         pdf = LAYOUTS[name]()
-        words = text_words(pdf)
-        doc = pdfium.PdfDocument(pdf)
-        grid = grid_from_pdf_page(doc[0], 0, words)
-        doc.close()
-        _, regions = _read(words, {0: grid}, A4)
+        _, regions, _ = _read_digital(pdf)
         hows[name] = regions["signer_name"].how
     assert hows == {
         "four-columns-Letter": "cell-right",
