@@ -235,21 +235,21 @@ def mostly_unread(image: Image.Image, cells: Sequence[Cell], found: Found) -> No
     for cell in settled:
         fv = found.fields[cell.key]
         assert fv.value is not None
-        measured = [
-            baseline_wobble(cleared_crop(image, foot_box(line))) for line in lines_of(cell.words)
-        ]
-        straight = bool(measured) and all(
-            w is not None and w <= HANDWRITING_WOBBLE for w in measured
-        )
-        if CJK.search(fv.value) or not straight:
-            found.fields[cell.key] = FieldValue(
-                None,
-                min(fv.confidence, 0.5),
-                Source.OCR,
-                raw=fv.raw,
-                readings=clean_readings(cell.key, cell.readings),
-            )
+        if CJK.search(fv.value) or not straight(image, cell.words):
+            found.fields[cell.key] = unread(cell, fv)
             cell.hand = True
+
+
+def unread(cell: Cell, read: FieldValue) -> FieldValue:
+    """`read` left unread (at most half sure), with every reading of the cell kept for the
+    message to corroborate."""
+    return FieldValue(
+        None,
+        min(read.confidence, 0.5),
+        Source.OCR,
+        raw=read.raw,
+        readings=clean_readings(cell.key, cell.readings),
+    )
 
 
 #: The second engine: RapidOCR, which reads only the cells the vote settles (a few tens of
@@ -299,13 +299,7 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     rapid = [r for r in cell.readings if r.model == RAPID]
     if not rapid:
         # the second engine read nothing there (or could not run): one engine's word alone
-        return FieldValue(
-            None,
-            min(read.confidence, 0.5),
-            Source.OCR,
-            raw=read.raw,
-            readings=clean_readings(cell.key, cell.readings),
-        )
+        return unread(cell, read)
     key, value = cell.key, read.value
     assert value is not None
     for r in rapid:
@@ -316,13 +310,7 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     if crossed is not None:
         agreed, partner = crossed
         return FieldValue(agreed, round(partner.confidence, 3), Source.OCR, raw=partner.text)
-    return FieldValue(
-        None,
-        min(read.confidence, 0.5),
-        Source.OCR,
-        raw=read.raw,
-        readings=clean_readings(key, cell.readings),
-    )
+    return unread(cell, read)
 
 
 def recheck_cell(
@@ -529,8 +517,18 @@ def wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
     the ink that runs into a line's box from outside (the tops of the next row's print, a rule's
     stub) cleared first, the rules erased before (a descender touching the rule is kept): it is
     no letter's foot."""
-    wobbles = [baseline_wobble(cleared_crop(crop, foot_box(line))) for line in lines_of(ws)]
-    return any(w is not None and w > HANDWRITING_WOBBLE for w in wobbles)
+    return any(w is not None and w > HANDWRITING_WOBBLE for w in _wobbles(crop, ws))
+
+
+def straight(crop: Image.Image, ws: Sequence[Word]) -> bool:
+    """Every line of the words measured on a straight baseline (too few letters to measure
+    is not straight: `wobbly`'s benefit of the doubt, withheld)."""
+    wobbles = _wobbles(crop, ws)
+    return bool(wobbles) and all(w is not None and w <= HANDWRITING_WOBBLE for w in wobbles)
+
+
+def _wobbles(crop: Image.Image, ws: Sequence[Word]) -> list[float | None]:
+    return [baseline_wobble(cleared_crop(crop, foot_box(line))) for line in lines_of(ws)]
 
 
 def ink_box(img: Image.Image, pad: int = 16) -> Box | None:

@@ -72,31 +72,51 @@ def value_words(
     labels: Mapping[str, Label],
 ) -> list[Word]:
     """The value's words in its region, in reading order: no label's (a label sharing its
-    cell with the value) and no filler (rules read as `|`, underscores). When the value stands
-    under its label, label words running on after the label on its own line are the label's
-    wording the synonyms did not cover (`Work email address`), not the value's."""
+    cell with the value) and no filler (rules read as `|`, underscores), nor the label's own
+    wording run on (`label_tail`)."""
+    return value_and_tail(region, words, grids, labels)[0]
+
+
+def value_and_tail(
+    region: ValueRegion,
+    words: Sequence[Word],
+    grids: Mapping[int, Grid],
+    labels: Mapping[str, Label],
+) -> tuple[list[Word], list[Word]]:
+    """`value_words`, and the label's wording left out of them. Label words running on after
+    the label on its own line are the label's wording the synonyms did not cover (`Work email
+    address`, `Full address` `of the affiliation`), not the value's: left out when the value
+    stands under the label, or when they are all there is (the value went overleaf)."""
     mine = {id(w) for lab in labels.values() for w in lab.words}
     ws = [
         w for w in region_words(region, words, grids) if id(w) not in mine and w.text.strip(_FILLER)
     ]
     own = labels.get(region.field)
     if own is None:
-        return ws
-    if not any(w.page == own.page and w.top > own.bottom for w in ws):
-        # the value is on the label's line: nothing to drop, unless all there is is the
-        # label's wording run on (`Full address` `of the affiliation`, its value overleaf)
-        return [] if ws and _label_tail(ws) else ws
-    tail: set[int] = set()
+        return ws, []
+    tail = label_tail(ws, own)
+    under = any(w.page == own.page and w.top > own.bottom for w in ws)
+    if not tail or not (under or len(tail) == len(ws)):
+        return ws, []
+    dropped = {id(w) for w in tail}
+    return [w for w in ws if id(w) not in dropped], tail
+
+
+def label_tail(ws: Sequence[Word], own: Label) -> list[Word]:
+    """The words right after the label on its line that are a label's wording (`address`,
+    `of the affiliation`), up to a value's first word (`The University of ...` is no
+    label's)."""
     line = sorted(
         (w for w in ws if w.page == own.page and own.top <= w.cy <= own.bottom and w.x0 >= own.x0),
         key=lambda w: w.x0,
     )
-    for w in line:  # the label's own words run on: `Work email address`, `... of the affiliation`
+    tail: list[Word] = []
+    for w in line:
         word = w.text.strip(_TAIL_PUNCT).lower()
         if word not in LABEL_TAIL_WORDS or (not tail and word not in _TAIL_STARTS):
-            break  # a value's first word (`The University of ...` is no label's)
-        tail.add(id(w))
-    return [w for w in ws if id(w) not in tail]
+            break
+        tail.append(w)
+    return tail
 
 
 #: Words a label's wording runs on with beyond what the label synonyms match, when the value
@@ -239,12 +259,13 @@ def scan_cells(
             fields[key] = FieldValue(None, 0.0, Source.OCR)
             continue
         box = clip(region.box, image)
-        value = value_words(region, words, grids, labels)
+        value, tail = value_and_tail(region, words, grids, labels)
         if value:
             lines = min(MAX_LINES, region.lines_expected or 2)
             crop = clip(around(value, region), image)
             cells.append(Cell(key, crop, *legible(value), lines=lines, ruled=ruled_sides(region)))
-        elif ink_ratio(image, box, (*region.mask, *_tail_boxes(region, words, labels))) > CELL_INK:
+        elif ink_ratio(image, box, (*region.mask, *map(_padded, tail))) > CELL_INK:
+            # the label's wording run on is masked: its ink is no value's
             cells.append(Cell(key, box, empty=True))
         else:
             fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
@@ -255,20 +276,6 @@ def scan_cells(
     return fields, cells
 
 
-def _label_tail(ws: Sequence[Word]) -> bool:
-    """Every word is a label's wording (`of the affiliation`), none a value's."""
-    words = [w.text.strip(_TAIL_PUNCT).lower() for w in sorted(ws, key=lambda w: w.x0)]
-    return words[0] in _TAIL_STARTS and all(word in LABEL_TAIL_WORDS for word in words)
-
-
-def _tail_boxes(
-    region: ValueRegion, words: Sequence[Word], labels: Mapping[str, Label]
-) -> list[Box]:
-    """The boxes of a label's wording run on into its value's region (`_label_tail`): no ink
-    of a value's, to be masked when the region's ink is weighed."""
-    mine = {id(w) for lab in labels.values() for w in lab.words}
-    ws = [w for w in region_words(region, words) if id(w) not in mine and w.text.strip(_FILLER)]
-    if not ws or not _label_tail(ws):
-        return []
-    h = median(w.bottom - w.top for w in ws)
-    return [(w.x0 - 0.3 * h, w.top - 0.3 * h, w.x1 + 0.3 * h, w.bottom + 0.3 * h) for w in ws]
+def _padded(w: Word) -> Box:
+    pad = 0.3 * (w.bottom - w.top)
+    return (w.x0 - pad, w.top - pad, w.x1 + pad, w.bottom + pad)
