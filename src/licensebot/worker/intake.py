@@ -325,6 +325,11 @@ class Intake:
         message nothing, it is read again. What runs in this process after the count (a route,
         the judging, the decision up to commit 2) is what a message could stop the worker in:
         a message that did so `MAX_ATTEMPTS` times is set aside for a person."""
+        with Session(self.engine) as s:
+            seen = s.exec(_copy(box, validity, key)).first()
+            if seen is not None and seen.state != InboundState.RECEIVED:
+                # handled before a crash kept it from being moved: nothing to read again
+                return seen.state, None
         digest, path = self.blobs.put(raw, kind="messages", suffix=".eml")
         msg: IncomingMessage | None = None
         reading: Reading | None = None
