@@ -308,7 +308,13 @@ def _augmentations(preset: str) -> list[Any]:
 
 def _augraphy(arr: np.ndarray, preset: str, seed: int) -> np.ndarray:
     """`arr` (BGR) through the preset, with augraphy's global random draws seeded."""
+    import augraphy.augmentations.bleedthrough as bleedthrough
+
     saved = random.getstate(), np.random.get_state()
+    # BleedThrough shows "the other side" from images augraphy caches in the working
+    # directory's augraphy_cache/ (written by its pipelines, which we do not run): the page
+    # would depend on where the generator runs. The page itself, mirrored, is the other side.
+    bleedthrough.load_image_from_cache = lambda random_image=0: None
     random.seed(seed)
     np.random.seed(seed % 2**32)
     try:
@@ -395,6 +401,8 @@ def deliver(pdf: bytes, spec: IndependentSpec) -> bytes:
         return pdf
     how: tuple[Any, ...] = (DELIVERY, spec.seed, spec.kind, spec.preset, spec.dpi, spec.turn)
     how += (spec.ink, spec.mark) if spec.mark else (spec.ink,)  # the old forms' keys kept
+    if spec.preset == "folded_scan":
+        how += ("back-mirrored",)  # the preset changed since "delivery-2"
     key = hashlib.sha256(repr(how).encode() + pdf).hexdigest()
     path = cache_dir() / f"{key}.scan.pdf"
     if path.exists():
