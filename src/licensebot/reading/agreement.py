@@ -169,11 +169,14 @@ WORD_FIELDS = frozenset({"signer_title", "affiliation", "address"})
 #: and a letter of one shape (`CB4 0WS` read `CB4 OWS`) are one reading, and RapidOCR's is kept.
 LOOSE_FIELDS = frozenset({"address"})
 CONFUSABLE = frozenset(frozenset(p) for p in ("0O", "0o", "1l", "1I", "lI", "5S", "8B"))
+#: Two letters of one shape in a sans-serif print (RapidOCR reads `Innovation` `lnnovation`):
+#: in any word field the partner's letter is kept (Tesseract weighs a letter by its word).
+LOOKALIKE_LETTERS = frozenset({frozenset("lI")})
 MAX_CONFUSED = 2
 #: Word for word, RapidOCR's reading must be sure (`RAPID_SURE`), or in a field no rule judges
 #: by its letters fair (`RAPID_FAIR`: the partner's every word backs it); the partner's fair
 #: (`DISSENT`).
-RAPID_FAIR = 0.8
+RAPID_FAIR = 0.7
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -244,6 +247,9 @@ def _merge(
             continue
         if accents and y.isalpha() and (y not in abc() or _plain(y) == x):
             continue  # a letter RapidOCR cannot write, or an accent it dropped: the partner's
+        if frozenset((x, y)) in LOOKALIKE_LETTERS:
+            keep[i] = y  # counted: a letter of one shape is as much a doubt as a digit
+            continue
         if loose and frozenset((x, y)) in CONFUSABLE:
             keep[i] = x
             continue
@@ -271,5 +277,10 @@ def _marks(text: str) -> list[str]:
 
 
 def _same_words(value: str, other: str) -> bool:
-    """`other` says the words of `value`, accents and stray marks aside."""
-    return unidecode("".join(_WORD.findall(value))) == unidecode("".join(_WORD.findall(other)))
+    """`other` says the words of `value`, accents, stray marks and letters of one shape
+    (`LOOKALIKE_LETTERS`) aside."""
+    return _letters(value) == _letters(other)
+
+
+def _letters(text: str) -> str:
+    return unidecode("".join(_WORD.findall(text))).replace("I", "l")

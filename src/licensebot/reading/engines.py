@@ -18,7 +18,7 @@ from typing import Protocol
 from PIL import Image
 
 from licensebot.core.form import Reading
-from licensebot.reading.layout import Word, join_words, lines_of
+from licensebot.reading.layout import Word, close_hyphens, join_words, lines_of
 from licensebot.reading.ocr import tesseract_words
 from licensebot.reading.regions import MAX_LINES
 
@@ -44,7 +44,7 @@ def joined(lines: Sequence[Reading]) -> Reading | None:
     if not lines:
         return None
     return Reading(
-        " ".join(r.text.strip() for r in lines),
+        close_hyphens(" ".join(r.text.strip() for r in lines)),
         min(r.confidence for r in lines),
         any(r.edged for r in lines),
         lines[0].model,

@@ -536,4 +536,17 @@ def first_lines(words: Sequence[Word], max_lines: int = 2) -> list[Word]:
 def join_words(words: Sequence[Word]) -> str:
     text = " ".join(w.text for w in words)
     text = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)
-    return text.strip()
+    return close_hyphens(text).strip()
+
+
+#: A word that ends in a hyphen, and the word after it: one word, broken at the end of a line
+#: after its own hyphen (`Human-` / `Centred` of `Human-Centred`). Word processors break a
+#: line after a compound's hyphen and do not hyphenate words by themselves; within a line the
+#: engines read a compound as one word. So the hyphen stays and the space goes.
+_BROKEN_AT_HYPHEN = re.compile(r"(?<=[^\W\d_]-) (?=[^\W_])")
+
+
+def close_hyphens(text: str) -> str:
+    """`text` (a value's lines joined by spaces) with each line broken after a hyphen joined
+    again (`Human- Centred` -> `Human-Centred`)."""
+    return _BROKEN_AT_HYPHEN.sub("", text)

@@ -437,4 +437,14 @@ def tidy_rapid(text: str) -> str:
     Greek `β` inside a Latin word is the `ß` its alphabet lacks (`Groß` reads `Groβ`)."""
     t = unicodedata.normalize("NFC", text)
     t = _BETA.sub("ß", t)
+    if not _CJK.search(t):
+        # its Chinese alphabet's full-width punctuation in Latin print (`Parkway， Northgate`)
+        # is the ASCII mark Tesseract reads there; in Chinese text it is the text's own
+        t = _FULL_WIDTH.sub(lambda m: unicodedata.normalize("NFKC", m.group()), t)
+        t = t.replace("\u3002", ".")
     return re.sub(r"\s+", " ", t).strip()
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: Full-width forms of ASCII's marks and letters (`，` `：` `（`).
+_FULL_WIDTH = re.compile(r"[\uff01-\uff5e]")

@@ -291,3 +291,24 @@ def test_a_date_only_rapidocr_reads_whole_and_sure_is_the_date() -> None:
     assert _voted("date", [other, r("2024-01-09", 1.0, "rapid")]) is None
     # other fields are never one engine's word alone
     assert _voted("signer_title", [*junk, r("Professor", 1.0, "rapid")]) is None
+
+
+def test_an_l_for_a_capital_i_is_one_reading_and_the_partners_letter_stands() -> None:
+    # RapidOCR reads a sans-serif `I` as `l`; Tesseract weighs the letter by its word
+    tess = "Laboratoire d'Informatique et de Vision"
+    readings = [r(tess, 0.88, "eng"), r(tess, 0.85, "Latin")]
+    readings.append(r("Laboratoire d'lnformatique et de Vision", 0.94, "rapid"))
+    assert words("affiliation", readings) == tess
+    address = [
+        r("2250 Innovation Parkway", 0.93, "eng"),
+        r("2250 lnnovation Parkway", 0.77, "rapid"),
+    ]
+    assert words("address", address) == "2250 Innovation Parkway"
+
+
+def test_an_l_for_an_i_is_still_a_doubt_in_a_name_or_an_email() -> None:
+    name = [r("Ilya Petrov", 0.9, "Latin"), r("llya Petrov", 0.95, "rapid")]
+    email = [r("i.petrov@hse.ru", 0.9, "eng"), r("l.petrov@hse.ru", 0.95, "rapid")]
+    assert words("signer_name", name) is None
+    assert cross_engine_value("signer_name", name) is None
+    assert cross_engine_value("work_email", email) is None

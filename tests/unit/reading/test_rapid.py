@@ -14,7 +14,7 @@ from licensebot.reading import rapid
 from licensebot.reading.blank_form import find_font
 from licensebot.reading.clean import clean_email, clean_name, clean_text
 from licensebot.reading.engines import CHINESE, joined
-from licensebot.reading.rapid import RapidCellReader, line_bands, respace
+from licensebot.reading.rapid import RapidCellReader, line_bands, respace, tidy_rapid
 
 pytest.importorskip("rapidocr_onnxruntime")
 
@@ -215,3 +215,16 @@ def test_a_line_touching_the_crops_edge_is_read() -> None:
     img = img.crop((0, 12, img.width, img.height))
     got = [r.text for r in RapidCellReader().read_cell(img)]
     assert got == ["Huazhong University of Science", "and Technology"]
+
+
+def test_a_two_line_value_broken_after_its_hyphen_is_one_word_again() -> None:
+    img = cell("Institute for Human-\nCentred Computing")
+    assert read(img) == "Institute for Human-Centred Computing"
+
+
+def test_full_width_marks_in_latin_print_are_ascii_and_chinese_keeps_its_own() -> None:
+    assert (
+        tidy_rapid("Innovation Parkway， Northgate（East）")
+        == "Innovation Parkway, Northgate(East)"
+    )
+    assert tidy_rapid("北京市，海淀区") == "北京市，海淀区"

@@ -11,7 +11,7 @@ from licensebot.core.form import Reading
 from licensebot.reading import ocr
 from licensebot.reading.cell_ocr import trim_junk
 from licensebot.reading.clean import clean_date, clean_text
-from licensebot.reading.layout import Word
+from licensebot.reading.layout import Word, join_words
 from licensebot.reading.ocr import OcrError, clear_edges, preload, true_runs
 from licensebot.reading.vote import accented, edged, plausible_name, vote
 
@@ -171,3 +171,14 @@ def test_true_runs_are_half_open_and_reach_both_ends() -> None:
     assert true_runs(np.array([], dtype=bool)) == []
     assert true_runs(np.array([1, 1, 0, 0, 1, 0, 1, 1, 1])) == [(0, 2), (4, 5), (6, 9)]
     assert true_runs(np.zeros(5, dtype=bool)) == []
+
+
+def test_a_value_broken_after_a_hyphen_at_its_lines_end_is_joined_again() -> None:
+    first = [Word("Human-", 10, 0, 70, 12), Word("Centred", 10, 16, 80, 28)]
+    assert join_words([*first, Word("AI", 85, 16, 100, 28)]) == "Human-Centred AI"
+    # a dash between words, and digits before a hyphen, are left as they are
+    assert (
+        join_words([Word("Lab", 0, 0, 30, 12), Word("-", 32, 0, 36, 12), Word("B", 40, 0, 50, 12)])
+        == "Lab - B"
+    )
+    assert join_words([Word("2024-", 0, 0, 50, 12), Word("11", 0, 16, 20, 28)]) == "2024- 11"
