@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 
+from rapidfuzz.distance import Levenshtein
 from unidecode import unidecode
 
 from licensebot.core.form import Reading
@@ -237,28 +238,53 @@ def _merge(
         return None
     if not loose and "".join(_marks(rapid)) != "".join(_marks(partner)):
         return None  # `Co., Ltd.` and `Co. Ltd.` are two readings where the letters count
-    if len(a) != len(b):
-        # `ß` written `ss`, `æ` written `ae`: the partner's letters, spelt out
-        spelt = "".join(c if c.isascii() else unidecode(c) for c in b)
-        return _unstray(partner) if accents and spelt == a else None
     keep: dict[int, str] = {}  # the partner's letter (by its place among them) -> RapidOCR's
-    for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        if x == y:
+    for x, y, at in _differences(a, b):
+        if len(x) != len(y):
+            # a letter RapidOCR cannot write, spelt with one or two of its own (`ß` read `ss`
+            # or `S`, `ü` read `ui`): the partner's, when that reads accents
+            if not (accents and y and 1 <= len(x) <= 2 * len(y) and x.isalpha()):
+                return None
+            if not all(c.isalpha() and not c.isascii() for c in y):
+                return None
             continue
-        if accents and y.isalpha() and (y not in abc() or _plain(y) == x):
-            continue  # a letter RapidOCR cannot write, or an accent it dropped: the partner's
-        if frozenset((x, y)) in LOOKALIKE_LETTERS:
-            keep[i] = y  # counted: a letter of one shape is as much a doubt as a digit
-            continue
-        if loose and frozenset((x, y)) in CONFUSABLE:
-            keep[i] = x
-            continue
-        return None
+        for i, (cx, cy) in enumerate(zip(x, y, strict=True)):
+            if cx == cy:
+                continue
+            if accents and cy.isalpha() and (cy not in abc() or _plain(cy) == cx):
+                continue  # a letter RapidOCR cannot write, or an accent it dropped: the partner's
+            if frozenset((cx, cy)) in LOOKALIKE_LETTERS:
+                keep[at + i] = cy  # counted: a letter of one shape is as much a doubt as a digit
+                continue
+            if loose and frozenset((cx, cy)) in CONFUSABLE:
+                keep[at + i] = cx
+                continue
+            return None
     if len(keep) > MAX_CONFUSED:
         return None
     places = iter(range(len(b)))
     out = "".join(keep.get(next(places), c) if c.isalnum() and c != "_" else c for c in partner)
     return _unstray(out)
+
+
+def _differences(a: str, b: str) -> list[tuple[str, str, int]]:
+    """Where RapidOCR's letters `a` and the partner's `b` differ: each stretch of `a` and the
+    stretch of `b` read in its place (edits next to each other are one stretch), and where
+    that starts in `b`."""
+    out: list[tuple[str, str, int]] = []
+    joined = False  # the previous edit ended where this one starts
+    for op in Levenshtein.opcodes(a, b):
+        if op.tag == "equal":
+            joined = False
+            continue
+        x, y = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
+        if joined:
+            px, py, at = out.pop()
+            out.append((px + x, py + y, at))
+        else:
+            out.append((x, y, op.dest_start))
+        joined = True
+    return out
 
 
 def _unstray(text: str) -> str:

@@ -24,14 +24,14 @@ from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
 from licensebot.reading.agreement import RAPID, cross_engine, unaccented, word_for_word
+from licensebot.reading.baseline import straight, wobbly
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
 from licensebot.reading.facts import Found, read_members
-from licensebot.reading.layout import Label, Word, first_lines, join_words, lines_of
+from licensebot.reading.layout import Label, Word, first_lines, join_words
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import (
-    baseline_wobble,
     clear_edges,
     cleared_crop,
     erase_rules,
@@ -53,10 +53,6 @@ from licensebot.reading.vote import (
     same,
     vote,
 )
-
-#: Letters further than this (in text heights) from a straight baseline are handwriting.
-HANDWRITING_WOBBLE = 0.06
-
 
 #: The third pass per field: Tesseract model, page segmentation (7: one line), variables.
 RECHECK: dict[str, tuple[str, int, tuple[str, ...]]] = {
@@ -218,8 +214,18 @@ def ocr_cells(
     for cell in cells:
         sure = found.fields.get(cell.key)
         if cell.key in CLEANERS and sure is not None and sure.value is not None:
-            found.fields[cell.key] = confirmed(image, cell, sure, scale)
+            sure = confirmed(image, cell, sure, scale)
+            if sure.value is not None and cut_short(sure.raw):
+                sure = unread(cell, sure)
+            found.fields[cell.key] = sure
     mostly_unread(image, cells, found)
+
+
+def cut_short(raw: str | None) -> bool:
+    """A reading that stops where its value goes on: after a comma or a hyphen (`1037 Luoyu
+    Road, Hongshan District,` of an address whose last line the page break carried over, or
+    that ran past the cell the reader took). No value of the form ends so."""
+    return raw is not None and raw.rstrip().endswith((",", "，", "-"))
 
 
 def mostly_unread(image: Image.Image, cells: Sequence[Cell], found: Found) -> None:
@@ -480,25 +486,6 @@ def value_words(ws: Sequence[Word]) -> list[Word]:
     return trim_junk([w for w in ws if w.text.strip("|_—-.,:;'\"")])
 
 
-def tight_box(ws: Sequence[Word], scale: float) -> Box:
-    """The words' own box (and a little air), in `scale`d image pixels."""
-    h = median(w.height for w in ws)
-    return (
-        min(w.x0 for w in ws) * scale,
-        (min(w.top for w in ws) - 0.3 * h) * scale,
-        max(w.x1 for w in ws) * scale,
-        (max(w.bottom for w in ws) + 0.3 * h) * scale,
-    )
-
-
-def foot_box(ws: Sequence[Word]) -> Box:
-    """`tight_box` with room below for every foot: a descender's, and print's where the
-    words' boxes sit a little high on the ink (a photo's pass-2 boxes, by a third of a
-    letter's height)."""
-    x0, top, x1, bottom = tight_box(ws, 1.0)
-    return (x0, top, x1, bottom + 0.3 * median(w.height for w in ws))
-
-
 def runs_to_edge(
     ws: Sequence[Word], box: Box, scale: float, ruled: tuple[bool, bool] = (False, False)
 ) -> bool:
@@ -509,26 +496,6 @@ def runs_to_edge(
     return (not ruled[0] and min(w.x0 for w in ws) - box[0] * scale < 0.4 * h) or (
         not ruled[1] and box[2] * scale - max(w.x1 for w in ws) < 0.4 * h
     )
-
-
-def wobbly(crop: Image.Image, ws: Sequence[Word]) -> bool:
-    """Some line of the words strays off a straight baseline (handwriting). Line by line: the
-    feet of a value wrapped over two lines are on two baselines, and print is straight on each;
-    the ink that runs into a line's box from outside (the tops of the next row's print, a rule's
-    stub) cleared first, the rules erased before (a descender touching the rule is kept): it is
-    no letter's foot."""
-    return any(w is not None and w > HANDWRITING_WOBBLE for w in _wobbles(crop, ws))
-
-
-def straight(crop: Image.Image, ws: Sequence[Word]) -> bool:
-    """Every line of the words measured on a straight baseline (too few letters to measure
-    is not straight: `wobbly`'s benefit of the doubt, withheld)."""
-    wobbles = _wobbles(crop, ws)
-    return bool(wobbles) and all(w is not None and w <= HANDWRITING_WOBBLE for w in wobbles)
-
-
-def _wobbles(crop: Image.Image, ws: Sequence[Word]) -> list[float | None]:
-    return [baseline_wobble(cleared_crop(crop, foot_box(line))) for line in lines_of(ws)]
 
 
 def ink_box(img: Image.Image, pad: int = 16) -> Box | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Member
+from licensebot.reading.baseline import straight
 from licensebot.reading.cells import Box, Cell, word_in_box
 from licensebot.reading.clean import clean_name, tidy
 from licensebot.reading.grid import Grid
@@ -129,6 +130,24 @@ class PageSignature:
         )
 
 
+def typed_or_hand(
+    image: Image.Image, ps: PageSignature, words: Sequence[Word], index: int
+) -> SignatureInk:
+    """An unsigned verdict that stands only because words read in the cell were masked as
+    print: Tesseract reads a neat hand (a name written in a careful script) as words, as sure
+    of them as of print. Print sits on a straight baseline; when those words do not (or too
+    few letters to tell), the verdict is unknown and a person looks: never "not signed" for
+    a signature that happens to be legible."""
+    inside = [w for w in words if printed_word(w) and word_in_box(w, ps.ink.box, index)]
+    if not inside or straight(image, inside):
+        return ps.ink
+    boxes = {(w.x0, w.top, w.x1, w.bottom) for w in inside}
+    bare = replace(ps, printed=[b for b in ps.printed if b not in boxes]).measure(image)
+    if bare.signed is False:
+        return ps.ink  # no hand under the words either: an empty cell and a stray word
+    return replace(ps.ink, signed=None, confidence=0.0)
+
+
 def page_signature(
     image: Image.Image,
     labels: Mapping[str, Label],
@@ -165,6 +184,8 @@ def page_signature(
     printed = [(w.x0, w.top, w.x1, w.bottom) for w in [*words, *row_words] if printed_word(w)]
     ps = PageSignature(sig, others, region, printed, SignatureInk(None, 0.0, region.box, 0, 0))
     ps.ink = ps.measure(image)
+    if ps.ink.signed is False:
+        ps.ink = typed_or_hand(image, ps, [*words, *row_words], index)
     unsure = [w for w in words if word_in_box(w, ps.ink.box, index) and not printed_word(w)]
     cell = None
     if ps.ink.signed is not False and unsure:
@@ -172,6 +193,10 @@ def page_signature(
         # the cell with Chinese in pass 2 and mask what reads as characters
         cell = Cell("signature", ps.ink.box)
     return ps, cell
+
+
+#: A line of Chinese print is at most this many label heights tall.
+CJK_PRINT_HEIGHT = 1.25
 
 
 def settle_page_signature(
@@ -185,11 +210,17 @@ def settle_page_signature(
     """The verdict after pass 2: the Chinese characters it read in the Signature cell (when
     it read the cell) masked as print, and a typed Chinese name recognised as unsigned."""
     if cell_read:
-        ps.printed += [
-            (w.x0, w.top, w.x1, w.bottom)
+        # print-sized characters, and a name's worth of them: the Chinese model reads a
+        # scrawl's loop as a lone 人 or 一, taller than the print around it
+        chinese = [
+            w
             for w in found.signature_words
-            if CJK.search(w.text) and w.conf >= 0.6
+            if CJK.search(w.text)
+            and w.conf >= 0.6
+            and w.height <= CJK_PRINT_HEIGHT * ps.label.height
         ]
+        if sum(len(CJK.findall(w.text)) for w in chinese) >= 2:
+            ps.printed += [(w.x0, w.top, w.x1, w.bottom) for w in chinese]
         before = ps.ink.signed
         ps.ink = ps.measure(image)
         found.signed, found.signed_conf = ps.ink.signed, ps.ink.confidence

@@ -449,7 +449,37 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
         near_ink = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
         opened = cv2.bitwise_and(opened, near_ink)  # back to the ink's own extent
         out += _segments(opened, horizontal, thick)
-    return out
+    return [r for r in out if _a_line(gray, r)]
+
+
+#: A rule's ink is darker than the paper on both its sides by this much (0-255).
+RULE_CONTRAST = 24
+
+
+def _a_line(gray: np.ndarray, r: Rule) -> bool:
+    """The segment is a line drawn on the paper: darker than what lies on either side of it.
+    The edge of a grey band (a copier's roller mark down the page, a shadow's border, a
+    shaded cell's) passes the adaptive threshold as well, but one side of it is as dark as
+    the "rule" itself. Sampled across the segment's length; a rule crossed by print or by a
+    pen keeps most of its samples."""
+    n = 24
+    t = np.linspace(0.0, 1.0, n)
+    xs, ys = r.x0 + t * (r.x1 - r.x0), r.y0 + t * (r.y1 - r.y0)
+    off = r.thickness / 2 + 3
+    h, w = gray.shape
+
+    def at(dx: float, dy: float) -> np.ndarray:
+        cx = np.clip(np.rint(xs + dx), 0, w - 1).astype(int)
+        cy = np.clip(np.rint(ys + dy), 0, h - 1).astype(int)
+        return np.asarray(gray[cy, cx], dtype=float)
+
+    on = at(0, 0)
+    if r.horizontal:
+        before, after = at(0, -off), at(0, off)
+    else:
+        before, after = at(-off, 0), at(off, 0)
+    darker = np.minimum(before, after) - on >= RULE_CONTRAST
+    return float(darker.mean()) >= 0.5
 
 
 def _segments(mask: np.ndarray, horizontal: bool, thick: int) -> list[Rule]:

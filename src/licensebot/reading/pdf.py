@@ -426,9 +426,10 @@ class _Reader:
 
     def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
         """A signer table that a page break cut: the Signature cell (and the Date cell beside
-        it) is not on the form page but at the top of the next. Its ink is measured there,
-        and the date read there when the form page has no Date label (pass 1 of that page,
-        read already when the form page was searched from the last page up, else now)."""
+        it), or the Date row alone, is not on the form page but at the top of the next. Its
+        ink is measured there, and the date read there when the form page has no Date label
+        (pass 1 of that page, read already when the form page was searched from the last page
+        up, else now)."""
         date = found.fields.get("date")
         date_missing = date is None or (date.value is None and not date.blank and not date.raw)
         if (found.signed is not None and not date_missing) or index + 1 >= len(pages):
@@ -443,8 +444,8 @@ class _Reader:
             self.pass1[nxt] = read_labels(flat, nxt, self.limits)
             self._tick("ocr_pass1", t)
         image, words, labels = self.pass1[nxt]
-        if "signature" not in labels:
-            return
+        if "signature" not in labels and not (date_missing and "date" in labels):
+            return  # the next page does not go on with the table (the Date row alone may)
         # the table goes on overleaf: a value "left blank" in its last rows on the form page
         # may stand overleaf too (a row the page break cut): a person looks, the applicant is
         # not told to fill in what they filled in
@@ -463,7 +464,7 @@ class _Reader:
             if "date" in fields:  # blank there, or no value
                 found.fields["date"] = fields["date"]
             ocr_cells(image, cells, found, scale=1.0, limits=self.limits, labels=labels)
-        if found.signed is not None:
+        if found.signed is not None or "signature" not in labels:
             self._tick("signature", t)
             return
         signature, sig_cell = page_signature(image, labels, regions, words, grids, nxt, self.limits)

@@ -254,8 +254,12 @@ def cursive(s: Stroke, u: float) -> bool:
     )
 
 
+#: Letters of signature height on one baseline that make a line of big print (`verdict`).
+BIG_PRINT_LETTERS = 5
 #: Share of a ring's bearings that must carry ink for it to be a stamp's ring.
 SEAL_RING_COVER = 0.85
+#: How much darker than the paper (0-255) a ring's ink is at least.
+RING_BELOW_PAPER = 50
 
 
 def seal_like(s: Stroke, u: float) -> bool:
@@ -298,6 +302,15 @@ def seal_around(gray: np.ndarray, box: Box, u: float) -> bool:
     cx0, cy0, cx1, cy1 = ((x0 - wx0) / k, (y0 - wy0) / k, (x1 - wx0) / k, (y1 - wy0) / k)
     angles = np.linspace(0.0, 2 * np.pi, 72, endpoint=False)
     radial = np.linspace(-0.12, 0.12, 7)
+    # a copied seal's ring is lighter than print, but clearly darker than the paper: on a
+    # copier's grey, grainy paper a fixed level took the grain for a ring on every bearing
+    paper = float(np.percentile(small, 90))
+    ring_ink = min(INK_LEVEL + 40, paper - RING_BELOW_PAPER)
+    # the table's rules are no part of a ring: a circle through a ruled table's rows finds
+    # ink on nearly every bearing (rules and print); a ring has no long straight run
+    dark = small < ring_ink
+    ruled = long_runs(dark, round(6 * su)) | long_runs(dark.T, round(6 * su)).T
+    small = np.where(ruled, 255, small).astype(small.dtype)
     for cx, cy, r in circles[0]:
         # ink on (nearly) every bearing of the ring, within a band of its radius: a stamp's
         # ring, not the loop of a pen or a block of text that happens to fit a circle
@@ -308,7 +321,7 @@ def seal_around(gray: np.ndarray, box: Box, u: float) -> bool:
         vals = np.where(
             inside, small[ys.clip(0, small.shape[0] - 1), xs.clip(0, small.shape[1] - 1)], 255
         )
-        if float((vals.min(axis=0) < INK_LEVEL + 40).mean()) < SEAL_RING_COVER:
+        if float((vals.min(axis=0) < ring_ink).mean()) < SEAL_RING_COVER:
             continue
         # the ring reaches into the cell
         nx, ny = min(max(cx, cx0), cx1), min(max(cy, cy0), cy1)
@@ -339,6 +352,13 @@ def verdict(
         and glyphs
         and sum(s.pixels for s in glyphs) >= 0.8 * sum(s.pixels for s in big)
         and _line_of_print(glyphs, median(s.height for s in glyphs))
+        # three big letters' feet fit a line whatever made them: a hand's `H`, `h` and `P`
+        # among small letters is a signature; big print is big in every letter, or is a
+        # word's worth of big letters
+        and (
+            len(glyphs) >= BIG_PRINT_LETTERS
+            or not any(0.6 * u <= s.height < SIGNATURE_HEIGHT * u for s in rest)
+        )
     ):
         # letters of signature height on one straight baseline: large print (a name typed
         # big) or very neat block capitals; not for a machine to call

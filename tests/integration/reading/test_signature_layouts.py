@@ -28,6 +28,10 @@ CASES: dict[int, tuple[str, str, str]] = {
     303: ("scan", "typed", ""),  # underline, copier
     304: ("scan", "typed", ""),  # stacked
     305: ("scan", "typed", ""),  # grid4, the official labels
+    29: ("scan", "typed", ""),  # grid4, phone app; the Chinese model reads the scrawl as 人
+    30: ("scan", "typed", ""),  # grid2; a ruled table's rows above make a "ring" for Hough
+    40: ("scan", "typed", ""),  # grid4; a copier's grey band down the label column
+    34: ("scan", "typed", ""),  # grid2; a page break leaves the Date row alone overleaf
     312: ("photo", "typed", ""),
     400: ("scan", "typed", "seal"),  # a red seal over the signature (phone app, colour)
     404: ("photo", "typed", "seal"),
@@ -125,6 +129,13 @@ def test_a_table_cut_by_a_page_break_is_read_on_both_pages(
     assert form.fields["date"].value == spec.truth["date"]
 
 
+def test_a_date_row_alone_overleaf_is_read_there(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    spec, form = read[34]
+    assert form.fields["date"].value == spec.truth["date"]
+
+
 def test_a_row_cut_by_a_page_break_is_not_reported_left_blank(
     read: dict[int, tuple[IndependentSpec, ReadForm]],
 ) -> None:
@@ -133,4 +144,6 @@ def test_a_row_cut_by_a_page_break_is_not_reported_left_blank(
     # the column rule of the rows around it, is read whole or not at all
     spec, form = read[4]
     assert form.fields["address"].blank is False
+    # its first line, on the form page, ends in a comma: never the address cut short
+    assert form.fields["address"].value in (None, spec.truth["address"])
     assert form.fields["affiliation"].value in (None, spec.truth["affiliation"])

@@ -312,3 +312,15 @@ def test_an_l_for_an_i_is_still_a_doubt_in_a_name_or_an_email() -> None:
     assert words("signer_name", name) is None
     assert cross_engine_value("signer_name", name) is None
     assert cross_engine_value("work_email", email) is None
+
+
+def test_a_letter_rapid_cannot_write_spelt_with_its_own_letters_is_the_latin_models() -> None:
+    # `ß` read `S`, `ü` read `ui`: the accented model's letters, word for word
+    readings = [r("Arcisstrage 21, 80333 Miinchen, Germany", 0.52, "eng")]
+    readings.append(r("Arcisstraße 21, 80333 München, Germany", 0.6, "Latin"))
+    readings.append(r("ArcisstraSe 21, 80333 Muinchen, Germany", 0.89, "rapid"))
+    assert words("address", readings) == "Arcisstraße 21, 80333 München, Germany"
+    # but plain letters read otherwise are other words, and `eng` gives back no accents
+    other = r("ArcisstraSe 21, 80333 Muinchen, Gormany", 0.89, "rapid")
+    assert words("address", [readings[1], other]) is None
+    assert words("address", [readings[0], readings[2]]) is None

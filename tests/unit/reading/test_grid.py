@@ -120,3 +120,19 @@ def test_collinear_pieces_merge_and_crumbs_are_dropped() -> None:
     grid = build_grid(pieces, 72.0, (612.0, 792.0))
     assert len(grid.rules) == 1
     assert grid.rules[0].x0 == 0 and grid.rules[0].x1 == 200
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_grey_band_down_the_page_is_no_column_rule(dpi: int) -> None:
+    # a copier's roller mark: a light band across the table's label column; its edges are
+    # steps of grey, not lines, and a cell "right of the label" must not start at one
+    img = _table_image(dpi)
+    a = np.asarray(img, dtype=np.uint8).copy()
+    band = slice(int(1.6 * dpi), int(1.75 * dpi))
+    a[:, band] = np.minimum(a[:, band], 215)
+    grid = grid_from_image(Image.fromarray(a), dpi)
+    assert len(grid.verticals) == 3
+    label = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.4 * dpi, 2.25 * dpi))
+    assert label is not None
+    value = grid.right_of(label)
+    assert value is not None and value.x0 == pytest.approx(2.5 * dpi, abs=0.05 * dpi)

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from licensebot.core.form import Reading
 from licensebot.reading import ocr
-from licensebot.reading.cell_ocr import trim_junk
+from licensebot.reading.cell_ocr import cut_short, trim_junk
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.layout import Word, join_words
 from licensebot.reading.ocr import OcrError, clear_edges, preload, true_runs
@@ -182,3 +182,10 @@ def test_a_value_broken_after_a_hyphen_at_its_lines_end_is_joined_again() -> Non
         == "Lab - B"
     )
     assert join_words([Word("2024-", 0, 0, 50, 12), Word("11", 0, 16, 20, 28)]) == "2024- 11"
+
+
+def test_a_reading_that_stops_where_its_value_goes_on_is_cut_short() -> None:
+    assert cut_short("1037 Luoyu Road, Hongshan District,")
+    assert cut_short("Institute for Human- ")
+    assert not cut_short("1037 Luoyu Road, Hongshan District, Wuhan 430074, China")
+    assert not cut_short(None)

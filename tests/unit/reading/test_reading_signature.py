@@ -13,8 +13,18 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from licensebot.reading.blank_form import find_font
+from licensebot.reading.facts import PageSignature, typed_or_hand
+from licensebot.reading.grid import Cell as GridCell
 from licensebot.reading.layout import Label, Word
-from licensebot.reading.signature import find_cell, measure, strokes_of
+from licensebot.reading.regions import ValueRegion
+from licensebot.reading.signature import (
+    SignatureInk,
+    Stroke,
+    find_cell,
+    measure,
+    strokes_of,
+    verdict,
+)
 
 ROW = (100, 380)  # the row's rules, y
 COLS = (60, 380, 1200, 1400, 2000)  # the column rules, x
@@ -108,6 +118,28 @@ def test_a_name_typed_big_is_not_a_signature() -> None:
     ImageDraw.Draw(img).text((420, 150), "Ann Lee", font=_font(150), fill=30)
     got = measure(img, sig, [sig, date], _fallback(sig, date))
     assert got.signed is None
+
+
+def test_a_short_name_typed_big_is_not_a_signature_either() -> None:
+    img, sig, date = _page()
+    ImageDraw.Draw(img).text((420, 150), "Li Na", font=_font(150), fill=30)
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is None
+
+
+def test_a_neat_hand_with_a_few_tall_letters_among_small_ones_is_signed() -> None:
+    # `Hannah Price` written neatly on a line: three pen strokes of signature height (H, h,
+    # P) fit a baseline as any three points do, among letters of print size; big print is
+    # big in every letter, or has a word's worth of big letters
+    base = 100
+    tall = [Stroke(x, base - 80, x + 50, base, 900) for x in (0, 260, 420)]
+    small = [Stroke(x, base - 40, x + 30, base, 350) for x in (60, 110, 160, 210, 480, 530)]
+    assert verdict(tall, small, [], U, 0.03, 0.005)[0] is True
+    # the same three big letters and nothing smaller: a short name typed big
+    assert verdict(tall, [], [], U, 0.03, 0.0)[0] is None
+    # five or more letters of that size on one baseline: a name typed big, whatever else
+    five = [Stroke(x, base - 80, x + 50, base, 900) for x in (0, 70, 140, 210, 280)]
+    assert verdict(five, small, [], U, 0.05, 0.005)[0] is None
 
 
 def test_a_scrawl_ocr_took_for_junk_before_the_date_label_still_counts() -> None:
@@ -216,3 +248,38 @@ def test_a_red_seal_is_seen_through_a_red_filter() -> None:
         _ring(img, (205, 40, 45))
         got = measure(seal_free_gray(img), sig, [sig, date], _fallback(sig, date))
         assert got.signed is signed
+
+
+def _name_in_the_cell(img: Image.Image, hand: bool) -> list[Word]:
+    """`Elodie Garcon` in the signature cell: typed (one baseline), or written in a neat
+    hand (a handwriting font, each letter a little off the line), and the words OCR would
+    read there at print's confidence."""
+    d = ImageDraw.Draw(img)
+    x, base = 420.0, 270.0
+    for i, ch in enumerate("Elodie Garcon"):
+        font = ImageFont.truetype(str(find_font("dkg.ttf" if hand else "DejaVuSans.ttf")), 60)
+        y = base + (12 * math.sin(1.3 * i) if hand else 0.0)  # a hand's line rises and falls
+        d.text((x, y), ch, font=font, fill=30, anchor="ls")
+        x += font.getlength(ch)
+    return [
+        Word("Elodie", 420, 220, 600, 285, conf=0.93, page=0),
+        Word("Garcon", 640, 220, x, 285, conf=0.93, page=0),
+    ]
+
+
+@pytest.mark.parametrize(("hand", "signed"), [(True, None), (False, False)])
+def test_a_legible_hand_read_as_words_is_never_called_unsigned(
+    hand: bool, signed: bool | None
+) -> None:
+    # OCR reads a neat hand as words as surely as print: masked as print, the cell would be
+    # empty; words off a straight baseline are not print, and a person looks
+    img, sig, date = _page()
+    words = _name_in_the_cell(img, hand)
+    box = (float(COLS[1]), float(ROW[0]), float(COLS[2]), float(ROW[1]))
+    cell = GridCell(*box)
+    region = ValueRegion("signature", 0, box, "cell-right", 1, cell=cell)
+    printed = [(w.x0, w.top, w.x1, w.bottom) for w in words]
+    ps = PageSignature(sig, [sig, date], region, printed, SignatureInk(None, 0.0, box, 0, 0))
+    ps.ink = ps.measure(img)
+    assert ps.ink.signed is False  # the words masked, nothing is left
+    assert typed_or_hand(img, ps, words, 0).signed is signed
