@@ -240,6 +240,11 @@ def _merge(
         return None  # `Co., Ltd.` and `Co. Ltd.` are two readings where the letters count
     keep: dict[int, str] = {}  # the partner's letter (by its place among them) -> RapidOCR's
     for x, y, at in _differences(a, b):
+        if loose and not x and len(y) == 1 and y.isalpha():
+            # a letter RapidOCR left out (`Unitd Kingdom`), in a field kept for the record:
+            # the partner's, counted as a doubt
+            keep[at] = y
+            continue
         if len(x) != len(y):
             # a letter RapidOCR cannot write, spelt with one or two of its own (`ß` read `ss`
             # or `S`, `ü` read `ui`): the partner's, when that reads accents
@@ -265,6 +270,15 @@ def _merge(
     places = iter(range(len(b)))
     out = "".join(keep.get(next(places), c) if c.isalnum() and c != "_" else c for c in partner)
     return _unstray(out)
+
+
+def lookalike(a: str, b: str) -> bool:
+    """`a` and `b` differ, and only in letters of one shape (`LOOKALIKE_LETTERS`: `AI`, `Al`)."""
+    return (
+        a != b
+        and len(a) == len(b)
+        and all(x == y or frozenset((x, y)) in LOOKALIKE_LETTERS for x, y in zip(a, b, strict=True))
+    )
 
 
 def _differences(a: str, b: str) -> list[tuple[str, str, int]]:

@@ -135,22 +135,38 @@ def relabel(
         max(lab.bottom for lab in labels.values()) + RELABEL_BELOW * image.height,
     )
     band = image.crop((0, round(top), image.width, round(bottom)))
-    k = 1.5  # 300 dpi to 200 dpi
-    small = band.resize((round(band.width / k), round(band.height / k)), Image.Resampling.LANCZOS)
-    fresh = tesseract_words(
-        erase_rules(small, length=round(limits.ocr_dpi / k / 4), keep_crossings=False),
-        lang="eng",
-        psm=11,
-        timeout=limits.ocr_timeout,
-        page=index,
-        scale=k,
-        offset=(0.0, round(top)),
-    )
-    merged = [w for w in words if not top <= w.cy <= bottom] + fresh
-    found = with_date_label(assign_fields(find_labels(merged)), merged)
-    if len(found.keys() & FORM_LABELS) > len(labels.keys() & FORM_LABELS):
-        return merged, found
-    return words, with_date_label(labels, words)
+    best_words, best = words, with_date_label(labels, words)
+    # 200 dpi first; where a label is still missing, the band at full size: Tesseract's
+    # sparse-text layout finds a small label (a stacked table's `TITLE` in small capitals)
+    # at one size and not at another, and no one size finds them all
+    for k in RELABEL_SCALES:
+        small = (
+            band
+            if k == 1.0
+            else band.resize(
+                (round(band.width / k), round(band.height / k)), Image.Resampling.LANCZOS
+            )
+        )
+        fresh = tesseract_words(
+            erase_rules(small, length=round(limits.ocr_dpi / k / 4), keep_crossings=False),
+            lang="eng",
+            psm=11,
+            timeout=limits.ocr_timeout,
+            page=index,
+            scale=k,
+            offset=(0.0, round(top)),
+        )
+        merged = [w for w in words if not top <= w.cy <= bottom] + fresh
+        found = with_date_label(assign_fields(find_labels(merged)), merged)
+        if len(found.keys() & FORM_LABELS) > len(best.keys() & FORM_LABELS):
+            best_words, best = merged, found
+        if best.keys() >= FORM_LABELS:
+            break
+    return best_words, best
+
+
+#: The sizes `relabel` reads the labels' band at (the page image's pixels per band pixel).
+RELABEL_SCALES = (1.5, 1.0)
 
 
 def signature_label(

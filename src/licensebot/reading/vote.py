@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from rapidfuzz.distance import Levenshtein
 
 from licensebot.core.form import FieldValue, Reading, Source
-from licensebot.reading.agreement import RAPID, cross_engine, word_for_word
+from licensebot.reading.agreement import (
+    RAPID,
+    WORD_FIELDS,
+    cross_engine,
+    lookalike,
+    word_for_word,
+)
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.limits import ReadLimits
 
@@ -130,6 +136,9 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
             continue
         if not unanimous and sorted(r.confidence for r in group)[-2] < floor:
             continue
+        # RapidOCR reading the value too: a pass's letter of the same shape (`Al` for `AI`)
+        # against two passes and the other engine is the pass's habit, not another value
+        backed = key in WORD_FIELDS and any(other == value for other, _ in engine)
         dissent = [
             r.confidence
             for other, r in (*values, *engine)
@@ -137,6 +146,7 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
             and r.confidence >= VOTE_DISSENT
             and not (other is not None and accented(value, other))
             and not (key == "signer_name" and other is not None and not plausible_name(other))
+            and not (backed and other is not None and lookalike(value, other))
         ]
         if not dissent or (
             len(group) > len(dissent) and best.confidence >= max(dissent) + VOTE_MARGIN

@@ -137,6 +137,17 @@ def test_in_the_vote_rapidocr_reading_otherwise_stops_two_agreeing_passes() -> N
     assert _voted("signer_name", doubted) is None
 
 
+def test_in_the_vote_a_pass_reading_an_l_for_an_i_against_both_engines_is_no_dissent() -> None:
+    value = "Institute for Human-Centred AI"
+    passes = [r(value, 0.84, "Latin"), r(value, 0.83, "Latin"), r(value[:-1] + "l", 0.91, "eng")]
+    assert _voted("affiliation", passes) is None  # one engine's passes disagree
+    assert _voted("affiliation", [*passes, r(value, 0.8, "rapid")]) == value
+    # not in a name, where every letter is the person's
+    name = [r("Ilya Petrov", 0.84, "Latin"), r("Ilya Petrov", 0.83, "Latin")]
+    name += [r("llya Petrov", 0.91, "eng"), r("Ilya Petrov", 0.8, "rapid")]
+    assert _voted("signer_name", name) is None
+
+
 def test_in_the_vote_rapidocr_dropping_accents_is_no_dissent() -> None:
     passes = [r("José Peña", 0.91, "Latin"), r("José Peña", 0.86, "Latin")]
     with_rapid = [*passes, r("Jose Pena", 0.99, "rapid")]
@@ -324,3 +335,12 @@ def test_a_letter_rapid_cannot_write_spelt_with_its_own_letters_is_the_latin_mod
     other = r("ArcisstraSe 21, 80333 Muinchen, Gormany", 0.89, "rapid")
     assert words("address", [readings[1], other]) is None
     assert words("address", [readings[0], readings[2]]) is None
+
+
+def test_a_letter_rapidocr_left_out_of_the_address_is_the_partners() -> None:
+    tess = "Cambridge CB4 OWS, United Kingdom"
+    readings = [r(tess, 0.9, "eng"), r("Cambridge CB4 0WS, Unitd Kingdom", 0.8, "rapid")]
+    assert words("address", readings) == "Cambridge CB4 0WS, United Kingdom"
+    # in a field the rules judge, a letter less is another reading
+    title = [r("Associate Professor", 0.9, "eng"), r("Associate Profesor", 0.95, "rapid")]
+    assert words("signer_title", title) is None
