@@ -258,6 +258,9 @@ def _merge(
                 continue
             if accents and cy.isalpha() and (cy not in abc() or _plain(cy) == cx):
                 continue  # a letter RapidOCR cannot write, or an accent it dropped: the partner's
+            if loose and accents and cy.isalpha() and not cy.isascii():
+                keep[at + i] = cy  # `ü` read `i` (its dots an i's): the accented model's
+                continue
             if frozenset((cx, cy)) in LOOKALIKE_LETTERS:
                 keep[at + i] = cy  # counted: a letter of one shape is as much a doubt as a digit
                 continue

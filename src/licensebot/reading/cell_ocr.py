@@ -310,6 +310,8 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     assert value is not None
     for r in rapid:
         other = CLEANERS[key](r.text)
+        if r.edged:
+            continue  # every reading of a crop that cuts the value agrees on the cut
         if other == value or (key not in EXACT and other is not None and unaccented(value, other)):
             return read
     crossed = cross_engine(key, cell.readings) or word_for_word(key, cell.readings)

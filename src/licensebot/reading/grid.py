@@ -452,16 +452,19 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
     return [r for r in out if _a_line(gray, r)]
 
 
-#: A rule's ink is darker than the paper on both its sides by this much (0-255).
+#: A rule's ink is darker than the paper on both its sides by this much (0-255), at this
+#: share of the places sampled along it at least: an underline carries the value's letters
+#: on one side over much of its length, a grey band's edge is as dark as its band all along.
 RULE_CONTRAST = 24
+RULE_SAMPLES = 0.2
 
 
 def _a_line(gray: np.ndarray, r: Rule) -> bool:
     """The segment is a line drawn on the paper: darker than what lies on either side of it.
     The edge of a grey band (a copier's roller mark down the page, a shadow's border, a
     shaded cell's) passes the adaptive threshold as well, but one side of it is as dark as
-    the "rule" itself. Sampled across the segment's length; a rule crossed by print or by a
-    pen keeps most of its samples."""
+    the "rule" itself. Sampled across the segment's length; an underline with print on it, or
+    a rule crossed by a pen, keeps some of its samples."""
     n = 24
     t = np.linspace(0.0, 1.0, n)
     xs, ys = r.x0 + t * (r.x1 - r.x0), r.y0 + t * (r.y1 - r.y0)
@@ -479,7 +482,7 @@ def _a_line(gray: np.ndarray, r: Rule) -> bool:
     else:
         before, after = at(-off, 0), at(off, 0)
     darker = np.minimum(before, after) - on >= RULE_CONTRAST
-    return float(darker.mean()) >= 0.5
+    return float(darker.mean()) >= RULE_SAMPLES
 
 
 def _segments(mask: np.ndarray, horizontal: bool, thick: int) -> list[Rule]:

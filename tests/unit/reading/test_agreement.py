@@ -344,3 +344,18 @@ def test_a_letter_rapidocr_left_out_of_the_address_is_the_partners() -> None:
     # in a field the rules judge, a letter less is another reading
     title = [r("Associate Professor", 0.9, "eng"), r("Associate Profesor", 0.95, "rapid")]
     assert words("signer_title", title) is None
+
+
+def test_an_accented_letter_rapidocr_read_as_another_is_the_latin_models_in_the_address() -> None:
+    latin = r("Arcisstraße 21, 80333 München, Germany", 0.92, "Latin")
+    rapid = r("ArcisstraBe 21, 80333 Minchen, Germany", 0.95, "rapid")
+    assert words("address", [latin, rapid]) == "Arcisstraße 21, 80333 München, Germany"
+    # `eng` has no accents to give back, and a judged field takes no such letter
+    assert (
+        words("address", [r("Arcisstrasse 21, 80333 Munchen, Germany", 0.92, "eng"), rapid]) is None
+    )
+    uni = [
+        r("Technische Universität München", 0.92, "Latin"),
+        r("Technische Universitat Minchen", 0.95, "rapid"),
+    ]
+    assert words("affiliation", uni) is None

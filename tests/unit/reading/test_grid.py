@@ -7,7 +7,13 @@ import pytest
 from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import A4, LETTER
 
-from licensebot.reading.grid import Rule, build_grid, grid_from_image, grid_from_pdf_page
+from licensebot.reading.grid import (
+    Rule,
+    build_grid,
+    grid_from_image,
+    grid_from_pdf_page,
+    rules_from_image,
+)
 from tests.unit.reading.synthetic import (
     draw_four_columns,
     draw_two_columns,
@@ -136,3 +142,18 @@ def test_a_grey_band_down_the_page_is_no_column_rule(dpi: int) -> None:
     assert label is not None
     value = grid.right_of(label)
     assert value is not None and value.x0 == pytest.approx(2.5 * dpi, abs=0.05 * dpi)
+
+
+def test_an_underline_with_its_value_written_on_it_is_a_rule() -> None:
+    # the value's letters sit on the line over most of its length: one of its sides is ink
+    # there, but not all along (a grey band's edge is dark on one side everywhere)
+    dpi = 300
+    img = Image.new("L", (int(8.27 * dpi), int(3 * dpi)), 250)
+    d = ImageDraw.Draw(img)
+    y = int(1.5 * dpi)
+    d.line([(dpi, y), (6 * dpi, y)], fill=40, width=3)
+    for k in range(40):  # letters standing on the line, with a letter's gap between them
+        x = dpi + 20 + k * 0.12 * dpi
+        d.rectangle([x, y - 40, x + 0.07 * dpi, y - 2], fill=40)
+    rules = [r for r in rules_from_image(img, dpi) if r.horizontal and r.length > 3 * dpi]
+    assert rules and abs(rules[0].y0 - y) < 4
