@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
-from licensebot.reading.agreement import RAPID, cross_engine, unaccented, word_for_word
+from licensebot.reading.agreement import ACCENTED, RAPID, cross_engine, unaccented, word_for_word
 from licensebot.reading.baseline import straight, wobbly
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
 from licensebot.reading.clean import CLEANERS
@@ -308,11 +308,23 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
         return unread(cell, read)
     key, value = cell.key, read.value
     assert value is not None
+    # a name's accents are read by the accented model alone (`eng` keeps `é` and drops `ñ`,
+    # RapidOCR drops both): a name RapidOCR reads only up to accents stands when that model
+    # read it so, and a name it reads letter for letter does not when that model read it
+    # with accents the value lacks
+    latin = [
+        v for r in cell.readings if r.model in ACCENTED and (v := CLEANERS[key](r.text)) is not None
+    ]
+    name = key == "signer_name"
     for r in rapid:
         other = CLEANERS[key](r.text)
-        if r.edged:
+        if r.edged or other is None:
             continue  # every reading of a crop that cuts the value agrees on the cut
-        if other == value or (key not in EXACT and other is not None and unaccented(value, other)):
+        if name and any(v != value and unaccented(v, value) for v in latin):
+            break
+        if other == value:
+            return read
+        if key not in EXACT and unaccented(value, other) and (not name or value in latin):
             return read
     crossed = cross_engine(key, cell.readings) or word_for_word(key, cell.readings)
     if crossed is not None:

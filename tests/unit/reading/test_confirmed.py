@@ -83,3 +83,26 @@ def test_spaces_the_second_engine_left_out_are_no_difference(
 ) -> None:
     title = "Principal Research Scientist"
     assert confirm(monkeypatch, "signer_title", title, "PrincipalResearchScientist").value == title
+
+
+def _name(monkeypatch: pytest.MonkeyPatch, passes: list[Reading], rapid: str) -> FieldValue:
+    monkeypatch.setattr(cell_ocr, "SECOND_ENGINE", FakeEngine(rapid))
+    cell = Cell("signer_name", (0, 0, 400, 100))
+    cell.readings += passes
+    read = FieldValue(passes[0].text, passes[0].confidence, Source.OCR, raw=passes[0].text)
+    return cell_ocr.confirmed(PAGE, cell, read, 1.0)
+
+
+def test_a_names_accents_are_the_accented_models_to_confirm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `eng` keeps the `é` of `Andrés Muñoz` and drops the `ñ`; RapidOCR drops both: its
+    # reading up to accents confirms none of them
+    eng = Reading("Andrés Munoz", 0.95, False, "eng")
+    assert _name(monkeypatch, [eng], "Andres Munoz").value is None
+    latin = Reading("Andrés Muñoz", 0.9, False, "Latin")
+    assert _name(monkeypatch, [latin, eng], "Andres Munoz").value == "Andrés Muñoz"
+    # nor does RapidOCR reading `eng`'s plain spelling letter for letter, where the accented
+    # model read the accents
+    plain = Reading("Andres Munoz", 0.95, False, "eng")
+    assert _name(monkeypatch, [plain, latin], "Andres Munoz").value != "Andres Munoz"
