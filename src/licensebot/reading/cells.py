@@ -267,6 +267,10 @@ def scan_cells(
         elif ink_ratio(image, box, (*region.mask, *map(_padded, tail))) > CELL_INK:
             # the label's wording run on is masked: its ink is no value's
             cells.append(Cell(key, box, empty=True))
+        elif key in labels and ink_in_label_cell(labels[key], region, grids, image):
+            # nothing right of the label, but ink under it in its own cell: a value written
+            # there that pass 1 read as no words (a hand, a stacked table); never "left blank"
+            fields[key] = FieldValue(None, 0.0, Source.OCR)
         else:
             fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
     page_size = (float(image.width), float(image.height))
@@ -274,6 +278,21 @@ def scan_cells(
     if members is not None:
         cells.append(Cell("members", clip(members, image)))
     return fields, cells
+
+
+def ink_in_label_cell(
+    label: Label, region: ValueRegion, grids: Mapping[int, Grid], image: Image.Image
+) -> bool:
+    """The value region is the cell right of the label, and the label's own cell holds ink
+    besides the label's words."""
+    grid = grids.get(region.page)
+    if region.how != "cell-right" or grid is None:
+        return False
+    own = grid.cell_containing((label.x0, label.top, label.x1, label.bottom))
+    if own is None:
+        return False
+    box = clip((own.x0, own.top, own.x1, own.bottom), image)
+    return ink_ratio(image, box, [_padded(w) for w in label.words]) > CELL_INK
 
 
 def _padded(w: Word) -> Box:

@@ -1,0 +1,51 @@
+"""`cells.scan_cells`: which fields a page image leaves blank, and which it reads."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw, ImageFont
+
+from licensebot.reading.blank_form import find_font
+from licensebot.reading.cells import scan_cells
+from licensebot.reading.grid import grid_from_image
+from licensebot.reading.layout import Label, Word
+from licensebot.reading.regions import locate_values
+
+DPI = 300
+
+
+def _page(written: bool) -> tuple[Image.Image, dict[str, Label]]:
+    """A row of two cells: `Name` at the top of the first, the second empty; a name written
+    under the label in the first cell when `written` (a stacked table read as a grid)."""
+    img = Image.new("L", (2400, 900), 250)
+    d = ImageDraw.Draw(img)
+    for y in (300, 560):
+        d.line([(200, y), (2200, y)], fill=30, width=3)
+    for x in (200, 1300, 2200):
+        d.line([(x, 300), (x, 560)], fill=30, width=3)
+    d.text(
+        (230, 320), "Name", font=ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 38), fill=30
+    )
+    if written:
+        hand = ImageFont.truetype(str(find_font("dkg.ttf")), 70)
+        d.text((260, 470), "Helen Baker", font=hand, fill=40, anchor="ls")
+    label = Label("signer_name", [Word("Name", 230, 322, 330, 360, 0.96)], 1.0)
+    return img, {"signer_name": label}
+
+
+def _scan(written: bool) -> bool:
+    img, labels = _page(written)
+    grids = {0: grid_from_image(img, DPI)}
+    regions = locate_values(labels, [], page_size=(2400.0, 900.0), grids=grids)
+    assert regions["signer_name"].how == "cell-right"  # no words under the label were read
+    fields, _ = scan_cells(labels, regions, [], img, grids)
+    return fields["signer_name"].blank
+
+
+def test_an_empty_cell_right_of_the_label_is_blank() -> None:
+    assert _scan(written=False) is True
+
+
+def test_it_is_not_blank_when_ink_stands_under_the_label_in_its_own_cell() -> None:
+    # the applicant filled it in; the reader could not read it: a person looks, the
+    # applicant is never told to fill in what they filled in
+    assert _scan(written=True) is False
