@@ -48,6 +48,7 @@ from licensebot.reading.vote import (
     cleaned,
     digits,
     edged,
+    fold,
     near,
     plausible_name,
     same,
@@ -142,9 +143,10 @@ def ocr_cells(
                 # two readings at different resolutions agree: trust the better one
                 conf = max(conf, cell.pass1_conf)
                 fv = cleaned(cell.key, raw, conf, Source.OCR, limits)
-            elif fv.value is not None and not (conf >= 0.9 and near(check, fv.value)):
+            elif fv.value is not None and not (conf >= 0.9 and near_by_accents(check, fv.value)):
                 # the two readings disagree; a confident full-resolution reading close to
-                # the first (an accent the English model dropped) stands, nothing else
+                # the first only where the English model drops an accent stands, nothing else
+                # (a photo's `Protessor` at 0.91 is no accented `Professor`)
                 fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
         alt_raw = ""
         if not cell.pass1:
@@ -219,6 +221,16 @@ def ocr_cells(
                 sure = unread(cell, sure)
             found.fields[cell.key] = sure
     mostly_unread(image, cells, found)
+
+
+def near_by_accents(plain: str | None, accented: str) -> bool:
+    """`accented` is `plain` (the English model's reading) within two letters, and differs
+    from it only in accents or where it has letters the English model cannot write (`Peña`
+    read `Pefia`, `Müller` read `Miiller`); never two plain readings a letter apart
+    (`Professor` and a photo's `Protessor`)."""
+    if plain is None or not near(plain, accented):
+        return False
+    return fold(plain) == fold(accented) or not accented.isascii()
 
 
 def cut_short(raw: str | None) -> bool:

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from licensebot.core.form import Reading
 from licensebot.reading import ocr
-from licensebot.reading.cell_ocr import cut_short, trim_junk
+from licensebot.reading.cell_ocr import cut_short, near_by_accents, trim_junk
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.layout import Word, join_words
 from licensebot.reading.ocr import OcrError, clear_edges, preload, true_runs
@@ -189,3 +189,12 @@ def test_a_reading_that_stops_where_its_value_goes_on_is_cut_short() -> None:
     assert cut_short("Institute for Human- ")
     assert not cut_short("1037 Luoyu Road, Hongshan District, Wuhan 430074, China")
     assert not cut_short(None)
+
+
+def test_a_full_resolution_reading_stands_over_the_english_pass_only_by_its_accents() -> None:
+    assert near_by_accents("Pena", "Peña")
+    assert near_by_accents("Pefia", "Peña")  # `ñ` is no letter of the English model's
+    assert near_by_accents("Miiller", "Müller")
+    # a photo's soft `f` read `t` by one pass: two readings, not an accent
+    assert not near_by_accents("Full Professor", "Full Protessor")
+    assert not near_by_accents(None, "Peña")
