@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
 from licensebot.mail.sources import MailboxError
 from licensebot.store.models import Application, Event, InboundMessage, MailboxCursor, OutboxMessage
+from licensebot.worker.intake import MAX_ATTEMPTS
 from licensebot.worker.runner import Worker
 from tests.mailgen import build_application, tiny_pdf
 from tests.servers.dovecot import DovecotServer
@@ -241,3 +243,39 @@ def test_without_idle_the_running_worker_polls(
     assert not runner.is_alive()
     assert count(worker, OutboxMessage, OutboxMessage.state == "sent") == 1
     assert dovecot_no_idle.uids(BOT, "INBOX") == []
+
+
+def test_the_poison_counter_counts_runs_not_retries_of_one_run(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass that raised past the count (the database went away before the decision's
+    commit) and is retried by the same run did not stop the worker: counted once. Another
+    run that takes it up counts again (the one before it stopped)."""
+    dovecot.append(BOT, "INBOX", application(1))
+    worker = make_worker(dovecot)
+    intake = worker.bot.intake
+    real = intake._decide
+    calls = 0
+
+    def lose_the_database(*args):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls <= MAX_ATTEMPTS + 1:
+            raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+        return real(*args)
+
+    monkeypatch.setattr(intake, "_decide", lose_the_database)
+    for _ in range(MAX_ATTEMPTS + 1):
+        with pytest.raises(OperationalError):
+            worker.poll_once()
+    with Session(worker.bot.engine) as s:
+        row = s.exec(select(InboundMessage)).one()
+    assert (row.state, row.attempts, row.attempt_run) == ("received", 1, intake.run_id)
+
+    monkeypatch.setattr(intake, "run_id", "the-next-run")  # as a restarted worker would be
+    report = worker.poll_once()
+    assert report.mailboxes[0].processed == 1
+    with Session(worker.bot.engine) as s:
+        row = s.exec(select(InboundMessage)).one()
+    assert (row.state, row.attempts) == ("processed", 2)
+    assert dovecot.uids(BOT, "INBOX") == []
