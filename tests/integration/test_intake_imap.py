@@ -3,6 +3,7 @@ the same application in two mailboxes, flag mode, failures, TLS and the ID comma
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
-from licensebot.mail.sources import MailboxError
+from licensebot.mail.sources import MESSAGE_ID_BYTES, MailboxError
 from licensebot.store.models import Application, Event, InboundMessage, MailboxCursor, OutboxMessage
 from licensebot.worker.intake import MAX_ATTEMPTS
 from licensebot.worker.runner import Worker
@@ -279,3 +280,29 @@ def test_the_poison_counter_counts_runs_not_retries_of_one_run(
         row = s.exec(select(InboundMessage)).one()
     assert (row.state, row.attempts) == ("processed", 2)
     assert dovecot.uids(BOT, "INBOX") == []
+
+
+def test_message_id_metadata_of_hostile_headers_is_bounded(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    """The worker reads the Message-IDs of new mail itself (to rekey after a UIDVALIDITY
+    change, to record an oversized message): the server is asked for at most
+    MESSAGE_ID_BYTES of the field, whatever its size or number, and it is read without the
+    email library."""
+    folded = b"Message-ID: <" + b"\r\n x" * 1_000_000 + b"@h>\r\n"  # 4 MB, one field
+    many = b"".join(b"Message-ID: <%d@many>\r\n" % n for n in range(100_000))  # 2 MB
+    for head in (folded, many):
+        dovecot.append(BOT, "INBOX", head + application(1))  # its own Message-ID comes second
+    dovecot.append(BOT, "INBOX", application(3))
+    worker = make_worker(dovecot)
+    [box] = worker.settings.mailbox
+    with worker.bot.open_session(box) as session:
+        uids = session.candidates(0)
+        start = time.monotonic()
+        metas = session.fetch_meta(uids)
+        took = time.monotonic() - start
+    ids = [metas[u].message_id for u in uids]
+    assert ids[1:] == ["<0@many>", "<app-3@uni3.edu>"]
+    assert ids[0] is not None and ids[0].startswith("<") and len(ids[0]) < MESSAGE_ID_BYTES
+    assert metas[uids[0]].size > 4_000_000  # the size is the whole message's
+    assert took < 5, took

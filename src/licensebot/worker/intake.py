@@ -33,7 +33,7 @@ from licensebot.core.message import IncomingMessage
 from licensebot.core.reasons import Decision
 from licensebot.core.resend import Join, Resend, join, resend_from
 from licensebot.core.retention import without_addresses
-from licensebot.mail.sources import MailSession, Meta
+from licensebot.mail.sources import MailSession, Meta, message_id_of
 from licensebot.store.decisions import record_decision
 from licensebot.store.files import Blobs
 from licensebot.store.models import (
@@ -402,7 +402,7 @@ class Intake:
                     folder=box.folder,
                     uidvalidity=validity,
                     uid=key,
-                    message_id=_header(raw, b"message-id"),
+                    message_id=message_id_of(raw),
                     size=len(raw),
                     sha256=digest,
                     raw_path=path,
@@ -798,20 +798,3 @@ def dedup_key(msg: IncomingMessage, assessment: Assessment) -> str:
 def hash_text(msg: IncomingMessage) -> str:
     basis = "\n".join([msg.from_address or "", msg.subject, msg.date or "", msg.text])
     return hashlib.sha256(basis.encode()).hexdigest()
-
-
-def _header(raw: bytes, name: bytes) -> str | None:
-    """A header's value from the raw bytes, without a full parse (for the first record)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    lines = head.replace(b"\r\n", b"\n").split(b"\n")
-    for i, line in enumerate(lines):
-        if line.lower().startswith(name + b":"):
-            value = line.split(b":", 1)[1]
-            for cont in lines[i + 1 :]:
-                if cont[:1] in (b" ", b"\t"):
-                    value += cont
-                else:
-                    break
-            text = value.decode("utf-8", "replace").strip()
-            return text[:998] or None
-    return None
