@@ -317,6 +317,13 @@ def verify(desk: Desk, traffic: Traffic) -> dict[str, Any]:
     inbound = desk.counts("inbound_message")
     outbox = desk.counts("outbox")
     apps = desk.query("SELECT count(*) FROM application")[0][0]
+    # the poison counter's margin: how many runs took each copy up past its reads
+    taken_up = {
+        str(n): c
+        for n, c in desk.query(
+            "SELECT attempts, count(*) FROM inbound_message GROUP BY attempts ORDER BY attempts"
+        )
+    }
     stuck = {
         "inbound received": inbound.get("received", 0),
         "outbox unsent": sum(outbox.get(s, 0) for s in UNSETTLED_OUTBOX),
@@ -339,6 +346,7 @@ def verify(desk: Desk, traffic: Traffic) -> dict[str, Any]:
         "strangers": strangers,
         "alerts": alerts,
         "applications": apps,
+        "taken_up": taken_up,
         "inbound": dict(inbound),
         "outbox": dict(outbox),
         "stuck": stuck,
@@ -711,6 +719,10 @@ def _outcome_rows(r: dict[str, Any]) -> list[str]:
         f"| auto-replies answered | {len(r['auto_answered'])} |",
         f"| stuck at the end (unsent outbox, unjudged, left in INBOX) | "
         f"{sum(v for k, v in r['stuck'].items())} |",
+        "| copies by the runs that took them up past their reads (the poison counter; "
+        "set aside past 3) | "
+        + (", ".join(f"{n} runs: {c}" for n, c in r.get("taken_up", {}).items()) or "-")
+        + " |",
     ]
 
 
