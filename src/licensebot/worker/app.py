@@ -185,6 +185,10 @@ def build(
         data = render_blank_form(current, fillable=True)
         return FileAttachment(f"{settings.dataset.file_prefix}blank_{current.id}.pdf", data)
 
+    def warm_up() -> None:
+        blank_form()
+        judge.warm_up()
+
     def attachments_for(kind: str) -> Sequence[FileAttachment]:
         return (blank_form(),) if kind in BLANK_FORM_REPLIES else ()
 
@@ -271,5 +275,5 @@ def build(
             page_cache=page_cache,
         ),
         metrics,
-        warm_up=lambda: (blank_form(), judge.warm_up()),
+        warm_up=warm_up,
     )
