@@ -2,8 +2,11 @@
 aiosmtpd SMTP server (implicit TLS, AUTH) and SQLite and/or PostgreSQL.
 
 1. kill -9 at random moments: the worker is started, mail arrives before and while it runs,
-   and it is SIGKILLed after a random delay (uniform in [0, --max-kill-seconds]); again and
-   again (--runs per database). Right after each kill the store is read to see what was in
+   and it is SIGKILLed after a random delay, counted from the process start in half the runs
+   and from its `worker.started` (start-up done, mail being handled) in the other half; the
+   delay is exponential (mean --mean-kill-seconds, cut at --max-kill-seconds): kills at
+   random moments with the same chance in every instant, wherever the worker is by then;
+   again and again (--runs per database). Right after each kill the store is read to see what was in
    flight (a message between its two commits, a reply claimed or being handed over). At the
    end one clean worker runs until everything settles, then the whole history is checked:
    every application answered exactly once, no second different reply, nothing stuck.
@@ -16,7 +19,7 @@ aiosmtpd SMTP server (implicit TLS, AUTH) and SQLite and/or PostgreSQL.
    login, i.e. inside the FETCH of message bodies), --cuts times: every application answered
    once, intake resumes.
 
-Usage: python bench/soak.py [--runs 100] [--db sqlite,postgres] [--seed 1] [--max-kill-seconds 8]
+Usage: python bench/soak.py [--runs 100] [--db sqlite,postgres] [--seed 1] [--mean-kill-seconds 3]
        [--outage-minutes 10] [--time-scale 60] [--cuts 6] [--only kill,smtp,imap] [--out FILE]
 Writes bench/results/soak.md (or --out); exits 1 when any check failed. Logs of each worker run
 are kept under --keep DIR when given.
@@ -39,7 +42,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -314,6 +317,13 @@ def verify(desk: Desk, traffic: Traffic) -> dict[str, Any]:
     inbound = desk.counts("inbound_message")
     outbox = desk.counts("outbox")
     apps = desk.query("SELECT count(*) FROM application")[0][0]
+    # the poison counter's margin: how many runs took each copy up past its reads
+    taken_up = {
+        str(n): c
+        for n, c in desk.query(
+            "SELECT attempts, count(*) FROM inbound_message GROUP BY attempts ORDER BY attempts"
+        )
+    }
     stuck = {
         "inbound received": inbound.get("received", 0),
         "outbox unsent": sum(outbox.get(s, 0) for s in UNSETTLED_OUTBOX),
@@ -336,6 +346,7 @@ def verify(desk: Desk, traffic: Traffic) -> dict[str, Any]:
         "strangers": strangers,
         "alerts": alerts,
         "applications": apps,
+        "taken_up": taken_up,
         "inbound": dict(inbound),
         "outbox": dict(outbox),
         "stuck": stuck,
@@ -379,6 +390,18 @@ class KillStats:
     last_events: Counter[str] = field(default_factory=Counter)
     in_flight: Counter[str] = field(default_factory=Counter)
     delays: list[float] = field(default_factory=list)
+    #: (what the delay was counted from, the last event) -> runs
+    by_anchor: Counter[str] = field(default_factory=Counter)
+    never_started: int = 0
+
+
+#: What a kill's delay is counted from: the process start (start-up included) or the worker's
+#: `worker.started` (start-up done: the kill lands in the handling of mail).
+ANCHORS = ("start", "worker.started")
+
+
+def _started(log: Path) -> bool:
+    return log.exists() and b'"worker.started"' in log.read_bytes()
 
 
 def kill_runs(
@@ -387,6 +410,7 @@ def kill_runs(
     rng: random.Random,
     *,
     runs: int,
+    mean_kill_seconds: float,
     max_kill_seconds: float,
     before: int,
     during: int,
@@ -401,11 +425,16 @@ def kill_runs(
             traffic.deliver()
         log = logs / f"run-{run:04d}.log"
         before_run = _half_done(desk)
-        t0 = time.monotonic()
-        proc = desk.start(log)
-        kill_at = rng.uniform(0, max_kill_seconds)
+        anchor = ANCHORS[run % 2]
+        kill_at = min(rng.expovariate(1 / mean_kill_seconds), max_kill_seconds)
         arrivals = sorted(rng.uniform(0, kill_at) for _ in range(rng.randint(0, during)))
+        proc = desk.start(log)
+        t0 = time.monotonic()
         try:
+            if anchor == "worker.started":
+                if not wait_until(partial(_started, log), 120, step=0.02):
+                    stats.never_started += 1
+                t0 = time.monotonic()
             for at in arrivals:
                 time.sleep(max(0.0, t0 + at - time.monotonic()))
                 traffic.deliver()
@@ -414,12 +443,14 @@ def kill_runs(
             kill(proc)
         stats.delays.append(kill_at)
         evs = [e.get("event", "?") for e in events(log)]
-        stats.last_events[evs[-1] if evs else "(nothing logged yet)"] += 1
+        last = evs[-1] if evs else "(nothing logged yet)"
+        stats.last_events[last] += 1
+        stats.by_anchor[f"{anchor}|{last}"] += 1
         _attribute(stats.in_flight, before_run, _half_done(desk))
         if progress:
             print(
-                f"[{progress}] run {run + 1}/{runs}: killed at {kill_at:.2f} s after "
-                f"{evs[-1] if evs else '-'}; {len(traffic.sent)} delivered",
+                f"[{progress}] run {run + 1}/{runs}: killed {kill_at:.2f} s after {anchor}, "
+                f"after {last}; {len(traffic.sent)} delivered",
                 flush=True,
             )
     return stats
@@ -476,6 +507,7 @@ def kill_soak(db: str, root: Path, ca: TestCA, args: argparse.Namespace) -> dict
             traffic,
             rng,
             runs=args.runs,
+            mean_kill_seconds=args.mean_kill_seconds,
             max_kill_seconds=args.max_kill_seconds,
             before=args.before,
             during=args.during,
@@ -493,6 +525,9 @@ def kill_soak(db: str, root: Path, ca: TestCA, args: argparse.Namespace) -> dict
         final_exit=code,
         settle_seconds=settle_s,
         last_events=stats.last_events,
+        by_anchor=stats.by_anchor,
+        never_started=stats.never_started,
+        kill_delay_mean=sum(stats.delays) / max(1, len(stats.delays)),
         in_flight=stats.in_flight,
         kill_delay_range=(min(stats.delays, default=0), max(stats.delays, default=0)),
         minutes=(time.monotonic() - t_start) / 60,
@@ -684,6 +719,10 @@ def _outcome_rows(r: dict[str, Any]) -> list[str]:
         f"| auto-replies answered | {len(r['auto_answered'])} |",
         f"| stuck at the end (unsent outbox, unjudged, left in INBOX) | "
         f"{sum(v for k, v in r['stuck'].items())} |",
+        "| copies by the runs that took them up past their reads (the poison counter; "
+        "set aside past 3) | "
+        + (", ".join(f"{n} runs: {c}" for n, c in r.get("taken_up", {}).items()) or "-")
+        + " |",
     ]
 
 
@@ -706,10 +745,13 @@ def report(
             "## kill -9 of `licensebot run` at random moments",
             "",
             f"Each run: 0-{args.before} applications delivered before the worker starts, "
-            f"0-{args.during} while it runs, SIGKILL after a delay uniform in "
-            f"[0, {args.max_kill_seconds}] s (start-up included: the worker starts its readers' "
-            "fork server, OCR models and all, before it takes a message). After the last kill "
-            "one worker runs until "
+            f"0-{args.during} while it runs, SIGKILL after a random delay: exponential with "
+            f"mean {args.mean_kill_seconds:g} s (cut at {args.max_kill_seconds:g} s), so a kill "
+            "is as likely in any instant whatever the worker has reached by then; counted from "
+            "the process start in every other run (start-up included: the worker starts its "
+            "readers' fork server, OCR models and all, before it takes a message) and from its "
+            "`worker.started` in the others (start-up done: mail is being read, judged, "
+            "answered). After the last kill one worker runs until "
             "everything settles; then every application's replies are counted at the SMTP "
             "server and the store is checked.",
             "",
@@ -734,11 +776,17 @@ def report(
                 "| --- | ---: |",
                 *(f"| {k} | {v} |" for k, v in r["in_flight"].most_common()),
                 "",
-                "The worker's last logged event before the kill:",
+                "The worker's last logged event before the kill, by what the delay was counted "
+                f"from (mean delay {r.get('kill_delay_mean', 0):.2f} s):",
                 "",
-                "| last event | runs |",
-                "| --- | ---: |",
-                *(f"| `{k}` | {v} |" for k, v in r["last_events"].most_common()),
+                "| last event | runs | from the start | from `worker.started` |",
+                "| --- | ---: | ---: | ---: |",
+                *(
+                    f"| `{k}` | {v} | "
+                    + " | ".join(str(r.get("by_anchor", {}).get(f"{a}|{k}", 0)) for a in ANCHORS)
+                    + " |"
+                    for k, v in r["last_events"].most_common()
+                ),
                 "",
             ]
             if r["set_aside"]:
@@ -821,7 +869,8 @@ def main() -> int:
     ap.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
     ap.add_argument("--only", default="kill,smtp,imap", help="which parts to run")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--max-kill-seconds", type=float, default=6.0)
+    ap.add_argument("--mean-kill-seconds", type=float, default=3.0)
+    ap.add_argument("--max-kill-seconds", type=float, default=15.0)
     ap.add_argument("--before", type=int, default=3, help="most applications before a run")
     ap.add_argument("--during", type=int, default=3, help="most applications during a run")
     ap.add_argument("--settle-timeout", type=float, default=300.0)
@@ -843,7 +892,13 @@ def main() -> int:
         saved = json.loads(Path(args.render).read_text(encoding="utf-8"))
         for rs in saved.values():
             for r in rs:
-                for key in ("last_events", "in_flight", "set_aside_errors", "reconnect_events"):
+                for key in (
+                    "last_events",
+                    "by_anchor",
+                    "in_flight",
+                    "set_aside_errors",
+                    "reconnect_events",
+                ):
                     if key in r:
                         r[key] = Counter(r[key])
         argv = saved.pop("argv", "")

@@ -190,16 +190,22 @@ def test_a_message_that_stops_the_worker_past_its_reads_is_set_aside(
     deployment: Callable[..., Deployment],
 ) -> None:
     """Past its reads a message is counted: one that stops the worker there (a route, the
-    judging, the decision; here killed as soon as it is counted) `MAX_ATTEMPTS` times is set
-    aside for a person on the next start: recorded, moved to the failed folder, the
-    maintainers alerted, no reply to the applicant. The message behind it is answered."""
+    judging, the decision; here it kills the worker as soon as it is counted, in every run that
+    takes it up) in `MAX_ATTEMPTS` runs is set aside for a person on the next: recorded, moved
+    to the failed folder, the maintainers alerted, no reply to the applicant. It does not hold
+    up the mail behind it: once it has stopped a run, the next takes the fresh messages first."""
     d = deployment()
     deliver(d, 1)
-    deliver(d, 2)
-    for _ in range(MAX_ATTEMPTS):
-        killed = d.cli("poll", "--once", fault="after_record:1")
+    poison = "after_record=<app-1@uni1.edu>"
+    killed = d.cli("poll", "--once", fault=poison)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    deliver(d, 2)  # behind it
+    for _ in range(MAX_ATTEMPTS - 1):
+        killed = d.cli("poll", "--once", fault=poison)
         assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    again = d.cli("poll", "--once")
+        # decided before the run that took message 1 up again died on it
+        assert db_rows(d, "SELECT state FROM inbound_message WHERE id = 2") == [("processed",)]
+    again = d.cli("poll", "--once", fault=poison)
     assert again.returncode == 0, again.stderr[-2000:]
 
     answered = [m.message["In-Reply-To"] for m in d.smtp.messages if m.message["In-Reply-To"]]
@@ -212,6 +218,29 @@ def test_a_message_that_stops_the_worker_past_its_reads_is_set_aside(
     ]
     assert len(d.dovecot.uids("sirui", "licensebot/failed")) == 1
     assert len(d.dovecot.uids("sirui", "licensebot/processed")) == 1
+    assert d.dovecot.uids("sirui", "INBOX") == []
+
+
+def test_kills_from_outside_in_the_counted_window_do_not_set_a_message_aside(
+    deployment: Callable[..., Deployment],
+) -> None:
+    """Kills from outside that land past the reads, one per run, more runs than the poison
+    counter allows, with mail arriving between them: a message cut there is taken up after
+    the fresh ones, so the kills fall on different messages (as they would at random moments)
+    and none is set aside; all are answered once, no maintainer is alerted."""
+    d = deployment()
+    deliver(d, 1)
+    for n in range(2, MAX_ATTEMPTS + 3):
+        killed = d.cli("poll", "--once", fault="after_record:1")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+        deliver(d, n)
+    again = d.cli("poll", "--once")
+    assert again.returncode == 0, again.stderr[-2000:]
+
+    answered = sorted(m.message["In-Reply-To"] for m in d.smtp.messages)
+    assert answered == sorted(f"<app-{n}@uni{n}.edu>" for n in range(1, MAX_ATTEMPTS + 3))
+    rows = db_rows(d, "SELECT state, attempts FROM inbound_message ORDER BY id")
+    assert rows == [("processed", 2)] * (MAX_ATTEMPTS + 1) + [("processed", 1)]
     assert d.dovecot.uids("sirui", "INBOX") == []
 
 

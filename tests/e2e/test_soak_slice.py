@@ -6,6 +6,7 @@ hundreds of kills, the SMTP outage and IMAP cuts mid-FETCH: bench/results/soak.m
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def test_random_kills_lose_nothing_and_answer_each_application_once(
             traffic,
             rng,
             runs=KILLS,
+            mean_kill_seconds=1.5,
             max_kill_seconds=3.0,
             before=2,
             during=1,
@@ -52,6 +54,9 @@ def test_random_kills_lose_nothing_and_answer_each_application_once(
     finally:
         desk.engine.dispose()
     assert len(stats.delays) == KILLS
+    # one kill counted from the process start, one from `worker.started` (mail being handled)
+    anchors = Counter(k.split("|")[0] for k in stats.by_anchor.elements())
+    assert anchors == {"start": 1, "worker.started": 1} and stats.never_started == 0
     assert code == 0, (tmp_path / "logs" / "final.log").read_text()[-3000:]
     assert result["wanting_reply"] > 0
     assert result["lost"] == [] and result["set_aside"] == []

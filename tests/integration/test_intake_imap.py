@@ -3,14 +3,17 @@ the same application in two mailboxes, flag mode, failures, TLS and the ID comma
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
-from licensebot.mail.sources import MailboxError
+from licensebot.mail.sources import MESSAGE_ID_BYTES, MailboxError
 from licensebot.store.models import Application, Event, InboundMessage, MailboxCursor, OutboxMessage
+from licensebot.worker.intake import MAX_ATTEMPTS
 from licensebot.worker.runner import Worker
 from tests.mailgen import build_application, tiny_pdf
 from tests.servers.dovecot import DovecotServer
@@ -241,3 +244,65 @@ def test_without_idle_the_running_worker_polls(
     assert not runner.is_alive()
     assert count(worker, OutboxMessage, OutboxMessage.state == "sent") == 1
     assert dovecot_no_idle.uids(BOT, "INBOX") == []
+
+
+def test_the_poison_counter_counts_runs_not_retries_of_one_run(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass that raised past the count (the database went away before the decision's
+    commit) and is retried by the same run did not stop the worker: counted once. Another
+    run that takes it up counts again (the one before it stopped)."""
+    dovecot.append(BOT, "INBOX", application(1))
+    worker = make_worker(dovecot)
+    intake = worker.bot.intake
+    real = intake._decide
+    calls = 0
+
+    def lose_the_database(*args):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls <= MAX_ATTEMPTS + 1:
+            raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+        return real(*args)
+
+    monkeypatch.setattr(intake, "_decide", lose_the_database)
+    for _ in range(MAX_ATTEMPTS + 1):
+        with pytest.raises(OperationalError):
+            worker.poll_once()
+    with Session(worker.bot.engine) as s:
+        row = s.exec(select(InboundMessage)).one()
+    assert (row.state, row.attempts, row.attempt_run) == ("received", 1, intake.run_id)
+
+    monkeypatch.setattr(intake, "run_id", "the-next-run")  # as a restarted worker would be
+    report = worker.poll_once()
+    assert report.mailboxes[0].processed == 1
+    with Session(worker.bot.engine) as s:
+        row = s.exec(select(InboundMessage)).one()
+    assert (row.state, row.attempts) == ("processed", 2)
+    assert dovecot.uids(BOT, "INBOX") == []
+
+
+def test_message_id_metadata_of_hostile_headers_is_bounded(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    """The worker reads the Message-IDs of new mail itself (to rekey after a UIDVALIDITY
+    change, to record an oversized message): the server is asked for at most
+    MESSAGE_ID_BYTES of the field, whatever its size or number, and it is read without the
+    email library."""
+    folded = b"Message-ID: <" + b"\r\n x" * 1_000_000 + b"@h>\r\n"  # 4 MB, one field
+    many = b"".join(b"Message-ID: <%d@many>\r\n" % n for n in range(100_000))  # 2 MB
+    for head in (folded, many):
+        dovecot.append(BOT, "INBOX", head + application(1))  # its own Message-ID comes second
+    dovecot.append(BOT, "INBOX", application(3))
+    worker = make_worker(dovecot)
+    [box] = worker.settings.mailbox
+    with worker.bot.open_session(box) as session:
+        uids = session.candidates(0)
+        start = time.monotonic()
+        metas = session.fetch_meta(uids)
+        took = time.monotonic() - start
+    ids = [metas[u].message_id for u in uids]
+    assert ids[1:] == ["<0@many>", "<app-3@uni3.edu>"]
+    assert ids[0] is not None and ids[0].startswith("<") and len(ids[0]) < MESSAGE_ID_BYTES
+    assert metas[uids[0]].size > 4_000_000  # the size is the whole message's
+    assert took < 5, took

@@ -6,8 +6,6 @@ bounded batches, MOVE (or COPY + UID EXPUNGE, or a flag) after the database comm
 
 from __future__ import annotations
 
-import email
-import email.policy
 import imaplib
 import socket
 import ssl
@@ -22,7 +20,7 @@ from imapclient.exceptions import IMAPClientError
 
 from licensebot import __version__
 from licensebot.config import Mailbox
-from licensebot.mail.sources import MailboxError, Meta
+from licensebot.mail.sources import MESSAGE_ID_BYTES, MailboxError, Meta, message_id_of
 from licensebot.mail.transport import tls_context
 
 #: What a dropped or refused connection looks like; the worker reconnects with backoff.
@@ -146,15 +144,16 @@ class ImapSession:
         out: dict[str, Meta] = {}
         if not keys:
             return out
-        want = [b"RFC822.SIZE", b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]
+        # a partial fetch: the server sends at most MESSAGE_ID_BYTES of the field(s) however
+        # long or many they are, and the worker reads them without the email library
+        want = [b"RFC822.SIZE", f"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]<0.{MESSAGE_ID_BYTES}>"]
         data = self.client.fetch([int(k) for k in keys], want)
         for uid, item in data.items():
             header = b""
             for k, v in item.items():
                 if k.startswith(b"BODY[HEADER.FIELDS") and isinstance(v, bytes):
-                    header = v
-            parsed = email.message_from_bytes(header, policy=email.policy.compat32)
-            mid = (parsed.get("Message-ID") or "").strip() or None
+                    header = v[:MESSAGE_ID_BYTES]
+            mid = message_id_of(header)
             out[str(uid)] = Meta(message_id=mid, size=int(item.get(b"RFC822.SIZE", 0)))
         return out
 

@@ -70,7 +70,10 @@ class InboundMessage(SQLModel, table=True):
     state: InboundState = Field(
         default=InboundState.RECEIVED, sa_type=EnumText(InboundState), index=True
     )
+    # Worker runs that took it up past its reads (`worker.intake`: the poison counter), and the
+    # last of them (a run that takes it up again after an error of its own counts once).
     attempts: int = 0
+    attempt_run: str | None = None
     error: str | None = None
     application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
     post_action_done: bool = Field(default=False, index=True)

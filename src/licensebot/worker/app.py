@@ -140,8 +140,9 @@ class Bot:
     la: LaDesk
     retention: Retention
     metrics: Metrics
-    #: The first-use work of answering (the blank form's fonts and rendering: about half a
-    #: second, inside a message's counted window), done before the intake starts.
+    #: The first-use work of judging and answering (the rules' pinyin tables and list of
+    #: institutions, the blank form's fonts and rendering: about a second, inside a message's
+    #: counted window), done before the intake starts.
     warm_up: Callable[[], object] = lambda: None
 
     def template_problems(self) -> list[str]:
@@ -183,6 +184,10 @@ def build(
         current = current_version(versions)
         data = render_blank_form(current, fillable=True)
         return FileAttachment(f"{settings.dataset.file_prefix}blank_{current.id}.pdf", data)
+
+    def warm_up() -> None:
+        blank_form()
+        judge.warm_up()
 
     def attachments_for(kind: str) -> Sequence[FileAttachment]:
         return (blank_form(),) if kind in BLANK_FORM_REPLIES else ()
@@ -270,5 +275,5 @@ def build(
             page_cache=page_cache,
         ),
         metrics,
-        warm_up=blank_form,
+        warm_up=warm_up,
     )

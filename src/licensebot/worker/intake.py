@@ -5,14 +5,17 @@ confined child); record it and count the attempt (commit 1); judge it outside an
 write the application, the decision and its reply in one transaction (commit 2); only then move
 (or flag) it on the server. A crash before commit 1 (during the reads, say) leaves the message
 untouched on the server and uncounted: it is read again; between the commits it is judged again
-(at most `MAX_ATTEMPTS` times, then it is set aside for a person); after commit 2 the next sync
-only finishes the move.
+(by at most `MAX_ATTEMPTS` runs, then it is set aside for a person); after commit 2 the next
+sync only finishes the move. A message cut between its commits is taken up again after the
+fresh messages of its batch, so that one that stops the worker does not hold up the mail
+behind it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -30,7 +33,7 @@ from licensebot.core.message import IncomingMessage
 from licensebot.core.reasons import Decision
 from licensebot.core.resend import Join, Resend, join, resend_from
 from licensebot.core.retention import without_addresses
-from licensebot.mail.sources import MailSession, Meta
+from licensebot.mail.sources import MailSession, Meta, message_id_of
 from licensebot.store.decisions import record_decision
 from licensebot.store.files import Blobs
 from licensebot.store.models import (
@@ -53,6 +56,12 @@ from licensebot.worker.replies import ReplyPlan, ReplyWriter
 
 log = structlog.get_logger("licensebot.intake")
 
+#: Runs that may stop while handling one message (past its reads) before it is set aside. A
+#: message that stops the worker costs a restart each time: systemd gives up on the unit after
+#: 5 starts in 10 minutes (deploy/systemd: StartLimitBurst=5), so at most 4 deaths fit, and 3
+#: leave a restart to spare for anything else. A kill from outside lands in one message's
+#: counted window (tens of milliseconds; its next attempt comes after the fresh mail of its
+#: batch) by chance only, so three such kills on one message take three unlikely events in a row.
 MAX_ATTEMPTS = 3
 
 ReadMessage = Callable[[bytes], IncomingMessage]
@@ -103,6 +112,7 @@ class Intake:
         institutional: Callable[[str], bool] = lambda domain: False,
         notices: CaseNotices | None = None,
         on_decided: Callable[[Decision], None] = lambda _d: None,
+        run_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -118,6 +128,8 @@ class Intake:
         self.institutional = institutional
         self.notices = notices
         self.on_decided = on_decided  # the metrics' count of decisions
+        #: This worker run (process): the poison counter counts runs, not passes of one run.
+        self.run_id = run_id or uuid.uuid4().hex
 
     # -- one folder ---------------------------------------------------------------------------
 
@@ -131,7 +143,7 @@ class Intake:
         keys = session.candidates(last_uid)
         if not keys:
             return report
-        known = self._known(box, validity, keys)
+        known, cut = self._known(box, validity, keys)
         new = [k for k in keys if k not in known]
         if not new:
             self._advance(box, validity, max(session.watermark(k) for k in keys))
@@ -148,7 +160,9 @@ class Intake:
             for key in too_big:
                 self._record_oversized(box, validity, key, metas[key])
                 failed.append(key)
-            fetch = [k for k in batch if k not in too_big]
+            # fresh messages first, then those a stopped run left between their commits
+            fetch = [k for k in batch if k not in too_big and k not in cut]
+            fetch += [k for k in batch if k not in too_big and k in cut]
             for key, raw in session.fetch(fetch):
                 report.fetched += 1
                 state, app_id = self.handle(box, validity, key, raw)
@@ -217,23 +231,28 @@ class Intake:
                 s.add(cur)
                 s.commit()
 
-    def _known(self, box: Mailbox, validity: str, keys: Sequence[str]) -> set[str]:
-        """Keys already handled (a row in RECEIVED state was interrupted: handle it again)."""
-        out: set[str] = set()
+    def _known(self, box: Mailbox, validity: str, keys: Sequence[str]) -> tuple[set[str], set[str]]:
+        """Keys already handled, and keys whose handling was cut past their reads (a row in
+        RECEIVED state with its attempt counted: handle it again, after the fresh ones)."""
+        done: set[str] = set()
+        cut: set[str] = set()
         with Session(self.engine) as s:
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
                 rows = s.exec(
-                    select(InboundMessage.uid).where(
+                    select(InboundMessage.uid, InboundMessage.state, InboundMessage.attempts).where(
                         InboundMessage.mailbox == box.name,
                         InboundMessage.folder == box.folder,
                         InboundMessage.uidvalidity == validity,
                         col(InboundMessage.uid).in_(chunk),
-                        InboundMessage.state != InboundState.RECEIVED,
                     )
                 ).all()
-                out.update(rows)
-        return out
+                for uid, state, attempts in rows:
+                    if state != InboundState.RECEIVED:
+                        done.add(uid)
+                    elif attempts:
+                        cut.add(uid)
+        return done, cut
 
     def _rekey_known(
         self, box: Mailbox, validity: str, keys: list[str], metas: dict[str, Meta]
@@ -324,7 +343,7 @@ class Intake:
         where a kill from outside usually lands (OCR takes seconds); such a kill costs the
         message nothing, it is read again. What runs in this process after the count (a route,
         the judging, the decision up to commit 2) is what a message could stop the worker in:
-        a message that did so `MAX_ATTEMPTS` times is set aside for a person."""
+        a message that did so in `MAX_ATTEMPTS` runs is set aside for a person."""
         with Session(self.engine) as s:
             seen = s.exec(_copy(box, validity, key)).first()
             if seen is not None and seen.state != InboundState.RECEIVED:
@@ -344,13 +363,13 @@ class Intake:
         row_id, attempts, state = self._record(box, validity, key, raw, digest, str(path))
         if state != InboundState.RECEIVED:
             return state, None
-        self.faults.point("after_record")
         if attempts > MAX_ATTEMPTS:
             return self._fail(
                 row_id,
                 f"handling this message stopped the worker {MAX_ATTEMPTS} "
                 "times; set aside for a person",
             ), None
+        self.faults.point("after_record", message_id=msg.message_id if msg else None)
         if msg is None or reading is None:
             return self._fail(row_id, unread), None
         try:
@@ -383,7 +402,7 @@ class Intake:
                     folder=box.folder,
                     uidvalidity=validity,
                     uid=key,
-                    message_id=_header(raw, b"message-id"),
+                    message_id=message_id_of(raw),
                     size=len(raw),
                     sha256=digest,
                     raw_path=path,
@@ -403,7 +422,11 @@ class Intake:
                 )
             if row.state != InboundState.RECEIVED:
                 return row.id or 0, row.attempts, row.state
-            row.attempts += 1
+            if row.attempt_run != self.run_id:
+                # a run takes it up: counted once, so a pass of this run that raised (a lost
+                # database connection, say) and is retried is not taken for a stopped worker
+                row.attempts += 1
+                row.attempt_run = self.run_id
             s.add(row)
             s.commit()
             return row.id or 0, row.attempts, row.state
@@ -775,20 +798,3 @@ def dedup_key(msg: IncomingMessage, assessment: Assessment) -> str:
 def hash_text(msg: IncomingMessage) -> str:
     basis = "\n".join([msg.from_address or "", msg.subject, msg.date or "", msg.text])
     return hashlib.sha256(basis.encode()).hexdigest()
-
-
-def _header(raw: bytes, name: bytes) -> str | None:
-    """A header's value from the raw bytes, without a full parse (for the first record)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    lines = head.replace(b"\r\n", b"\n").split(b"\n")
-    for i, line in enumerate(lines):
-        if line.lower().startswith(name + b":"):
-            value = line.split(b":", 1)[1]
-            for cont in lines[i + 1 :]:
-                if cont[:1] in (b" ", b"\t"):
-                    value += cont
-                else:
-                    break
-            text = value.decode("utf-8", "replace").strip()
-            return text[:998] or None
-    return None

@@ -16,7 +16,7 @@ from licensebot.core.domains import DomainKnowledge
 from licensebot.core.form import FIELD_KEYS, ReadForm, form_to_json
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.message import Attachment, IncomingMessage
-from licensebot.core.names import parse_la_filename
+from licensebot.core.names import parse_la_filename, same_person
 from licensebot.core.rules import CheckContext, CheckSettings
 
 ReadPdf = Callable[[bytes], ReadForm]
@@ -116,6 +116,16 @@ class Judge:
 
     def assess(self, msg: IncomingMessage, reading: Reading | None = None) -> Assessment:
         return self.verdict(msg, reading).assessment
+
+    def warm_up(self) -> None:
+        """Load what the rules load on first use, with a sample of ours: the pinyin tables
+        (a Chinese name against a romanised one) and the list of institutions (an academic
+        domain), half a second together. The worker does it before it takes a message;
+        otherwise the first message after each start carries it in its counted window
+        (`worker.intake`: 0.55 s against 0.02 s for the next ones, measured on PostgreSQL),
+        where a kill from outside is counted against it."""
+        same_person("张三", "San Zhang")
+        self.domains.institution_names("example.edu")
 
 
 def check_json(name: str, verdict: Verdict) -> dict[str, Any]:

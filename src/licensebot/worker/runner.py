@@ -131,7 +131,7 @@ class Worker:
         self.check_templates()
         self._install_signals()
         start_readers()  # before the first message: see bench/results/soak.md
-        self.bot.warm_up()  # meanwhile, in this process: the first reply's blank form
+        self.bot.warm_up()  # meanwhile, here: the rules' tables, the first reply's blank form
         scheduler = BackgroundScheduler(
             timezone=ZoneInfo(self.settings.schedule.timezone),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
