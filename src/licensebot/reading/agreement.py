@@ -169,7 +169,7 @@ WORD_FIELDS = frozenset({"signer_title", "affiliation", "address"})
 #: Of those, the fields no rule judges by their letters (stored for the record): there a digit
 #: and a letter of one shape (`CB4 0WS` read `CB4 OWS`) are one reading, and RapidOCR's is kept.
 LOOSE_FIELDS = frozenset({"address"})
-CONFUSABLE = frozenset(frozenset(p) for p in ("0O", "0o", "1l", "1I", "lI", "5S", "8B"))
+CONFUSABLE = frozenset(frozenset(p) for p in ("0O", "0o", "1l", "1I", "5S", "8B"))
 #: Two letters of one shape in a sans-serif print (RapidOCR reads `Innovation` `lnnovation`):
 #: in any word field the partner's letter is kept (Tesseract weighs a letter by its word).
 LOOKALIKE_LETTERS = frozenset({frozenset("lI")})

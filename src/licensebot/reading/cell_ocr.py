@@ -324,10 +324,12 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     # RapidOCR drops both): a name RapidOCR reads only up to accents stands when that model
     # read it so, and a name it reads letter for letter does not when that model read it
     # with accents the value lacks
-    latin = [
-        v for r in cell.readings if r.model in ACCENTED and (v := CLEANERS[key](r.text)) is not None
-    ]
     name = key == "signer_name"
+    latin = [
+        v
+        for r in (cell.readings if name else ())
+        if r.model in ACCENTED and (v := CLEANERS[key](r.text)) is not None
+    ]
     for r in rapid:
         other = CLEANERS[key](r.text)
         if r.edged or other is None:
