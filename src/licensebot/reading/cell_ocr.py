@@ -71,6 +71,8 @@ RECHECK: dict[str, tuple[str, int, tuple[str, ...]]] = {
 
 #: Cells the first pass read as confident print for a form to count as typed (third pass).
 PRINTED_CELLS = 3
+#: Two pass-2 readings this sure (and alike, on a straight baseline) read a cell as print.
+PRINT_TWICE = 0.9
 
 
 _NAME = "signer_name"  # the field read again in Chinese
@@ -108,6 +110,9 @@ def ocr_cells(
     if other:
         second = read_sheet(image, other, scale, "eng", limits)
     rechecks: list[tuple[Cell, list[str]]] = []
+    # cells pass 1 could not read (an underline through the descenders at its 150 dpi) that
+    # pass 2 read as print: both readings alike, sure, on a straight baseline
+    read_twice: set[int] = set()
     for cell in cells:
         inside = reads.get(id(cell), [])
         if cell.key == "signature":
@@ -155,6 +160,15 @@ def ocr_cells(
             if alt:
                 at_edge = runs_to_edge(alt, cell.box, scale, cell.ruled)
                 cell.readings.append(Reading(alt_raw, min(w.conf for w in alt), at_edge, "eng"))
+            if (
+                alt
+                and fv.value is not None
+                and not CJK.search(raw)
+                and min(conf, min(w.conf for w in alt)) >= PRINT_TWICE
+                and same(cell.key, CLEANERS[cell.key](alt_raw), fv.value)
+                and straight(image, ordered)
+            ):
+                read_twice.add(id(cell))
             if cell.key == "date" and digits(alt_raw) == digits(raw) and digits(raw):
                 # a date in Chinese: English reads the digits alone; agreeing digits count
                 fv = cleaned(cell.key, raw, max(conf, 0.8), Source.OCR, limits)
@@ -181,7 +195,10 @@ def ocr_cells(
             rechecks.append((cell, [r for r in (cell.pass1, raw, alt_raw) if r]))
     # A form read as print by the first pass: handwritten forms get no third pass (the
     # model would only be asked to guess, and every cell would cost a run)
-    printed = sum(1 for c in cells if c.pass1 and c.key in CLEANERS) >= PRINTED_CELLS
+    printed = (
+        sum(1 for c in cells if (c.pass1 or id(c) in read_twice) and c.key in CLEANERS)
+        >= PRINTED_CELLS
+    )
     if recheck and not printed:
         # Chinese characters have no baseline to tell handwriting by; on a handwritten
         # form the Chinese model reads a hand's 张三 as a confident 张二: never trusted

@@ -178,14 +178,22 @@ def around(ws: Sequence[Word], region: ValueRegion) -> Box:
     return (x0 - out, first, x1 + out, min(bottom + 0.1 * h, down))
 
 
-def ruled_sides(region: ValueRegion) -> tuple[bool, bool]:
-    """Whether the region's left and right sides are its table cell's own column rules."""
+def ruled_sides(region: ValueRegion, label: Label | None = None) -> tuple[bool, bool]:
+    """Whether the region's left and right sides are closed: its table cell's own column
+    rules, or on the left the end of its label on the same line (`Name: value`: print close
+    to the label is no value cut, nothing of it stands before the label)."""
+    x0, top, x1, bottom = region.box
+    after_label = (
+        label is not None
+        and label.page == region.page
+        and label.x1 - 0.5 * label.height <= x0 <= label.x1 + 0.6 * label.height
+        and top <= (label.top + label.bottom) / 2 <= bottom
+    )
     cell = region.cell
     if cell is None:
-        return (False, False)
-    x0, _, x1, _ = region.box
+        return (after_label, False)
     near = 0.02 * max(cell.width, 1.0)
-    return (abs(x0 - cell.x0) <= near, abs(x1 - cell.x1) <= near)
+    return (after_label or abs(x0 - cell.x0) <= near, abs(x1 - cell.x1) <= near)
 
 
 def scale_box(box: Box, s: float) -> Box:
@@ -263,7 +271,8 @@ def scan_cells(
         if value:
             lines = min(MAX_LINES, region.lines_expected or 2)
             crop = clip(around(value, region), image)
-            cells.append(Cell(key, crop, *legible(value), lines=lines, ruled=ruled_sides(region)))
+            ruled = ruled_sides(region, labels.get(key))
+            cells.append(Cell(key, crop, *legible(value), lines=lines, ruled=ruled))
         elif ink_ratio(image, box, (*region.mask, *map(_padded, tail))) > CELL_INK:
             # the label's wording run on is masked: its ink is no value's
             cells.append(Cell(key, box, empty=True))

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import cv2
+import numpy as np
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Member
@@ -25,7 +27,7 @@ from licensebot.reading.layout import Label, Word, join_words, lines_of
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import OcrError, tesseract_words
 from licensebot.reading.regions import ValueRegion, locate_values
-from licensebot.reading.signature import SignatureInk
+from licensebot.reading.signature import SignatureInk, Stroke
 from licensebot.reading.signature import measure as measure_signature
 from licensebot.reading.vote import CJK, CJK_PUNCT
 
@@ -239,3 +241,86 @@ def settle_page_signature(
     ):
         # print-size marks that read as the signer's name typed in Chinese
         found.signed, found.signed_conf = False, 0.8
+    elif (
+        found.signed is None
+        and ps.ink.signed is None
+        and not (name is not None and name.value and CJK.search(name.value))
+        and written_by_hand(image, ps.ink, ps.label.height, limits)
+    ):
+        found.signed, found.signed_conf = True, HAND_NAME_CONFIDENCE
+
+
+#: Letters (strokes of at least `LETTER_HEIGHT` label heights) a written name has at least.
+HAND_LETTERS = 4
+LETTER_HEIGHT = 0.4
+#: An OCR word this sure of itself reads as print (`printed_word`).
+PRINT_SURE = 0.8
+#: How sure a name written in a neat hand is called signed.
+HAND_NAME_CONFIDENCE = 0.6
+
+
+#: Letters of print share a height (the x-height, the capitals'): at least this share of a
+#: line's letters is within `SAME_HEIGHT` of one height.
+PRINT_HEIGHT_SHARE = 0.4
+SAME_HEIGHT = 0.07
+#: The smallest letter (label heights): less is a dot, an accent, a piece of a rule.
+MIN_LETTER = 0.2
+
+
+def print_heights(strokes: Sequence[Stroke], u: float) -> bool:
+    """Whether the letters' heights are print's: many of them one height (a font's x-height:
+    `o`, `e`, `r`, `u` alike to a pixel or two), where a hand's letters each have their own.
+    Letters of any size count (a small typed name's x-height is a fifth of the label's)."""
+    small = sorted(
+        s.height for s in strokes if MIN_LETTER * u <= s.height <= 1.5 * u and s.width <= 1.5 * u
+    )
+    if len(small) < 3:
+        return True  # too few letters to tell: print, for this test
+    best = max(sum(1 for h in small if abs(h - c) <= SAME_HEIGHT * c) for c in small)
+    return best >= max(3, PRINT_HEIGHT_SHARE * len(small))
+
+
+def written_by_hand(image: Image.Image, ink: SignatureInk, u: float, limits: ReadLimits) -> bool:
+    """Whether the ink the geometry left unknown (letters of print size that are not a line of
+    print, or a little tall ink) is a name written by hand: a word's worth of letters, no
+    seal, read on their own (the masked print, the rules and the label gone) by English OCR
+    as letters it is not sure are print (`printed_word`'s test, the one that masked the cell's
+    print), and by Chinese OCR as no sure characters (a typed Chinese name). A neat hand
+    writes at print size on a straight line; print, even typed large, reads with confidence."""
+    if ink.seal or ink.ink is None:
+        return False
+    letters = [s for s in ink.strokes if s.height >= LETTER_HEIGHT * u]
+    if len(letters) < HAND_LETTERS or print_heights(ink.strokes, u):
+        return False
+    pad = max(4, round(0.5 * u))
+    mask = ink.ink
+    y0 = max(0, min(s.y0 for s in letters) - pad)
+    y1 = min(mask.shape[0], max(s.y1 for s in letters) + pad + 1)
+    x0 = max(0, min(s.x0 for s in letters) - pad)
+    x1 = min(mask.shape[1], max(s.x1 for s in letters) + pad + 1)
+    # the grey levels of the ink left (its soft edges too), on white paper
+    bx, by = round(ink.box[0]), round(ink.box[1])
+    gray = np.asarray(image.convert("L").crop((bx + x0, by + y0, bx + x1, by + y1)))
+    keep = cv2.dilate(mask[y0:y1, x0:x1].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    crop = Image.fromarray(np.where(keep[: gray.shape[0], : gray.shape[1]], gray, 255))
+    try:
+        chinese = tesseract_words(crop, lang="chi_sim", psm=8, timeout=limits.ocr_timeout)
+        if any(CJK.search(w.text) and w.conf >= PRINT_SURE for w in chinese):
+            return False  # characters of print: a typed Chinese name
+        # English, and the model with the accented letters English lacks (a typed `Lefrançois`
+        # is an unsure word to English alone)
+        for model in ("eng", "Latin"):
+            words = tesseract_words(crop, lang=model, psm=7, timeout=limits.ocr_timeout)
+            if not words:
+                # the line finder takes a scrawly hand for no text: read it as a raw line
+                words = tesseract_words(crop, lang=model, psm=13, timeout=limits.ocr_timeout)
+            read = [(len(re.findall(r"[^\W\d_]", w.text)), w.conf) for w in words]
+            total = sum(n for n, _ in read)
+            if total < 3:
+                return False  # not letters: a smudge, a stroke, what is left of a rule
+            # print reads sure in every word; a hand's name is unsure, if only in one word
+            if sum(n * conf for n, conf in read) / total >= PRINT_SURE:
+                return False
+    except OcrError:
+        return False
+    return True

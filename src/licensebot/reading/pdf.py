@@ -141,6 +141,8 @@ class _Reader:
         self.pass1: dict[int, tuple[Image.Image, list[Word], dict[str, Label]]] = {}
         #: the OCR text of each image page read, by page index
         self.page_text: dict[int, str] = {}
+        #: the fields whose labels pass 1 found on the form page
+        self.form_labels: set[str] = set()
 
     def _tick(self, stage: str, since: float) -> float:
         return tick(self.timings, stage, since)
@@ -279,6 +281,7 @@ class _Reader:
                 if not pages[index].words:
                     ocr_text[index] = " ".join(w.text for w in words)
                 if result is not None:
+                    self._table_before(index, result, pages)
                     self._table_overleaf(index, result, pages)
                     break
             unread = [
@@ -392,6 +395,7 @@ class _Reader:
         if not enough(labels):
             self.pass1[index] = (image, words, labels)
             return None, words
+        self.form_labels = set(labels)
         # the rules before anything is erased: the same pixels as pass 1's words
         grids = {index: grid_from_image(image, dpi, index)}
         size = (float(image.width), float(image.height))
@@ -423,6 +427,43 @@ class _Reader:
             )
         self._tick("ocr_pass2", t)
         return found, words
+
+    def _table_before(self, index: int, found: Found, pages: list[Page]) -> None:
+        """A signer table that a page break cut after its first rows: the form page (found by
+        its Signature and Date rows) lacks the labels of the rows above, and the page before
+        ends with them. The values of those rows are read there, as on the form page."""
+        missing = [k for k in FIELD_KEYS if k not in self.form_labels]
+        prev = index - 1
+        if not missing or prev < 0 or not pages[prev].image_page:
+            return
+        t = perf_counter()
+        if prev not in self.pass1:
+            dpi = float(self.limits.ocr_dpi)
+            flat = upright(self.doc.render(prev, dpi), dpi)
+            self.pass1[prev] = read_labels(flat, prev, self.limits)
+        image, words, labels = self.pass1[prev]
+        keys = tuple(k for k in missing if k in labels)
+        # a row's worth is not a table: the LA's own text names an affiliation too
+        if len(keys) < min(2, len(missing)):
+            self._tick("ocr_pass1", t)
+            return
+        grids = {prev: grid_from_image(image, float(self.limits.ocr_dpi), prev)}
+        size = (float(image.width), float(image.height))
+        regions = locate_values(labels, words, page_size=size, grids=grids, keys=keys)
+        only = {k: labels[k] for k in keys if k in regions}
+        fields, cells = scan_cells(only, {k: regions[k] for k in only}, words, image, grids)
+        found.fields.update({k: v for k, v in fields.items() if k in only})
+        masks = [m for r in regions.values() for m in r.mask]
+        ocr_cells(
+            blanked(image, masks),
+            cells,
+            found,
+            scale=1.0,
+            limits=self.limits,
+            labels=labels,
+            recheck=True,
+        )
+        self._tick("ocr_pass2", t)
 
     def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
         """A signer table that a page break cut: the Signature cell (and the Date cell beside

@@ -18,7 +18,7 @@ tall ink) is unknown and goes to a person.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
 import cv2
@@ -93,6 +93,9 @@ class SignatureInk:
     tall_ink: float  # share of the cell in strokes of signature height
     other_ink: float  # share in everything else left after the masks
     strokes: tuple[Stroke, ...] = ()
+    seal: bool = False  # a seal's ring or stamp was seen in the cell
+    #: the cell's ink left after the masks (True: ink), where `strokes` were cut from
+    ink: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _rules_1d(ink: np.ndarray, cover: float, spread: int) -> list[tuple[int, int]]:
@@ -272,6 +275,11 @@ def seal_like(s: Stroke, u: float) -> bool:
     )
 
 
+def _inside(s: Stroke, ring: Stroke) -> bool:
+    """Whether `s` lies within the box of `ring` (a seal's star, its characters)."""
+    return ring.x0 <= s.x0 and s.x1 <= ring.x1 and ring.y0 <= s.y0 and s.y1 <= ring.y1
+
+
 def seal_around(gray: np.ndarray, box: Box, u: float) -> bool:
     """A stamp's ring over or beside the cell (a seal copied in grey: no colour left to drop
     it by). The cell alone may hold only pieces of the ring and the star, which look like a
@@ -428,15 +436,27 @@ def measure(
     area = float(a.size)
     strokes = [s for s in strokes_of(a) if s.pixels >= max(4, round(u * u / 60))]
     seals = [s for s in strokes if seal_like(s, u)]
-    hand = [s for s in strokes if s not in seals and (tall(s, u) or cursive(s, u))]
-    rest = [s for s in strokes if s not in seals and s not in hand]
+    # a seal's star and characters are inside its ring: its own, not a pen's
+    ringed = [s for s in strokes if s not in seals and any(_inside(s, r) for r in seals)]
+    hand = [
+        s for s in strokes if s not in seals and s not in ringed and (tall(s, u) or cursive(s, u))
+    ]
+    rest = [s for s in strokes if s not in seals and s not in hand and s not in ringed]
     tall_ink = sum(s.pixels for s in hand) / min(area, SIGNATURE_ROOM * u * u)
     other_ink = sum(s.pixels for s in rest) / area
     signed, conf = verdict(hand, rest, seals, u, tall_ink, other_ink)
+    ring = False
     if signed is True and not seals and seal_around(gray, (x0, y0, x1, y1), u):
         # pieces of a grey seal's ring and its star are not to be told from a pen's strokes
         # by shape alone: a person looks
-        signed, conf = None, 0.0
+        signed, conf, ring = None, 0.0, True
     return SignatureInk(
-        signed, round(conf, 3), (x0, y0, x1, y1), tall_ink, other_ink, tuple(strokes)
+        signed,
+        round(conf, 3),
+        (x0, y0, x1, y1),
+        tall_ink,
+        other_ink,
+        tuple(strokes),
+        seal=bool(seals) or ring,
+        ink=a,
     )

@@ -283,3 +283,51 @@ def test_a_legible_hand_read_as_words_is_never_called_unsigned(
     ps.ink = ps.measure(img)
     assert ps.ink.signed is False  # the words masked, nothing is left
     assert typed_or_hand(img, ps, words, 0).signed is signed
+
+
+def test_a_seals_own_star_and_characters_are_not_a_pen() -> None:
+    # the seal's star and its characters are tall marks inside its ring: with no hand
+    # outside the ring the cell is never signed (a seal alone, its inside as dark as ink)
+    img, sig, date = _page()
+    _ring(img, 60)
+    d = ImageDraw.Draw(img)
+    for i, x in enumerate((600, 640, 780, 810)):
+        d.line([(x, 90 + 10 * i), (x + 12, 175)], fill=60, width=7)  # the ring's characters
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is not True
+    assert got.seal
+
+
+def _written(text: str, hand: bool) -> tuple[Image.Image, SignatureInk]:
+    """`text` at print size in the signature cell, in a handwriting font or in print, and
+    what `measure` leaves of it (the cell's ink after the masks, cut into strokes)."""
+    img, sig, date = _page()
+    d = ImageDraw.Draw(img)
+    x = 420.0
+    for i, ch in enumerate(text):
+        # a hand's letters rise and fall and are not all of one size; print's are
+        size = round(46 * (1 + 0.08 * math.sin(2.1 * i))) if hand else 46
+        font = ImageFont.truetype(str(find_font("dkg.ttf" if hand else "DejaVuSans.ttf")), size)
+        y = 270 + (5 * math.sin(1.3 * i) if hand else 0.0)
+        d.text((x, y), ch, font=font, fill=30, anchor="ls")
+        x += font.getlength(ch)
+    ink = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert ink.signed is not True  # letters of print size: the geometry cannot tell
+    return img, ink
+
+
+def test_a_name_written_in_a_neat_hand_is_signed() -> None:
+    from licensebot.reading.facts import written_by_hand
+    from licensebot.reading.limits import ReadLimits
+
+    img, ink = _written("Lucas Bennett", hand=True)
+    assert written_by_hand(img, ink, U, ReadLimits())
+
+
+@pytest.mark.parametrize("text", ["Lucas Bennett", "Anaïs Lefrançois", "Zhang Wei"])
+def test_a_name_typed_at_print_size_is_never_written_by_hand(text: str) -> None:
+    from licensebot.reading.facts import written_by_hand
+    from licensebot.reading.limits import ReadLimits
+
+    img, ink = _written(text, hand=False)
+    assert not written_by_hand(img, ink, U, ReadLimits())
