@@ -164,14 +164,14 @@ def test_unreadable_message_is_recorded_set_aside_and_maintainers_told(
     dovecot.append(BOT, "INBOX", application(1))
     dovecot.append(BOT, "INBOX", application(2))
     worker = make_worker(dovecot)
-    real = worker.bot.intake.read_attachment
+    real = worker.bot.intake.read
 
-    def explode_on_first(msg):  # type: ignore[no-untyped-def]
-        if msg.message_id == "<app-1@uni1.edu>":
+    def explode_on_first(raw):  # type: ignore[no-untyped-def]
+        if b"<app-1@uni1.edu>" in raw:
             raise ValueError("reader crashed")
-        return real(msg)
+        return real(raw)
 
-    monkeypatch.setattr(worker.bot.intake, "read_attachment", explode_on_first)
+    monkeypatch.setattr(worker.bot.intake, "read", explode_on_first)
     report = worker.poll_once()
 
     assert report.mailboxes[0].failed == 1
