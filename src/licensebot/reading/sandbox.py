@@ -485,9 +485,12 @@ def _warm_up(work: Callable[[], object]) -> None:
 
 
 def _warm_pdf() -> bytes:
+    """The sample a child warms up on: the blank LA the fork server read with the worker's
+    versions (`_warm_la`), which touches what a typed LA's read touches, else a small one."""
     from licensebot.reading._warm import _sample
+    from licensebot.reading._warm_la import SAMPLE_LA
 
-    return _sample()
+    return SAMPLE_LA or _sample()
 
 
 def _call_once(
