@@ -34,6 +34,13 @@ def hang_in_reader(msg: IncomingMessage) -> Attachment | None:
     return la_to_read(msg, prefix=PREFIX)
 
 
+def abort_reading_app_1(msg: IncomingMessage, *, prefix: str) -> Attachment | None:
+    """`la_to_read`, but a reader aborts after it answered with message <app-1@uni1.edu>."""
+    if _confined() and msg.message_id == "<app-1@uni1.edu>":
+        os.abort()
+    return la_to_read(msg, prefix=prefix)
+
+
 def read_stamped(raw: bytes) -> IncomingMessage:
     """The message read, its subject the reading process's id."""
     msg = read_message(raw, trusted_authserv_ids=(), own_addresses=())
