@@ -2,8 +2,10 @@
 Hypothesis from the test factory's seeds (`tests/mutate.py`), through
 
 - the **worker's path**: the functions `licensebot run` wires in its composition root
-  (`worker.app.build`): `intake.read_message`, the routes' `claims` (and the delivery-report
-  reader for a bounce), `intake.assess` (the judge, each PDF in a fresh sandboxed reader);
+  (`worker.app.build`): `intake.read` (the message and its LA in one single-use sandboxed
+  reader; the MIME campaign reads the message alone, `read_message`, and each distinct PDF
+  once, see below), the routes' `claims` (and the delivery-report reader for a bounce),
+  `intake.assess` (the judge);
 - **`licensebot check --json`** itself, as a subprocess over a shard of .eml files (its
   long-lived sandboxed readers).
 
@@ -139,7 +141,8 @@ def child_worker(args: argparse.Namespace) -> None:
     settings = load_settings(Path(args.config))
     upgrade(make_engine(settings.storage.url()))
     bot = build(settings, environ={"LICENSEBOT_ACCESS_CODE": "fuzz"})
-    read = bot.intake.read_message
+    read = bot.read_message
+    read_mail = bot.intake.read
     assess = bot.intake.assess
     routes = bot.intake.routes
     judge = getattr(assess, "__self__", None)
@@ -177,14 +180,18 @@ def child_worker(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         last_error[0] = None
         try:
-            msg = read(data)
+            if args.campaign == "pdf":  # the worker's read: the message and its LA, one child
+                msg, reading = read_mail(data)
+                last_error[0] = reading.form.error if reading.form is not None else None
+            else:
+                msg, reading = read(data), None
             route = next((r for r in routes if r.claims(msg)), None)
             if route is not None:
                 if route.name == "bounce":
                     read_delivery_report(data)
                 outcome = f"route:{route.name}"
             else:
-                outcome = f"decision:{assess(msg).decision}"
+                outcome = f"decision:{assess(msg, reading).decision}"
         except Exception as exc:  # what the worker records as a failed message
             outcome = f"exception:{type(exc).__name__}"
             if saved[outcome] < 3:

@@ -114,7 +114,7 @@ def throughput(work: Path, ca: TestCA, n: int) -> dict[str, float]:
         worker.check_templates()
         # as `licensebot run` and `poll` do: the fork server up (its models loaded) and
         # readers forked ahead, before the clock starts
-        start_readers()
+        start_readers(la_dir=settings.path(settings.dataset.la_dir))
         call_confined(os.getpid, time_limit=60, cpu_limit=60, memory_bytes=1 << 28)
         t0 = time.perf_counter()
         [report] = [worker.sync_box(b) for b in settings.mailbox]
@@ -166,8 +166,7 @@ def latency(work: Path, ca: TestCA, k: int) -> list[float]:
 STAGES = (
     ("idle_wake", "APPEND -> IDLE reports EXISTS"),
     ("fetched", "UID SEARCH, sizes, FETCH BODY.PEEK[]"),
-    ("mime_read", "raw stored + MIME read in its sandboxed child"),
-    ("pdf_read", "PDF read in a fresh reader (fork)"),
+    ("read", "raw stored + the message and its LA read in one single-use sandboxed child"),
     ("recorded", "inbound row, the attempt counted (commit 1)"),
     ("judged", "rules, decision"),
     ("committed", "application + decision + reply (commit 2)"),
@@ -228,10 +227,8 @@ def profile(work: Path, ca: TestCA, k: int) -> dict[str, list[float]]:
             upgrade(make_engine(settings.storage.url()))
             worker = Worker(settings, environ=bot_env({"sirui": PW}))
             intake = worker.bot.intake
-            judge = intake.assess.__self__  # type: ignore[attr-defined]
             intake._record = after(intake._record, "recorded")  # type: ignore[method-assign]
-            intake.read_message = after(intake.read_message, "mime_read")
-            judge.read_pdf = after(judge.read_pdf, "pdf_read")
+            intake.read = after(intake.read, "read")
             intake.assess = after(intake.assess, "judged")
             intake._decide = after(intake._decide, "committed")  # type: ignore[method-assign]
             runner = threading.Thread(target=worker.run, daemon=True)
@@ -357,11 +354,12 @@ def main() -> None:
         "change 0.5 s after it (`NOTIFY_DELAY_MSECS 500` in its source), so with Dovecot no "
         "APPEND is answered in less than half a second; another server (Coremail) has its own "
         "delay. What the bot controls is the rest, *the bot's share*.",
-        "- `mime_read` and `pdf_read` run in single-use sandboxed children that the worker forks "
-        "ahead of need and warms on a sample of its own (docs/reading.md); each still reads one "
-        "input and exits. What is left of `pdf_read` is the read itself: the text layer "
-        "(pypdfium2), the form page's image at 150 dpi (the signature's ink, empty cells), the "
-        "table's rules and cells, the labels, the LA version from the text.",
+        "- `read` runs in a single-use sandboxed child that the worker forks ahead of need and "
+        "warms on samples of its own (docs/reading.md): the message's MIME read, then the read "
+        "of its LA, each under its own limits; the child reads that one message and exits. "
+        "What is left is the reads themselves: the MIME structure, the text layer (pypdfium2), "
+        "the form page's image at 150 dpi (the signature's ink, empty cells), the table's rules "
+        "and cells, the labels, the LA version from the text.",
         "- `claimed` is short because the relay is woken by the commit that queues the reply "
         "(no polling); `accepted` is the commit that marks the reply as being handed over, then "
         "MAIL, RCPT and DATA over the SMTP session the worker keeps open between flushes "

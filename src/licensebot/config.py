@@ -169,6 +169,10 @@ class Schedule(_Section):
     outbox_seconds: float = 15.0
     digest_time: time = time(8, 30)
     fetch_batch: Annotated[int, Field(ge=1, le=500)] = 20
+    # Messages read at once, each in a single-use sandboxed reader of its own: the next ones
+    # are read while one is judged, recorded and answered (each reader may take
+    # ReadLimits.memory_bytes: docs/memory.md).
+    readers: Annotated[int, Field(ge=1, le=8)] = 2
 
     @field_validator("idle_renew_seconds")
     @classmethod

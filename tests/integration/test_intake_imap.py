@@ -12,7 +12,14 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
 from licensebot.mail.sources import MESSAGE_ID_BYTES, MailboxError
-from licensebot.store.models import Application, Event, InboundMessage, MailboxCursor, OutboxMessage
+from licensebot.store.models import (
+    Application,
+    DecisionRecord,
+    Event,
+    InboundMessage,
+    MailboxCursor,
+    OutboxMessage,
+)
 from licensebot.worker.intake import MAX_ATTEMPTS
 from licensebot.worker.runner import Worker
 from tests.mailgen import build_application, tiny_pdf
@@ -146,16 +153,58 @@ def test_uidvalidity_change_resyncs_without_reprocessing(
     assert all(b"$LicensebotProcessed" in f for f in flags.values())
 
 
-def test_fetches_in_bounded_batches_and_keeps_order(
-    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+@pytest.mark.parametrize("readers", [1, 2])
+def test_fetches_in_bounded_batches_reads_ahead_and_keeps_order(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker], readers: int
 ) -> None:
+    """A backlog's messages are read ahead (each in a reader of its own) but recorded, decided
+    and answered one by one in their order: one reply each, in that order, all moved."""
     for n in range(12):
         dovecot.append(BOT, "INBOX", application(n))
-    worker = make_worker(dovecot, schedule={"fetch_batch": 5})
-    worker.poll_once()
+    worker = make_worker(dovecot, schedule={"fetch_batch": 5, "readers": readers})
+    report = worker.poll_once()
     with Session(worker.bot.engine) as s:
-        uids = [int(r.uid) for r in s.exec(select(InboundMessage).order_by(col(InboundMessage.id)))]
-    assert uids == list(range(1, 13))
+        inbound = s.exec(select(InboundMessage).order_by(col(InboundMessage.id))).all()
+        replies = s.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "applicant.rejected")
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    assert [int(r.uid) for r in inbound] == list(range(1, 13))
+    assert [r.application_id for r in replies] == [r.application_id for r in inbound]
+    assert [r.recipient for r in replies] == [f"applicant{n}@uni{n}.edu" for n in range(12)]
+    assert report.outbox.sent == 12
+    assert dovecot.uids(BOT, "INBOX") == []
+    assert len(dovecot.uids(BOT, "licensebot/processed")) == 12
+
+
+def test_a_message_whose_la_crashes_its_reader_is_recorded_and_answered(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The message and its LA share a reader: one that dies in the LA's read (a crash in
+    pdfium, say) still leaves the message read; it is judged on a PDF that could not be read,
+    answered once, moved, and the worker reads the next one."""
+    from licensebot.worker import app as app_module
+    from tests.unit.reading import reader_probes
+
+    monkeypatch.setattr(app_module, "la_to_read", reader_probes.abort_reading_app_1)
+    dovecot.append(BOT, "INBOX", application(1))
+    dovecot.append(BOT, "INBOX", application(2))
+    worker = make_worker(dovecot)
+    report = worker.poll_once()
+
+    assert report.mailboxes[0].processed == 2 and report.mailboxes[0].failed == 0
+    with Session(worker.bot.engine) as s:
+        rows = s.exec(select(InboundMessage).order_by(col(InboundMessage.id))).all()
+        apps = s.exec(select(Application).order_by(col(Application.id))).all()
+        replies = s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        decisions = s.exec(select(DecisionRecord).order_by(col(DecisionRecord.id))).all()
+    assert [r.state for r in rows] == ["processed", "processed"]
+    assert [a.sender for a in apps] == ["applicant1@uni1.edu", "applicant2@uni2.edu"]
+    assert [r.recipient for r in replies] == ["applicant1@uni1.edu", "applicant2@uni2.edu"]
+    facts = [" ".join(str(r.get("facts")) for r in d.rule_results) for d in decisions]
+    assert "crashed" in facts[0] and "crashed" not in facts[1]
+    assert len(dovecot.uids(BOT, "licensebot/processed")) == 2
 
 
 def test_unreadable_message_is_recorded_set_aside_and_maintainers_told(
@@ -164,14 +213,14 @@ def test_unreadable_message_is_recorded_set_aside_and_maintainers_told(
     dovecot.append(BOT, "INBOX", application(1))
     dovecot.append(BOT, "INBOX", application(2))
     worker = make_worker(dovecot)
-    real = worker.bot.intake.read_attachment
+    real = worker.bot.intake.read
 
-    def explode_on_first(msg):  # type: ignore[no-untyped-def]
-        if msg.message_id == "<app-1@uni1.edu>":
+    def explode_on_first(raw):  # type: ignore[no-untyped-def]
+        if b"<app-1@uni1.edu>" in raw:
             raise ValueError("reader crashed")
-        return real(msg)
+        return real(raw)
 
-    monkeypatch.setattr(worker.bot.intake, "read_attachment", explode_on_first)
+    monkeypatch.setattr(worker.bot.intake, "read", explode_on_first)
     report = worker.poll_once()
 
     assert report.mailboxes[0].failed == 1

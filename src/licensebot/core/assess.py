@@ -23,6 +23,12 @@ class Assessment:
     note: str = ""
 
 
+def la_to_read(msg: IncomingMessage, *, prefix: str) -> Attachment | None:
+    """The attachment to judge as the LA: none in mail sent by a machine, else `choose_pdf`'s.
+    One over the size cap is chosen too (it is answered `pdf_too_large`, never read)."""
+    return None if msg.is_auto_generated else choose_pdf(msg, prefix)
+
+
 def choose_pdf(msg: IncomingMessage, prefix: str) -> Attachment | None:
     """The attachment to read: the PDF named like the LA if there is one, else the first PDF."""
     pdfs = msg.pdfs

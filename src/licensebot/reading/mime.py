@@ -36,7 +36,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from email import errors, policy
 from email.parser import BytesHeaderParser, BytesParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import authres
 from publicsuffixlist import PublicSuffixList
@@ -45,9 +45,16 @@ from licensebot.core.message import Attachment, AuthVerdict, AutoSignal, Incomin
 from licensebot.reading.dsn import failures
 from licensebot.reading.filekind import is_pdf
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from licensebot.core.la import LaVersion
+    from licensebot.reading.pdf import ReadLimits
+    from licensebot.reading.sandbox import Failure, MailRead
+
 __all__ = [
     "HeaderLimits", "MimeLimits", "decode_words", "header_over_cap", "header_safe",
-    "read_message", "read_message_confined",
+    "read_mail_confined", "read_message", "read_message_confined",
 ]  # fmt: skip
 
 TEXT_LIMIT = 100_000
@@ -1063,6 +1070,24 @@ def _read_with(raw: bytes, options: dict[str, Any]) -> IncomingMessage:
     return read_message(raw, **options)
 
 
+def _options(
+    trusted_authserv_ids: Collection[str],
+    own_addresses: Collection[str],
+    loop_header: str,
+    max_attachment_bytes: int,
+    header_limits: HeaderLimits,
+) -> dict[str, Any]:
+    return {
+        "trusted_authserv_ids": tuple(trusted_authserv_ids)
+        if not isinstance(trusted_authserv_ids, str) else (trusted_authserv_ids,),
+        "own_addresses": tuple(own_addresses)
+        if not isinstance(own_addresses, str) else (own_addresses,),
+        "loop_header": loop_header,
+        "max_attachment_bytes": max_attachment_bytes,
+        "header_limits": header_limits,
+    }  # fmt: skip
+
+
 def read_message_confined(
     raw: bytes,
     *,
@@ -1076,32 +1101,73 @@ def read_message_confined(
     """`read_message` in a sandboxed child (the PDF readers' fork server and confinement, with
     `limits`). A read that runs out of time or memory, or crashes, is read again from its safe
     headers alone (`over_limits` says why); never raises."""
-    from licensebot.reading.sandbox import Failure, call_confined
+    from licensebot.reading.sandbox import call_confined
 
     limits = limits or MimeLimits()
     header_limits = header_limits or HeaderLimits()
-    options: dict[str, Any] = {
-        "trusted_authserv_ids": tuple(trusted_authserv_ids)
-        if not isinstance(trusted_authserv_ids, str) else (trusted_authserv_ids,),
-        "own_addresses": tuple(own_addresses)
-        if not isinstance(own_addresses, str) else (own_addresses,),
-        "loop_header": loop_header,
-        "max_attachment_bytes": max_attachment_bytes,
-        "header_limits": header_limits,
-    }  # fmt: skip
+    options = _options(
+        trusted_authserv_ids, own_addresses, loop_header, max_attachment_bytes, header_limits
+    )
+    result = call_confined(
+        _read_with, bytes(raw), options, time_limit=limits.time_limit,
+        cpu_limit=limits.cpu_limit, memory_bytes=limits.memory_bytes,
+        warm=(_read_with, (WARM_MESSAGE, options)),
+    )  # fmt: skip
+    return _read_or_safe_headers(raw, result, options, limits)
 
-    def confined(data: bytes) -> IncomingMessage | Failure:
-        return call_confined(
-            _read_with, data, options, time_limit=limits.time_limit,
-            cpu_limit=limits.cpu_limit, memory_bytes=limits.memory_bytes,
-            warm=(_read_with, (WARM_MESSAGE, options)),
-        )  # fmt: skip
 
-    result = confined(bytes(raw))
+def read_mail_confined(
+    raw: bytes,
+    *,
+    trusted_authserv_ids: Collection[str],
+    own_addresses: Collection[str],
+    choose: Callable[[IncomingMessage], Attachment | None],
+    versions: Sequence[LaVersion],
+    pdf_limits: ReadLimits | None = None,
+    loop_header: str = "X-Licensebot-Loop",
+    max_attachment_bytes: int = 25 * 1024 * 1024,
+    header_limits: HeaderLimits | None = None,
+    limits: MimeLimits | None = None,
+) -> MailRead:
+    """`read_message_confined` and the read of the attachment `choose` picks (a module-level
+    function, or a partial of one), in one single-use sandboxed child
+    (`sandbox.read_mail_sandboxed`): a message read whole, its PDF under the PDF reader's
+    `pdf_limits`. A MIME read that fails is read again from its safe headers alone, as
+    `read_message_confined` does (no PDF is read then: it has no attachments); a PDF read that
+    fails is the form's error. The message is never a `Failure`; never raises."""
+    from licensebot.reading.sandbox import MailRead, read_mail_sandboxed
+
+    limits = limits or MimeLimits()
+    header_limits = header_limits or HeaderLimits()
+    options = _options(
+        trusted_authserv_ids, own_addresses, loop_header, max_attachment_bytes, header_limits
+    )
+    read = functools.partial(_read_with, options=options)
+    got = read_mail_sandboxed(
+        bytes(raw), read=read, choose=choose, versions=versions, limits=pdf_limits,
+        message_limits=limits, warm=(_read_with, (WARM_MESSAGE, options)),
+    )  # fmt: skip
+    if isinstance(got.message, IncomingMessage):
+        return got
+    return MailRead(_read_or_safe_headers(raw, got.message, options, limits))
+
+
+def _read_or_safe_headers(
+    raw: bytes, result: IncomingMessage | Failure, options: dict[str, Any], limits: MimeLimits
+) -> IncomingMessage:
+    """The message read, or, when its read failed, the message read again from its safe
+    headers alone (in a child of its own), `over_limits` saying why."""
+    from licensebot.reading.sandbox import Failure, call_confined
+
     if not isinstance(result, Failure):
         return result
     why = f"reading the message: {result.code} ({result.detail})"
-    again = confined(_safe_headers(raw, header_limits, _SAFE_FIELDS | {loop_header.lower()}))
+    fields = _SAFE_FIELDS | {str(options["loop_header"]).lower()}
+    again = call_confined(
+        _read_with, _safe_headers(raw, options["header_limits"], fields), options,
+        time_limit=limits.time_limit, cpu_limit=limits.cpu_limit,
+        memory_bytes=limits.memory_bytes, warm=(_read_with, (WARM_MESSAGE, options)),
+    )  # fmt: skip
     if isinstance(again, Failure):
         return _unreadable(why)
     return _not_read_in_full(again, why)

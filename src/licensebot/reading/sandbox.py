@@ -38,15 +38,27 @@ from dataclasses import dataclass
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
+from pathlib import Path
 from time import perf_counter
 from typing import Any, TypeVar
 
 from licensebot.core.form import ReadForm
 from licensebot.core.la import LaVersion
+from licensebot.core.message import Attachment, IncomingMessage
 from licensebot.reading.filekind import not_pdf_reason
+from licensebot.reading.mime import MimeLimits
 from licensebot.reading.pdf import ReadLimits, error_form, read_pdf
 
-_PRELOAD = ["licensebot.reading.pdf", "licensebot.reading.mime", "licensebot.reading._warm"]
+_PRELOAD = [
+    "licensebot.reading.pdf",
+    "licensebot.reading.mime",
+    "licensebot.core.assess",
+    "licensebot.reading._warm",
+    "licensebot.reading._warm_la",
+]
+#: The environment variable that names the LA versions' directory to the fork server's
+#: `_warm_la` (`start_readers(la_dir=...)`).
+READERS_LA_DIR = "_LICENSEBOT_READERS_LA_DIR"
 T = TypeVar("T")
 _lock = threading.Lock()
 _context: mp.context.ForkServerContext | None = None
@@ -88,10 +100,12 @@ def _ctx() -> mp.context.ForkServerContext:
         return _context
 
 
-def start_readers(*, spares: bool = True) -> None:
+def start_readers(*, spares: bool = True, la_dir: Path | None = None) -> None:
     """Start the fork server now, its modules and OCR models loaded (seconds), so that the
     first message after a (re)start is not the one that waits for it: a worker killed while
-    it loaded them again and again would count each kill against that message.
+    it loaded them again and again would count each kill against that message. With
+    `la_dir`, the server also reads samples with those LA versions (`_warm_la`), so that no
+    reader builds their tables again; it has no effect on a fork server already running.
 
     With `spares` (the worker), every later read or confined call also finds its child forked
     ahead of need: a single-use child, confined and waiting for its one input, and a new one
@@ -99,6 +113,9 @@ def start_readers(*, spares: bool = True) -> None:
     of milliseconds, more on a busy machine) leave the message's path; the isolation stays, as
     each child still reads one input and exits."""
     global _spares_on
+    if la_dir is not None:
+        # the fork server is started with this process's environment, and reads it once
+        os.environ[READERS_LA_DIR] = str(la_dir)
     _ctx()
     forkserver.ensure_running()
     _spares_on = spares
@@ -288,9 +305,10 @@ def _confine_process(memory_bytes: int) -> None:
         pass
 
 
-def _confine(limits: ReadLimits) -> None:
-    """A PDF reader's process group and limits (inherited by Tesseract)."""
-    _confine_process(limits.memory_bytes)
+def _confine(limits: ReadLimits, *, memory_bytes: int | None = None) -> None:
+    """A PDF reader's process group and limits (inherited by Tesseract); `memory_bytes`
+    instead of the limits' own budget when given."""
+    _confine_process(limits.memory_bytes if memory_bytes is None else memory_bytes)
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = limits.max_render_pixels
@@ -467,9 +485,12 @@ def _warm_up(work: Callable[[], object]) -> None:
 
 
 def _warm_pdf() -> bytes:
+    """The sample a child warms up on: the blank LA the fork server read with the worker's
+    versions (`_warm_la`), which touches what a typed LA's read touches, else a small one."""
     from licensebot.reading._warm import _sample
+    from licensebot.reading._warm_la import SAMPLE_LA
 
-    return _sample()
+    return SAMPLE_LA or _sample()
 
 
 def _call_once(
@@ -539,6 +560,170 @@ def call_confined(
     finally:
         _finish(proc, conn, answered=answered)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class MailRead:
+    """One message read in one single-use child: the MIME read (or the `Failure` it came to),
+    the attachment chosen as the LA (None: none to read) and its reading (None when it was not
+    read: none chosen, or one over the size cap)."""
+
+    message: IncomingMessage | Failure
+    pdf: Attachment | None = None
+    form: ReadForm | None = None
+
+
+#: A message whose MIME read left more than this of address space behind (a large message)
+#: has its PDF read in a reader of its own: the PDF gets its whole budget, and no reader holds
+#: more than the largest of the two budgets (docs/memory.md).
+MESSAGE_RESIDUE_BYTES = 64 * 1024 * 1024
+
+
+def _read_mail_once(
+    conn: Connection,
+    warm: float | None,
+    versions: Sequence[LaVersion],
+    limits: ReadLimits,
+    message_limits: MimeLimits,
+    warm_read: tuple[Callable[..., Any], tuple[Any, ...]] | None,
+) -> None:
+    """A single-use reader of one message and its LA: forked ahead of need and not given its
+    message within `warm` seconds, it warms up on samples of ours; then it is confined, waits
+    for one message, reads its MIME structure under the MIME read's limits and answers; then
+    reads the attachment `choose` picks under the PDF reader's limits and answers again, and
+    exits. The two reads share a process, never two messages do.
+
+    The address space's hard cap is the larger of the two budgets over what the child was
+    forked with, and each read runs under a soft cap of its own budget (over the same base:
+    what the MIME read left behind counts against the PDF's, so a large message's PDF goes to
+    a reader of its own, `MESSAGE_RESIDUE_BYTES`). RLIMIT_CPU is re-armed for each read."""
+    if warm is not None and not _input_within(conn, warm):
+        if warm_read is not None:
+            _warm_up(lambda: warm_read[0](*warm_read[1]))
+        _warm_up(lambda: read_pdf(_warm_pdf(), versions=versions, limits=limits))
+    base = _address_space()
+    _confine(limits, memory_bytes=max(limits.memory_bytes, message_limits.memory_bytes))
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (min(hard, base + message_limits.memory_bytes), hard))
+    try:
+        raw, read, choose = conn.recv()
+    except (EOFError, OSError):
+        os._exit(0)  # never used
+    _limit(resource.RLIMIT_CPU, math.ceil(_cpu_used()) + message_limits.cpu_limit)
+    try:
+        msg = read(raw)
+    except MemoryError:
+        conn.send(("too_large", "needed more memory than allowed"))
+        os._exit(0)
+    conn.send(("ok", msg))
+    pdf = choose(msg)
+    if pdf is None or pdf.oversized:
+        os._exit(0)  # nothing more to read: the parent knows it from the same choice
+    data = pdf.data
+    del raw, msg, pdf
+    if _address_space() - base > MESSAGE_RESIDUE_BYTES:
+        conn.send(("elsewhere", "the message's read left too much behind"))
+        os._exit(0)
+    resource.setrlimit(resource.RLIMIT_AS, (min(hard, base + limits.memory_bytes), hard))
+    _limit(resource.RLIMIT_CPU, math.ceil(_cpu_used()) + limits.cpu_limit)
+    if (why := not_pdf_reason(data)) is not None:
+        form = error_form("not_pdf", why)
+    elif len(data) > limits.max_bytes:
+        form = error_form("too_large", f"{len(data)} bytes > {limits.max_bytes}")
+    else:
+        form, _ = _read_confined(data, versions, limits)
+    conn.send(("form", form))
+    conn.close()
+    os._exit(0)
+
+
+def read_mail_sandboxed(
+    raw: bytes,
+    *,
+    read: Callable[[bytes], IncomingMessage],
+    choose: Callable[[IncomingMessage], Attachment | None],
+    versions: Sequence[LaVersion],
+    limits: ReadLimits | None = None,
+    message_limits: MimeLimits | None = None,
+    warm: tuple[Callable[..., Any], tuple[Any, ...]] | None = None,
+) -> MailRead:
+    """One message and its LA read in one fresh confined child (`_read_mail_once`): `read`
+    turns the raw bytes into the message, `choose` picks the attachment to read as the LA
+    (both pickled by name: module-level functions, or partials of them); the child reads the
+    message under `message_limits`, then the chosen PDF under `limits`, as `call_confined` and
+    `read_pdf_sandboxed` would in two children, one fork fewer.
+
+    The parent keeps each read's wall clock. A MIME read that fails gives a `Failure` and no
+    PDF read; a PDF read that fails (a timeout, a crash, a bomb) gives the message and an
+    error form, as `read_pdf_sandboxed` would. `warm` is the MIME read of a sample, for a child
+    forked ahead of need. Never raises for what the input does."""
+    limits = limits or ReadLimits()
+    message_limits = message_limits or MimeLimits()
+    start = perf_counter()
+    key = (id(versions), limits, message_limits, warm[0] if warm else None)
+    spawn_args = (list(versions), limits, message_limits, warm)
+    child = _child_for("mail", key, _read_mail_once, spawn_args)
+    proc, conn = child.proc, child.conn
+    answered = False
+    try:
+        try:
+            conn.send((raw, read, choose))
+        except OSError:  # the spare died while it waited: not this message's doing
+            _reap(proc, conn)
+            child = _Spare(key, _read_mail_once, spawn_args)
+            proc, conn = child.proc, child.conn
+            try:
+                conn.send((raw, read, choose))
+            except OSError:  # a fresh child died taking it (over its memory, say): its doing
+                return MailRead(Failure(*_death(proc, message_limits.cpu_limit)))
+        message = _answer(proc, conn, message_limits.time_limit, message_limits.cpu_limit)
+        if isinstance(message, Failure):
+            return MailRead(message)
+        pdf = choose(message)
+        if pdf is None or pdf.oversized:
+            answered = True  # it leaves by itself
+            return MailRead(message, pdf)
+        start = perf_counter()
+        got = _answer(proc, conn, limits.time_limit, limits.cpu_limit)
+        answered = not isinstance(got, Failure)
+    finally:
+        _finish(proc, conn, answered=answered)
+    if got is _ELSEWHERE:  # the message left too much behind: the PDF gets a reader of its own
+        return MailRead(
+            message, pdf, read_pdf_sandboxed(pdf.data, versions=versions, limits=limits)
+        )
+    if isinstance(got, Failure):
+        detail = got.detail
+        if got.code == "timeout" and detail.startswith("took"):
+            detail = f"reading took more than {limits.time_limit:.0f} s"
+        form = error_form(got.code, detail)
+    else:
+        form = got
+    timings = dict(form.timings)
+    timings["sandbox_total"] = perf_counter() - start
+    return MailRead(message, pdf, _with_timings(form, timings))
+
+
+_ELSEWHERE = object()  # the child's answer "read this PDF in a reader of its own"
+
+
+def _answer(
+    proc: mp.process.BaseProcess, conn: Connection, time_limit: float, cpu_limit: int
+) -> Any:
+    """The child's next answer within `time_limit` seconds: the value, `_ELSEWHERE`, or a
+    `Failure` (the child is killed on a timeout)."""
+    if not conn.poll(time_limit):
+        _kill(proc)
+        return Failure("timeout", f"took more than {time_limit:g} s")
+    try:
+        status, value = conn.recv()
+    except (EOFError, OSError):
+        return Failure(*_death(proc, cpu_limit))
+    if status in ("ok", "form"):
+        return value
+    if status == "elsewhere":
+        return _ELSEWHERE
+    return Failure(status, str(value))
 
 
 class _Gone(Exception):

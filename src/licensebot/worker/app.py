@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from licensebot.config import Mailbox, Settings, read_secret
+from licensebot.core.assess import la_to_read
 from licensebot.core.form import ReadForm
 from licensebot.core.la import LaVersion, current_version
 from licensebot.core.la_terms import citation as la_citation
@@ -28,10 +29,10 @@ from licensebot.mail.transport import DirectoryTransport, SmtpTransport, Transpo
 from licensebot.reading.blank_form import render_blank_form
 from licensebot.reading.domains import load_domain_knowledge
 from licensebot.reading.la_versions import load_versions
-from licensebot.reading.mime import read_message_confined
+from licensebot.reading.mime import read_mail_confined, read_message_confined
 from licensebot.reading.pdf import ReadLimits
 from licensebot.reading.pdf import read_pdf as read_pdf_in_process
-from licensebot.reading.sandbox import ReaderPool, read_pdf_sandboxed
+from licensebot.reading.sandbox import Failure, ReaderPool, read_pdf_sandboxed
 from licensebot.store.db import make_engine, secure_dir
 from licensebot.store.files import Blobs
 from licensebot.worker.bounces import BounceRoute
@@ -39,7 +40,7 @@ from licensebot.worker.case_notice import CaseNotices, sample_notice_context
 from licensebot.worker.digest import Digest, sample_context
 from licensebot.worker.faults import Faults
 from licensebot.worker.intake import Intake, Route
-from licensebot.worker.judge import Judge
+from licensebot.worker.judge import Judge, Reading
 from licensebot.worker.la import LaDesk
 from licensebot.worker.la_notices import NOTICE_KIND, LaAttachment, LaText
 from licensebot.worker.metrics import Metrics
@@ -135,6 +136,9 @@ class Bot:
     faults: Faults
     replies: ReplyWriter
     open_session: Callable[[Mailbox], AbstractContextManager[MailSession]]
+    #: The MIME read alone, confined (replay, the fuzz campaign); the intake reads a message
+    #: and its LA together.
+    read_message: Callable[[bytes], IncomingMessage]
     review: Review
     digest: Digest
     la: LaDesk
@@ -168,7 +172,7 @@ def build(
     blobs = Blobs(settings.storage.data_dir)
     metrics = metrics or Metrics(engine)
 
-    def read(raw: bytes) -> IncomingMessage:
+    def read_message(raw: bytes) -> IncomingMessage:
         # a sandboxed child with a wall clock and a memory budget, like a PDF's
         return read_message_confined(
             raw,
@@ -178,6 +182,24 @@ def build(
 
     judge = make_judge(settings, on_read=metrics.read)
     versions = judge.versions
+    choose = partial(la_to_read, prefix=settings.dataset.file_prefix)
+    pdf_limits = ReadLimits()
+
+    def read(raw: bytes) -> tuple[IncomingMessage, Reading]:
+        # the message and its LA in one single-use sandboxed child: never two messages in one
+        got = read_mail_confined(
+            raw,
+            trusted_authserv_ids=settings.auth.trusted_authserv_ids,
+            own_addresses=settings.own_addresses,
+            choose=choose,
+            versions=versions,
+            pdf_limits=pdf_limits,
+        )
+        if got.form is not None:
+            metrics.read(got.form, got.form.timings.get("sandbox_total", 0.0))
+        msg = got.message
+        assert not isinstance(msg, Failure)  # read again from its safe headers, then
+        return msg, Reading(got.pdf, got.form)
 
     @cache
     def blank_form() -> FileAttachment:
@@ -220,8 +242,7 @@ def build(
         settings=settings,
         engine=engine,
         blobs=blobs,
-        read_message=read,
-        read_attachment=judge.read,
+        read=read,
         assess=judge.assess,
         replies=replies,
         routes=routes,
@@ -264,6 +285,7 @@ def build(
         faults,
         replies,
         open_session,
+        read_message,
         review,
         digest,
         la,

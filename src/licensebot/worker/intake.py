@@ -1,22 +1,30 @@
 """From a mailbox folder to recorded applications, decisions and queued replies.
 
-For each new message: store the raw bytes and read it (the MIME structure and the LA, each in a
-confined child); record it and count the attempt (commit 1); judge it outside any transaction;
-write the application, the decision and its reply in one transaction (commit 2); only then move
-(or flag) it on the server. A crash before commit 1 (during the reads, say) leaves the message
-untouched on the server and uncounted: it is read again; between the commits it is judged again
-(by at most `MAX_ATTEMPTS` runs, then it is set aside for a person); after commit 2 the next
-sync only finishes the move. A message cut between its commits is taken up again after the
-fresh messages of its batch, so that one that stops the worker does not hold up the mail
-behind it.
+For each new message: store the raw bytes and read it (the MIME structure and the LA, in one
+single-use confined child); record it and count the attempt (commit 1); judge it outside any
+transaction; write the application, the decision and its reply in one transaction (commit 2);
+only then move (or flag) it on the server. A crash before commit 1 (during the read, say)
+leaves the message untouched on the server and uncounted: it is read again; between the commits
+it is judged again (by at most `MAX_ATTEMPTS` runs, then it is set aside for a person); after
+commit 2 the next sync only finishes the move. A message cut between its commits is taken up
+again after the fresh messages of its batch, so that one that stops the worker does not hold up
+the mail behind it.
+
+In a batch, the next messages' reads (`schedule.readers` at once, in children of their own) run
+while one is recorded, judged and answered; messages are still recorded, decided and answered
+one by one in the batch's order, and a message read ahead is not recorded until its turn (a
+crash leaves it as unread as before).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
@@ -64,8 +72,8 @@ log = structlog.get_logger("licensebot.intake")
 #: batch) by chance only, so three such kills on one message take three unlikely events in a row.
 MAX_ATTEMPTS = 3
 
-ReadMessage = Callable[[bytes], IncomingMessage]
-ReadAttachment = Callable[[IncomingMessage], Reading]
+#: A message and its LA, read from the raw bytes (in a confined child).
+ReadMail = Callable[[bytes], tuple[IncomingMessage, Reading]]
 
 
 class Assess(Protocol):
@@ -81,6 +89,28 @@ class SyncReport:
     failed: int = 0
     finished: int = 0
     application_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What the read made of one message, or the error of a reader that raised."""
+
+    msg: IncomingMessage | None
+    reading: Reading | None
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Started:
+    """A message handed to a reader: its raw bytes stored, its read under way (or None: the
+    message was handled before, in `state`)."""
+
+    key: str
+    raw: bytes
+    digest: str = ""
+    path: str = ""
+    read: Future[_Read] | None = None
+    state: str = ""
 
 
 class Route(Protocol):
@@ -102,8 +132,7 @@ class Intake:
         settings: Settings,
         engine: Engine,
         blobs: Blobs,
-        read_message: ReadMessage,
-        read_attachment: ReadAttachment,
+        read: ReadMail,
         assess: Assess,
         replies: ReplyWriter,
         routes: Sequence[Route] = (),
@@ -117,9 +146,10 @@ class Intake:
         self.settings = settings
         self.engine = engine
         self.blobs = blobs
-        self.read_message = read_message  # confined (a sandboxed child)
-        self.read_attachment = read_attachment  # confined: the LA's read, OCR included
+        self.read = read  # confined: a single-use sandboxed child, OCR included
         self.assess = assess  # in this process: the judging of what was read
+        #: Reads at once in this worker, whatever the number of mailboxes (the memory budget).
+        self._readers = threading.BoundedSemaphore(settings.schedule.readers)
         self.replies = replies
         self.routes = list(routes)
         self.faults = faults or Faults()
@@ -152,6 +182,30 @@ class Intake:
         if changed:
             new = self._rekey_known(box, validity, new, metas)
             report.finished += self._finish_pending(session, validity)
+        readers = self.settings.schedule.readers
+        with ThreadPoolExecutor(readers, thread_name_prefix=f"read:{box.name}") as pool:
+            self._sync_new(session, validity, new, metas, cut, report, pool)
+        log.info(
+            "mailbox.synced",
+            mailbox=box.name,
+            fetched=report.fetched,
+            processed=report.processed,
+            duplicates=report.duplicates,
+            failed=report.failed,
+        )
+        return report
+
+    def _sync_new(
+        self,
+        session: MailSession,
+        validity: str,
+        new: list[str],
+        metas: dict[str, Meta],
+        cut: set[str],
+        report: SyncReport,
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        box = session.box
         for start in range(0, len(new), self.settings.schedule.fetch_batch):
             batch = new[start : start + self.settings.schedule.fetch_batch]
             ok: list[str] = []
@@ -163,14 +217,14 @@ class Intake:
             # fresh messages first, then those a stopped run left between their commits
             fetch = [k for k in batch if k not in too_big and k not in cut]
             fetch += [k for k in batch if k not in too_big and k in cut]
-            for key, raw in session.fetch(fetch):
+            for started in self._read_ahead(pool, box, validity, session.fetch(fetch)):
                 report.fetched += 1
-                state, app_id = self.handle(box, validity, key, raw)
+                state, app_id = self._handle(box, validity, started)
                 if state == InboundState.FAILED:
-                    failed.append(key)
+                    failed.append(started.key)
                     report.failed += 1
                 else:
-                    ok.append(key)
+                    ok.append(started.key)
                     if state == InboundState.DUPLICATE:
                         report.duplicates += 1
                     else:
@@ -181,15 +235,53 @@ class Intake:
             self._finish(session, validity, failed, failed=True)
             report.finished += len(ok) + len(failed)
             self._advance(box, validity, max(session.watermark(k) for k in batch))
-        log.info(
-            "mailbox.synced",
-            mailbox=box.name,
-            fetched=report.fetched,
-            processed=report.processed,
-            duplicates=report.duplicates,
-            failed=report.failed,
-        )
-        return report
+
+    def _read_ahead(
+        self,
+        pool: ThreadPoolExecutor,
+        box: Mailbox,
+        validity: str,
+        fetched: Iterable[tuple[str, bytes]],
+    ) -> Iterator[_Started]:
+        """The fetched messages in order, each with its read started: while the caller handles
+        one, the reads of the next `schedule.readers` run (each in a child of its own). Reads
+        still running when the caller stops early are waited for (their children bounded by
+        their limits), so that none outlives the sync."""
+        depth = self.settings.schedule.readers
+        todo = iter(fetched)
+        ahead: deque[_Started] = deque()
+        try:
+            while True:
+                while len(ahead) <= depth and (item := next(todo, None)) is not None:
+                    ahead.append(self._start(pool, box, validity, *item))
+                if not ahead:
+                    return
+                yield ahead.popleft()
+        finally:
+            for started in ahead:
+                if started.read is not None and not started.read.cancel():
+                    started.read.exception()  # wait; a reader's error is logged where it rose
+
+    def _start(
+        self, pool: ThreadPoolExecutor, box: Mailbox, validity: str, key: str, raw: bytes
+    ) -> _Started:
+        """Store the raw bytes and hand the message to a reader, unless it was handled
+        before a crash kept it from being moved (nothing to read again)."""
+        with Session(self.engine) as s:
+            seen = s.exec(_copy(box, validity, key)).first()
+            if seen is not None and seen.state != InboundState.RECEIVED:
+                return _Started(key, raw, state=seen.state)
+        digest, path = self.blobs.put(raw, kind="messages", suffix=".eml")
+        return _Started(key, raw, digest, str(path), pool.submit(self._read, box, key, raw))
+
+    def _read(self, box: Mailbox, key: str, raw: bytes) -> _Read:
+        with self._readers:
+            try:
+                msg, reading = self.read(raw)
+            except Exception as exc:  # a reader's bug must not stop the intake
+                log.exception("message.unreadable", mailbox=box.name, uid=key)
+                return _Read(None, None, f"{type(exc).__name__}: {exc}")
+        return _Read(msg, reading)
 
     def _too_big(self, meta: Meta | None) -> bool:
         return meta is not None and meta.size > self.settings.limits.max_message_bytes
@@ -336,31 +428,29 @@ class Intake:
     # -- one message --------------------------------------------------------------------------
 
     def handle(self, box: Mailbox, validity: str, key: str, raw: bytes) -> tuple[str, int | None]:
-        """Read, record, judge and answer one message; returns its final state and application id.
+        """Read, record, judge and answer one message; returns its final state and application
+        id (what a sync does for each message of a batch, one message alone)."""
+        with ThreadPoolExecutor(1) as pool:
+            return self._handle(box, validity, self._start(pool, box, validity, key, raw))
 
-        The attempt is counted (commit 1) only after the reads: they run in confined children
-        (`read_message`, `read_attachment`), where a message cannot stop the worker, and are
-        where a kill from outside usually lands (OCR takes seconds); such a kill costs the
-        message nothing, it is read again. What runs in this process after the count (a route,
-        the judging, the decision up to commit 2) is what a message could stop the worker in:
-        a message that did so in `MAX_ATTEMPTS` runs is set aside for a person."""
-        with Session(self.engine) as s:
-            seen = s.exec(_copy(box, validity, key)).first()
-            if seen is not None and seen.state != InboundState.RECEIVED:
-                # handled before a crash kept it from being moved: nothing to read again
-                return seen.state, None
-        digest, path = self.blobs.put(raw, kind="messages", suffix=".eml")
-        msg: IncomingMessage | None = None
-        reading: Reading | None = None
-        unread = ""
-        try:
-            msg = self.read_message(raw)
-            self.faults.point("while_reading")
-            reading = self.read_attachment(msg)
-        except Exception as exc:  # a reader's bug must not stop the intake
-            log.exception("message.unreadable", mailbox=box.name, uid=key)
-            unread = f"{type(exc).__name__}: {exc}"
-        row_id, attempts, state = self._record(box, validity, key, raw, digest, str(path))
+    def _handle(self, box: Mailbox, validity: str, started: _Started) -> tuple[str, int | None]:
+        """Record, judge and answer one message once its read is done.
+
+        The attempt is counted (commit 1) only after the read: it runs in a confined child,
+        where a message cannot stop the worker, and is where a kill from outside usually lands
+        (OCR takes seconds); such a kill costs the message nothing, it is read again. What
+        runs in this process after the count (a route, the judging, the decision up to commit
+        2) is what a message could stop the worker in: a message that did so in
+        `MAX_ATTEMPTS` runs is set aside for a person."""
+        if started.read is None:
+            return started.state, None
+        key, raw = started.key, started.raw
+        read = started.read.result()
+        msg, reading, unread = read.msg, read.reading, read.error
+        self.faults.point("while_reading")
+        row_id, attempts, state = self._record(
+            box, validity, key, raw, started.digest, started.path
+        )
         if state != InboundState.RECEIVED:
             return state, None
         if attempts > MAX_ATTEMPTS:
@@ -375,7 +465,8 @@ class Intake:
         try:
             route = next((r for r in self.routes if r.claims(msg)), None)
             if route is not None:
-                result = route.handle(row_id, msg)
+                with self._readers:  # a route may read too (a delivery report, confined)
+                    result = route.handle(row_id, msg)
                 self.on_queued()
                 return result
             assessment = self.assess(msg, reading)

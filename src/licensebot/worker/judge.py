@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from licensebot.config import Settings
-from licensebot.core.assess import Assessment, choose_pdf
+from licensebot.core.assess import Assessment, la_to_read
 from licensebot.core.corroborate import corroborate
 from licensebot.core.decide import Judgement, decide
 from licensebot.core.domains import DomainKnowledge
@@ -73,7 +73,7 @@ class Judge:
     def read(self, msg: IncomingMessage) -> Reading:
         """Choose the LA attachment and read it (the sandboxed reader, by default): the long,
         confined part of judging, which the intake runs before it counts an attempt."""
-        pdf = None if msg.is_auto_generated else choose_pdf(msg, self.settings.dataset.file_prefix)
+        pdf = la_to_read(msg, prefix=self.settings.dataset.file_prefix)
         # a PDF over the size cap was never decoded: `pdf_too_large` answers it, unread
         form = self.read_pdf(pdf.data) if pdf is not None and not pdf.oversized else None
         return Reading(pdf, form)

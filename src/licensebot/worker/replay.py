@@ -202,7 +202,7 @@ def open_replay(
     from licensebot.worker.app import build, open_batch_judge
 
     bot = build(settings)
-    read = bot.intake.read_message
+    read = bot.read_message
     try:
         with open_batch_judge(settings, readers=jobs) as judge:
             judge.required_version = bot.la.required_version

@@ -130,7 +130,8 @@ class Worker:
     def run(self) -> None:
         self.check_templates()
         self._install_signals()
-        start_readers()  # before the first message: see bench/results/soak.md
+        # before the first message (see bench/results/soak.md), warmed with our LA versions
+        start_readers(la_dir=self.settings.path(self.settings.dataset.la_dir))
         self.bot.warm_up()  # meanwhile, here: the rules' tables, the first reply's blank form
         scheduler = BackgroundScheduler(
             timezone=ZoneInfo(self.settings.schedule.timezone),
