@@ -1,0 +1,107 @@
+"""Signer tables that a page break cuts, and values printed right after their labels, on forms
+laid out by other hands (tests/forms/independent.py): the rows on either side of the break are
+read on their own page, a row the break cut is never reported left blank. Development seeds
+only. Slow: every form is OCR'd (a module of its own: its reads run beside
+test_signature_layouts.py's on the other xdist worker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from licensebot.core.form import ReadForm
+from licensebot.reading.la_versions import load_versions
+from licensebot.reading.pdf import read_pdf
+from tests.forms.independent import IndependentSpec, make_many
+
+pytestmark = pytest.mark.slow
+
+CONFIG = Path(__file__).resolve().parents[3] / "config"
+
+#: seed -> (medium, kind): the table style and the scanner come with the seed
+CASES: dict[int, tuple[str, str]] = {
+    4: ("scan", "typed"),  # stacked, turned; a page break cuts the Address row
+    14: ("scan", "typed"),  # grid4, turned; a page break cuts the table before Signature
+    34: ("scan", "typed"),  # grid2; a page break leaves the Date row alone overleaf
+    55: ("scan", "unsigned"),  # underline; a page break after the Title and E-mail rows
+    21: ("photo", "typed"),  # underline; values right after `Label:`, underlined
+}
+
+
+@pytest.fixture(scope="module")
+def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
+    versions = load_versions(CONFIG / "la")
+    out = {}
+    for seed, (medium, kind) in CASES.items():
+        ((pdf, spec),) = make_many([seed], medium=medium, kind=kind)
+        out[seed] = (spec, read_pdf(pdf, versions=versions))
+    return out
+
+
+@pytest.mark.parametrize("seed", [s for s, (_, kind) in CASES.items() if kind != "unsigned"])
+def test_a_signed_form_is_never_called_unsigned(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    assert spec.signed
+    assert form.signed is not False, (spec.table_style, spec.preset)
+    # and found: on the form page, or overleaf where the break put the Signature row
+    assert form.signed is True, (spec.table_style, spec.preset)
+
+
+def test_an_unsigned_form_cut_by_a_page_break_is_never_called_signed(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    spec, form = read[55]
+    assert not spec.signed
+    assert form.signed is not True
+
+
+def test_a_table_cut_by_a_page_break_is_read_on_both_pages(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the Signature and Date rows stand at the top of the next page: both are read there
+    spec, form = read[14]
+    assert form.signed is True
+    assert form.fields["date"].value == spec.truth["date"]
+
+
+def test_a_date_row_alone_overleaf_is_read_there(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    spec, form = read[34]
+    assert form.fields["date"].value == spec.truth["date"]
+
+
+def test_a_row_cut_by_a_page_break_is_not_reported_left_blank(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the Address row's value went overleaf with the Signature: not "missing" (the applicant
+    # would be told to fill in what they filled in); and the affiliation, on one line across
+    # the column rule of the rows around it, is read whole or not at all
+    spec, form = read[4]
+    assert form.fields["address"].blank is False
+    # its first line, on the form page, ends in a comma: never the address cut short
+    assert form.fields["address"].value in (None, spec.truth["address"])
+    assert form.fields["affiliation"].value in (None, spec.truth["affiliation"])
+
+
+def test_the_rows_before_a_page_break_are_read_on_the_page_before(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the form page holds the Address, Signature and Date rows; the Name, Title and E-mail
+    # rows end the page before: read there, not reported missing or unread
+    spec, form = read[55]
+    for key in ("signer_name", "signer_title", "work_email"):
+        assert form.fields[key].value == spec.truth[key], key
+
+
+def test_a_value_printed_right_after_its_label_is_not_cut(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # `E-mail: a.munoz@tum.de` on a photo: the value starts close to the label's colon; that
+    # edge is the label's, no crop cut the value there, and both engines' readings count
+    spec, form = read[21]
+    for key in ("affiliation", "work_email"):
+        assert form.fields[key].value == spec.truth[key], key
