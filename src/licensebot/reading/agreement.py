@@ -327,3 +327,28 @@ def _same_words(value: str, other: str) -> bool:
 
 def _letters(text: str) -> str:
     return unidecode("".join(_WORD.findall(text))).replace("I", "l")
+
+
+#: Fields whose values are words and punctuation (no email's or date's exact characters).
+PUNCTUATED = frozenset({"signer_title", "affiliation", "address"})
+
+
+def comma_for_period(value: str, other: str) -> str | None:
+    """`value` with a comma wherever it and `other` are the same text but for a comma one of
+    them reads as a period (and the letters RapidOCR cannot write, `ß` read `B`); None when
+    they differ otherwise or not at all. Blur, and the erasure of an underline through the
+    line's descenders, take a comma's tail and leave a period; nothing gives a period a tail:
+    an engine that saw the tail read the mark."""
+    if len(value) != len(other) or value == other:
+        return None
+    out = []
+    commas = False
+    for a, b in zip(value, other, strict=True):
+        if a == b or (not a.isascii() and b.isascii() and b.isalpha()):
+            out.append(a)
+        elif {a, b} == {",", "."}:
+            out.append(",")
+            commas = True
+        else:
+            return None
+    return "".join(out) if commas else None

@@ -23,7 +23,15 @@ import numpy as np
 from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
-from licensebot.reading.agreement import ACCENTED, RAPID, cross_engine, unaccented, word_for_word
+from licensebot.reading.agreement import (
+    ACCENTED,
+    PUNCTUATED,
+    RAPID,
+    comma_for_period,
+    cross_engine,
+    unaccented,
+    word_for_word,
+)
 from licensebot.reading.baseline import straight, wobbly
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
 from licensebot.reading.clean import CLEANERS
@@ -355,6 +363,9 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
             break
         if other == value:
             return read
+        if key in PUNCTUATED and (merged := comma_for_period(value, other)) is not None:
+            # the same words but for commas one engine read as periods: the commas
+            return replace(read, value=merged)
         if key not in EXACT and unaccented(value, other) and (not name or value in latin):
             return read
     crossed = cross_engine(key, cell.readings) or word_for_word(key, cell.readings)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from licensebot.core.form import Reading
-from licensebot.reading.agreement import cross_engine_value, word_for_word
+from licensebot.reading.agreement import comma_for_period, cross_engine_value, word_for_word
 
 
 def r(text: str, conf: float, model: str, *, edged: bool = False) -> Reading:
@@ -359,3 +361,29 @@ def test_an_accented_letter_rapidocr_read_as_another_is_the_latin_models_in_the_
         r("Technische Universitat Minchen", 0.95, "rapid"),
     ]
     assert words("affiliation", uni) is None
+
+
+def test_a_comma_one_engine_read_as_a_period_is_a_comma() -> None:
+    # blur and an erased underline take a comma's tail; nothing gives a period one
+    assert (
+        comma_for_period("Wuhan. Hubei 430074. China", "Wuhan, Hubei 430074, China")
+        == "Wuhan, Hubei 430074, China"
+    )
+    assert comma_for_period("Co.. Ltd.", "Co., Ltd.") == "Co., Ltd."
+    # letters RapidOCR cannot write stay the value's
+    assert comma_for_period("Arcisstraße 21. Munich", "ArcisstraBe 21, Munich") == (
+        "Arcisstraße 21, Munich"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "other"),
+    [
+        ("Wuhan, Hubei", "Wuhan, Hubei"),  # the same: nothing to settle
+        ("Wuhan. Hubei", "Wuhan. Hubel"),  # another letter: another value
+        ("Wuhan. Hubei", "Wuhan; Hubei"),  # a semicolon is no comma
+        ("Wuhan. Hubei", "Wuhan, Hubei 1"),  # another length
+    ],
+)
+def test_only_commas_for_periods_are_settled(value: str, other: str) -> None:
+    assert comma_for_period(value, other) is None
