@@ -300,7 +300,7 @@ def written_by_hand(image: Image.Image, ink: SignatureInk, u: float, limits: Rea
     x1 = min(mask.shape[1], max(s.x1 for s in letters) + pad + 1)
     # the grey levels of the ink left (its soft edges too), on white paper
     bx, by = round(ink.box[0]), round(ink.box[1])
-    gray = np.asarray(image.convert("L").crop((bx + x0, by + y0, bx + x1, by + y1)))
+    gray = np.asarray(image.crop((bx + x0, by + y0, bx + x1, by + y1)).convert("L"))
     keep = cv2.dilate(mask[y0:y1, x0:x1].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     crop = Image.fromarray(np.where(keep[: gray.shape[0], : gray.shape[1]], gray, 255))
     try:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from time import perf_counter
 
@@ -36,6 +36,7 @@ from licensebot.core.la import LaVersion
 from licensebot.reading.cell_ocr import ocr_cells
 from licensebot.reading.cells import (
     Box,
+    Cell,
     digital_cells,
     pxbox,
     scale_box,
@@ -59,7 +60,7 @@ from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
-from licensebot.reading.regions import assign_fields, locate_values, members_region
+from licensebot.reading.regions import ValueRegion, assign_fields, locate_values, members_region
 from licensebot.reading.version import VersionMatch, match_version, pages_of
 
 __all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
@@ -410,7 +411,24 @@ class _Reader:
         if sig_cell is not None:
             cells.append(sig_cell)
         t = self._tick("signature", t)
-        # a label sharing its cell with the value (the value wraps under it) is no part of it
+        self._read_cells(image, regions, cells, found, labels)
+        if signature is not None:
+            settle_page_signature(
+                signature, image, found, cell_read=sig_cell is not None, limits=self.limits
+            )
+        self._tick("ocr_pass2", t)
+        return found, words
+
+    def _read_cells(
+        self,
+        image: Image.Image,
+        regions: Mapping[str, ValueRegion],
+        cells: list[Cell],
+        found: Found,
+        labels: dict[str, Label],
+    ) -> None:
+        """Pass 2 (and 3) over a page's cells; a label sharing its cell with the value (the
+        value wraps under it) is blanked first: no part of it."""
         masks = [m for r in regions.values() for m in r.mask]
         ocr_cells(
             blanked(image, masks),
@@ -421,12 +439,15 @@ class _Reader:
             labels=labels,
             recheck=True,
         )
-        if signature is not None:
-            settle_page_signature(
-                signature, image, found, cell_read=sig_cell is not None, limits=self.limits
-            )
-        self._tick("ocr_pass2", t)
-        return found, words
+
+    def _pass1_of(self, index: int) -> tuple[Image.Image, list[Word], dict[str, Label]]:
+        """Pass 1 of another page than the form page: read once (when the form page was searched
+        from the last page up, it was read then), kept in `pass1`."""
+        if index not in self.pass1:
+            dpi = float(self.limits.ocr_dpi)
+            flat = upright(self.doc.render(index, dpi), dpi)
+            self.pass1[index] = read_labels(flat, index, self.limits)
+        return self.pass1[index]
 
     def _table_before(self, index: int, found: Found, pages: list[Page]) -> None:
         """A signer table that a page break cut after its first rows: the form page (found by
@@ -437,11 +458,7 @@ class _Reader:
         if not missing or prev < 0 or not pages[prev].image_page:
             return
         t = perf_counter()
-        if prev not in self.pass1:
-            dpi = float(self.limits.ocr_dpi)
-            flat = upright(self.doc.render(prev, dpi), dpi)
-            self.pass1[prev] = read_labels(flat, prev, self.limits)
-        image, words, labels = self.pass1[prev]
+        image, words, labels = self._pass1_of(prev)
         keys = tuple(k for k in missing if k in labels)
         # a row's worth is not a table: the LA's own text names an affiliation too
         if len(keys) < min(2, len(missing)):
@@ -453,16 +470,7 @@ class _Reader:
         only = {k: labels[k] for k in keys if k in regions}
         fields, cells = scan_cells(only, {k: regions[k] for k in only}, words, image, grids)
         found.fields.update({k: v for k, v in fields.items() if k in only})
-        masks = [m for r in regions.values() for m in r.mask]
-        ocr_cells(
-            blanked(image, masks),
-            cells,
-            found,
-            scale=1.0,
-            limits=self.limits,
-            labels=labels,
-            recheck=True,
-        )
+        self._read_cells(image, regions, cells, found, labels)
         self._tick("ocr_pass2", t)
 
     def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
@@ -478,13 +486,9 @@ class _Reader:
         nxt = index + 1
         if not pages[nxt].image_page:
             return
-        if nxt not in self.pass1:
-            t = perf_counter()
-            dpi = float(self.limits.ocr_dpi)
-            flat = upright(self.doc.render(nxt, dpi), dpi)
-            self.pass1[nxt] = read_labels(flat, nxt, self.limits)
-            self._tick("ocr_pass1", t)
-        image, words, labels = self.pass1[nxt]
+        t = perf_counter()
+        image, words, labels = self._pass1_of(nxt)
+        self._tick("ocr_pass1", t)
         if "signature" not in labels and not (date_missing and "date" in labels):
             return  # the next page does not go on with the table (the Date row alone may)
         # the table goes on overleaf: a value "left blank" in its last rows on the form page
