@@ -101,6 +101,7 @@ class BounceRoute:
             inbound.subject = msg.subject[:500]
             inbound.application_id = app_id
             s.add(inbound)
+            notice_id = notice.id if notice is not None else None  # before commit expires it
             s.commit()
-        log.info("bounce.recorded", inbound_id=inbound_id, notice=notice.id if notice else None)
+        log.info("bounce.recorded", inbound_id=inbound_id, notice=notice_id)
         return InboundState.PROCESSED, app_id
