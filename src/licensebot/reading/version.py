@@ -187,11 +187,30 @@ def _doc_tokens(text: str, vocab: frozenset[str]) -> list[str]:
     return [_snap(t, vocab) for t in joined if _keep(t)]
 
 
+#: A word OCR cut short (`3. Citati` for `3. Citations`, the rest of a heading's line lost) is
+#: the one word of the texts it begins, when it keeps this many letters and this share of it.
+CUT_LETTERS = 5
+CUT_SHARE = 0.6
+
+
 @lru_cache(maxsize=8192)
 def _snap_cached(tok: str, vocab: frozenset[str], choices: tuple[str, ...]) -> str:
     limit = 1 if len(tok) <= 6 else 2
     best = process.extractOne(tok, choices, scorer=Levenshtein.distance, score_cutoff=limit)
-    return best[0] if best is not None else tok
+    if best is not None:
+        return str(best[0])
+    return cut_word(tok, choices) or tok
+
+
+def cut_word(tok: str, choices: Sequence[str]) -> str | None:
+    """The word of the texts `tok` is the start of, when it is the only one (`citati`:
+    `citations`; `inform` begins `information` and `informed`: neither)."""
+    if len(tok) < CUT_LETTERS:
+        return None
+    whole = [w for w in choices if w.startswith(tok) and len(w) > len(tok)]
+    if len(whole) != 1 or len(tok) < CUT_SHARE * len(whole[0]):
+        return None
+    return whole[0]
 
 
 def _snap(tok: str, vocab: frozenset[str]) -> str:

@@ -8,7 +8,7 @@ import pytest
 from licensebot.core.form import VersionStatus
 from licensebot.core.la import LaVersion
 from licensebot.reading.la_versions import load_versions
-from licensebot.reading.version import match_version
+from licensebot.reading.version import cut_word, match_version
 from tests.forms.factory import older_version
 from tests.forms.ocr_noise import ocr_noise
 from tests.forms.variants import VARIANTS, field_older
@@ -185,20 +185,41 @@ def test_a_heading_without_its_number_and_without_read_neighbours_is_not_taken()
 
 
 def test_a_heading_word_inside_a_sentence_is_no_heading_of_an_older_version() -> None:
-    # The current LA's "8. Warranty" read cut ("8. Warran"): neither that heading nor the 2021
-    # text's "7. Warranty" is found in "comes without any warranty" of the sentence below
-    # it. The heading is named unsure, so the reader reads its page again (it used to be
-    # taken as found for both versions: nothing to read again, and review).
-    text = _PLAIN.replace("## **8. Warranty**", "8. Warran")
+    # The current LA's "8. Warranty" read cut to a stub ("8. Warr"): neither that heading nor
+    # the 2021 text's "7. Warranty" is found in "comes without any warranty" of the sentence
+    # below it. The heading is named unsure, so the reader reads its page again (it used to
+    # be taken as found for both versions: nothing to read again, and review).
+    text = _PLAIN.replace("## **8. Warranty**", "8. Warr")
     older = older_version(CURRENT)
     match = match_version(text, [older, CURRENT], form_table_found=True)
     assert match.status is VersionStatus.UNSURE and match.nearest == CURRENT.id
     assert match.unsure == ("8.heading",)
-    whole = text.replace("8. Warran", "8. Warranty")
+    whole = text.replace("8. Warr", "8. Warranty")
     assert match_version(whole, [older, CURRENT], form_table_found=True).version == CURRENT.id
     # a 2021 form whose heading lost its number is still not the current LA
     old_text = older.text.replace("## **7. Warranty**", "Warranty") + FILLED
     assert match_version(old_text, [older, CURRENT], form_table_found=True).version != CURRENT.id
+
+
+@pytest.mark.parametrize(
+    "heading, read",
+    [("### 3. Citations", "3. Citati"), ("## **8. Warranty**", "8. Warran")],
+)
+def test_a_heading_ocr_cut_short_is_the_heading_it_begins(heading: str, read: str) -> None:
+    # the rest of the heading's line lost (a photo's soft right edge): the letters kept begin
+    # one word of the texts and no other
+    assert heading in CURRENT.text
+    assert _status(_PLAIN.replace(heading, read)) is VersionStatus.MATCH
+    older = older_version(CURRENT)
+    text = _PLAIN.replace(heading, read)
+    assert match_version(text, [older, CURRENT], form_table_found=True).version == CURRENT.id
+
+
+def test_a_cut_word_is_the_one_word_of_the_texts_it_begins_if_it_keeps_most_of_it() -> None:
+    assert cut_word("citati", ("citation", "citations")) is None  # two words begin so
+    assert cut_word("citati", ("citations", "city")) == "citations"
+    assert cut_word("cit", ("citations",)) is None  # too few letters to say
+    assert cut_word("redis", ("redistribution",)) is None  # too small a share of it
 
 
 def test_subject_numbers_misread_in_place_are_the_list() -> None:
