@@ -15,6 +15,7 @@ import logging
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from licensebot.reading.lexicon import preload as preload_lexicon
 from licensebot.reading.ocr import OcrError, preload
 from licensebot.reading.orientation import OrientationModelMissing
 from licensebot.reading.orientation import preload as preload_orientation
@@ -57,3 +58,6 @@ try:
     preload_orientation()
 except OrientationModelMissing as exc:
     logging.getLogger(__name__).warning("orientation.model.missing: %s", exc)
+
+# The English word list of the vote's spelling rule (`agreement.spelled`).
+preload_lexicon()

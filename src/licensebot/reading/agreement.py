@@ -352,3 +352,75 @@ def comma_for_period(value: str, other: str) -> str | None:
         else:
             return None
     return "".join(out) if commas else None
+
+
+# ---- spelled --------------------------------------------------------------------------------
+
+#: A Tesseract reading the spelling rule may settle on: sure of itself ...
+SPELL_SURE = 0.9
+#: ... and each word it has where another reading has none, a word of English this common
+#: (`lexicon.count`; `of`: 29 million, `dean`: 4,937, the rarest listed: 50).
+WORD_COMMON = 100
+
+
+def spelled(
+    key: str, readings: Sequence[Reading], count: Callable[[str], int] | None = None
+) -> tuple[str, Reading] | None:
+    """A Tesseract reading that the other engine reads as the same words, where every word
+    they read otherwise is a common English word in the Tesseract reading and no word at all in
+    the other, one letter apart (soft print's `Protessor` for `Professor`, `ot` for `of`:
+    either engine may make it, and two passes of one often both do). Every other fair reading
+    of the cell says the same words, or those words respelled so. Only in the word fields;
+    None when no reading is so. `count`: a word's count in English text (`lexicon.count`)."""
+    if key not in WORD_FIELDS:
+        return None
+    known = count or _english
+    clean = CLEANERS[key]
+    fair = [
+        r
+        for r in readings
+        if not r.edged and r.text.strip() and r.confidence >= DISSENT and clean(r.text) is not None
+    ]
+    partners = PARTNERS.get(key, frozenset())
+    sure = [r for r in fair if r.model in partners and r.confidence >= SPELL_SURE]
+    for t in sorted(sure, key=lambda r: -r.confidence):
+        others = [o for o in fair if o is not t]
+        # the other engine: its words respelled, and (where the rules judge the letters) its
+        # punctuation the same (`Co., Ltd.` and `Co. Ltd.` are two readings)
+        if not any(
+            o.model == RAPID
+            and respelled(t.text, o.text, known)
+            and (key in LOOSE_FIELDS or _marks(t.text) == _marks(o.text))
+            for o in others
+        ):
+            continue
+        if all(_same_words(t.text, o.text) or respelled(t.text, o.text, known) for o in others):
+            value = clean(t.text)
+            if value is not None:
+                return value, t
+    return None
+
+
+def respelled(value: str, other: str, count: Callable[[str], int]) -> bool:
+    """`other` is `value` with one word or more misread: the same words in the same places,
+    punctuation aside, but where a word differs, by one letter, `value`'s is a common English
+    word (`WORD_COMMON`) and `other`'s none."""
+    a, b = _WORD.findall(value), _WORD.findall(other)
+    if len(a) != len(b):
+        return False
+    differ = 0
+    for x, y in zip(a, b, strict=True):
+        if _letters(x) == _letters(y):
+            continue
+        if len(x) != len(y) or sum(p != q for p, q in zip(x.lower(), y.lower(), strict=True)) != 1:
+            return False
+        if count(x) < WORD_COMMON or count(y) > 0:
+            return False
+        differ += 1
+    return differ > 0
+
+
+def _english(word: str) -> int:
+    from licensebot.reading.lexicon import count
+
+    return count(word)

@@ -29,6 +29,7 @@ from licensebot.reading.agreement import (
     RAPID,
     comma_for_period,
     cross_engine,
+    spelled,
     unaccented,
     word_for_word,
 )
@@ -368,7 +369,11 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
             return replace(read, value=merged)
         if key not in EXACT and unaccented(value, other) and (not name or value in latin):
             return read
-    crossed = cross_engine(key, cell.readings) or word_for_word(key, cell.readings)
+    crossed = (
+        cross_engine(key, cell.readings)
+        or word_for_word(key, cell.readings)
+        or spelled(key, cell.readings)
+    )
     if crossed is not None:
         agreed, partner = crossed
         return FieldValue(agreed, round(partner.confidence, 3), Source.OCR, raw=partner.text)

@@ -26,6 +26,7 @@ from licensebot.reading.agreement import (
     WORD_FIELDS,
     cross_engine,
     lookalike,
+    spelled,
     word_for_word,
 )
 from licensebot.reading.clean import CLEANERS
@@ -155,7 +156,7 @@ def vote(key: str, readings: Sequence[Reading]) -> FieldValue | None:
     alone = date_read_alone(key, readings)
     if alone is not None:
         return alone
-    worded = word_for_word(key, readings)
+    worded = word_for_word(key, readings) or spelled(key, readings)
     if worded is not None:
         agreed, partner = worded
         return FieldValue(agreed, round(partner.confidence, 3), Source.OCR, raw=partner.text)
