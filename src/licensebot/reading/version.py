@@ -505,6 +505,17 @@ def _list_end(toks: Sequence[str], last_marker: int) -> int:
     return max(end, min(len(toks), j + _LIST_GAP))
 
 
+def _list_start(toks: Sequence[str], first_marker: int) -> int:
+    """Where the list starts: `_LIST_CONTEXT` words before its first `sub` marker read, or
+    further back while numbers go on (a photo's OCR lost the markers of the first six lines
+    and kept their numbers)."""
+    start = max(0, first_marker - _LIST_CONTEXT)
+    j = start
+    while j > 0 and any(_subject(t) for t in toks[max(0, j - _LIST_GAP) : j]):
+        j -= 1
+    return max(0, min(start, j - _LIST_GAP))
+
+
 #: Words without a subject number that end the list when the markers are lost.
 _LIST_GAP = 8
 
@@ -524,7 +535,7 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     idx = [j for j, t in enumerate(doc.toks) if t == "sub"]
     if not idx:
         return ClauseScore(c, ClauseState.ABSENT if doc.toks else ClauseState.UNSURE, 0.0)
-    region = doc.toks[max(0, idx[0] - _LIST_CONTEXT) : _list_end(doc.toks, idx[-1])]
+    region = doc.toks[_list_start(doc.toks, idx[0]) : _list_end(doc.toks, idx[-1])]
     found = {t for t in region if len(t) == 3 and t.isdigit()}
     # anything at all that is no number, marker or word of the texts: what OCR may have made
     # of a number (merged, read as letters), which forbids calling the list changed

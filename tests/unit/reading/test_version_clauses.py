@@ -229,6 +229,19 @@ def test_subject_numbers_misread_in_place_are_the_list() -> None:
     assert _status(text) is VersionStatus.MATCH
 
 
+def test_a_list_whose_first_lines_lost_their_markers_is_the_list() -> None:
+    # a photo's OCR kept the numbers of the first six lines and lost their `sub.` markers
+    lines = _PLAIN.split("\n")
+    subs = [i for i, line in enumerate(lines) if line.startswith("sub.")]
+    assert len(subs) > 6
+    for i in subs[:6]:
+        lines[i] = lines[i].removeprefix("sub.")
+    text = "\n".join(lines)
+    assert _status(text) is VersionStatus.MATCH
+    # ... and with a number gone from one of those lines, the list is not taken
+    assert _status(text.replace(" 047,", "", 1)) is not VersionStatus.MATCH
+
+
 def test_a_subject_number_with_nothing_in_its_place_is_not_the_list() -> None:
     text = _PLAIN.replace(" 459,", "")
     assert _status(text) is VersionStatus.UNSURE
