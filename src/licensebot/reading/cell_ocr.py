@@ -244,6 +244,7 @@ def ocr_cells(
         if cell.key in CLEANERS and sure is not None and sure.value is not None:
             sure = confirmed(image, cell, sure, scale)
             if sure.value is not None and cut_short(sure.raw):
+                found.cut[cell.key] = sure
                 sure = unread(cell, sure)
             found.fields[cell.key] = sure
     mostly_unread(image, cells, found)

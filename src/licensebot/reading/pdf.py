@@ -25,6 +25,7 @@ import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from statistics import median
 from time import perf_counter
 
 import pypdfium2 as pdfium
@@ -38,11 +39,13 @@ from licensebot.reading.cells import (
     Box,
     Cell,
     digital_cells,
+    legible,
     pxbox,
     scale_box,
     scan_cells,
     word_in_box,
 )
+from licensebot.reading.clean import CLEANERS
 from licensebot.reading.document import Document, Page
 from licensebot.reading.facts import (
     Found,
@@ -87,6 +90,11 @@ def error_form(code: str, detail: str = "", timings: dict[str, float] | None = N
         timings=timings or {},
         error_detail=detail or None,
     )
+
+
+#: Lines of a value the page break carried to the top of the next page, at most (an
+#: address's last two).
+OVERLEAF_LINES = 2
 
 
 def read_pdf(
@@ -144,6 +152,8 @@ class _Reader:
         self.page_text: dict[int, str] = {}
         #: the fields whose labels pass 1 found on the form page
         self.form_labels: set[str] = set()
+        #: ... and where its values are (a value the page break cut goes on overleaf)
+        self.form_regions: Mapping[str, ValueRegion] = {}
 
     def _tick(self, stage: str, since: float) -> float:
         return tick(self.timings, stage, since)
@@ -401,6 +411,7 @@ class _Reader:
         grids = {index: grid_from_image(image, dpi, index)}
         size = (float(image.width), float(image.height))
         regions = locate_values(labels, words, page_size=size, grids=grids)
+        self.form_regions = regions
         fields, cells = scan_cells(labels, regions, words, image, grids)
         found = Found(fields=fields)
         signature, sig_cell = page_signature(
@@ -497,6 +508,7 @@ class _Reader:
         for key, fv in list(found.fields.items()):
             if fv.blank and key in FIELD_KEYS:
                 found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=fv.raw)
+        self._value_overleaf(found, image, words, labels)
         t = perf_counter()
         dpi = float(self.limits.ocr_dpi)
         grids = {nxt: grid_from_image(image, dpi, nxt)}
@@ -522,6 +534,51 @@ class _Reader:
             signature, image, found, cell_read=sig_cell is not None, limits=self.limits
         )
         self._tick("signature", t)
+
+    def _value_overleaf(
+        self, found: Found, image: Image.Image, words: list[Word], labels: dict[str, Label]
+    ) -> None:
+        """A row the page break cut: the form page's last value read stops short
+        (`Found.cut`: a comma, `1037 Luoyu Road, Hongshan District,`), and the next page
+        opens with its last lines, above the table's next label and across the same column.
+        Those lines are read as a cell of their own, by the same passes and rules; the value
+        is the two parts, and unread when the rest is."""
+        cut = [k for k in found.cut if k in self.form_regions and k in found.fields]
+        if not cut or not labels:
+            return
+        key = max(cut, key=lambda k: self.form_regions[k].box[3])  # the lowest: the cut row
+        x0, _, x1, _ = self.form_regions[key].box
+        first = min(labels.values(), key=lambda lab: min(w.top for w in lab.words))
+        top = min(w.top for w in first.words)
+        height = median(w.height for w in first.words)
+        pad = 2 * height
+        lines = [
+            w
+            for w in words
+            if w.bottom <= top and w.top >= top - OVERLEAF_LINES * 1.8 * height
+            if x0 - pad <= w.x0 and w.x1 <= x1 + pad and w.text.strip("|_—-.,:;'\"")
+        ]
+        if not lines:
+            return
+        box = (
+            max(0.0, min(w.x0 for w in lines) - pad),
+            max(0.0, min(w.top for w in lines) - 0.6 * height),
+            min(float(image.width), max(w.x1 for w in lines) + pad),
+            max(w.bottom for w in lines) + 0.6 * height,
+        )
+        rest = Found(fields={key: FieldValue(None, 0.0, Source.OCR)})
+        cell = Cell(key, box, *legible(lines), lines=OVERLEAF_LINES)
+        ocr_cells(image, [cell], rest, scale=1.0, limits=self.limits, labels=labels, recheck=True)
+        head, tail = found.cut[key], rest.fields[key]
+        raw = " ".join(r for r in (head.raw, tail.raw) if r)
+        if head.value is None or tail.value is None:
+            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=tail.readings)
+            return
+        mark = (head.raw or ",").rstrip()[-1]
+        space = "" if mark == "-" else " "
+        joined = f"{head.value}{mark}{space}{tail.value}"
+        conf = min(head.confidence, tail.confidence)
+        found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
 
     def _note_page(self, flat: FlatPage) -> None:
         """What the geometry did to the form page, beside the stages' times (not seconds:
