@@ -178,6 +178,23 @@ def around(ws: Sequence[Word], region: ValueRegion) -> Box:
     return (x0 - out, first, x1 + out, min(bottom + 0.1 * h, down))
 
 
+def clear_of(box: Box, value: Sequence[Word], words: Sequence[Word]) -> Box:
+    """`box` kept off the lines of print just above and below the value (a stacked table's
+    labels a few pixels away, with no rule between): cut in half across the crop's edge,
+    their letters read as a line of junk, and the value with them is read as no value."""
+    x0, up, x1, down = box
+    top, bottom = min(w.top for w in value), max(w.bottom for w in value)
+    mine = {id(w) for w in value}
+    for w in words:
+        if id(w) in mine or w.x1 <= x0 or w.x0 >= x1 or top <= w.cy <= bottom:
+            continue
+        if up < w.bottom <= top:
+            up = w.bottom + 1
+        elif bottom <= w.top < down:
+            down = w.top - 1
+    return (x0, up, x1, down)
+
+
 def ruled_sides(region: ValueRegion, label: Label | None = None) -> tuple[bool, bool]:
     """Whether the region's left and right sides are closed: its table cell's own column
     rules, or on the left the end of its label on the same line (`Name: value`: print close
@@ -270,7 +287,7 @@ def scan_cells(
         value, tail = value_and_tail(region, words, grids, labels)
         if value:
             lines = min(MAX_LINES, region.lines_expected or 2)
-            crop = clip(around(value, region), image)
+            crop = clip(clear_of(around(value, region), value, words), image)
             ruled = ruled_sides(region, labels.get(key))
             cells.append(Cell(key, crop, *legible(value), lines=lines, ruled=ruled))
         elif ink_ratio(image, box, (*region.mask, *map(_padded, tail))) > CELL_INK:

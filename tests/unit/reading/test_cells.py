@@ -5,7 +5,7 @@ from __future__ import annotations
 from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.reading.blank_form import find_font
-from licensebot.reading.cells import scan_cells
+from licensebot.reading.cells import clear_of, scan_cells
 from licensebot.reading.grid import grid_from_image
 from licensebot.reading.layout import Label, Word
 from licensebot.reading.regions import locate_values
@@ -49,3 +49,23 @@ def test_it_is_not_blank_when_ink_stands_under_the_label_in_its_own_cell() -> No
     # the applicant filled it in; the reader could not read it: a person looks, the
     # applicant is never told to fill in what they filled in
     assert _scan(written=True) is False
+
+
+def _w(text: str, x0: float, top: float, x1: float, bottom: float) -> Word:
+    return Word(text, x0, top, x1, bottom, 0.95)
+
+
+def test_a_crop_is_kept_off_the_lines_just_above_and_below_its_value() -> None:
+    # a stacked table: the label 6 px above the value, the next label 10 px below it, no rule
+    value = [_w("College", 238, 1340, 400, 1382), _w("University", 1470, 1340, 1686, 1382)]
+    label = _w("Affiliation", 238, 1300, 418, 1334)
+    below = _w("Work", 238, 1392, 320, 1420)
+    beside = _w("Title", 1300, 1338, 1400, 1380)  # on the value's own line: no other line
+    box = clear_of((216, 1315, 2223, 1407), value, [label, *value, below, beside])
+    assert box == (216, 1335, 2223, 1391)
+    # the value's own letters are never cut, whatever a speck's box says
+    speck = _w("8A", 500, 1330, 540, 1390)
+    assert clear_of((216, 1315, 2223, 1407), value, [*value, speck]) == (216, 1315, 2223, 1407)
+    # nor is anything beyond the crop's sides
+    far = _w("Date", 2300, 1300, 2400, 1334)
+    assert clear_of((216, 1315, 2223, 1407), value, [*value, far]) == (216, 1315, 2223, 1407)
