@@ -20,7 +20,7 @@ from dataclasses import replace
 from statistics import median
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from licensebot.core.form import FieldValue, Reading, Source
 from licensebot.reading.agreement import (
@@ -308,6 +308,7 @@ def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
     joined as one reading added to the cell's. Without the engine (not installed, its
     models missing), or when it fails, the vote has Tesseract's readings alone."""
     crop = erase_rules(image.crop(scale_box(cell.box, scale)), length=round(60 * scale))
+    crop = paper_beyond(crop, cell.ruled)
     hint = CHINESE if cell.lang.startswith("chi") else LATIN
     try:
         reading = joined(SECOND_ENGINE.read_cell(crop, lang_hint=hint))
@@ -320,6 +321,21 @@ def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
         if all(cell.ruled):  # both sides the cell's own rules: nothing runs on beyond them
             reading = replace(reading, edged=False)
         cell.readings.append(reading)
+
+
+def paper_beyond(crop: Image.Image, ruled: tuple[bool, bool]) -> Image.Image:
+    """`crop` with a line's height of its own paper added beyond each closed side (a column
+    rule, or the label the value follows: `Address: Arcisstraße 21, ...` starts at the crop's
+    left edge). Nothing of the value stands beyond such a side, so print close to it is no
+    value the crop cut; with paper there, the second engine does not take it for one."""
+    left, right = (crop.height if side else 0 for side in ruled)
+    if not (left or right) or crop.width == 0 or crop.height == 0:
+        return crop
+    paper = np.percentile(np.asarray(crop.convert("L")), 90)
+    fill: int | tuple[int, ...] = int(paper) if crop.mode == "L" else (int(paper),) * 3
+    if crop.mode not in ("L", "RGB"):
+        crop = crop.convert("RGB")
+    return ImageOps.expand(crop, border=(left, 0, right, 0), fill=fill)
 
 
 #: Fields whose every character counts (no accent to drop): the engines must agree exactly.

@@ -228,3 +228,19 @@ def test_full_width_marks_in_latin_print_are_ascii_and_chinese_keeps_its_own() -
         == "Innovation Parkway, Northgate(East)"
     )
     assert tidy_rapid("北京市，海淀区") == "北京市，海淀区"
+
+
+def test_print_at_a_closed_side_of_its_crop_is_no_value_the_crop_cut() -> None:
+    # `Address: Arcisstrasse 21, ...`: the crop starts where the label ends, the print with it
+    from licensebot.reading.cell_ocr import second_engine
+    from licensebot.reading.cells import Cell
+
+    img = cell("Arcisstrasse 21, 80333 Munchen, Germany")
+    img = img.crop((12, 0, img.width, img.height))  # the print at the crop's left edge
+    after_label = Cell("address", (0, 0, img.width, img.height), ruled=(True, False))
+    second_engine(img, after_label, 1.0)
+    open_side = Cell("address", (0, 0, img.width, img.height), ruled=(False, False))
+    second_engine(img, open_side, 1.0)
+    (closed,), (opened,) = after_label.readings, open_side.readings
+    assert "Germany" in closed.text and not closed.edged
+    assert opened.edged  # the same print at an open side may go on beyond the crop
