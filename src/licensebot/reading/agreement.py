@@ -173,6 +173,11 @@ CONFUSABLE = frozenset(frozenset(p) for p in ("0O", "0o", "1l", "1I", "5S", "8B"
 #: Two letters of one shape in a sans-serif print (RapidOCR reads `Innovation` `lnnovation`):
 #: in any word field the partner's letter is kept (Tesseract weighs a letter by its word).
 LOOKALIKE_LETTERS = frozenset({frozenset("lI")})
+#: Letters whose capital is their small letter made bigger (`Xihu` read `xihu`, `CB4 OWS`
+#: `CB4 oWS`): which one stands is a matter of size alone. In the address, which no rule
+#: judges by its letters, the partner's case is kept, counted among the doubts; where the
+#: rules judge the letters it stays a disagreement (`westmoor University`).
+ONE_SHAPE_CASES = frozenset("cosvwxz")
 MAX_CONFUSED = 2
 #: Word for word, RapidOCR's reading must be sure (`RAPID_SURE`), or in a field no rule judges
 #: by its letters fair (`RAPID_FAIR`: the partner's every word backs it); the partner's fair
@@ -263,6 +268,9 @@ def _merge(
                 continue
             if frozenset((cx, cy)) in LOOKALIKE_LETTERS:
                 keep[at + i] = cy  # counted: a letter of one shape is as much a doubt as a digit
+                continue
+            if loose and cx.lower() == cy.lower() and cy.lower() in ONE_SHAPE_CASES:
+                keep[at + i] = cy  # (`westmoor` or `Westmoor`: where the rules judge, a doubt)
                 continue
             if loose and frozenset((cx, cy)) in CONFUSABLE:
                 keep[at + i] = cx

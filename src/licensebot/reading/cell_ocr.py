@@ -308,7 +308,8 @@ def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
     joined as one reading added to the cell's. Without the engine (not installed, its
     models missing), or when it fails, the vote has Tesseract's readings alone."""
     crop = erase_rules(image.crop(scale_box(cell.box, scale)), length=round(60 * scale))
-    crop = paper_beyond(crop, cell.ruled)
+    if any(cell.ruled) and not all(cell.ruled):
+        crop = paper_beyond(crop, cell.ruled)  # (both closed: nothing is cut, see below)
     hint = CHINESE if cell.lang.startswith("chi") else LATIN
     try:
         reading = joined(SECOND_ENGINE.read_cell(crop, lang_hint=hint))

@@ -319,6 +319,22 @@ def test_an_l_for_a_capital_i_is_one_reading_and_the_partners_letter_stands() ->
     assert words("address", address) == "2250 Innovation Parkway"
 
 
+def test_a_letter_whose_capital_is_its_small_letter_bigger_is_the_partners_case() -> None:
+    address = [
+        r("38 Zheda Road, Xihu District, Hangzhou 310027, China", 0.927, "eng"),
+        r("38 Zheda Road, xihu District, Hangzhou 310027, China", 0.87, "rapid"),
+    ]
+    assert words("address", address) == "38 Zheda Road, Xihu District, Hangzhou 310027, China"
+    # a letter of two shapes (`h`, `H`) in another case is another reading
+    other = [r("Hangzhou", 0.95, "eng"), r("hangzhou", 0.95, "rapid")]
+    assert words("address", other) is None
+    # three such doubts are too many; and where the rules judge the letters, one is a doubt
+    many = [r("Ox Cos Vox Road", 0.95, "eng"), r("ox cos vox Road", 0.95, "rapid")]
+    assert words("address", many) is None
+    title = [r("Vice Dean", 0.95, "eng"), r("vice Dean", 0.95, "rapid")]
+    assert words("signer_title", title) is None
+
+
 def test_an_l_for_an_i_is_still_a_doubt_in_a_name_or_an_email() -> None:
     name = [r("Ilya Petrov", 0.9, "Latin"), r("llya Petrov", 0.95, "rapid")]
     email = [r("i.petrov@hse.ru", 0.9, "eng"), r("l.petrov@hse.ru", 0.95, "rapid")]
