@@ -236,7 +236,7 @@ def erase_rules(
     a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
     if a.size == 0:
         return img
-    ink = a < 170
+    ink = paper_ink(a)
     run = length or max(30, min(a.shape) // 12)
     across = _grown(long_runs(ink, run))
     # a column rule of a crop lower than `run` (a one-line cell cut with its side rules)
@@ -253,6 +253,28 @@ def erase_rules(
     a[(across | down) & ~crossing] = 255
     return Image.fromarray(a)
 
+
+def paper_ink(a: np.ndarray) -> np.ndarray:
+    """The ink of a grey image: darker than `RULE_INK`, measured against the paper around it
+    where that paper is not white (a scanner app's grey page, a shadow across a photo). An
+    absolute level took the darker stretches of grey paper for ink, their long runs for
+    rules, and the rule eraser whited out the words on them (`Comp ， uauwand` for `Computer
+    Science`, both engines alike)."""
+    ink = a < RULE_INK
+    if min(a.shape) < 3:
+        return ink
+    k = PAPER_KERNEL
+    bg = cv2.morphologyEx(a, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    if int(bg.min()) >= WHITE_ENOUGH:
+        return ink
+    norm = cv2.divide(a, np.maximum(bg, 1), scale=255 / PAPER_LEVEL)
+    return np.asarray(norm < RULE_INK)
+
+
+#: Darker than this is ink to the rule eraser.
+RULE_INK = 170
+#: Paper this light everywhere is taken as it is.
+WHITE_ENOUGH = 200
 
 #: A vertical run of ink over this share of a crop's height is a rule, however short.
 RULE_SPAN = 0.95

@@ -198,3 +198,19 @@ def test_a_full_resolution_reading_stands_over_the_english_pass_only_by_its_acce
     # a photo's soft `f` read `t` by one pass: two readings, not an accent
     assert not near_by_accents("Full Professor", "Full Protessor")
     assert not near_by_accents(None, "Peña")
+
+
+def test_the_rule_eraser_takes_a_grey_pages_darker_stretch_for_paper_not_a_rule() -> None:
+    # a scanner app's page: grey paper that darkens to 150 in the middle, words on it, and
+    # the cell's bottom rule; the rule goes, every letter's stroke stays
+    w, h = 900, 120
+    ramp = 185 - 35 * np.exp(-(((np.arange(w) - 450) / 150.0) ** 2))
+    img = Image.fromarray(np.tile(ramp, (h, 1)).astype("uint8"))
+    draw = ImageDraw.Draw(img)
+    for x in range(60, 840, 40):
+        draw.rectangle([x, 30, x + 6, 80], fill=60)  # the letters' stems, on light and dark grey
+    draw.line([(0, 110), (w, 110)], fill=40, width=3)  # the cell's rule
+    out = np.asarray(ocr.erase_rules(img, length=60))
+    assert (out[109:112] == 255).mean() > 0.9  # the rule is gone
+    for x in range(60, 840, 40):
+        assert (out[30:80, x + 1 : x + 6] < 100).all(), x  # every stem is where it was
