@@ -303,7 +303,7 @@ def _augmentations(preset: str) -> list[Any]:
         return [
             ag.DirtyDrum(
                 line_width_range=(1, 3),
-                line_concentration=0.06,
+                line_concentration=0.025,  # two to four streaks down a page
                 direction=1,
                 noise_intensity=0.4,
                 noise_value=(110, 180),
@@ -425,6 +425,8 @@ def deliver(pdf: bytes, spec: IndependentSpec) -> bytes:
     how += (spec.ink, spec.mark) if spec.mark else (spec.ink,)  # the old forms' keys kept
     if spec.preset == "folded_scan":
         how += ("back-mirrored",)  # the preset changed since "delivery-2"
+    if spec.preset == "worn_copier":
+        how += ("worn-2",)  # fewer streaks than its first draft
     key = hashlib.sha256(repr(how).encode() + pdf).hexdigest()
     path = cache_dir() / f"{key}.scan.pdf"
     if path.exists():
