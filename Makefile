@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := dovecot-imapd chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils \
   tesseract-ocr-script-latn libreoffice-writer-nogui \
   fonts-dejavu-core fonts-wqy-microhei fonts-arphic-ukai fonts-dkg-handwriting \
-  fonts-liberation2 fonts-crosextra-carlito
+  fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-freefont-ttf
 # Optional: what deploy/check.sh uses to exercise deploy/ (systemd-analyze, shellcheck, the
 # compose schema, seccomp for the unit's system-call filter).
 DEPLOY_APT_PACKAGES := systemd shellcheck docker-compose python3-seccomp
@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test lint typecheck unit apt venv lock bench bench-reading clean deploy-check
 
 apt: .stamp-apt
-.stamp-apt:
+.stamp-apt: Makefile  # a package added to the list is installed on the next run
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	python_ok=1; $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || python_ok=0; \
 	if [ $$python_ok = 0 ]; then missing="$$missing python3-venv"; fi; \

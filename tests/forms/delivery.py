@@ -8,10 +8,13 @@
   left coded space), and the paper is degraded by an augraphy preset:
   `copier` (an office copier: ink bleed, toner lines, gamma, noise, dirty rollers, a slight
   skew), `phone_app` (a phone
-  scanner app: flattened but low contrast, shadows, JPEG), `folded_scan` (held-out only: a page
+  scanner app: flattened but low contrast, shadows, JPEG), `worn_copier` (development only: an
+  old office copier, a dirty drum's speckled streaks down the page, faded periodic lines, a
+  little of the other side showing through, a slight skew), `folded_scan` (held-out only: a page
   folded in three, creased, bleeding through, on a flatbed) or `photo` (a raw phone photo on a
   desk, `tests/forms/photo.py`); sometimes fed turned by 90 or 180 degrees. The result is an
-  image-only PDF.
+  image-only PDF. The signature goes above the line of a style signed on a line
+  (`wordproc.SIGNED_ON_A_LINE`), at the top of the cell otherwise.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from PIL import Image, ImageDraw, ImageFont
 from licensebot.reading.blank_form import find_font
 from tests.forms.desk_photo import phone_photo
 from tests.forms.independent import IndependentSpec
-from tests.forms.wordproc import SIGNATURE_CODE, cache_dir, code_of
+from tests.forms.wordproc import SIGNATURE_CODE, SIGNED_ON_A_LINE, cache_dir, code_of
 
 PHOTO_DPI = 170
 DELIVERY = "delivery-2"  # part of the cache key: bump when the pen or a preset changes
@@ -192,7 +195,7 @@ def _pen(
         x0, top, x1, bottom = (v * k for v in b)
         line = bottom - top
         h = line * rng.uniform(2.2, 3.0)
-        if spec.table_style == "underline":  # on the line: the pen writes above it
+        if spec.table_style in SIGNED_ON_A_LINE:  # on the line: the pen writes above it
             box = (round(x0), round(bottom - h * 0.8), round(x1), round(bottom + h * 0.2))
         elif spec.mark == "crossing":  # begun above the cell: across its top rule
             box = (round(x0), round(top - h * 0.45), round(x1), round(top + h * 0.55))
@@ -295,6 +298,25 @@ def _augmentations(preset: str) -> list[Any]:
                 p=0.6,
             ),
             ag.SubtleNoise(subtle_range=6, p=1),
+        ]
+    if preset == "worn_copier":
+        return [
+            ag.DirtyDrum(
+                line_width_range=(1, 3),
+                line_concentration=0.025,  # two to four streaks down a page
+                direction=1,
+                noise_intensity=0.4,
+                noise_value=(110, 180),
+                ksize=(3, 3),
+                sigmaX=0,
+                p=1,
+            ),
+            ag.LowInkPeriodicLines(
+                count_range=(1, 2), period_range=(8, 16), use_consistent_lines=True, p=0.7
+            ),
+            ag.BleedThrough(intensity_range=(0.03, 0.08), alpha=0.05, p=0.6),
+            ag.Gamma(gamma_range=(0.9, 1.2), p=0.6),
+            ag.SubtleNoise(subtle_range=10, p=1),
         ]
     if preset == "folded_scan":
         return [
@@ -403,6 +425,8 @@ def deliver(pdf: bytes, spec: IndependentSpec) -> bytes:
     how += (spec.ink, spec.mark) if spec.mark else (spec.ink,)  # the old forms' keys kept
     if spec.preset == "folded_scan":
         how += ("back-mirrored",)  # the preset changed since "delivery-2"
+    if spec.preset == "worn_copier":
+        how += ("worn-2",)  # fewer streaks than its first draft
     key = hashlib.sha256(repr(how).encode() + pdf).hexdigest()
     path = cache_dir() / f"{key}.scan.pdf"
     if path.exists():

@@ -11,11 +11,14 @@ a pen, and scanned by an office copier or a phone scanner app, or photographed o
     pairs = make_many(seeds)                      # many, LibreOffice run in batches
 
 Categories (`spec.category`, medium/kind): medium `digital` (exported, never printed: expected
-`not_scanned`), `scan` (copier, phone scanner app; held-out also a folded flatbed scan) or
-`photo` (raw phone photo); kind `typed` (signed, current LA), `handwritten` (values written by
-hand, signed: expected `unreadable`), `unsigned` (`not_signed`) or `older` (the factory's
-`older_version` of the LA, typed and signed: `outdated_form`). The seed's split
-(`tests/forms/split.py`) decides which choices may be drawn.
+`not_scanned`), `scan` (copier, phone scanner app; development also a worn copier, held-out
+also a folded flatbed scan) or `photo` (raw phone photo); kind `typed` (signed, current LA),
+`handwritten` (values written by hand, signed: expected `unreadable`), `unsigned`
+(`not_signed`) or `older` (the factory's `older_version` of the LA, typed and signed:
+`outdated_form`). The seed's split (`tests/forms/split.py`) decides which choices may be
+drawn: held-out forms alone have the `bilingual` table, Carlito and the folded scan;
+development forms alone the `chinese` and `tabbed` tables, Caladea, FreeSans and FreeSerif and
+the worn copier.
 """
 
 from __future__ import annotations
@@ -173,7 +176,47 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "signature": ["签名\nSignature", "签字 Signature"],
         "date": ["日期\nDate", "日期 Date"],
     },
+    "chinese": {
+        "signer_name": ["签署人姓名", "姓名", "签署人"],
+        "signer_title": ["职称", "职务", "职称/职务"],
+        "affiliation": ["工作单位", "单位", "单位名称"],
+        "work_email": ["工作邮箱", "电子邮箱", "邮箱"],
+        "address": ["单位地址", "详细地址", "通讯地址"],
+        "signature": ["签名", "签字", "签署人签字"],
+        "date": ["日期", "签署日期"],
+    },
+    "tabbed": {
+        "signer_name": ["Name", "Full name", "Signer's name"],
+        "signer_title": ["Title", "Position"],
+        "affiliation": ["Affiliation", "Institution"],
+        "work_email": ["Work email", "E-mail"],
+        "address": ["Address", "Postal address"],
+        "signature": ["Signature"],
+        "date": ["Date"],
+    },
 }
+#: The Chinese an applicant adds in parentheses after a `tabbed` label: "Name (姓名)".
+GLOSSES = {
+    "signer_name": "姓名",
+    "signer_title": "职称",
+    "affiliation": "单位",
+    "work_email": "邮箱",
+    "address": "地址",
+    "signature": "签名",
+    "date": "日期",
+}
+
+
+def draw_labels(rng: random.Random, style: str) -> dict[str, str]:
+    """The label wordings of a form in `style`: one of the style's wordings per label; on a
+    `chinese` form a full-width colon after every label or none, on a `tabbed` form the Chinese
+    in parentheses after every label or none. (The older styles draw as they always did.)"""
+    labels = {k: rng.choice(v) for k, v in LABELS[style].items()}
+    if style == "chinese" and rng.random() < 0.5:
+        labels = {k: f"{v}：" for k, v in labels.items()}
+    if style == "tabbed" and rng.random() < 0.5:
+        labels = {k: f"{v} ({GLOSSES[k]})" for k, v in labels.items()}
+    return labels
 
 
 @dataclass(frozen=True)
@@ -194,7 +237,7 @@ class IndependentSpec:
     name_style: str = "western"
     kind: str = "typed"  # typed | handwritten | unsigned | older
     medium: str = "scan"  # digital | scan | photo
-    preset: str = "copier"  # digital | copier | phone_app | folded_scan | photo
+    preset: str = "copier"  # digital | copier | phone_app | worn_copier | folded_scan | photo
     dpi: int = 200
     turn: int = 0  # 0, 90, 180, 270
     ink: tuple[int, int, int] = (20, 30, 110)
@@ -272,10 +315,17 @@ def _ascii_local(first: str, last: str) -> str:
 
 def draw_spec(seed: int, **fixed: Any) -> IndependentSpec:
     """The form of `seed`; keyword arguments fix any of IndependentSpec's choices (`kind`,
-    `medium`, ...). Choices only the held-out split may draw are refused for a dev seed."""
+    `medium`, ...). A choice only the other split may draw is refused (`tests/forms/split.py`):
+    a held-out-only one for a dev seed, a development-only one for a held-out seed.
+
+    The seed's stream draws every choice as it did before the development-only choices came;
+    a development seed then replaces some of its table style, font and preset by
+    development-only ones (`splits.dev_only_draws`, a stream of their own), unless
+    `dev_only=False`: the form the seed drew before, for tests written for that form."""
+    dev_only = fixed.pop("dev_only", True)
     split = splits.split_of(seed)
     rng = random.Random(f"independent-{seed}")
-    style = rng.choice(splits.table_styles(split))
+    style = rng.choice(splits.first_draw("table_style", split))
     name_style = rng.choice(("western", "accented", "chinese"))
     if name_style == "chinese":
         name, local = rng.choice(CHINESE)
@@ -308,13 +358,13 @@ def draw_spec(seed: int, **fixed: Any) -> IndependentSpec:
     )
     medium = rng.choice(("digital", "scan", "scan", "scan", "photo"))
     kind = rng.choice(("typed",) * 5 + ("handwritten", "unsigned", "older"))
-    preset = rng.choice(splits.presets(split))
+    preset = rng.choice(splits.first_draw("preset", split))
     spec = IndependentSpec(
         seed=seed,
         split=split,
         version=current_la(),
         table_style=style,
-        font=rng.choice(splits.fonts(split)),
+        font=rng.choice(splits.first_draw("font", split)),
         cjk_font=rng.choice(("WenQuanYi Micro Hei", "AR PL UKai CN")),
         font_size=rng.choice((10.0, 10.5, 11.0, 12.0)),
         margins_mm=rng.choice((15.0, 20.0, 25.4, 30.0)),
@@ -328,21 +378,23 @@ def draw_spec(seed: int, **fixed: Any) -> IndependentSpec:
         dpi=rng.choice((150, 200, 200, 300)),
         turn=rng.choice((0,) * 8 + (90, 180, 270)),
         ink=rng.choice(((20, 30, 110), (15, 15, 20), (10, 40, 140))),
-        labels={k: rng.choice(v) for k, v in LABELS[style].items()},
+        labels=draw_labels(rng, style),
         written=written,
         truth=truth,
         members=members,
         domain=domain,
     )
-    for key, pool_ in (
-        ("table_style", splits.table_styles(split)),
-        ("font", splits.fonts(split)),
-        ("preset", (*splits.presets(split), "digital", "photo")),
-    ):
-        if key in fixed and fixed[key] not in pool_:
+    widened: dict[str, Any] = splits.dev_only_draws(seed) if dev_only else {}
+    if "table_style" in widened:
+        labels = random.Random(f"independent-dev-labels-{seed}")
+        widened["labels"] = draw_labels(labels, widened["table_style"])
+    spec = replace(spec, **widened)
+    for key in ("table_style", "font", "preset"):
+        allowed = splits.choices(key, split) + (("digital", "photo") if key == "preset" else ())
+        if key in fixed and fixed[key] not in allowed:
             raise ValueError(f"{key}={fixed[key]!r} is not drawn in the {split} split")
     if "table_style" in fixed and "labels" not in fixed:
-        fixed["labels"] = {k: rng.choice(v) for k, v in LABELS[fixed["table_style"]].items()}
+        fixed["labels"] = draw_labels(rng, fixed["table_style"])
     spec = replace(spec, **fixed)
     if spec.kind == "older":
         spec = replace(spec, version=older_la())
@@ -355,7 +407,7 @@ def draw_spec(seed: int, **fixed: Any) -> IndependentSpec:
     elif spec.medium == "photo":
         spec = replace(spec, preset="photo", turn=fixed.get("turn", 0))
     elif spec.preset in ("digital", "photo"):
-        spec = replace(spec, preset=splits.presets(split)[0])
+        spec = replace(spec, preset=splits.first_draw("preset", split)[0])
     return spec
 
 

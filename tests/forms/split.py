@@ -8,12 +8,28 @@ Seeds
     form is the split of its seed. The factory's corpus (`tests/corpus.py`) is split the same
     way by the seed it is built from (`FACTORY_DEV_SEED`, `FACTORY_HELDOUT_SEED`).
 
-Held-out-only choices
-    Some choices occur ONLY in held-out draws, so that the held-out figures also measure forms
-    unlike anything tuned on: the `bilingual` table style (Chinese and English labels, on two
-    lines of the label cell), the Carlito font (Calibri's metrics), and the `folded_scan`
-    degradation (a page folded in three, creased, bleeding through, scanned on a flatbed).
-    A development draw never uses them (`tests/unit/forms/test_independent_split.py` checks).
+Which choices belong to which split (this module is the one place that says so)
+    Shared: the table styles `TABLE_STYLES`, the fonts `FONTS`, the scan presets `PRESETS`.
+
+    Held-out only, so that the held-out figures also measure forms unlike anything tuned on:
+    the `bilingual` table style (Chinese and English labels, on two lines of the label cell),
+    the Carlito font (Calibri's metrics), and the `folded_scan` degradation (a page folded in
+    three, creased, bleeding through, scanned on a flatbed).
+
+    Development only, so that the reader is tuned on a wider set than the shared choices: the
+    `chinese` table style (Chinese labels only) and the `tabbed` one (no table: "Label:" and a
+    tab to the value, the Signature a line for the pen), the Caladea (Cambria's metrics),
+    FreeSans and FreeSerif fonts, and the `worn_copier` degradation (an office copier with a
+    dirty drum, streaks, fading lines and a little bleed-through).
+
+    A seed's first draw picks from `first_draw(key, split)`: the shared choices, and on a
+    held-out seed the held-out-only ones too; exactly the draw made before the development-only
+    choices existed, so no held-out form changed when they came. A development seed then draws
+    `dev_only_draws(seed)` from a stream of its own: each of the table style, the font and the
+    preset becomes a development-only one with probability `DEV_ONLY_SHARE`. A development draw
+    never uses a held-out-only choice, nor a held-out draw a development-only one
+    (`tests/unit/forms/test_independent_split.py` checks); `choices(key, split)` is what a
+    caller may fix for a seed of `split`.
 
 Rules
     Tune, debug and look at outputs on development seeds only. Held-out figures are produced by
@@ -24,7 +40,7 @@ Rules
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import random
 
 DEV = "dev"
 HELDOUT = "heldout"
@@ -39,12 +55,25 @@ FACTORY_HELDOUT_SEED = 5_000_007
 
 TABLE_STYLES = ("grid2", "grid4", "underline", "stacked")
 HELDOUT_TABLE_STYLES = ("bilingual",)
+DEV_TABLE_STYLES = ("chinese", "tabbed")
 
 FONTS = ("Liberation Serif", "Liberation Sans", "DejaVu Sans", "DejaVu Serif")
 HELDOUT_FONTS = ("Carlito",)
+DEV_FONTS = ("Caladea", "FreeSans", "FreeSerif")
 
 PRESETS = ("copier", "phone_app")
 HELDOUT_PRESETS = ("folded_scan",)
+DEV_PRESETS = ("worn_copier",)
+
+#: key -> (shared, held-out only, development only)
+POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "table_style": (TABLE_STYLES, HELDOUT_TABLE_STYLES, DEV_TABLE_STYLES),
+    "font": (FONTS, HELDOUT_FONTS, DEV_FONTS),
+    "preset": (PRESETS, HELDOUT_PRESETS, DEV_PRESETS),
+}
+#: How often a development seed's table style, font and preset (each on its own) is replaced
+#: by a development-only one.
+DEV_ONLY_SHARE = 1 / 3
 
 
 def split_of(seed: int) -> str:
@@ -61,16 +90,30 @@ def seeds(split: str, count: int, start: int = 0) -> list[int]:
     return list(base[start : start + count])
 
 
-def table_styles(split: str) -> Sequence[str]:
-    return TABLE_STYLES + (HELDOUT_TABLE_STYLES if split == HELDOUT else ())
+def first_draw(key: str, split: str) -> tuple[str, ...]:
+    """The pool a seed of `split` first draws `key` from (`table_style`, `font`, `preset`)."""
+    shared, heldout, _ = POOLS[key]
+    return shared + (heldout if split == HELDOUT else ())
 
 
-def fonts(split: str) -> Sequence[str]:
-    return FONTS + (HELDOUT_FONTS if split == HELDOUT else ())
+def choices(key: str, split: str) -> tuple[str, ...]:
+    """Every value of `key` a form of `split` may have."""
+    shared, heldout, dev = POOLS[key]
+    return shared + (heldout if split == HELDOUT else dev)
 
 
-def presets(split: str) -> Sequence[str]:
-    return PRESETS + (HELDOUT_PRESETS if split == HELDOUT else ())
+def dev_only_draws(seed: int) -> dict[str, str]:
+    """The development-only choices that replace a development seed's first draws: key ->
+    value, each key with probability `DEV_ONLY_SHARE`, from a stream of the seed's own."""
+    if split_of(seed) != DEV:
+        return {}
+    rng = random.Random(f"independent-dev-extra-{seed}")
+    drawn = {}
+    for key, (_, _, dev) in POOLS.items():
+        replace, value = rng.random() < DEV_ONLY_SHARE, rng.choice(dev)
+        if replace:
+            drawn[key] = value
+    return drawn
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

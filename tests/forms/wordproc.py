@@ -8,7 +8,9 @@ list items as Word styles) and then the signer table, filled in, in one of the t
   spanning; ...; Signature | space for the pen | Date | value);
 - `underline`: no table, "Label: value" paragraphs with the value on an underline;
 - `stacked`: a grid whose cells hold the label above the value;
-- `bilingual` (held-out only): a two-column grid with Chinese and English labels.
+- `bilingual` (held-out only): a two-column grid with Chinese and English labels;
+- `chinese` and `tabbed` (development only): Chinese labels only on a Chinese office's grid,
+  and "Label:" with a tab to the value, no table (`tests/forms/wordproc_styles.py`).
 
 Values typed by the applicant are black text. What is written later with a pen (handwritten
 values, the signature) gets its space here as near-white text in a colour that codes the field
@@ -329,6 +331,17 @@ TABLES = {
     "stacked": _stacked,
     "bilingual": _grid2,
 }
+#: The styles whose Signature is a line the pen signs above (not a cell it signs in).
+SIGNED_ON_A_LINE = ("underline", "tabbed")
+
+
+def _table(style: str) -> Any:
+    """The function that writes the signer table in `style`."""
+    if style in TABLES:
+        return TABLES[style]
+    from tests.forms.wordproc_styles import TABLES as MORE  # it builds on this module
+
+    return MORE[style]
 
 
 def build_docx(spec: IndependentSpec, signature_png: bytes | None = None) -> bytes:
@@ -351,7 +364,7 @@ def build_docx(spec: IndependentSpec, signature_png: bytes | None = None) -> byt
         doc.add_paragraph()
     width = pw - 2 * spec.margins_mm
     fill = _Filler(spec, signature_png)
-    TABLES[spec.table_style](doc, spec, fill, width)
+    _table(spec.table_style)(doc, spec, fill, width)
     _members(doc, spec, fill, width)
     props = doc.core_properties
     props.author = props.last_modified_by = "applicant"
