@@ -489,8 +489,26 @@ def _sideways(ink: np.ndarray, *, limit: float = 8.0) -> bool:
     angles = np.arange(-limit, limit + 0.01, 0.5)
     across = max(_profile(_rotate(small, float(a))) for a in angles)
     turned = np.ascontiguousarray(small.T)
-    down = max(_profile(_rotate(turned, float(a))) for a in angles)
-    return down > 1.5 * across
+    down, best = max(
+        ((_profile(r), r) for r in (_rotate(turned, float(a)) for a in angles)),
+        key=lambda t: t[0],
+    )
+    return down > 1.5 * across and _strong_lines(best) >= MIN_LINES
+
+
+def _strong_lines(ink: np.ndarray) -> int:
+    """How many separate bands of rows hold at least half the ink of the inkiest row: lines
+    of print make many; a copier's drum streak (a column of dashes down the whole page, no
+    rule opening removes it) makes one, and on a sparse form page it outweighed the print."""
+    rows = ink.sum(axis=1, dtype=np.float64)
+    if rows.size == 0 or rows.max() <= 0:
+        return 0
+    strong = rows >= 0.5 * rows.max()
+    return int(np.count_nonzero(strong[1:] & ~strong[:-1]) + int(strong[0]))
+
+
+#: Lines of print running down a page that lies a quarter turn off, at the least.
+MIN_LINES = 2
 
 
 def skew_angle(ink: np.ndarray, *, limit: float = 8.0) -> float:

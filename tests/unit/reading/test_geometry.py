@@ -10,7 +10,7 @@ import random
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from licensebot.core.la import LaVersion
 from licensebot.reading.geometry import PAPERS, FlatPage, flatten_page
@@ -148,3 +148,23 @@ def test_a_page_of_numbers_is_not_turned_on_its_head() -> None:
     page = np.asarray(_numbers_page())
     assert upside_down(page)[0] is False
     assert upside_down(np.ascontiguousarray(page[::-1, ::-1]))[0] is True
+
+
+def test_a_copiers_drum_streak_down_the_page_is_no_line_of_print(form_page: Image.Image) -> None:
+    # a worn drum leaves a column of dashes the page's full height: on a sparse form page it
+    # outweighed the few lines of print, and the page was turned a quarter turn off
+    sparse = form_page.copy()
+    ImageDraw.Draw(sparse).rectangle(
+        [0, sparse.height // 10, sparse.width, sparse.height], fill=250
+    )
+    scan = sparse.copy()  # a few lines of print, and the streak
+    draw = ImageDraw.Draw(scan)
+    rng = random.Random(3)
+    x, y = round(0.42 * scan.width), 0
+    while y < scan.height:
+        dash = rng.randint(8, 24)
+        draw.rectangle([x + rng.randint(-1, 1), y, x + 14, y + dash], fill=rng.randint(30, 100))
+        y += dash + rng.randint(2, 6)
+    assert flatten_page(scan, dpi=DPI, upright=False).turned == 0
+    # those few lines fed a quarter turn off (no streak) are still turned back
+    assert flatten_page(sparse.rotate(90, expand=True), dpi=DPI, upright=False).turned in (90, 270)
