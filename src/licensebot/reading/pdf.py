@@ -316,7 +316,10 @@ class _Reader:
         pages' low resolution): only a verdict the better reading reaches (MATCH, OUTDATED)
         replaces the first. Outdated: it stands only if the better reading says so too (OCR at
         100 dpi drops numbers of the list without a trace, as an older list would lack them);
-        a current LA rejected as an older one costs the applicant a needless round."""
+        a current LA rejected as an older one costs the applicant a needless round. When the
+        better reading is no match either, the two readings together may be: each clause as
+        the reading that found it (`match_version(also=...)`; where each reading's difference
+        is a line the other read, an outdated verdict is no longer sure: unsure)."""
         outdated = match.status is VersionStatus.OUTDATED
         names = set(match.missing) | set(match.changed) if outdated else set(match.unsure)
         if not names or not self.page_text:
@@ -339,6 +342,22 @@ class _Reader:
             self.versions,
             form_table_found=table,
         )
+        if again.status is not VersionStatus.MATCH:
+            # what either reading found is printed there: OCR loses lines of a page (a soft
+            # photo's list of numbers, a line at 100 dpi, another at 150), it prints no clause;
+            # two readings that lost different lines hold the page between them
+            first = " ".join([layer, *(self.page_text[i] for i in sorted(self.page_text))])
+            both = match_version(
+                " ".join([layer, *(text[i] for i in sorted(text))]),
+                self.versions,
+                form_table_found=table,
+                also=[first],
+            )
+            # (an older LA's difference is in both: no union hides it)
+            if both.status is VersionStatus.MATCH or (
+                outdated and both.status is VersionStatus.UNSURE
+            ):
+                again = both
         self._tick("version_reread", t)
         log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, again.status)
         if outdated:

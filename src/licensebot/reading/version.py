@@ -532,11 +532,10 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     beyond what OCR damaged, in a list otherwise read well, is CHANGED, unless the missing
     numbers are one run of the list no longer than two of its lines: a line OCR lost looks the
     same."""
-    idx = [j for j, t in enumerate(doc.toks) if t == "sub"]
-    if not idx:
+    region = _list_region(doc)
+    if region is None:
         return ClauseScore(c, ClauseState.ABSENT if doc.toks else ClauseState.UNSURE, 0.0)
-    region = doc.toks[_list_start(doc.toks, idx[0]) : _list_end(doc.toks, idx[-1])]
-    found = {t for t in region if len(t) == 3 and t.isdigit()}
+    found = {t for t in region if _subject(t)}
     # anything at all that is no number, marker or word of the texts: what OCR may have made
     # of a number (merged, read as letters), which forbids calling the list changed
     junk = sum(1 for t in region if not _subject(t) and t != "sub" and t not in doc.codes)
@@ -558,6 +557,41 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
     if unexplained >= 3 and well_read and not lost_lines:
         return ClauseScore(c, ClauseState.CHANGED, share)
     return ClauseScore(c, ClauseState.UNSURE, share)
+
+
+def _list_region(doc: _Doc) -> list[str] | None:
+    """The words where the subject list stands (None: no `sub` marker read at all)."""
+    idx = [j for j, t in enumerate(doc.toks) if t == "sub"]
+    if not idx:
+        return None
+    return doc.toks[_list_start(doc.toks, idx[0]) : _list_end(doc.toks, idx[-1])]
+
+
+def _subjects_in_readings(
+    c: Clause, scores: Sequence[ClauseScore], docs: Sequence[_Doc]
+) -> ClauseScore:
+    """The subject list over several readings of its page: present when every number was read
+    in one of them; changed when a reading called it another list and every number it lacks
+    every reading lacks (an older, shorter list); unsure when between them they read numbers
+    each missed (a line one reading lost, another read: OCR's loss, whatever each alone
+    looked like); else the best reading's verdict."""
+    best = min(scores, key=lambda s: (_BEST.index(s.state), -s.score))
+    if best.state is ClauseState.PRESENT:
+        return best
+    each = [{t for t in (_list_region(d) or []) if _subject(t)} for d in docs]
+    found = set().union(*each)
+    share = len(c.numbers & found) / len(c.numbers) if c.numbers else 0.0
+    missing = c.numbers - found
+    if not missing:
+        return ClauseScore(c, ClauseState.PRESENT, share)
+    for score, seen in zip(scores, each, strict=True):
+        # a reading that called the list another one stands when no other reading found a
+        # number it lacks: what it lacks, every reading lacks
+        if score.state is ClauseState.CHANGED and c.numbers - seen <= missing:
+            return score
+    if len(missing) < min(len(c.numbers - f) for f in each):
+        return ClauseScore(c, ClauseState.UNSURE, share)
+    return best
 
 
 def _missing_runs(
@@ -622,6 +656,27 @@ def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[s
                 return False
             damaged += op.src_end - op.src_start
     return damaged <= max(6, len(order) // 10)
+
+
+#: Which reading's score of a clause counts (`_best_of`): the first state in this order.
+_BEST = (ClauseState.PRESENT, ClauseState.UNSURE, ClauseState.CHANGED, ClauseState.ABSENT)
+
+
+def _best_of(
+    readings: Sequence[tuple[ClauseScore, ...]], docs: Sequence[_Doc]
+) -> tuple[ClauseScore, ...]:
+    """Each clause as the reading that found most of it: present in any reading (OCR loses
+    lines, it prints no clause), else unsure in any (one reading's difference is another's
+    doubt), else changed, else absent; of two alike, the higher score. The subject list is
+    taken number by number (`_subjects_in_readings`)."""
+    if len(readings) == 1:
+        return readings[0]
+    return tuple(
+        _subjects_in_readings(scores[0].clause, scores, docs)
+        if scores[0].clause.kind is ClauseKind.SUBJECTS
+        else min(scores, key=lambda s: (_BEST.index(s.state), -s.score))
+        for scores in zip(*readings, strict=True)
+    )
 
 
 def score_clause(c: Clause, doc: _Doc) -> ClauseScore:
@@ -746,20 +801,29 @@ def match_version(
     partial: bool = False,
     form_table_found: bool = False,
     exact_text: bool = False,
+    also: Sequence[str] = (),
 ) -> VersionMatch:
     """The version `text` is. `partial`: the text is only part of the document (the pages read
     so far), so a clause not found there may stand on another page: only a changed clause
     counts against a version. `form_table_found`: the reader found the signer table's labels,
     strong evidence the document is an LA whatever its text reads like. `exact_text`: the
-    text is the document's own text layer, no OCR: a short text is short, not badly read."""
+    text is the document's own text layer, no OCR: a short text is short, not badly read.
+    `also`: other readings of the same document (OCR at another resolution): each clause is
+    scored in every reading and counts as its best (`_best_of`)."""
     if not versions:
         return VersionMatch(None, 0.0, False, {}, VersionStatus.UNSURE)
     texts = tuple(v.text for v in versions)
     vocab = _vocab(texts)
     doc_toks = _doc_tokens(text, vocab)
-    doc = _Doc.of(doc_toks, vocab)
+    docs = [_Doc.of(doc_toks, vocab), *(_Doc.of(_doc_tokens(t, vocab), vocab) for t in also)]
     scored = {
-        v.id: _numbered_by_neighbours([score_clause(c, doc) for c in clauses_of(v.text)])
+        v.id: _best_of(
+            [
+                _numbered_by_neighbours([score_clause(c, doc) for c in clauses_of(v.text)])
+                for doc in docs
+            ],
+            docs,
+        )
         for v in versions
     }
     share = {

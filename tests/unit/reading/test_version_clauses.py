@@ -242,6 +242,32 @@ def test_a_list_whose_first_lines_lost_their_markers_is_the_list() -> None:
     assert _status(text.replace(" 047,", "", 1)) is not VersionStatus.MATCH
 
 
+def _without_list_line(text: str, k: int) -> str:
+    lines = text.split("\n")
+    subs = [i for i, line in enumerate(lines) if line.startswith("sub.")]
+    return "\n".join(line for i, line in enumerate(lines) if i not in subs[k : k + 1])
+
+
+def test_two_readings_that_lost_different_lines_of_the_list_hold_it_between_them() -> None:
+    # a photo's page read twice (100 and 150 dpi): each reading lost a line of the list whole,
+    # and another: alone, each looks like a shorter list; side by side they are the list
+    one = _without_list_line(_without_list_line(_PLAIN, 3), 9)
+    two = _without_list_line(_without_list_line(_PLAIN, 6), 12)
+    assert _status(one) is VersionStatus.OUTDATED and _status(two) is VersionStatus.OUTDATED
+
+    def both(a: str, b: str) -> VersionStatus:
+        return match_version(a, [CURRENT], form_table_found=True, also=[b]).status
+
+    assert both(one, two) is VersionStatus.MATCH
+    # a line both lost is still a doubt, never the list; nor ever another list
+    three = _without_list_line(_without_list_line(_PLAIN, 3), 12)
+    assert both(one, three) is VersionStatus.UNSURE
+    # an older LA's lists read twice are still the older lists, whatever OCR lost of them
+    for variant in ("much_shorter_subjects", "fewer_subjects", "field_older"):
+        older = VARIANTS[variant](CURRENT).text + FILLED
+        assert both(older, _without_list_line(older, 2)) is VersionStatus.OUTDATED, variant
+
+
 def test_a_subject_number_with_nothing_in_its_place_is_not_the_list() -> None:
     text = _PLAIN.replace(" 459,", "")
     assert _status(text) is VersionStatus.UNSURE
