@@ -341,7 +341,8 @@ def _caps(rules: Sequence[Rule], per_inch: float) -> list[Rule]:
 
 
 def _snapped(rules: Sequence[Rule], per_inch: float) -> list[Rule]:
-    """Each rule stretched to the crossing rule nearest beyond either end, if within SNAP."""
+    """Each rule stretched to the crossing rule nearest beyond either end, if within SNAP and
+    that end meets no crossing rule yet."""
     snap, slack = SNAP * per_inch, REACH * per_inch
     out: list[Rule] = []
     for r in rules:
@@ -351,8 +352,13 @@ def _snapped(rules: Sequence[Rule], per_inch: float) -> list[Rule]:
             for c in across
             if c.start - slack <= r.at(c.pos) <= c.end + slack  # it reaches this one's line
         ]
-        start = max((a for a in meets if r.start - snap <= a < r.start), default=r.start)
-        end = min((a for a in meets if r.end < a <= r.end + snap), default=r.end)
+        # an end that meets a crossing rule already stays there: stretched on to the next
+        # one, a table's column rule split a thin row under it (a merged cell) in two
+        start, end = r.start, r.end
+        if not any(abs(a - r.start) <= slack for a in meets):
+            start = max((a for a in meets if r.start - snap <= a < r.start), default=r.start)
+        if not any(abs(a - r.end) <= slack for a in meets):
+            end = min((a for a in meets if r.end < a <= r.end + snap), default=r.end)
         # keep the snapped ends on the rule's own line
         if r.horizontal:
             out.append(Rule(start, r.at(start), end, r.at(end), True, r.thickness))

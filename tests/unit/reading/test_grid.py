@@ -70,6 +70,27 @@ def test_broken_rules_still_close_their_cells() -> None:
     assert len(grid.horizontals) == 4 and len(grid.cells) == 6
 
 
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_thin_row_of_one_merged_cell_is_not_split_by_the_column_rule_above(dpi: int) -> None:
+    # a Chinese office form: Name | value | Title | value, then a thin Affiliation row whose
+    # value cell spans the three columns; the Title column's rule ends at the row rule
+    img = Image.new("L", (int(8.27 * dpi), int(11.7 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    w = max(1, dpi // 100)
+    x0, x1, ya, yb, yc = dpi, 7 * dpi, 2 * dpi, 2.35 * dpi, 2.52 * dpi  # a 0.17 inch row
+    for y in (ya, yb, yc):
+        d.line([(x0, y), (x1, y)], fill=0, width=w)
+    for x in (x0, 2 * dpi, x1):
+        d.line([(x, ya), (x, yc)], fill=0, width=w)
+    for x in (3.5 * dpi, 4.5 * dpi):
+        d.line([(x, ya), (x, yb + 1)], fill=0, width=w)  # a hair past the row rule
+    grid = grid_from_image(img, dpi)
+    label = grid.cell_containing((1.2 * dpi, 2.4 * dpi, 1.6 * dpi, 2.48 * dpi))
+    assert label is not None
+    value = grid.right_of(label)
+    assert value is not None and value.x1 == pytest.approx(7 * dpi, abs=0.05 * dpi)
+
+
 def test_a_table_of_horizontal_rules_only_has_one_cell_per_row() -> None:
     grid = grid_from_image(_table_image(200, verticals=False), 200)
     assert not grid.verticals
