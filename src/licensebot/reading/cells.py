@@ -173,6 +173,9 @@ def around(ws: Sequence[Word], region: ValueRegion) -> Box:
     # at the label's foot, where a tight line's ascenders begin (cut, `Full` reads as `Fu`)
     under_label = top > region.cell.top + 0.5 * h
     first = max(top, up) if under_label else max(top + 0.25 * h, up)
+    # ... but never below the value's own letters' top (a thin cell's print close under its
+    # rule: `21/08/2024` cut across its tops, which RapidOCR then read as nothing)
+    first = min(first, min(w.top for w in ws) - 0.05 * h)
     # the bottom to the row rule itself (erased with the rest): descenders and a comma's tail
     # reach below the words' boxes, and cut there `g` reads as `a`, `,` as `.`
     return (x0 - out, first, x1 + out, min(bottom + 0.1 * h, down))

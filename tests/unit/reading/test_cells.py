@@ -5,10 +5,11 @@ from __future__ import annotations
 from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.reading.blank_form import find_font
-from licensebot.reading.cells import clear_of, scan_cells
+from licensebot.reading.cells import around, clear_of, scan_cells
+from licensebot.reading.grid import Cell as GridCell
 from licensebot.reading.grid import grid_from_image
 from licensebot.reading.layout import Label, Word
-from licensebot.reading.regions import locate_values
+from licensebot.reading.regions import ValueRegion, locate_values
 
 DPI = 300
 
@@ -69,3 +70,15 @@ def test_a_crop_is_kept_off_the_lines_just_above_and_below_its_value() -> None:
     # nor is anything beyond the crop's sides
     far = _w("Date", 2300, 1300, 2400, 1334)
     assert clear_of((216, 1315, 2223, 1407), value, [*value, far]) == (216, 1315, 2223, 1407)
+
+
+def test_a_crop_never_cuts_across_the_tops_of_its_values_letters() -> None:
+    # a thin Date cell: `21/08/2024` printed 7 px under the cell's top rule
+    cell = GridCell(747.0, 873.0, 2157.0, 924.0)
+    region = ValueRegion("date", 0, (747.0, 873.0, 2157.0, 924.0), "cell-right", 1, cell=cell)
+    value = [_w("21/08/2024", 772, 880, 1018, 918)]
+    _, top, _, bottom = around(value, region)
+    assert top < 880 and bottom >= 918
+    # and off the rule where the print leaves room: a quarter of a line under the cell's top
+    roomy = [_w("21/08/2024", 772, 900, 1018, 918)]
+    assert around(roomy, region)[1] >= 873 + 0.25 * 18 - 0.01
