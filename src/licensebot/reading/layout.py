@@ -259,12 +259,39 @@ def match_label(text: str) -> tuple[str, float] | None:
     if not t or len(t) > _LONGEST + 6:
         return None
     hit = process.extractOne(t, _CHOICES, scorer=fuzz.ratio, score_cutoff=80)
-    if hit is None:
-        return None
+    if hit is None or hit[1] < _required_score(hit[0]):
+        return chinese_label(t)
     syn, score, _ = hit
-    if score < _required_score(syn):
-        return None
     return _FIELD_OF[syn], score / 100
+
+
+#: A Chinese label is a few characters built from one field's term (`签署人签字`, `职称/职务`,
+#: `单位名称`, `签署日期`): the terms, looked for in this order (`单位地址` is an address, `签字人
+#: 姓名` a name, `签名日期` a date, `签字人职称` a title).
+CHINESE_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("address", ("地址",)),
+    ("signer_name", ("姓名",)),
+    ("date", ("日期",)),
+    ("work_email", ("邮箱", "邮件", "电邮")),
+    ("signer_title", ("职称", "职务", "职位")),
+    ("signature", ("签名", "签字", "签章")),
+    ("affiliation", ("单位", "机构")),
+)
+#: ... of this many Chinese characters at most (a sentence is no label).
+CHINESE_LABEL_CHARS = 8
+_CJK_ONLY = re.compile(r"^[\u3400-\u9fff/／、 ]+$")
+
+
+def chinese_label(t: str) -> tuple[str, float] | None:
+    """The field of a short label in Chinese characters alone (normalised, `norm`), by the
+    term it is built from (`CHINESE_TERMS`), at 0.9; None for anything else."""
+    chars = _CJK.findall(t)
+    if not _CJK_ONLY.match(t) or not 2 <= len(chars) <= CHINESE_LABEL_CHARS:
+        return None
+    for fld, terms in CHINESE_TERMS:
+        if any(term in t for term in terms):
+            return fld, 0.9
+    return None
 
 
 # ---- lines and segments ---------------------------------------------------------------------

@@ -306,6 +306,15 @@ class _Finder:
             and (self.free(page, right.box, right) or not (own_beside or own_under))
         ):
             return self.result(lab, right.box, "cell-right", cell=right)
+        if right is not None and not right_free and not (own_beside or own_under):
+            # the cell to the right runs on to the next label of the row (the rules between
+            # them lost: a shaded label cell's drawing, a faint copy): the value is what stands
+            # before that label
+            row = [o for o in self.labels_in(page, right.box, lab) if _same_row(lab, o)]
+            cut = min((o.x0 for o in row), default=right.x0)
+            part = (right.x0, right.top, cut - 0.3 * h, right.bottom)
+            if cut - right.x0 >= MIN_VALUE * h and self.free(page, part, right):
+                return self.result(lab, part, "cell-right", cell=right)
         if own_beside and own_under and min(w.x0 for w in own_under) < lab.x1 - h:
             # a value beside the label that wraps under it: the whole cell, the label masked
             box = (cell.x0, cell.top, limit, cell.bottom)

@@ -32,7 +32,28 @@ def test_labels_are_found_by_meaning(label: str, field: str) -> None:
     assert hit is not None and hit[0] == field
 
 
-@pytest.mark.parametrize("text", ["Professor", "Hillcrest University", "the", "2024-03-15"])
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("签署人签字：", "signature"),
+        ("职称/职务：", "signer_title"),
+        ("签字人职称", "signer_title"),
+        ("单位地址", "address"),
+        ("签名日期", "date"),
+        ("所在机构", "affiliation"),
+        ("联系邮箱", "work_email"),
+        ("签署人姓名", "signer_name"),
+    ],
+)
+def test_a_chinese_label_is_known_by_the_term_it_is_built_from(label: str, field: str) -> None:
+    hit = match_label(label)
+    assert hit is not None and hit[0] == field
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Professor", "Hillcrest University", "the", "2024-03-15", "学校", "请在本表签字并注明日期后寄回"],
+)
 def test_values_are_not_labels(text: str) -> None:
     assert match_label(text) is None
 

@@ -268,3 +268,27 @@ def _page_text_words(pdf: bytes, index: int) -> list[Word]:
             Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"], 1.0, index, Source.TEXT)
             for w in doc.pages[index].extract_words()
         ]
+
+
+def test_a_value_cell_that_runs_on_to_the_next_label_of_its_row_ends_before_it() -> None:
+    # a Chinese office form whose shaded label cells' drawing left out the column rules
+    # between `Name value` and `Title label`: the right cell holds both the name and `职称：`
+    from licensebot.reading.grid import Rule, build_grid
+
+    rules = [
+        *(Rule(66.96, y, 517.68, y, True) for y in (72.72, 84.96, 97.2, 109.44)),
+        *(Rule(x, 72.72, x, 109.44, False) for x in (66.96, 179.28, 517.68)),
+    ]
+    grids = {3: build_grid(rules, 72.0, (595.0, 842.0), 3)}
+    words = [
+        Word("签署人姓名：", 91.6, 73.8, 154.6, 83.4, 1.0, 3),
+        Word("何雨桐", 184.9, 72.4, 216.4, 86.1, 1.0, 3),
+        Word("职称：", 333.0, 72.4, 364.5, 86.1, 1.0, 3),
+        Word("Assistant", 410.5, 72.0, 449.6, 85.7, 1.0, 3),
+        Word("Professor", 451.9, 72.0, 492.1, 85.7, 1.0, 3),
+    ]
+    labels, regions = _read(words, grids, (595.0, 842.0))
+    assert set(labels) >= {"signer_name", "signer_title"}
+    got = {k: join_words(region_words(regions[k], words, grids)) for k in labels}
+    assert got["signer_name"] == "何雨桐"
+    assert got["signer_title"] == "Assistant Professor"
