@@ -189,6 +189,11 @@ def test_a_reading_that_stops_where_its_value_goes_on_is_cut_short() -> None:
     assert cut_short("Institute for Human- ")
     assert not cut_short("1037 Luoyu Road, Hongshan District, Wuhan 430074, China")
     assert not cut_short(None)
+    # a second line the reader did not take: the first stops on a word that joins the next
+    assert cut_short("Department of Computing and Information Systems, University of")
+    assert cut_short("Laboratoire d'Informatique et de")
+    assert not cut_short("Universidad Politécnica de Madrid")
+    assert not cut_short("of")  # a one-word reading is no value's first line
 
 
 def test_a_full_resolution_reading_stands_over_the_english_pass_only_by_its_accents() -> None:
