@@ -104,6 +104,17 @@ def cross_engine(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] |
             # Chinese is read by the Chinese model; Latin print by a Latin one
             and (r.model.startswith("chi_sim") or not cjk)
         ]
+        if not confirmed and cjk:
+            # Chinese print Tesseract scores low, read alike at two sizes by its Chinese
+            # model (`cell_ocr.recheck_chinese`), and so by RapidOCR: three readings of
+            # two engines, letter for letter
+            alike = [
+                r
+                for other, r in cleaned
+                if other == value and r.model.startswith("chi_sim") and _usable(key, r, value)
+            ]
+            if len({round(r.confidence, 3) for r in alike}) >= 2:
+                confirmed = alike
         if not confirmed:
             continue
         dissent = any(

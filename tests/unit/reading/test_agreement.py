@@ -403,3 +403,18 @@ def test_a_comma_one_engine_read_as_a_period_is_a_comma() -> None:
 )
 def test_only_commas_for_periods_are_settled(value: str, other: str) -> None:
     assert comma_for_period(value, other) is None
+
+
+def test_a_chinese_name_tesseract_reads_alike_at_two_sizes_however_unsure_and_rapid_is_it() -> None:
+    name = [
+        r("徐文博", 0.072, "chi_sim"),
+        r("徐文博", 0.349, "chi_sim"),
+        r("徐文博", 0.999, "rapid"),
+    ]
+    assert cross_engine_value("signer_name", name) == "徐文博"
+    # one Tesseract reading (or one read twice: the same confidence) is not enough
+    assert cross_engine_value("signer_name", [name[0], name[2]]) is None
+    assert cross_engine_value("signer_name", [name[0], name[0], name[2]]) is None
+    # nor when Tesseract's two sizes read two names
+    other = [r("徐文博", 0.072, "chi_sim"), r("徐文傅", 0.349, "chi_sim"), name[2]]
+    assert cross_engine_value("signer_name", other) is None
