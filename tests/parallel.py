@@ -155,8 +155,9 @@ def plan(
     single tests as collected); `tests[scope]` are its test ids, `kinds` a test's kind.
 
     Heavy scopes (a group, or a slow test) first, as they were; the scopes whose every test
-    waits spread evenly among them, so that a worker on one has the other busy beside it; the
-    quick rest last, small pieces that even out the two workers' ends."""
+    waits spread evenly among them (by their number of tests, a rough measure of their time),
+    so that a worker on one has the other busy beside it; the quick rest last, small pieces
+    that even out the two workers' ends."""
 
     def kind(scope: str) -> str:
         found = {kinds.get(t, "") for t in tests[scope]}
@@ -167,11 +168,13 @@ def plan(
     heavy = [s for s in scopes if kind(s) == SLOW]
     waiting = [s for s in scopes if kind(s) == WAITING]
     quick = [s for s in scopes if kind(s) == ""]
+    total = sum(len(tests[s]) for s in heavy)
     out: list[str] = []
-    placed = 0
-    for i, scope in enumerate(heavy, 1):
+    placed = done = 0
+    for scope in heavy:
         out.append(scope)
-        due = len(waiting) * i // (len(heavy) + 1)  # waiting scopes due after i heavy ones
+        done += len(tests[scope])
+        due = len(waiting) * done // (total + len(tests[heavy[-1]]))  # due by now
         out.extend(waiting[placed:due])
         placed = max(placed, due)
     return out + waiting[placed:] + quick
