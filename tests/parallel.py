@@ -168,13 +168,14 @@ def plan(
     heavy = [s for s in scopes if kind(s) == SLOW]
     waiting = [s for s in scopes if kind(s) == WAITING]
     quick = [s for s in scopes if kind(s) == ""]
-    total = sum(len(tests[s]) for s in heavy)
+    # all placed once 85 % of the heavy tests are: left over, they would wait side by side
+    spread = max(1, sum(len(tests[s]) for s in heavy) * 85 // 100)
     out: list[str] = []
     placed = done = 0
     for scope in heavy:
         out.append(scope)
         done += len(tests[scope])
-        due = len(waiting) * done // (total + len(tests[heavy[-1]]))  # due by now
+        due = min(len(waiting), len(waiting) * done // spread)  # due by now
         out.extend(waiting[placed:due])
         placed = max(placed, due)
     return out + waiting[placed:] + quick

@@ -161,10 +161,10 @@ def test_waiting_tests_are_handed_out_among_the_heavy_ones_and_quick_ones_last()
     # the waiting ones among the heavy ones, in their order, never bunched together
     assert order == [
         "group:big",
-        "ocr.py::one",
         "e2e.py::kill",
+        "ocr.py::one",
         "ocr.py::two",
-        "ocr.py::three",
         "e2e.py::run",
+        "ocr.py::three",
         "unit.py::quick",
     ]
