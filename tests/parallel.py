@@ -101,6 +101,11 @@ def mark_shared_fixture_groups(items: Sequence[pytest.Item]) -> None:
 # id in the worker (`item._nodeid`), which pytest 9 no longer reads: every group falls apart into
 # single tests. Instead each worker writes {test id: group} to a file named by the controller,
 # and the controller's scheduler (xdist's scope scheduler) reads its groups from there.
+#
+# The same file names the tests that mostly wait (`e2e`: the bot's own processes, servers, leases
+# running out): two workers both on such tests leave the cores half idle, while one of them
+# beside a worker that OCRs fills them. The scheduler hands them out spread among the heavy
+# scopes (`plan`), not all in a row as collected.
 
 GROUPS_FILE_INPUT = "licensebot_groups_file"
 _GROUPS_KEY = pytest.StashKey[str]()
@@ -123,14 +128,57 @@ def write_groups(config: pytest.Config, items: Sequence[pytest.Item]) -> None:
     if not workerinput or GROUPS_FILE_INPUT not in workerinput:
         return
     groups = {}
+    kinds = {}
     for item in items:
         names = sorted({str(m.args[0]) for m in item.iter_markers("xdist_group") if m.args})
         if names:
             groups[item.nodeid] = "group:" + "_".join(names)
+        for kind in (WAITING, SLOW):
+            if item.get_closest_marker(kind) is not None:
+                kinds[item.nodeid] = kind
+                break
     path = Path(workerinput[GROUPS_FILE_INPUT])
     part = path.with_name(f".{os.getpid()}.part")
-    part.write_text(json.dumps(groups), encoding="utf-8")
+    part.write_text(json.dumps({"groups": groups, "kinds": kinds}), encoding="utf-8")
     part.replace(path)
+
+
+#: Marks that say what a test spends its time on: waiting for processes and servers (`e2e`), or
+#: the CPU (`slow`: OCR, LibreOffice, a corpus checked).
+WAITING, SLOW = "e2e", "slow"
+
+
+def plan(
+    scopes: Sequence[str], tests: dict[str, Sequence[str]], kinds: dict[str, str]
+) -> list[str]:
+    """The order in which workers take `scopes` (in xdist's order: groups, largest first, then
+    single tests as collected); `tests[scope]` are its test ids, `kinds` a test's kind.
+
+    Heavy scopes (a group, or a slow test) first, as they were; the scopes whose every test
+    waits spread evenly among them (by their number of tests, a rough measure of their time),
+    so that a worker on one has the other busy beside it; the quick rest last, small pieces
+    that even out the two workers' ends."""
+
+    def kind(scope: str) -> str:
+        found = {kinds.get(t, "") for t in tests[scope]}
+        if found == {WAITING}:
+            return WAITING
+        return SLOW if scope.startswith("group:") or SLOW in found else ""
+
+    heavy = [s for s in scopes if kind(s) == SLOW]
+    waiting = [s for s in scopes if kind(s) == WAITING]
+    quick = [s for s in scopes if kind(s) == ""]
+    # all placed once 85 % of the heavy tests are: left over, they would wait side by side
+    spread = max(1, sum(len(tests[s]) for s in heavy) * 85 // 100)
+    out: list[str] = []
+    placed = done = 0
+    for scope in heavy:
+        out.append(scope)
+        done += len(tests[scope])
+        due = min(len(waiting), len(waiting) * done // spread)  # due by now
+        out.extend(waiting[placed:due])
+        placed = max(placed, due)
+    return out + waiting[placed:] + quick
 
 
 def make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -139,13 +187,28 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
     path = Path(groups_file_for_node(config))
 
     class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
-        """xdist's scope scheduler, a scope being a test's group, or the test alone."""
+        """xdist's scope scheduler, a scope being a test's group, or the test alone; the scopes
+        handed out in `plan`'s order."""
 
-        _groups: dict[str, str] | None = None
+        _written: dict[str, dict[str, str]] | None = None
+        _planned = False
+
+        def _read(self) -> dict[str, dict[str, str]]:
+            if self._written is None:
+                self._written = json.loads(path.read_text(encoding="utf-8"))
+            return self._written
 
         def _split_scope(self, nodeid: str) -> str:
-            if self._groups is None:
-                self._groups = json.loads(path.read_text(encoding="utf-8"))
-            return self._groups.get(nodeid, nodeid)
+            return self._read()["groups"].get(nodeid, nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self._planned:  # the first assignment: the queue is complete
+                self._planned = True
+                queue: Any = self.workqueue  # type: ignore[has-type]
+                order = plan(
+                    list(queue), {s: list(u) for s, u in queue.items()}, self._read()["kinds"]
+                )
+                self.workqueue = type(queue)((s, queue[s]) for s in order)
+            super()._assign_work_unit(node)
 
     return GroupScheduling(config, log)

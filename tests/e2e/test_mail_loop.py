@@ -107,7 +107,7 @@ def test_idle_answers_without_waiting_for_a_poll(deployment: Callable[..., Deplo
 
 
 def test_poll_once_processes_and_exits(deployment: Callable[..., Deployment]) -> None:
-    d = deployment()
+    d = deployment(upgrade_subprocess=True)  # `db upgrade` as an operator runs it, then poll
     deliver(d, 1)
     result = d.cli("poll", "--once")
     assert result.returncode == 0, result.stderr

@@ -9,6 +9,7 @@ a pen, and scanned by an office copier or a phone scanner app, or photographed o
 
     pdf, spec = make_independent(seed)            # one form and its ground truth
     pairs = make_many(seeds)                      # many, LibreOffice run in batches
+    forms = make_each({seed: {"medium": "scan"}})  # each its own choices, one batch
 
 Categories (`spec.category`, medium/kind): medium `digital` (exported, never printed: expected
 `not_scanned`), `scan` (copier, phone scanner app; development also a worn copier, held-out
@@ -26,7 +27,7 @@ from __future__ import annotations
 import itertools
 import random
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -447,6 +448,21 @@ def make_many(seeds: Sequence[int], **fixed: Any) -> list[tuple[bytes, Independe
 
     specs = [draw_spec(s, **fixed) for s in seeds]
     return [(deliver(pdf, spec), spec) for pdf, spec in zip(export(specs), specs, strict=True)]
+
+
+def make_each(
+    choices: Mapping[int, Mapping[str, Any]],
+) -> dict[int, tuple[bytes, IndependentSpec]]:
+    """Seed -> its form and spec, each seed with its own fixed choices; LibreOffice converts
+    them all in one batch (the same documents, so the same exports, as one `make_many` per
+    seed: a LibreOffice start-up each, about a second)."""
+    from tests.forms.delivery import deliver
+
+    specs = [draw_spec(seed, **fixed) for seed, fixed in choices.items()]
+    return {
+        spec.seed: (deliver(pdf, spec), spec)
+        for pdf, spec in zip(export(specs), specs, strict=True)
+    }
 
 
 def make_independent(seed: int, **fixed: Any) -> tuple[bytes, IndependentSpec]:

@@ -139,3 +139,32 @@ def test_two_workers_run_a_group_on_one_worker(tmp_path: Path) -> None:
             workers.setdefault(nodeid.split("[")[0], set()).add(worker)
     assert len(workers["test_run.py::test_alone"]) >= 1, workers
     assert len(workers["test_run.py::test_shares"]) == 1, workers
+
+
+def test_waiting_tests_are_handed_out_among_the_heavy_ones_and_quick_ones_last() -> None:
+    from tests.parallel import SLOW, WAITING, plan
+
+    tests = {
+        "group:big": ["r.py::a", "r.py::b"],
+        "ocr.py::one": ["ocr.py::one"],
+        "ocr.py::two": ["ocr.py::two"],
+        "ocr.py::three": ["ocr.py::three"],
+        "e2e.py::kill": ["e2e.py::kill"],
+        "e2e.py::run": ["e2e.py::run"],
+        "unit.py::quick": ["unit.py::quick"],
+    }
+    kinds = {"ocr.py::one": SLOW, "ocr.py::two": SLOW, "ocr.py::three": SLOW}
+    kinds |= {"e2e.py::kill": WAITING, "e2e.py::run": WAITING}
+    order = plan(list(tests), tests, kinds)
+    assert sorted(order) == sorted(tests)  # every scope once
+    assert order[0] == "group:big" and order[-1] == "unit.py::quick"
+    # the waiting ones among the heavy ones, in their order, never bunched together
+    assert order == [
+        "group:big",
+        "e2e.py::kill",
+        "ocr.py::one",
+        "ocr.py::two",
+        "e2e.py::run",
+        "ocr.py::three",
+        "unit.py::quick",
+    ]

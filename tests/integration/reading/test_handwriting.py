@@ -14,7 +14,7 @@ from licensebot.core.form import TEXT_FIELDS, ReadForm
 from licensebot.reading.la_versions import load_versions
 from licensebot.reading.pdf import read_pdf
 from tests.forms.factory import make_spec, render
-from tests.forms.independent import current_la, make_many
+from tests.forms.independent import current_la, make_each
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,13 @@ BEFORE = {"dev_only": False}
 def read() -> dict[str, ReadForm]:
     versions = load_versions(CONFIG / "la")
     out = {}
-    for seed, medium in INDEPENDENT.items():
-        ((pdf, _),) = make_many([seed], medium=medium, kind="handwritten", **BEFORE)
+    forms = make_each(
+        {
+            seed: dict(medium=medium, kind="handwritten", **BEFORE)
+            for seed, medium in INDEPENDENT.items()
+        }
+    )
+    for seed, (pdf, _) in forms.items():
         out[f"independent-{seed}"] = read_pdf(pdf, versions=versions)
     for seed, medium in FACTORY.items():
         spec = make_spec(seed, current_la(), medium=medium, hand="handwritten", signature="ink")

@@ -28,17 +28,19 @@ FORMS = {
     "email_cut": (1062, "scan_ocr", True),
 }
 
-_read: dict[str, tuple[FormSpec, ReadForm]] = {}
 
-
-@pytest.fixture
+# Module-wide, so that the module's tests share a worker (tests/parallel.py): each form is read
+# once, though two tests look at it (on two workers, both read it).
+@pytest.fixture(scope="module")
 def read_form(la_versions: list[LaVersion]):  # type: ignore[no-untyped-def]
+    done: dict[str, tuple[FormSpec, ReadForm]] = {}
+
     def read(case: str) -> tuple[FormSpec, ReadForm]:
-        if case not in _read:
+        if case not in done:
             seed, medium, fillable = FORMS[case]
             spec = make_spec(seed, la_versions[-1], medium=medium, hand="typed", fillable=fillable)
-            _read[case] = (spec, read_pdf(render(spec), versions=la_versions))
-        return _read[case]
+            done[case] = (spec, read_pdf(render(spec), versions=la_versions))
+        return done[case]
 
     return read
 

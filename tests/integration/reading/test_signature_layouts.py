@@ -13,7 +13,7 @@ import pytest
 from licensebot.core.form import ReadForm
 from licensebot.reading.la_versions import load_versions
 from licensebot.reading.pdf import read_pdf
-from tests.forms.independent import IndependentSpec, make_many
+from tests.forms.independent import IndependentSpec, make_each
 
 pytestmark = pytest.mark.slow
 
@@ -50,11 +50,10 @@ BEFORE = {"dev_only": False}
 @pytest.fixture(scope="module")
 def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
     versions = load_versions(CONFIG / "la")
-    out = {}
-    for seed, (medium, kind, mark) in CASES.items():
-        ((pdf, spec),) = make_many([seed], medium=medium, kind=kind, mark=mark, **BEFORE)
-        out[seed] = (spec, read_pdf(pdf, versions=versions))
-    return out
+    forms = make_each(
+        {s: dict(medium=md, kind=k, mark=m, **BEFORE) for s, (md, k, m) in CASES.items()}
+    )
+    return {seed: (spec, read_pdf(pdf, versions=versions)) for seed, (pdf, spec) in forms.items()}
 
 
 def _seeds(mark: str, signed: bool) -> list[int]:
