@@ -346,11 +346,13 @@ class _Finder:
         if lab.inline:
             x0 = min(w.x0 for w in lab.inline)
             first = (x0 - 0.2 * h, row[1], row[2], row[3])
-            return self.result(lab, self.continued(lab, first, x0), "inline")
+            box, mask = self.continued(lab, first, x0)
+            return self.result(lab, box, "inline", mask=mask)
         beside = self.free(page, row)
         if beside:
             x0 = min(w.x0 for w in beside)
-            return self.result(lab, self.continued(lab, row, x0), "right")
+            box, mask = self.continued(lab, row, x0)
+            return self.result(lab, box, "right", mask=mask)
         stacked = self.stacked(lab, grid, limit)
         if stacked is not None:
             return self.result(lab, stacked, "below")
@@ -396,24 +398,36 @@ class _Finder:
         box = (below[0], right[1], below[2], max(below[3], right[3]))
         return self.result(lab, box, "right-below")
 
-    def continued(self, lab: Label, first: Box, x0: float) -> Box:
+    def continued(self, lab: Label, first: Box, x0: float) -> tuple[Box, tuple[Box, ...]]:
         """`first` (a value's first line right of its label) grown down over the lines that
-        continue it: just below, starting about where it starts, holding no label."""
+        continue it: just below, starting about where it starts, holding no label; and the
+        label to mask. A word processor wraps a tabbed value (`Affiliation:<tab>Department
+        of ..., University of` / `Melbourne`) to the margin, under its label: such a line is
+        the value's too when the next row's label follows right under it; the box then runs
+        from the margin, the label masked."""
         h = lab.height
         x1 = first[2]
         bottom = first[3]
+        left = first[0]
         last_bottom = max((w.bottom for w in self.free(lab.page, first)), default=lab.bottom)
         for _ in range(MAX_LINES - 1):
-            band = (x0 - 1.5 * h, last_bottom, x1, last_bottom + 1.6 * h)
+            band = (min(x0, lab.x0) - 1.5 * h, last_bottom, x1, last_bottom + 1.6 * h)
             nxt = [w for w in self.free(lab.page, band)]
             if not nxt or self.labels_in(lab.page, (0.0, band[1], self.width, band[3]), lab):
                 break
             line = lines_of(nxt)[0]
-            if line[0].x0 < x0 - 1.5 * h or line[0].top - last_bottom > 1.0 * h:
+            if line[0].top - last_bottom > 1.0 * h:
                 break
+            if line[0].x0 < x0 - 1.5 * h:
+                line_bottom = max(w.bottom for w in line)
+                under = (0.0, line_bottom, self.width, line_bottom + 2.6 * h)
+                if abs(line[0].x0 - lab.x0) > 1.5 * h or not self.labels_in(lab.page, under, lab):
+                    break
+                left = min(left, lab.x0 - h)  # the margin: nothing of the value before it
             last_bottom = max(w.bottom for w in line)
             bottom = last_bottom + 0.3 * h
-        return (first[0], first[1], x1, bottom)
+        mask = (_box(lab),) if left < first[0] else ()
+        return (left, first[1], x1, bottom), mask
 
     def on_lines(
         self, lab: Label, grid: Grid, x0: float, x1: float, limit: float

@@ -292,3 +292,36 @@ def test_a_value_cell_that_runs_on_to_the_next_label_of_its_row_ends_before_it()
     got = {k: join_words(region_words(regions[k], words, grids)) for k in labels}
     assert got["signer_name"] == "何雨桐"
     assert got["signer_title"] == "Assistant Professor"
+
+
+def test_a_tabbed_value_wrapped_to_the_margin_under_its_label_is_the_values() -> None:
+    # `Affiliation:<tab>Department of ..., University of` / `Melbourne` / `E-mail:<tab>...`: a
+    # word processor wraps the value to the margin, under its label
+    from licensebot.reading.cells import value_and_tail
+
+    def ws(text: str, x: float, top: float) -> list[Word]:
+        out, at = [], x
+        for t in text.split():
+            out.append(Word(t, at, top, at + 9 * len(t), top + 12, 0.95))
+            at += 9 * len(t) + 5
+        return out
+
+    def values(words: list[Word]) -> dict[str, str]:
+        labels, regions = _read(words, {}, (595.0, 842.0))
+        return {k: join_words(value_and_tail(regions[k], words, {}, labels)[0]) for k in labels}
+
+    head = [
+        *ws("Title:", 72, 100),
+        *ws("Professor", 200, 100),
+        *ws("Affiliation:", 72, 125),
+        *ws("Department of Computing, University of", 200, 125),
+    ]
+    got = values(
+        [*head, *ws("Melbourne", 72, 143), *ws("E-mail:", 72, 168), *ws("a@b.edu", 200, 168)]
+    )
+    assert got["affiliation"] == "Department of Computing, University of Melbourne"
+    assert got["work_email"] == "a@b.edu" and got["signer_title"] == "Professor"
+    # a line at the margin with no label right under it is no part of the value (a note
+    # under the form)
+    got = values([*head, *ws("Printed", 72, 143)])
+    assert got["affiliation"] == "Department of Computing, University of"
