@@ -29,6 +29,7 @@ from rapidfuzz.distance import Levenshtein
 from unidecode import unidecode
 
 from licensebot.core.form import Reading
+from licensebot.reading import lexicon
 from licensebot.reading.clean import CLEANERS
 
 #: The model name of RapidOCR's readings (`reading.rapid`); every other model is Tesseract's.
@@ -393,7 +394,7 @@ def spelled(
     None when no reading is so. `count`: a word's count in English text (`lexicon.count`)."""
     if key not in WORD_FIELDS:
         return None
-    known = count or _english
+    known = count or lexicon.count
     clean = CLEANERS[key]
     fair = [
         r
@@ -437,9 +438,3 @@ def respelled(value: str, other: str, count: Callable[[str], int]) -> bool:
             return False
         differ += 1
     return differ > 0
-
-
-def _english(word: str) -> int:
-    from licensebot.reading.lexicon import count
-
-    return count(word)

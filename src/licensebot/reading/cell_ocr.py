@@ -278,8 +278,11 @@ def cut_short(raw: str | None) -> bool:
 #: Words that join what follows them, in the languages of affiliations and addresses: no
 #: name, title, affiliation or address ends with one.
 JOINING_WORDS = frozenset(
-    {"of", "and", "the", "for", "&", "de", "del", "des", "du", "la", "le", "et", "y", "di"}
-    | {"da", "do", "und", "für", "der"}
+    [
+        *("of", "and", "the", "for", "&"),
+        *("de", "del", "des", "du", "la", "le", "et", "y", "di", "da", "do"),
+        *("und", "für", "der"),
+    ]
 )
 
 

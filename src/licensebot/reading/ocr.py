@@ -263,12 +263,10 @@ def paper_ink(a: np.ndarray) -> np.ndarray:
     ink = a < RULE_INK
     if min(a.shape) < 3:
         return ink
-    k = PAPER_KERNEL
-    bg = cv2.morphologyEx(a, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = paper_of(a)
     if int(bg.min()) >= WHITE_ENOUGH:
         return ink
-    norm = cv2.divide(a, np.maximum(bg, 1), scale=255 / PAPER_LEVEL)
-    return np.asarray(norm < RULE_INK)
+    return np.asarray(_divided(a, bg) < RULE_INK)
 
 
 #: Darker than this is ink to the rule eraser.
@@ -408,12 +406,22 @@ def white_paper(crop: Image.Image) -> Image.Image:
         return crop
     if float(np.percentile(a, 5)) >= 250:
         return crop  # no ink at all
+    bg = cv2.GaussianBlur(paper_of(a), (0, 0), PAPER_KERNEL / 3)
+    return Image.fromarray(_divided(a, bg))
+
+
+def paper_of(a: np.ndarray) -> np.ndarray:
+    """The paper under a grey image: its print closed away (strokes narrower than
+    `PAPER_KERNEL`), the paper's own level left, shadows and a scanner app's grey with it."""
     k = PAPER_KERNEL
-    bg = cv2.morphologyEx(a, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    bg = cv2.GaussianBlur(bg, (0, 0), k / 3)
-    # paper within a few per cent of its own level is white: Tesseract's global threshold
-    # on a crop of little ink can fall between paper at 248 and paper at 255
-    return Image.fromarray(cv2.divide(a, np.maximum(bg, 1), scale=255 / PAPER_LEVEL))
+    return cv2.morphologyEx(a, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+
+
+def _divided(a: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """`a` divided by its `paper`: paper within a few per cent of its own level is white
+    (Tesseract's global threshold on a crop of little ink can fall between paper at 248 and
+    paper at 255)."""
+    return cv2.divide(a, np.maximum(paper, 1), scale=255 / PAPER_LEVEL)
 
 
 #: A pixel at this share of its paper's brightness or more is paper.

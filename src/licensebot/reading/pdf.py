@@ -34,7 +34,7 @@ from pypdf.errors import PdfReadError
 
 from licensebot.core.form import FieldValue, ReadForm, Source, VersionStatus
 from licensebot.core.la import LaVersion
-from licensebot.reading.cell_ocr import ocr_cells
+from licensebot.reading.cell_ocr import ocr_cells, value_words
 from licensebot.reading.cells import (
     Box,
     Cell,
@@ -571,12 +571,14 @@ class _Reader:
         top = min(w.top for w in first.words)
         height = median(w.height for w in first.words)
         pad = 2 * height
-        lines = [
-            w
-            for w in words
-            if w.bottom <= top and w.top >= top - OVERLEAF_LINES * 1.8 * height
-            if x0 - pad <= w.x0 and w.x1 <= x1 + pad and w.text.strip("|_—-.,:;'\"")
-        ]
+        lines = value_words(
+            [
+                w
+                for w in words
+                if w.bottom <= top and w.top >= top - OVERLEAF_LINES * 1.8 * height
+                if x0 - pad <= w.x0 and w.x1 <= x1 + pad
+            ]
+        )
         if not lines:
             return
         box = (
