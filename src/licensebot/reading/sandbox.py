@@ -123,9 +123,10 @@ def start_readers(*, spares: bool = True, la_dir: Path | None = None) -> None:
 
 def stop_spares() -> None:
     """No more children forked ahead; those waiting leave (the worker's stop)."""
-    global _spares_on
+    global _spares_on, _epoch
     _spares_on = False
     with _spares_cond:
+        _epoch += 1  # a refill forking now discards its spare (see `_refill`)
         waiting = list(_spares.values())
         _spares.clear()
         _wanted.clear()
@@ -169,6 +170,7 @@ class _Spare:
 _spares_on = False
 _spares: dict[str, _Spare] = {}
 _generation = 0  # children asked for so far: a refill waits until it stops moving
+_epoch = 0  # times the spares were stopped: a spare forked across a stop is not kept
 _wanted: dict[str, tuple[tuple[Any, ...], Callable[..., None], tuple[Any, ...]]] = {}
 #: How long no child must be asked for before the next spares are forked.
 QUIET_SECONDS = 0.25
@@ -222,14 +224,19 @@ def _refill(slot: str) -> None:
                 break
         hurry = slot in _backlog
         wanted = _wanted.pop(slot, None)
+        epoch = _epoch
     if wanted is None or not _spares_on:
         return
     try:
         spare = _Spare(*wanted, warm=QUIET_SECONDS if hurry else 0.0)
     except Exception:  # the next read forks its own child
         return
+    old: _Spare | None
     with _spares_lock:
-        old, _spares[slot] = _spares.get(slot), spare
+        if epoch != _epoch:  # the spares were stopped while it forked: it is not wanted
+            old = spare
+        else:
+            old, _spares[slot] = _spares.get(slot), spare
     if old is not None:
         old.discard()
 

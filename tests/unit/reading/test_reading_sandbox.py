@@ -215,3 +215,41 @@ def test_a_backlog_has_its_next_child_forked_at_once_an_idle_worker_after_a_quie
     finally:
         sandbox.stop_spares()
     assert sandbox._spares == {} and sandbox._backlog == set()
+
+
+def test_a_spare_forked_across_a_stop_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker stops (and a test or a restart starts again) while a refill forks: the
+    spare forked for the old run leaves instead of waiting as the new run's spare, where it
+    would push out, and close, the spare the new run forked for itself."""
+    import os as _os
+
+    from licensebot.reading import sandbox
+
+    call = {"time_limit": 30.0, "cpu_limit": 30, "memory_bytes": 256 << 20}
+    made: list[sandbox._Spare] = []
+    real = sandbox._Spare
+
+    class Restarted(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            if kwargs.get("warm") is not None and not made:  # the refill's fork
+                made.append(self)
+                sandbox.stop_spares()  # the stop lands while the refill forks
+                sandbox.start_readers(spares=True)
+
+    monkeypatch.setattr(sandbox, "_Spare", Restarted)
+    sandbox.start_readers(spares=True)
+    try:
+        sandbox.call_confined(_os.getpid, **call)  # none waiting: the refill forks at once
+        deadline = time.monotonic() + 30
+        while not made:
+            assert time.monotonic() < deadline, "no refill forked"
+            time.sleep(0.01)
+        deadline = time.monotonic() + 10
+        while not made[0].proc._closed:  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline, "the old run's spare was kept"
+            time.sleep(0.01)
+        assert sandbox._spares.get("call") is not made[0]
+    finally:
+        sandbox.stop_spares()
+    assert sandbox._spares == {}
