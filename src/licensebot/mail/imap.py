@@ -7,6 +7,7 @@ bounded batches, MOVE (or COPY + UID EXPUNGE, or a flag) after the database comm
 from __future__ import annotations
 
 import imaplib
+import select
 import socket
 import ssl
 import threading
@@ -20,7 +21,7 @@ from imapclient.exceptions import IMAPClientError
 
 from licensebot import __version__
 from licensebot.config import Mailbox
-from licensebot.mail.sources import MESSAGE_ID_BYTES, MailboxError, Meta, message_id_of
+from licensebot.mail.sources import MESSAGE_ID_BYTES, MailboxError, Meta, Wake, message_id_of
 from licensebot.mail.transport import tls_context
 
 #: What a dropped or refused connection looks like; the worker reconnects with backoff.
@@ -188,25 +189,39 @@ class ImapSession:
             else:
                 self.client.expunge()
 
-    def wait(self, timeout: float, stop: threading.Event) -> bool:
-        """IDLE up to `timeout` seconds; True when the server announced new mail.
+    def wait(self, timeout: float, stop: threading.Event, wake: Wake | None = None) -> bool:
+        """IDLE up to `timeout` seconds; True when the server announced new mail, or when
+        `wake` rang (a push from the mail server: the IDLE ends at once, not at its notice).
 
         Two things imapclient leaves to us: an EXISTS the server sends before its "+ idling"
         (mail that arrived since the last command) is kept by imaplib, not returned by
         `idle_check`; and a connection the server closed makes `idle_check` return nothing
         at once, again and again, instead of raising (it swallows the EOF)."""
+        if wake is not None and wake.take():
+            return True
         self.client.idle()
         try:
             if self.client._imap.untagged_responses.pop("EXISTS", None):
                 return True
-            remaining = timeout
+            poller = select.poll()
+            server = self.client.socket().fileno()
+            poller.register(server, select.POLLIN)
+            if wake is not None:
+                poller.register(wake.fileno(), select.POLLIN)
+            deadline = time.monotonic() + timeout
             empty_at_once = 0
-            while remaining > 0 and not stop.is_set():
-                slice_ = min(1.0, remaining)
-                began = time.monotonic()
-                responses = self.client.idle_check(timeout=slice_)
-                remaining -= slice_
-                if not responses and time.monotonic() - began < slice_ / 2:
+            while not stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                # slices of a second at most, so that a stop is noticed
+                ready = {fd for fd, _ in poller.poll(1000 * min(1.0, left))}
+                if wake is not None and wake.fileno() in ready and wake.take():
+                    return True
+                if server not in ready:
+                    continue
+                responses = self.client.idle_check(timeout=0)
+                if not responses:
                     empty_at_once += 1  # readable, yet no line: the server hung up
                     if empty_at_once >= 2:
                         raise MailboxError(f"IMAP {self.box.host}: the server closed the IDLE")

@@ -7,6 +7,7 @@ the mail server, or the demo). Both are driven the same way by the intake.
 from __future__ import annotations
 
 import mailbox as stdlib_mailbox
+import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -63,6 +64,47 @@ def message_id_of(raw: bytes) -> str | None:
     return value.decode("utf-8", "replace").strip()[:998] or None
 
 
+class Wake:
+    """A doorbell for a thread that waits on a socket: `ring()`, from any thread, makes
+    `fileno()` readable until the waiter `take()`s the ring, so a `poll` on the socket and this
+    together ends at once. Rings before a `take()` count as one."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+        self._lock = threading.Lock()
+        self._rung = False
+
+    def fileno(self) -> int:
+        return self._read
+
+    def ring(self) -> None:
+        with self._lock:
+            if self._rung:
+                return
+            self._rung = True
+            os.write(self._write, b"!")
+
+    def take(self) -> bool:
+        """Whether it rang since the last `take()` (and ready for the next ring)."""
+        with self._lock:
+            if not self._rung:
+                return False
+            self._rung = False
+            while True:
+                try:
+                    if not os.read(self._read, 64):
+                        break
+                except BlockingIOError:
+                    break
+            return True
+
+    def close(self) -> None:
+        os.close(self._read)
+        os.close(self._write)
+
+
 class MailSession(Protocol):
     """One open, selected mailbox folder. Keys are opaque strings (IMAP: the UID)."""
 
@@ -82,7 +124,7 @@ class MailSession(Protocol):
 
     def finish(self, keys: Sequence[str], *, failed: bool = False) -> None: ...
 
-    def wait(self, timeout: float, stop: threading.Event) -> bool: ...
+    def wait(self, timeout: float, stop: threading.Event, wake: Wake | None = None) -> bool: ...
 
     def watermark(self, key: str) -> int: ...
 
@@ -148,7 +190,7 @@ class MaildirSession:
             target.add(msg)
             self.md.remove(k)
 
-    def wait(self, timeout: float, stop: threading.Event) -> bool:
+    def wait(self, timeout: float, stop: threading.Event, wake: Wake | None = None) -> bool:
         stop.wait(timeout)
         return False
 
