@@ -278,6 +278,20 @@ class Health(_Section):
     heartbeat_seconds: Annotated[float, Field(gt=0)] = 10.0
 
 
+class Push(_Section):
+    """Wake-ups pushed by the mail server (Dovecot's push_notification plugin, its `ox`
+    driver: deploy/README.md) to an HTTP listener on a local port (off while `port` is 0).
+    A push only starts the sync of the mailbox it names at once, as an IDLE notice does; it
+    carries no trust and nothing in it is recorded. IDLE and polling go on as without it."""
+
+    port: Annotated[int, Field(ge=0, le=65535)] = 0  # 0: off
+    address: str = "127.0.0.1"
+    # The URL path Dovecot PUTs (or POSTs) to; any other path is answered 404.
+    path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~/-]*$")] = "/push"
+    # A longer body is refused (413) unread; Dovecot's payload is a few hundred bytes.
+    max_body_bytes: Annotated[int, Field(ge=256, le=1024 * 1024)] = 64 * 1024
+
+
 class Settings(_Section):
     """Everything the bot needs, except secrets (see `Secrets`)."""
 
@@ -295,6 +309,7 @@ class Settings(_Section):
     la: La = La()
     retention: Retention = Retention()
     health: Health = Health()
+    push: Push = Push()
     config_dir: Path = Path("config")
 
     @model_validator(mode="after")

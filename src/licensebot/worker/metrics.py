@@ -71,6 +71,15 @@ class Metrics:
             ["mailbox"],
             registry=r,
         )
+        self.pushes = Counter(
+            "licensebot_pushes",
+            "Requests to the push listener, by result (woke: a mailbox synced at once; "
+            "unmatched: no mailbox of ours named; refused: not a push).",
+            ["result"],
+            registry=r,
+        )
+        for result in ("woke", "unmatched", "refused"):
+            self.pushes.labels(result)
         if engine is not None:
             r.register(StoreCollector(engine))
 

@@ -1,6 +1,7 @@
-"""The run loop: mailboxes watched (IDLE where offered, polling always as a safety net), the
-outbox flushed as soon as a reply is queued and periodically, the daily digest slot scheduled,
-and a clean stop on SIGTERM. `poll_once` is the same work done once, for cron or a dry run."""
+"""The run loop: mailboxes watched (IDLE where offered, polling always as a safety net, and
+the mail server's pushes where it sends them), the outbox flushed as soon as a reply is queued
+and periodically, the daily digest slot scheduled, and a clean stop on SIGTERM. `poll_once` is
+the same work done once, for cron or a dry run."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 from licensebot.config import ConfigError, Mailbox, Settings
 from licensebot.errors import LicensebotError
 from licensebot.mail.imap import CONNECTION_ERRORS
-from licensebot.mail.sources import MailboxError, MailSession
+from licensebot.mail.sources import MailboxError, MailSession, Wake
 from licensebot.reading.sandbox import start_readers, stop_spares
 from licensebot.store.locks import exclusive
 from licensebot.worker.app import Bot, build
@@ -29,6 +30,8 @@ from licensebot.worker.health import Health, serve
 from licensebot.worker.intake import SyncReport
 from licensebot.worker.la_notices import NOTICE_KIND
 from licensebot.worker.notify import Notifier
+from licensebot.worker.push import PushNote, mailboxes_for
+from licensebot.worker.push import serve as serve_push
 from licensebot.worker.relay import FlushReport
 
 log = structlog.get_logger("licensebot.worker")
@@ -72,6 +75,14 @@ class Worker:
         )
         self.notifier = Notifier(environ)
         self.http: ThreadingHTTPServer | None = None
+        self.push_http: ThreadingHTTPServer | None = None
+        # Pushes: a mailbox in IDLE has its wait ended (its doorbell rung); any other (polled,
+        # or reconnecting) is synced by the push thread.
+        self._doorbells: dict[str, Wake] = {}  # by mailbox, while `run` runs
+        self._idling: set[str] = set()
+        self._pushed: set[str] = set()
+        self._push_lock = threading.Lock()
+        self._push_ready = threading.Event()
 
     def check_templates(self) -> None:
         problems = self.bot.template_problems()
@@ -142,6 +153,7 @@ class Worker:
         threads = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
         for box in self.settings.mailbox:
             if box.kind == "imap" and box.idle:
+                self._doorbells[box.name] = Wake()
                 threads.append(
                     threading.Thread(
                         target=self._idle_loop, args=(box,), name=f"idle:{box.name}", daemon=True
@@ -150,6 +162,13 @@ class Worker:
         h = self.settings.health
         if h.port:
             self.http = serve(self.health, self.metrics, address=h.address, port=h.port)
+        if self.settings.push.port:
+            threads.append(threading.Thread(target=self._push_loop, name="push", daemon=True))
+            self.push_http = serve_push(
+                self.settings.push,
+                self.pushed,
+                count=lambda result: self.metrics.pushes.labels(result).inc(),
+            )
         log.info("worker.started", mailboxes=[m.name for m in self.settings.mailbox])
         scheduler.start()
         for t in threads:
@@ -160,14 +179,21 @@ class Worker:
         log.info("worker.stopping")
         self.notifier.stopping()
         self._wake.set()
+        self._push_ready.set()
+        for bell in self._doorbells.values():
+            bell.ring()  # IDLE waits end now, not at their next second
         scheduler.shutdown(wait=True)
         for t in threads:
             t.join(timeout=30)
+        if not any(t.is_alive() for t in threads):
+            for bell in self._doorbells.values():
+                bell.close()
         stop_spares()
         self.bot.relay.close()
-        if self.http is not None:
-            self.http.shutdown()
-            self.http.server_close()
+        for server in (self.http, self.push_http):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
         self.bot.engine.dispose()
         log.info("worker.stopped")
 
@@ -280,6 +306,33 @@ class Worker:
         except RECONNECT_ERRORS as exc:
             log.error("mailbox.error", mailbox=box.name, error=str(exc))
 
+    def pushed(self, note: PushNote) -> bool:
+        """The mail server says mail arrived: the mailboxes it names are synced at once.
+        False when it names none of ours."""
+        names = mailboxes_for(note, self.settings.mailbox)
+        for name in names:
+            with self._push_lock:
+                idling = name in self._idling
+                if not idling:
+                    self._pushed.add(name)
+            if idling:
+                self._doorbells[name].ring()  # its IDLE thread is waiting on it
+            else:
+                self._push_ready.set()
+        return bool(names)
+
+    def _push_loop(self) -> None:
+        """Sync the pushed mailboxes that are not in IDLE (polled ones, or reconnecting);
+        pushes that come while one syncs make one more sync, not one each."""
+        while not self.stop.is_set():
+            self._push_ready.wait()
+            self._push_ready.clear()
+            with self._push_lock:
+                names, self._pushed = self._pushed, set()
+            for box in self.settings.mailbox:
+                if box.name in names and not self.stop.is_set():
+                    self._poll_job(box)
+
     def _outbox_loop(self) -> None:
         while not self.stop.is_set():
             self._wake.wait()
@@ -342,13 +395,21 @@ class Worker:
                         log.info("idle.unsupported", mailbox=box.name, fallback="polling")
                         return None
                     log.info("idle.watching", mailbox=box.name)
-                    while not self.stop.is_set():
-                        session.wait(renew, self.stop)
-                        if self.stop.is_set():
-                            break
-                        # New mail, or time to renew the IDLE: either way, catch up.
-                        with self._box_locks[box.name]:
-                            self._sync(session)
+                    bell = self._doorbells.get(box.name)
+                    with self._push_lock:
+                        if bell is not None:
+                            self._idling.add(box.name)
+                    try:
+                        while not self.stop.is_set():
+                            session.wait(renew, self.stop, bell)
+                            if self.stop.is_set():
+                                break
+                            # New mail (told or pushed), or time to renew the IDLE: catch up.
+                            with self._box_locks[box.name]:
+                                self._sync(session)
+                    finally:
+                        with self._push_lock:
+                            self._idling.discard(box.name)
         except RECONNECT_ERRORS as exc:
             if since is None or time.monotonic() - since < SESSION_WORKED_SECONDS:
                 raise
