@@ -6,6 +6,10 @@
 Dovecot (Debian's /usr/sbin/dovecot, 2.3.x) runs in the foreground with its own config in a
 temp dir: 127.0.0.1 only, free ports for IMAPS (implicit TLS) and plain IMAP, passwd-file users,
 Maildir storage, log file in the temp dir. Works as root and as an unprivileged user.
+
+`deliver()` hands a message to Dovecot's LDA, as an MTA delivers mail (`append()` is an IMAP
+client's APPEND). With `push_url`, a delivery to a user's INBOX is pushed to that URL by the
+push_notification plugin's `ox` driver (HTTP PUT, JSON), as deploy/README.md configures it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ from imapclient import IMAPClient
 from tests.servers.tls import TestCA
 
 DOVECOT_BIN = os.environ.get("LICENSEBOT_DOVECOT", "/usr/sbin/dovecot")
+LDA_BIN = "/usr/lib/dovecot/dovecot-lda"
+DOVEADM_BIN = "/usr/bin/doveadm"
+#: The server METADATA entry that turns the `ox` push driver on for a user.
+PUSH_METADATA_KEY = "/private/vendor/vendor.dovecot/http-notify"
 # The user the `dovecot` fixtures create (the bot's mailbox).
 BOT_USER = "bot"
 BOT_PASSWORD = "bot-password"
@@ -82,8 +90,11 @@ class DovecotServer:
         directory: Path | None = None,
         binary: str = DOVECOT_BIN,
         oauth2_introspection_url: str | None = None,
+        push_url: str | None = None,
     ) -> None:
         self.idle = idle
+        # Deliveries (`deliver()`) to a user's INBOX are PUT to this URL (the `ox` driver).
+        self.push_url = push_url
         # XOAUTH2/OAUTHBEARER logins are checked by POSTing the token to this URL (RFC 7662).
         self.oauth2_introspection_url = oauth2_introspection_url
         self.binary = binary
@@ -135,6 +146,8 @@ class DovecotServer:
             raise ValueError("user names and passwords must not contain ':' or newlines")
         self._users[name] = password
         self._write_passwd()
+        if self.push_url and self._process is not None:
+            self._enable_push(name)
 
     @property
     def users(self) -> dict[str, str]:
@@ -179,6 +192,9 @@ class DovecotServer:
             )
             try:
                 self._wait_ready(timeout)
+                if self.push_url:
+                    for name in self._users:
+                        self._enable_push(name)
                 return self
             except DovecotError as error:
                 last_error = str(error)
@@ -279,7 +295,15 @@ class DovecotServer:
         d = self.directory
         dh = f"ssl_dh = <{_DH_FILE}\n" if _DH_FILE.exists() else ""
         caps = "" if self.idle else f"  imap_capability = {_CAPS_WITHOUT_IDLE}\n"
-        oauth_mechs = oauth_passdb = ""
+        oauth_mechs = oauth_passdb = push = ""
+        if self.push_url:
+            # the `ox` driver PUTs a JSON note per delivery (LDA, LMTP) to INBOX, for the users
+            # whose server METADATA has PUSH_METADATA_KEY (set by `_enable_push`)
+            push = (
+                "mail_attribute_dict = file:%h/dovecot-attributes\n"
+                "protocol lda {\n  mail_plugins = $mail_plugins notify push_notification\n}\n"
+                f"plugin {{\n  push_notification_driver = ox:url={self.push_url}\n}}\n"
+            )
         if self.oauth2_introspection_url:
             oauth_mechs = " xoauth2 oauthbearer"
             conf = self.directory / "oauth2.conf.ext"
@@ -364,7 +388,49 @@ protocol imap {{
   mail_max_userip_connections = 1000
   imap_id_log = *
 {caps}}}
-"""
+{push}"""
+
+    def _enable_push(self, user: str) -> None:
+        """Turn the `ox` push driver on for `user` (a server METADATA entry, as OX App Suite
+        or an operator's `doveadm` sets it)."""
+        args = ("mailbox", "metadata", "set", "-u", user, "-s", "", PUSH_METADATA_KEY)
+        # Dovecot's auth checks the passwd-file for changes at most once a second: a user
+        # added within a second of a lookup is unknown until the next second.
+        deadline = time.monotonic() + 3
+        while True:
+            try:
+                self._doveadm(*args, f"user={user}")
+                return
+            except DovecotError as error:
+                if "doesn't exist" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _doveadm(self, *args: str) -> None:
+        done = subprocess.run(
+            [DOVEADM_BIN, "-c", str(self.config_file), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise DovecotError(f"doveadm {' '.join(args)}: {done.stderr or done.stdout}")
+
+    # --- delivery ----------------------------------------------------------------------
+    def deliver(self, user: str, raw: bytes, *, sender: str = "mta@example.test") -> None:
+        """Deliver a message to `user`'s INBOX through Dovecot's LDA, as an MTA would (a
+        MessageNew event: what the `ox` push driver reports)."""
+        done = subprocess.run(
+            [LDA_BIN, "-c", str(self.config_file), "-d", user, "-f", sender],
+            input=raw,
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+        if done.returncode != 0:
+            raise DovecotError(
+                f"dovecot-lda exited with {done.returncode}: {done.stderr.decode(errors='replace')}"
+            )
 
     # --- IMAP helpers ------------------------------------------------------------------
     def client(self, user: str, *, tls: bool = True, timeout: float = 10.0) -> IMAPClient:
