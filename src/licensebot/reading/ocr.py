@@ -36,7 +36,7 @@ TESSDATA_DIRS = (
     "/usr/local/share/tessdata",
 )
 #: The models the reader uses, loaded by `preload`.
-LANGUAGES = ("eng", "Latin", "chi_sim+eng", "chi_sim")
+LANGUAGES = ("eng", "Latin", "chi_sim+eng", "chi_sim", "osd")
 _RULE = re.compile(r"^[|_\-—–=~\[\]!]{1,3}$|^[|_—–=~]+$")
 
 
@@ -76,6 +76,28 @@ def tesseract_words(
     tsv = api.GetTSVText(0) or ""
     api.Clear()
     return parse_tsv(tsv, page=page, scale=scale, offset=offset)
+
+
+def script_orientation(img: Image.Image, *, lane: str = MAIN) -> tuple[int, float] | None:
+    """Tesseract's orientation and script detection (its `osd` model) on a page image: how
+    many degrees the page is turned (0, 90, 180, 270) and how sure (Tesseract's confidence,
+    above 2 or so is clear); None where it finds too little text to tell."""
+    api = _engine(OSD, lane=lane)
+    api.SetPageSegMode(0)  # orientation and script detection only
+    api.SetImage(img)
+    try:
+        found = api.DetectOrientationScript()
+    except RuntimeError:
+        found = None
+    finally:
+        api.Clear()
+    if not found:
+        return None
+    return int(found["orient_deg"]), float(found["orient_conf"])
+
+
+#: Tesseract's model for orientation and script detection (Debian's tesseract-ocr-osd).
+OSD = "osd"
 
 
 def parse_tsv(
@@ -153,7 +175,7 @@ def _load(lane: str, lang: str, config: tuple[str, ...]) -> Any:
 
 
 #: What the body pages' thread reads with (`pdf._Reader._body_text`).
-BODY_LANGUAGES = ("eng",)
+BODY_LANGUAGES = ("eng", "osd")
 
 
 def preload(langs: Sequence[str] = LANGUAGES, body: Sequence[str] = BODY_LANGUAGES) -> None:
