@@ -136,6 +136,27 @@ def test_a_chinese_label_ocr_cut_in_pieces_is_the_field_its_whole_word_names() -
     labels = pick_labels(find_labels([*cut, *value]))
     assert set(labels) == {"signature"}
     assert [w.text for w in labels["signature"].words] == ["签署", "人", "签字"]
+    # pieces of the row below's label (`名称` of `单位名称`, as a photo's pass 1 cut it) are
+    # no part of the name's: not on its line
+    page = [
+        ("姓名", 450, 1268, 530, 1304),
+        ("何", 776, 1266, 842, 1304),
+        ("雨", 864, 1266, 884, 1304),
+        ("桐", 882, 1258, 910, 1326),
+        ("Full", 1716, 1268, 1782, 1302),
+        ("Professor", 1798, 1268, 1984, 1302),
+        ("Northgate", 776, 1320, 964, 1362),
+        ("Institute", 980, 1320, 1130, 1354),
+        ("单位", 410, 1344, 606, 1384),
+        ("名", 514, 1332, 554, 1394),
+        ("称", 552, 1332, 586, 1394),
+        (":", 594, 1332, 612, 1394),
+        ("Human-Centred", 776, 1372, 1082, 1406),
+        ("邮箱", 452, 1422, 530, 1460),
+    ]
+    rows = [Word(t, x0, y0, x1, y1, page=1) for t, x0, y0, x1, y1 in page]
+    name = [lab for lab in find_labels(rows) if lab.words[0].text == "姓名"]
+    assert len(name) == 1 and [w.text for w in name[0].words] == ["姓名"]
     # `签署人` alone is the name's label, and its value beside it stays out of it
     named = [Word("签署人", 100, 300, 176, 325, page=1), Word("张伟", 400, 300, 450, 325, page=1)]
     found = pick_labels(find_labels(named))
