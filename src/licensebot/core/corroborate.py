@@ -38,7 +38,7 @@ def corroborate(form: ReadForm, *, sender: str | None, filename_name: str | None
     email = form.fields.get("work_email")
     if sender and email is not None and email.unreadable:
         target = normalize_address(sender)
-        same = [r for r in _whole(email) if _folded(normalize_address(r.text)) == _folded(target)]
+        same = [r for r in _whole(email) if _folded(target) in _comparable(r.text)]
         if same:
             best = max(same, key=lambda r: (normalize_address(r.text) == target, r.confidence))
             changes["work_email"] = _settled(replace(best, text=sender), "sender")
@@ -62,6 +62,13 @@ _LOOKALIKES = str.maketrans({"1": "l", "|": "l", "!": "l", "]": "l", "[": "l", "
 
 def _folded(address: str) -> str:
     return address.translate(_LOOKALIKES)
+
+
+def _comparable(text: str) -> set[str]:
+    """A reading's address with print's look-alikes folded: after the brackets around it
+    are taken off (`<l.bennett@tum.de>`), and before (a `]` or `[` that opens the reading
+    alone is the `l` it looks like: `].bennett@tum.de`, not an address in brackets)."""
+    return {_folded(normalize_address(text)), normalize_address(_folded(text.strip()))}
 
 
 def _whole(fv: FieldValue) -> list[Reading]:

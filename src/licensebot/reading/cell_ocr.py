@@ -164,7 +164,13 @@ def ocr_cells(
                 fv = FieldValue(None, min(conf, 0.5), Source.OCR, raw=raw)
         alt_raw = ""
         if not cell.pass1:
-            alt = first_lines([w for w in second.get(id(cell), []) if w.text.strip()], cell.lines)
+            # trimmed as the first reading is: a speck read `2.` after the value is no dissent
+            alt = trim_junk(
+                first_lines(
+                    [w for w in second.get(id(cell), []) if w.text.strip("|_—-.,:;'\"")],
+                    cell.lines,
+                )
+            )
             alt_raw = join_words(alt)
             if alt:
                 at_edge = runs_to_edge(alt, cell.box, scale, cell.ruled)
@@ -567,17 +573,34 @@ def needs_recheck(cell: Cell, fv: FieldValue) -> bool:
 
 
 def trim_junk(ws: Sequence[Word]) -> list[Word]:
-    """Specks at either end of a cell read as a stray low-confidence letter or two."""
+    """Specks at either end of a cell read as a stray low-confidence letter or two, or as a
+    letter or two standing apart from the value on its line (a worn copier's grain after
+    `... Technology` read `Š` at 0.73: no value's word stands that far from the next)."""
     out = list(ws)
-    while out and len(out[0].text) <= 2 and out[0].conf < 0.7 and len(out) > 1:
+    while out and len(out[0].text) <= 2 and len(out) > 1:
+        if not (out[0].conf < 0.7 or _apart(out[0], out[1])):
+            break
         out.pop(0)
-    while out and len(out[-1].text) <= 2 and out[-1].conf < 0.7 and len(out) > 1:
+    while out and len(out[-1].text) <= 2 and len(out) > 1:
+        if not (out[-1].conf < 0.7 or _apart(out[-2], out[-1])):
+            break
         out.pop()
     # a lone lower-case letter after a value is a speck however sure Tesseract 5.5 is of it
     # (`Northfield University j`): no name, title, affiliation or address ends that way
     while len(out) > 1 and len(out[-1].text) == 1 and out[-1].text.islower():
         out.pop()
     return out
+
+
+#: A word further than this many text heights from the next on its line stands apart.
+SPECK_GAP = 1.5
+
+
+def _apart(a: Word, b: Word) -> bool:
+    """`a` and `b`, in reading order, are on one line and far apart (`SPECK_GAP`)."""
+    h = max(a.height, b.height)
+    same_line = min(a.bottom, b.bottom) - max(a.top, b.top) > 0.3 * h
+    return same_line and b.x0 - a.x1 > SPECK_GAP * h
 
 
 def value_words(ws: Sequence[Word]) -> list[Word]:

@@ -29,6 +29,7 @@ from licensebot.reading.ocr import OcrError, tesseract_words
 from licensebot.reading.regions import ValueRegion, locate_values
 from licensebot.reading.signature import SignatureInk, Stroke
 from licensebot.reading.signature import measure as measure_signature
+from licensebot.reading.signature import print_height as page_print_height
 from licensebot.reading.vote import CJK, CJK_PUNCT
 
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.
@@ -127,11 +128,18 @@ class PageSignature:
     region: ValueRegion
     printed: list[Box]
     ink: SignatureInk
+    print_height: float | None = None  # the page's print (`signature.print_height`)
 
     def measure(self, image: Image.Image) -> SignatureInk:
         cell = self.region.box if self.region.cell is not None else None
         return measure_signature(
-            image, self.label, self.others, self.region.box, self.printed, cell=cell
+            image,
+            self.label,
+            self.others,
+            self.region.box,
+            self.printed,
+            cell=cell,
+            print_height=self.print_height,
         )
 
 
@@ -187,7 +195,14 @@ def page_signature(
     if sig is None or region is None:
         return None, None
     printed = [(w.x0, w.top, w.x1, w.bottom) for w in [*words, *row_words] if printed_word(w)]
-    ps = PageSignature(sig, others, region, printed, SignatureInk(None, 0.0, region.box, 0, 0))
+    ps = PageSignature(
+        sig,
+        others,
+        region,
+        printed,
+        SignatureInk(None, 0.0, region.box, 0, 0),
+        page_print_height([w for w in [*words, *row_words] if w.page == index]),
+    )
     ps.ink = ps.measure(image)
     if ps.ink.signed is False:
         ps.ink = typed_or_hand(image, ps, [*words, *row_words], index)

@@ -15,6 +15,7 @@ Pure image in, image out: no PDF, no files. OpenCV works on a small copy (long s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 from time import perf_counter
@@ -73,10 +74,18 @@ class FlatPage:
     ms: float
 
 
-def flatten_page(image: Image.Image, *, dpi: float, upright: bool = True) -> FlatPage:
+def flatten_page(
+    image: Image.Image,
+    *,
+    dpi: float,
+    upright: bool = True,
+    across: Callable[[np.ndarray], bool | None] | None = None,
+) -> FlatPage:
     """The page in `image` (rendered at `dpi`), flat, upright and evenly lit.
 
-    `upright=False` skips the 0-or-180 decision (quarter turns and deskew still run)."""
+    `upright=False` skips the 0-or-180 decision (quarter turns and deskew still run).
+    `across`: a second opinion asked before a quarter turn (True: the lines run across, the
+    page is not turned; see `page_image.lines_across`)."""
     t0 = perf_counter()
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
     quad = find_page(gray)
@@ -94,7 +103,7 @@ def flatten_page(image: Image.Image, *, dpi: float, upright: bool = True) -> Fla
             flat = even_light(flat)
     ink = _ink_small(flat)
     turned = 0
-    if _sideways(ink):
+    if _sideways(ink) and (across is None or across(flat) is not True):
         turned = 90
         flat = cv2.rotate(flat, cv2.ROTATE_90_COUNTERCLOCKWISE)
         ink = _ink_small(flat)

@@ -455,7 +455,7 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
         near_ink = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
         opened = cv2.bitwise_and(opened, near_ink)  # back to the ink's own extent
         out += _segments(opened, horizontal, thick)
-    return [r for r in out if _a_line(gray, r)]
+    return [r for r in out if _a_line(gray, r, dpi)]
 
 
 #: A rule's ink is darker than the paper on both its sides by this much (0-255), at this
@@ -463,14 +463,23 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
 #: on one side over much of its length, a grey band's edge is as dark as its band all along.
 RULE_CONTRAST = 24
 RULE_SAMPLES = 0.2
+#: A line this thick (inches, 0.4 mm) or more is ...
+THICK_RULE = 0.015
+#: ... drawn in ink at least this much darker than the paper beside it (0-255, the median
+#: along it): a copier's roller mark, a light grey band a millimetre wide down the page, is
+#: some 25 darker than the paper, a printed rule of any weight well over 100.
+THICK_RULE_DEPTH = 60
 
 
-def _a_line(gray: np.ndarray, r: Rule) -> bool:
+def _a_line(gray: np.ndarray, r: Rule, dpi: float) -> bool:
     """The segment is a line drawn on the paper: darker than what lies on either side of it.
     The edge of a grey band (a copier's roller mark down the page, a shadow's border, a
     shaded cell's) passes the adaptive threshold as well, but one side of it is as dark as
     the "rule" itself. Sampled across the segment's length; an underline with print on it, or
-    a rule crossed by a pen, keeps some of its samples."""
+    a rule crossed by a pen, keeps some of its samples. A narrow light band is dark on neither
+    side and passes that test: a line as thick as it must be dark (`THICK_RULE_DEPTH`), or a
+    roller mark through a Signature cell became its column rule, and the cell right of the
+    label an empty strip of the label's own cell: "not signed"."""
     n = 24
     t = np.linspace(0.0, 1.0, n)
     xs, ys = r.x0 + t * (r.x1 - r.x0), r.y0 + t * (r.y1 - r.y0)
@@ -487,8 +496,10 @@ def _a_line(gray: np.ndarray, r: Rule) -> bool:
         before, after = at(0, -off), at(0, off)
     else:
         before, after = at(-off, 0), at(off, 0)
-    darker = np.minimum(before, after) - on >= RULE_CONTRAST
-    return float(darker.mean()) >= RULE_SAMPLES
+    depth = np.minimum(before, after) - on
+    if r.thickness >= THICK_RULE * dpi and float(np.median(depth)) < THICK_RULE_DEPTH:
+        return False
+    return float((depth >= RULE_CONTRAST).mean()) >= RULE_SAMPLES
 
 
 def _segments(mask: np.ndarray, horizontal: bool, thick: int) -> list[Rule]:

@@ -15,12 +15,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from statistics import median
 
+import numpy as np
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from licensebot.core.form import Source
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.geometry import FlatPage
-from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words, pick_labels
+from licensebot.reading.layout import (
+    FIELD_KEYS,
+    Label,
+    Word,
+    chinese_label,
+    find_labels,
+    join_words,
+    norm,
+    pick_labels,
+)
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import (
     OcrError,
@@ -30,6 +41,7 @@ from licensebot.reading.ocr import (
     white_paper,
 )
 from licensebot.reading.page_image import turns
+from licensebot.reading.rapid import RapidError, line_bands, read_line
 from licensebot.reading.regions import assign_fields
 
 
@@ -117,6 +129,17 @@ def with_date_label(labels: dict[str, Label], words: Sequence[Word]) -> dict[str
     return labels
 
 
+def label_lang(labels: dict[str, Label]) -> str:
+    """The language the page's labels read in: English, or English and Chinese where a label
+    is printed in Chinese alone (a form laid out as Chinese offices do). The reads that look
+    again for a missing label (`relabel`, `signature_label`) use it: read in English alone,
+    a Chinese-only `签名` beside the signature's ink is never found, and the signature
+    stayed unknown on every such form."""
+    if any(chinese_label(norm(join_words(lab.words))) for lab in labels.values()):
+        return "eng+chi_sim"
+    return "eng"
+
+
 def relabel(
     image: Image.Image,
     words: list[Word],
@@ -136,6 +159,7 @@ def relabel(
     )
     band = image.crop((0, round(top), image.width, round(bottom)))
     best_words, best = words, with_date_label(labels, words)
+    lang = label_lang(labels)
     # 200 dpi first; where a label is still missing, the band at full size: Tesseract's
     # sparse-text layout finds a small label (a stacked table's `TITLE` in small capitals)
     # at one size and not at another, and no one size finds them all
@@ -149,7 +173,7 @@ def relabel(
         )
         fresh = tesseract_words(
             erase_rules(small, length=round(limits.ocr_dpi / k / 4), keep_crossings=False),
-            lang="eng",
+            lang=lang,
             psm=11,
             timeout=limits.ocr_timeout,
             page=index,
@@ -162,7 +186,63 @@ def relabel(
             best_words, best = merged, found
         if best.keys() >= FORM_LABELS:
             break
+    if not best.keys() >= FORM_LABELS and label_lang(best) != "eng":
+        best = chinese_column(image, best, (top, bottom), index)
     return best_words, best
+
+
+def chinese_column(
+    image: Image.Image, labels: dict[str, Label], band: tuple[float, float], index: int
+) -> dict[str, Label]:
+    """Labels in Chinese alone that Tesseract misread (`签字：` as `EF:` in a copier's grain,
+    at every size) read by the second engine, whose one model reads Chinese far better: the
+    lines of ink in the labels' column (the x-range of the Chinese labels found, left of their
+    values), between the labels found, each recognised alone. A line that reads as the label of
+    a field still missing is that label."""
+    cjk = [
+        lab
+        for lab in labels.values()
+        if lab.page == index and chinese_label(norm(join_words(lab.words)))
+    ]
+    if not cjk:
+        return labels
+    u = median(lab.height for lab in cjk)
+    left = min(lab.x0 for lab in cjk)
+    column = [lab for lab in cjk if lab.x0 < left + 3 * u]
+    x0, x1 = max(0, round(left - u)), min(image.width, round(max(lab.x1 for lab in column) + u))
+    top, bottom = max(0, round(band[0])), min(image.height, round(band[1]))
+    if x1 - x0 < 2 * u or bottom - top < u:
+        return labels
+    # rules: ink runs three characters long (a character's own strokes are one long at most:
+    # at the eraser's default length `字` lost its bars and read `了`)
+    crop = erase_rules(image.crop((x0, top, x1, bottom)), length=round(3 * u), keep_crossings=False)
+    gray = np.asarray(crop.convert("L"), dtype=np.uint8)
+    found = dict(labels)
+    for bx0, by0, bx1, by1 in line_bands(gray):
+        y0, y1 = top + by0, top + by1
+        if any(lab.top < y1 and y0 < lab.bottom for lab in found.values() if lab.page == index):
+            continue  # a label found already
+        if not 0.5 * u <= by1 - by0 <= 2.5 * u:
+            continue  # no line of a label's size
+        # half a line's room above and below: a character's top dot (`字`'s), dropped from
+        # the band as a speck, is the character's all the same (`字` without it reads `了`)
+        pad = max(2, round(0.5 * (by1 - by0)))
+        line = crop.crop((max(0, bx0 - pad), max(0, by0 - pad), bx1 + pad, by1 + pad))
+        try:
+            reading = read_line(line)
+        except RapidError:
+            return labels  # no second engine: the label stays missing
+        if reading is None:
+            continue
+        hit = chinese_label(norm(reading.text))
+        if hit is None or hit[0] in found:
+            continue
+        word = Word(
+            reading.text, float(x0 + bx0), float(y0), float(x0 + bx1), float(y1),
+            reading.confidence, index, Source.OCR,
+        )  # fmt: skip
+        found[hit[0]] = Label(hit[0], [word], hit[1])
+    return found
 
 
 #: The sizes `relabel` reads the labels' band at (the page image's pixels per band pixel).
@@ -197,7 +277,7 @@ def signature_label(
     try:
         words = tesseract_words(
             erase_rules(image.crop((x0, y0, x1, y1)), length=round(4 * u)),
-            lang="eng",
+            lang=label_lang(labels),
             psm=11,
             timeout=timeout,
             page=page,

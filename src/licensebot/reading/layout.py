@@ -399,9 +399,29 @@ def _match_run(seg: Sequence[Word], start: int) -> tuple[str, float, int] | None
         if len(text) > _LONGEST + 6:
             break
         hit = match_label(text)
-        if hit and (best is None or hit[1] >= best[1] - 0.02):
+        if hit and (
+            best is None
+            or hit[1] >= best[1] - 0.02
+            or (hit[0] != best[0] and _chinese_head(seg, start, end))
+        ):
             best = (hit[0], hit[1], end)
     return best
+
+
+def _chinese_head(seg: Sequence[Word], start: int, end: int) -> bool:
+    """`seg[start:end]` is one word of Chinese characters that OCR cut in pieces (on one line,
+    no gap wider than a character between them): a Chinese label names its field last
+    (`签署人签字`, the signer's signature, is no `签署人`, the signer), so the whole word's
+    field wins over the field of its first piece. Not across lines: the label of the row
+    below (`名称` of `单位名称` under `姓名`) is another label."""
+    words = seg[start:end]
+    if not all(_CJK_ONLY.match(w.text) for w in words):
+        return False
+    return all(
+        b.x0 - a.x1 < 0.6 * max(a.height, b.height)
+        and min(a.bottom, b.bottom) - max(a.top, b.top) > 0.5 * min(a.height, b.height)
+        for a, b in itertools.pairwise(words)
+    )
 
 
 def _skip_parenthetical(seg: Sequence[Word], i: int) -> int:

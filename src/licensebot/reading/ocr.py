@@ -10,6 +10,7 @@ with them. Turning and straightening a page is the geometry stage's (`geometry`)
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import os
@@ -36,7 +37,7 @@ TESSDATA_DIRS = (
     "/usr/local/share/tessdata",
 )
 #: The models the reader uses, loaded by `preload`.
-LANGUAGES = ("eng", "Latin", "chi_sim+eng", "chi_sim")
+LANGUAGES = ("eng", "Latin", "chi_sim+eng", "chi_sim", "osd")
 _RULE = re.compile(r"^[|_\-—–=~\[\]!]{1,3}$|^[|_—–=~]+$")
 
 
@@ -76,6 +77,28 @@ def tesseract_words(
     tsv = api.GetTSVText(0) or ""
     api.Clear()
     return parse_tsv(tsv, page=page, scale=scale, offset=offset)
+
+
+def script_orientation(img: Image.Image, *, lane: str = MAIN) -> tuple[int, float] | None:
+    """Tesseract's orientation and script detection (its `osd` model) on a page image: how
+    many degrees the page is turned (0, 90, 180, 270) and how sure (Tesseract's confidence,
+    above 2 or so is clear); None where it finds too little text to tell."""
+    api = _engine(OSD, lane=lane)
+    api.SetPageSegMode(0)  # orientation and script detection only
+    api.SetImage(img)
+    try:
+        found = api.DetectOrientationScript()
+    except RuntimeError:
+        found = None
+    finally:
+        api.Clear()
+    if not found:
+        return None
+    return int(found["orient_deg"]), float(found["orient_conf"])
+
+
+#: Tesseract's model for orientation and script detection (Debian's tesseract-ocr-osd).
+OSD = "osd"
 
 
 def parse_tsv(
@@ -153,7 +176,7 @@ def _load(lane: str, lang: str, config: tuple[str, ...]) -> Any:
 
 
 #: What the body pages' thread reads with (`pdf._Reader._body_text`).
-BODY_LANGUAGES = ("eng",)
+BODY_LANGUAGES = ("eng", "osd")
 
 
 def preload(langs: Sequence[str] = LANGUAGES, body: Sequence[str] = BODY_LANGUAGES) -> None:
@@ -227,7 +250,8 @@ def long_runs(ink: np.ndarray, length: int) -> np.ndarray:
 def erase_rules(
     img: Image.Image, *, length: int | None = None, keep_crossings: bool = True
 ) -> Image.Image:
-    """White out table rules and underlines: straight runs of ink far longer than a letter.
+    """White out table rules and underlines: straight runs of ink far longer than a letter;
+    and dot leaders (`erase_leaders`).
     A stroke that crosses a horizontal rule (a `g`'s or `y`'s tail through the underline it is
     written on, a comma's) keeps its pixels on the rule: cut there, `g` reads as `a` and `,`
     as `.`, and both engines, reading the same cut crop, agree on the wrong letter. The
@@ -251,7 +275,82 @@ def erase_rules(
         below[:-k, :] |= free[k:, :]
     crossing = across & above & below & ~down if keep_crossings else np.zeros_like(ink)
     a[(across | down) & ~crossing] = 255
+    return erase_leaders(Image.fromarray(a))  # and rules drawn in dots
+
+
+def erase_leaders(img: Image.Image) -> Image.Image:
+    """White out dot leaders: rows of small dots on one baseline at an even step (a tab's
+    leader, a form's dotted line to write on). Tesseract reads a leader as a long junk word
+    (`Baseessessress...`) joined to the value it runs into. A chain ends where its step
+    breaks: a period inside the value (`t.dvorak`) lies past a letter, at more than the
+    leader's step, and stays."""
+    a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
+    if a.size == 0:
+        return img
+    n, comp, stats, centres = cv2.connectedComponentsWithStats(
+        (a < RULE_INK).astype(np.uint8), connectivity=8
+    )
+    if n <= LEADER_DOTS:
+        return img
+    widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    letters = heights[heights >= 8]
+    if letters.size == 0:
+        return img
+    u = float(np.median(letters))  # a letter's height
+    dot = LEADER_DOT * u
+    dots = [int(k) + 1 for k in np.nonzero((widths <= dot) & (heights <= dot))[0]]
+    if len(dots) > LEADER_MAX_DOTS:
+        return img  # grain, not a line of dots: a leader cannot be told from it
+    dots.sort(key=lambda k: centres[k][0])
+    xs = [float(centres[k][0]) for k in dots]
+    used: set[int] = set()
+    erase: list[int] = []
+    for i, k in enumerate(dots):
+        if k in used:
+            continue
+        chain, at = [k], i
+        while True:
+            lx, ly = centres[chain[-1]]
+            step = (
+                float(np.median(np.diff([centres[j][0] for j in chain])))
+                if len(chain) >= 3
+                else None
+            )
+            nxt = None
+            for m in range(at + 1, bisect.bisect_right(xs, lx + LEADER_REACH * u)):
+                j = dots[m]
+                if j not in used and xs[m] > lx and abs(centres[j][1] - ly) <= LEADER_LEVEL * u:
+                    nxt = m
+                    break
+            if nxt is None or (step is not None and xs[nxt] - lx > LEADER_BREAK * step):
+                break
+            chain.append(dots[nxt])
+            at = nxt
+        if len(chain) >= LEADER_DOTS:
+            gaps = np.diff([centres[j][0] for j in chain])
+            if gaps.std() <= LEADER_EVEN * gaps.mean():
+                used.update(chain)
+                erase += chain
+    if not erase:
+        return img
+    mask = cv2.dilate(np.isin(comp, erase).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    a[mask & (a < 235)] = 255  # and the dots' grey fringe
     return Image.fromarray(a)
+
+
+#: A dot leader: at least this many dots, ...
+LEADER_DOTS = 6
+#: ... each no wider or taller than this share of a letter's height, ...
+LEADER_DOT = 0.35
+#: ... the next within this many letter heights, on the same level (within this share) ...
+LEADER_REACH = 1.2
+LEADER_LEVEL = 0.15
+#: ... at an even step (its spread under this share of the step); the chain breaks at a gap
+#: this many steps wide.
+LEADER_EVEN = 0.35
+LEADER_BREAK = 1.5
+#: More dots than this in one crop are a copier's grain: the search stops there.
+LEADER_MAX_DOTS = 3000
 
 
 def paper_ink(a: np.ndarray) -> np.ndarray:

@@ -408,6 +408,20 @@ def line_bands(gray: np.ndarray, *, ink: int = 150) -> list[tuple[int, int, int,
     return out
 
 
+def read_line(crop: Image.Image) -> Reading | None:
+    """`crop` recognised as one line of text, whatever gaps its rows have (a Chinese
+    character's parts stand apart: `字`, cut by its rows, read as two lines); None: no text."""
+    gray = np.asarray(crop.convert("L"), dtype=np.uint8)
+    if gray.size == 0 or min(gray.shape) < 4:
+        return None
+    with _busy:
+        ((text, probs),) = _recognise([_bgr(gray)])
+    if not text.strip():
+        return None
+    conf = min(_word_probs(text, probs), default=0.0)
+    return Reading(tidy_rapid(text), round(conf, 4), False, MODEL)
+
+
 def _read_lines(gray: np.ndarray) -> list[Reading]:
     bands = line_bands(gray)
     images = []

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from licensebot.reading.layout import Label
+from licensebot.reading.layout import Label, Word
 from licensebot.reading.ocr import long_runs, true_runs
 
 Box = tuple[float, float, float, float]
@@ -338,6 +338,35 @@ def seal_around(gray: np.ndarray, box: Box, u: float) -> bool:
     return False
 
 
+#: Confident words of print a page needs for its print's height to be known.
+PRINT_WORDS = 20
+#: The label's box counts as the text height up to this many times the page's print height.
+LABEL_OVER_PRINT = 1.3
+
+
+def print_height(words: Sequence[Word]) -> float | None:
+    """The height of the page's print: the 75th percentile of its confident words' boxes (a
+    word with an ascender or a capital), None with fewer than `PRINT_WORDS` of them."""
+    heights = [
+        w.bottom - w.top for w in words if w.conf >= 0.8 and len(w.text) >= 3 and w.text.isalpha()
+    ]
+    if len(heights) < PRINT_WORDS:
+        return None
+    return float(np.percentile(heights, 75))
+
+
+def text_height(sig: Label, print_h: float | None) -> float:
+    """The text height the cell's ink is measured in: the Signature label's line, but no
+    taller than `LABEL_OVER_PRINT` times the page's print. One label's box is one OCR word:
+    a copier's speck or streak joined to it made it twice the print's height, every stroke of
+    the signature then measured as print size, and the signature went unjudged (unknown);
+    the print beside it is many words, and a typed name in the cell is of its size."""
+    u = max(sig.height, 4.0)
+    if print_h is not None:
+        u = min(u, max(4.0, LABEL_OVER_PRINT * print_h))
+    return u
+
+
 def print_sized(s: Stroke, u: float) -> bool:
     """A mark no bigger than a letter of print (an accented capital, a ligature)."""
     return s.height <= PRINT_HEIGHT * u and s.width <= PRINT_WIDTH * u
@@ -392,13 +421,14 @@ def measure(
     printed: Sequence[Box] = (),
     *,
     cell: Box | None = None,
+    print_height: float | None = None,
 ) -> SignatureInk:
     """Judge the ink of the Signature cell on `image` (grayscale pixels, the labels'
     coordinates): `cell` when the table's grid gave it, else found by `find_cell` from the
     rules around the label (`fallback` where none show); `printed` are boxes of words read
     as print, masked."""
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    u = max(sig.height, 4.0)
+    u = text_height(sig, print_height)
     lx0, ly0 = max(0, round(sig.x0)), max(0, round(sig.top))
     label_ink = gray[ly0 : max(ly0, round(sig.bottom)), lx0 : max(lx0, round(sig.x1))] < INK_LEVEL
     if label_ink.size == 0 or label_ink.mean() < LABEL_INK:

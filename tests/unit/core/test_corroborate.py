@@ -33,9 +33,18 @@ def test_an_unsure_email_read_once_as_the_sender_address_is_settled_by_it() -> N
 
 
 @pytest.mark.parametrize(
-    "text", ["zhang1i@ustc.edu.cn", "zhang|i@ustc.edu.cn", "zhangli@ustc.edu.cn"]
+    "text",
+    [
+        "zhang1i@ustc.edu.cn",
+        "zhang|i@ustc.edu.cn",
+        "zhangli@ustc.edu.cn",
+        "<zhangli@ustc.edu.cn>",
+        "[zhangli@ustc.edu.cn]",
+    ],
 )
 def test_print_look_alikes_in_an_email_are_the_sender_s_letters(text: str) -> None:
+    """`l` read as `1` or `|` (or, opening the address, as a `]`) is still the sender's `l`;
+    brackets around the whole address are no part of it."""
     read = form()
     read = replace(read, fields={**read.fields, "work_email": _unsure(Reading(text, 0.6))})
     out = corroborate(read, sender="zhangli@ustc.edu.cn", filename_name="San Zhang")
@@ -47,6 +56,22 @@ def test_print_look_alikes_in_an_email_are_the_sender_s_letters(text: str) -> No
         corroborate(read, sender="zhangli@ustc.edu.cn", filename_name=None)
         .fields["work_email"]
         .value
+        is None
+    )
+
+
+def test_an_l_read_as_a_bracket_opening_the_address_is_the_senders_l() -> None:
+    read = form()
+    email = _unsure(Reading("].bennett@tum.de", 0.67), Reading("bennett@tum.de", 0.4))
+    read = replace(read, fields={**read.fields, "work_email": email})
+    out = corroborate(read, sender="l.bennett@tum.de", filename_name=None)
+    assert out.fields["work_email"].value == "l.bennett@tum.de"
+    assert out.fields["work_email"].corroborated_by == "sender"
+    # without the bracket the letter is missing: another address
+    gone = _unsure(Reading("bennett@tum.de", 0.9))
+    read = replace(read, fields={**read.fields, "work_email": gone})
+    assert (
+        corroborate(read, sender="l.bennett@tum.de", filename_name=None).fields["work_email"].value
         is None
     )
 

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from licensebot.core.la import LaVersion
 from licensebot.reading.geometry import PAPERS, FlatPage, flatten_page
+from licensebot.reading.page_image import upright
 from tests.forms.factory import make_spec, render
 from tests.forms.photo import PhotoTruth, cut_off, empty_desk, phone_photo, render_page
 
@@ -168,3 +169,45 @@ def test_a_copiers_drum_streak_down_the_page_is_no_line_of_print(form_page: Imag
     assert flatten_page(scan, dpi=DPI, upright=False).turned == 0
     # those few lines fed a quarter turn off (no streak) are still turned back
     assert flatten_page(sparse.rotate(90, expand=True), dpi=DPI, upright=False).turned in (90, 270)
+
+
+def test_grain_streaks_down_a_sparse_page_do_not_turn_it_when_its_letters_run_across(
+    current: LaVersion,
+) -> None:
+    """A worn copier's streaks of grain (clouds of specks, several down the page) outweigh the
+    few lines of print of a sparse page in the profiles; the letters' shapes (Tesseract's
+    orientation detection, asked before a quarter turn) say the lines run across. A page that
+    does lie a quarter turn off is still turned."""
+    dpi = 150  # the resolution the detection reads at
+    page = render_page(render(make_spec(11, current, medium="digital", layout="word")), 1, dpi)
+    ImageDraw.Draw(page).rectangle([0, page.height // 5, page.width, page.height], fill=250)
+    scan = page.copy()
+    draw = ImageDraw.Draw(scan)
+    rng = random.Random(5)
+    for k in range(6):
+        x0 = round((0.1 + 0.16 * k) * scan.width)
+        for _ in range(3000):
+            x, y, r = x0 + round(rng.gauss(0, 4)), rng.randrange(scan.height), rng.choice((1, 2, 3))
+            draw.ellipse([x, y, x + r, y + r], fill=rng.randint(60, 160))
+    assert flatten_page(scan, dpi=dpi, upright=False).turned == 90  # the profiles alone
+    assert upright(scan, dpi).turned == 0
+    assert upright(page.rotate(90, expand=True), dpi).turned in (90, 270)
+
+
+def test_a_second_opinion_that_the_lines_run_across_keeps_a_page_from_a_quarter_turn(
+    form_page: Image.Image,
+) -> None:
+    sideways = form_page.rotate(90, expand=True)
+    assert flatten_page(sideways, dpi=DPI, upright=False).turned == 90
+    asked: list[tuple[int, int]] = []
+
+    def across(gray: np.ndarray) -> bool | None:
+        asked.append(gray.shape)
+        return True
+
+    assert flatten_page(sideways, dpi=DPI, upright=False, across=across).turned == 0
+    assert len(asked) == 1
+    # unsure (None) or sure the lines run down (False): the profiles' quarter turn stands
+    for opinion in (None, False):
+        kept = flatten_page(sideways, dpi=DPI, upright=False, across=lambda g, o=opinion: o)
+        assert kept.turned == 90

@@ -165,6 +165,30 @@ def test_a_grey_band_down_the_page_is_no_column_rule(dpi: int) -> None:
     assert value is not None and value.x0 == pytest.approx(2.5 * dpi, abs=0.05 * dpi)
 
 
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_narrow_light_band_down_the_page_is_no_column_rule(dpi: int) -> None:
+    # a worn copier's roller mark a millimetre wide and some 30 darker than the paper: both its
+    # sides are paper, so it is darker than either side, as a rule is; but a rule that thick
+    # is printed dark. Taken for a rule, it made a Signature cell of the label's own
+    # cell right of the label: empty, "not signed"
+    img = _table_image(dpi)
+    a = np.asarray(img, dtype=np.uint8).copy()
+    x = int(1.7 * dpi)
+    a[:, x : x + max(3, round(0.04 * dpi))] = np.minimum(
+        a[:, x : x + max(3, round(0.04 * dpi))], 222
+    )
+    grid = grid_from_image(Image.fromarray(a), dpi)
+    assert len(grid.verticals) == 3
+    label = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.4 * dpi, 2.25 * dpi))
+    assert label is not None
+    value = grid.right_of(label)
+    assert value is not None and value.x0 == pytest.approx(2.5 * dpi, abs=0.05 * dpi)
+    # a light grey rule of a table style, thin, is still a rule
+    img = _table_image(dpi)
+    ImageDraw.Draw(img).line([(1.7 * dpi, 2 * dpi), (1.7 * dpi, 3.2 * dpi)], fill=190, width=2)
+    assert len(grid_from_image(img, dpi).verticals) == 4
+
+
 def test_an_underline_with_its_value_written_on_it_is_a_rule() -> None:
     # the value's letters sit on the line over most of its length: one of its sides is ink
     # there, but not all along (a grey band's edge is dark on one side everywhere)

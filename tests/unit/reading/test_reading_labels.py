@@ -1,7 +1,10 @@
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.core.form import Source
-from licensebot.reading.layout import Word, find_labels, match_label, pick_labels
+from licensebot.reading.blank_form import find_font
+from licensebot.reading.labels_pass import chinese_column
+from licensebot.reading.layout import Label, Word, find_labels, match_label, pick_labels
 
 
 @pytest.mark.parametrize(
@@ -119,3 +122,73 @@ def test_a_scrawl_read_as_junk_before_a_label_is_not_the_labels() -> None:
     half = Word("AE", 1400, 2518, 1450, 2548, conf=0.3, source=Source.OCR)
     labels = pick_labels(find_labels([half, date]))
     assert [w.text for w in labels["date"].words] == ["AE", "Date"]
+
+
+def test_a_chinese_label_ocr_cut_in_pieces_is_the_field_its_whole_word_names() -> None:
+    # `签署人签字` (the signer's signature) read as `签署` `人` `签字`: its first pieces alone
+    # are `签署人` (the signer), a name's label; the whole word names its field last
+    cut = [
+        Word("签署", 100, 200, 150, 225, page=1),
+        Word("人", 152, 200, 176, 225, page=1),
+        Word("签字", 178, 200, 228, 225, page=1),
+    ]
+    value = [Word("Samuel", 400, 200, 470, 225, page=1)]
+    labels = pick_labels(find_labels([*cut, *value]))
+    assert set(labels) == {"signature"}
+    assert [w.text for w in labels["signature"].words] == ["签署", "人", "签字"]
+    # pieces of the row below's label (`名称` of `单位名称`, as a photo's pass 1 cut it) are
+    # no part of the name's: not on its line
+    page = [
+        ("姓名", 450, 1268, 530, 1304),
+        ("何", 776, 1266, 842, 1304),
+        ("雨", 864, 1266, 884, 1304),
+        ("桐", 882, 1258, 910, 1326),
+        ("Full", 1716, 1268, 1782, 1302),
+        ("Professor", 1798, 1268, 1984, 1302),
+        ("Northgate", 776, 1320, 964, 1362),
+        ("Institute", 980, 1320, 1130, 1354),
+        ("单位", 410, 1344, 606, 1384),
+        ("名", 514, 1332, 554, 1394),
+        ("称", 552, 1332, 586, 1394),
+        (":", 594, 1332, 612, 1394),
+        ("Human-Centred", 776, 1372, 1082, 1406),
+        ("邮箱", 452, 1422, 530, 1460),
+    ]
+    rows = [Word(t, x0, y0, x1, y1, page=1) for t, x0, y0, x1, y1 in page]
+    name = [lab for lab in find_labels(rows) if lab.words[0].text == "姓名"]
+    assert len(name) == 1 and [w.text for w in name[0].words] == ["姓名"]
+    # `签署人` alone is the name's label, and its value beside it stays out of it
+    named = [Word("签署人", 100, 300, 176, 325, page=1), Word("张伟", 400, 300, 450, 325, page=1)]
+    found = pick_labels(find_labels(named))
+    assert set(found) == {"signer_name"}
+    assert [w.text for w in found["signer_name"].words] == ["签署人"]
+
+
+def test_a_chinese_label_tesseract_missed_is_read_in_the_labels_column() -> None:
+    """The labels are in Chinese alone and pass 1 missed `签字：` (Tesseract read `EF:` in a
+    copier's grain): the lines of the labels' column between the labels found are read by
+    the second engine, and the one that reads as the missing label is that label."""
+    font = ImageFont.truetype(str(find_font("wqy-microhei.ttc")), 40, index=0)
+    img = Image.new("L", (1600, 900), 250)
+    d = ImageDraw.Draw(img)
+    rows = ((100, "姓名"), (220, "单位"), (340, "邮箱"), (460, "签字："), (700, "日期"))
+    for y in (80, 200, 320, 440, 680, 800):
+        d.line([(60, y), (1500, y)], fill=20, width=3)
+    for x in (60, 400, 1500):
+        d.line([(x, 80), (x, 800)], fill=20, width=3)
+    labels = {}
+    for (y, text), field in zip(
+        rows, ("signer_name", "affiliation", "work_email", "", "date"), strict=True
+    ):
+        d.text((140, y + 18), text, font=font, fill=25)
+        if field:
+            box = d.textbbox((140, y + 18), text, font=font)
+            labels[field] = Label(field, [Word(text, *map(float, box), page=2)], 0.9)
+    d.text((440, 118), "Samuel Reed", font=font, fill=25)
+    found = chinese_column(img, labels, (60.0, 820.0), 2)
+    assert set(found) == {*labels, "signature"}
+    sig = found["signature"]
+    assert 440 < sig.top < 540 and sig.x1 < 400  # where the label stands
+    # labels in English: nothing to do here
+    english = {"date": Label("date", [Word("Date", 140, 718, 220, 758, page=2)], 1.0)}
+    assert chinese_column(img, english, (60.0, 820.0), 2) == english

@@ -5,14 +5,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.core.form import Reading
 from licensebot.reading import ocr
+from licensebot.reading.blank_form import find_font
 from licensebot.reading.cell_ocr import cut_short, near_by_accents, trim_junk
 from licensebot.reading.clean import clean_date, clean_text
 from licensebot.reading.layout import Word, join_words
-from licensebot.reading.ocr import OcrError, clear_edges, preload, true_runs
+from licensebot.reading.ocr import OcrError, clear_edges, erase_leaders, preload, true_runs
 from licensebot.reading.vote import accented, edged, plausible_name, vote
 
 
@@ -142,6 +143,22 @@ def test_a_lone_lower_case_letter_after_a_value_is_a_speck() -> None:
     ]
 
 
+def test_a_letter_standing_apart_from_the_value_on_its_line_is_a_speck() -> None:
+    # a worn copier's grain after the value, read as a capital with some confidence
+    words = [Word("Science", 0, 0, 90, 20, 0.96), Word("Technology", 100, 0, 220, 20, 0.96)]
+    speck = Word("Š", 300, 0, 312, 20, 0.73)
+    assert [w.text for w in trim_junk([*words, speck])] == ["Science", "Technology"]
+    assert [w.text for w in trim_junk([Word("Š", -80, 0, -68, 20, 0.8), *words])] == [
+        "Science",
+        "Technology",
+    ]
+    # a letter a word's gap away is the value's; one on the next line is not "apart"
+    near = Word("B", 228, 0, 240, 20, 0.9)
+    assert [w.text for w in trim_junk([*words, near])] == ["Science", "Technology", "B"]
+    below = Word("B", 0, 30, 12, 50, 0.9)
+    assert [w.text for w in trim_junk([*words, below])] == ["Science", "Technology", "B"]
+
+
 def test_a_missing_model_is_named_and_the_others_still_load(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -219,3 +236,28 @@ def test_the_rule_eraser_takes_a_grey_pages_darker_stretch_for_paper_not_a_rule(
     assert (out[109:112] == 255).mean() > 0.9  # the rule is gone
     for x in range(60, 840, 40):
         assert (out[30:80, x + 1 : x + 6] < 100).all(), x  # every stem is where it was
+
+
+def test_a_dot_leader_is_erased_and_the_values_own_periods_stay() -> None:
+    """`Name:` and a tab's dot leader up to the value: Tesseract read the dots as a long junk
+    word joined to the value (`Baseessessress... LOMÁŠ`). The dots go; a period inside the
+    value (`t.dvorak`), or after a word (`Co., Ltd.`), comes after a letter, at more than the
+    leader's step, and stays."""
+    font = ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 42)
+    img = Image.new("L", (1500, 90), 250)
+    d = ImageDraw.Draw(img)
+    d.text((10, 20), "E-mail:", font=font, fill=20)
+    for k in range(40):  # the leader: a dot every 12 pixels on the baseline
+        x = 170 + 12 * k
+        d.ellipse([x, 58, x + 4, 62], fill=30)
+    d.text((660, 20), "t.dvorak@x.cn Co., Ltd.", font=font, fill=20)
+    before = np.asarray(img) < 170
+    after = np.asarray(erase_leaders(img)) < 170
+    assert not after[:, 165:655].any()  # every dot of the leader
+    assert (after[:, 655:] == before[:, 655:]).all()  # the value untouched, its periods too
+    # the label stays (its colon's lower dot may go with the leader)
+    assert after[:, :160].sum() > 0.9 * before[:, :160].sum()
+    # a value with no leader is left as it is
+    plain = Image.new("L", (900, 90), 250)
+    ImageDraw.Draw(plain).text((10, 20), "a.b.c.d.e.f.g.h@x.cn", font=font, fill=20)
+    assert (np.asarray(erase_leaders(plain)) == np.asarray(plain)).all()

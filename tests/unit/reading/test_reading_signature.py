@@ -22,7 +22,9 @@ from licensebot.reading.signature import (
     Stroke,
     find_cell,
     measure,
+    print_height,
     strokes_of,
+    text_height,
     verdict,
 )
 
@@ -213,6 +215,25 @@ def test_a_signature_no_taller_than_a_capital_and_a_half_is_signed() -> None:
     _short_scrawl(img, 1.4)
     got = measure(img, sig, [sig, date], _fallback(sig, date))
     assert got.signed is True
+
+
+def test_a_label_box_a_speck_made_tall_is_measured_against_the_pages_print() -> None:
+    """One label's box is one OCR word: a copier's speck joined to `Signature` made it twice
+    the print's height, and a signature of a text height and a half then measured as print
+    size (unknown). The page's print, many words, says how tall a text height is."""
+    img, sig, date = _page()
+    _short_scrawl(img, 1.4)
+    tall = Label("signature", [Word("Signature", 80, 222 - U, 250, 222 + U, conf=0.9)], 1.0)
+    print_words = [_word("Professor", 80 + 200 * i, 440, 250 + 200 * i) for i in range(24)]
+    alone = measure(img, tall, [tall, date], _fallback(sig, date))
+    assert alone.signed is not True
+    got = measure(
+        img, tall, [tall, date], _fallback(sig, date), print_height=print_height(print_words)
+    )
+    assert got.signed is True
+    # a page of few words says nothing: the label's box stands
+    assert print_height(print_words[:5]) is None
+    assert text_height(tall, None) == 2 * U
 
 
 def test_print_run_together_is_not_a_joined_hand() -> None:
