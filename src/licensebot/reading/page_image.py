@@ -3,7 +3,8 @@
 The geometry stage of a scanned page, between rendering (`document`) and pass 1
 (`labels_pass`), done by `geometry.flatten_page`: a phone photo has its page found on the
 desk, warped flat and lit evenly; any page is turned upright (a quarter turn by its lines of
-print, a half turn by its ascenders or the text direction classifier) and deskewed. `upright`
+print, confirmed by Tesseract's orientation detection, `lines_across`; a half turn by its
+ascenders or the text direction classifier) and deskewed. `upright`
 gives the form page's `FlatPage`; `turns` the orientations pass 1 tries, in order, until it
 finds the form's labels: the page as flattened, then a half turn more only when the half-turn
 call was unsure. `upright_body` is the same for the other pages, read only for the version text.

@@ -416,10 +416,15 @@ def read_line(crop: Image.Image) -> Reading | None:
         return None
     with _busy:
         ((text, probs),) = _recognise([_bgr(gray)])
+    return _line_reading(text, probs, edged=False)
+
+
+def _line_reading(text: str, probs: Sequence[float], *, edged: bool) -> Reading | None:
+    """One recognised line as a `Reading` (its weakest word's probability); None: no text."""
     if not text.strip():
         return None
     conf = min(_word_probs(text, probs), default=0.0)
-    return Reading(tidy_rapid(text), round(conf, 4), False, MODEL)
+    return Reading(tidy_rapid(text), round(conf, 4), edged, MODEL)
 
 
 def _read_lines(gray: np.ndarray) -> list[Reading]:
@@ -433,11 +438,9 @@ def _read_lines(gray: np.ndarray) -> list[Reading]:
         )
     out = []
     for (x0, y0, x1, y1), (text, probs) in zip(bands, _recognise(images), strict=True):
-        if not text.strip():
-            continue
-        conf = min(_word_probs(text, probs), default=0.0)
-        edged = edged_box(x0, x1, (y1 - y0) * 0.7, w)
-        out.append(Reading(tidy_rapid(text), round(conf, 4), edged, MODEL))
+        reading = _line_reading(text, probs, edged=edged_box(x0, x1, (y1 - y0) * 0.7, w))
+        if reading is not None:
+            out.append(reading)
     return out
 
 

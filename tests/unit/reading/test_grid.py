@@ -149,20 +149,25 @@ def test_collinear_pieces_merge_and_crumbs_are_dropped() -> None:
     assert grid.rules[0].x0 == 0 and grid.rules[0].x1 == 200
 
 
-@pytest.mark.parametrize("dpi", [200, 300])
-def test_a_grey_band_down_the_page_is_no_column_rule(dpi: int) -> None:
-    # a copier's roller mark: a light band across the table's label column; its edges are
-    # steps of grey, not lines, and a cell "right of the label" must not start at one
-    img = _table_image(dpi)
-    a = np.asarray(img, dtype=np.uint8).copy()
-    band = slice(int(1.6 * dpi), int(1.75 * dpi))
-    a[:, band] = np.minimum(a[:, band], 215)
+def _assert_the_band_is_no_rule(dpi: int, x: int, width: int, level: int) -> None:
+    """A grey band `width` pixels wide at `x`, no darker than `level`, down `_table_image`'s
+    label column: still three column rules, and the label's value cell starts at the table's
+    own rule, not at the band."""
+    a = np.asarray(_table_image(dpi), dtype=np.uint8).copy()
+    a[:, x : x + width] = np.minimum(a[:, x : x + width], level)
     grid = grid_from_image(Image.fromarray(a), dpi)
     assert len(grid.verticals) == 3
     label = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.4 * dpi, 2.25 * dpi))
     assert label is not None
     value = grid.right_of(label)
     assert value is not None and value.x0 == pytest.approx(2.5 * dpi, abs=0.05 * dpi)
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_grey_band_down_the_page_is_no_column_rule(dpi: int) -> None:
+    # a copier's roller mark: a light band across the table's label column; its edges are
+    # steps of grey, not lines, and a cell "right of the label" must not start at one
+    _assert_the_band_is_no_rule(dpi, int(1.6 * dpi), int(0.15 * dpi), 215)
 
 
 @pytest.mark.parametrize("dpi", [200, 300])
@@ -171,18 +176,7 @@ def test_a_narrow_light_band_down_the_page_is_no_column_rule(dpi: int) -> None:
     # sides are paper, so it is darker than either side, as a rule is; but a rule that thick
     # is printed dark. Taken for a rule, it made a Signature cell of the label's own
     # cell right of the label: empty, "not signed"
-    img = _table_image(dpi)
-    a = np.asarray(img, dtype=np.uint8).copy()
-    x = int(1.7 * dpi)
-    a[:, x : x + max(3, round(0.04 * dpi))] = np.minimum(
-        a[:, x : x + max(3, round(0.04 * dpi))], 222
-    )
-    grid = grid_from_image(Image.fromarray(a), dpi)
-    assert len(grid.verticals) == 3
-    label = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.4 * dpi, 2.25 * dpi))
-    assert label is not None
-    value = grid.right_of(label)
-    assert value is not None and value.x0 == pytest.approx(2.5 * dpi, abs=0.05 * dpi)
+    _assert_the_band_is_no_rule(dpi, int(1.7 * dpi), max(3, round(0.04 * dpi)), 222)
     # a light grey rule of a table style, thin, is still a rule
     img = _table_image(dpi)
     ImageDraw.Draw(img).line([(1.7 * dpi, 2 * dpi), (1.7 * dpi, 3.2 * dpi)], fill=190, width=2)
