@@ -21,6 +21,8 @@ Appends a section to bench/results/mail_loop.md (the rest of the file is kept).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import math
 import os
 import platform
@@ -39,7 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from licensebot.cli.logs import configure_logging  # noqa: E402
-from licensebot.config import load_settings  # noqa: E402
+from licensebot.config import Settings, load_settings  # noqa: E402
 from licensebot.core.la import current_version  # noqa: E402
 from licensebot.reading.la_versions import load_versions  # noqa: E402
 from licensebot.reading.sandbox import call_confined, start_readers, stop_spares  # noqa: E402
@@ -113,7 +115,12 @@ def desk(
         yield dovecot, smtp, cfg
 
 
-def throughput(work: Path, ca: TestCA, n: int) -> dict[str, float]:
+def throughput(
+    work: Path, ca: TestCA, n: int, *, decisions: Path | None = None
+) -> dict[str, float]:
+    """A backlog of `n` messages through one sync, then one flush of the outbox; with
+    `decisions`, what was decided for each message is written there (JSON), so that two
+    versions of the code can be compared on the same messages."""
     with desk(work, ca, {"fetch_batch": 20}) as (dovecot, smtp, cfg):
         for i in range(n):
             dovecot.append("sirui", "INBOX", message(i))
@@ -125,16 +132,22 @@ def throughput(work: Path, ca: TestCA, n: int) -> dict[str, float]:
         # readers forked ahead, before the clock starts
         start_readers(la_dir=settings.path(settings.dataset.la_dir))
         call_confined(os.getpid, time_limit=60, cpu_limit=60, memory_bytes=1 << 28)
+        time.sleep(1)  # the spares forked and warmed, as when a backlog lands on an idle worker
+        cpu0 = cpu_seconds(dovecot)
         t0 = time.perf_counter()
         [report] = [worker.sync_box(b) for b in settings.mailbox]
         t1 = time.perf_counter()
+        cpu1 = cpu_seconds(dovecot)
         flushed = worker.flush()
         t2 = time.perf_counter()
         stop_spares()
         smtp.wait_for(flushed.sent, timeout=60)
         assert report.processed == n, report
         assert len(dovecot.uids("sirui", "INBOX")) == 0
+        if decisions is not None:
+            decisions.write_text(json.dumps(decided(settings), indent=1, sort_keys=True))
     return {
+        **{f"cpu_{k}": cpu1[k] - cpu0[k] for k in cpu0},
         "messages": n,
         "intake_s": t1 - t0,
         "send_s": t2 - t1,
@@ -175,6 +188,194 @@ def latency(work: Path, ca: TestCA, k: int, *, push: bool | None = None) -> list
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
     return out_times
+
+
+def cpu_seconds(dovecot: DovecotServer) -> dict[str, float]:
+    """CPU seconds used so far (user + system) by this process (the worker and, in threads,
+    the SMTP server), by the readers' fork server itself (its forks), by the readers it forked
+    and reaped (their reads and exits), and by Dovecot's processes."""
+    from multiprocessing import forkserver
+
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid: int) -> list[int]:
+        with open(f"/proc/{pid}/stat") as f:
+            return [int(x) for x in f.read().rsplit(")", 1)[1].split()[11:15]]
+
+    me = os.times()
+    server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    utime, stime, cutime, cstime = stat(server) if server else [0, 0, 0, 0]
+    return {
+        "worker": me.user + me.system,
+        "fork_server": (utime + stime) / tick,
+        "readers": (cutime + cstime) / tick,
+        "dovecot": sum(sum(stat(pid)) for pid in dovecot_pids(dovecot)) / tick,
+    }
+
+
+def dovecot_pids(dovecot: DovecotServer) -> list[int]:
+    """The processes of this Dovecot (its master and what it started), by their parentage."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    assert dovecot._process is not None
+    todo, found = [dovecot._process.pid], []
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def decided(settings: Settings) -> dict[str, object]:
+    """Each message's decision, reasons, fields and every rule's result, and the kinds of the
+    replies queued for it, by the message's number (its subject)."""
+    from sqlmodel import Session, select
+
+    from licensebot.store.models import Application, DecisionRecord, OutboxMessage
+
+    out: dict[str, object] = {}
+    with Session(make_engine(settings.storage.url())) as s:
+        rows = s.exec(
+            select(Application, DecisionRecord).where(
+                DecisionRecord.application_id == Application.id
+            )
+        ).all()
+        kinds: dict[int | None, list[str]] = {}
+        for app_id, kind in s.exec(select(OutboxMessage.application_id, OutboxMessage.kind)):
+            kinds.setdefault(app_id, []).append(kind)
+        for app, record in rows:
+            out[app.subject.rsplit(" ", 1)[-1]] = {
+                "decision": record.decision.value,
+                "reasons": record.reasons,
+                "fields": record.fields,
+                "rules": record.rule_results,
+                "replies": sorted(kinds.get(app.id, [])),
+            }
+    return out
+
+
+def floor(work: Path, ca: TestCA, n: int) -> dict[str, float]:
+    """The floor of a typed application's handling, per message, in this process, no sandbox
+    and no judging: the messages fetched as the worker fetches them (`schedule.fetch_batch` at
+    a time, BODY.PEEK[]), the MIME read (`read_message`), the LA's text layer (pypdfium2, the
+    reader's `Document.text_pages`), one transaction (an inbound row inserted and committed)
+    and one SMTP send of a reply of the size the bot sends (the blank form attached) over a
+    session kept open. Mean seconds per message of each step, and of all."""
+    from email.message import EmailMessage
+
+    from sqlmodel import Session
+
+    from licensebot.core.assess import la_to_read
+    from licensebot.mail.imap import open_imap
+    from licensebot.mail.transport import SmtpTransport
+    from licensebot.reading.blank_form import render_blank_form
+    from licensebot.reading.document import Document
+    from licensebot.reading.mime import read_message
+    from licensebot.reading.pdf import ReadLimits
+    from licensebot.store.models import InboundMessage
+
+    steps = {"fetch": 0.0, "mime": 0.0, "text_layer": 0.0, "transaction": 0.0, "smtp_send": 0.0}
+    with desk(work, ca, {"fetch_batch": 20}) as (dovecot, smtp, cfg):
+        for i in range(n):
+            dovecot.append("sirui", "INBOX", message(i))
+        settings = load_settings(cfg)
+        engine = make_engine(settings.storage.url())
+        upgrade(engine)
+        [box] = settings.mailbox
+        la = current_version(load_versions(settings.path(settings.dataset.la_dir)))
+        reply = EmailMessage()
+        reply["From"], reply["To"], reply["Subject"] = "desk@dataset.test", "a@uni.edu", "Re"
+        reply.set_content("Your application ... " * 200)
+        reply.add_attachment(
+            render_blank_form(la, fillable=True), "application", "pdf", filename="blank.pdf"
+        )
+        reply_raw = reply.as_bytes()
+        transport = SmtpTransport(settings.smtp, SMTP_PASSWORD)
+        loop = asyncio.new_event_loop()
+        limits = ReadLimits()
+
+        async def nothing() -> None:
+            return None
+
+        def send() -> None:
+            sent = loop.run_until_complete(
+                transport.send(
+                    envelope_from="desk@dataset.test",
+                    recipient="a@uni.edu",
+                    raw=reply_raw,
+                    on_data=nothing,
+                )
+            )
+            assert sent.outcome == "sent", sent
+
+        send()  # the session opened (the worker keeps one open), not counted
+        with Session(engine) as s:  # the engine's first connection, not counted
+            s.exec(select_one())
+        t_all = time.perf_counter()
+        with open_imap(box, PW) as session:
+            keys = session.candidates(0)
+            batch = settings.schedule.fetch_batch
+            for start in range(0, len(keys), batch):
+                t = time.perf_counter()
+                fetched = iter(session.fetch(keys[start : start + batch]))
+                while True:
+                    item = next(fetched, None)
+                    t = _step(steps, "fetch", t)
+                    if item is None:
+                        break
+                    key, raw = item
+                    msg = read_message(
+                        raw,
+                        trusted_authserv_ids=settings.auth.trusted_authserv_ids,
+                        own_addresses=settings.own_addresses,
+                    )
+                    t = _step(steps, "mime", t)
+                    pdf = la_to_read(msg, prefix=settings.dataset.file_prefix)
+                    if pdf is not None:
+                        with Document(pdf.data, limits) as doc:
+                            assert doc.text_pages()
+                    t = _step(steps, "text_layer", t)
+                    with Session(engine) as s:
+                        s.add(
+                            InboundMessage(
+                                mailbox=box.name,
+                                folder=box.folder,
+                                uidvalidity="1",
+                                uid=key,
+                                message_id=msg.message_id,
+                                size=len(raw),
+                                sha256="",
+                                raw_path="",
+                            )
+                        )
+                        s.commit()
+                    t = _step(steps, "transaction", t)
+                    send()
+                    t = _step(steps, "smtp_send", t)
+        total = time.perf_counter() - t_all
+        loop.run_until_complete(transport.__aexit__(None, None, None))
+        loop.close()
+        smtp.wait_for(n + 1, timeout=60)
+    return {**{k: v / n for k, v in steps.items()}, "total": total / n}
+
+
+def select_one():  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    return text("select 1")
+
+
+def _step(steps: dict[str, float], name: str, since: float) -> float:
+    now = time.perf_counter()
+    steps[name] += now - since
+    return now
 
 
 #: The path of one message, in order: each stage ends when its mark is stamped.
@@ -286,6 +487,10 @@ def main() -> None:
     ap.add_argument("--profile", type=int, default=20, help="messages timed step by step")
     ap.add_argument("--push", action="store_true", help="delivery to reply, without/with push")
     ap.add_argument("--rounds", type=int, default=1, help="with --push: runs of each, alternately")
+    ap.add_argument(
+        "--floor", type=int, default=0, help="messages through the floor's steps alone (first)"
+    )
+    ap.add_argument("--decisions", type=Path, help="write each message's decision here (JSON)")
     args = ap.parse_args()
     configure_logging("WARNING")
     if args.push:
@@ -294,9 +499,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lb-bench-") as tmp:
         root = Path(tmp)
         ca = TestCA.create(root / "ca")
+        if args.floor:
+            (root / "f").mkdir()
+            before = os.getloadavg()[0]
+            fl = floor(root / "f", ca, args.floor)
+            print(
+                f"floor ({args.floor} messages, load {before:.2f} -> {os.getloadavg()[0]:.2f}): "
+                + ", ".join(f"{k} {1000 * v:.1f} ms" for k, v in fl.items())
+            )
         (root / "t").mkdir()
         (root / "l").mkdir()
-        tp = throughput(root / "t", ca, args.messages) if args.messages else None
+        before = os.getloadavg()[0]
+        tp = (
+            throughput(root / "t", ca, args.messages, decisions=args.decisions)
+            if args.messages
+            else None
+        )
+        if tp is not None:
+            print(
+                f"throughput ({args.messages} messages, load {before:.2f} -> "
+                f"{os.getloadavg()[0]:.2f}): intake {1000 * tp['intake_s'] / tp['messages']:.1f}"
+                f" ms a message, replies {1000 * tp['send_s'] / tp['messages']:.1f} ms a message,"
+                f" whole loop {1000 / tp['loop_msgs_per_s']:.1f} ms a message; CPU a message: "
+                + ", ".join(
+                    f"{k[4:]} {1000 * v / tp['messages']:.1f} ms"
+                    for k, v in tp.items()
+                    if k.startswith("cpu_")
+                )
+            )
         lat = latency(root / "l", ca, args.latency) if args.latency else []
         (root / "p").mkdir()
         stages = profile(root / "p", ca, args.profile) if args.profile else {}
