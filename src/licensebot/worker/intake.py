@@ -93,22 +93,23 @@ class SyncReport:
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """What the read made of one message, or the error of a reader that raised."""
+    """What the read made of one message, or the error of a reader that raised; and where its
+    raw bytes were stored (their SHA-256 and file), before the read."""
 
     msg: IncomingMessage | None
     reading: Reading | None
     error: str = ""
+    digest: str = ""
+    path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class _Started:
-    """A message handed to a reader: its raw bytes stored, its read under way (or None: the
-    message was handled before, in `state`)."""
+    """A message handed to a reader: its raw bytes being stored and read (or None: the message
+    was handled before, in `state`)."""
 
     key: str
     raw: bytes
-    digest: str = ""
-    path: str = ""
     read: Future[_Read] | None = None
     state: str = ""
 
@@ -265,23 +266,27 @@ class Intake:
     def _start(
         self, pool: ThreadPoolExecutor, box: Mailbox, validity: str, key: str, raw: bytes
     ) -> _Started:
-        """Store the raw bytes and hand the message to a reader, unless it was handled
-        before a crash kept it from being moved (nothing to read again)."""
+        """Hand the message to a reader, which stores its raw bytes and reads it, unless it
+        was handled before a crash kept it from being moved (nothing to read again)."""
         with Session(self.engine) as s:
             seen = s.exec(_copy(box, validity, key)).first()
             if seen is not None and seen.state != InboundState.RECEIVED:
                 return _Started(key, raw, state=seen.state)
-        digest, path = self.blobs.put(raw, kind="messages", suffix=".eml")
-        return _Started(key, raw, digest, str(path), pool.submit(self._read, box, key, raw))
+        return _Started(key, raw, pool.submit(self._read, box, key, raw))
 
     def _read(self, box: Mailbox, key: str, raw: bytes) -> _Read:
+        """Store the raw bytes, then read them. Both run beside the handling of the message
+        before: the file's fsync (milliseconds, more while the disk is busy) leaves the
+        intake's one thread; the file is whole on disk before the row that names it is
+        committed (`_record` waits for this)."""
+        digest, path = self.blobs.put(raw, kind="messages", suffix=".eml")
         with self._readers:
             try:
                 msg, reading = self.read(raw)
             except Exception as exc:  # a reader's bug must not stop the intake
                 log.exception("message.unreadable", mailbox=box.name, uid=key)
-                return _Read(None, None, f"{type(exc).__name__}: {exc}")
-        return _Read(msg, reading)
+                return _Read(None, None, f"{type(exc).__name__}: {exc}", digest, str(path))
+        return _Read(msg, reading, digest=digest, path=str(path))
 
     def _too_big(self, meta: Meta | None) -> bool:
         return meta is not None and meta.size > self.settings.limits.max_message_bytes
@@ -448,9 +453,7 @@ class Intake:
         read = started.read.result()
         msg, reading, unread = read.msg, read.reading, read.error
         self.faults.point("while_reading")
-        row_id, attempts, state = self._record(
-            box, validity, key, raw, started.digest, started.path
-        )
+        row_id, attempts, state = self._record(box, validity, key, raw, read.digest, read.path)
         if state != InboundState.RECEIVED:
             return state, None
         if attempts > MAX_ATTEMPTS:
