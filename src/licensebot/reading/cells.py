@@ -21,7 +21,7 @@ from licensebot.core.form import FieldValue, Reading, Source
 from licensebot.reading.grid import Grid
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, join_words
 from licensebot.reading.limits import ReadLimits
-from licensebot.reading.ocr import ink_ratio, mean_conf
+from licensebot.reading.ocr import Raster, ink_ratio, mean_conf
 from licensebot.reading.regions import MAX_LINES, ValueRegion, members_region, region_words
 from licensebot.reading.vote import cleaned
 
@@ -242,7 +242,7 @@ def digital_cells(
     regions: Mapping[str, ValueRegion],
     words: Sequence[Word],
     grids: Mapping[int, Grid],
-    img: Image.Image,
+    img: Raster,
     scale: float,
     limits: ReadLimits,
 ) -> tuple[dict[str, FieldValue], list[Cell]]:

@@ -10,6 +10,7 @@ text layer (characters grouped into words), for rendering a page image at a dpi,
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -135,18 +136,55 @@ class Document:
         return pages
 
     def render(self, index: int, dpi: float) -> Image.Image:
+        return seal_free_gray(self._render_rgb(index, self._scale(index, dpi)))
+
+    def raster(self, index: int, dpi: float) -> PageRaster:
+        """The page's image as `render` would make it, rendered only where it is looked at
+        (see `PageRaster`)."""
         if self._forms_failed is not None:
             raise self._forms_failed
-        page = self._pdf_page(index)
-        w, h = page.get_size()
+        scale = self._scale(index, dpi)
+        w, h = self._pdf_page(index).get_size()
+        size = (math.ceil(w * scale), math.ceil(h * scale))  # pdfium's own page size
+        return PageRaster(self, index, dpi, scale, size)
+
+    def _scale(self, index: int, dpi: float) -> float:
+        """Pixels a point for a page image at `dpi`, within `limits.max_render_pixels`."""
+        w, h = self._pdf_page(index).get_size()
         scale = dpi / 72
         pixels = w * h * scale * scale
         if pixels > self.limits.max_render_pixels:
             scale *= (self.limits.max_render_pixels / pixels) ** 0.5
+        return scale
+
+    def _render_rgb(
+        self, index: int, scale: float, box: tuple[int, int, int, int] | None = None
+    ) -> Image.Image:
+        """The page in colour at `scale` (RGBX), or the part of it in `box` (pixels of the
+        whole page's image): the same pixels there, as pdfium draws the whole page with the
+        same matrix and only clips it to the bitmap."""
+        if self._forms_failed is not None:
+            raise self._forms_failed
+        page = self._pdf_page(index)
+        crop = (0.0, 0.0, 0.0, 0.0)
+        if box is not None:
+            w, h = page.get_size()
+            width, height = math.ceil(w * scale), math.ceil(h * scale)
+            x0, top, x1, bottom = box
+
+            def margin(px: int) -> float:
+                # in points, which pypdfium2 turns back into whole pixels with ceil: half a
+                # pixel under the margin lands exactly on it
+                return max(0.0, (px - 0.5) / scale)
+
+            crop = (margin(x0), margin(height - bottom), margin(width - x1), margin(top))
         # RGBX, pdfium's own buffer: PIL reads it in place (no copy, no byte swap); the grey
-        # image made from it below is a copy, so the bitmap may go when this returns
-        bitmap = page.render(scale=scale, may_draw_forms=True, rev_byteorder=True, prefer_bgrx=True)
-        return seal_free_gray(bitmap.to_pil())
+        # image made from it is a copy, so the bitmap may go when that is made
+        bitmap = page.render(
+            scale=scale, crop=crop, may_draw_forms=True, rev_byteorder=True, prefer_bgrx=True
+        )
+        image: Image.Image = bitmap.to_pil()
+        return image
 
     def grid(self, index: int, words: Sequence[Word] = ()) -> Grid:
         """The page's table rules and cells from its drawing (vector lines and thin boxes,
@@ -167,6 +205,59 @@ class Document:
         if self._pdf is not None:
             self._pdf.close()
             self._pdf = None
+
+
+#: Pixels of the page rendered around a box that `PageRaster.crop` is asked for.
+CROP_MARGIN = 64
+
+
+class PageRaster:
+    """A page's image at a dpi (`Document.raster`) for reads that look at a few boxes of it
+    (a typed form's empty cells and its Signature cell: the ink there), rendered box by box
+    rather than whole: a typed LA's read then costs no whole page image (about 9 MB in colour,
+    a third of a fresh reader's page faults). `crop` gives the pixels `Document.render` gives
+    there: pdfium draws the same pixels in a part as in the whole, and grey levels are a pixel's
+    own, except for red ink (`seal_free_gray`), which depends on the whole page: a box with any
+    red ink in it is cut from the whole page's image, rendered then. `full` is that image."""
+
+    def __init__(
+        self, doc: Document, index: int, dpi: float, scale: float, size: tuple[int, int]
+    ) -> None:
+        self.doc = doc
+        self.index = index
+        self.dpi = dpi
+        self.scale = scale
+        self.width, self.height = size
+        self._full: Image.Image | None = None
+
+    def crop(self, box: tuple[float, float, float, float]) -> Image.Image:
+        """The grey image of `box` (whole pixels within the page), as cut from `full`."""
+        x0, top, x1, bottom = (int(v) for v in box)
+        if box != (x0, top, x1, bottom) or not (
+            0 <= x0 < x1 <= self.width and 0 <= top < bottom <= self.height
+        ):
+            return self.full().crop(box)  # what only the whole image can say (PIL's padding)
+        if self._full is None:
+            # a margin around the box: a path that the part's edge cuts is drawn with slightly
+            # different edges near it (pdfium clips it first), so the edge is kept away
+            pad = CROP_MARGIN
+            around = (
+                max(0, x0 - pad),
+                max(0, top - pad),
+                min(self.width, x1 + pad),
+                min(self.height, bottom + pad),
+            )
+            part = self.doc._render_rgb(self.index, self.scale, around)
+            if _red_mask(part, RED_MARGIN).getbbox() is None:
+                dx, dy = x0 - around[0], top - around[1]
+                return part.crop((dx, dy, dx + x1 - x0, dy + bottom - top)).convert("L")
+        return self.full().crop(box)
+
+    def full(self) -> Image.Image:
+        """The whole page's image, as `Document.render` makes it."""
+        if self._full is None:
+            self._full = self.doc.render(self.index, self.dpi)
+        return self._full
 
 
 #: A pixel whose red exceeds its green and blue by this much is red ink (a seal, a stamp).

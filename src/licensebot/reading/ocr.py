@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -200,8 +200,21 @@ def mean_conf(words: Sequence[Word]) -> float:
 # ---- signature ink --------------------------------------------------------------------------
 
 
+class Raster(Protocol):
+    """An image to measure ink in: a PIL image, or a page image rendered only where it is
+    looked at (`document.PageRaster`)."""
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    def crop(self, box: tuple[float, float, float, float]) -> Image.Image: ...
+
+
 def ink_ratio(
-    img: Image.Image,
+    img: Raster,
     box: tuple[float, float, float, float],
     printed: Sequence[tuple[float, float, float, float]] = (),
 ) -> float:

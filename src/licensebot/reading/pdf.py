@@ -46,7 +46,7 @@ from licensebot.reading.cells import (
     word_in_box,
 )
 from licensebot.reading.clean import CLEANERS
-from licensebot.reading.document import Document, Page
+from licensebot.reading.document import Document, Page, PageRaster
 from licensebot.reading.facts import (
     Found,
     ink_verdict,
@@ -222,7 +222,9 @@ class _Reader:
         t = perf_counter()
         dpi = 150.0
         scale = dpi / 72
-        img = self.doc.render(page.index, dpi)
+        # the form page's image, for the ink in the few cells that hold no text: rendered
+        # only there (`PageRaster`), as a typed form needs no more of it
+        img = self.doc.raster(page.index, dpi)
         grids = {page.index: self._digital_grid(page, labels, dpi, img)}
         for other in {lab.page for lab in labels.values()} - {page.index}:
             if not pages[other].image_page:  # the members table on the next page
@@ -249,7 +251,7 @@ class _Reader:
         return found
 
     def _digital_grid(
-        self, page: Page, labels: dict[str, Label], dpi: float, img: Image.Image | None = None
+        self, page: Page, labels: dict[str, Label], dpi: float, img: PageRaster | None = None
     ) -> Grid:
         """The page's rules from its drawing; from its image (at `dpi`) when the
         drawing has no cell at the labels and the image has (rules drawn inside form
@@ -258,9 +260,8 @@ class _Reader:
         mine = [lab for lab in labels.values() if lab.page == page.index]
         if any(_in_cell(grid, lab) for lab in mine):
             return grid
-        if img is None:
-            img = self.doc.render(page.index, dpi)
-        seen = grid_from_image(img, dpi, page.index).scaled(72 / dpi)
+        image = img.full() if img is not None else self.doc.render(page.index, dpi)
+        seen = grid_from_image(image, dpi, page.index).scaled(72 / dpi)
         return seen if any(_in_cell(seen, lab) for lab in mine) else grid
 
     # -- scanned --
