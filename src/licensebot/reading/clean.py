@@ -17,6 +17,24 @@ from licensebot.core.address import address_problem
 
 # What OCR may give for an address's characters; its syntax is email-validator's to judge.
 _EMAIL_CHARS = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+$")
+
+# The cleaners' patterns, compiled once when the module is imported (by the readers' fork
+# server): a single-use reader compiled them again for its one form otherwise, the CJK ranges'
+# character sets most of all (about 8 ms of a fresh reader's typed LA), as the `re` module's
+# cache of the server does not hold what its warm-up never read (filled values).
+_UNDERLINE_RUN = re.compile(r"_{2,}")
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:)\]])")
+_SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
+#: A space between two Chinese characters (OCR and text layers put one there; Chinese has none).
+CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_IN_A_NAME = re.compile(r"[@/\\{}<>=#$%^*+~]|\d")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_MAILTO = re.compile(r"^(mailto:)")
+_THREE_LETTERS = re.compile(r"[a-z]{3}", re.I)
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_DAY = re.compile(r"(?<!\d)\d{1,2}(st|nd|rd|th)?(?!\d)")
 _ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _YMD = re.compile(r"^(\d{4})[-/.年\s]+(\d{1,2})[-/.月\s]+(\d{1,2})日?$")
 _NUM3 = re.compile(r"^(\d{1,2})[-/.\s]+(\d{1,2})[-/.\s]+(\d{2}|\d{4})$")
@@ -26,11 +44,11 @@ _EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„'
 def tidy(text: str) -> str:
     """NFC, one space between words, no leading/trailing punctuation or underline runs."""
     t = unicodedata.normalize("NFC", text)
-    t = re.sub(r"_{2,}", " ", t)
-    t = re.sub(r"\s+", " ", t).strip(_EDGE_JUNK)
-    t = re.sub(r"\s+([,.;:)\]])", r"\1", t)  # OCR puts spaces before punctuation
-    t = re.sub(r"([(\[])\s+", r"\1", t)
-    return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", t)
+    t = _UNDERLINE_RUN.sub(" ", t)
+    t = _SPACES.sub(" ", t).strip(_EDGE_JUNK)
+    t = _SPACE_BEFORE_MARK.sub(r"\1", t)  # OCR puts spaces before punctuation
+    t = _SPACE_AFTER_OPENING.sub(r"\1", t)
+    return CJK_GAP.sub("", t)
 
 
 def clean_text(raw: str) -> str | None:
@@ -40,11 +58,11 @@ def clean_text(raw: str) -> str | None:
 
 def clean_name(raw: str) -> str | None:
     t = tidy(raw).strip(".")
-    if not t or not re.search(r"[^\W\d_]", t):
+    if not t or not _LETTER.search(t):
         return None
-    if re.search(r"[@/\\{}<>=#$%^*+~]|\d", t):
+    if _NOT_IN_A_NAME.search(t):
         return None  # a name has no digits or symbols: this is noise
-    han = re.findall(r"[\u3400-\u9fff]", t)
+    han = _HAN.findall(t)
     if han and not (2 <= len(han) <= 4 and len(han) == len(t.replace(" ", ""))):
         return None  # a Chinese name is two to four characters: part of one is no name
     return t
@@ -52,8 +70,8 @@ def clean_name(raw: str) -> str | None:
 
 def clean_email(raw: str) -> str | None:
     t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "()").lower()
-    t = re.sub(r"^(mailto:)", "", t)
-    t = re.sub(r"\s+", "", t)
+    t = _MAILTO.sub("", t)
+    t = _SPACES.sub("", t)
     t = t.replace("＠", "@").replace("[at]", "@").replace("(at)", "@")
     t = t.strip(".,;:")
     return t if _EMAIL_CHARS.match(t) and address_problem(t) is None else None
@@ -92,7 +110,7 @@ def _months_repaired(t: str) -> str:
 def clean_date(raw: str) -> str | None:
     """ISO `YYYY-MM-DD` from the common ways of writing a date; None if unsure."""
     t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "()./\\")
-    t = re.sub(r"\s+", " ", t)
+    t = _SPACES.sub(" ", t)
     t = _months_repaired(t)
     if not t:
         return None
@@ -114,9 +132,9 @@ def clean_date(raw: str) -> str | None:
         else:
             return None  # 03/04/2024: day or month first? never guess
         return d.isoformat() if d else None
-    if not re.search(r"[a-z]{3}", t, re.I) or not re.search(r"\d{4}", t):
+    if not _THREE_LETTERS.search(t) or not _FOUR_DIGITS.search(t):
         return None  # only dates with a written month and a full year are left to dateutil
-    if not re.search(r"(?<!\d)\d{1,2}(st|nd|rd|th)?(?!\d)", t):
+    if not _DAY.search(t):
         return None  # "March 2024": no day, and dateutil would invent one
     try:
         parsed = dateparser.parse(t, fuzzy=False, default=None)

@@ -37,6 +37,10 @@ SIGNATURE_INK = 0.006
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{2,40}$")
+# compiled once, in the readers' fork server (see `clean`'s patterns)
+_ROW_NUMBER = re.compile(r"^\d+[.)]\s*")
+_TWO_WORD_CHARACTERS = re.compile(r"\w\w")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass
@@ -73,7 +77,7 @@ def read_members(
         conf = min(w.conf for w in line)
         if conf < limits.threshold:
             continue  # not read with confidence: leave the row out rather than guess
-        name = clean_name(re.sub(r"^\d+[.)]\s*", "", join_words(name_ws)))
+        name = clean_name(_ROW_NUMBER.sub("", join_words(name_ws)))
         reg = tidy(join_words(id_ws)).replace(" ", "") if id_ws else ""
         if name:
             members.append(Member(name, reg if _ID.match(reg) else None))
@@ -88,7 +92,7 @@ def ink_verdict(ratio: float) -> tuple[bool, float]:
 
 def printed_word(w: Word) -> bool:
     """An OCR word that reads as print (a typed name), not as a scrawl."""
-    return w.conf >= 0.8 and len(w.text) >= 2 and bool(re.search(r"\w\w", w.text))
+    return w.conf >= 0.8 and len(w.text) >= 2 and bool(_TWO_WORD_CHARACTERS.search(w.text))
 
 
 def typed_name_in_cell(
@@ -332,7 +336,7 @@ def written_by_hand(image: Image.Image, ink: SignatureInk, u: float, limits: Rea
             if not words:
                 # the line finder takes a scrawly hand for no text: read it as a raw line
                 words = tesseract_words(crop, lang=model, psm=13, timeout=limits.ocr_timeout)
-            read = [(len(re.findall(r"[^\W\d_]", w.text)), w.conf) for w in words]
+            read = [(len(_LETTER.findall(w.text)), w.conf) for w in words]
             total = sum(n for n, _ in read)
             if total < 3:
                 return False  # not letters: a smudge, a stroke, what is left of a rule

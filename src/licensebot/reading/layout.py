@@ -20,6 +20,7 @@ from statistics import StatisticsError
 from rapidfuzz import fuzz, process
 
 from licensebot.core.form import TEXT_FIELDS, Source
+from licensebot.reading.clean import CJK_GAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,7 +583,7 @@ def first_lines(words: Sequence[Word], max_lines: int = 2) -> list[Word]:
 
 def join_words(words: Sequence[Word]) -> str:
     text = " ".join(w.text for w in words)
-    text = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)
+    text = CJK_GAP.sub("", text)
     return close_hyphens(text).strip()
 
 

@@ -62,3 +62,37 @@ def test_an_address_email_validator_refuses_is_no_work_email() -> None:
     for misread in ("z..san@ustc.edu.cn", "z.san@-ustc.edu.cn", "z.san@ustc..edu.cn", "z.san@cn"):
         assert clean_email(misread) is None, misread
     assert clean_email("z|san@ustc.edu.cn") is None  # a cell's rule read as a character
+
+
+def test_the_cleaners_compile_no_pattern_while_they_clean(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A single-use reader forked from the warmed fork server cleans a form's values with
+    patterns compiled when the modules were imported (the CJK ranges take ~2 ms each to
+    compile), not through the `re` module's cache, which holds only what the server's warm-up
+    happened to read."""
+    import re
+    import traceback
+
+    from licensebot.reading.clean import clean_date, clean_email, clean_name, clean_text
+    from licensebot.reading.layout import Word, join_words
+
+    compiled: list[object] = []
+    real = re._compiler.compile  # type: ignore[attr-defined]
+
+    def counting(pattern: object, flags: int = 0) -> object:
+        caller = next(f for f in traceback.extract_stack()[-2::-1] if "/re/" not in f.filename)
+        if "licensebot" in caller.filename:  # a library's own patterns are its business
+            compiled.append(pattern)
+        return real(pattern, flags)
+
+    re.purge()
+    monkeypatch.setattr(re._compiler, "compile", counting)  # type: ignore[attr-defined]
+    words = [Word(t, 10.0 * i, 0.0, 10.0 * i + 8, 10.0) for i, t in enumerate(["张", "三"])]
+    assert join_words(words) == "张三"
+    assert clean_name(" 张 三 ") == "张三"
+    assert clean_name("Dr. Anna   Fischer ,") == "Dr. Anna Fischer"
+    assert clean_text("Northfield  University ( UK )") == "Northfield University (UK)"
+    assert clean_email("mailto: a.fischer@northfield.edu") == "a.fischer@northfield.edu"
+    assert clean_date("15th March 2024") == "2024-03-15"
+    assert compiled == []
