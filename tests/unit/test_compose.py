@@ -1,6 +1,8 @@
 import email
 import email.policy
 
+import pytest
+
 from licensebot.mail.compose import compose, header_text, new_message_id, reply_subject
 
 
@@ -55,3 +57,42 @@ def test_a_reply_is_threaded_and_marked_automatic() -> None:
     assert msg["X-Auto-Response-Suppress"] == "All"
     assert msg["X-Licensebot-Loop"] == "dfme"
     assert msg.get_content().strip() == "中文 and English"
+
+
+def test_a_large_attachment_is_written_as_the_email_library_writes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large binary attachment (the blank form) is encoded once and put in place of a
+    stand-in: the message's bytes are the email library's own, but for the boundary it draws
+    at random and the Date."""
+    import random
+    import re
+
+    import licensebot.mail.compose as composing
+    from licensebot.mail.compose import FileAttachment
+
+    pdf = FileAttachment("blank.pdf", random.Random(3).randbytes(62_583))
+    small = FileAttachment("note.bin", b"\x00\x01" * 100, subtype="octet-stream")
+    text = FileAttachment("list.csv", b"a,b\r\n" * 2000, maintype="text", subtype="csv")
+
+    def composed() -> bytes:
+        raw = compose(
+            from_address="desk@dataset.test",
+            from_name="DFME License Desk",
+            to="applicant@uni.edu",
+            subject="Re: x [T #1]",
+            body="Your application ...\n" * 40,
+            message_id="<m@dataset.test>",
+            instance_id="dfme",
+            attachments=(pdf, small, text, pdf),
+        )
+        boundary = re.search(rb'boundary="([^"]+)"', raw)
+        assert boundary is not None
+        raw = raw.replace(boundary.group(1), b"BOUNDARY")
+        return re.sub(rb"\r\nDate: [^\r]+\r\n", b"\r\nDate: -\r\n", raw)
+
+    spliced = composed()
+    monkeypatch.setattr(composing, "SPLICED_BYTES", 10**9)
+    assert spliced == composed()
+    got = [p.get_content() for p in parse(spliced).iter_attachments()]
+    assert got == [pdf.data, small.data, text.data.decode(), pdf.data]
