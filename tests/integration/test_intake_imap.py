@@ -178,6 +178,45 @@ def test_fetches_in_bounded_batches_reads_ahead_and_keeps_order(
     assert len(dovecot.uids(BOT, "licensebot/processed")) == 12
 
 
+def test_reads_ahead_run_on_into_the_next_batch(
+    dovecot: DovecotServer, make_worker: Callable[..., Worker]
+) -> None:
+    """The next batch is fetched and its first messages handed to readers while the last
+    messages of a batch are still to be recorded: a backlog's readers do not wait for each
+    batch's moves. Each batch is still moved only once all its messages are handled."""
+    for n in range(6):
+        dovecot.append(BOT, "INBOX", application(n))
+    worker = make_worker(dovecot, schedule={"fetch_batch": 2, "readers": 2})
+    intake = worker.bot.intake
+    steps: list[tuple[str, str]] = []
+    start, record, finish = intake._start, intake._record, intake._finish
+
+    def started(pool, box, validity, key, raw):  # type: ignore[no-untyped-def]
+        steps.append(("start", key))
+        return start(pool, box, validity, key, raw)
+
+    def recorded(box, validity, key, *rest):  # type: ignore[no-untyped-def]
+        steps.append(("record", key))
+        return record(box, validity, key, *rest)
+
+    def finished(session, validity, keys, *, failed):  # type: ignore[no-untyped-def]
+        if keys:
+            steps.append(("move", ",".join(keys)))
+        return finish(session, validity, keys, failed=failed)
+
+    intake._start, intake._record, intake._finish = started, recorded, finished  # type: ignore[method-assign]
+    report = worker.poll_once()
+
+    assert [r.processed for r in report.mailboxes] == [6]
+    assert steps.index(("start", "3")) < steps.index(("record", "2"))
+    assert steps.index(("start", "5")) < steps.index(("record", "4"))
+    moves = [(i, keys) for i, (what, keys) in enumerate(steps) if what == "move"]
+    assert [keys for _, keys in moves] == ["1,2", "3,4", "5,6"]
+    for i, keys in moves:  # each batch moved after its messages were recorded
+        assert all(steps.index(("record", k)) < i for k in keys.split(","))
+    assert dovecot.uids(BOT, "INBOX") == []
+
+
 def test_a_message_whose_la_crashes_its_reader_is_recorded_and_answered(
     dovecot: DovecotServer, make_worker: Callable[..., Worker], monkeypatch: pytest.MonkeyPatch
 ) -> None:

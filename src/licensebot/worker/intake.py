@@ -206,36 +206,57 @@ class Intake:
         report: SyncReport,
         pool: ThreadPoolExecutor,
     ) -> None:
+        """The new messages in batches of `schedule.fetch_batch`: each batch is fetched, its
+        messages handled in order, then moved (or flagged) and the cursor advanced past it. The
+        reads ahead run on across batches: the next batch is fetched and its first messages
+        read while the last ones of this batch are handled, so a backlog's readers never wait
+        for a batch's moves."""
         box = session.box
-        for start in range(0, len(new), self.settings.schedule.fetch_batch):
-            batch = new[start : start + self.settings.schedule.fetch_batch]
-            ok: list[str] = []
-            failed: list[str] = []
-            too_big = [k for k in batch if self._too_big(metas.get(k))]
-            for key in too_big:
-                self._record_oversized(box, validity, key, metas[key])
-                failed.append(key)
-            # fresh messages first, then those a stopped run left between their commits
-            fetch = [k for k in batch if k not in too_big and k not in cut]
-            fetch += [k for k in batch if k not in too_big and k in cut]
-            for started in self._read_ahead(pool, box, validity, session.fetch(fetch)):
-                report.fetched += 1
-                state, app_id = self._handle(box, validity, started)
-                if state == InboundState.FAILED:
-                    failed.append(started.key)
-                    report.failed += 1
+        size = self.settings.schedule.fetch_batch
+        batches = [new[start : start + size] for start in range(0, len(new), size)]
+        outcomes: list[tuple[list[str], list[str]]] = [([], []) for _ in batches]
+        batch_of = {key: n for n, batch in enumerate(batches) for key in batch}
+        done = 0  # batches finished
+
+        def fetched() -> Iterator[tuple[str, bytes]]:
+            for n, batch in enumerate(batches):
+                too_big = [k for k in batch if self._too_big(metas.get(k))]
+                for key in too_big:
+                    self._record_oversized(box, validity, key, metas[key])
+                    outcomes[n][1].append(key)
+                # fresh messages first, then those a stopped run left between their commits
+                fetch = [k for k in batch if k not in too_big and k not in cut]
+                fetch += [k for k in batch if k not in too_big and k in cut]
+                yield from session.fetch(fetch)
+
+        def finish(upto: int) -> None:
+            """Move every batch before `upto` not moved yet (all its messages handled)."""
+            nonlocal done
+            for n in range(done, upto):
+                ok, failed = outcomes[n]
+                self._finish(session, validity, ok, failed=False)
+                self._finish(session, validity, failed, failed=True)
+                report.finished += len(ok) + len(failed)
+                self._advance(box, validity, max(session.watermark(k) for k in batches[n]))
+            done = max(done, upto)
+
+        for started in self._read_ahead(pool, box, validity, fetched()):
+            n = batch_of[started.key]
+            finish(n)
+            report.fetched += 1
+            state, app_id = self._handle(box, validity, started)
+            if state == InboundState.FAILED:
+                outcomes[n][1].append(started.key)
+                report.failed += 1
+            else:
+                outcomes[n][0].append(started.key)
+                if state == InboundState.DUPLICATE:
+                    report.duplicates += 1
                 else:
-                    ok.append(started.key)
-                    if state == InboundState.DUPLICATE:
-                        report.duplicates += 1
-                    else:
-                        report.processed += 1
-                    if app_id is not None:
-                        report.application_ids.append(app_id)
-            self._finish(session, validity, ok, failed=False)
-            self._finish(session, validity, failed, failed=True)
-            report.finished += len(ok) + len(failed)
-            self._advance(box, validity, max(session.watermark(k) for k in batch))
+                    report.processed += 1
+                if app_id is not None:
+                    report.application_ids.append(app_id)
+        finish(len(batches))
 
     def _read_ahead(
         self,
