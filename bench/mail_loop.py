@@ -416,8 +416,8 @@ def profile(work: Path, ca: TestCA, k: int) -> dict[str, list[float]]:
     real_fetch = imap_module.ImapSession.fetch
     real_claim = outbox_module.claim
 
-    def wait(self, timeout, stop):  # type: ignore[no-untyped-def]
-        woke = real_wait(self, timeout, stop)
+    def wait(self, timeout, stop, *rest):  # type: ignore[no-untyped-def]
+        woke = real_wait(self, timeout, stop, *rest)
         if woke:
             stamp("idle_wake")
         return woke
