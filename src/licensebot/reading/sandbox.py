@@ -127,7 +127,7 @@ def stop_spares() -> None:
     _spares_on = False
     with _spares_cond:
         _epoch += 1  # a refill forking now discards its spare (see `_refill`)
-        waiting = list(_spares.values())
+        waiting = [spare for spares in _spares.values() for spare in spares]
         _spares.clear()
         _wanted.clear()
         _backlog.clear()
@@ -168,7 +168,13 @@ class _Spare:
 
 
 _spares_on = False
-_spares: dict[str, _Spare] = {}
+#: The spares waiting, by slot, the oldest first (never an empty list).
+_spares: dict[str, list[_Spare]] = {}
+#: Spares that may wait in one slot: as many as reads the worker runs at once
+#: (`schedule.readers`, 2), so that two reads at once in a backlog each find a child forked
+#: ahead, and the refills that two reads start are both kept (with one, the second replaced
+#: the first, forked for nothing, and every other read forked its child on the spot).
+SPARES_PER_SLOT = 2
 _generation = 0  # children asked for so far: a refill waits until it stops moving
 _epoch = 0  # times the spares were stopped: a spare forked across a stop is not kept
 _wanted: dict[str, tuple[tuple[Any, ...], Callable[..., None], tuple[Any, ...]]] = {}
@@ -188,7 +194,10 @@ def _child_for(
     spares on, the next spare of `slot` is forked behind it (`_refill`)."""
     global _generation
     with _spares_lock:
-        spare = _spares.pop(slot, None)
+        waiting = _spares.get(slot)
+        spare = waiting.pop(0) if waiting else None
+        if not waiting:
+            _spares.pop(slot, None)
         _generation += 1
         start_refill = _spares_on and slot not in _wanted
         if _spares_on:
@@ -236,7 +245,9 @@ def _refill(slot: str) -> None:
         if epoch != _epoch:  # the spares were stopped while it forked: it is not wanted
             old = spare
         else:
-            old, _spares[slot] = _spares.get(slot), spare
+            waiting = _spares.setdefault(slot, [])
+            waiting.append(spare)
+            old = waiting.pop(0) if len(waiting) > SPARES_PER_SLOT else None
     if old is not None:
         old.discard()
 

@@ -157,7 +157,7 @@ def test_children_forked_ahead_are_single_use_confined_and_replaced() -> None:
         while "call" not in sandbox._spares:
             assert time.monotonic() < deadline, "no spare was forked"
             time.sleep(0.05)
-        spare = sandbox._spares["call"]
+        [spare] = sandbox._spares["call"]
         waiting = spare.proc.pid
         assert waiting not in (first, _os.getpid())
 
@@ -170,10 +170,10 @@ def test_children_forked_ahead_are_single_use_confined_and_replaced() -> None:
             time.sleep(0.05)
         second = sandbox.call_confined(_os.getpid, **call)
         assert second == waiting  # the spare took it, and only it
-        while sandbox._spares.get("call") in (None, spare):
+        while sandbox._spares.get("call") in (None, [spare]):
             assert time.monotonic() < deadline, "the spare was not replaced"
             time.sleep(0.05)
-        victim = sandbox._spares["call"]
+        [victim] = sandbox._spares["call"]
         dead = victim.proc.pid
         _os.kill(dead, signal.SIGKILL)
         victim.proc.join(5)
@@ -195,10 +195,11 @@ def test_a_backlog_has_its_next_child_forked_at_once_an_idle_worker_after_a_quie
 
     def next_spare(other_than: object = None) -> sandbox._Spare:
         deadline = time.monotonic() + 30
-        while sandbox._spares.get("call") in (None, other_than):
+        while sandbox._spares.get("call") in (None, [other_than]):
             assert time.monotonic() < deadline, "no spare was forked"
             time.sleep(0.01)
-        return sandbox._spares["call"]
+        [spare] = sandbox._spares["call"]
+        return spare
 
     sandbox.start_readers(spares=True)
     try:
@@ -215,6 +216,36 @@ def test_a_backlog_has_its_next_child_forked_at_once_an_idle_worker_after_a_quie
     finally:
         sandbox.stop_spares()
     assert sandbox._spares == {} and sandbox._backlog == set()
+
+
+def test_two_refills_at_once_both_wait_for_the_next_two_reads() -> None:
+    """Two reads at once in a backlog start two refills: both spares wait (each of the next
+    two reads finds its child forked ahead), none is forked only to be replaced and closed."""
+    import os as _os
+
+    from licensebot.reading import sandbox
+
+    memory, cpu = 256 << 20, 30
+    call = {"time_limit": 30.0, "cpu_limit": cpu, "memory_bytes": memory}
+    sandbox.start_readers(spares=True)
+    try:
+        for _ in range(2):  # what two reads at once leave behind them
+            with sandbox._spares_cond:
+                sandbox._wanted["call"] = (
+                    (memory, cpu, None),
+                    sandbox._call_once,
+                    (memory, cpu, None),
+                )
+                sandbox._backlog.add("call")
+            sandbox._refill("call")
+        waiting = list(sandbox._spares["call"])
+        assert len(waiting) == sandbox.SPARES_PER_SLOT == 2
+        assert all(s.proc.is_alive() for s in waiting)
+        pids = [s.proc.pid for s in waiting]
+        assert [sandbox.call_confined(_os.getpid, **call) for _ in pids] == pids
+    finally:
+        sandbox.stop_spares()
+    assert sandbox._spares == {}
 
 
 def test_a_spare_forked_across_a_stop_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,7 +280,7 @@ def test_a_spare_forked_across_a_stop_is_not_kept(monkeypatch: pytest.MonkeyPatc
         while not made[0].proc._closed:  # type: ignore[attr-defined]
             assert time.monotonic() < deadline, "the old run's spare was kept"
             time.sleep(0.01)
-        assert sandbox._spares.get("call") is not made[0]
+        assert made[0] not in sandbox._spares.get("call", [])
     finally:
         sandbox.stop_spares()
     assert sandbox._spares == {}
