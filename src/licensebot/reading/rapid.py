@@ -159,7 +159,27 @@ class RapidCellReader:
             if self.mode == "lines":
                 return _read_lines(gray)
             pieces = [p for a, b in ink_spans(gray) for p in _detect(gray[:, a:b], a)]
-            return [_reading(line, gray.shape[1]) for line in _rows(pieces)]
+            return lines_of(pieces, gray.shape[1])
+
+
+def lines_of(pieces: Sequence[Piece], width: int) -> list[Reading]:
+    """The detected boxes of a crop `width` wide as its lines' readings, top down, without the
+    rows that are specks: a row of a letter or two under half as tall as the crop's tallest
+    (a worn copier's grain under `... Co., Ltd.` read `减` at 0.62 as a line of its own)."""
+    rows = _rows(pieces)
+    tallest = max((_row_height(r) for r in rows), default=0.0)
+    return [
+        _reading(row, width)
+        for row in rows
+        if not (
+            _row_height(row) < 0.5 * tallest
+            and len("".join(p[4] for p in row).replace(" ", "")) <= 2
+        )
+    ]
+
+
+def _row_height(row: Sequence[Piece]) -> float:
+    return max(p[1] for p in row) - min(p[0] for p in row)
 
 
 #: Darker than this is ink (as `line_bands` and the cell passes take it).
@@ -333,6 +353,21 @@ def _stub(word: str) -> bool:
     return 0 < len(word) <= 2 and all(c in RULE_MARKS for c in word)
 
 
+#: A lone letter at a line's end read less surely than this is a speck (Tesseract's words are
+#: trimmed at the same confidence: `cell_ocr.trim_junk`).
+SPECK_PROB = 0.7
+
+
+def _speck(word: tuple[str, float], rest: Sequence[tuple[str, float]]) -> bool:
+    """`word`, at an end of its line, is a speck of the copy, not the value's: one letter read
+    unsurely (a rule's stub at the crop's edge read `I` at 0.59 before `38 Zheda Road`), or one
+    Chinese character beside a line of Latin words (no Latin value begins or ends with one)."""
+    text, prob = word
+    if len(text) != 1:
+        return False
+    return prob < SPECK_PROB or (_cjk(text) and not any(_CJK.search(w) for w, _ in rest))
+
+
 def _reading(row: Sequence[Piece], width: int) -> Reading:
     row = list(row)
     while len(row) > 1 and _stub(row[0][4].strip()):
@@ -349,9 +384,9 @@ def _reading(row: Sequence[Piece], width: int) -> Reading:
             if len(split) == len(probs)
             else [(text, min(probs, default=0.0))]
         )
-    while len(words) > 1 and _stub(words[0][0]):
+    while len(words) > 1 and (_stub(words[0][0]) or _speck(words[0], words[1:])):
         words.pop(0)
-    while len(words) > 1 and _stub(words[-1][0]):
+    while len(words) > 1 and (_stub(words[-1][0]) or _speck(words[-1], words[:-1])):
         words.pop()
     height = max(1.0, sorted(p[1] - p[0] for p in row)[len(row) // 2] * 0.6)  # box > letters
     edged = edged_box(min(p[2] for p in row), max(p[3] for p in row), height, width)
