@@ -10,6 +10,7 @@ text layer (characters grouped into words), for rendering a page image at a dpi,
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +201,18 @@ def _red_mask(rgb: Image.Image, margin: int) -> Image.Image:
     return excess.point(lambda v: 255 if v >= margin else 0)
 
 
+#: A tab's leader in a text layer: a run of dots (or of a line's underscores) between a label
+#: and its value, written as characters with no space on either side (`Name:.......Samuel
+#: Reed`, a word processor's dotted tab stop). No value holds four of them in a row.
+LEADER = re.compile(r"[.·…‥_]{4,}|[…‥]{2,}")  # an ellipsis is dots too
+
+
+def without_leaders(text: str) -> str:
+    """`text` with each leader blanked, character for character (the indices of the text
+    layer's characters stay), so that the label and the value it joined are words apart."""
+    return LEADER.sub(lambda m: " " * len(m.group()), text)
+
+
 def page_words(textpage: Any, page: int, height: float) -> list[Word]:
     """Words from pdfium's characters: split at spaces, line changes and wide gaps.
 
@@ -210,6 +223,7 @@ def page_words(textpage: Any, page: int, height: float) -> list[Word]:
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:
         text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
+    text = without_leaders(text)
     charbox = pdfium_c.FPDFText_GetLooseCharBox
     raw = textpage.raw
     rect = pdfium_c.FS_RECTF()

@@ -95,3 +95,16 @@ def test_json_view_has_exactly_the_contract_fields(
     assert list(out["fields"]) == [*TEXT_FIELDS, "signed", "members"]
     assert out["scanned"] is False and out["form_version"] == current.id
     assert set(out["confidence"]) >= set(TEXT_FIELDS)
+
+
+def test_a_tabs_dot_leader_parts_the_label_from_its_value_and_a_values_own_dots_stay() -> None:
+    from licensebot.reading.document import without_leaders
+
+    line = "Name:.........Samuel Reed  (邮箱):……t.dvorak@unimelb.edu.au Co., Ltd."
+    out = without_leaders(line)
+    assert len(out) == len(line)  # the text layer's character indices are kept
+    assert out.split() == [
+        *("Name:", "Samuel", "Reed", "(邮箱):", "t.dvorak@unimelb.edu.au", "Co.,", "Ltd.")
+    ]
+    value = "Dept. of C.S., s.reed@upm.es"
+    assert without_leaders(value + " Sign: ____") == value + " Sign:     "
