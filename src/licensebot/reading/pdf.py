@@ -154,6 +154,8 @@ class _Reader:
         self.form_labels: set[str] = set()
         #: ... and where its values are (a value the page break cut goes on overleaf)
         self.form_regions: Mapping[str, ValueRegion] = {}
+        #: the form page's pass 1: its upright image, words, labels
+        self.form_pass1: tuple[Image.Image, list[Word], dict[str, Label]] | None = None
 
     def _tick(self, stage: str, since: float) -> float:
         return tick(self.timings, stage, since)
@@ -426,6 +428,7 @@ class _Reader:
             self.pass1[index] = (image, words, labels)
             return None, words
         self.form_labels = set(labels)
+        self.form_pass1 = (image, words, labels)
         # the rules before anything is erased: the same pixels as pass 1's words
         grids = {index: grid_from_image(image, dpi, index)}
         size = (float(image.width), float(image.height))
@@ -501,6 +504,7 @@ class _Reader:
         fields, cells = scan_cells(only, {k: regions[k] for k in only}, words, image, grids)
         found.fields.update({k: v for k, v in fields.items() if k in only})
         self._read_cells(image, regions, cells, found, labels)
+        self._value_carried(found, only, regions)
         self._tick("ocr_pass2", t)
 
     def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
@@ -567,6 +571,60 @@ class _Reader:
             return
         key = max(cut, key=lambda k: self.form_regions[k].box[3])  # the lowest: the cut row
         x0, _, x1, _ = self.form_regions[key].box
+        tail = self._read_atop(key, (x0, x1), image, words, labels)
+        if tail is None:
+            return
+        head = found.cut[key]
+        raw = " ".join(r for r in (head.raw, tail.raw) if r)
+        if head.value is None or tail.value is None:
+            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=tail.readings)
+            return
+        mark = (head.raw or ",").rstrip()[-1]
+        space = "" if mark == "-" else " "
+        joined = f"{head.value}{mark}{space}{tail.value}"
+        conf = min(head.confidence, tail.confidence)
+        found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
+
+    def _value_carried(
+        self,
+        found: Found,
+        before: Mapping[str, Label],
+        regions: Mapping[str, ValueRegion],
+    ) -> None:
+        """A row the page break cut after its label: the last of the rows read on the page
+        before (`_table_before`) is blank there, its value carried to the top of the form page,
+        above the table's first label there and across the same column (Word breaks a row
+        across pages: `Affiliation` at the foot of one page, `Technical University of Munich`
+        at the head of the next). Those lines are the value, read by the same passes and rules;
+        no value is told missing that was typed overleaf."""
+        read = [k for k in before if k in regions and k in found.fields]
+        if not read or self.form_pass1 is None:
+            return
+        key = max(read, key=lambda k: regions[k].box[3])  # the lowest: the cut row
+        if not found.fields[key].blank:
+            return
+        image, words, labels = self.form_pass1
+        # the label's column too: where the value would have stood below its label (a stacked
+        # table's rows), the value is not found, and the region is guessed right of the label
+        label = before[key]
+        x0, x1 = min(regions[key].box[0], label.x0), max(regions[key].box[2], label.x1)
+        value = self._read_atop(key, (x0, x1), image, words, labels)
+        if value is not None:
+            found.fields[key] = value
+
+    def _read_atop(
+        self,
+        key: str,
+        column: tuple[float, float],
+        image: Image.Image,
+        words: list[Word],
+        labels: dict[str, Label],
+    ) -> FieldValue | None:
+        """The lines at the top of a page, above its first label and across `column`, read as
+        `key`'s cell of their own by the same passes and rules (None: no such lines)."""
+        if not labels:
+            return None
+        x0, x1 = column
         first = min(labels.values(), key=lambda lab: min(w.top for w in lab.words))
         top = min(w.top for w in first.words)
         height = median(w.height for w in first.words)
@@ -580,7 +638,7 @@ class _Reader:
             ]
         )
         if not lines:
-            return
+            return None
         box = (
             max(0.0, min(w.x0 for w in lines) - pad),
             max(0.0, min(w.top for w in lines) - 0.6 * height),
@@ -590,16 +648,7 @@ class _Reader:
         rest = Found(fields={key: FieldValue(None, 0.0, Source.OCR)})
         cell = Cell(key, box, *legible(lines), lines=OVERLEAF_LINES)
         ocr_cells(image, [cell], rest, scale=1.0, limits=self.limits, labels=labels, recheck=True)
-        head, tail = found.cut[key], rest.fields[key]
-        raw = " ".join(r for r in (head.raw, tail.raw) if r)
-        if head.value is None or tail.value is None:
-            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=tail.readings)
-            return
-        mark = (head.raw or ",").rstrip()[-1]
-        space = "" if mark == "-" else " "
-        joined = f"{head.value}{mark}{space}{tail.value}"
-        conf = min(head.confidence, tail.confidence)
-        found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
+        return rest.fields[key]
 
     def _note_page(self, flat: FlatPage) -> None:
         """What the geometry did to the form page, beside the stages' times (not seconds:
