@@ -258,12 +258,23 @@ def respace(
         if not (a.isspace() or b.isspace() or (_cjk(a) and _cjk(b))):
             x0 = max(0, int(xs[i - 1] * width))
             x1 = min(width, int(xs[i] * width) + 1)
-            if max(_runs(blank[x0:x1]), default=0) > wide:
+            # a digit `1` is a thin stem in a digit's whole width (digits are set to one
+            # width): beside another digit its paper is no word's gap (`26/1 0/2023`)
+            need = max(wide, ONE_GAP * height) if _thin_digit(a, b) else wide
+            if max(_runs(blank[x0:x1]), default=0) > need:
                 out.append(" ")
                 kept.append(min(probs[i - 1], probs[i]))
         out.append(b)
         kept.append(probs[i])
     return "".join(out), kept
+
+
+#: Paper between a `1` and a digit beside it, in ink heights, that makes a word's gap.
+ONE_GAP = 0.55
+
+
+def _thin_digit(a: str, b: str) -> bool:
+    return a.isdigit() and b.isdigit() and "1" in (a, b)
 
 
 def _cjk(ch: str) -> bool:

@@ -154,6 +154,18 @@ def test_respace_puts_back_a_dropped_word_space() -> None:
     assert len(probs) == len(text)
 
 
+def test_respace_takes_the_paper_beside_a_digit_one_for_no_word_gap() -> None:
+    # digits of one width, 3 px apart: `1` a 2 px stem with 8 px of paper either side
+    gray = np.full((20, 100), 250, dtype=np.uint8)
+    spans = [(5, 11), (14, 20), (23, 29), (32, 38), (41, 47), (55, 57), (65, 71)]
+    for a, b in spans:
+        gray[2:18, a:b] = 20
+    xs = [(a + b) / 200 for a, b in spans]
+    assert respace("2024010", [0.9] * 7, xs, gray)[0] == "2024010"
+    # the same paper between letters is a word's gap
+    assert respace("abcdeif", [0.9] * 7, xs, gray)[0] == "abcde i f"
+
+
 def test_respace_leaves_chinese_alone() -> None:
     gray = np.full((20, 100), 250, dtype=np.uint8)
     gray[4:16, 5:15] = 20
