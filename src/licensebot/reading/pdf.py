@@ -34,7 +34,7 @@ from pypdf.errors import PdfReadError
 
 from licensebot.core.form import FieldValue, ReadForm, Source, VersionStatus
 from licensebot.core.la import LaVersion
-from licensebot.reading.cell_ocr import ocr_cells, value_words
+from licensebot.reading.cell_ocr import PRINTED_CELLS, ocr_cells, value_words
 from licensebot.reading.cells import (
     Box,
     Cell,
@@ -571,7 +571,7 @@ class _Reader:
             return
         key = max(cut, key=lambda k: self.form_regions[k].box[3])  # the lowest: the cut row
         x0, _, x1, _ = self.form_regions[key].box
-        tail = self._read_atop(key, (x0, x1), image, words, labels)
+        tail = self._read_atop(key, (x0, x1), image, words, labels, printed=read_as_print(found))
         if tail is None:
             return
         head = found.cut[key]
@@ -591,26 +591,34 @@ class _Reader:
         before: Mapping[str, Label],
         regions: Mapping[str, ValueRegion],
     ) -> None:
-        """A row the page break cut after its label: the last of the rows read on the page
-        before (`_table_before`) is blank there, its value carried to the top of the form page,
-        above the table's first label there and across the same column (Word breaks a row
-        across pages: `Affiliation` at the foot of one page, `Technical University of Munich`
-        at the head of the next). Those lines are the value, read by the same passes and rules;
-        no value is told missing that was typed overleaf."""
+        """A row the page break cut after its labels: the last row of those read on the page
+        before (`_table_before`) is blank there, its values carried to the top of the form
+        page, above the table's first label there and across the same columns (Word breaks a
+        row across pages: `Affiliation` at the foot of one page, `Technical University of
+        Munich` at the head of the next; `Name | Title` and, overleaf, `Andrés Muñoz |
+        Research Group Leader`). Those lines are the values, read by the same passes and
+        rules; no value is told missing that was typed overleaf."""
         read = [k for k in before if k in regions and k in found.fields]
         if not read or self.form_pass1 is None:
             return
-        key = max(read, key=lambda k: regions[k].box[3])  # the lowest: the cut row
-        if not found.fields[key].blank:
-            return
+        lowest = max(before[k].top for k in read)
+        height = median(before[k].bottom - before[k].top for k in read)
+        row = sorted(
+            (k for k in read if before[k].top > lowest - height), key=lambda k: before[k].x0
+        )
         image, words, labels = self.form_pass1
-        # the label's column too: where the value would have stood below its label (a stacked
-        # table's rows), the value is not found, and the region is guessed right of the label
-        label = before[key]
-        x0, x1 = min(regions[key].box[0], label.x0), max(regions[key].box[2], label.x1)
-        value = self._read_atop(key, (x0, x1), image, words, labels)
-        if value is not None:
-            found.fields[key] = value
+        printed = read_as_print(found)
+        for i, key in enumerate(row):
+            if not found.fields[key].blank:
+                continue
+            # from the label's left (a stacked table's value stands below its label, where no
+            # value was found: the region is guessed right of the label) to the next label's
+            label, box = before[key], regions[key].box
+            x0 = min(box[0], label.x0)
+            x1 = before[row[i + 1]].x0 - height if i + 1 < len(row) else max(box[2], label.x1)
+            value = self._read_atop(key, (x0, x1), image, words, labels, printed=printed)
+            if value is not None:
+                found.fields[key] = value
 
     def _read_atop(
         self,
@@ -619,9 +627,12 @@ class _Reader:
         image: Image.Image,
         words: list[Word],
         labels: dict[str, Label],
+        *,
+        printed: bool,
     ) -> FieldValue | None:
         """The lines at the top of a page, above its first label and across `column`, read as
-        `key`'s cell of their own by the same passes and rules (None: no such lines)."""
+        `key`'s cell of their own by the same passes and rules (`printed`: the rest of the form
+        was read as print; None: no such lines)."""
         if not labels:
             return None
         x0, x1 = column
@@ -647,7 +658,16 @@ class _Reader:
         )
         rest = Found(fields={key: FieldValue(None, 0.0, Source.OCR)})
         cell = Cell(key, box, *legible(lines), lines=OVERLEAF_LINES)
-        ocr_cells(image, [cell], rest, scale=1.0, limits=self.limits, labels=labels, recheck=True)
+        ocr_cells(
+            image,
+            [cell],
+            rest,
+            scale=1.0,
+            limits=self.limits,
+            labels=labels,
+            recheck=True,
+            printed=printed,
+        )
         return rest.fields[key]
 
     def _note_page(self, flat: FlatPage) -> None:
@@ -663,6 +683,13 @@ class _Reader:
             flat.skew,
             flat.quad,
         )
+
+
+def read_as_print(found: Found) -> bool:
+    """The form's values read so far are print: enough of them settled (a handwritten form's
+    are not), so that a few cells read on their own are weighed as print's."""
+    settled = sum(1 for k, fv in found.fields.items() if k in CLEANERS and fv.value is not None)
+    return settled >= PRINTED_CELLS
 
 
 def _in_cell(grid: Grid, lab: Label) -> bool:

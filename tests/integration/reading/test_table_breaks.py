@@ -27,12 +27,13 @@ CASES: dict[int, tuple[str, str]] = {
     55: ("scan", "unsigned"),  # underline; a page break after the Title and E-mail rows
     21: ("photo", "typed"),  # underline; values right after `Label:`, underlined
     1006: ("scan", "older"),  # stacked, turned; the break between Affiliation and its value
+    1025: ("scan", "unsigned"),  # stacked, phone app; the break after `Name | Title`
 }
 #: Each case is the form its seed drew when the case was written: without the development-only
 #: table styles, fonts and scanners a development seed may draw since (tests/forms/split.py),
 #: but for the cases written since, which draw them
 BEFORE = {"dev_only": False}
-SINCE = {1006}
+SINCE = {1006, 1025}
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +132,14 @@ def test_a_value_the_page_break_carried_away_from_its_label_is_read_overleaf(
     spec, form = read[1006]
     assert form.fields["affiliation"].blank is False
     assert form.fields["affiliation"].value == spec.truth["affiliation"]
+
+
+def test_values_a_page_break_carried_from_a_row_of_two_labels_are_each_read_overleaf(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # `The Signer's Name | Title / position` end the page before; both values open the form
+    # page side by side: each is its own column's (a wrong missing_fields rejection before)
+    spec, form = read[1025]
+    for key in ("signer_name", "signer_title"):
+        assert form.fields[key].blank is False, key
+        assert form.fields[key].value == spec.truth[key], key
