@@ -64,7 +64,7 @@ from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
 from licensebot.reading.regions import ValueRegion, assign_fields, locate_values, members_region
-from licensebot.reading.version import VersionMatch, match_version, pages_of
+from licensebot.reading.version import VersionMatch, after_reread, match_version, pages_of
 
 __all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
 
@@ -314,14 +314,7 @@ class _Reader:
         """The pages where the clauses that decided an OCR'd version stand, read again at
         `reread_dpi` as one text block per page, and the version told from that.
 
-        Unsure by a few clauses OCR read badly (a soft photo's list of numbers at the body
-        pages' low resolution): only a verdict the better reading reaches (MATCH, OUTDATED)
-        replaces the first. Outdated: it stands only if the better reading says so too (OCR at
-        100 dpi drops numbers of the list without a trace, as an older list would lack them);
-        a current LA rejected as an older one costs the applicant a needless round. When the
-        better reading is no match either, the two readings together may be: each clause as
-        the reading that found it (`match_version(also=...)`; where each reading's difference
-        is a line the other read, an outdated verdict is no longer sure: unsure)."""
+        Which verdict stands is `version.after_reread`'s."""
         outdated = match.status is VersionStatus.OUTDATED
         names = set(match.missing) | set(match.changed) if outdated else set(match.unsure)
         if not names or not self.page_text:
@@ -344,27 +337,20 @@ class _Reader:
             self.versions,
             form_table_found=table,
         )
-        if again.status is not VersionStatus.MATCH:
-            # what either reading found is printed there: OCR loses lines of a page (a soft
-            # photo's list of numbers, a line at 100 dpi, another at 150), it prints no clause;
-            # two readings that lost different lines hold the page between them
-            first = " ".join([layer, *(self.page_text[i] for i in sorted(self.page_text))])
-            both = match_version(
+        first = " ".join([layer, *(self.page_text[i] for i in sorted(self.page_text))])
+        settled = after_reread(
+            match,
+            again,
+            lambda: match_version(
                 " ".join([layer, *(text[i] for i in sorted(text))]),
                 self.versions,
                 form_table_found=table,
                 also=[first],
-            )
-            # (an older LA's difference is in both: no union hides it)
-            if both.status is VersionStatus.MATCH or (
-                outdated and both.status is VersionStatus.UNSURE
-            ):
-                again = both
+            ),
+        )
         self._tick("version_reread", t)
-        log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, again.status)
-        if outdated:
-            return again if again.status is not VersionStatus.OUTDATED else match
-        return again if again.status is not VersionStatus.UNSURE else match
+        log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, settled.status)
+        return settled
 
     def _body_ahead(self, pool: ThreadPoolExecutor, pages: list[Page]) -> dict[int, Future[str]]:
         """Start reading `pages` for their text in `pool`; rendered here (pdfium is not to be
