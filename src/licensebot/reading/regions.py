@@ -167,6 +167,19 @@ def _box(lab: Label) -> Box:
     return (lab.x0, lab.top, lab.x1, lab.bottom)
 
 
+#: A word this unsure, of a letter or two, is a speck OCR read, no value.
+SPECK_CONF = 0.5
+
+
+def _speck(w: Word) -> bool:
+    return len(w.text.strip()) <= 2 and w.conf < SPECK_CONF
+
+
+def _in(w: Word, box: Box) -> bool:
+    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
 def _same_row(a: Label, b: Label) -> bool:
     overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
     return a.page == b.page and overlap > 0.3 * min(a.height, b.height)
@@ -224,10 +237,12 @@ class _Finder:
         ]
 
     def right_limit(self, lab: Label, edge: float) -> float:
-        return min(
-            (o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > lab.x1),
-            default=edge,
-        )
+        """Where a value right of `lab` ends: `edge` (its cell's right rule, the page's), or
+        the next label of its row before it (a table with no column rules); never beyond the
+        cell (the Date label two cells on made the Signature label's own cell reach over the
+        signature's)."""
+        nxt = [o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > lab.x1]
+        return min([edge, *nxt])
 
     def result(
         self,
@@ -284,8 +299,11 @@ class _Finder:
         limit = self.right_limit(lab, cell.x1)  # a row of a table with no column rules
         beside = (lab.x1, cell.top, limit, cell.bottom)
         under = (cell.x0, lab.bottom, limit, cell.bottom)
-        own_beside = [w for w in self.free(page, beside, cell) if w.top < lab.bottom]
-        own_under = [w for w in self.free(page, under, cell) if w.top >= lab.bottom - 0.2 * h]
+        # a copier's streak read as `i` and `sf` at 0.1 is no value in the label's cell
+        own = [w for w in self.free(page, (cell.x0, cell.top, cell.x1, cell.bottom), cell)]
+        own = [w for w in own if not _speck(w)]
+        own_beside = [w for w in own if _in(w, beside) and w.top < lab.bottom]
+        own_under = [w for w in own if _in(w, under) and w.top >= lab.bottom - 0.2 * h]
         right = grid.right_of(cell, at=(lab.top + lab.bottom) / 2)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
         if right is not None and right_free and own_under:
