@@ -115,6 +115,21 @@ def test_a_typed_name_read_without_confidence_is_still_print() -> None:
     assert got.signed is False
 
 
+def test_a_small_wave_broken_into_bumps_is_never_called_unsigned() -> None:
+    """A photo's blur breaks a small wavy signature into bumps, each of a letter's size, their
+    feet on the signing line: marks on a line, but each of its own height, as no print's
+    letters are: a person looks (or a later pass finds the hand), never "not signed"."""
+    img, sig, date = _page()
+    d = ImageDraw.Draw(img)
+    x = 430
+    for height in (0.55, 0.8, 0.4, 0.65, 0.95, 0.5):  # label heights
+        h, w = round(height * U), round(0.7 * U)
+        d.arc([x, 260 - h, x + w, 260 + h], start=180, end=360, fill=40, width=3)
+        x += w + 5
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is not False
+
+
 def test_a_name_typed_big_is_not_a_signature() -> None:
     img, sig, date = _page()
     ImageDraw.Draw(img).text((420, 150), "Ann Lee", font=_font(150), fill=30)
