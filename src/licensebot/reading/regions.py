@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from licensebot.reading.grid import Box, Cell, Grid
+from licensebot.reading.grid import REACH, Box, Cell, Grid
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, lines_of, median, pick_labels
 
 #: Fields whose value region `locate_values` finds by default: the six texts and the ink.
@@ -305,6 +305,8 @@ class _Finder:
         own_beside = [w for w in own if _in(w, beside) and w.top < lab.bottom]
         own_under = [w for w in own if _in(w, under) and w.top >= lab.bottom - 0.2 * h]
         right = grid.right_of(cell, at=(lab.top + lab.bottom) / 2)
+        if right is not None:
+            right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
         if right is not None and right_free and own_under:
             across = [
@@ -350,6 +352,40 @@ class _Finder:
         if below is not None and not self.labels_in(page, below.box, lab):
             return self.result(lab, below.box, "cell-below", cell=below)
         return self.result(lab, beside, "cell-same", cell=cell)  # a blank label cell
+
+    def whole_cell(self, lab: Label, grid: Grid, cell: Cell, right: Cell) -> Cell:
+        """The cell right of the label's, whole: where marks inside it that are no table's
+        rules (a signing line drawn across it, a pen's upright stroke) cut it into pieces, the
+        pieces right of the label's cell, within its row and before the next label, make one
+        cell again (the signature was measured in a piece above its signing line, its letters
+        cut there, and went unjudged). A cell that fills the row is the cell."""
+        tol = 2 * REACH * grid.per_inch + 2.0
+        if right.top <= cell.top + tol and right.bottom >= cell.bottom - tol:
+            return right
+        stop = min(
+            (o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > right.x0),
+            default=max(c.x1 for c in grid.cells),
+        )
+        pieces = [
+            c
+            for c in grid.cells
+            if c.top >= cell.top - tol
+            and c.bottom <= cell.bottom + tol
+            and c.x0 >= right.x0 - tol
+            and c.x1 <= stop + tol
+            and not self.labels_in(lab.page, c.box, lab)
+        ]
+        if len(pieces) < 2:
+            return right
+        whole = Cell(
+            min(c.x0 for c in pieces),
+            min(c.top for c in pieces),
+            max(c.x1 for c in pieces),
+            max(c.bottom for c in pieces),
+        )
+        covered = sum(c.width * c.height for c in pieces)
+        # the pieces tile their box (a signing line cuts, it leaves no hole)
+        return whole if covered >= 0.85 * whole.width * whole.height else right
 
     def in_text(self, lab: Label, grid: Grid | None) -> ValueRegion:
         h, page = lab.height, lab.page

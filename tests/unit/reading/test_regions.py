@@ -371,3 +371,27 @@ def _grid_of(pdf: bytes) -> Grid:
         return grid_from_pdf_page(doc[0], 0, text_words(pdf))
     finally:
         doc.close()
+
+
+def test_a_cell_cut_into_pieces_by_its_signing_line_is_one_cell_again() -> None:
+    # the Signature row of a four-column table: a signing line drawn across the signature's
+    # cell and a pen's upright stroke cut it into three regions; the value is the whole cell
+    # (the signature measured above its signing line alone lost its letters' lower half)
+    from licensebot.reading.grid import Cell as GridCell
+
+    cells = (
+        GridCell(336, 927, 777, 1209),  # the label's
+        GridCell(780, 927, 990, 1014),  # above the signing line, left of the stroke
+        GridCell(990, 927, 1218, 1017),  # ... right of it
+        GridCell(780, 1017, 1218, 1209),  # under the signing line
+        GridCell(1221, 927, 1662, 1209),  # the Date label's
+        GridCell(1665, 930, 2106, 1209),  # the date's
+    )
+    grid = Grid((), cells, 300.0)
+    labels = {
+        "signature": Label("signature", [Word("Signature", 358, 934, 568, 978, 0.96)], 1.0),
+        "date": Label("date", [Word("Date", 1244, 934, 1320, 978, 0.96)], 1.0),
+    }
+    regions = locate_values(labels, [], page_size=(2480.0, 3508.0), grids={0: grid})
+    assert regions["signature"].box == (780, 927, 1218, 1209)
+    assert regions["date"].box == (1665, 930, 2106, 1209)
