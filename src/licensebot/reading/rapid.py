@@ -270,7 +270,7 @@ def respace(
 
 
 #: Paper between a `1` and a digit beside it, in ink heights, that makes a word's gap.
-ONE_GAP = 0.55
+ONE_GAP = 0.47
 
 
 def _thin_digit(a: str, b: str) -> bool:
@@ -364,6 +364,10 @@ def _stub(word: str) -> bool:
     return 0 < len(word) <= 2 and all(c in RULE_MARKS for c in word)
 
 
+#: What a rule's upright stem reads as, alone, where a line touches the crop's edge (within
+#: `EDGE_STEM` letter heights): a cell's column rule left in its crop.
+STEMS = frozenset({"I", "l", "1", "|", "!"})
+EDGE_STEM = 0.5
 #: A lone letter at a line's end read less surely than this is a speck (Tesseract's words are
 #: trimmed at the same confidence: `cell_ocr.trim_junk`).
 SPECK_PROB = 0.7
@@ -395,11 +399,20 @@ def _reading(row: Sequence[Piece], width: int) -> Reading:
             if len(split) == len(probs)
             else [(text, min(probs, default=0.0))]
         )
-    while len(words) > 1 and (_stub(words[0][0]) or _speck(words[0], words[1:])):
-        words.pop(0)
-    while len(words) > 1 and (_stub(words[-1][0]) or _speck(words[-1], words[:-1])):
-        words.pop()
     height = max(1.0, sorted(p[1] - p[0] for p in row)[len(row) // 2] * 0.6)  # box > letters
+    # a rule's stem at the crop's very edge reads as a letter of one stroke (`I Department`)
+    at_left = row[0][2] <= EDGE_STEM * height
+    at_right = row[-1][3] >= width - EDGE_STEM * height
+    while len(words) > 1 and (
+        _stub(words[0][0]) or _speck(words[0], words[1:]) or (at_left and words[0][0] in STEMS)
+    ):
+        words.pop(0)
+        at_left = False
+    while len(words) > 1 and (
+        _stub(words[-1][0]) or _speck(words[-1], words[:-1]) or (at_right and words[-1][0] in STEMS)
+    ):
+        words.pop()
+        at_right = False
     edged = edged_box(min(p[2] for p in row), max(p[3] for p in row), height, width)
     conf = min((pr for _, pr in words), default=0.0)
     return Reading(tidy_rapid(" ".join(w for w, _ in words)), round(conf, 4), edged, MODEL)

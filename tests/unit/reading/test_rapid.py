@@ -155,9 +155,9 @@ def test_respace_puts_back_a_dropped_word_space() -> None:
 
 
 def test_respace_takes_the_paper_beside_a_digit_one_for_no_word_gap() -> None:
-    # digits of one width, 3 px apart: `1` a 2 px stem with 8 px of paper either side
+    # digits of one width, 3 px apart: `1` a 2 px stem with 7 px of paper either side
     gray = np.full((20, 100), 250, dtype=np.uint8)
-    spans = [(5, 11), (14, 20), (23, 29), (32, 38), (41, 47), (55, 57), (65, 71)]
+    spans = [(5, 11), (14, 20), (23, 29), (32, 38), (41, 47), (54, 56), (63, 69)]
     for a, b in spans:
         gray[2:18, a:b] = 20
     xs = [(a + b) / 200 for a, b in spans]
@@ -296,3 +296,14 @@ def test_a_chinese_character_beside_latin_words_is_a_speck_and_chinese_text_keep
     assert latin.text == "Co., Ltd."
     (chinese,) = rapid.lines_of([piece("海淀区 北京", 10, 300)], 400)
     assert chinese.text == "海淀区 北京"
+
+
+def test_a_rules_stem_at_the_crops_edge_is_no_letter_of_the_value() -> None:
+    # the cell's column rule left in its crop, read `I` before the value's first word
+    (got,) = rapid.lines_of([piece("I Department of Computing", -3, 900)], 1612)
+    assert got.text == "Department of Computing"
+    (right,) = rapid.lines_of([piece("Hongshan District |", 10, 1608)], 1612)
+    assert right.text == "Hongshan District"
+    # a value's own first letter, clear of the edge, stays
+    (kept,) = rapid.lines_of([piece("I Department of Computing", 60, 900)], 1612)
+    assert kept.text == "I Department of Computing"
