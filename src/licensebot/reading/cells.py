@@ -31,7 +31,7 @@ Box = tuple[float, float, float, float]
 #: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
 CELL_INK = 0.004
 
-_FILLER = "|_—–-.,:;'\"·•"
+_FILLER = "|_—–-.,:;'\"·•…‥"
 
 
 @dataclass

@@ -207,10 +207,16 @@ def _red_mask(rgb: Image.Image, margin: int) -> Image.Image:
 LEADER = re.compile(r"[.·…‥_]{4,}|[…‥]{2,}")  # an ellipsis is dots too
 
 
-def without_leaders(text: str) -> str:
-    """`text` with each leader blanked, character for character (the indices of the text
-    layer's characters stay), so that the label and the value it joined are words apart."""
-    return LEADER.sub(lambda m: " " * len(m.group()), text)
+def leader_breaks(text: str) -> set[int]:
+    """Where a leader starts and where it ends in `text`: there a word ends and another
+    starts, so that the label, the leader (filler, as a line of underscores is: masked as
+    print where ink is measured, no part of a value) and the value are three words."""
+    return {i for m in LEADER.finditer(text) for i in (m.start(), m.end())}
+
+
+def is_leader(w: Word) -> bool:
+    """`w` is a tab's leader (a word of its own: `leader_breaks`)."""
+    return LEADER.fullmatch(w.text) is not None
 
 
 def page_words(textpage: Any, page: int, height: float) -> list[Word]:
@@ -223,7 +229,7 @@ def page_words(textpage: Any, page: int, height: float) -> list[Word]:
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:
         text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
-    text = without_leaders(text)
+    breaks = leader_breaks(text)
     charbox = pdfium_c.FPDFText_GetLooseCharBox
     raw = textpage.raw
     rect = pdfium_c.FS_RECTF()
@@ -236,6 +242,9 @@ def page_words(textpage: Any, page: int, height: float) -> list[Word]:
                 words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
                 cur = []
             continue
+        if cur and i in breaks:
+            words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+            cur = []
         if not charbox(raw, i, rect):
             raise pdfium.PdfiumError("Failed to get charbox.")
         left, right = rect.left, rect.right

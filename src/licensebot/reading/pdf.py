@@ -46,7 +46,7 @@ from licensebot.reading.cells import (
     word_in_box,
 )
 from licensebot.reading.clean import CLEANERS
-from licensebot.reading.document import Document, Page
+from licensebot.reading.document import Document, Page, is_leader
 from licensebot.reading.facts import (
     Found,
     ink_verdict,
@@ -170,7 +170,8 @@ class _Reader:
         pages = self.doc.text_pages()
         t = self._tick("text", t)
         text_words = [w for p in pages for w in p.words] + form_words
-        labels = assign_fields(find_labels(text_words))
+        # a tab's leader between a label and its value is no word of either
+        labels = assign_fields(find_labels([w for w in text_words if not is_leader(w)]))
         form_page = form_page_of(labels)
         doc_text = " ".join(w.text for p in pages for w in p.words)
         image_pages = [p for p in pages if p.image_page]

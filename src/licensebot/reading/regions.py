@@ -40,7 +40,7 @@ UNDERLINE_RUN = 2.0
 #: A value's cell is at least this many text heights wide (a short date, a two-letter name).
 MIN_VALUE = 4.0
 
-_FILLER = set("|_—–-.,:;'\"·•")
+_FILLER = set("|_—–-.,:;'\"·•…‥")
 _FILLER_CHARS = "".join(sorted(_FILLER))
 
 

@@ -31,13 +31,21 @@ CASES: dict[int, str] = {
     1032: "tabbed",  # dot leaders, Latin labels
     607: "tabbed",  # spaces
 }
+#: unsigned forms: the dotted line to sign on is the leader's print, no signature
+UNSIGNED: dict[int, str] = {1048: "tabbed", 609: "grid2"}
 
 
 @pytest.fixture(scope="module")
 def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
     versions = load_versions(CONFIG / "la")
     forms = make_each(
-        {s: dict(medium="digital", kind="typed", table_style=t) for s, t in CASES.items()}
+        {
+            **{s: dict(medium="digital", kind="typed", table_style=t) for s, t in CASES.items()},
+            **{
+                s: dict(medium="digital", kind="unsigned", table_style=t)
+                for s, t in UNSIGNED.items()
+            },
+        }
     )
     return {seed: (spec, read_pdf(pdf, versions=versions)) for seed, (pdf, spec) in forms.items()}
 
@@ -55,3 +63,13 @@ def test_every_value_of_a_typed_digital_form_is_read_exactly(
     assert got == {key: spec.truth[key] for key in TEXT_FIELDS}
     assert form.signed is True
     assert form.form_version == spec.version.id
+
+
+@pytest.mark.parametrize("seed", UNSIGNED, ids=[f"{s}-{t}" for s, t in UNSIGNED.items()])
+def test_an_unsigned_typed_digital_form_is_not_signed(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    assert not spec.signed
+    assert form.signed is False
+    assert {key: form.value(key) for key in TEXT_FIELDS} == {k: spec.truth[k] for k in TEXT_FIELDS}

@@ -1,5 +1,7 @@
 """Digital forms (text layer and fillable fields): every field exact, no OCR needed."""
 
+import itertools
+
 import pytest
 
 from licensebot.core.form import TEXT_FIELDS, form_to_json
@@ -98,13 +100,13 @@ def test_json_view_has_exactly_the_contract_fields(
 
 
 def test_a_tabs_dot_leader_parts_the_label_from_its_value_and_a_values_own_dots_stay() -> None:
-    from licensebot.reading.document import without_leaders
+    from licensebot.reading.document import leader_breaks
 
-    line = "Name:.........Samuel Reed  (邮箱):……t.dvorak@unimelb.edu.au Co., Ltd."
-    out = without_leaders(line)
-    assert len(out) == len(line)  # the text layer's character indices are kept
-    assert out.split() == [
-        *("Name:", "Samuel", "Reed", "(邮箱):", "t.dvorak@unimelb.edu.au", "Co.,", "Ltd.")
-    ]
-    value = "Dept. of C.S., s.reed@upm.es"
-    assert without_leaders(value + " Sign: ____") == value + " Sign:     "
+    def words(text: str) -> list[str]:
+        cuts = sorted({0, len(text), *leader_breaks(text)})
+        return [w for a, b in itertools.pairwise(cuts) for w in text[a:b].split()]
+
+    assert words("Name:.........Samuel Reed") == ["Name:", ".........", "Samuel", "Reed"]
+    assert words("(邮箱):……t.dvorak@unimelb.edu.au") == ["(邮箱):", "……", "t.dvorak@unimelb.edu.au"]
+    # a value's own periods, an email's dots, an abbreviation: no leader
+    assert leader_breaks("Dept. of C.S., s.reed@upm.es, Co., Ltd.") == set()
