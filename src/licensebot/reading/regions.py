@@ -308,6 +308,18 @@ class _Finder:
         if right is not None:
             right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
+        # the value stands under its label, and the cell to the right has words of its own
+        # above that value's line: a column headed by a label OCR could not read (`TITLE` read
+        # `‘TELE` at 0.43), its value beside ours; never one value over both cells
+        headed = (
+            right is not None
+            and bool(own_under)
+            and any(
+                w.bottom <= min(o.top for o in own_under) for w in self.free(page, right.box, right)
+            )
+        )
+        if headed:
+            right_free = False
         if right is not None and right_free and own_under:
             across = [
                 w

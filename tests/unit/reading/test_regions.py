@@ -395,3 +395,34 @@ def test_a_cell_cut_into_pieces_by_its_signing_line_is_one_cell_again() -> None:
     regions = locate_values(labels, [], page_size=(2480.0, 3508.0), grids={0: grid})
     assert regions["signature"].box == (780, 927, 1218, 1209)
     assert regions["date"].box == (1665, 930, 2106, 1209)
+
+
+def test_a_value_under_its_label_never_runs_on_into_a_column_with_an_unread_label() -> None:
+    # `Name of the signer | TITLE`, each value under its label; OCR read `TITLE` as `‘TELE`
+    # at 0.43 (no label): the name is `Lucas Bennett`, never `Lucas Bennett Chief Technology
+    # Officer` over both cells
+    from licensebot.reading.grid import Cell as GridCell
+
+    grid = Grid((), (GridCell(336, 1776, 1218, 1872), GridCell(1221, 1776, 2103, 1872)), 300.0)
+    name = [
+        Word(t, x0, 1782, x1, 1816, 0.96)
+        for t, x0, x1 in [
+            ("Name", 356, 468),
+            ("of", 484, 524),
+            ("the", 534, 598),
+            ("signer", 612, 736),
+        ]
+    ]
+    words = [
+        *name,
+        Word("‘TELE", 1240, 1782, 1362, 1810, 0.43),
+        Word("Lucas", 358, 1824, 490, 1862, 0.96),
+        Word("Bennett", 508, 1824, 690, 1862, 0.96),
+        Word("Chief", 1244, 1824, 1368, 1860, 0.97),
+        Word("Technology", 1378, 1824, 1646, 1868, 0.96),
+        Word("Officer", 1664, 1824, 1822, 1862, 0.97),
+    ]
+    labels = {"signer_name": Label("signer_name", name, 1.0)}
+    regions = locate_values(labels, words, page_size=(2480.0, 3508.0), grids={0: grid})
+    got = region_words(regions["signer_name"], words, {0: grid})
+    assert join_words([w for w in got if w not in name]) == "Lucas Bennett"
