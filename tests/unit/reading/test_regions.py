@@ -426,3 +426,18 @@ def test_a_value_under_its_label_never_runs_on_into_a_column_with_an_unread_labe
     regions = locate_values(labels, words, page_size=(2480.0, 3508.0), grids={0: grid})
     got = region_words(regions["signer_name"], words, {0: grid})
     assert join_words([w for w in got if w not in name]) == "Lucas Bennett"
+
+
+def test_junk_under_a_label_never_makes_the_next_cell_a_column_of_its_own() -> None:
+    # a photo's Signature row: OCR read a speck under the label as `于` (0.72) and the
+    # signature's strokes as `a`: the signature is still the next cell's, never the label
+    # cell's empty paper (a signed form called unsigned)
+    from licensebot.reading.grid import Cell as GridCell
+
+    grid = Grid((), (GridCell(282, 567, 747, 873), GridCell(750, 567, 2157, 873)), 300.0)
+    sig = [Word("签名", 476, 699, 554, 740, 0.9)]
+    words = [*sig, Word("于", 355, 857, 375, 885, 0.72), Word("a", 900, 690, 930, 735, 0.3)]
+    labels = {"signature": Label("signature", sig, 0.9)}
+    regions = locate_values(labels, words, page_size=(2480.0, 3508.0), grids={0: grid})
+    assert regions["signature"].how == "cell-right"
+    assert regions["signature"].box == (750, 567, 2157, 873)
