@@ -308,22 +308,6 @@ class _Finder:
         if right is not None:
             right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
-        # the value stands under its label (words read surely there, no speck), and the cell
-        # to the right has words of its own on the label's line, above that value: a column
-        # headed by a label OCR could not read (`TITLE` read `‘TELE` at 0.43), its value
-        # beside ours; never one value over both cells
-        value = [w for w in own_under if w.conf >= 0.8 and len(w.text.strip()) >= 2]
-        headed = (
-            right is not None
-            and bool(value)
-            and any(
-                w.bottom <= min(o.top for o in value)
-                and min(w.bottom, lab.bottom) - max(w.top, lab.top) > 0.5 * h
-                for w in self.free(page, right.box, right)
-            )
-        )
-        if headed:
-            right_free = False
         if right is not None and right_free and own_under:
             across = [
                 w
