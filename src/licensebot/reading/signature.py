@@ -250,13 +250,16 @@ def cursive(s: Stroke, u: float) -> bool:
     """One connected piece of ink as wide as several letters and of a letter's height:
     letters joined by the pen (a name written in a quick hand, a scrawl, a flourish through
     the name). Print is separate letters; a rule is no taller than a line's width."""
-    return (
-        s.width >= CURSIVE_WIDTH * u
-        and s.height >= CURSIVE_HEIGHT * u
-        and s.pixels <= CURSIVE_FILL * s.width * s.height
-    )
+    wide = s.width >= CURSIVE_WIDTH * u and s.height >= CURSIVE_HEIGHT * u
+    # or joined letters taller than any letter of print, two letters' width at least: a neat
+    # hand's `Garçon` at 1.5 text heights, its pen's line unbroken from letter to letter
+    big = s.width >= JOINED_WIDTH * u and s.height >= JOINED_HEIGHT * u
+    return (wide or big) and s.pixels <= CURSIVE_FILL * s.width * s.height
 
 
+#: Joined letters this wide and this tall (text heights) are a pen's too (`cursive`).
+JOINED_WIDTH = 2.0
+JOINED_HEIGHT = 1.4
 #: Letters of signature height on one baseline that make a line of big print (`verdict`).
 BIG_PRINT_LETTERS = 5
 #: Share of a ring's bearings that must carry ink for it to be a stamp's ring.

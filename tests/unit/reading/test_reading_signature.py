@@ -20,6 +20,7 @@ from licensebot.reading.regions import ValueRegion
 from licensebot.reading.signature import (
     SignatureInk,
     Stroke,
+    cursive,
     find_cell,
     measure,
     print_height,
@@ -367,3 +368,13 @@ def test_a_name_typed_at_print_size_is_never_written_by_hand(text: str) -> None:
 
     img, ink = _written(text, hand=False)
     assert not written_by_hand(img, ink, U, ReadLimits())
+
+
+def test_joined_letters_taller_than_print_are_a_pens_and_print_sized_ones_are_not() -> None:
+    # a neat hand's `Garçon`: one piece of ink 2.4 text heights wide, 1.5 tall, a pen's line
+    u = 40.0
+    assert cursive(Stroke(0, 0, 96, 60, 1373), u)
+    # letters of print size bled together (1.2 text heights): no pen's
+    assert not cursive(Stroke(0, 0, 96, 47, 1100), u)
+    # a filled shape as big (a smudge, a thumb): no pen's line
+    assert not cursive(Stroke(0, 0, 96, 60, 4000), u)
