@@ -57,7 +57,7 @@ from tests.forms.split import (  # noqa: E402
     FACTORY_DEV_SEED,
     FACTORY_HELDOUT_SEED,
     HELDOUT,
-    seeds,
+    split_seeds,
 )
 from tests.forms.split import add_arguments as split_arguments  # noqa: E402
 
@@ -389,7 +389,7 @@ def run_groups(args: argparse.Namespace) -> str:
                     known_bugs=args.known_bugs,
                 )
             else:
-                corpus = independent_corpus(seeds(split, args.count))
+                corpus = independent_corpus(split_seeds(split, args.count, args.dev_start))
             text, results = run(args, corpus)
             groups[(source, split)] = results
             texts.append(text.replace("# Judging benchmark", f"# {source}, {split} split", 1))

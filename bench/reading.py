@@ -40,7 +40,7 @@ from tests.forms.split import (  # noqa: E402
     DEV,
     HELDOUT,
     HELDOUT_SEEDS,
-    seeds,
+    split_seeds,
 )
 from tests.forms.split import add_arguments as split_arguments  # noqa: E402
 
@@ -292,13 +292,13 @@ def sandbox_overhead(versions: list[LaVersion], runs: int = 10) -> str:
 
 
 def independent_work(
-    split: str, count: int, versions: list[LaVersion], only: str | None
+    split: str, count: int, versions: list[LaVersion], only: str | None, dev_start: int = 0
 ) -> list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]]:
     """The independent source's forms of `split`, exported by LibreOffice here in batches (the
     pen, the scanner and the reading run in the pool)."""
     from tests.forms.independent import export, stratified
 
-    drawn = stratified(seeds(split, count))
+    drawn = stratified(split_seeds(split, count, dev_start))
     if only:
         drawn = [s for s in drawn if s.category == only]
     work: list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]] = []
@@ -337,7 +337,7 @@ def main() -> None:
             draw = specs(args.count, base, current, older, args.only)
             work += [(s, all_versions, None) for s in draw]
         if args.source in ("independent", "both"):
-            work += independent_work(split, args.count, all_versions, args.only)
+            work += independent_work(split, args.count, all_versions, args.only, args.dev_start)
     start = time.perf_counter()
     with get_context("fork").Pool(args.jobs) as pool:
         outcomes = []

@@ -126,3 +126,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="development seeds (tune on these), held-out seeds (the record: never tune on "
         "them), or both side by side",
     )
+    parser.add_argument(
+        "--dev-start",
+        type=int,
+        default=0,
+        help="the first development seed drawn (default 0); a fresh range (e.g. 1000) is a "
+        "development set not yet tuned on, to check a change carries over before the record",
+    )
+
+
+def split_seeds(split: str, count: int, dev_start: int = 0) -> list[int]:
+    """The benchmarks' seeds of `split`: development ones from `dev_start` on; held-out ones
+    always from the first (the record's set)."""
+    return seeds(split, count, dev_start if split == DEV else 0)

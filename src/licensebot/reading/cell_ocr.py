@@ -100,6 +100,7 @@ def ocr_cells(
     limits: ReadLimits,
     labels: dict[str, Label] | None = None,
     recheck: bool = False,
+    printed: bool = False,
 ) -> None:
     """Second pass: OCR the cells, stacked into one image per language.
 
@@ -210,7 +211,8 @@ def ocr_cells(
             rechecks.append((cell, [r for r in (cell.pass1, raw, alt_raw) if r]))
     # A form read as print by the first pass: handwritten forms get no third pass (the
     # model would only be asked to guess, and every cell would cost a run)
-    printed = (
+    # (`printed`: the cells are the rest of a form read as print: a row a page break cut)
+    printed = printed or (
         sum(1 for c in cells if (c.pass1 or id(c) in read_twice) and c.key in CLEANERS)
         >= PRINTED_CELLS
     )

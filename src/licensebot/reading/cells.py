@@ -31,7 +31,7 @@ Box = tuple[float, float, float, float]
 #: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
 CELL_INK = 0.004
 
-_FILLER = "|_—–-.,:;'\"·•"
+_FILLER = "|_—–-.,:;'\"·•…‥"
 
 
 @dataclass
@@ -300,6 +300,10 @@ def scan_cells(
             # nothing right of the label, but ink under it in its own cell: a value written
             # there that pass 1 read as no words (a hand, a stacked table); never "left blank"
             fields[key] = FieldValue(None, 0.0, Source.OCR)
+        elif not roomy(box, labels.get(key), words):
+            # a sliver no line of text fits in (a region squeezed between a label and the
+            # next): nothing there says the value was left out
+            fields[key] = FieldValue(None, 0.0, Source.OCR)
         else:
             fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
     page_size = (float(image.width), float(image.height))
@@ -307,6 +311,16 @@ def scan_cells(
     if members is not None:
         cells.append(Cell("members", clip(members, image)))
     return fields, cells
+
+
+def roomy(box: Box, label: Label | None, words: Sequence[Word]) -> bool:
+    """`box` is tall enough for a line of the page's print (its label's words, else the page's
+    words, set the height): only such a region, empty, is a value left blank."""
+    sample = label.words if label is not None and label.words else words
+    if not sample:
+        return True
+    height = median(w.bottom - w.top for w in sample)
+    return box[3] - box[1] >= 0.8 * height
 
 
 def ink_in_label_cell(

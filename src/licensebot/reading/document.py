@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -291,6 +292,24 @@ def _red_mask(rgb: Image.Image, margin: int) -> Image.Image:
     return excess.point(lambda v: 255 if v >= margin else 0)
 
 
+#: A tab's leader in a text layer: a run of dots (or of a line's underscores) between a label
+#: and its value, written as characters with no space on either side (`Name:.......Samuel
+#: Reed`, a word processor's dotted tab stop). No value holds four of them in a row.
+LEADER = re.compile(r"[.·…‥_]{4,}|[…‥]{2,}")  # an ellipsis is dots too
+
+
+def leader_breaks(text: str) -> set[int]:
+    """Where a leader starts and where it ends in `text`: there a word ends and another
+    starts, so that the label, the leader (filler, as a line of underscores is: masked as
+    print where ink is measured, no part of a value) and the value are three words."""
+    return {i for m in LEADER.finditer(text) for i in (m.start(), m.end())}
+
+
+def is_leader(w: Word) -> bool:
+    """`w` is a tab's leader (a word of its own: `leader_breaks`)."""
+    return LEADER.fullmatch(w.text) is not None
+
+
 def page_words(textpage: Any, page: int, height: float) -> list[Word]:
     """Words from pdfium's characters: split at spaces, line changes and wide gaps.
 
@@ -301,6 +320,7 @@ def page_words(textpage: Any, page: int, height: float) -> list[Word]:
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:
         text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
+    breaks = leader_breaks(text)
     charbox = pdfium_c.FPDFText_GetLooseCharBox
     raw = textpage.raw
     rect = pdfium_c.FS_RECTF()
@@ -313,6 +333,9 @@ def page_words(textpage: Any, page: int, height: float) -> list[Word]:
                 words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
                 cur = []
             continue
+        if cur and i in breaks:
+            words.append(Word("".join(cur), x0, y0, x1, y1, 1.0, page, Source.TEXT))
+            cur = []
         if not charbox(raw, i, rect):
             raise pdfium.PdfiumError("Failed to get charbox.")
         left, right = rect.left, rect.right

@@ -27,7 +27,7 @@ from licensebot.reading.layout import Label, Word, join_words, lines_of
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import OcrError, tesseract_words
 from licensebot.reading.regions import ValueRegion, locate_values
-from licensebot.reading.signature import SignatureInk, Stroke
+from licensebot.reading.signature import SignatureInk, print_heights
 from licensebot.reading.signature import measure as measure_signature
 from licensebot.reading.signature import print_height as page_print_height
 from licensebot.reading.vote import CJK, CJK_PUNCT
@@ -279,27 +279,6 @@ LETTER_HEIGHT = 0.4
 PRINT_SURE = 0.8
 #: How sure a name written in a neat hand is called signed.
 HAND_NAME_CONFIDENCE = 0.6
-
-
-#: Letters of print share a height (the x-height, the capitals'): at least this share of a
-#: line's letters is within `SAME_HEIGHT` of one height.
-PRINT_HEIGHT_SHARE = 0.4
-SAME_HEIGHT = 0.07
-#: The smallest letter (label heights): less is a dot, an accent, a piece of a rule.
-MIN_LETTER = 0.2
-
-
-def print_heights(strokes: Sequence[Stroke], u: float) -> bool:
-    """Whether the letters' heights are print's: many of them one height (a font's x-height:
-    `o`, `e`, `r`, `u` alike to a pixel or two), where a hand's letters each have their own.
-    Letters of any size count (a small typed name's x-height is a fifth of the label's)."""
-    small = sorted(
-        s.height for s in strokes if MIN_LETTER * u <= s.height <= 1.5 * u and s.width <= 1.5 * u
-    )
-    if len(small) < 3:
-        return True  # too few letters to tell: print, for this test
-    best = max(sum(1 for h in small if abs(h - c) <= SAME_HEIGHT * c) for c in small)
-    return best >= max(3, PRINT_HEIGHT_SHARE * len(small))
 
 
 def written_by_hand(image: Image.Image, ink: SignatureInk, u: float, limits: ReadLimits) -> bool:

@@ -12,6 +12,7 @@ OCR).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from statistics import median
 
@@ -29,6 +30,7 @@ from licensebot.reading.layout import (
     chinese_label,
     find_labels,
     join_words,
+    match_label,
     norm,
     pick_labels,
 )
@@ -191,6 +193,9 @@ def relabel(
     return best_words, best
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def chinese_column(
     image: Image.Image, labels: dict[str, Label], band: tuple[float, float], index: int
 ) -> dict[str, Label]:
@@ -220,8 +225,17 @@ def chinese_column(
     found = dict(labels)
     for bx0, by0, bx1, by1 in line_bands(gray):
         y0, y1 = top + by0, top + by1
-        if any(lab.top < y1 and y0 < lab.bottom for lab in found.values() if lab.page == index):
-            continue  # a label found already
+        if any(
+            min(y1, lab.bottom) - max(y0, lab.top) > 0.5 * min(y1 - y0, lab.height)
+            and lab.x0 < x1
+            and x0 < lab.x1
+            for lab in found.values()
+            if lab.page == index
+        ):
+            # a label found already: in this column (the row's next label, in the third
+            # column, beside a first label still missing is no reason to skip the line), and
+            # on this line (the next row's label box, a few pixels into it, is not)
+            continue
         if not 0.5 * u <= by1 - by0 <= 2.5 * u:
             continue  # no line of a label's size
         # half a line's room above and below: a character's top dot (`字`'s), dropped from
@@ -234,8 +248,11 @@ def chinese_column(
             return labels  # no second engine: the label stays missing
         if reading is None:
             continue
-        hit = chinese_label(norm(reading.text))
-        if hit is None or hit[0] in found:
+        # by the terms a Chinese label is built from, else as a whole label (`签署人`, the
+        # signer, names no term: it is the signer's name's label)
+        text = norm(reading.text)
+        hit = chinese_label(text) or (match_label(text) if _CJK.search(text) else None)
+        if hit is None or hit[0] in found or hit[0] not in (*FIELD_KEYS, "signature"):
             continue
         word = Word(
             reading.text, float(x0 + bx0), float(y0), float(x0 + bx1), float(y1),

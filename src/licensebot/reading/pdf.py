@@ -34,7 +34,7 @@ from pypdf.errors import PdfReadError
 
 from licensebot.core.form import FieldValue, ReadForm, Source, VersionStatus
 from licensebot.core.la import LaVersion
-from licensebot.reading.cell_ocr import ocr_cells, value_words
+from licensebot.reading.cell_ocr import PRINTED_CELLS, ocr_cells, value_words
 from licensebot.reading.cells import (
     Box,
     Cell,
@@ -46,7 +46,7 @@ from licensebot.reading.cells import (
     word_in_box,
 )
 from licensebot.reading.clean import CLEANERS
-from licensebot.reading.document import Document, Page, PageRaster
+from licensebot.reading.document import Document, Page, PageRaster, is_leader
 from licensebot.reading.facts import (
     Found,
     ink_verdict,
@@ -64,7 +64,7 @@ from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
 from licensebot.reading.regions import ValueRegion, assign_fields, locate_values, members_region
-from licensebot.reading.version import VersionMatch, match_version, pages_of
+from licensebot.reading.version import VersionMatch, after_reread, match_version, pages_of
 
 __all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
 
@@ -154,6 +154,8 @@ class _Reader:
         self.form_labels: set[str] = set()
         #: ... and where its values are (a value the page break cut goes on overleaf)
         self.form_regions: Mapping[str, ValueRegion] = {}
+        #: the form page's pass 1: its upright image, words, labels
+        self.form_pass1: tuple[Image.Image, list[Word], dict[str, Label]] | None = None
 
     def _tick(self, stage: str, since: float) -> float:
         return tick(self.timings, stage, since)
@@ -168,7 +170,8 @@ class _Reader:
         pages = self.doc.text_pages()
         t = self._tick("text", t)
         text_words = [w for p in pages for w in p.words] + form_words
-        labels = assign_fields(find_labels(text_words))
+        # a tab's leader between a label and its value is no word of either
+        labels = assign_fields(find_labels([w for w in text_words if not is_leader(w)]))
         form_page = form_page_of(labels)
         doc_text = " ".join(w.text for p in pages for w in p.words)
         image_pages = [p for p in pages if p.image_page]
@@ -313,14 +316,7 @@ class _Reader:
         """The pages where the clauses that decided an OCR'd version stand, read again at
         `reread_dpi` as one text block per page, and the version told from that.
 
-        Unsure by a few clauses OCR read badly (a soft photo's list of numbers at the body
-        pages' low resolution): only a verdict the better reading reaches (MATCH, OUTDATED)
-        replaces the first. Outdated: it stands only if the better reading says so too (OCR at
-        100 dpi drops numbers of the list without a trace, as an older list would lack them);
-        a current LA rejected as an older one costs the applicant a needless round. When the
-        better reading is no match either, the two readings together may be: each clause as
-        the reading that found it (`match_version(also=...)`; where each reading's difference
-        is a line the other read, an outdated verdict is no longer sure: unsure)."""
+        Which verdict stands is `version.after_reread`'s."""
         outdated = match.status is VersionStatus.OUTDATED
         names = set(match.missing) | set(match.changed) if outdated else set(match.unsure)
         if not names or not self.page_text:
@@ -343,27 +339,20 @@ class _Reader:
             self.versions,
             form_table_found=table,
         )
-        if again.status is not VersionStatus.MATCH:
-            # what either reading found is printed there: OCR loses lines of a page (a soft
-            # photo's list of numbers, a line at 100 dpi, another at 150), it prints no clause;
-            # two readings that lost different lines hold the page between them
-            first = " ".join([layer, *(self.page_text[i] for i in sorted(self.page_text))])
-            both = match_version(
+        first = " ".join([layer, *(self.page_text[i] for i in sorted(self.page_text))])
+        settled = after_reread(
+            match,
+            again,
+            lambda: match_version(
                 " ".join([layer, *(text[i] for i in sorted(text))]),
                 self.versions,
                 form_table_found=table,
                 also=[first],
-            )
-            # (an older LA's difference is in both: no union hides it)
-            if both.status is VersionStatus.MATCH or (
-                outdated and both.status is VersionStatus.UNSURE
-            ):
-                again = both
+            ),
+        )
         self._tick("version_reread", t)
-        log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, again.status)
-        if outdated:
-            return again if again.status is not VersionStatus.OUTDATED else match
-        return again if again.status is not VersionStatus.UNSURE else match
+        log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, settled.status)
+        return settled
 
     def _body_ahead(self, pool: ThreadPoolExecutor, pages: list[Page]) -> dict[int, Future[str]]:
         """Start reading `pages` for their text in `pool`; rendered here (pdfium is not to be
@@ -427,6 +416,7 @@ class _Reader:
             self.pass1[index] = (image, words, labels)
             return None, words
         self.form_labels = set(labels)
+        self.form_pass1 = (image, words, labels)
         # the rules before anything is erased: the same pixels as pass 1's words
         grids = {index: grid_from_image(image, dpi, index)}
         size = (float(image.width), float(image.height))
@@ -502,6 +492,7 @@ class _Reader:
         fields, cells = scan_cells(only, {k: regions[k] for k in only}, words, image, grids)
         found.fields.update({k: v for k, v in fields.items() if k in only})
         self._read_cells(image, regions, cells, found, labels)
+        self._value_carried(found, only, regions)
         self._tick("ocr_pass2", t)
 
     def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
@@ -568,6 +559,71 @@ class _Reader:
             return
         key = max(cut, key=lambda k: self.form_regions[k].box[3])  # the lowest: the cut row
         x0, _, x1, _ = self.form_regions[key].box
+        tail = self._read_atop(key, (x0, x1), image, words, labels, printed=read_as_print(found))
+        if tail is None:
+            return
+        head = found.cut[key]
+        raw = " ".join(r for r in (head.raw, tail.raw) if r)
+        if head.value is None or tail.value is None:
+            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=tail.readings)
+            return
+        mark = (head.raw or ",").rstrip()[-1]
+        space = "" if mark == "-" else " "
+        joined = f"{head.value}{mark}{space}{tail.value}"
+        conf = min(head.confidence, tail.confidence)
+        found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
+
+    def _value_carried(
+        self,
+        found: Found,
+        before: Mapping[str, Label],
+        regions: Mapping[str, ValueRegion],
+    ) -> None:
+        """A row the page break cut after its labels: the last row of those read on the page
+        before (`_table_before`) is blank there, its values carried to the top of the form
+        page, above the table's first label there and across the same columns (Word breaks a
+        row across pages: `Affiliation` at the foot of one page, `Technical University of
+        Munich` at the head of the next; `Name | Title` and, overleaf, `Andrés Muñoz |
+        Research Group Leader`). Those lines are the values, read by the same passes and
+        rules; no value is told missing that was typed overleaf."""
+        read = [k for k in before if k in regions and k in found.fields]
+        if not read or self.form_pass1 is None:
+            return
+        lowest = max(before[k].top for k in read)
+        height = median(before[k].bottom - before[k].top for k in read)
+        row = sorted(
+            (k for k in read if before[k].top > lowest - height), key=lambda k: before[k].x0
+        )
+        image, words, labels = self.form_pass1
+        printed = read_as_print(found)
+        for i, key in enumerate(row):
+            if not found.fields[key].blank:
+                continue
+            # from the label's left (a stacked table's value stands below its label, where no
+            # value was found: the region is guessed right of the label) to the next label's
+            label, box = before[key], regions[key].box
+            x0 = min(box[0], label.x0)
+            x1 = before[row[i + 1]].x0 - height if i + 1 < len(row) else max(box[2], label.x1)
+            value = self._read_atop(key, (x0, x1), image, words, labels, printed=printed)
+            if value is not None:
+                found.fields[key] = value
+
+    def _read_atop(
+        self,
+        key: str,
+        column: tuple[float, float],
+        image: Image.Image,
+        words: list[Word],
+        labels: dict[str, Label],
+        *,
+        printed: bool,
+    ) -> FieldValue | None:
+        """The lines at the top of a page, above its first label and across `column`, read as
+        `key`'s cell of their own by the same passes and rules (`printed`: the rest of the form
+        was read as print; None: no such lines)."""
+        if not labels:
+            return None
+        x0, x1 = column
         first = min(labels.values(), key=lambda lab: min(w.top for w in lab.words))
         top = min(w.top for w in first.words)
         height = median(w.height for w in first.words)
@@ -581,7 +637,7 @@ class _Reader:
             ]
         )
         if not lines:
-            return
+            return None
         box = (
             max(0.0, min(w.x0 for w in lines) - pad),
             max(0.0, min(w.top for w in lines) - 0.6 * height),
@@ -590,17 +646,17 @@ class _Reader:
         )
         rest = Found(fields={key: FieldValue(None, 0.0, Source.OCR)})
         cell = Cell(key, box, *legible(lines), lines=OVERLEAF_LINES)
-        ocr_cells(image, [cell], rest, scale=1.0, limits=self.limits, labels=labels, recheck=True)
-        head, tail = found.cut[key], rest.fields[key]
-        raw = " ".join(r for r in (head.raw, tail.raw) if r)
-        if head.value is None or tail.value is None:
-            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=tail.readings)
-            return
-        mark = (head.raw or ",").rstrip()[-1]
-        space = "" if mark == "-" else " "
-        joined = f"{head.value}{mark}{space}{tail.value}"
-        conf = min(head.confidence, tail.confidence)
-        found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
+        ocr_cells(
+            image,
+            [cell],
+            rest,
+            scale=1.0,
+            limits=self.limits,
+            labels=labels,
+            recheck=True,
+            printed=printed,
+        )
+        return rest.fields[key]
 
     def _note_page(self, flat: FlatPage) -> None:
         """What the geometry did to the form page, beside the stages' times (not seconds:
@@ -615,6 +671,13 @@ class _Reader:
             flat.skew,
             flat.quad,
         )
+
+
+def read_as_print(found: Found) -> bool:
+    """The form's values read so far are print: enough of them settled (a handwritten form's
+    are not), so that a few cells read on their own are weighed as print's."""
+    settled = sum(1 for k, fv in found.fields.items() if k in CLEANERS and fv.value is not None)
+    return settled >= PRINTED_CELLS
 
 
 def _in_cell(grid: Grid, lab: Label) -> bool:

@@ -159,7 +159,27 @@ class RapidCellReader:
             if self.mode == "lines":
                 return _read_lines(gray)
             pieces = [p for a, b in ink_spans(gray) for p in _detect(gray[:, a:b], a)]
-            return [_reading(line, gray.shape[1]) for line in _rows(pieces)]
+            return lines_of(pieces, gray.shape[1])
+
+
+def lines_of(pieces: Sequence[Piece], width: int) -> list[Reading]:
+    """The detected boxes of a crop `width` wide as its lines' readings, top down, without the
+    rows that are specks: a row of a letter or two under half as tall as the crop's tallest
+    (a worn copier's grain under `... Co., Ltd.` read `减` at 0.62 as a line of its own)."""
+    rows = _rows(pieces)
+    tallest = max((_row_height(r) for r in rows), default=0.0)
+    return [
+        _reading(row, width)
+        for row in rows
+        if not (
+            _row_height(row) < 0.5 * tallest
+            and len("".join(p[4] for p in row).replace(" ", "")) <= 2
+        )
+    ]
+
+
+def _row_height(row: Sequence[Piece]) -> float:
+    return max(p[1] for p in row) - min(p[0] for p in row)
 
 
 #: Darker than this is ink (as `line_bands` and the cell passes take it).
@@ -238,12 +258,23 @@ def respace(
         if not (a.isspace() or b.isspace() or (_cjk(a) and _cjk(b))):
             x0 = max(0, int(xs[i - 1] * width))
             x1 = min(width, int(xs[i] * width) + 1)
-            if max(_runs(blank[x0:x1]), default=0) > wide:
+            # a digit `1` is a thin stem in a digit's whole width (digits are set to one
+            # width): beside another digit its paper is no word's gap (`26/1 0/2023`)
+            need = max(wide, ONE_GAP * height) if _thin_digit(a, b) else wide
+            if max(_runs(blank[x0:x1]), default=0) > need:
                 out.append(" ")
                 kept.append(min(probs[i - 1], probs[i]))
         out.append(b)
         kept.append(probs[i])
     return "".join(out), kept
+
+
+#: Paper between a `1` and a digit beside it, in ink heights, that makes a word's gap.
+ONE_GAP = 0.47
+
+
+def _thin_digit(a: str, b: str) -> bool:
+    return a.isdigit() and b.isdigit() and "1" in (a, b)
 
 
 def _cjk(ch: str) -> bool:
@@ -333,6 +364,25 @@ def _stub(word: str) -> bool:
     return 0 < len(word) <= 2 and all(c in RULE_MARKS for c in word)
 
 
+#: What a rule's upright stem reads as, alone, where a line touches the crop's edge (within
+#: `EDGE_STEM` letter heights): a cell's column rule left in its crop.
+STEMS = frozenset({"I", "l", "1", "|", "!"})
+EDGE_STEM = 0.5
+#: A lone letter at a line's end read less surely than this is a speck (Tesseract's words are
+#: trimmed at the same confidence: `cell_ocr.trim_junk`).
+SPECK_PROB = 0.7
+
+
+def _speck(word: tuple[str, float], rest: Sequence[tuple[str, float]]) -> bool:
+    """`word`, at an end of its line, is a speck of the copy, not the value's: one letter read
+    unsurely (a rule's stub at the crop's edge read `I` at 0.59 before `38 Zheda Road`), or one
+    Chinese character beside a line of Latin words (no Latin value begins or ends with one)."""
+    text, prob = word
+    if len(text) != 1:
+        return False
+    return prob < SPECK_PROB or (_cjk(text) and not any(_CJK.search(w) for w, _ in rest))
+
+
 def _reading(row: Sequence[Piece], width: int) -> Reading:
     row = list(row)
     while len(row) > 1 and _stub(row[0][4].strip()):
@@ -349,11 +399,20 @@ def _reading(row: Sequence[Piece], width: int) -> Reading:
             if len(split) == len(probs)
             else [(text, min(probs, default=0.0))]
         )
-    while len(words) > 1 and _stub(words[0][0]):
-        words.pop(0)
-    while len(words) > 1 and _stub(words[-1][0]):
-        words.pop()
     height = max(1.0, sorted(p[1] - p[0] for p in row)[len(row) // 2] * 0.6)  # box > letters
+    # a rule's stem at the crop's very edge reads as a letter of one stroke (`I Department`)
+    at_left = row[0][2] <= EDGE_STEM * height
+    at_right = row[-1][3] >= width - EDGE_STEM * height
+    while len(words) > 1 and (
+        _stub(words[0][0]) or _speck(words[0], words[1:]) or (at_left and words[0][0] in STEMS)
+    ):
+        words.pop(0)
+        at_left = False
+    while len(words) > 1 and (
+        _stub(words[-1][0]) or _speck(words[-1], words[:-1]) or (at_right and words[-1][0] in STEMS)
+    ):
+        words.pop()
+        at_right = False
     edged = edged_box(min(p[2] for p in row), max(p[3] for p in row), height, width)
     conf = min((pr for _, pr in words), default=0.0)
     return Reading(tidy_rapid(" ".join(w for w, _ in words)), round(conf, 4), edged, MODEL)

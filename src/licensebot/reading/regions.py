@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from licensebot.reading.grid import Box, Cell, Grid
+from licensebot.reading.grid import REACH, Box, Cell, Grid
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, lines_of, median, pick_labels
 
 #: Fields whose value region `locate_values` finds by default: the six texts and the ink.
@@ -40,7 +40,7 @@ UNDERLINE_RUN = 2.0
 #: A value's cell is at least this many text heights wide (a short date, a two-letter name).
 MIN_VALUE = 4.0
 
-_FILLER = set("|_—–-.,:;'\"·•")
+_FILLER = set("|_—–-.,:;'\"·•…‥")
 _FILLER_CHARS = "".join(sorted(_FILLER))
 
 
@@ -167,6 +167,19 @@ def _box(lab: Label) -> Box:
     return (lab.x0, lab.top, lab.x1, lab.bottom)
 
 
+#: A word this unsure, of a letter or two, is a speck OCR read, no value.
+SPECK_CONF = 0.5
+
+
+def _speck(w: Word) -> bool:
+    return len(w.text.strip()) <= 2 and w.conf < SPECK_CONF
+
+
+def _in(w: Word, box: Box) -> bool:
+    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
 def _same_row(a: Label, b: Label) -> bool:
     overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
     return a.page == b.page and overlap > 0.3 * min(a.height, b.height)
@@ -224,10 +237,12 @@ class _Finder:
         ]
 
     def right_limit(self, lab: Label, edge: float) -> float:
-        return min(
-            (o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > lab.x1),
-            default=edge,
-        )
+        """Where a value right of `lab` ends: `edge` (its cell's right rule, the page's), or
+        the next label of its row before it (a table with no column rules); never beyond the
+        cell (the Date label two cells on made the Signature label's own cell reach over the
+        signature's)."""
+        nxt = [o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > lab.x1]
+        return min([edge, *nxt])
 
     def result(
         self,
@@ -284,9 +299,14 @@ class _Finder:
         limit = self.right_limit(lab, cell.x1)  # a row of a table with no column rules
         beside = (lab.x1, cell.top, limit, cell.bottom)
         under = (cell.x0, lab.bottom, limit, cell.bottom)
-        own_beside = [w for w in self.free(page, beside, cell) if w.top < lab.bottom]
-        own_under = [w for w in self.free(page, under, cell) if w.top >= lab.bottom - 0.2 * h]
+        # a copier's streak read as `i` and `sf` at 0.1 is no value in the label's cell
+        own = [w for w in self.free(page, (cell.x0, cell.top, cell.x1, cell.bottom), cell)]
+        own = [w for w in own if not _speck(w)]
+        own_beside = [w for w in own if _in(w, beside) and w.top < lab.bottom]
+        own_under = [w for w in own if _in(w, under) and w.top >= lab.bottom - 0.2 * h]
         right = grid.right_of(cell, at=(lab.top + lab.bottom) / 2)
+        if right is not None:
+            right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
         if right is not None and right_free and own_under:
             across = [
@@ -332,6 +352,40 @@ class _Finder:
         if below is not None and not self.labels_in(page, below.box, lab):
             return self.result(lab, below.box, "cell-below", cell=below)
         return self.result(lab, beside, "cell-same", cell=cell)  # a blank label cell
+
+    def whole_cell(self, lab: Label, grid: Grid, cell: Cell, right: Cell) -> Cell:
+        """The cell right of the label's, whole: where marks inside it that are no table's
+        rules (a signing line drawn across it, a pen's upright stroke) cut it into pieces, the
+        pieces right of the label's cell, within its row and before the next label, make one
+        cell again (the signature was measured in a piece above its signing line, its letters
+        cut there, and went unjudged). A cell that fills the row is the cell."""
+        tol = 2 * REACH * grid.per_inch + 2.0
+        if right.top <= cell.top + tol and right.bottom >= cell.bottom - tol:
+            return right
+        stop = min(
+            (o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > right.x0),
+            default=max(c.x1 for c in grid.cells),
+        )
+        pieces = [
+            c
+            for c in grid.cells
+            if c.top >= cell.top - tol
+            and c.bottom <= cell.bottom + tol
+            and c.x0 >= right.x0 - tol
+            and c.x1 <= stop + tol
+            and not self.labels_in(lab.page, c.box, lab)
+        ]
+        if len(pieces) < 2:
+            return right
+        whole = Cell(
+            min(c.x0 for c in pieces),
+            min(c.top for c in pieces),
+            max(c.x1 for c in pieces),
+            max(c.bottom for c in pieces),
+        )
+        covered = sum(c.width * c.height for c in pieces)
+        # the pieces tile their box (a signing line cuts, it leaves no hole)
+        return whole if covered >= 0.85 * whole.width * whole.height else right
 
     def in_text(self, lab: Label, grid: Grid | None) -> ValueRegion:
         h, page = lab.height, lab.page

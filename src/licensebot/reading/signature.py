@@ -250,13 +250,16 @@ def cursive(s: Stroke, u: float) -> bool:
     """One connected piece of ink as wide as several letters and of a letter's height:
     letters joined by the pen (a name written in a quick hand, a scrawl, a flourish through
     the name). Print is separate letters; a rule is no taller than a line's width."""
-    return (
-        s.width >= CURSIVE_WIDTH * u
-        and s.height >= CURSIVE_HEIGHT * u
-        and s.pixels <= CURSIVE_FILL * s.width * s.height
-    )
+    wide = s.width >= CURSIVE_WIDTH * u and s.height >= CURSIVE_HEIGHT * u
+    # or joined letters taller than any letter of print, two letters' width at least: a neat
+    # hand's `Garçon` at 1.5 text heights, its pen's line unbroken from letter to letter
+    big = s.width >= JOINED_WIDTH * u and s.height >= JOINED_HEIGHT * u
+    return (wide or big) and s.pixels <= CURSIVE_FILL * s.width * s.height
 
 
+#: Joined letters this wide and this tall (text heights) are a pen's too (`cursive`).
+JOINED_WIDTH = 2.0
+JOINED_HEIGHT = 1.4
 #: Letters of signature height on one baseline that make a line of big print (`verdict`).
 BIG_PRINT_LETTERS = 5
 #: Share of a ring's bearings that must carry ink for it to be a stamp's ring.
@@ -372,6 +375,27 @@ def print_sized(s: Stroke, u: float) -> bool:
     return s.height <= PRINT_HEIGHT * u and s.width <= PRINT_WIDTH * u
 
 
+#: Letters of print share a height (the x-height, the capitals'): at least this share of a
+#: line's letters is within `SAME_HEIGHT` of one height.
+PRINT_HEIGHT_SHARE = 0.4
+SAME_HEIGHT = 0.07
+#: The smallest letter (label heights): less is a dot, an accent, a piece of a rule.
+MIN_LETTER = 0.2
+
+
+def print_heights(strokes: Sequence[Stroke], u: float) -> bool:
+    """Whether the letters' heights are print's: many of them one height (a font's x-height:
+    `o`, `e`, `r`, `u` alike to a pixel or two), where a hand's letters each have their own.
+    Letters of any size count (a small typed name's x-height is a fifth of the label's)."""
+    small = sorted(
+        s.height for s in strokes if MIN_LETTER * u <= s.height <= 1.5 * u and s.width <= 1.5 * u
+    )
+    if len(small) < 3:
+        return True  # too few letters to tell: print, for this test
+    best = max(sum(1 for h in small if abs(h - c) <= SAME_HEIGHT * c) for c in small)
+    return best >= max(3, PRINT_HEIGHT_SHARE * len(small))
+
+
 def verdict(
     hand: Sequence[Stroke],
     rest: Sequence[Stroke],
@@ -408,8 +432,11 @@ def verdict(
         return None, 0.0
     if other_ink < EMPTY_INK:
         return False, 0.9
-    if all(print_sized(s, u) for s in rest) and _line_of_print(rest, u):
-        return False, 0.8  # a typed name: letters of print size on one baseline
+    if all(print_sized(s, u) for s in rest) and _line_of_print(rest, u) and print_heights(rest, u):
+        # a typed name: letters of print size on one baseline, many of them one height (a
+        # small scrawl broken into bumps by a photo's blur, a wave on the signing line, is
+        # marks on a line too, each of its own height: a person looks)
+        return False, 0.8
     return None, 0.0
 
 

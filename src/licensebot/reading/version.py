@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -792,6 +792,37 @@ def _difference_weight(s: ClauseScore) -> float:
 
 def _word_like(toks: Sequence[str]) -> int:
     return sum(1 for t in toks if t.isalpha() and len(t) >= 3 and re.search("[aeiouy]", t))
+
+
+def after_reread(
+    first: VersionMatch, again: VersionMatch, both: Callable[[], VersionMatch]
+) -> VersionMatch:
+    """The verdict of an OCR'd LA read again where its deciding clauses stand (`first`: the
+    first reading's, `again`: the better reading's; `both`: the two readings together, each
+    clause as the reading that found it, `match_version(also=...)`, asked for only when
+    needed).
+
+    Unsure by a few clauses OCR read badly (a soft photo's list of numbers at the body pages'
+    low resolution): only a verdict the better reading reaches (MATCH, OUTDATED) replaces the
+    first. Outdated: it stands only if the better reading says so too (OCR at 100 dpi drops
+    numbers of the list without a trace, as an older list would lack them); a current LA
+    rejected as an older one costs the applicant a needless round. When the better reading is
+    no match either, the two readings together may be. And an outdated verdict, first or
+    again, stands only where the two together say so: OCR loses lines of a page, it prints no
+    clause, so a clause one reading found is there (a photo's re-read that lost a sentence of
+    section 4 the first reading had called a current LA outdated). An older LA's difference is
+    in both readings: no union hides it."""
+    outdated = first.status is VersionStatus.OUTDATED
+    if again.status is not VersionStatus.MATCH:
+        union = both()
+        if union.status is VersionStatus.MATCH or (
+            (outdated or again.status is VersionStatus.OUTDATED)
+            and union.status is not VersionStatus.OUTDATED
+        ):
+            again = union
+    if outdated:
+        return again if again.status is not VersionStatus.OUTDATED else first
+    return again if again.status is not VersionStatus.UNSURE else first
 
 
 def match_version(

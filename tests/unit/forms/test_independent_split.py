@@ -192,3 +192,11 @@ def test_same_seed_same_document() -> None:
     spec = draw_spec(12, medium="scan")
     assert build_docx(spec) == build_docx(draw_spec(12, medium="scan"))
     assert build_docx(spec) != build_docx(draw_spec(13, medium="scan"))
+
+
+def test_a_fresh_development_range_never_reaches_the_held_out_seeds() -> None:
+    fresh = split.split_seeds(split.DEV, 60, dev_start=1000)
+    assert fresh == list(range(1000, 1060))
+    assert all(split.split_of(s) == split.DEV for s in fresh)
+    # the record's held-out set stays the same whatever development range is asked for
+    assert split.split_seeds(split.HELDOUT, 3, dev_start=1000) == split.seeds(split.HELDOUT, 3)

@@ -52,6 +52,17 @@ def test_it_is_not_blank_when_ink_stands_under_the_label_in_its_own_cell() -> No
     assert _scan(written=True) is False
 
 
+def test_a_sliver_of_a_region_no_line_fits_in_is_never_blank() -> None:
+    # the region squeezed to 4 px between a label's line and the next row's (a label read in
+    # the wrong row): it holds no ink, and says nothing of the value
+    img, labels = _page(written=False)
+    sliver = ValueRegion("signer_name", 0, (230.0, 360.0, 1290.0, 364.0), "cell-same", None)
+    fields, cells = scan_cells(labels, {"signer_name": sliver}, [], img, {})
+    assert fields["signer_name"].blank is False
+    assert fields["signer_name"].value is None
+    assert not cells
+
+
 def _w(text: str, x0: float, top: float, x1: float, bottom: float) -> Word:
     return Word(text, x0, top, x1, bottom, 0.95)
 

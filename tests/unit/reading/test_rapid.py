@@ -154,6 +154,18 @@ def test_respace_puts_back_a_dropped_word_space() -> None:
     assert len(probs) == len(text)
 
 
+def test_respace_takes_the_paper_beside_a_digit_one_for_no_word_gap() -> None:
+    # digits of one width, 3 px apart: `1` a 2 px stem with 7 px of paper either side
+    gray = np.full((20, 100), 250, dtype=np.uint8)
+    spans = [(5, 11), (14, 20), (23, 29), (32, 38), (41, 47), (54, 56), (63, 69)]
+    for a, b in spans:
+        gray[2:18, a:b] = 20
+    xs = [(a + b) / 200 for a, b in spans]
+    assert respace("2024010", [0.9] * 7, xs, gray)[0] == "2024010"
+    # the same paper between letters is a word's gap
+    assert respace("abcdeif", [0.9] * 7, xs, gray)[0] == "abcde i f"
+
+
 def test_respace_leaves_chinese_alone() -> None:
     gray = np.full((20, 100), 250, dtype=np.uint8)
     gray[4:16, 5:15] = 20
@@ -244,3 +256,54 @@ def test_print_at_a_closed_side_of_its_crop_is_no_value_the_crop_cut() -> None:
     (closed,), (opened,) = after_label.readings, open_side.readings
     assert "Germany" in closed.text and not closed.edged
     assert opened.edged  # the same print at an open side may go on beyond the crop
+
+
+def piece(text: str, x0: float, x1: float, top: float = 0, bottom: float = 40, p: float = 0.99):
+    """A box the detector found and the recogniser read (every letter at probability `p`)."""
+    return (top, bottom, x0, x1, text, [p] * len(text))
+
+
+def test_a_speck_read_as_a_row_of_its_own_is_no_line_of_the_value() -> None:
+    value = piece("Bluepeak Vision Technologies (Shenzhen) Co., Ltd.", 30, 1110)
+    speck = piece("减", 250, 264, top=42, bottom=56, p=0.62)
+    lines = rapid.lines_of([value, speck], 1480)
+    assert [r.text for r in lines] == ["Bluepeak Vision Technologies (Shenzhen) Co., Ltd."]
+
+
+def test_a_short_second_line_of_print_is_kept() -> None:
+    first = piece("Floor 18, Tower B, 3388 Keyuan South Road,", 20, 977)
+    second = piece("Nanshan District, Shenzhen 518057, China", 26, 942, top=49, bottom=89)
+    last = piece("UK", 26, 80, top=95, bottom=135)  # as tall as print: a line, however short
+    lines = rapid.lines_of([first, second, last], 1474)
+    assert [r.text for r in lines][-1] == "UK"
+    assert len(lines) == 3
+
+
+def test_an_unsure_lone_letter_before_the_value_is_a_speck() -> None:
+    line = piece("I 38 Zheda Road, Xihu District,", 2, 705)
+    probs = [0.59, 0.8] + [1.0] * (len(line[4]) - 2)
+    (got,) = rapid.lines_of([(*line[:5], probs)], 1576)
+    assert got.text == "38 Zheda Road, Xihu District,"
+
+
+def test_a_sure_lone_letter_of_the_value_stays() -> None:
+    (got,) = rapid.lines_of([piece("Tower B", 10, 200)], 400)
+    assert got.text == "Tower B"
+
+
+def test_a_chinese_character_beside_latin_words_is_a_speck_and_chinese_text_keeps_its_own() -> None:
+    (latin,) = rapid.lines_of([piece("Co., Ltd. 减", 10, 300)], 400)
+    assert latin.text == "Co., Ltd."
+    (chinese,) = rapid.lines_of([piece("海淀区 北京", 10, 300)], 400)
+    assert chinese.text == "海淀区 北京"
+
+
+def test_a_rules_stem_at_the_crops_edge_is_no_letter_of_the_value() -> None:
+    # the cell's column rule left in its crop, read `I` before the value's first word
+    (got,) = rapid.lines_of([piece("I Department of Computing", -3, 900)], 1612)
+    assert got.text == "Department of Computing"
+    (right,) = rapid.lines_of([piece("Hongshan District |", 10, 1608)], 1612)
+    assert right.text == "Hongshan District"
+    # a value's own first letter, clear of the edge, stays
+    (kept,) = rapid.lines_of([piece("I Department of Computing", 60, 900)], 1612)
+    assert kept.text == "I Department of Computing"

@@ -1,5 +1,7 @@
 """Digital forms (text layer and fillable fields): every field exact, no OCR needed."""
 
+import itertools
+
 import pytest
 
 from licensebot.core.form import TEXT_FIELDS, form_to_json
@@ -95,3 +97,16 @@ def test_json_view_has_exactly_the_contract_fields(
     assert list(out["fields"]) == [*TEXT_FIELDS, "signed", "members"]
     assert out["scanned"] is False and out["form_version"] == current.id
     assert set(out["confidence"]) >= set(TEXT_FIELDS)
+
+
+def test_a_tabs_dot_leader_parts_the_label_from_its_value_and_a_values_own_dots_stay() -> None:
+    from licensebot.reading.document import leader_breaks
+
+    def words(text: str) -> list[str]:
+        cuts = sorted({0, len(text), *leader_breaks(text)})
+        return [w for a, b in itertools.pairwise(cuts) for w in text[a:b].split()]
+
+    assert words("Name:.........Samuel Reed") == ["Name:", ".........", "Samuel", "Reed"]
+    assert words("(邮箱):……t.dvorak@unimelb.edu.au") == ["(邮箱):", "……", "t.dvorak@unimelb.edu.au"]
+    # a value's own periods, an email's dots, an abbreviation: no leader
+    assert leader_breaks("Dept. of C.S., s.reed@upm.es, Co., Ltd.") == set()

@@ -192,3 +192,35 @@ def test_a_chinese_label_tesseract_missed_is_read_in_the_labels_column() -> None
     # labels in English: nothing to do here
     english = {"date": Label("date", [Word("Date", 140, 718, 220, 758, page=2)], 1.0)}
     assert chinese_column(img, english, (60.0, 820.0), 2) == english
+
+
+def test_a_first_row_label_beside_a_found_one_is_read_in_the_labels_column() -> None:
+    """`签署人：` (the signer: the name's label) heads the first row, its row's `职务：` found
+    in the third column; the next row's label box reaches a few pixels into its line. It is
+    read in the labels' column all the same, as the name's label."""
+    font = ImageFont.truetype(str(find_font("wqy-microhei.ttc")), 40, index=0)
+    img = Image.new("L", (1700, 700), 250)
+    d = ImageDraw.Draw(img)
+    for y in (80, 200, 320, 440):
+        d.line([(60, y), (1600, y)], fill=20, width=3)
+    for x in (60, 400, 900, 1150, 1600):
+        d.line([(x, 80), (x, 200)], fill=20, width=3)
+    for x in (60, 400, 1600):
+        d.line([(x, 200), (x, 440)], fill=20, width=3)
+    d.text((100, 118), "签署人：", font=font, fill=25)
+    d.text((440, 118), "Megan Foster", font=font, fill=25)
+
+    def label(field: str, text: str, x: int, y: int, grow: int = 0) -> Label:
+        d.text((x, y), text, font=font, fill=25)
+        x0, y0, x1, y1 = d.textbbox((x, y), text, font=font)
+        return Label(field, [Word(text, x0, y0 - grow, x1, y1, page=2)], 0.9)
+
+    labels = {
+        "signer_title": label("signer_title", "职务：", 930, 118),
+        # the `名` of `单位名称` boxed taller than its line: its top just inside the row above
+        "affiliation": label("affiliation", "单位名称：", 100, 238, grow=45),
+        "work_email": label("work_email", "邮箱：", 100, 358),
+    }
+    found = chinese_column(img, labels, (60.0, 460.0), 2)
+    assert set(found) == {*labels, "signer_name"}
+    assert found["signer_name"].top < 200 and found["signer_name"].x1 < 400

@@ -261,3 +261,30 @@ def test_a_dot_leader_is_erased_and_the_values_own_periods_stay() -> None:
     plain = Image.new("L", (900, 90), 250)
     ImageDraw.Draw(plain).text((10, 20), "a.b.c.d.e.f.g.h@x.cn", font=font, fill=20)
     assert (np.asarray(erase_leaders(plain)) == np.asarray(plain)).all()
+
+
+def _line(text: str, lift: dict[int, int] | None = None) -> Image.Image:
+    """`text` printed letter by letter on one baseline, letter i raised by `lift[i]` px."""
+    font = ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 40)
+    img = Image.new("L", (40 + round(font.getlength(text)) + 10 * len(text), 90), 255)
+    draw = ImageDraw.Draw(img)
+    x = 20.0
+    for i, ch in enumerate(text):
+        draw.text((x, 15 - (lift or {}).get(i, 0)), ch, font=font, fill=0)
+        x += font.getlength(ch) + 4
+    return img
+
+
+def test_a_blot_under_a_printed_letter_does_not_make_the_line_handwriting() -> None:
+    img = _line("28 April 2025")
+    assert ocr.baseline_wobble(img) == pytest.approx(0.0, abs=0.02)
+    # a worn copier's blot joined to the last digit's foot, reaching well below the line
+    ImageDraw.Draw(img).rectangle([img.width - 45, 50, img.width - 28, 80], fill=90)
+    wobble = ocr.baseline_wobble(img)
+    assert wobble is not None and wobble <= 0.02
+
+
+def test_letters_each_off_the_line_are_still_handwriting() -> None:
+    lifts = {i: (7 if i % 3 == 0 else -6 if i % 3 == 1 else 0) for i in range(13)}
+    wobble = ocr.baseline_wobble(_line("Helen Baker's", lifts))
+    assert wobble is not None and wobble > 0.06

@@ -20,6 +20,7 @@ from licensebot.reading.regions import ValueRegion
 from licensebot.reading.signature import (
     SignatureInk,
     Stroke,
+    cursive,
     find_cell,
     measure,
     print_height,
@@ -113,6 +114,21 @@ def test_a_typed_name_read_without_confidence_is_still_print() -> None:
     ImageDraw.Draw(img).text((420, 215), "Héctor Ibáñez", font=_font(44), fill=30)
     got = measure(img, sig, [sig, date], _fallback(sig, date))
     assert got.signed is False
+
+
+def test_a_small_wave_broken_into_bumps_is_never_called_unsigned() -> None:
+    """A photo's blur breaks a small wavy signature into bumps, each of a letter's size, their
+    feet on the signing line: marks on a line, but each of its own height, as no print's
+    letters are: a person looks (or a later pass finds the hand), never "not signed"."""
+    img, sig, date = _page()
+    d = ImageDraw.Draw(img)
+    x = 430
+    for height in (0.55, 0.8, 0.4, 0.65, 0.95, 0.5):  # label heights
+        h, w = round(height * U), round(0.7 * U)
+        d.arc([x, 260 - h, x + w, 260 + h], start=180, end=360, fill=40, width=3)
+        x += w + 5
+    got = measure(img, sig, [sig, date], _fallback(sig, date))
+    assert got.signed is not False
 
 
 def test_a_name_typed_big_is_not_a_signature() -> None:
@@ -352,3 +368,13 @@ def test_a_name_typed_at_print_size_is_never_written_by_hand(text: str) -> None:
 
     img, ink = _written(text, hand=False)
     assert not written_by_hand(img, ink, U, ReadLimits())
+
+
+def test_joined_letters_taller_than_print_are_a_pens_and_print_sized_ones_are_not() -> None:
+    # a neat hand's `Garçon`: one piece of ink 2.4 text heights wide, 1.5 tall, a pen's line
+    u = 40.0
+    assert cursive(Stroke(0, 0, 96, 60, 1373), u)
+    # letters of print size bled together (1.2 text heights): no pen's
+    assert not cursive(Stroke(0, 0, 96, 47, 1100), u)
+    # a filled shape as big (a smudge, a thumb): no pen's line
+    assert not cursive(Stroke(0, 0, 96, 60, 4000), u)

@@ -325,3 +325,73 @@ def test_a_tabbed_value_wrapped_to_the_margin_under_its_label_is_the_values() ->
     # under the form)
     got = values([*head, *ws("Printed", 72, 143)])
     assert got["affiliation"] == "Department of Computing, University of"
+
+
+def test_specks_read_under_a_label_do_not_keep_its_value_out_of_the_next_cell() -> None:
+    # a worn copier's streak down the label column, read as `i` and `sf` at 0.1 under the
+    # Signature label: the signature is still the next cell's ink, never the label cell's
+    words = text_words(draw_four_columns())
+    labels, regions = _read(words, {0: _grid_of(draw_four_columns())}, A4)
+    sig = labels["signature"]
+    h = sig.bottom - sig.top
+    specks = [
+        Word("i", sig.x0 + 2, sig.bottom + 0.5 * h, sig.x0 + 4, sig.bottom + 1.2 * h, 0.13),
+        Word("sf", sig.x0 + 1, sig.bottom + 1.5 * h, sig.x0 + 5, sig.bottom + 1.9 * h, 0.16),
+    ]
+    again = locate_values(
+        labels, [*words, *specks], page_size=A4, grids={0: _grid_of(draw_four_columns())}
+    )
+    assert again["signature"].how == "cell-right"
+    assert again["signature"].box == regions["signature"].box
+    assert again["signature"].box[0] >= sig.x1
+
+
+def test_a_value_under_its_label_ends_at_the_label_cells_rule() -> None:
+    # the Signature row of a four-column table: words under the label in its own cell make
+    # the value the label cell's; it ends at that cell's rule, not at the Date label two
+    # cells on
+    pdf = draw_four_columns()
+    words = text_words(pdf)
+    labels, _ = _read(words, {0: _grid_of(pdf)}, A4)
+    sig = labels["signature"]
+    h = sig.bottom - sig.top
+    note = Word("Witness", sig.x0, sig.bottom + 0.8 * h, sig.x0 + 4 * h, sig.bottom + 1.8 * h, 0.95)
+    grid = _grid_of(pdf)
+    again = locate_values(labels, [*words, note], page_size=A4, grids={0: grid})
+    own = grid.cell_containing((sig.x0, sig.top, sig.x1, sig.bottom))
+    assert own is not None
+    assert again["signature"].how == "cell-same"
+    assert again["signature"].box[2] <= own.x1 + 1
+    assert again["signature"].box[2] < labels["date"].x0
+
+
+def _grid_of(pdf: bytes) -> Grid:
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return grid_from_pdf_page(doc[0], 0, text_words(pdf))
+    finally:
+        doc.close()
+
+
+def test_a_cell_cut_into_pieces_by_its_signing_line_is_one_cell_again() -> None:
+    # the Signature row of a four-column table: a signing line drawn across the signature's
+    # cell and a pen's upright stroke cut it into three regions; the value is the whole cell
+    # (the signature measured above its signing line alone lost its letters' lower half)
+    from licensebot.reading.grid import Cell as GridCell
+
+    cells = (
+        GridCell(336, 927, 777, 1209),  # the label's
+        GridCell(780, 927, 990, 1014),  # above the signing line, left of the stroke
+        GridCell(990, 927, 1218, 1017),  # ... right of it
+        GridCell(780, 1017, 1218, 1209),  # under the signing line
+        GridCell(1221, 927, 1662, 1209),  # the Date label's
+        GridCell(1665, 930, 2106, 1209),  # the date's
+    )
+    grid = Grid((), cells, 300.0)
+    labels = {
+        "signature": Label("signature", [Word("Signature", 358, 934, 568, 978, 0.96)], 1.0),
+        "date": Label("date", [Word("Date", 1244, 934, 1320, 978, 0.96)], 1.0),
+    }
+    regions = locate_values(labels, [], page_size=(2480.0, 3508.0), grids={0: grid})
+    assert regions["signature"].box == (780, 927, 1218, 1209)
+    assert regions["date"].box == (1665, 930, 2106, 1209)

@@ -8,7 +8,7 @@ import pytest
 from licensebot.core.form import VersionStatus
 from licensebot.core.la import LaVersion
 from licensebot.reading.la_versions import load_versions
-from licensebot.reading.version import cut_word, match_version
+from licensebot.reading.version import VersionMatch, after_reread, cut_word, match_version
 from tests.forms.factory import older_version
 from tests.forms.ocr_noise import ocr_noise
 from tests.forms.variants import VARIANTS, field_older
@@ -349,3 +349,30 @@ def test_a_sentence_of_two_lines_most_of_it_lost_with_a_line_is_not_outdated() -
     assert sentence in CURRENT.text
     text = _PLAIN.replace(sentence, "ited access, e.g., a")
     assert _status(text) is VersionStatus.UNSURE
+
+
+def _reread(first: str, again: str) -> VersionStatus:
+    """The verdict after a re-read: each text matched alone, the union only when asked for."""
+
+    def match(text: str, also: tuple[str, ...] = ()) -> VersionMatch:
+        return match_version(text, [CURRENT], form_table_found=True, also=list(also))
+
+    return after_reread(match(first), match(again), lambda: match(again, (first,))).status
+
+
+def test_a_reread_that_lost_a_sentence_the_first_reading_found_is_no_older_la() -> None:
+    # a photo's current LA: the first reading lost a contact line (unsure), the re-read the
+    # same line and a sentence of section 4 besides (alone: outdated); the sentence is printed
+    # there, as the first reading shows: never an outdated_form rejection
+    sentence = "Other sample images may be used in paper writing and academic presentation"
+    first = _PLAIN.replace("iamthy@mail.ustc.edu.cn", "")
+    again = first.replace(sentence, "")
+    assert sentence in _PLAIN
+    assert _status(first) is VersionStatus.UNSURE and _status(again) is VersionStatus.OUTDATED
+    assert _reread(first, again) is VersionStatus.UNSURE
+
+
+def test_an_older_la_read_twice_is_outdated_whatever_the_first_reading_was() -> None:
+    older = VARIANTS["fewer_subjects"](CURRENT).text + FILLED
+    assert _reread(older.replace("iamthy@mail.ustc.edu.cn", ""), older) is VersionStatus.OUTDATED
+    assert _reread(older, older) is VersionStatus.OUTDATED
