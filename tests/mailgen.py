@@ -338,6 +338,32 @@ def build_application(
     return _encode(headers + tree)
 
 
+def numbered_application(
+    n: int,
+    *,
+    tag: str,
+    to: Sequence[str] = ("sirui@dataset.test",),
+    client: str = "gmail",
+    sender_name: str = "",
+    pdf: bool = True,
+    filename: str | None = None,
+    message_id: str | None = None,
+) -> bytes:
+    """Applicant `n`'s application, as the mail-loop tests send many: from
+    applicant{n}@uni{n}.edu, a tiny PDF named for them (none when not `pdf`), the subject and
+    the Message-ID numbered (`<{tag}-{n}@uni{n}.edu>`: each test module its own tag)."""
+    return build_application(
+        client=client,
+        sender=f"applicant{n}@uni{n}.edu",
+        sender_name=sender_name,
+        to=list(to),
+        filename=(filename or f"DFME_License_Agreement_Applicant_{n}.pdf") if pdf else None,
+        pdf=tiny_pdf(f"LA {n}") if pdf else None,
+        subject=f"DFME license agreement {n}",
+        message_id=message_id or f"<{tag}-{n}@uni{n}.edu>",
+    )
+
+
 def _encode(lines: Sequence[str]) -> bytes:
     # raw 8-bit UTF-8 where a client writes it (Gmail file names, Thunderbird 8bit bodies)
     return re.sub(r"\r?\n", "\r\n", "\r\n".join(lines) + "\r\n").encode("utf-8")

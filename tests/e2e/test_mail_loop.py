@@ -16,21 +16,14 @@ import pytest
 
 from licensebot.worker.intake import MAX_ATTEMPTS
 from tests.e2e.conftest import BOXES, Deployment
-from tests.mailgen import build_application, tiny_pdf
+from tests.mailgen import numbered_application
 
 pytestmark = pytest.mark.e2e
 
 
 def application(n: int, *, pdf: bool = True, client: str = "gmail") -> bytes:
-    return build_application(
-        client=client,
-        sender=f"applicant{n}@uni{n}.edu",
-        sender_name=f"Applicant {n}",
-        to=list(BOXES.values()),
-        filename=f"DFME_License_Agreement_Applicant_{n}.pdf" if pdf else None,
-        pdf=tiny_pdf(f"LA {n}") if pdf else None,
-        subject=f"DFME license agreement {n}",
-        message_id=f"<app-{n}@uni{n}.edu>",
+    return numbered_application(
+        n, tag="app", to=list(BOXES.values()), client=client, sender_name=f"Applicant {n}", pdf=pdf
     )
 
 

@@ -19,22 +19,14 @@ from sqlalchemy import create_engine, text
 from licensebot.config import load_settings
 from licensebot.worker.runner import Worker
 from tests.e2e.conftest import BOXES, Deployment
-from tests.mailgen import build_application, tiny_pdf
+from tests.mailgen import numbered_application
 from tests.support import bot_env
 
 pytestmark = pytest.mark.e2e
 
 
 def application(n: int) -> bytes:
-    return build_application(
-        client="thunderbird",
-        sender=f"applicant{n}@uni{n}.edu",
-        to=list(BOXES.values()),
-        filename=f"DFME_License_Agreement_Applicant_{n}.pdf",
-        pdf=tiny_pdf(f"LA {n}"),
-        subject=f"DFME license agreement {n}",
-        message_id=f"<two-{n}@uni{n}.edu>",
-    )
+    return numbered_application(n, tag="two", client="thunderbird", to=list(BOXES.values()))
 
 
 def deliver(d: Deployment, numbers: range) -> None:

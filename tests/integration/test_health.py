@@ -23,7 +23,7 @@ from licensebot.store.db import make_engine, upgrade
 from licensebot.worker.health import probe
 from licensebot.worker.notify import Notifier
 from licensebot.worker.runner import Worker
-from tests.mailgen import build_application, tiny_pdf
+from tests.mailgen import numbered_application
 from tests.servers.dovecot import DovecotServer, free_port
 from tests.servers.smtp import SmtpServer
 from tests.support import SMTP_PASSWORD, SMTP_USER, bot_env, mailbox_block, write_config
@@ -57,15 +57,7 @@ def until(what: Callable[[], bool], timeout: float = 30) -> None:
 
 
 def application(n: int) -> bytes:
-    return build_application(
-        client="gmail",
-        sender=f"applicant{n}@uni{n}.edu",
-        to=["sirui@dataset.test"],
-        filename=f"DFME_License_Agreement_Applicant_{n}.pdf",
-        pdf=tiny_pdf(f"LA {n}"),
-        subject=f"DFME license agreement {n}",
-        message_id=f"<health-{n}@uni{n}.edu>",
-    )
+    return numbered_application(n, tag="health")
 
 
 def test_healthz_turns_red_on_a_stuck_outbox_and_a_dead_imap_session_metrics_count(

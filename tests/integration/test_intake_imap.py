@@ -22,7 +22,7 @@ from licensebot.store.models import (
 )
 from licensebot.worker.intake import MAX_ATTEMPTS
 from licensebot.worker.runner import Worker
-from tests.mailgen import build_application, tiny_pdf
+from tests.mailgen import numbered_application
 from tests.servers.dovecot import DovecotServer
 from tests.support import mailbox_block
 
@@ -32,15 +32,14 @@ LA = "DFME_License_Agreement_San_Zhang.pdf"
 
 
 def application(n: int, *, message_id: str | None = None, pdf: bool = True) -> bytes:
-    return build_application(
-        client="gmail",
-        sender=f"applicant{n}@uni{n}.edu",
-        sender_name=f"Applicant {n}",
+    return numbered_application(
+        n,
+        tag="app",
         to=["sirui@dataset.test", "iamthy@dataset.test"],
-        filename=LA if pdf else None,
-        pdf=tiny_pdf(f"LA {n}") if pdf else None,
-        subject=f"DFME license agreement {n}",
-        message_id=message_id or f"<app-{n}@uni{n}.edu>",
+        sender_name=f"Applicant {n}",
+        pdf=pdf,
+        filename=LA,
+        message_id=message_id,
     )
 
 

@@ -25,7 +25,7 @@ from licensebot.mail.sources import Wake
 from licensebot.store.models import InboundMessage, OutboxMessage
 from licensebot.worker.push import PushNote, serve
 from licensebot.worker.runner import Worker
-from tests.mailgen import build_application, tiny_pdf
+from tests.mailgen import numbered_application
 from tests.servers.dovecot import DovecotServer, free_port
 from tests.support import mailbox_block
 
@@ -34,15 +34,7 @@ PW = "bot-password"
 
 
 def application(n: int) -> bytes:
-    return build_application(
-        client="gmail",
-        sender=f"applicant{n}@uni{n}.edu",
-        to=["sirui@dataset.test"],
-        filename=f"DFME_License_Agreement_Applicant_{n}.pdf",
-        pdf=tiny_pdf(f"LA {n}"),
-        subject=f"DFME license agreement {n}",
-        message_id=f"<push-{n}@uni{n}.edu>",
-    )
+    return numbered_application(n, tag="push")
 
 
 def count(worker: Worker, model: type, *where: object) -> int:
