@@ -12,7 +12,6 @@ OCR).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from statistics import median
 
@@ -45,6 +44,7 @@ from licensebot.reading.ocr import (
 from licensebot.reading.page_image import turns
 from licensebot.reading.rapid import RapidError, line_bands, read_line
 from licensebot.reading.regions import assign_fields
+from licensebot.reading.vote import CJK
 
 
 def read_labels(
@@ -193,9 +193,6 @@ def relabel(
     return best_words, best
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def chinese_column(
     image: Image.Image, labels: dict[str, Label], band: tuple[float, float], index: int
 ) -> dict[str, Label]:
@@ -251,7 +248,7 @@ def chinese_column(
         # by the terms a Chinese label is built from, else as a whole label (`签署人`, the
         # signer, names no term: it is the signer's name's label)
         text = norm(reading.text)
-        hit = chinese_label(text) or (match_label(text) if _CJK.search(text) else None)
+        hit = chinese_label(text) or (match_label(text) if CJK.search(text) else None)
         if hit is None or hit[0] in found or hit[0] not in (*FIELD_KEYS, "signature"):
             continue
         word = Word(

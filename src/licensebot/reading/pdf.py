@@ -334,17 +334,14 @@ class _Reader:
             )
             text[index] = " ".join(w.text for w in words)
         layer = " ".join(w.text for p in pages for w in p.words)
-        again = match_version(
-            " ".join([layer, *(text[i] for i in sorted(text))]),
-            self.versions,
-            form_table_found=table,
-        )
+        reread = " ".join([layer, *(text[i] for i in sorted(text))])
+        again = match_version(reread, self.versions, form_table_found=table)
         first = " ".join([layer, *(self.page_text[i] for i in sorted(self.page_text))])
         settled = after_reread(
             match,
             again,
             lambda: match_version(
-                " ".join([layer, *(text[i] for i in sorted(text))]),
+                reread,
                 self.versions,
                 form_table_found=table,
                 also=[first],
