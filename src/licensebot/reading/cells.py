@@ -19,7 +19,7 @@ from PIL import Image
 
 from licensebot.core.form import FieldValue, Reading, Source
 from licensebot.reading.grid import Grid
-from licensebot.reading.layout import FIELD_KEYS, Label, Word, join_words
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, is_filler, join_words
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import Raster, ink_ratio, mean_conf
 from licensebot.reading.regions import MAX_LINES, ValueRegion, members_region, region_words
@@ -30,8 +30,6 @@ Box = tuple[float, float, float, float]
 
 #: Share of a value cell covered by ink above which "nothing typed here" means "handwritten".
 CELL_INK = 0.004
-
-_FILLER = "|_—–-.,:;'\"·•…‥"
 
 
 @dataclass
@@ -88,9 +86,7 @@ def value_and_tail(
     address`, `Full address` `of the affiliation`), not the value's: left out when the value
     stands under the label, or when they are all there is (the value went overleaf)."""
     mine = {id(w) for lab in labels.values() for w in lab.words}
-    ws = [
-        w for w in region_words(region, words, grids) if id(w) not in mine and w.text.strip(_FILLER)
-    ]
+    ws = [w for w in region_words(region, words, grids) if id(w) not in mine and not is_filler(w)]
     own = labels.get(region.field)
     if own is None:
         return ws, []

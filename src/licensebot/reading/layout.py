@@ -47,6 +47,16 @@ class Word:
         return (self.x0 + self.x1) / 2
 
 
+#: What a word made only of is filler, never a value: a table's rules read as `|`, a line for
+#: the pen as underscores or dashes, dot leaders, stray punctuation.
+FILLER = "|_—–-.,:;'\"·•…‥"
+
+
+def is_filler(w: Word) -> bool:
+    """A word of filler characters only (`FILLER`)."""
+    return not w.text.strip(FILLER)
+
+
 #: Wordings of each label, by field; matched after `norm`. Order does not matter.
 LABELS: dict[str, tuple[str, ...]] = {
     "signer_name": (

@@ -25,7 +25,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from licensebot.reading.grid import REACH, Box, Cell, Grid
-from licensebot.reading.layout import FIELD_KEYS, Label, Word, lines_of, median, pick_labels
+from licensebot.reading.layout import (
+    FIELD_KEYS,
+    Label,
+    Word,
+    is_filler,
+    lines_of,
+    median,
+    pick_labels,
+)
 
 #: Fields whose value region `locate_values` finds by default: the six texts and the ink.
 VALUE_KEYS = (*FIELD_KEYS, "signature")
@@ -39,9 +47,6 @@ MAX_CELL = 14.0
 UNDERLINE_RUN = 2.0
 #: A value's cell is at least this many text heights wide (a short date, a two-letter name).
 MIN_VALUE = 4.0
-
-_FILLER = set("|_—–-.,:;'\"·•…‥")
-_FILLER_CHARS = "".join(sorted(_FILLER))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +190,6 @@ def _same_row(a: Label, b: Label) -> bool:
     return a.page == b.page and overlap > 0.3 * min(a.height, b.height)
 
 
-def _filler(w: Word) -> bool:
-    return not w.text.strip(_FILLER_CHARS)
-
-
 class _Finder:
     def __init__(
         self,
@@ -206,7 +207,7 @@ class _Finder:
         # middle; `free` is asked hundreds of times over the same words
         self._free_words: dict[int, list[tuple[float, float, Word]]] = {}
         for w in words:
-            if id(w) not in self.label_ids and not _filler(w):
+            if id(w) not in self.label_ids and not is_filler(w):
                 at = ((w.x0 + w.x1) / 2, (w.top + w.bottom) / 2, w)
                 self._free_words.setdefault(w.page, []).append(at)
 
