@@ -35,7 +35,7 @@ from licensebot.reading.agreement import (
 )
 from licensebot.reading.baseline import straight, wobbly
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
-from licensebot.reading.clean import CLEANERS
+from licensebot.reading.clean import CLEANERS, label_tail
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
 from licensebot.reading.facts import Found, read_members
 from licensebot.reading.layout import Label, Word, first_lines, join_words
@@ -575,10 +575,13 @@ def needs_recheck(cell: Cell, fv: FieldValue) -> bool:
 
 
 def trim_junk(ws: Sequence[Word]) -> list[Word]:
-    """Specks at either end of a cell read as a stray low-confidence letter or two, or as a
-    letter or two standing apart from the value on its line (a worn copier's grain after
-    `... Technology` read `Š` at 0.73: no value's word stands that far from the next)."""
+    """A label's bracketed tail before the value (`clean.label_tail`); specks at either end
+    of a cell read as a stray low-confidence letter or two, or as a letter or two standing
+    apart from the value on its line (a worn copier's grain after `... Technology` read `Š`
+    at 0.73: no value's word stands that far from the next)."""
     out = list(ws)
+    if len(out) > 1 and label_tail(out[0].text):
+        out.pop(0)  # `E-mail (邮箱):`'s `(邮箱):` read as `fal):` before the value
     while out and len(out[0].text) <= 2 and len(out) > 1:
         if not (out[0].conf < 0.7 or _apart(out[0], out[1])):
             break

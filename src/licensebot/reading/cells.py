@@ -11,7 +11,7 @@ ink but no words read is read whole; no ink is a blank field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -238,14 +238,16 @@ def digital_cells(
     regions: Mapping[str, ValueRegion],
     words: Sequence[Word],
     grids: Mapping[int, Grid],
-    img: Raster,
+    image_of: Callable[[int], Raster],
     scale: float,
     limits: ReadLimits,
-) -> tuple[dict[str, FieldValue], list[Cell]]:
-    """A text-layer page's values in their regions, and the regions with ink but no text (in
-    pixels of `img`, rendered at `scale` pixels a point) for pass 2."""
+) -> tuple[dict[str, FieldValue], dict[int, list[Cell]]]:
+    """A text-layer form's values in their regions, and the regions with ink but no text for
+    pass 2, by page (in pixels of `image_of(page)`, rendered at `scale` pixels a point). A
+    region is looked at on its own page's image: a word processor breaks the table across
+    pages, and the Signature cell or the Date may stand at the head of the next page."""
     fields: dict[str, FieldValue] = {}
-    to_ocr: list[Cell] = []
+    to_ocr: dict[int, list[Cell]] = {}
     for key in FIELD_KEYS:
         region = regions.get(key)
         if region is None:
@@ -259,8 +261,8 @@ def digital_cells(
         # nothing typed: ink there is handwriting (or a pasted image) to OCR
         box = scale_box(region.box, scale)
         masks = [scale_box(m, scale) for m in region.mask]
-        if ink_ratio(img, box, masks) > CELL_INK:
-            to_ocr.append(Cell(key, box, empty=True))
+        if ink_ratio(image_of(region.page), box, masks) > CELL_INK:
+            to_ocr.setdefault(region.page, []).append(Cell(key, box, empty=True))
         else:
             fields[key] = FieldValue(None, 1.0, Source.TEXT, blank=True)
     return fields, to_ocr

@@ -39,11 +39,24 @@ _ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _YMD = re.compile(r"^(\d{4})[-/.年\s]+(\d{1,2})[-/.月\s]+(\d{1,2})日?$")
 _NUM3 = re.compile(r"^(\d{1,2})[-/.\s]+(\d{1,2})[-/.\s]+(\d{2}|\d{4})$")
 _EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„'
+#: The tail of a label's bracketed part read into its value (`E-mail (邮箱):` read
+#: `fal): yang.liu@tum.de`, `箱）： ...`): a closing bracket no opening one goes with, first.
+_LABEL_TAIL = re.compile(r"^\s*[^\s(（)）]{0,6}[)）][\"'“”]?\s*[:：]?\s+(?=\S)")
+
+
+def label_tail(word: str) -> bool:
+    """`word` is all a label's bracketed tail (`_LABEL_TAIL`): `fal):`, `箱）：`."""
+    return _LABEL_TAIL.match(word + " x") is not None and not label_tail_off(word + " x")[:-1]
+
+
+def label_tail_off(text: str) -> str:
+    """`text` without a label's bracketed tail before it (`_LABEL_TAIL`)."""
+    return _LABEL_TAIL.sub("", text, count=1)
 
 
 def tidy(text: str) -> str:
     """NFC, one space between words, no leading/trailing punctuation or underline runs."""
-    t = unicodedata.normalize("NFC", text)
+    t = label_tail_off(unicodedata.normalize("NFC", text))
     t = _UNDERLINE_RUN.sub(" ", t)
     t = _SPACES.sub(" ", t).strip(_EDGE_JUNK)
     t = _SPACE_BEFORE_MARK.sub(r"\1", t)  # OCR puts spaces before punctuation
@@ -69,7 +82,8 @@ def clean_name(raw: str) -> str | None:
 
 
 def clean_email(raw: str) -> str | None:
-    t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "()").lower()
+    t = label_tail_off(unicodedata.normalize("NFKC", raw)).strip().strip(_EDGE_JUNK + "()")
+    t = t.lower()
     t = _MAILTO.sub("", t)
     t = _SPACES.sub("", t)
     t = t.replace("＠", "@").replace("[at]", "@").replace("(at)", "@")
@@ -107,11 +121,29 @@ def _months_repaired(t: str) -> str:
     return _WORDISH.sub(lambda m: _month_named(m.group(0)) or m.group(0), t)
 
 
+_GLUED = re.compile(r"(\d{1,4})?([A-Za-z]{3,})(\d{1,4})?")
+
+
+def _months_apart(t: str) -> str:
+    """A month's name and the numbers glued to it set apart (`September8,2024`,
+    `8June2025`: RapidOCR leaves out the spaces of a line it reads), but not a digit that is
+    the month's own letter read as a digit (`0ctober`)."""
+
+    def apart(m: re.Match[str]) -> str:
+        before, word, after = m.group(1) or "", m.group(2), m.group(3) or ""
+        whole = m.group(0).lower().translate(_LOOKALIKE).replace("rn", "m")
+        if not (before or after) or whole in _MONTHS or _month_named(word) is None:
+            return m.group(0)
+        return " ".join(part for part in (before, word, after) if part)
+
+    return _GLUED.sub(apart, t)
+
+
 def clean_date(raw: str) -> str | None:
     """ISO `YYYY-MM-DD` from the common ways of writing a date; None if unsure."""
-    t = unicodedata.normalize("NFKC", raw).strip().strip(_EDGE_JUNK + "()./\\")
+    t = label_tail_off(unicodedata.normalize("NFKC", raw)).strip().strip(_EDGE_JUNK + "()./\\")
     t = _SPACES.sub(" ", t)
-    t = _months_repaired(t)
+    t = _months_repaired(_months_apart(t))
     if not t:
         return None
     if m := _ZH_DATE.search(t):

@@ -228,23 +228,31 @@ class _Reader:
         # the form page's image, for the ink in the few cells that hold no text: rendered
         # only there (`PageRaster`), as a typed form needs no more of it
         img = self.doc.raster(page.index, dpi)
+        rasters = {page.index: img}
+
+        def image_of(index: int) -> PageRaster:
+            if index not in rasters:
+                rasters[index] = self.doc.raster(index, dpi)
+            return rasters[index]
+
         grids = {page.index: self._digital_grid(page, labels, dpi, img)}
         for other in {lab.page for lab in labels.values()} - {page.index}:
             if not pages[other].image_page:  # the members table on the next page
                 grids[other] = self._digital_grid(pages[other], labels, dpi)
         size = (page.width, page.height)
         regions = locate_values(labels, words, page_size=size, grids=grids)
-        fields, to_ocr = digital_cells(labels, regions, words, grids, img, scale, self.limits)
+        fields, to_ocr = digital_cells(labels, regions, words, grids, image_of, scale, self.limits)
         found = Found(fields=fields)
         t = self._tick("text", t)
-        if to_ocr:
-            image = self.doc.render(page.index, 300)
-            ocr_cells(image, to_ocr, found, scale=300 / dpi, limits=self.limits)
+        for index, cells in sorted(to_ocr.items()):
+            image = self.doc.render(index, 300)
+            ocr_cells(image, cells, found, scale=300 / dpi, limits=self.limits)
             t = self._tick("ocr", t)
         sig = regions.get("signature")
         if sig is not None:
+            # on the page the Signature cell is on (a page break may have moved it)
             printed = [pxbox(w, scale) for w in words if word_in_box(w, sig.box, sig.page)]
-            ratio = ink_ratio(img, scale_box(sig.box, scale), printed)
+            ratio = ink_ratio(image_of(sig.page), scale_box(sig.box, scale), printed)
             found.signed, found.signed_conf = ink_verdict(ratio)
         members = members_region(labels, page_size=size, grids=grids)
         if members is not None:

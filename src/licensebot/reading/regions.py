@@ -227,6 +227,11 @@ class _Finder:
             return [w for _, _, w in inside]
         return [w for cx, cy, w in inside if grid.in_cell(cell, cx, cy)]
 
+    def text_margin(self, page: int) -> float:
+        """The right margin of `page`'s text: where its longest line ends (the LA's body text,
+        or the form's widest value)."""
+        return max((w.x1 for _, _, w in self._free_words.get(page, ())), default=self.width)
+
     def labels_in(self, page: int, box: Box, but: Label) -> list[Label]:
         return [
             o
@@ -464,7 +469,10 @@ class _Finder:
         x1 = first[2]
         bottom = first[3]
         left = first[0]
-        last_bottom = max((w.bottom for w in self.free(lab.page, first)), default=lab.bottom)
+        words = self.free(lab.page, first)
+        last_bottom = max((w.bottom for w in words), default=lab.bottom)
+        last_x1 = max((w.x1 for w in words), default=lab.x1)
+        margin = self.text_margin(lab.page)
         for _ in range(MAX_LINES - 1):
             band = (min(x0, lab.x0) - 1.5 * h, last_bottom, x1, last_bottom + 1.6 * h)
             nxt = [w for w in self.free(lab.page, band)]
@@ -478,8 +486,14 @@ class _Finder:
                 under = (0.0, line_bottom, self.width, line_bottom + 2.6 * h)
                 if abs(line[0].x0 - lab.x0) > 1.5 * h or not self.labels_in(lab.page, under, lab):
                     break
+                if last_x1 + 0.3 * h + (line[0].x1 - line[0].x0) < margin:
+                    # its first word had room at the end of the line above: a word processor
+                    # wraps only a word that does not fit, so this line is not the value's
+                    # (a heading after the last row: `Students / employees ... for:`)
+                    break
                 left = min(left, lab.x0 - h)  # the margin: nothing of the value before it
             last_bottom = max(w.bottom for w in line)
+            last_x1 = max(w.x1 for w in line)
             bottom = last_bottom + 0.3 * h
         mask = (_box(lab),) if left < first[0] else ()
         return (left, first[1], x1, bottom), mask

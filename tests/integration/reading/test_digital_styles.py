@@ -30,9 +30,12 @@ CASES: dict[int, str] = {
     606: "tabbed",  # dot leaders
     1032: "tabbed",  # dot leaders, Latin labels
     607: "tabbed",  # spaces
+    3002: "tabbed",  # the Date's line followed by the members' heading at the margin
 }
-#: unsigned forms: the dotted line to sign on is the leader's print, no signature
-UNSIGNED: dict[int, str] = {1048: "tabbed", 609: "grid2"}
+#: unsigned forms: the dotted line to sign on is the leader's print, no signature; 3018's page
+#: break puts the Signature and Date rows at the head of the last page, the form page's
+#: image holding the LA's text where the cell is on that page
+UNSIGNED: dict[int, str] = {1048: "tabbed", 609: "grid2", 3018: "chinese"}
 
 
 @pytest.fixture(scope="module")

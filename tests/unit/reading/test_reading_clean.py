@@ -21,6 +21,11 @@ from licensebot.reading.clean import clean_date, clean_email, clean_name, clean_
         ("15 0ctober 2024", "2024-10-15"),
         ("6 anuary 2025", "2025-01-06"),
         ("Septernber 3, 2024", "2024-09-03"),
+        # RapidOCR leaves out a line's spaces: the month and its numbers glued together
+        ("September8,2024", "2024-09-08"),
+        ("June3,2024", "2024-06-03"),
+        ("8June2025", "2025-06-08"),
+        ("3 0ctober 2024", "2024-10-03"),
     ],
 )
 def test_dates_become_iso_whatever_way_they_were_written(written: str, iso: str) -> None:
@@ -28,7 +33,8 @@ def test_dates_become_iso_whatever_way_they_were_written(written: str, iso: str)
 
 
 @pytest.mark.parametrize(
-    "written", ["03/04/2024", "March 2024", "31/02/2024", "soon", "", "4 Jxxe 2024"]
+    "written",
+    ["03/04/2024", "March 2024", "31/02/2024", "soon", "", "4 Jxxe 2024", "Jun32024"],
 )
 def test_ambiguous_or_impossible_dates_are_not_guessed(written: str) -> None:
     assert clean_date(written) is None
@@ -96,3 +102,29 @@ def test_the_cleaners_compile_no_pattern_while_they_clean(
     assert clean_email("mailto: a.fischer@northfield.edu") == "a.fischer@northfield.edu"
     assert clean_date("15th March 2024") == "2024-03-15"
     assert compiled == []
+
+
+@pytest.mark.parametrize(
+    ("key", "read", "value"),
+    [
+        # `E-mail (邮箱):` with its Chinese read as junk before the value: the label's end
+        ("work_email", "fal): yang.liu@tum.de", "yang.liu@tum.de"),
+        ("work_email", "箱）： yang.liu@tum.de", "yang.liu@tum.de"),
+        ("affiliation", "42): Technical University of Munich", "Technical University of Munich"),
+        ("date", "期): 2024-05-06", "2024-05-06"),
+        # brackets that are the value's own stay
+        (
+            "affiliation",
+            "Bluepeak Vision (Shenzhen) Co., Ltd.",
+            "Bluepeak Vision (Shenzhen) Co., Ltd.",
+        ),
+        ("address", "(Building 3) 12 Road", "(Building 3) 12 Road"),
+        ("signer_title", "Professor (Emeritus)", "Professor (Emeritus)"),
+    ],
+)
+def test_a_labels_bracketed_tail_read_before_the_value_is_no_part_of_it(
+    key: str, read: str, value: str
+) -> None:
+    from licensebot.reading.clean import CLEANERS
+
+    assert CLEANERS[key](read) == value
