@@ -13,6 +13,13 @@ The one latitude: characters print makes look alike and every OCR engine confuse
 `1.bennett@tum.de` where the sender is `l.bennett@tum.de` is the same hand's address far more
 often than another mailbox; nothing else is folded.
 
+The same latitude for a name OCR read surely, both engines alike: a worn copier's streak
+through an `l` leaves the dot of an `i`, and `Ciaire Donovan` is what every reading of the
+print gives. Where the file name says `Claire_Donovan`, the same letters but for print's
+look-alikes (`i`, `l`, `1`, `|`; `o`, `0`), the name is the applicant's own spelling, with
+the reading's accents and case: rejected for a file name that does not name the signer, the
+applicant would be told to rename a file that is named right.
+
 A reading that differs otherwise is no evidence either way: the field stays unreadable and a person
 looks. A reading cut at its crop's edge (`Reading.edged`) may be part of a longer value, so
 it never corroborates.
@@ -20,7 +27,10 @@ it never corroborates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+
+from unidecode import unidecode
 
 from licensebot.core.form import FieldValue, ReadForm, Reading, Source
 from licensebot.core.names import MatchHow, same_person
@@ -51,9 +61,64 @@ def corroborate(form: ReadForm, *, sender: str | None, filename_name: str | None
                 ranked.append((-_RANK[match.how], r.confidence, r))
         if ranked:
             changes["signer_name"] = _settled(max(ranked, key=lambda t: t[:2])[2], "filename")
+    elif (
+        filename_name
+        and name is not None
+        and name.value is not None
+        and name.source is Source.OCR
+        and name.corroborated_by is None
+        and (spelled := _lookalike_spelling(name.value, filename_name)) is not None
+    ):
+        changes["signer_name"] = replace(name, value=spelled, corroborated_by="filename")
     if not changes:
         return form
     return replace(form, fields={**form.fields, **changes})
+
+
+#: The letters of a name print makes look alike, folded for comparison (lower case).
+_NAME_LOOKALIKES = str.maketrans({"i": "l", "1": "l", "|": "l", "!": "l", "0": "o"})
+
+
+def _lookalike_spelling(read: str, in_file: str) -> str | None:
+    """`read` with the file name's letters where the two differ only by print's look-alikes
+    (word for word, in any order), when that makes them name the same person and they did
+    not already; None otherwise."""
+    if same_person(read, in_file, min_score=_NO_FUZZ).matched:
+        return None
+    words = read.split()
+    theirs = [w for w in re.split(r"[\s_\-.]+", in_file) if w]
+    if not words or len(words) != len(theirs) or not all(w.isalpha() for w in theirs):
+        return None
+    out = []
+    left = list(theirs)
+    for word in words:
+        key = _name_folded(word)
+        match = next((t for t in left if _name_folded(t) == key and len(t) == len(word)), None)
+        if match is None:
+            return None
+        left.remove(match)
+        out.append(
+            "".join(_letter(c, f, i) for i, (c, f) in enumerate(zip(word, match, strict=True)))
+        )
+    spelled = " ".join(out)
+    return spelled if same_person(spelled, in_file, min_score=_NO_FUZZ).matched else None
+
+
+def _letter(read: str, theirs: str, at: int) -> str:
+    """The name's letter at `at`: the reading's (its accent, its case), or where it is
+    another letter's look-alike the file name's, a capital only at the word's start (a look-
+    alike's case is no guide: `I` for `l`)."""
+    if read.lower() == _plain(theirs) or read == theirs:
+        return read
+    return theirs.upper() if at == 0 else theirs.lower()
+
+
+def _plain(c: str) -> str:
+    return unidecode(c).lower() or c.lower()
+
+
+def _name_folded(text: str) -> str:
+    return "".join(_plain(c) for c in text).translate(_NAME_LOOKALIKES)
 
 
 #: Print's look-alikes (after `normalize_address`'s case folding).

@@ -27,6 +27,7 @@ from licensebot.reading.agreement import (
     ACCENTED,
     PUNCTUATED,
     RAPID,
+    RAPID_SURE,
     comma_for_period,
     cross_engine,
     spelled,
@@ -148,7 +149,7 @@ def ocr_cells(
         raw = join_words(ordered)
         conf = min(w.conf for w in ordered)
         if cell.pass1:
-            cell.readings.append(Reading(cell.pass1, cell.pass1_conf, model="eng"))
+            cell.readings.append(Reading(cell.pass1, cell.pass1_conf, model=pass1_model(cell)))
         at_edge = runs_to_edge(ordered, cell.box, scale, cell.ruled)
         cell.readings.append(Reading(raw, conf, at_edge, cell.lang))
         fv = cleaned(cell.key, raw, conf, Source.OCR, limits)
@@ -244,6 +245,13 @@ def ocr_cells(
         if votes:
             second_engine(image, cell, scale)
         voted = vote(cell.key, cell.readings) if votes else None
+        if voted is None and votes and chinese_name_unmatched(cell):
+            # RapidOCR, whose model is a Chinese one, reads a name in Chinese print that no
+            # Tesseract reading gives (it scores Chinese print low and drops a character):
+            # its Chinese model on the cell alone, twice, then the vote again
+            whole = white_paper(erase_rules(image.crop(cell.box), length=60))
+            recheck_chinese(whole, unsure, cell=cell, limits=limits)
+            voted = vote(cell.key, cell.readings)
         found.fields[cell.key] = voted or replace(
             unsure, readings=clean_readings(cell.key, cell.readings)
         )
@@ -310,6 +318,29 @@ def mostly_unread(image: Image.Image, cells: Sequence[Cell], found: Found) -> No
         if CJK.search(fv.value) or not straight(image, cell.words):
             found.fields[cell.key] = unread(cell, fv)
             cell.hand = True
+
+
+def pass1_model(cell: Cell) -> str:
+    """The model the first pass read `cell` with, as far as its text tells: Chinese
+    characters come from a Chinese one (a page with Chinese labels is read with
+    `chi_sim+eng`), anything else is English's."""
+    return "chi_sim+eng" if CJK.search(cell.pass1) else "eng"
+
+
+def chinese_name_unmatched(cell: Cell) -> bool:
+    """The name cell's RapidOCR reading is a sure name in Chinese characters, and no reading
+    of Tesseract's Chinese model alone is there yet."""
+    return (
+        cell.key == _NAME
+        and not any(r.model == "chi_sim" for r in cell.readings)
+        and any(
+            r.model == RAPID
+            and r.confidence >= RAPID_SURE
+            and CJK.search(r.text)
+            and CLEANERS[_NAME](r.text) is not None
+            for r in cell.readings
+        )
+    )
 
 
 def unread(cell: Cell, read: FieldValue) -> FieldValue:

@@ -120,3 +120,36 @@ def test_blank_and_confident_fields_are_left_as_they_are() -> None:
     out = corroborate(read, sender="other@ustc.edu.cn", filename_name="Si Li")
     assert out == read
     assert Reason.MISSING_FIELDS in decide(context(read=out)).reasons
+
+
+@pytest.mark.parametrize(
+    ("read_name", "filename_name", "settled"),
+    [
+        # a copier's streak through the `l`: both engines read `Ciaire`
+        ("Ciaire Donovan", "Claire Donovan", "Claire Donovan"),
+        ("Ciaire Donovan", "Donovan Claire", "Claire Donovan"),
+        ("MiIler Hans", "Hans Miller", "Miller Hans"),
+        # more than look-alikes apart: the reading stands, and the rule compares it
+        ("Ciaire Donovan", "Clara Donovan", "Ciaire Donovan"),
+        ("Marie Curie", "Maria Curie", "Marie Curie"),
+    ],
+)
+def test_a_name_ocr_read_surely_takes_the_file_names_letters_only_for_print_look_alikes(
+    read_name: str, filename_name: str, settled: str
+) -> None:
+    read = form()
+    sure = FieldValue(read_name, 0.9, Source.OCR, raw=read_name)
+    read = replace(read, fields={**read.fields, "signer_name": sure})
+    out = corroborate(read, sender=SENDER, filename_name=filename_name)
+    assert out.fields["signer_name"].value == settled
+    assert (out.fields["signer_name"].corroborated_by == "filename") is (settled != read_name)
+
+
+def test_a_typed_name_is_never_respelled_by_the_file_name() -> None:
+    read = form()
+    typed = FieldValue("Ciaire Donovan", 1.0, Source.TEXT, raw="Ciaire Donovan")
+    read = replace(read, fields={**read.fields, "signer_name": typed})
+    out = corroborate(read, sender=SENDER, filename_name="Claire Donovan")
+    assert out.fields["signer_name"].value == "Ciaire Donovan"
+    filename = "DFME_License_Agreement_Claire_Donovan.pdf"
+    assert Reason.BAD_FILENAME in decide(context(read=out, filename=filename)).reasons

@@ -1,0 +1,41 @@
+"""Names typed in Chinese characters on forms laid out by other hands, photographed: read by
+both engines. RapidOCR's model is a Chinese one and reads such a name surely; Tesseract scores
+Chinese print low and may drop a character (`高` for `高翔`) or read it only in the page pass
+that had Chinese labels. The two engines agreeing letter for letter is the value
+(`cell_ocr.chinese_name_unmatched`, `cell_ocr.pass1_model`). Development seeds only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from licensebot.core.form import ReadForm
+from licensebot.reading.la_versions import load_versions
+from licensebot.reading.pdf import read_pdf
+from tests.forms.independent import IndependentSpec, make_each
+
+pytestmark = pytest.mark.slow
+
+CONFIG = Path(__file__).resolve().parents[3] / "config"
+
+#: seed -> (medium, kind)
+CASES: dict[int, tuple[str, str]] = {
+    3021: ("photo", "typed"),  # Chinese labels: the page pass read the name with Chinese
+    3051: ("photo", "typed"),  # underline: Tesseract's passes read `高`, RapidOCR `高翔`
+}
+
+
+@pytest.fixture(scope="module")
+def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
+    versions = load_versions(CONFIG / "la")
+    forms = make_each({seed: dict(medium=m, kind=k) for seed, (m, k) in CASES.items()})
+    return {seed: (spec, read_pdf(pdf, versions=versions)) for seed, (pdf, spec) in forms.items()}
+
+
+@pytest.mark.parametrize("seed", CASES)
+def test_a_name_in_chinese_print_is_read_by_both_engines(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    assert form.value("signer_name") == spec.truth["signer_name"]
