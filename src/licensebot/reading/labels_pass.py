@@ -114,9 +114,10 @@ def form_page_of(labels: dict[str, Label]) -> int | None:
 
 
 def with_date_label(labels: dict[str, Label], words: Sequence[Word]) -> dict[str, Label]:
-    """`Date` misread by one letter (`Rate`, `Fate`: a short word in a narrow cell, which the
-    fuzzy label match rightly does not take alone) is the Date label when what follows it in
-    its row reads as a date."""
+    """`Date` misread by one letter (`Rate`, `Fate`, `Pate`: a short word in a narrow cell,
+    which the fuzzy label match rightly does not take alone) is the Date label when what
+    follows it in its row reads as a date, or does with the line under it (a narrow cell
+    wraps `27 September` / `2025`)."""
     if "date" in labels:
         return labels
     for w in words:
@@ -126,7 +127,22 @@ def with_date_label(labels: dict[str, Label], words: Sequence[Word]) -> dict[str
             (v for v in words if v.x0 > w.x1 and abs(v.cy - w.cy) < 0.5 * w.height),
             key=lambda v: v.x0,
         )[:3]
-        if after and after[0].x0 - w.x1 < 15 * w.height and CLEANERS["date"](join_words(after)):
+        if not after or after[0].x0 - w.x1 >= 15 * w.height:
+            continue
+        x0, x1, bottom = after[0].x0, max(v.x1 for v in after), max(v.bottom for v in after)
+        under = sorted(
+            (
+                v
+                for v in words
+                if bottom <= v.top < bottom + w.height
+                and x0 - w.height <= v.x0
+                and v.x1 <= x1 + 4 * w.height
+            ),
+            key=lambda v: v.x0,
+        )[:2]
+        if CLEANERS["date"](join_words(after)) or (
+            under and CLEANERS["date"](join_words([*after, *under]))
+        ):
             return {**labels, "date": Label("date", [w], 0.75)}
     return labels
 

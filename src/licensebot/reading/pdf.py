@@ -58,7 +58,7 @@ from licensebot.reading.filekind import is_pdf, not_pdf_reason
 from licensebot.reading.geometry import FlatPage
 from licensebot.reading.grid import Grid, grid_from_image
 from licensebot.reading.inflate import flate_bomb
-from licensebot.reading.labels_pass import enough, form_page_of, read_labels
+from licensebot.reading.labels_pass import enough, form_page_of, read_labels, with_date_label
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
@@ -516,6 +516,8 @@ class _Reader:
         t = perf_counter()
         image, words, labels = self._pass1_of(nxt)
         self._tick("ocr_pass1", t)
+        if date_missing and "signature" in labels:
+            labels = with_date_label(labels, words)  # `Date` read `Pate` beside the Signature
         if "signature" not in labels and not (date_missing and "date" in labels):
             return  # the next page does not go on with the table (the Date row alone may)
         # the table goes on overleaf: a value "left blank" in its last rows on the form page

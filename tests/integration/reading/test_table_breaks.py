@@ -28,12 +28,13 @@ CASES: dict[int, tuple[str, str]] = {
     21: ("photo", "typed"),  # underline; values right after `Label:`, underlined
     1006: ("scan", "older"),  # stacked, turned; the break between Affiliation and its value
     1025: ("scan", "unsigned"),  # stacked, phone app; the break after `Name | Title`
+    3001: ("photo", "typed"),  # grid4; `Signature | ... | Date | ...` overleaf, `Date` read `Pate`
 }
 #: Each case is the form its seed drew when the case was written: without the development-only
 #: table styles, fonts and scanners a development seed may draw since (tests/forms/split.py),
 #: but for the cases written since, which draw them
 BEFORE = {"dev_only": False}
-SINCE = {1006, 1025}
+SINCE = {1006, 1025, 3001}
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +144,13 @@ def test_values_a_page_break_carried_from_a_row_of_two_labels_are_each_read_over
     for key in ("signer_name", "signer_title"):
         assert form.fields[key].blank is False, key
         assert form.fields[key].value == spec.truth[key], key
+
+
+def test_a_date_label_misread_overleaf_is_found_by_the_date_beside_it(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the Signature and Date row alone at the top of the last page, photographed: pass 1 reads
+    # `Date` as `Pate`, and the date beside it wraps in its narrow cell (`27 September` /
+    # `2025`): a one-letter misreading of `Date` before a date is the Date label
+    spec, form = read[3001]
+    assert form.fields["date"].value == spec.truth["date"]

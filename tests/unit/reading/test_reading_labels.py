@@ -3,7 +3,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.core.form import Source
 from licensebot.reading.blank_form import find_font
-from licensebot.reading.labels_pass import chinese_column
+from licensebot.reading.labels_pass import chinese_column, with_date_label
 from licensebot.reading.layout import Label, Word, find_labels, match_label, pick_labels
 
 
@@ -224,3 +224,21 @@ def test_a_first_row_label_beside_a_found_one_is_read_in_the_labels_column() -> 
     found = chinese_column(img, labels, (60.0, 460.0), 2)
     assert set(found) == {*labels, "signer_name"}
     assert found["signer_name"].top < 200 and found["signer_name"].x1 < 400
+
+
+def test_date_misread_by_a_letter_is_the_date_label_before_a_date_even_one_wrapped() -> None:
+    def row(*items: tuple[str, float, float]) -> list[Word]:
+        return [Word(t, x, y, x + 20 * len(t), y + 30, 0.95) for t, x, y in items]
+
+    signature = {"signature": Label("signature", row(("Signature", 100, 100)), 1.0)}
+    # `Pate` then `27 September` and, under it in the narrow cell, `2025`
+    words = row(
+        ("Pate", 900, 100), ("27", 1300, 100), ("September", 1370, 100), ("2025", 1300, 140)
+    )
+    found = with_date_label(signature, words)
+    assert [w.text for w in found["date"].words] == ["Pate"]
+    # the same word before no date is no label
+    assert "date" not in with_date_label(signature, row(("Pate", 900, 100), ("soon", 1300, 100)))
+    assert "date" not in with_date_label(
+        signature, row(("Pate", 900, 100), ("27", 1300, 100), ("September", 1370, 100))
+    )
