@@ -359,11 +359,20 @@ def comma_for_period(value: str, other: str) -> str | None:
     they differ otherwise or not at all. Blur, and the erasure of an underline through the
     line's descenders, take a comma's tail and leave a period; nothing gives a period a tail:
     an engine that saw the tail read the mark."""
-    if len(value) != len(other) or value == other:
+    if value == other:
         return None
     out = []
     commas = False
-    for a, b in zip(value, other, strict=True):
+    i = j = 0
+    while i < len(value) and j < len(other):
+        a, b = value[i], other[j]
+        if a != b and a == " ":
+            out.append(a)  # a space the other left out (RapidOCR's `Laval,France`)
+            i += 1
+            continue
+        if a != b and b == " ":
+            j += 1
+            continue
         if a == b or (not a.isascii() and b.isascii() and b.isalpha()):
             out.append(a)
         elif {a, b} == {",", "."}:
@@ -371,7 +380,10 @@ def comma_for_period(value: str, other: str) -> str | None:
             commas = True
         else:
             return None
-    return "".join(out) if commas else None
+        i, j = i + 1, j + 1
+    if value[i:].strip() or other[j:].strip():
+        return None
+    return "".join(out) + value[i:] if commas else None
 
 
 # ---- spelled --------------------------------------------------------------------------------

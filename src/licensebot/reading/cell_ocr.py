@@ -365,7 +365,19 @@ def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
     """The cell read by the second engine (rules erased, as Tesseract's crops), its lines
     joined as one reading added to the cell's. Without the engine (not installed, its
     models missing), or when it fails, the vote has Tesseract's readings alone."""
-    crop = erase_rules(image.crop(scale_box(cell.box, scale)), length=round(60 * scale))
+    reading = second_reading(image, cell, scale)
+    if reading is not None:
+        cell.readings.append(reading)
+
+
+def second_reading(
+    image: Image.Image, cell: Cell, scale: float, *, underlines: bool = False
+) -> Reading | None:
+    """The second engine's reading of `cell` (`second_engine`); with `underlines`, of the
+    crop with its horizontal lines kept (`erase_rules(horizontal=False)`)."""
+    crop = erase_rules(
+        image.crop(value_lines(cell, scale)), length=round(60 * scale), horizontal=not underlines
+    )
     if any(cell.ruled) and not all(cell.ruled):
         crop = paper_beyond(crop, cell.ruled)  # (both closed: nothing is cut, see below)
     hint = CHINESE if cell.lang.startswith("chi") else LATIN
@@ -375,11 +387,34 @@ def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
         raise  # the sandbox's cap: the read fails as a whole
     except Exception as exc:  # RapidError, and ONNX Runtime's and OpenCV's own classes
         _log.warning("ocr.second_engine.failed: %s: %s", type(exc).__name__, exc)
-        return
-    if reading is not None:
-        if all(cell.ruled):  # both sides the cell's own rules: nothing runs on beyond them
-            reading = replace(reading, edged=False)
-        cell.readings.append(reading)
+        return None
+    if reading is not None and all(cell.ruled):
+        # both sides the cell's own rules: nothing runs on beyond them
+        reading = replace(reading, edged=False)
+    return reading
+
+
+#: The band the second engine reads around the lines the first read: this many text heights
+#: above and below them.
+LINES_MARGIN = 0.6
+
+
+def value_lines(cell: Cell, scale: float) -> Box:
+    """The part of `cell` (in pixels at `scale`) the value's lines stand in: its whole width,
+    and from above the first line Tesseract read to below the last. A region that runs
+    over the next row (an underlined value above the signing line) would give the second
+    engine that row's words too (`... Laval, France JorgSichafer Date: 2025 年 5 月 31 日`),
+    and no value of the cell's."""
+    x0, top, x1, bottom = scale_box(cell.box, scale)
+    if not cell.words:
+        return (x0, top, x1, bottom)
+    h = median(w.height for w in cell.words)
+    return (
+        x0,
+        max(top, min(w.top for w in cell.words) - LINES_MARGIN * h),
+        x1,
+        min(bottom, max(w.bottom for w in cell.words) + LINES_MARGIN * h),
+    )
 
 
 def paper_beyond(crop: Image.Image, ruled: tuple[bool, bool]) -> Image.Image:
@@ -432,6 +467,17 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
         for r in (cell.readings if name else ())
         if r.model in ACCENTED and (v := CLEANERS[key](r.text)) is not None
     ]
+    if key in PUNCTUATED and "." in value:
+        # a period inside a value may be a comma whose tail the erased underline took, for
+        # both engines alike: the second engine reads the crop with its underline kept too
+        underlined = second_reading(image, cell, scale, underlines=True)
+        commas = value
+        for r in (*rapid, *([underlined] if underlined is not None else [])):
+            seen = CLEANERS[key](r.text)
+            if not r.edged and seen is not None:
+                commas = comma_for_period(commas, seen) or commas
+        if commas != value:
+            return replace(read, value=commas)
     for r in rapid:
         other = CLEANERS[key](r.text)
         if r.edged or other is None:

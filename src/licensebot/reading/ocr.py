@@ -261,13 +261,19 @@ def long_runs(ink: np.ndarray, length: int) -> np.ndarray:
 
 
 def erase_rules(
-    img: Image.Image, *, length: int | None = None, keep_crossings: bool = True
+    img: Image.Image,
+    *,
+    length: int | None = None,
+    keep_crossings: bool = True,
+    horizontal: bool = True,
 ) -> Image.Image:
     """White out table rules and underlines: straight runs of ink far longer than a letter;
     and dot leaders (`erase_leaders`).
     A stroke that crosses a horizontal rule (a `g`'s or `y`'s tail through the underline it is
     written on, a comma's) keeps its pixels on the rule: cut there, `g` reads as `a` and `,`
-    as `.`, and both engines, reading the same cut crop, agree on the wrong letter. The
+    as `.`, and both engines, reading the same cut crop, agree on the wrong letter (a comma's
+    tail that ends on the underline is cut all the same: `horizontal=False` keeps every
+    horizontal line, for a reading of the punctuation above an underline). The
     labels' pass (`keep_crossings=False`) reads a whole page at half size, where a stroke's
     reach would keep bits of rules: it erases them whole, as before."""
     a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
@@ -275,7 +281,7 @@ def erase_rules(
         return img
     ink = paper_ink(a)
     run = length or max(30, min(a.shape) // 12)
-    across = _grown(long_runs(ink, run))
+    across = _grown(long_runs(ink, run)) if horizontal else np.zeros_like(ink)
     # a column rule of a crop lower than `run` (a one-line cell cut with its side rules)
     # runs from top to bottom: no letter does
     down = _grown(long_runs(ink.T, min(run, max(8, round(RULE_SPAN * a.shape[0])))).T)

@@ -390,6 +390,10 @@ def test_a_comma_one_engine_read_as_a_period_is_a_comma() -> None:
     assert comma_for_period("Arcisstraße 21. Munich", "ArcisstraBe 21, Munich") == (
         "Arcisstraße 21, Munich"
     )
+    # RapidOCR leaves out spaces: the value keeps its own
+    assert comma_for_period(
+        "12 Rue des Sciences. 53000 Laval", "12 Rue desSciences,53000 Laval"
+    ) == ("12 Rue des Sciences, 53000 Laval")
 
 
 @pytest.mark.parametrize(
@@ -399,6 +403,7 @@ def test_a_comma_one_engine_read_as_a_period_is_a_comma() -> None:
         ("Wuhan. Hubei", "Wuhan. Hubel"),  # another letter: another value
         ("Wuhan. Hubei", "Wuhan; Hubei"),  # a semicolon is no comma
         ("Wuhan. Hubei", "Wuhan, Hubei 1"),  # another length
+        ("Wuhan. Hubei", "Wuhan, Hube"),  # a letter short
     ],
 )
 def test_only_commas_for_periods_are_settled(value: str, other: str) -> None:

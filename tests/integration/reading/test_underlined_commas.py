@@ -1,0 +1,44 @@
+"""Commas on an underline: a comma's tail that comes down onto the underline its value is
+typed on ends there, and erasing the line (as every OCR crop is, for Tesseract and RapidOCR
+alike) takes the tail: both engines read a period (`12 Rue des Sciences. 53000 Laval`). A
+period inside an address or an affiliation is read again by the second engine on the crop
+with its underline kept (`cell_ocr.confirmed`); the commas it sees are the value's.
+Development seeds only; slow: photos and a copier's scan, OCR'd."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from licensebot.core.form import ReadForm
+from licensebot.reading.la_versions import load_versions
+from licensebot.reading.pdf import read_pdf
+from tests.forms.independent import IndependentSpec, make_each
+
+pytestmark = pytest.mark.slow
+
+CONFIG = Path(__file__).resolve().parents[3] / "config"
+
+#: seed -> (medium, kind, the field whose commas stand on the underline)
+CASES: dict[int, tuple[str, str, str]] = {
+    3027: ("photo", "typed", "address"),
+    3031: ("photo", "typed", "affiliation"),
+    3016: ("scan", "older", "address"),
+}
+
+
+@pytest.fixture(scope="module")
+def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
+    versions = load_versions(CONFIG / "la")
+    forms = make_each({seed: dict(medium=m, kind=k) for seed, (m, k, _) in CASES.items()})
+    return {seed: (spec, read_pdf(pdf, versions=versions)) for seed, (pdf, spec) in forms.items()}
+
+
+@pytest.mark.parametrize("seed", CASES)
+def test_commas_over_an_underline_are_read_as_commas(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    key = CASES[seed][2]
+    assert form.value(key) == spec.truth[key]
