@@ -375,9 +375,8 @@ def second_reading(
 ) -> Reading | None:
     """The second engine's reading of `cell` (`second_engine`); with `underlines`, of the
     crop with its horizontal lines kept (`erase_rules(horizontal=False)`)."""
-    crop = erase_rules(
-        image.crop(value_lines(cell, scale)), length=round(60 * scale), horizontal=not underlines
-    )
+    box = value_lines(cell, scale) if underlines else scale_box(cell.box, scale)
+    crop = erase_rules(image.crop(box), length=round(60 * scale), horizontal=not underlines)
     if any(cell.ruled) and not all(cell.ruled):
         crop = paper_beyond(crop, cell.ruled)  # (both closed: nothing is cut, see below)
     hint = CHINESE if cell.lang.startswith("chi") else LATIN
@@ -401,10 +400,12 @@ LINES_MARGIN = 0.6
 
 def value_lines(cell: Cell, scale: float) -> Box:
     """The part of `cell` (in pixels at `scale`) the value's lines stand in: its whole width,
-    and from above the first line Tesseract read to below the last. A region that runs
-    over the next row (an underlined value above the signing line) would give the second
-    engine that row's words too (`... Laval, France JorgSichafer Date: 2025 年 5 月 31 日`),
-    and no value of the cell's."""
+    and from above the first line Tesseract read to below the last. The punctuation's
+    re-read reads there: a region that runs over the next row (an underlined value above
+    the signing line) gives the second engine that row's words too (`... Laval, France
+    JorgSichafer Date: 2025 年 5 月 31 日`). Not the cell's first reading: where Tesseract
+    read fewer lines than stand there, the second engine's reading of those alone would agree
+    with a value cut short (`Calle Ramiro de Maeztu 7.`)."""
     x0, top, x1, bottom = scale_box(cell.box, scale)
     if not cell.words:
         return (x0, top, x1, bottom)
