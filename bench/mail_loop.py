@@ -16,6 +16,17 @@ delivered through Dovecot's LDA (as an MTA delivers), seconds from the delivery'
 reply at the SMTP server, without and with the push wake-up (Dovecot's push_notification
 plugin, `ox` driver, to the worker's `[push]` listener), `--rounds` times each, alternately.
 Appends a section to bench/results/mail_loop.md (the rest of the file is kept).
+
+With `--scanned K`, only scanned LAs are measured: K messages, each carrying a typed, signed LA
+of the independent source (tests/forms/independent.py) on development seeds (`--scanned-start`
+on, tests/forms/split.py), printed and scanned by a copier or a phone scanner app, one in five
+photographed on a desk instead; all made before the worker starts. As in 2, `licensebot run`
+idles on the mailbox and the messages are APPENDed one at a time: seconds from APPEND to the
+reply to the applicant accepted by the SMTP server, p50 / p95 / max, and the pages of each
+document. Then the same messages through the worker in-process as in 3, each step timed: the
+split of those seconds into IDLE's wake-up, the read (the message and its LA in one sandboxed
+child) and the rest. Writes its own section of bench/results/mail_loop.md (the same section of
+an earlier run replaced, the rest of the file kept).
 """
 
 from __future__ import annotations
@@ -32,8 +43,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -62,6 +74,9 @@ from tests.support import (  # noqa: E402
 )
 
 PW = "bench-password"
+RESULTS = REPO / "bench" / "results" / "mail_loop.md"
+#: The heading of `--scanned`'s section of the results (a run replaces the one before).
+SCANNED_HEADING = "## Scanned LAs: APPEND to reply"
 
 
 @cache
@@ -74,6 +89,76 @@ def forms() -> list[tuple[dict[str, str], bytes]]:
         spec = make_spec(seed, la, medium="digital", hand="typed", signature="ink")
         out.append((spec.truth, render(spec)))
     return out
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A message carrying a scanned LA: its bytes, the applicant (whom the reply goes to),
+    the LA's seed, category and pages."""
+
+    raw: bytes
+    applicant: str
+    seed: int
+    category: str
+    pages: int
+
+
+def scanned_messages(k: int, start: int) -> list[Scanned]:
+    """`k` applications, each with a scanned LA of the independent source on the development
+    seeds from `start` on: typed, signed, the current LA; every fifth photographed on a desk,
+    the others scanned (`make_many(..., medium="scan", kind="typed")`)."""
+    import pypdfium2
+
+    from tests.forms.independent import make_many
+    from tests.forms.split import DEV, seeds
+
+    drawn = seeds(DEV, k, start)
+    photos = drawn[4::5]
+    made = {
+        spec.seed: (pdf, spec)
+        for medium, group in (("scan", [s for s in drawn if s not in photos]), ("photo", photos))
+        if group
+        for pdf, spec in make_many(group, medium=medium, kind="typed")
+    }
+    out = []
+    for n, seed in enumerate(drawn):
+        pdf, spec = made[seed]
+        applicant = str(spec.truth["work_email"])
+        doc = pypdfium2.PdfDocument(pdf)
+        pages = len(doc)
+        doc.close()
+        raw = build_application(
+            client=CLIENTS[n % len(CLIENTS)],
+            sender=applicant,
+            to=["sirui@dataset.test"],
+            filename=f"DFME_License_Agreement_{applicant.split('@')[0]}.pdf",
+            pdf=pdf,
+            subject=f"DFME license agreement {n}",
+            message_id=f"<bench-scan-{n}-{time.time_ns()}@uni.edu>",
+        )
+        out.append(Scanned(raw, applicant, seed, spec.category, pages))
+    return out
+
+
+def wait_reply(smtp: SmtpServer, to: str, seen: int, timeout: float) -> None:
+    """Until a message to `to` is accepted beyond the first `seen` (the reply to an
+    applicant; a maintainer's notice the same decision queued is not it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if any(to in m.rcpt_tos for m in smtp.messages[seen:]):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no reply to {to} within {timeout:g} s")
+        time.sleep(0.005)
+
+
+def warm_up(dovecot: DovecotServer, smtp: SmtpServer) -> None:
+    """One typed application through the worker, not timed: the first message after a start
+    finds the worker's first sync, not IDLE, and readers still being forked."""
+    seen = len(smtp.messages)
+    dovecot.append("sirui", "INBOX", message(1))
+    smtp.wait_for(seen + 1, timeout=120)
+    time.sleep(2)  # the spares forked and warmed
 
 
 def message(n: int) -> bytes:
@@ -158,9 +243,17 @@ def throughput(
     }
 
 
-def latency(work: Path, ca: TestCA, k: int, *, push: bool | None = None) -> list[float]:
+def latency(
+    work: Path,
+    ca: TestCA,
+    k: int,
+    *,
+    push: bool | None = None,
+    scanned: Sequence[Scanned] = (),
+) -> list[float]:
     """Seconds from APPEND to the reply; with `push` set, from the start of a delivery
-    through Dovecot's LDA (with or without the push wake-up) instead."""
+    through Dovecot's LDA (with or without the push wake-up) instead. With `scanned`, those
+    messages (`k` is their number), each timed to the reply to its applicant."""
     push_port = free_port() if push else 0
     with desk(work, ca, {"poll_seconds": 3600}, push_port=push_port) as (dovecot, smtp, cfg):
         env = {k: v for k, v in os.environ.items() if not k.startswith("LICENSEBOT_")}
@@ -174,15 +267,22 @@ def latency(work: Path, ca: TestCA, k: int, *, push: bool | None = None) -> list
             deadline = time.monotonic() + 30
             while "idle.watching" not in log.read_text() and time.monotonic() < deadline:
                 time.sleep(0.05)
+            if scanned:
+                warm_up(dovecot, smtp)
             out_times = []
             for i in range(k):
                 time.sleep(0.5)  # back in IDLE
+                seen = len(smtp.messages)
                 t0 = time.perf_counter()
-                if push is None:
+                if scanned:
+                    dovecot.append("sirui", "INBOX", scanned[i].raw)
+                    wait_reply(smtp, scanned[i].applicant, seen, timeout=180)
+                elif push is None:
                     dovecot.append("sirui", "INBOX", message(1000 + i))
+                    smtp.wait_for(i + 1, timeout=60)
                 else:
                     dovecot.deliver("sirui", message(1000 + i))
-                smtp.wait_for(i + 1, timeout=60)
+                    smtp.wait_for(i + 1, timeout=60)
                 out_times.append(time.perf_counter() - t0)
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -391,9 +491,12 @@ STAGES = (
 )
 
 
-def profile(work: Path, ca: TestCA, k: int) -> dict[str, list[float]]:
+def profile(
+    work: Path, ca: TestCA, k: int, *, scanned: Sequence[Scanned] = ()
+) -> dict[str, list[float]]:
     """The worker in-process, IDLE on the mailbox, its steps timed by wrappers: seconds spent
-    in each of `STAGES` per message (same code path as `licensebot run`)."""
+    in each of `STAGES` per message (same code path as `licensebot run`); with `scanned`,
+    those messages (`k` is their number), each to the reply to its applicant."""
     import threading
 
     from licensebot.mail import imap as imap_module
@@ -453,12 +556,19 @@ def profile(work: Path, ca: TestCA, k: int) -> dict[str, list[float]]:
             while not worker.health.checks()["mailbox:sirui"].ok:
                 assert time.monotonic() < deadline, "the worker never connected"
                 time.sleep(0.05)
+            if scanned:
+                warm_up(dovecot, smtp)
             for i in range(k):
-                time.sleep(0.3)  # back in IDLE
+                time.sleep(0.5 if scanned else 0.3)  # back in IDLE
                 marks.clear()
+                seen = len(smtp.messages)
                 t0 = time.perf_counter()
-                dovecot.append("sirui", "INBOX", message(1000 + 5 * i + 1))  # always a PDF
-                smtp.wait_for(i + 1, timeout=60)
+                if scanned:
+                    dovecot.append("sirui", "INBOX", scanned[i].raw)
+                    wait_reply(smtp, scanned[i].applicant, seen, timeout=180)
+                else:
+                    dovecot.append("sirui", "INBOX", message(1000 + 5 * i + 1))  # always a PDF
+                    smtp.wait_for(i + 1, timeout=60)
                 marks["accepted"] = time.perf_counter()
                 prev = t0
                 for name, _ in STAGES:
@@ -491,10 +601,19 @@ def main() -> None:
         "--floor", type=int, default=0, help="messages through the floor's steps alone (first)"
     )
     ap.add_argument("--decisions", type=Path, help="write each message's decision here (JSON)")
+    ap.add_argument(
+        "--scanned", type=int, default=0, help="only this many messages with a scanned LA"
+    )
+    ap.add_argument(
+        "--scanned-start", type=int, default=0, help="with --scanned: the first development seed"
+    )
     args = ap.parse_args()
     configure_logging("WARNING")
     if args.push:
         compare_push(args.latency, args.rounds)
+        return
+    if args.scanned:
+        measure_scanned(args.scanned, args.scanned_start)
         return
     with tempfile.TemporaryDirectory(prefix="lb-bench-") as tmp:
         root = Path(tmp)
@@ -632,10 +751,123 @@ def main() -> None:
         "(`outbox.hold_seconds`): no connection, TLS handshake or login.",
         "",
     ]
-    out = REPO / "bench" / "results" / "mail_loop.md"
+    out = RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines), encoding="utf-8")
+    # the sections this run does not write (earlier sessions', `--push`'s, `--scanned`'s) stay
+    ours = {line for line in lines if line.startswith("## ")}
+    kept = [s for s in sections(out) if s.splitlines()[0] not in ours] if out.exists() else []
+    out.write_text("\n".join(lines) + "".join("\n" + s for s in kept), encoding="utf-8")
     print("\n".join(lines))
+
+
+def sections(path: Path) -> list[str]:
+    """The `## ` sections of a results file, each with its text up to the next one."""
+    parts: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("## "):
+            parts.append(line)
+        elif parts:
+            parts[-1] += line
+    return parts
+
+
+def write_section(path: Path, heading: str, text: str) -> None:
+    """`text` (starting with a line that starts with `heading`) in place of the section of the
+    same heading, else at the end; the rest of the file kept."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = old.find("\n" + heading)
+    if start < 0:
+        path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+        return
+    end = old.find("\n## ", start + 1)
+    rest = old[end:] if end >= 0 else ""
+    path.write_text(old[: start + 1] + text + rest, encoding="utf-8")
+
+
+def measure_scanned(k: int, start: int) -> None:
+    """`--scanned`: APPEND to reply for `k` messages with a scanned LA, and where the time
+    goes; the results' section of it written."""
+    t = time.perf_counter()
+    messages = scanned_messages(k, start)
+    made = time.perf_counter() - t
+    print(f"{k} messages made in {made:.0f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="lb-bench-") as tmp:
+        root = Path(tmp)
+        ca = TestCA.create(root / "ca")
+        (root / "l").mkdir()
+        (root / "p").mkdir()
+        load0 = os.getloadavg()
+        lat = latency(root / "l", ca, k, scanned=messages)
+        load1 = os.getloadavg()
+        print("latency:", " ".join(f"{x:.2f}" for x in lat), flush=True)
+        stages = profile(root / "p", ca, k, scanned=messages)
+        load2 = os.getloadavg()
+    wake, read = stages["idle_wake"], stages["read"]
+    total = [sum(v) for v in zip(*stages.values(), strict=True)]
+    rest = [t - w - r for t, w, r in zip(total, wake, read, strict=True)]
+    pages = [m.pages for m in messages]
+    categories = sorted({m.category for m in messages})
+    kinds = {c: sum(m.category == c for m in messages) for c in categories}
+
+    def row(name: str, xs: list[float]) -> str:
+        return (
+            f"| {name} | {percentile(xs, 50):.2f} s | {percentile(xs, 95):.2f} s "
+            f"| {max(xs):.2f} s |"
+        )
+
+    lines = [
+        f"{SCANNED_HEADING} ({time.strftime('%Y-%m-%d')})",
+        "",
+        f"Generated by `bench/mail_loop.py --scanned {k} --scanned-start {start}` on "
+        f"{platform.machine()}, {os.cpu_count()} cores; load average (1 / 5 / 15 min) "
+        f"{load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f} at the start, "
+        f"{load1[0]:.1f} / {load1[1]:.1f} / {load1[2]:.1f} after the latency run, "
+        f"{load2[0]:.1f} / {load2[1]:.1f} / {load2[2]:.1f} at the end"
+        + (
+            " (the machine shared with other work: figures are upper bounds)."
+            if max(load0[0], load1[0], load2[0]) > 1.5
+            else "."
+        ),
+        "",
+        f"{k} messages, each with a typed, signed current LA of the independent source "
+        f"(tests/forms/independent.py) on development seeds {start}-{start + k - 1}: "
+        + ", ".join(f"{n} {c}" for c, n in kinds.items())
+        + f"; {sum(pages)} pages, {min(pages)}-{max(pages)} a document "
+        f"(median {statistics.median(pages):g}). All made before the worker started "
+        f"({made:.0f} s). Both OCR engines (Tesseract, RapidOCR) read them.",
+        "",
+        "`licensebot run` as a subprocess idling on the mailbox (poll interval 1 h), the "
+        "messages APPENDed one at a time, each timed to the reply to its applicant accepted by "
+        "the SMTP server:",
+        "",
+        "| | p50 | p95 | max |",
+        "| --- | ---: | ---: | ---: |",
+        row("**APPEND to reply**", lat),
+        "",
+        "Where the time goes: the same messages through the worker in-process (the path of "
+        "`licensebot run`, each step timed by wrappers, as in *Where the time goes* above):",
+        "",
+        "| step | p50 | p95 | max |",
+        "| --- | ---: | ---: | ---: |",
+        row("IDLE wake (APPEND to EXISTS: Dovecot's)", wake),
+        row("the read (the message and its LA in one sandboxed child)", read),
+        row("the rest (fetch, commits, judging, the reply sent)", rest),
+        row("total", total),
+        "",
+        "Per message (seed, category, pages, APPEND to reply in the subprocess run; read in "
+        "the in-process run):",
+        "",
+        "| seed | category | pages | APPEND to reply | read |",
+        "| ---: | --- | ---: | ---: | ---: |",
+        *(
+            f"| {m.seed} | {m.category} | {m.pages} | {x:.2f} s | {r:.2f} s |"
+            for m, x, r in zip(messages, lat, read, strict=True)
+        ),
+        "",
+    ]
+    text = "\n".join(lines)
+    write_section(RESULTS, SCANNED_HEADING, text)
+    print(text)
 
 
 def compare_push(k: int, rounds: int) -> None:
@@ -682,7 +914,7 @@ def compare_push(k: int, rounds: int) -> None:
         "",
         "",
     ]
-    out = REPO / "bench" / "results" / "mail_loop.md"
+    out = RESULTS
     with out.open("a", encoding="utf-8") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))
