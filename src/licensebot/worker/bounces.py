@@ -68,6 +68,9 @@ class BounceRoute:
             }
             if isinstance(read, Failure):
                 data["unread"] = f"{read.code} ({read.detail})"
+            elif msg.over_limits:
+                # the message itself was over the MIME read's caps: its report was not read
+                data["unread"] = f"over_limits ({msg.over_limits})"
             app_id: int | None = None
             if notice is None:
                 sent = (
