@@ -235,7 +235,7 @@ def ocr_cells(
     ):
         # the name alone is unread on a form whose other values all read as print: a
         # name typed in Chinese characters that the mixed passes missed
-        whole = white_paper(erase_rules(image.crop(name.box), length=60))
+        whole = clean_crop(image, name.box)
         found.fields[_NAME] = recheck_chinese(whole, found.fields[_NAME], cell=name, limits=limits)
     for cell in cells:
         unsure = found.fields.get(cell.key)
@@ -249,7 +249,7 @@ def ocr_cells(
             # RapidOCR, whose model is a Chinese one, reads a name in Chinese print that no
             # Tesseract reading gives (it scores Chinese print low and drops a character):
             # its Chinese model on the cell alone, twice, then the vote again
-            whole = white_paper(erase_rules(image.crop(cell.box), length=60))
+            whole = clean_crop(image, cell.box)
             recheck_chinese(whole, unsure, cell=cell, limits=limits)
             voted = vote(cell.key, cell.readings)
         found.fields[cell.key] = voted or replace(
@@ -318,6 +318,12 @@ def mostly_unread(image: Image.Image, cells: Sequence[Cell], found: Found) -> No
         if CJK.search(fv.value) or not straight(image, cell.words):
             found.fields[cell.key] = unread(cell, fv)
             cell.hand = True
+
+
+def clean_crop(image: Image.Image, box: Box) -> Image.Image:
+    """`box` of the full-resolution image with its rules erased and its paper made white:
+    what a cell is read again from, alone."""
+    return white_paper(erase_rules(image.crop(box), length=60))
 
 
 def pass1_model(cell: Cell) -> str:
@@ -468,9 +474,10 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
         for r in (cell.readings if name else ())
         if r.model in ACCENTED and (v := CLEANERS[key](r.text)) is not None
     ]
-    if key in PUNCTUATED and "." in value:
-        # a period inside a value may be a comma whose tail the erased underline took, for
+    if key in PUNCTUATED and ". " in value:
+        # a period between words may be a comma whose tail the erased underline took, for
         # both engines alike: the second engine reads the crop with its underline kept too
+        # (not for a period that ends the value or stands before a comma: `Co., Ltd.`)
         underlined = second_reading(image, cell, scale, underlines=True)
         commas = value
         for r in (*rapid, *([underlined] if underlined is not None else [])):
@@ -523,7 +530,7 @@ def recheck_cell(
         # the baseline judged on the crop before its edges were cleared: a value whose
         # descenders touch the cell's bottom rule loses them to the clearing (`Blue eak`,
         # `Technolo ies`), and letters without their feet look off a straight line
-        if wobbly(white_paper(erase_rules(image.crop(cell.box), length=60)), ws):
+        if wobbly(clean_crop(image, cell.box), ws):
             # letters off a straight baseline: handwriting (if they read as a value at
             # all: `eng` reading a date in Chinese gives junk, with no baseline to judge)
             cell.hand = cell.hand or CLEANERS[key](join_words(ws)) is not None
@@ -535,7 +542,7 @@ def recheck_cell(
         return got
     if key == "date" and fv.value is None:
         # a date written 2024年7月25日, which the English passes read as `20244-7258`
-        whole = white_paper(erase_rules(image.crop(cell.box), length=60))
+        whole = clean_crop(image, cell.box)
         return recheck_chinese(whole, fv, key, cell=cell, limits=limits)
     if key != "signer_name" or fv.value is None:
         return fv

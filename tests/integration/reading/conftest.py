@@ -7,6 +7,7 @@ from licensebot.core.la import LaVersion
 from licensebot.reading.la_versions import load_versions
 from licensebot.reading.pdf import read_pdf
 from tests.forms.factory import FormSpec, make_spec, not_la_pdf, older_version, render
+from tests.forms.independent import IndependentSpec, make_each
 
 CONFIG = Path(__file__).resolve().parents[3] / "config"
 
@@ -90,3 +91,15 @@ def scanned_not_la(la_versions: list[LaVersion]) -> ReadForm:
         _scan_page(p, spec, __import__("random").Random(1)) for p in _raster(not_la_pdf(3), 200)
     ]
     return read_pdf(_images_pdf(pages, 200, 75), versions=la_versions)
+
+
+def read_independent(
+    choices: dict[int, dict[str, str]],
+) -> dict[int, tuple[IndependentSpec, ReadForm]]:
+    """Seed -> (spec, what the reader read) for independent forms of those seeds and choices
+    (one LibreOffice batch), read with the deployment's LA versions."""
+    versions = load_versions(CONFIG / "la")
+    return {
+        seed: (spec, read_pdf(pdf, versions=versions))
+        for seed, (pdf, spec) in make_each(choices).items()
+    }

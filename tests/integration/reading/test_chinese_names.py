@@ -6,18 +6,13 @@ that had Chinese labels. The two engines agreeing letter for letter is the value
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from licensebot.core.form import ReadForm
-from licensebot.reading.la_versions import load_versions
-from licensebot.reading.pdf import read_pdf
-from tests.forms.independent import IndependentSpec, make_each
+from tests.forms.independent import IndependentSpec
+from tests.integration.reading.conftest import read_independent
 
 pytestmark = pytest.mark.slow
-
-CONFIG = Path(__file__).resolve().parents[3] / "config"
 
 #: seed -> (medium, kind)
 CASES: dict[int, tuple[str, str]] = {
@@ -28,9 +23,7 @@ CASES: dict[int, tuple[str, str]] = {
 
 @pytest.fixture(scope="module")
 def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
-    versions = load_versions(CONFIG / "la")
-    forms = make_each({seed: dict(medium=m, kind=k) for seed, (m, k) in CASES.items()})
-    return {seed: (spec, read_pdf(pdf, versions=versions)) for seed, (pdf, spec) in forms.items()}
+    return read_independent({seed: dict(medium=m, kind=k) for seed, (m, k) in CASES.items()})
 
 
 @pytest.mark.parametrize("seed", CASES)
