@@ -41,12 +41,14 @@ _NUM3 = re.compile(r"^(\d{1,2})[-/.\s]+(\d{1,2})[-/.\s]+(\d{2}|\d{4})$")
 _EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„'
 #: The tail of a label's bracketed part read into its value (`E-mail (邮箱):` read
 #: `fal): yang.liu@tum.de`, `箱）： ...`): a closing bracket no opening one goes with, first.
-_LABEL_TAIL = re.compile(r"^\s*[^\s(（)）]{0,6}[)）][\"'“”]?\s*[:：]?\s+(?=\S)")
+_TAIL = r"[^\s(（)）]{0,6}[)）][\"'“”]?\s*[:：]?"
+_LABEL_TAIL = re.compile(rf"^\s*{_TAIL}\s+(?=\S)")
+_LABEL_TAIL_WORD = re.compile(_TAIL)
 
 
 def label_tail(word: str) -> bool:
     """`word` is all a label's bracketed tail (`_LABEL_TAIL`): `fal):`, `箱）：`."""
-    return _LABEL_TAIL.match(word + " x") is not None and not label_tail_off(word + " x")[:-1]
+    return _LABEL_TAIL_WORD.fullmatch(word) is not None
 
 
 def label_tail_off(text: str) -> str:

@@ -128,3 +128,10 @@ def test_a_labels_bracketed_tail_read_before_the_value_is_no_part_of_it(
     from licensebot.reading.clean import CLEANERS
 
     assert CLEANERS[key](read) == value
+
+
+def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -> None:
+    from licensebot.reading.clean import label_tail
+
+    assert all(label_tail(w) for w in ("fal):", "箱）：", "42):", '#8)"'))
+    assert not any(label_tail(w) for w in ("(Shenzhen)", "Co.,", "Professor", "2024"))
