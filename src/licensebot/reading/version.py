@@ -101,6 +101,8 @@ class ClauseScore:
     at: tuple[int, ...] = ()
     #: TEXT read PRESENT: the first and last document positions its words were found at.
     span: tuple[int, int] | None = None
+    #: HEADING read CHANGED: the other numbers read before its words (at `at`).
+    numbered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,8 +420,10 @@ def _score_heading(c: Clause, doc: _Doc) -> ClauseScore:
     if c.number in numbers:
         at = tuple(p for p, n in zip(places, numbers, strict=True) if n == c.number)
         return ClauseScore(c, ClauseState.PRESENT, 1.0, at)
-    if any(n is not None and len(n) <= 2 for n in numbers):
-        return ClauseScore(c, ClauseState.CHANGED, (k - 1) / max(k, 1))
+    others = [(p, n) for p, n in zip(places, numbers, strict=True) if n and len(n) <= 2]
+    if others:
+        at, numbered = zip(*others, strict=True)
+        return ClauseScore(c, ClauseState.CHANGED, (k - 1) / max(k, 1), at, numbered=numbered)
     if numbers:
         return ClauseScore(c, ClauseState.UNSURE, best / k, tuple(places))
     score = best / k if k else 0.0
@@ -427,32 +431,90 @@ def _score_heading(c: Clause, doc: _Doc) -> ClauseScore:
     return ClauseScore(c, state, score)
 
 
+#: A heading stands within this many words after the last sentence of the section before it
+#: (its number, and a speck or two OCR read between).
+HEADING_AFTER = 4
+
+
 def _numbered_by_neighbours(scored: Sequence[ClauseScore]) -> tuple[ClauseScore, ...]:
     """Headings whose number OCR lost, PRESENT when they stand between the headings numbered
     one below and one above them, both read with their numbers (the first heading needs the
     next one, the last the one before): sections are numbered in turn, so the number between
     is this one. A renumbered text still reads CHANGED at the headings whose numbers were read.
-    """
+
+    No text numbers two sections alike, so a number read before the words of two headings was
+    misread at one of them (`8. Warranty` read `7. Warranty` after `7. Intellectual
+    Property`). The heading it is the own number of keeps it only where the heading before
+    (n-1) was read with its number, uncontested, ahead of it; the other heading, and one read
+    with the number of a heading read in its own place elsewhere, right after the last
+    sentence of the section before it, is told by its neighbours as one whose number OCR
+    lost. So an older text's heading is not found in a current text
+    by a misread number, nor the other way round."""
     headings = {s.clause.number: s for s in scored if s.clause.kind is ClauseKind.HEADING}
     # A heading's words inside a sentence read there are the sentence's ("without any
     # warranty"), not the heading with its number lost.
     sentences = [s.span for s in scored if s.span is not None]
+    # each number read before a heading's words: where, and before which heading
+    read_with: dict[str, set[tuple[int, str | None]]] = {}
+    for s in headings.values():
+        if s.state is ClauseState.PRESENT and s.clause.number:
+            read_with.setdefault(s.clause.number, set()).update((p, s.clause.number) for p in s.at)
+        for p, n in zip(s.at, s.numbered, strict=False):
+            read_with.setdefault(n, set()).add((p, s.clause.number))
+    contested = {n for n, seen in read_with.items() if len({h for _, h in seen}) > 1}
 
     def in_sentence(p: int) -> bool:
         return any(lo < p <= hi for lo, hi in sentences)
 
+    def anchored(s: ClauseScore) -> bool:
+        """A heading read with its own contested number, after the heading before it read
+        with its (uncontested) number."""
+        before = headings.get(str(int(s.clause.number or 0) - 1))
+        return (
+            before is not None
+            and before.state is ClauseState.PRESENT
+            and before.clause.number not in contested
+            and bool(before.at)
+            and max(s.at, default=-1) > min(before.at)
+        )
+
+    resolved: dict[str | None, ClauseScore] = {}
+    for number, s in headings.items():
+        if s.state is ClauseState.PRESENT and number in contested and not anchored(s):
+            s = ClauseScore(s.clause, ClauseState.UNSURE, s.score, s.at)
+        resolved[number] = s
+
     def place(number: str) -> tuple[int, ...] | None:
         """Where the heading `number` stands read with its number; () when the text has no
         such heading; None when it was not read so."""
-        s = headings.get(number)
+        s = resolved.get(number)
         if s is None:
             return ()
         return s.at if s.state is ClauseState.PRESENT else None
 
+    def misnumbered(s: ClauseScore, previous: ClauseScore | None) -> bool:
+        """Read with numbers of headings read in their own places, right after the last
+        sentence of the section before it (no section of another text between)."""
+        end = previous.span[1] if previous is not None and previous.span is not None else None
+        return (
+            end is not None
+            and any(0 < p - end <= HEADING_AFTER for p in s.at)
+            and all(
+                n != s.clause.number and bool(place(n)) and not set(place(n) or ()) & set(s.at)
+                for n in s.numbered
+            )
+        )
+
     out = []
-    for s in scored:
+    for i, s in enumerate(scored):
         c = s.clause
-        if c.kind is ClauseKind.HEADING and s.state is ClauseState.UNSURE and s.at and c.number:
+        if c.kind is not ClauseKind.HEADING:
+            out.append(s)
+            continue
+        s = resolved[c.number]
+        if s.state is ClauseState.CHANGED and misnumbered(s, scored[i - 1] if i else None):
+            s = ClauseScore(c, ClauseState.UNSURE, s.score, s.at)
+        if s.state is ClauseState.UNSURE and s.at and c.number:
             before, after = place(str(int(c.number) - 1)), place(str(int(c.number) + 1))
             if before is not None and after is not None and (before or after):
                 lo = min(before, default=-1)
@@ -560,11 +622,22 @@ def _score_subjects(c: Clause, doc: _Doc) -> ClauseScore:
 
 
 def _list_region(doc: _Doc) -> list[str] | None:
-    """The words where the subject list stands (None: no `sub` marker read at all)."""
+    """The words where the subject list stands (None: no `sub` marker read at all), two
+    numbers OCR ran together taken apart (`_apart`)."""
     idx = [j for j, t in enumerate(doc.toks) if t == "sub"]
     if not idx:
         return None
-    return doc.toks[_list_start(doc.toks, idx[0]) : _list_end(doc.toks, idx[-1])]
+    region = doc.toks[_list_start(doc.toks, idx[0]) : _list_end(doc.toks, idx[-1])]
+    return [n for t in region for n in _apart(t)]
+
+
+def _apart(tok: str) -> list[str]:
+    """Two numbers of the list that OCR read as one token: their comma lost (`030031`, six
+    digits) or read as a digit (`0304031`, seven: the comma's tail is a `4`'s or a `9`'s
+    stroke on a worn copy). Any other token is itself."""
+    if tok.isdigit() and len(tok) in (6, 7):
+        return [tok[:3], tok[-3:]]
+    return [tok]
 
 
 def _subjects_in_readings(
@@ -572,9 +645,11 @@ def _subjects_in_readings(
 ) -> ClauseScore:
     """The subject list over several readings of its page: present when every number was read
     in one of them; changed when a reading called it another list and every number it lacks
-    every reading lacks (an older, shorter list); unsure when between them they read numbers
-    each missed (a line one reading lost, another read: OCR's loss, whatever each alone
-    looked like); else the best reading's verdict."""
+    every reading lacks (an older, shorter list); else present when every number no reading
+    read has a damaged token in its place in a reading of the list in order (`_stood_in`: two
+    readings of a worn copy misread other numbers, each in its place); unsure when between
+    them they read numbers each missed (a line one reading lost, another read: OCR's loss,
+    whatever each alone looked like); else the best reading's verdict."""
     best = min(scores, key=lambda s: (_BEST.index(s.state), -s.score))
     if best.state is ClauseState.PRESENT:
         return best
@@ -589,6 +664,8 @@ def _subjects_in_readings(
         # number it lacks: what it lacks, every reading lacks
         if score.state is ClauseState.CHANGED and c.numbers - seen <= missing:
             return score
+    if not any(s.state is ClauseState.CHANGED for s in scores) and missing <= _stood_in(c, docs):
+        return ClauseScore(c, ClauseState.PRESENT, share)
     if len(missing) < min(len(c.numbers - f) for f in each):
         return ClauseScore(c, ClauseState.UNSURE, share)
     return best
@@ -633,29 +710,62 @@ def _missing_runs(
     return runs
 
 
-def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[str]) -> bool:
-    """The list read in order, each of its numbers there or a damaged token (with a digit) in
-    its place: OCR misread it. A number with nothing in its place may have been left off the
-    list (an older list is a shorter one), so it keeps the list from being called present.
-    The sequence is taken from the first to the last number of the list read as such, so
-    nothing outside the list stands in for a number at either end."""
+@dataclass(frozen=True, slots=True)
+class _Misreads:
+    """One reading of the list lined up with the published list, number by number."""
+
+    stood_in: frozenset[str]  # missing, with a damaged token (with a digit) in its place
+    left_out: frozenset[str]  # missing, with nothing in its place (an older list's shape)
+    damaged: int  # how many numbers the damaged tokens stand in for
+
+    def in_order(self, expected: frozenset[str]) -> bool:
+        """Damaged no more than OCR damages a list it reads in order."""
+        return self.damaged <= max(6, len(expected) // 10)
+
+
+def _misreads(expected: frozenset[str], region: Sequence[str]) -> _Misreads | None:
+    """The list read in order against the published one (None: no number of it read as
+    such). A number with a damaged token (with a digit) in its place was misread; one with
+    nothing there may have been left off the list (an older list is a shorter one). The
+    sequence is taken from the first to the last number of the list read as such, so nothing
+    outside the list stands in for a number at either end."""
     seq = [t for t in region if any(ch.isdigit() for ch in t)]
     exact = [j for j, t in enumerate(seq) if t in expected]
     if not exact:
-        return False
+        return None
     seq = seq[exact[0] : exact[-1] + 1]
     order = sorted(expected)  # a published list is in ascending order (if not: never present)
-    damaged = 0
+    stood_in: set[str] = set()
+    left_out: set[str] = set()
     for op in Levenshtein.opcodes(order, seq):
+        numbers = order[op.src_start : op.src_end]
         if op.tag == "delete":
-            return False
-        if op.tag == "replace":
+            left_out.update(numbers)
+        elif op.tag == "replace":
             # a token of six digits or more is numbers OCR ran together
             stand_ins = sum(max(1, len(t) // 3) for t in seq[op.dest_start : op.dest_end])
-            if stand_ins < op.src_end - op.src_start:
-                return False
-            damaged += op.src_end - op.src_start
-    return damaged <= max(6, len(order) // 10)
+            (stood_in if stand_ins >= len(numbers) else left_out).update(numbers)
+    return _Misreads(frozenset(stood_in), frozenset(left_out), len(stood_in))
+
+
+def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[str]) -> bool:
+    """The list read in order, each of its numbers there or a damaged token (with a digit) in
+    its place: OCR misread it. A number with nothing in its place keeps the list from being
+    called present."""
+    seen = _misreads(expected, region)
+    return seen is not None and not seen.left_out and seen.in_order(expected)
+
+
+def _stood_in(c: Clause, docs: Sequence[_Doc]) -> frozenset[str]:
+    """The list's numbers some reading, read in order, has a damaged token in the place of:
+    printed there, whatever each reading made of them. A number every reading left out with
+    nothing in its place is not among them (an older list lacks it so)."""
+    out: set[str] = set()
+    for d in docs:
+        seen = _misreads(c.numbers, _list_region(d) or [])
+        if seen is not None and seen.in_order(c.numbers):
+            out |= seen.stood_in
+    return frozenset(out)
 
 
 #: Which reading's score of a clause counts (`_best_of`): the first state in this order.

@@ -201,6 +201,39 @@ def test_a_heading_word_inside_a_sentence_is_no_heading_of_an_older_version() ->
     assert match_version(old_text, [older, CURRENT], form_table_found=True).version != CURRENT.id
 
 
+@pytest.mark.parametrize("read", ["2. Warranty", "7. Warranty"])
+def test_a_heading_read_with_another_headings_number_is_numbered_by_its_place(read: str) -> None:
+    # a bold `8` read as `2` (section 2 read as such further up) or as `7` (the heading just
+    # above has it): no text numbers two sections alike, and the heading stands right after
+    # section 7's last sentence
+    text = _PLAIN.replace("## **8. Warranty**", read)
+    assert _status(text) is VersionStatus.MATCH
+
+
+@pytest.mark.parametrize("read", ["2. Warranty", "6. Warranty"])
+def test_an_older_heading_read_with_another_number_is_not_the_current_one(read: str) -> None:
+    # the 2021 text's `7. Warranty` follows its section 6: read with another section's
+    # number it is still no `8. Warranty`, and the text is not the current LA
+    older = older_version(CURRENT)
+    text = older.text.replace("## **7. Warranty**", read) + FILLED
+    for registry in ([CURRENT], [older, CURRENT]):
+        match = match_version(text, registry, form_table_found=True)
+        assert match.version != CURRENT.id, registry
+
+
+def test_a_current_heading_read_with_another_number_beside_an_older_text() -> None:
+    older = older_version(CURRENT)
+    registry = [older, CURRENT]
+    # `2. Warranty`: section 2 is read in its place in both texts; the current LA
+    text = _PLAIN.replace("## **8. Warranty**", "2. Warranty")
+    assert match_version(text, registry, form_table_found=True).version == CURRENT.id
+    # `7. Warranty` is the 2021 text's own heading: with both registered, a person looks
+    # (never the older version, never outdated)
+    text = _PLAIN.replace("## **8. Warranty**", "7. Warranty")
+    match = match_version(text, registry, form_table_found=True)
+    assert match.status is VersionStatus.UNSURE and match.nearest == CURRENT.id
+
+
 @pytest.mark.parametrize(
     "heading, read",
     [("### 3. Citations", "3. Citati"), ("## **8. Warranty**", "8. Warran")],
@@ -266,6 +299,34 @@ def test_two_readings_that_lost_different_lines_of_the_list_hold_it_between_them
     for variant in ("much_shorter_subjects", "fewer_subjects", "field_older"):
         older = VARIANTS[variant](CURRENT).text + FILLED
         assert both(older, _without_list_line(older, 2)) is VersionStatus.OUTDATED, variant
+
+
+def test_two_numbers_of_the_list_run_together_are_both_read() -> None:
+    # a worn copy's comma read as a digit (`0304031`) or lost (`426427`)
+    text = _PLAIN.replace("030, 031", "0304031").replace("426, 427", "426427")
+    assert _status(text) is VersionStatus.MATCH
+    # a number left out beside them is still left out
+    assert _status(text.replace(" 459,", "")) is VersionStatus.UNSURE
+
+
+def test_readings_that_misread_other_numbers_in_their_places_hold_the_list() -> None:
+    # each reading of a worn copy has a damaged token where the other read the number, and
+    # lost one number the other has a damaged token for: between them, every number is
+    # there (alone, each reading could be a list without the number it lost)
+    one = _PLAIN.replace(" 521,", " 5z1,").replace(" 459,", "")
+    two = _PLAIN.replace(" 459,", " 4S9,").replace(" 521,", "")
+    assert _status(one) is VersionStatus.UNSURE and _status(two) is VersionStatus.UNSURE
+
+    def both(a: str, b: str) -> VersionStatus:
+        return match_version(a, [CURRENT], form_table_found=True, also=[b]).status
+
+    assert both(one, two) is VersionStatus.MATCH
+    # a number no reading has anything in the place of is not taken for printed
+    three = _PLAIN.replace(" 521,", " 5z1,").replace(" 459,", "")
+    assert both(one, three) is VersionStatus.UNSURE
+    # letters in a number's place are no stand-in: a speck reads as letters anywhere
+    four = _PLAIN.replace(" 459,", " ie,").replace(" 521,", "")
+    assert both(one, four) is VersionStatus.UNSURE
 
 
 def test_a_subject_number_with_nothing_in_its_place_is_not_the_list() -> None:
