@@ -173,6 +173,39 @@ def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+def accented_by_latin(key: str, readings: Sequence[Reading]) -> tuple[str, Reading] | None:
+    """A word field's value with letters RapidOCR's alphabet lacks (`Arcisstraße`, `München`,
+    `Politécnica`), read by the accented model alone and below its usual bar (those letters
+    are what it is least sure of): the value stands when RapidOCR reads the same, surely,
+    but for those letters (word for word: a space one engine lost is no agreement), and no
+    reading of the cell at `DISSENT` or above has other
+    letters. Two engines agree on every other letter; the letters of its own come from the
+    one model that reads them. None otherwise. `readings`: all of one cell's readings."""
+    if key not in WORD_FIELDS:
+        return None
+    clean = CLEANERS[key]
+    cleaned = [(clean(r.text), r) for r in readings]
+    for value, latin in cleaned:
+        if value is None or value.isascii() or latin.model not in ACCENTED or latin.edged:
+            continue
+        rapid = any(
+            other is not None
+            and r.model == RAPID
+            and not r.edged
+            and r.confidence >= RAPID_SURE
+            and unaccented(value, other)
+            and len(other.split()) == len(value.split())  # the words' spaces too
+            for other, r in cleaned
+        )
+        dissent = any(
+            other is not None and r.confidence >= DISSENT and not unaccented(value, other)
+            for other, r in cleaned
+        )
+        if rapid and not dissent:
+            return value, latin
+    return None
+
+
 # ---- word for word --------------------------------------------------------------------------
 
 #: Fields of Latin print that RapidOCR and a Tesseract model may settle word for word

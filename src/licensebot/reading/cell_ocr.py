@@ -28,6 +28,8 @@ from licensebot.reading.agreement import (
     PUNCTUATED,
     RAPID,
     RAPID_SURE,
+    WORD_FIELDS,
+    accented_by_latin,
     comma_for_period,
     cross_engine,
     spelled,
@@ -224,7 +226,9 @@ def ocr_cells(
             if read.value is not None and read.source == Source.OCR and CJK.search(read.value):
                 found.fields[key] = replace(read, value=None, confidence=min(read.confidence, 0.5))
     for cell, earlier in rechecks if printed else []:
-        found.fields[cell.key] = recheck_cell(image, cell, earlier, found.fields[cell.key], limits)
+        found.fields[cell.key] = recheck_cell(
+            image, cell, earlier, found.fields[cell.key], limits, scale
+        )
     name = next((c for c in cells if c.key == "signer_name"), None)
     others = [fv.value for k, fv in found.fields.items() if k in CLEANERS and k != _NAME]
     if (
@@ -511,7 +515,12 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
 
 
 def recheck_cell(
-    image: Image.Image, cell: Cell, earlier: list[str], fv: FieldValue, limits: ReadLimits
+    image: Image.Image,
+    cell: Cell,
+    earlier: list[str],
+    fv: FieldValue,
+    limits: ReadLimits,
+    scale: float = 1.0,
 ) -> FieldValue:
     """Third pass, for a value the cell passes left unread (or a name whose accents they
     may have dropped): the one cell alone, as one line, its edges cleared of a neighbour's
@@ -537,7 +546,7 @@ def recheck_cell(
         elif not at_edge:
             # the value runs to the crop's edge: it may go on beyond it (the cell was cut
             # at "l.wils|on@..."), and every reading of the crop would agree on the cut
-            got = recheck_latin(key, ws, earlier)
+            got = recheck_latin(key, ws, earlier) or accented_print(image, cell, scale)
     if got is not None:
         return got
     if key == "date" and fv.value is None:
@@ -549,6 +558,22 @@ def recheck_cell(
     # a Latin name the passes agreed on only without its accents, or one that is no name
     # (two letters: a Chinese name misread): not sure of it
     return FieldValue(None, min(fv.confidence, 0.5), Source.OCR, raw=fv.raw)
+
+
+def accented_print(image: Image.Image, cell: Cell, scale: float) -> FieldValue | None:
+    """A word field whose accented reading (pass 3's `Latin`) has letters the other passes
+    cannot write (`Arcisstraße 21, 80333 München`: `eng` reads `Arcisstrage`, the Chinese
+    model `Arcisstrape`, and none agree), settled by the second engine
+    (`agreement.accented_by_latin`): read here if it has not read the cell yet."""
+    if cell.key not in WORD_FIELDS or all(r.text.isascii() for r in cell.readings):
+        return None
+    if not any(r.model == RAPID for r in cell.readings):
+        second_engine(image, cell, scale)
+    found = accented_by_latin(cell.key, cell.readings)
+    if found is None:
+        return None
+    value, latin = found
+    return FieldValue(value, round(latin.confidence, 3), Source.OCR, raw=latin.text)
 
 
 def recheck_latin(key: str, ws: list[Word], earlier: list[str]) -> FieldValue | None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from licensebot.core.form import Reading
-from licensebot.reading.agreement import comma_for_period, cross_engine_value, word_for_word
+from licensebot.reading.agreement import (
+    accented_by_latin,
+    comma_for_period,
+    cross_engine_value,
+    word_for_word,
+)
 
 
 def r(text: str, conf: float, model: str, *, edged: bool = False) -> Reading:
@@ -423,3 +428,45 @@ def test_a_chinese_name_tesseract_reads_alike_at_two_sizes_however_unsure_and_ra
     # nor when Tesseract's two sizes read two names
     other = [r("徐文博", 0.072, "chi_sim"), r("徐文傅", 0.349, "chi_sim"), name[2]]
     assert cross_engine_value("signer_name", other) is None
+
+
+_STRASSE = "Arcisstraße 21, 80333 München, Germany"
+
+
+def test_letters_rapidocr_lacks_come_from_the_latin_model_when_the_rest_agrees() -> None:
+    # the accented model alone writes `ß` and `ü`, at 0.54 (those letters are its doubt);
+    # RapidOCR reads every other letter alike, surely; the models without them are junk
+    readings = [
+        r("Arcisstrape 21, 80333 Munchen, Germany", 0.55, "chi_sim+eng"),
+        r(_STRASSE, 0.54, "Latin"),
+        r("ArcisstraBe 21, 80333 Munchen, Germany", 0.98, "rapid"),
+    ]
+    found = accented_by_latin("address", readings)
+    assert found is not None and found[0] == _STRASSE
+    # not a name (its own rules), an email or a date (every character counts)
+    assert accented_by_latin("work_email", readings) is None
+
+
+@pytest.mark.parametrize(
+    "rapid, conf",
+    [
+        ("ArcisstraBe 21, 80333 Munchen, Germany", 0.8),  # RapidOCR unsure
+        ("ArcisstraBe 27, 80333 Munchen, Germany", 0.98),  # another letter than the Latin's
+        ("ArcisstraBe21, 80333 Munchen, Germany", 0.98),  # a space lost: not word for word
+    ],
+)
+def test_accented_letters_need_rapidocr_sure_of_every_other_letter(rapid: str, conf: float) -> None:
+    readings = [r(_STRASSE, 0.54, "Latin"), r(rapid, conf, "rapid")]
+    assert accented_by_latin("address", readings) is None
+
+
+def test_accented_letters_stop_at_a_sure_reading_with_other_letters() -> None:
+    readings = [
+        r(_STRASSE, 0.54, "Latin"),
+        r("ArcisstraBe 21, 80333 Munchen, Germany", 0.98, "rapid"),
+        r("Arcisstrafge 21, 80333 Munchen, Germany", 0.71, "eng"),  # a letter more
+    ]
+    assert accented_by_latin("address", readings) is None
+    # a value with no letter RapidOCR lacks is the ordinary agreement's, not this one's
+    plain = [r("Parkville 3010", 0.5, "Latin"), r("Parkville 3010", 0.98, "rapid")]
+    assert accented_by_latin("address", plain) is None
