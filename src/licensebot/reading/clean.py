@@ -38,7 +38,9 @@ _DAY = re.compile(r"(?<!\d)\d{1,2}(st|nd|rd|th)?(?!\d)")
 _ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _YMD = re.compile(r"^(\d{4})[-/.年\s]+(\d{1,2})[-/.月\s]+(\d{1,2})日?$")
 _NUM3 = re.compile(r"^(\d{1,2})[-/.\s]+(\d{1,2})[-/.\s]+(\d{2}|\d{4})$")
-_EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„'
+_EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„*~^'
+#: A separator OCR read twice (`CB4 0WS, ,United Kingdom`: a speck beside the comma): one.
+_DOUBLED_SEPARATOR = re.compile(r"([,;])(?:\s*[,;])+\s*")
 #: The tail of a label's bracketed part read into its value (`E-mail (邮箱):` read
 #: `fal): yang.liu@tum.de`, `箱）： ...`): a closing bracket no opening one goes with, first.
 _TAIL = r"[^\s(（)）]{0,6}[)）][\"'“”]?\s*[:：]?"
@@ -57,11 +59,13 @@ def label_tail_off(text: str) -> str:
 
 
 def tidy(text: str) -> str:
-    """NFC, one space between words, no leading/trailing punctuation or underline runs."""
+    """NFC, one space between words, no leading/trailing punctuation or underline runs, no
+    separator read twice."""
     t = label_tail_off(unicodedata.normalize("NFC", text))
     t = _UNDERLINE_RUN.sub(" ", t)
     t = _SPACES.sub(" ", t).strip(_EDGE_JUNK)
     t = _SPACE_BEFORE_MARK.sub(r"\1", t)  # OCR puts spaces before punctuation
+    t = _DOUBLED_SEPARATOR.sub(r"\1 ", t)
     t = _SPACE_AFTER_OPENING.sub(r"\1", t)
     return CJK_GAP.sub("", t)
 

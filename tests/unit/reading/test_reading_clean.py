@@ -135,3 +135,21 @@ def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -
 
     assert all(label_tail(w) for w in ("fal):", "箱）：", "42):", '#8)"'))
     assert not any(label_tail(w) for w in ("(Shenzhen)", "Co.,", "Professor", "2024"))
+
+
+@pytest.mark.parametrize(
+    "read, value",
+    [
+        # a speck beside a comma read as a second one; a star of dirt before the value
+        (
+            "*Suite 400, Cambridge CB4 0WS, ,United Kingdom",
+            "Suite 400, Cambridge CB4 0WS, United Kingdom",
+        ),
+        ("Floor 18,, Tower B ;; Shenzhen", "Floor 18, Tower B; Shenzhen"),
+        # one separator, and a comma inside a number, are the value's
+        ("12 Rue des Sciences, 53000 Laval", "12 Rue des Sciences, 53000 Laval"),
+        ("Suite 1,200, Main Road", "Suite 1,200, Main Road"),
+    ],
+)
+def test_a_separator_read_twice_is_one_and_edge_junk_goes(read: str, value: str) -> None:
+    assert clean_text(read) == value
