@@ -176,6 +176,13 @@ def _box(lab: Label) -> Box:
 SPECK_CONF = 0.5
 
 
+def _centred(lab: Label, cell: Cell) -> bool:
+    """`lab` stands in the middle of `cell`'s width, paper on both sides (a table's label
+    cell, its text centred), not at its left edge with room for a value beside it."""
+    left, right = lab.x0 - cell.x0, cell.x1 - lab.x1
+    return min(left, right) >= lab.height and abs(left - right) <= 1.5 * lab.height
+
+
 def _speck(w: Word) -> bool:
     return len(w.text.strip()) <= 2 and w.conf < SPECK_CONF
 
@@ -339,7 +346,11 @@ class _Finder:
             row = [o for o in self.labels_in(page, right.box, lab) if _same_row(lab, o)]
             cut = min((o.x0 for o in row), default=right.x0)
             part = (right.x0, right.top, cut - 0.3 * h, right.bottom)
-            if cut - right.x0 >= MIN_VALUE * h and self.free(page, part, right):
+            # a label centred in a cell with no room under it is all its cell holds: the
+            # value is in that part even when pass 1 read no word there (a Chinese name, a
+            # hand), and whether it is blank is the ink's to say
+            label_cell = _centred(lab, cell) and cell.bottom - lab.bottom < 1.5 * h
+            if cut - right.x0 >= MIN_VALUE * h and (self.free(page, part, right) or label_cell):
                 return self.result(lab, part, "cell-right", cell=right)
         if own_beside and own_under and min(w.x0 for w in own_under) < lab.x1 - h:
             # a value beside the label that wraps under it: the whole cell, the label masked

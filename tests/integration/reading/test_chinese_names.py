@@ -18,6 +18,10 @@ pytestmark = pytest.mark.slow
 CASES: dict[int, tuple[str, str]] = {
     3021: ("photo", "typed"),  # Chinese labels: the page pass read the name with Chinese
     3051: ("photo", "typed"),  # underline: Tesseract's passes read `高`, RapidOCR `高翔`
+    # a worn copy of a Chinese table, the name's label centred in its cell and the rules
+    # after the name lost: the value is in the next cell, though pass 1 read no word there
+    # (`regions._centred`); it was reported left blank, and the form rejected
+    30: ("scan", "typed"),
 }
 
 
@@ -32,3 +36,11 @@ def test_a_name_in_chinese_print_is_read_by_both_engines(
 ) -> None:
     spec, form = read[seed]
     assert form.value("signer_name") == spec.truth["signer_name"]
+
+
+def test_a_filled_name_beside_a_centred_label_is_never_reported_blank(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    spec, form = read[30]
+    assert spec.table_style == "chinese" and spec.preset == "worn_copier"
+    assert not form.fields["signer_name"].blank

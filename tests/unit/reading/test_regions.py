@@ -395,3 +395,30 @@ def test_a_cell_cut_into_pieces_by_its_signing_line_is_one_cell_again() -> None:
     regions = locate_values(labels, [], page_size=(2480.0, 3508.0), grids={0: grid})
     assert regions["signature"].box == (780, 927, 1218, 1209)
     assert regions["date"].box == (1665, 930, 2106, 1209)
+
+
+def test_a_centred_label_cell_has_its_value_in_the_next_cell_before_the_next_label() -> None:
+    # a Chinese table's row `签署人： | 何雨桐 | 职称： | Head of Department` on a worn copy:
+    # the rules between the last three cells lost, pass 1 read no word of the Chinese name
+    from licensebot.reading.grid import Cell as GridCell
+
+    cells = (
+        GridCell(282, 552, 747, 600),  # the name's label cell, its label centred
+        GridCell(750, 552, 2160, 600),  # the rest of the row, its inner rules lost
+    )
+    grid = Grid((), cells, 300.0)
+    labels = {
+        "signer_name": Label("signer_name", [Word("签署人：", 432, 554, 571, 594, 0.9)], 1.0),
+        "signer_title": Label("signer_title", [Word("职称：", 1300, 554, 1400, 594, 0.9)], 1.0),
+    }
+    words = [Word(t, x, 556, x + 100, 594, 0.96) for t, x in (("Head", 1500), ("of", 1620))]
+    regions = locate_values(labels, words, page_size=(2480.0, 3508.0), grids={0: grid})
+    name = regions["signer_name"]
+    assert name.how == "cell-right" and name.box[0] == 750 and name.box[2] < 1300
+    # a label at its cell's left edge, room beside it, keeps its value beside it
+    left = {
+        "signer_name": Label("signer_name", [Word("签署人：", 290, 554, 429, 594, 0.9)], 1.0),
+        "signer_title": labels["signer_title"],
+    }
+    regions = locate_values(left, words, page_size=(2480.0, 3508.0), grids={0: grid})
+    assert regions["signer_name"].how == "cell-same"
