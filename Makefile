@@ -57,10 +57,11 @@ typecheck: venv
 	$(BIN)/mypy
 
 # One pytest-xdist worker per core (`auto`); tests that share a session- or module-wide fixture
-# run on one worker (tests/parallel.py). `make test TEST_WORKERS=0` runs in one process.
+# run on one worker (tests/parallel.py). `make test TEST_WORKERS=0` runs in one process. The 25
+# slowest tests are listed at the end, for whoever makes the suite faster.
 TEST_WORKERS ?= auto
 test: venv lint typecheck
-	OMP_THREAD_LIMIT=1 $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	OMP_THREAD_LIMIT=1 $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 unit: venv
 	$(BIN)/pytest -q tests/unit
