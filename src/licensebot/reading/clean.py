@@ -75,6 +75,23 @@ def clean_text(raw: str) -> str | None:
     return t or None
 
 
+#: A UK postcode (`CB4 0WS`): its outward code, then the inward code, a digit and two letters
+#: (never C, I, K, M, O or V). OCR reads the digit as the letter of its shape (`CB4 OWS`, both
+#: engines alike in a sans-serif print); in that place only a digit stands.
+_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ([OoIlSZB])([ABD-HJLNP-UW-Z]{2})\b")
+_DIGIT_OF_SHAPE = str.maketrans(
+    {"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "Z": "2", "B": "8"}
+)
+
+
+def clean_address(raw: str) -> str | None:
+    """`clean_text`, with a UK postcode's inward code starting with the digit it must."""
+    t = clean_text(raw)
+    if t is None:
+        return None
+    return _UK_POSTCODE.sub(lambda m: f"{m[1]} {m[2].translate(_DIGIT_OF_SHAPE)}{m[3]}", t)
+
+
 def clean_name(raw: str) -> str | None:
     t = tidy(raw).strip(".")
     if not t or not _LETTER.search(t):
@@ -189,6 +206,6 @@ CLEANERS = {
     "signer_title": clean_text,
     "affiliation": clean_text,
     "work_email": clean_email,
-    "address": clean_text,
+    "address": clean_address,
     "date": clean_date,
 }

@@ -1,6 +1,6 @@
 import pytest
 
-from licensebot.reading.clean import clean_date, clean_email, clean_name, clean_text
+from licensebot.reading.clean import CLEANERS, clean_date, clean_email, clean_name, clean_text
 
 
 @pytest.mark.parametrize(
@@ -153,3 +153,19 @@ def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -
 )
 def test_a_separator_read_twice_is_one_and_edge_junk_goes(read: str, value: str) -> None:
     assert clean_text(read) == value
+
+
+@pytest.mark.parametrize(
+    "read, value",
+    [
+        # the inward code's digit read as the letter of its shape, by both engines alike
+        ("Cambridge CB4 OWS, United Kingdom", "Cambridge CB4 0WS, United Kingdom"),
+        ("London SW1A lAA, UK", "London SW1A 1AA, UK"),
+        # a right postcode, and words that only look like one, are left alone
+        ("Cambridge CB4 0WS, United Kingdom", "Cambridge CB4 0WS, United Kingdom"),
+        ("Room B2 OAK Hall", "Room B2 OAK Hall"),  # `OAK`: K is no inward code's letter
+        ("Floor 18, Tower B, 3388 Keyuan South Road", "Floor 18, Tower B, 3388 Keyuan South Road"),
+    ],
+)
+def test_a_uk_postcode_starts_its_inward_code_with_a_digit(read: str, value: str) -> None:
+    assert CLEANERS["address"](read) == value
