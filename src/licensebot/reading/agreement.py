@@ -178,9 +178,9 @@ def accented_by_latin(key: str, readings: Sequence[Reading]) -> tuple[str, Readi
     `Politécnica`), read by the accented model alone and below its usual bar (those letters
     are what it is least sure of): the value stands when RapidOCR reads the same, surely,
     but for those letters (word for word: a space one engine lost is no agreement), and no
-    reading of the cell at `DISSENT` or above has other
-    letters. Two engines agree on every other letter; the letters of its own come from the
-    one model that reads them. None otherwise. `readings`: all of one cell's readings."""
+    reading of the cell at `DISSENT` or above has other letters. Two engines agree on every
+    other letter; the letters of its own come from the one model that reads them. None
+    otherwise. `readings`: all of one cell's readings."""
     if key not in WORD_FIELDS:
         return None
     clean = CLEANERS[key]

@@ -47,6 +47,11 @@ from licensebot.reading.rapid import RapidError, line_bands, read_line
 from licensebot.reading.regions import assign_fields
 from licensebot.reading.vote import CJK
 
+#: A page's pass-1 words read at least this surely on average: it reads as text (in this
+#: orientation). Print upright reads at 0.8-0.95; a page a quarter turn off gives junk under
+#: 0.5 (`ocr.mean_conf`, words of two characters or more).
+AS_TEXT = 0.6
+
 
 def read_labels(
     page: FlatPage, index: int, limits: ReadLimits
@@ -73,18 +78,13 @@ def read_labels(
                     break
                 read.append((mean_conf(words), turned))
         if not enough(labels):
-            # labels in Chinese only, in the orientation that read best (the likeliest first)
-            turned = max(read, key=lambda r: r[0] >= AS_TEXT)[1] if read else page.image
+            # labels in Chinese only: in the first orientation that read as text, else the
+            # likeliest
+            turned = next((image for conf, image in read if conf >= AS_TEXT), read[0][1])
             words, labels = _pass1(turned, "eng+chi_sim", dpi, index, limits)
     if enough(labels) and not labels.keys() >= FORM_LABELS:
         words, labels = relabel(turned, words, labels, index, limits)
     return turned, words, labels
-
-
-#: A page's pass-1 words read at least this surely on average: it reads as text (in this
-#: orientation). Print upright reads at 0.8-0.95; a page a quarter turn off gives junk under
-#: 0.5 (`ocr.mean_conf`, words of two characters or more).
-AS_TEXT = 0.6
 
 
 def _pass1(

@@ -448,8 +448,8 @@ def _numbered_by_neighbours(scored: Sequence[ClauseScore]) -> tuple[ClauseScore,
     (n-1) was read with its number, uncontested, ahead of it; the other heading, and one read
     with the number of a heading read in its own place elsewhere, right after the last
     sentence of the section before it, is told by its neighbours as one whose number OCR
-    lost. So an older text's heading is not found in a current text
-    by a misread number, nor the other way round."""
+    lost. So an older text's heading is not found in a current text by a misread number, nor
+    the other way round."""
     headings = {s.clause.number: s for s in scored if s.clause.kind is ClauseKind.HEADING}
     # A heading's words inside a sentence read there are the sentence's ("without any
     # warranty"), not the heading with its number lost.
@@ -653,7 +653,8 @@ def _subjects_in_readings(
     best = min(scores, key=lambda s: (_BEST.index(s.state), -s.score))
     if best.state is ClauseState.PRESENT:
         return best
-    each = [{t for t in (_list_region(d) or []) if _subject(t)} for d in docs]
+    regions = [_list_region(d) or [] for d in docs]
+    each = [{t for t in region if _subject(t)} for region in regions]
     found = set().union(*each)
     share = len(c.numbers & found) / len(c.numbers) if c.numbers else 0.0
     missing = c.numbers - found
@@ -664,7 +665,9 @@ def _subjects_in_readings(
         # number it lacks: what it lacks, every reading lacks
         if score.state is ClauseState.CHANGED and c.numbers - seen <= missing:
             return score
-    if not any(s.state is ClauseState.CHANGED for s in scores) and missing <= _stood_in(c, docs):
+    if not any(s.state is ClauseState.CHANGED for s in scores) and missing <= _stood_in(
+        c.numbers, regions
+    ):
         return ClauseScore(c, ClauseState.PRESENT, share)
     if len(missing) < min(len(c.numbers - f) for f in each):
         return ClauseScore(c, ClauseState.UNSURE, share)
@@ -716,11 +719,10 @@ class _Misreads:
 
     stood_in: frozenset[str]  # missing, with a damaged token (with a digit) in its place
     left_out: frozenset[str]  # missing, with nothing in its place (an older list's shape)
-    damaged: int  # how many numbers the damaged tokens stand in for
 
     def in_order(self, expected: frozenset[str]) -> bool:
         """Damaged no more than OCR damages a list it reads in order."""
-        return self.damaged <= max(6, len(expected) // 10)
+        return len(self.stood_in) <= max(6, len(expected) // 10)
 
 
 def _misreads(expected: frozenset[str], region: Sequence[str]) -> _Misreads | None:
@@ -742,10 +744,11 @@ def _misreads(expected: frozenset[str], region: Sequence[str]) -> _Misreads | No
         if op.tag == "delete":
             left_out.update(numbers)
         elif op.tag == "replace":
-            # a token of six digits or more is numbers OCR ran together
+            # a token of nine digits or more is numbers OCR ran together (`_apart` took two
+            # apart already)
             stand_ins = sum(max(1, len(t) // 3) for t in seq[op.dest_start : op.dest_end])
             (stood_in if stand_ins >= len(numbers) else left_out).update(numbers)
-    return _Misreads(frozenset(stood_in), frozenset(left_out), len(stood_in))
+    return _Misreads(frozenset(stood_in), frozenset(left_out))
 
 
 def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[str]) -> bool:
@@ -756,14 +759,15 @@ def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[s
     return seen is not None and not seen.left_out and seen.in_order(expected)
 
 
-def _stood_in(c: Clause, docs: Sequence[_Doc]) -> frozenset[str]:
-    """The list's numbers some reading, read in order, has a damaged token in the place of:
-    printed there, whatever each reading made of them. A number every reading left out with
-    nothing in its place is not among them (an older list lacks it so)."""
+def _stood_in(expected: frozenset[str], regions: Sequence[Sequence[str]]) -> frozenset[str]:
+    """The list's numbers some reading (its list's words in `regions`), read in order, has a
+    damaged token in the place of: printed there, whatever each reading made of them. A
+    number every reading left out with nothing in its place is not among them (an older list
+    lacks it so)."""
     out: set[str] = set()
-    for d in docs:
-        seen = _misreads(c.numbers, _list_region(d) or [])
-        if seen is not None and seen.in_order(c.numbers):
+    for region in regions:
+        seen = _misreads(expected, region)
+        if seen is not None and seen.in_order(expected):
             out |= seen.stood_in
     return frozenset(out)
 
