@@ -10,7 +10,9 @@
   skew), `phone_app` (a phone
   scanner app: flattened but low contrast, shadows, JPEG), `worn_copier` (development only: an
   old office copier, a dirty drum's speckled streaks down the page, faded periodic lines, a
-  little of the other side showing through, a slight skew), `folded_scan` (held-out only: a page
+  little of the other side showing through, a slight skew), `creased` (development seeds from
+  10,000 on: a page folded in four, creased across and down, dusty, bleeding through, a table
+  rule worn thin here and there, a slight skew), `folded_scan` (held-out only: a page
   folded in three, creased, bleeding through, on a flatbed) or `photo` (a raw phone photo on a
   desk, `tests/forms/photo.py`); sometimes fed turned by 90 or 180 degrees. The result is an
   image-only PDF. The signature goes above the line of a style signed on a line
@@ -318,6 +320,17 @@ def _augmentations(preset: str) -> list[Any]:
             ag.Gamma(gamma_range=(0.9, 1.2), p=0.6),
             ag.SubtleNoise(subtle_range=10, p=1),
         ]
+    if preset == "creased":
+        crease = {"fold_noise": 0.005, "gradient_width": (0.04, 0.08)}
+        crease["gradient_height"] = (0.003, 0.008)  # a flatbed presses the fold nearly flat
+        return [
+            ag.BleedThrough(intensity_range=(0.08, 0.18), alpha=0.1, p=0.8),
+            _Across(ag.Folding(fold_count=1, **crease, p=1)),
+            ag.Folding(fold_count=1, **crease, p=0.7),
+            ag.DirtyScreen(n_clusters=(40, 90), n_samples=(2, 12), value_range=(120, 200), p=0.7),
+            ag.LinesDegradation(line_replacement_probability=(0.3, 0.5), p=0.5),
+            ag.SubtleNoise(subtle_range=10, p=1),
+        ]
     if preset == "folded_scan":
         return [
             ag.BleedThrough(intensity_range=(0.05, 0.15), alpha=0.08, p=0.7),
@@ -326,6 +339,18 @@ def _augmentations(preset: str) -> list[Any]:
             ag.SubtleNoise(subtle_range=8, p=1),
         ]
     raise ValueError(f"unknown preset {preset!r}")
+
+
+class _Across:
+    """An augraphy step turned a quarter: augraphy's Folding creases a page down (a vertical
+    crease); a page folded in four is also creased across."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.p = inner, inner.p
+
+    def __call__(self, arr: np.ndarray, force: bool = False) -> np.ndarray:
+        turned = np.ascontiguousarray(np.rot90(arr))
+        return np.ascontiguousarray(np.rot90(self.inner(turned, force=force), -1))
 
 
 def _augraphy(arr: np.ndarray, preset: str, seed: int) -> np.ndarray:

@@ -19,7 +19,8 @@ also a folded flatbed scan) or `photo` (raw phone photo); kind `typed` (signed, 
 `outdated_form`). The seed's split (`tests/forms/split.py`) decides which choices may be
 drawn: held-out forms alone have the `bilingual` table, Carlito and the folded scan;
 development forms alone the `chinese` and `tabbed` tables, Caladea, FreeSans and FreeSerif and
-the worn copier.
+the worn copier; development seeds from 10,000 on also the `hinted` table, DejaVu Sans
+Condensed and the creased scan.
 """
 
 from __future__ import annotations
@@ -186,6 +187,15 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "signature": ["签名", "签字", "签署人签字"],
         "date": ["日期", "签署日期"],
     },
+    "hinted": {
+        "signer_name": ["Name", "Signer's name", "Full name"],
+        "signer_title": ["Title", "Position"],
+        "affiliation": ["Affiliation", "Institution"],
+        "work_email": ["Work email", "Email"],
+        "address": ["Address", "Postal address"],
+        "signature": ["Signature"],
+        "date": ["Date"],
+    },
     "tabbed": {
         "signer_name": ["Name", "Full name", "Signer's name"],
         "signer_title": ["Title", "Position"],
@@ -207,12 +217,27 @@ GLOSSES = {
     "date": "日期",
 }
 
+#: The smaller second line under a `hinted` form's English label, when it is not the Chinese.
+HINTS = {
+    "signer_name": "(in full, as in your passport)",
+    "signer_title": "(e.g. professor, dean, director)",
+    "affiliation": "(university, institute or company)",
+    "work_email": "(the address at your institution)",
+    "address": "(street, city, postcode, country)",
+    "signature": "(by hand, in ink)",
+    "date": "(day, month, year)",
+}
+
 
 def draw_labels(rng: random.Random, style: str) -> dict[str, str]:
     """The label wordings of a form in `style`: one of the style's wordings per label; on a
     `chinese` form a full-width colon after every label or none, on a `tabbed` form the Chinese
-    in parentheses after every label or none. (The older styles draw as they always did.)"""
+    in parentheses after every label or none, on a `hinted` form a second line under every
+    label, the Chinese or a hint in English. (The older styles draw as they always did.)"""
     labels = {k: rng.choice(v) for k, v in LABELS[style].items()}
+    if style == "hinted":
+        second = GLOSSES if rng.random() < 0.5 else HINTS
+        labels = {k: f"{v}\n{second[k]}" for k, v in labels.items()}
     if style == "chinese" and rng.random() < 0.5:
         labels = {k: f"{v}：" for k, v in labels.items()}
     if style == "tabbed" and rng.random() < 0.5:
@@ -238,7 +263,8 @@ class IndependentSpec:
     name_style: str = "western"
     kind: str = "typed"  # typed | handwritten | unsigned | older
     medium: str = "scan"  # digital | scan | photo
-    preset: str = "copier"  # digital | copier | phone_app | worn_copier | folded_scan | photo
+    # digital | copier | phone_app | worn_copier | creased | folded_scan | photo
+    preset: str = "copier"
     dpi: int = 200
     turn: int = 0  # 0, 90, 180, 270
     ink: tuple[int, int, int] = (20, 30, 110)

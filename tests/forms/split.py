@@ -22,6 +22,15 @@ Which choices belong to which split (this module is the one place that says so)
     FreeSans and FreeSerif fonts, and the `worn_copier` degradation (an office copier with a
     dirty drum, streaks, fading lines and a little bleed-through).
 
+    A second generation of development-only choices, on development seeds from
+    `WIDER_FROM` (10,000) on only, so that no development form tuned on before changed: the
+    `hinted` table style (each label cell on two lines: the English label over a smaller hint,
+    in Chinese or in English), the DejaVu Sans Condensed font, and the `creased` degradation (a
+    page folded in four, creased across and down, dusty, the other side showing through, a
+    table rule here and there worn thin). They are other forms of what applicants do, not
+    copies of the held-out-only ones: a two-line label cell and a folded page are common, and
+    the reader must read them however they are made.
+
     A seed's first draw picks from `first_draw(key, split)`: the shared choices, and on a
     held-out seed the held-out-only ones too; exactly the draw made before the development-only
     choices existed, so no held-out form changed when they came. A development seed then draws
@@ -65,6 +74,14 @@ PRESETS = ("copier", "phone_app")
 HELDOUT_PRESETS = ("folded_scan",)
 DEV_PRESETS = ("worn_copier",)
 
+#: The second generation of development-only choices, drawn on development seeds from
+#: `WIDER_FROM` on.
+WIDER_FROM = 10_000
+WIDER_TABLE_STYLES = ("hinted",)
+WIDER_FONTS = ("DejaVu Sans Condensed",)
+WIDER_PRESETS = ("creased",)
+WIDER = {"table_style": WIDER_TABLE_STYLES, "font": WIDER_FONTS, "preset": WIDER_PRESETS}
+
 #: key -> (shared, held-out only, development only)
 POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "table_style": (TABLE_STYLES, HELDOUT_TABLE_STYLES, DEV_TABLE_STYLES),
@@ -99,7 +116,7 @@ def first_draw(key: str, split: str) -> tuple[str, ...]:
 def choices(key: str, split: str) -> tuple[str, ...]:
     """Every value of `key` a form of `split` may have."""
     shared, heldout, dev = POOLS[key]
-    return shared + (heldout if split == HELDOUT else dev)
+    return shared + (heldout if split == HELDOUT else dev + WIDER[key])
 
 
 def dev_only_draws(seed: int) -> dict[str, str]:
@@ -110,7 +127,8 @@ def dev_only_draws(seed: int) -> dict[str, str]:
     rng = random.Random(f"independent-dev-extra-{seed}")
     drawn = {}
     for key, (_, _, dev) in POOLS.items():
-        replace, value = rng.random() < DEV_ONLY_SHARE, rng.choice(dev)
+        pool = dev + WIDER[key] if seed >= WIDER_FROM else dev
+        replace, value = rng.random() < DEV_ONLY_SHARE, rng.choice(pool)
         if replace:
             drawn[key] = value
     return drawn

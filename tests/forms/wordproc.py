@@ -9,8 +9,9 @@ list items as Word styles) and then the signer table, filled in, in one of the t
 - `underline`: no table, "Label: value" paragraphs with the value on an underline;
 - `stacked`: a grid whose cells hold the label above the value;
 - `bilingual` (held-out only): a two-column grid with Chinese and English labels;
-- `chinese` and `tabbed` (development only): Chinese labels only on a Chinese office's grid,
-  and "Label:" with a tab to the value, no table (`tests/forms/wordproc_styles.py`).
+- `chinese`, `tabbed` and `hinted` (development only): Chinese labels only on a Chinese office's
+  grid, "Label:" with a tab to the value and no table, and a grid of two-line labels (the label
+  over a smaller hint) (`tests/forms/wordproc_styles.py`).
 
 Values typed by the applicant are black text. What is written later with a pen (handwritten
 values, the signature) gets its space here as near-white text in a colour that codes the field

@@ -8,7 +8,10 @@
 - `tabbed`: no table at all: one paragraph a field, "Label:" and a tab to the value (a tab stop
   set by the applicant, on some forms with a dot leader, on some with a hanging indent so that
   a long value wraps under itself), the labels in English, on some forms with the Chinese in
-  parentheses ("Name (姓名)"); the Signature an underlined blank for the pen, the Date below.
+  parentheses ("Name (姓名)"); the Signature an underlined blank for the pen, the Date below;
+- `hinted`: a two-column grid whose label cells hold two lines, the English label over a smaller
+  hint (the Chinese, or "(in full, as in your passport)"), on some forms grey and italic, the
+  values on some forms centred in their cells' height; the Signature row tall.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from tests.forms.independent import IndependentSpec
 from tests.forms.wordproc import _Filler, _label, _widths
@@ -93,4 +96,35 @@ def tabbed(doc: Any, spec: IndependentSpec, fill: _Filler, width: float) -> None
     fill.value(par, "date", w["date"])
 
 
-TABLES = {"chinese": chinese, "tabbed": tabbed}
+def hinted(doc: Any, spec: IndependentSpec, fill: _Filler, width: float) -> None:
+    lab, w = spec.labels, spec.written
+    rows = [*VALUES, "signature", "date"]
+    table = doc.add_table(rows=len(rows), cols=2)
+    table.style = "Table Grid"
+    _widths(table, (0.36, 0.64), width)
+    grey = spec.seed % 2 == 0
+    centred = spec.seed % 3 != 0
+    small = Pt(max(7.0, spec.font_size - 2.5))
+    for row, key in zip(table.rows, rows, strict=True):
+        label, hint = lab[key].split("\n")
+        par = row.cells[0].paragraphs[0]
+        first = par.add_run(label)
+        first.bold = True
+        first.add_break()
+        second = par.add_run(hint)
+        second.font.size = small
+        if grey:
+            second.italic = True
+            second.font.color.rgb = RGBColor(90, 90, 90)
+        if centred:
+            row.cells[1].vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        value = row.cells[1].paragraphs[0]
+        if key == "signature":
+            fill.signature(value, width_mm=width * 0.4)
+            row.height = Mm(24)
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        else:
+            fill.value(value, key, w[key])
+
+
+TABLES = {"chinese": chinese, "tabbed": tabbed, "hinted": hinted}

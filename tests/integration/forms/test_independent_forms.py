@@ -45,6 +45,7 @@ CASES: tuple[tuple[str, str, str, Callable[[IndependentSpec], bool]], ...] = (
     ("chinese", "chinese", "Letter", lambda spec: not _colons(spec)),
     ("tabbed-dots-glosses", "tabbed", "Letter", _dots_and_glosses),
     ("tabbed", "tabbed", "A4", lambda spec: not _dots_and_glosses(spec)),
+    ("hinted", "hinted", "Letter", _plain),
 )
 STYLES = tuple(style for _, style, _, _ in CASES)
 IDS = tuple(name for name, _, _, _ in CASES)
@@ -52,9 +53,11 @@ IDS = tuple(name for name, _, _, _ in CASES)
 PRINTED: tuple[dict[str, Any], ...] = (
     {"table_style": "chinese", "kind": "typed", "preset": "worn_copier"},
     {"table_style": "tabbed", "kind": "handwritten", "preset": "worn_copier", "dpi": 150},
+    {"table_style": "hinted", "kind": "typed", "preset": "creased"},
 )
+PRINTED_IDS = ("chinese-worn_copier", "tabbed-worn_copier", "hinted-creased")
 #: the development-only fonts, each on a form of its own
-FONTS = dict(zip(IDS[-4:], (*split.DEV_FONTS, split.DEV_FONTS[0]), strict=True))
+FONTS = dict(zip(IDS[-5:], (*split.DEV_FONTS, split.DEV_FONTS[0], *split.WIDER_FONTS), strict=True))
 
 
 def _long_one(
@@ -86,7 +89,7 @@ def _exported() -> tuple[list[IndependentSpec], list[bytes]]:
     ]
     specs += [
         draw_spec(seed, medium="scan", **fixed)
-        for seed, fixed in zip((31, 32), PRINTED, strict=True)
+        for seed, fixed in zip((31, 32, 33), PRINTED, strict=True)
     ]
     specs.append(draw_spec(21, medium="scan", kind="handwritten", dpi=150, turn=90))
     specs.append(draw_spec(22, medium="photo", kind="typed"))
@@ -156,7 +159,7 @@ def test_pen_work_has_a_place_for_every_value_and_the_signature() -> None:
     assert {CODES[k] for k in FIELDS} | {SIGNATURE_CODE} <= codes
 
 
-@pytest.mark.parametrize("index", range(len(CASES), len(CASES) + len(PRINTED)), ids=STYLES[-2:])
+@pytest.mark.parametrize("index", range(len(CASES), len(CASES) + len(PRINTED)), ids=PRINTED_IDS)
 def test_the_pen_signs_in_the_signature_place_of_a_new_style(index: int) -> None:
     """The coded space the pen signs in is the Signature's: right of its label, on the label's
     line (`tabbed`: the pen signs above the underline) or in its row (`chinese`)."""
@@ -185,8 +188,8 @@ def test_the_pen_signs_in_the_signature_place_of_a_new_style(index: int) -> None
 
 @pytest.mark.parametrize(
     "index",
-    [len(CASES), len(CASES) + 1, -2, -1],
-    ids=["chinese-worn_copier", "tabbed-worn_copier", "scan-turned", "photo"],
+    [len(CASES), len(CASES) + 1, len(CASES) + 2, -2, -1],
+    ids=[*PRINTED_IDS, "scan-turned", "photo"],
 )
 def test_delivery_is_an_image_only_pdf_of_every_page(index: int) -> None:
     specs, pdfs = _exported()

@@ -9,7 +9,14 @@ from dataclasses import fields
 import pytest
 
 from tests.forms import split
-from tests.forms.independent import LABELS, IndependentSpec, draw_spec, stratified
+from tests.forms.independent import (
+    GLOSSES,
+    HINTS,
+    LABELS,
+    IndependentSpec,
+    draw_spec,
+    stratified,
+)
 from tests.forms.wordproc import build_docx
 
 
@@ -69,6 +76,28 @@ def test_a_held_out_seed_refuses_a_development_only_choice() -> None:
         draw_spec(seed, font="Caladea")
     with pytest.raises(ValueError, match="not drawn in the heldout split"):
         draw_spec(seed, preset="worn_copier")
+    for key, value in (("table_style", "hinted"), ("font", "DejaVu Sans Condensed")):
+        with pytest.raises(ValueError, match="not drawn in the heldout split"):
+            draw_spec(seed, **{key: value})
+    with pytest.raises(ValueError, match="not drawn in the heldout split"):
+        draw_spec(seed, preset="creased")
+
+
+def test_the_second_development_only_choices_come_from_seed_10000_on() -> None:
+    before = [split.dev_only_draws(s) for s in split.seeds(split.DEV, 600, 9_000)]
+    wider = {v for d in before for v in d.values()} & {v for vs in split.WIDER.values() for v in vs}
+    assert not wider  # the ranges tuned on before keep their forms
+    after = [draw_spec(s) for s in split.seeds(split.DEV, 600, split.WIDER_FROM)]
+    assert {d.table_style for d in after} >= set(split.WIDER_TABLE_STYLES)
+    assert {d.font for d in after} >= set(split.WIDER_FONTS)
+    assert {d.preset for d in after} >= set(split.WIDER_PRESETS)
+    hinted = [d for d in after if d.table_style == "hinted"]
+    for spec in hinted:
+        for key, label in spec.labels.items():
+            first, second = label.split("\n")
+            assert first in LABELS["hinted"][key]
+            assert second in (GLOSSES[key], HINTS[key])
+    assert {spec.labels["date"].split("\n")[1] for spec in hinted} == {"日期", HINTS["date"]}
 
 
 def test_a_dev_seed_takes_a_development_only_choice_when_fixed() -> None:
