@@ -446,8 +446,9 @@ def _skip_parenthetical(seg: Sequence[Word], i: int) -> int:
 
 def _continuation(
     seg: Sequence[Word], line_no: int, segs: Sequence[tuple[int, list[Word]]]
-) -> list[Word] | None:
-    """The run of words right below `seg`, starting where it starts: a wrapped label's tail."""
+) -> tuple[int, list[Word]] | None:
+    """The run of words right below `seg`, starting where it starts, and its line number: a
+    wrapped label's tail."""
     h = median(w.height for w in seg)
     x0 = seg[0].x0
     for ln, other in segs:
@@ -455,8 +456,78 @@ def _continuation(
             continue
         dy = median(w.cy for w in other) - median(w.cy for w in seg)
         if abs(other[0].x0 - x0) < 2.0 * h and 0.6 * h < dy < 2.6 * h:
-            return other
+            return ln, other
     return None
+
+
+#: Fields one label may name in either language: a bare `Name` and `姓名` are the members'
+#: label until a table proves otherwise (`regions.assign_fields`), the signer's otherwise.
+_NAMES = {"signer_name", "members_name"}
+
+
+def _same_field(a: str, b: str) -> bool:
+    return a == b or {a, b} <= _NAMES
+
+
+def _has_cjk(ws: Sequence[Word]) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for w in ws for c in w.text)
+
+
+def _whole(seg: Sequence[Word], hit: tuple[str, float, int]) -> bool:
+    """`hit` is all of `seg`, its explanation in parentheses included."""
+    return _skip_parenthetical(seg, hit[2]) >= len(seg)
+
+
+def _wrapped(
+    seg: list[Word],
+    line_no: int,
+    hit: tuple[str, float, int],
+    segs: Sequence[tuple[int, list[Word]]],
+    consumed: set[int],
+) -> tuple[list[Word], tuple[str, float, int]]:
+    """`seg`'s label with the lines of it below it, and its match: a wrapped label's tail
+    (`Work email (at your` / `affiliation)`; over three lines in a narrow label column,
+    `Detail Address` / `of your` / `affiliation`, whose middle line alone matches nothing),
+    the label in its other language (`Full name` / `姓名`, `签署人姓名` / `The Signer's Name`),
+    or a hint in parentheses under it (`(as in your passport)`). Each line taken is consumed:
+    the `affiliation` that ends the address's label is no Affiliation label of its own, nor
+    the `姓名` under `Full name` the members' `Name`."""
+    below: list[list[Word]] = []
+    line, ln = seg, line_no
+    while len(below) < 2:
+        found = _continuation(line, ln, segs)
+        if found is None or id(found[1]) in consumed or found[1][0].source == Source.FORM:
+            break
+        ln, line = found
+        below.append(line)
+    if not below or _own_label(seg, hit, below[0]):
+        return seg, hit  # `Work e-mail` over `Address`: two rows, not `Work e-mail address`
+    joined = list(seg)
+    for cont in below:
+        before, joined = len(joined), joined + cont
+        hit2 = _match_run(joined, 0)
+        end2 = _skip_parenthetical(joined, hit2[2]) if hit2 else 0
+        if hit2 and end2 > before and hit2[1] >= hit[1] - 0.1:
+            consumed.update(id(c) for c in below[: below.index(cont) + 1])
+            return joined, (hit2[0], hit2[1], end2)
+        if _skip_parenthetical(joined, hit[2]) > before:
+            consumed.update(id(c) for c in below[: below.index(cont) + 1])
+            return joined, hit
+    cont = below[0]
+    if not _whole(seg, hit):
+        return seg, hit
+    alone = _match_run(cont, 0)
+    other_language = (
+        alone is not None
+        and _same_field(alone[0], hit[0])
+        and _whole(cont, alone)
+        and _has_cjk(seg) != _has_cjk(cont)
+    )
+    hint = cont[0].text.startswith("(") and _skip_parenthetical(cont, 0) >= len(cont)
+    if other_language or hint:
+        consumed.add(id(cont))
+        return list(seg) + cont, (hit[0], hit[1], len(seg) + len(cont))
+    return seg, hit
 
 
 def _own_label(seg: Sequence[Word], hit: tuple[str, float, int], cont: Sequence[Word]) -> bool:
@@ -470,7 +541,7 @@ def _own_label(seg: Sequence[Word], hit: tuple[str, float, int], cont: Sequence[
         return False
     return (
         alone is not None
-        and alone[0] != hit[0]
+        and not _same_field(alone[0], hit[0])
         and _skip_parenthetical(cont, alone[2]) >= len(cont)
         and hit[1] >= 0.95
         and _skip_parenthetical(seg, hit[2]) >= len(seg)
@@ -520,19 +591,8 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
         if seg[0].source == Source.FORM:
             continue  # a form field's value is never a label
         hit = _match_run(seg, 0)
-        cont = _continuation(seg, n, segs) if hit else None
-        if cont is not None and hit is not None and _own_label(seg, hit, cont):
-            cont = None  # `Work e-mail` over `Address`: two rows, not `Work e-mail address`
-        if cont is not None and id(cont) not in consumed and cont[0].source != Source.FORM:
-            joined = list(seg) + cont
-            hit2 = _match_run(joined, 0)
-            end2 = _skip_parenthetical(joined, hit2[2]) if hit2 else 0
-            if hit2 and end2 > len(seg) and (hit is None or hit2[1] >= hit[1] - 0.1):
-                seg, hit = joined, (hit2[0], hit2[1], end2)
-                consumed.add(id(cont))
-            elif hit and _skip_parenthetical(joined, hit[2]) > len(seg):
-                seg = joined
-                consumed.add(id(cont))
+        if hit is not None:
+            seg, hit = _wrapped(list(seg), n, hit, segs, consumed)
         if not hit:
             continue
         fld, score, end = hit

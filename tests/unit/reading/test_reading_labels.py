@@ -82,6 +82,67 @@ def test_a_label_wrapped_over_two_lines_is_one_label() -> None:
     assert [w.text for w in labels["address"].words][-1] == "affiliation"
 
 
+def test_a_label_wrapped_over_three_lines_in_a_narrow_column_is_one_label() -> None:
+    # the middle line alone matches nothing; the last would be an Affiliation label of its own
+    words = _words(
+        ("Affiliation", 10, 60),
+        ("College", 200, 60),
+        ("of", 264, 60),
+        ("Science", 284, 60),
+        ("Detail", 10, 100),
+        ("Address", 62, 100),
+        ("12", 200, 100),
+        ("College", 222, 100),
+        ("Road,", 286, 100),
+        ("of", 10, 114),
+        ("your", 30, 114),
+        ("Hangzhou", 200, 114),
+        ("affiliation", 10, 128),
+    )
+    labels = pick_labels(find_labels(words))
+    assert set(labels) == {"affiliation", "address"}
+    assert [w.text for w in labels["address"].words] == [
+        "Detail",
+        "Address",
+        "of",
+        "your",
+        "affiliation",
+    ]
+    assert labels["affiliation"].top == 60
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        [("姓名", 10, 114)],
+        [("(in", 10, 114), ("full,", 34, 114), ("as", 82, 114), ("in", 102, 114)]
+        + [("your", 122, 114), ("passport)", 162, 114)],
+    ],
+    ids=["other-language", "hint"],
+)
+def test_a_label_over_its_translation_or_a_hint_is_one_label(
+    second: list[tuple[str, float, float]],
+) -> None:
+    # a two-line label cell: `Full name` over `姓名` (or over a hint) is the signer's name, and
+    # the `姓名` no members' Name label of its own; the next row's label is still its own
+    words = _words(("Full", 10, 100), ("name", 50, 100), *second)
+    words += _words(("Grace", 200, 107), ("Whitmore", 248, 107), ("Title", 10, 134))
+    labels = find_labels(words)
+    assert [lab.field for lab in labels] == ["signer_name", "signer_title"]
+    assert labels[0].words[-1].text == second[-1][0]
+    chinese_first = find_labels(
+        _words(("签署人姓名", 10, 100), ("The", 10, 114))
+        + _words(("Signer's", 42, 114), ("Name", 114, 114))
+    )
+    assert [lab.field for lab in chinese_first] == ["signer_name"]
+
+
+def test_the_same_field_in_the_same_language_below_is_another_row() -> None:
+    # two rows of names, `Name` over `Name` (no translation): two labels
+    labels = find_labels(_words(("Name", 10, 100), ("Name", 10, 114)))
+    assert len(labels) == 2
+
+
 def test_the_next_rows_label_right_below_is_not_a_labels_tail() -> None:
     # `Work e-mail` over `Address` (a table whose rule between the rows a copier lost) is two
     # labels, not `Work e-mail Address`; a line that leaves its parenthesis open goes on below
