@@ -111,12 +111,15 @@ def test_a_label_wrapped_over_three_lines_in_a_narrow_column_is_one_label() -> N
     assert labels["affiliation"].top == 60
 
 
+HINT = [("(in", 10, 114), ("full,", 34, 114), ("as", 82, 114), ("in", 102, 114)]
+HINT += [("your", 122, 114), ("passport)", 162, 114)]
+
+
 @pytest.mark.parametrize(
     "second",
     [
         [("姓名", 10, 114)],
-        [("(in", 10, 114), ("full,", 34, 114), ("as", 82, 114), ("in", 102, 114)]
-        + [("your", 122, 114), ("passport)", 162, 114)],
+        HINT,
     ],
     ids=["other-language", "hint"],
 )
