@@ -455,7 +455,118 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
         near_ink = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
         opened = cv2.bitwise_and(opened, near_ink)  # back to the ink's own extent
         out += _segments(opened, horizontal, thick)
-    return [r for r in out if _a_line(gray, r, dpi)]
+    return bridged(ink, [r for r in out if _a_line(gray, r, dpi)], dpi)
+
+
+#: A rule's two pieces this far apart at most (inches) may be one rule bent between them (a
+#: fold's crease, a page not flat on the glass or in a photo): ...
+BRIDGE = 0.5
+#: ... when their ends lie this close across (inches) ...
+BEND = 0.1
+#: ... and a thin line of ink runs from one end to the other, moving at most a pixel or two
+#: a step, missing at most this much of the way at a time (inches: a scan's broken stroke) ...
+BRIDGE_MISS = 0.015
+#: ... and thicker than a rule over at most this much of it (inches: a crossing rule), and
+#: arriving this close (inches) to where the next piece's fitted line starts (a bent piece's
+#: straight fit passes a few pixels off its ink at its ends).
+BRIDGE_THICK = 0.05
+BRIDGE_END = 0.05
+
+
+def bridged(ink: np.ndarray, rules: Sequence[Rule], dpi: float) -> list[Rule]:
+    """`rules` with the pieces of one rule that a fold or a crease bent made one again. The
+    opening with long straight kernels loses a rule where it bends (a fold pressed on a
+    scanner's glass makes a V of each row rule of a table), and the table's cells then ended
+    at the fold, their values cut in two. Two pieces are one rule when a thin stroke of ink
+    runs from the end of one to the start of the other, traced column by column (row by row
+    for a column rule), moving at most two pixels a step (`_traced`); the rule is then the
+    straight line from the first piece's start to the last one's end. Letters are no such
+    stroke (gaps between words, tall stems): two underlines with a label between them stay
+    two. The bend's own short pieces lie inside the new rule and merge into it."""
+    out: list[Rule] = []
+    for horizontal in (True, False):
+        pieces = sorted((r for r in rules if r.horizontal is horizontal), key=lambda r: r.start)
+        nxt: dict[int, int] = {}
+        for i, a in enumerate(pieces):
+            after = [
+                j
+                for j, b in enumerate(pieces)
+                if a.end < b.start <= a.end + BRIDGE * dpi
+                and abs(a.at(a.end) - b.at(b.start)) <= BEND * dpi
+                and b.end > a.end + BRIDGE * dpi  # a rule going on, not a piece of the bend
+            ]
+            for j in sorted(after, key=lambda j: -pieces[j].end):
+                if _traced(ink, a, pieces[j], dpi):
+                    nxt[i] = j
+                    break
+        # a piece of the bend traces on to the same rule: the longest piece before it leads
+        lead: dict[int, int] = {}
+        for i, j in nxt.items():
+            if j not in lead or pieces[i].length > pieces[lead[j]].length:
+                lead[j] = i
+        nxt = {i: j for j, i in lead.items()}
+        heads = set(nxt) - set(nxt.values())
+        chained: set[int] = set()
+        for i in sorted(heads):
+            chain = [i]
+            while chain[-1] in nxt and nxt[chain[-1]] not in chain:
+                chain.append(nxt[chain[-1]])
+            chained.update(chain)
+            first, last = pieces[chain[0]], pieces[chain[-1]]
+            thick = max(pieces[k].thickness for k in chain)
+            out.append(Rule(first.x0, first.y0, last.x1, last.y1, horizontal, thick))
+        out += [r for k, r in enumerate(pieces) if k not in chained]
+    return out
+
+
+def _traced(ink: np.ndarray, a: Rule, b: Rule, dpi: float) -> bool:
+    """A thin line of ink runs from `a`'s end to `b`'s start (see `bridged`). A piece's fitted
+    line may pass a few pixels off its ink at its end (a bent piece), and a value's letters may
+    stand close above it: the trace is tried from each run of ink near the end."""
+    grid = ink if a.horizontal else ink.T
+    h, w = grid.shape
+    start, stop = round(a.end) - 1, round(b.start)
+    if start < 0 or stop >= w:
+        return False
+    p0, slack = a.at(a.end), 4 + max(a.thickness, b.thickness)
+    lo, hi = max(0, round(p0 - slack)), min(h - 1, round(p0 + slack))
+    column = grid[lo : hi + 1, start] > 0
+    runs = np.flatnonzero(column & ~np.concatenate(([False], column[:-1]))) + lo
+    return any(_trace_from(grid, float(y), start, stop, a, b, dpi) for y in runs)
+
+
+def _trace_from(
+    grid: np.ndarray, p: float, start: int, stop: int, a: Rule, b: Rule, dpi: float
+) -> bool:
+    h = grid.shape[0]
+    p0, p1 = p, b.at(b.start)
+    bend, step = BEND * dpi, 2
+    fat = 2 * max(a.thickness, b.thickness) + 3
+    miss_left, thick_left = max(1, round(BRIDGE_MISS * dpi)), round(BRIDGE_THICK * dpi)
+    misses = 0
+    for t in range(start, stop):
+        chord = p0 + (p1 - p0) * (t - start) / max(1, stop - start)
+        lo = max(0, round(max(p - step, chord - bend)))
+        hi = min(h - 1, round(min(p + step, chord + bend)))
+        dark = np.flatnonzero(grid[lo : hi + 1, t]) + lo if hi >= lo else np.array([], int)
+        if dark.size == 0:
+            misses += 1
+            if misses > miss_left:
+                return False
+            continue
+        misses = 0
+        p = float(dark[np.argmin(np.abs(dark - p))])
+        top = bottom = int(p)
+        while top > 0 and grid[top - 1, t]:
+            top -= 1
+        while bottom < h - 1 and grid[bottom + 1, t]:
+            bottom += 1
+        if bottom - top + 1 > fat:
+            thick_left -= 1
+            if thick_left < 0:
+                return False
+    slack = 4 + max(a.thickness, b.thickness)
+    return abs(p - p1) <= max(slack, BRIDGE_END * dpi)
 
 
 #: A rule's ink is darker than the paper on both its sides by this much (0-255), at this

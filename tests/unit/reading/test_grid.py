@@ -196,3 +196,49 @@ def test_an_underline_with_its_value_written_on_it_is_a_rule() -> None:
         d.rectangle([x, y - 40, x + 0.07 * dpi, y - 2], fill=40)
     rules = [r for r in rules_from_image(img, dpi) if r.horizontal and r.length > 3 * dpi]
     assert rules and abs(rules[0].y0 - y) < 4
+
+
+def _folded_table(dpi: int, fold_x: float, dip: float) -> Image.Image:
+    """`_table_image`'s table with every row rule bent into a V at `fold_x` (inches), `dip`
+    inches deep over a third of an inch: a page folded down the middle, pressed on the glass."""
+    img = Image.new("L", (int(8.27 * dpi), int(11.7 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    x0, x1, xm, y0 = dpi, 6.5 * dpi, 2.5 * dpi, 2 * dpi
+    width = max(1, dpi // 100)
+    half = 0.17 * dpi
+    for r in range(4):
+        y = y0 + r * 0.4 * dpi
+        bend = [(fold_x * dpi - half, y), (fold_x * dpi, y + dip * dpi), (fold_x * dpi + half, y)]
+        d.line([(x0, y), *bend, (x1, y)], fill=0, width=width)
+    for x in (x0, xm, x1):
+        d.line([(x, y0), (x, y0 + 1.2 * dpi)], fill=0, width=width)
+    return img
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_row_rule_bent_by_a_fold_is_one_rule_and_its_cells_cross_the_fold(dpi: int) -> None:
+    # the straight kernels lose each rule where the fold bends it; the cells right of the
+    # labels must still run to the table's right side, not end at the fold
+    grid = grid_from_image(_folded_table(dpi, 4.5, 0.06), dpi)
+    assert len(grid.horizontals) == 4
+    label = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.6 * dpi, 2.25 * dpi))
+    assert label is not None
+    value = grid.right_of(label)
+    assert value is not None and value.x1 == pytest.approx(6.5 * dpi, abs=0.05 * dpi)
+
+
+def test_two_underlines_with_a_label_between_them_stay_two() -> None:
+    # `Signature: ________ Date: ________` on one line: letters between the lines are no
+    # stroke a bent rule would make
+    dpi = 300
+    img = Image.new("L", (int(8.27 * dpi), int(3 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    y = int(1.5 * dpi)
+    d.line([(dpi, y), (3 * dpi, y)], fill=0, width=3)
+    d.line([(3.4 * dpi, y), (6 * dpi, y)], fill=0, width=3)
+    for k in range(4):  # `Date:` standing on the line between them, its letters apart
+        x = 3.05 * dpi + k * 0.08 * dpi
+        d.rectangle([x, y - 40, x + 0.05 * dpi, y - 1], fill=0)
+    rules = [r for r in rules_from_image(img, dpi) if r.horizontal and r.length > dpi]
+    grid = build_grid(rules, dpi, (float(img.width), float(img.height)))
+    assert len([r for r in grid.horizontals if r.length > dpi]) == 2
