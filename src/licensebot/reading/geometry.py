@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from licensebot.reading.orientation import upside_down
+from licensebot.reading.straighten import straighten
 
 # One thread per reader process, as for ONNX Runtime and Tesseract: readers run side by side on
 # few cores, and the sandbox's fork server must stay free of threads (OpenCV's pool starts on
@@ -72,6 +73,7 @@ class FlatPage:
     paper: str
     source_ppi: float
     ms: float
+    bend: float = 0.0  # inches of a fold's bend taken out of the rows (`straighten`)
 
 
 def flatten_page(
@@ -80,12 +82,14 @@ def flatten_page(
     dpi: float,
     upright: bool = True,
     across: Callable[[np.ndarray], bool | None] | None = None,
+    straight: bool = False,
 ) -> FlatPage:
     """The page in `image` (rendered at `dpi`), flat, upright and evenly lit.
 
     `upright=False` skips the 0-or-180 decision (quarter turns and deskew still run).
     `across`: a second opinion asked before a quarter turn (True: the lines run across, the
-    page is not turned; see `page_image.lines_across`)."""
+    page is not turned; see `page_image.lines_across`). `straight`: rows bent by a fold are
+    straightened by the table's rules (`straighten`, for the form page)."""
     t0 = perf_counter()
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
     quad = find_page(gray)
@@ -116,6 +120,9 @@ def flatten_page(
         if flip:
             turned = (turned + 180) % 360
             flat = cv2.rotate(flat, cv2.ROTATE_180)
+    bend = 0.0
+    if straight:
+        flat, bend = straighten(flat, dpi)
     out_quad = _page_corners(quad, turned) if quad is not None else None
     ms = (perf_counter() - t0) * 1000
     return FlatPage(
@@ -130,6 +137,7 @@ def flatten_page(
         paper,
         ppi,
         ms,
+        bend,
     )
 
 

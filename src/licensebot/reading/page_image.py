@@ -28,7 +28,9 @@ UNSURE_UPRIGHT = 0.6
 
 def upright(raw: Image.Image, dpi: float) -> FlatPage:
     """The form page found, flattened, evenly lit, upright and deskewed (grayscale)."""
-    return flatten_page(raw, dpi=dpi, across=partial(lines_across, dpi=dpi, lane=MAIN))
+    return flatten_page(
+        raw, dpi=dpi, across=partial(lines_across, dpi=dpi, lane=MAIN), straight=True
+    )
 
 
 def turns(page: FlatPage) -> Iterator[Image.Image]:
