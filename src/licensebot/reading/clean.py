@@ -42,8 +42,10 @@ _EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„*~^'
 #: A separator OCR read twice (`CB4 0WS, ,United Kingdom`: a speck beside the comma): one.
 _DOUBLED_SEPARATOR = re.compile(r"([,;])(?:\s*[,;])+\s*")
 #: The tail of a label's bracketed part read into its value (`E-mail (邮箱):` read
-#: `fal): yang.liu@tum.de`, `箱）： ...`): a closing bracket no opening one goes with, first.
-_TAIL = r"[^\s(（)）]{0,6}[)）][\"'“”]?\s*[:：]?"
+#: `fal): yang.liu@tum.de`, `箱）： ...`; `Affiliation (institute, university, company)` over
+#: its value, `company)` left in the value's crop): one word closing a bracket no opening
+#: one goes with, first.
+_TAIL = r"[^\s(（)）]{0,24}[)）][\"'“”]?\s*[:：]?"
 _LABEL_TAIL = re.compile(rf"^\s*{_TAIL}\s+(?=\S)")
 _LABEL_TAIL_WORD = re.compile(_TAIL)
 

@@ -505,14 +505,19 @@ def _wrapped(
     joined = list(seg)
     for cont in below:
         before, joined = len(joined), joined + cont
+        taken = below[: below.index(cont) + 1]
         hit2 = _match_run(joined, 0)
-        end2 = _skip_parenthetical(joined, hit2[2]) if hit2 else 0
-        if hit2 and end2 > before and hit2[1] >= hit[1] - 0.1:
-            consumed.update(id(c) for c in below[: below.index(cont) + 1])
-            return joined, (hit2[0], hit2[1], end2)
-        if _skip_parenthetical(joined, hit[2]) > before:
-            consumed.update(id(c) for c in below[: below.index(cont) + 1])
-            return joined, hit
+        if hit2 and hit2[2] > before and hit2[1] >= hit[1] - 0.1:
+            # the label's own words go on here (`Detail Address of your` `affiliation`)
+            consumed.update(id(c) for c in taken)
+            return joined, (hit2[0], hit2[1], _skip_parenthetical(joined, hit2[2]))
+        # its parenthesis closes here (`Work email (at your` `affiliation)`); one OCR never
+        # saw closed (`company)` lost) does not take the value's line under it
+        best = hit2 if hit2 and hit2[1] >= hit[1] - 0.1 else hit
+        closes = any(")" in w.text for w in cont)
+        if closes and _skip_parenthetical(joined, best[2]) > before:
+            consumed.update(id(c) for c in taken)
+            return joined, (best[0], best[1], _skip_parenthetical(joined, best[2]))
     cont = below[0]
     if not _whole(seg, hit):
         return seg, hit

@@ -112,6 +112,13 @@ def test_the_cleaners_compile_no_pattern_while_they_clean(
         ("work_email", "箱）： yang.liu@tum.de", "yang.liu@tum.de"),
         ("affiliation", "42): Technical University of Munich", "Technical University of Munich"),
         ("date", "期): 2024-05-06", "2024-05-06"),
+        # `Affiliation (institute, university, company)` over its value, its last word in
+        # the value's crop
+        (
+            "affiliation",
+            "company) College of Computer Science, Zhejiang University",
+            "College of Computer Science, Zhejiang University",
+        ),
         # brackets that are the value's own stay
         (
             "affiliation",

@@ -140,6 +140,16 @@ def test_a_label_over_its_translation_or_a_hint_is_one_label(
     assert [lab.field for lab in chinese_first] == ["signer_name"]
 
 
+def test_a_parenthesis_ocr_never_saw_closed_does_not_take_the_value_under_the_label() -> None:
+    # a stacked cell: `Affiliation (institute, university, company)` over its value, the
+    # `company)` lost by OCR; the value's line is no tail of the label's
+    words = _words(("Affiliation", 10, 100), ("(institute,", 106, 100), ("university,", 202, 100))
+    words += _words(("College", 10, 114), ("of", 74, 114), ("Computer", 94, 114))
+    labels = find_labels(words)
+    assert [lab.field for lab in labels] == ["affiliation"]
+    assert [w.text for w in labels[0].words] == ["Affiliation", "(institute,", "university,"]
+
+
 def test_the_same_field_in_the_same_language_below_is_another_row() -> None:
     # two rows of names, `Name` over `Name` (no translation): two labels
     labels = find_labels(_words(("Name", 10, 100), ("Name", 10, 114)))
