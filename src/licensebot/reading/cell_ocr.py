@@ -90,6 +90,13 @@ PRINT_TWICE = 0.9
 _NAME = "signer_name"  # the field read again in Chinese
 
 
+def as_print(values: Sequence[Cell], read: int) -> bool:
+    """The cells of a page's value cells (`values`), `read` of them read as print, are a
+    typed form's: `PRINTED_CELLS` of them, or, where a page break left fewer rows on this
+    page (Email, Address and Date under the break), all of them but one and at least two."""
+    return read >= PRINTED_CELLS or (read >= 2 and read >= len(values) - 1)
+
+
 #: The third pass's words must all be read at least this surely.
 RECHECK_CONF = 0.85
 
@@ -215,9 +222,9 @@ def ocr_cells(
     # A form read as print by the first pass: handwritten forms get no third pass (the
     # model would only be asked to guess, and every cell would cost a run)
     # (`printed`: the cells are the rest of a form read as print: a row a page break cut)
-    printed = printed or (
-        sum(1 for c in cells if (c.pass1 or id(c) in read_twice) and c.key in CLEANERS)
-        >= PRINTED_CELLS
+    printed = printed or as_print(
+        [c for c in cells if c.key in CLEANERS],
+        sum(1 for c in cells if (c.pass1 or id(c) in read_twice) and c.key in CLEANERS),
     )
     if recheck and not printed:
         # Chinese characters have no baseline to tell handwriting by; on a handwritten
