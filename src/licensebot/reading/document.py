@@ -310,6 +310,10 @@ def is_leader(w: Word) -> bool:
     return LEADER.fullmatch(w.text) is not None
 
 
+#: What pdfium's text gives for a hyphen at the end of a line.
+LINE_END_HYPHEN = "\ufffe"
+
+
 def page_words(textpage: Any, page: int, height: float) -> list[Word]:
     """Words from pdfium's characters: split at spaces, line changes and wide gaps.
 
@@ -320,6 +324,9 @@ def page_words(textpage: Any, page: int, height: float) -> list[Word]:
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:
         text = "".join(textpage.get_text_range(i, 1) or " " for i in range(n))
+    # pdfium gives a hyphen that ends a line as U+FFFE (`Human-` / `Centred` came out as
+    # `Human\ufffe Centred`): it is the hyphen, one character for one
+    text = text.replace(LINE_END_HYPHEN, "-")
     breaks = leader_breaks(text)
     charbox = pdfium_c.FPDFText_GetLooseCharBox
     raw = textpage.raw

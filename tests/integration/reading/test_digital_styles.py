@@ -31,6 +31,8 @@ CASES: dict[int, str] = {
     1032: "tabbed",  # dot leaders, Latin labels
     607: "tabbed",  # spaces
     3002: "tabbed",  # the Date's line followed by the members' heading at the margin
+    64: "hinted",  # `Name` over `姓名`: one label, the signer's
+    65: "hinted",  # `Full name` over `(in full, as in your passport)`
 }
 #: unsigned forms: the dotted line to sign on is the leader's print, no signature; 3018's page
 #: break puts the Signature and Date rows at the head of the last page, the form page's

@@ -110,3 +110,29 @@ def test_a_tabs_dot_leader_parts_the_label_from_its_value_and_a_values_own_dots_
     assert words("(邮箱):……t.dvorak@unimelb.edu.au") == ["(邮箱):", "……", "t.dvorak@unimelb.edu.au"]
     # a value's own periods, an email's dots, an abbreviation: no leader
     assert leader_breaks("Dept. of C.S., s.reed@upm.es, Co., Ltd.") == set()
+
+
+def test_a_hyphen_that_ends_a_line_of_the_text_layer_is_a_hyphen() -> None:
+    # pdfium gives it as U+FFFE; the affiliation `... Human-` / `Centred AI` must read as
+    # `Human-Centred`, not `Human\ufffe Centred`
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from licensebot.reading.document import page_words
+    from licensebot.reading.layout import join_words
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica", 11)
+    c.drawString(100, 700, "Research and Human-")
+    c.drawString(100, 686, "Centred AI")
+    c.save()
+    doc = pdfium.PdfDocument(buf.getvalue())
+    try:
+        words = page_words(doc[0].get_textpage(), 0, float(A4[1]))
+    finally:
+        doc.close()
+    assert join_words(words) == "Research and Human-Centred AI"
