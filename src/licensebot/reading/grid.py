@@ -460,11 +460,14 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
 
 #: A rule's two pieces this far apart at most (inches) may be one rule bent between them (a
 #: fold's crease, a page not flat on the glass or in a photo): ...
-BRIDGE = 0.5
+BRIDGE = 0.8
 #: ... when their ends lie this close across (inches) ...
 BEND = 0.1
-#: ... and a thin line of ink runs from one end to the other, moving at most a pixel or two
-#: a step, missing at most this much of the way at a time (inches: a scan's broken stroke) ...
+#: ... and a thin line of ink runs from one end to the other, at most this far (inches) off
+#: the straight line between them (a fold not pressed flat dips deep) ...
+DIP = 0.25
+#: ... moving at most a pixel or two a step, missing at most this much of the way at a time
+#: (inches: a scan's broken stroke) ...
 BRIDGE_MISS = 0.015
 #: ... and thicker than a rule over at most this much of it (inches: a crossing rule), and
 #: arriving this close (inches) to where the next piece's fitted line starts (a bent piece's
@@ -540,7 +543,7 @@ def _trace_from(
 ) -> bool:
     h = grid.shape[0]
     p0, p1 = p, b.at(b.start)
-    bend, step = BEND * dpi, 2
+    bend, step = DIP * dpi, 2
     fat = 2 * max(a.thickness, b.thickness) + 3
     miss_left, thick_left = max(1, round(BRIDGE_MISS * dpi)), round(BRIDGE_THICK * dpi)
     misses = 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from licensebot.reading.grid import BEND, Rule, rules_from_image
+from licensebot.reading.grid import DIP, Rule, rules_from_image
 
 #: Rules are traced at this resolution (dots per inch); the bend is applied at the page's own.
 WORK_DPI = 150
@@ -91,7 +91,7 @@ def _bend(ink: np.ndarray, rule: Rule, dpi: float) -> np.ndarray:
     rule does not count."""
     h = ink.shape[0]
     x0, x1 = round(rule.x0), round(rule.x1)
-    reach = round(BEND * dpi)
+    reach = round(DIP * dpi)
     out = np.full(x1 - x0 + 1, np.nan)
     p: float | None = None
     lost, lose = 0, max(2, round(0.05 * dpi))

@@ -198,14 +198,14 @@ def test_an_underline_with_its_value_written_on_it_is_a_rule() -> None:
     assert rules and abs(rules[0].y0 - y) < 4
 
 
-def _folded_table(dpi: int, fold_x: float, dip: float) -> Image.Image:
+def _folded_table(dpi: int, fold_x: float, dip: float, half_width: float = 0.17) -> Image.Image:
     """`_table_image`'s table with every row rule bent into a V at `fold_x` (inches), `dip`
     inches deep over a third of an inch: a page folded down the middle, pressed on the glass."""
     img = Image.new("L", (int(8.27 * dpi), int(11.7 * dpi)), 255)
     d = ImageDraw.Draw(img)
     x0, x1, xm, y0 = dpi, 6.5 * dpi, 2.5 * dpi, 2 * dpi
     width = max(1, dpi // 100)
-    half = 0.17 * dpi
+    half = half_width * dpi
     for r in range(4):
         y = y0 + r * 0.4 * dpi
         bend = [(fold_x * dpi - half, y), (fold_x * dpi, y + dip * dpi), (fold_x * dpi + half, y)]
@@ -216,10 +216,13 @@ def _folded_table(dpi: int, fold_x: float, dip: float) -> Image.Image:
 
 
 @pytest.mark.parametrize("dpi", [200, 300])
-def test_a_row_rule_bent_by_a_fold_is_one_rule_and_its_cells_cross_the_fold(dpi: int) -> None:
+@pytest.mark.parametrize(("dip", "half_width"), [(0.06, 0.17), (0.2, 0.35)])
+def test_a_row_rule_bent_by_a_fold_is_one_rule_and_its_cells_cross_the_fold(
+    dpi: int, dip: float, half_width: float
+) -> None:
     # the straight kernels lose each rule where the fold bends it; the cells right of the
     # labels must still run to the table's right side, not end at the fold
-    grid = grid_from_image(_folded_table(dpi, 4.5, 0.06), dpi)
+    grid = grid_from_image(_folded_table(dpi, 4.5, dip, half_width), dpi)
     assert len(grid.horizontals) == 4
     label = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.6 * dpi, 2.25 * dpi))
     assert label is not None

@@ -2,6 +2,7 @@
 them straight."""
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from licensebot.reading.straighten import straighten
@@ -9,12 +10,13 @@ from licensebot.reading.straighten import straighten
 DPI = 300
 
 
-def _page(dip: float) -> np.ndarray:
+def _page(dip: float, half_width: float = 0.25) -> np.ndarray:
     """A four-row table, 5.5 inches wide, whose rules (and a row of print-like marks in each
-    row) dip `dip` inches into a V at the fold, 4.5 inches from the left edge."""
+    row) dip `dip` inches into a V `2 * half_width` inches wide at the fold, 4.5 inches from
+    the left edge."""
     img = Image.new("L", (int(8.27 * DPI), int(11.7 * DPI)), 250)
     d = ImageDraw.Draw(img)
-    x0, x1, fold, half = 1.0 * DPI, 6.5 * DPI, 4.5 * DPI, 0.25 * DPI
+    x0, x1, fold, half = 1.0 * DPI, 6.5 * DPI, 4.5 * DPI, half_width * DPI
 
     def bent(x: float) -> float:
         return dip * DPI * max(0.0, 1 - abs(x - fold) / half)
@@ -40,11 +42,16 @@ def _rule_y(gray: np.ndarray, x: float, near: float) -> float:
     return float(np.median(dark)) + near - 0.12 * DPI
 
 
-def test_rows_a_fold_bent_are_straight_again() -> None:
-    page = _page(0.08)
-    assert _rule_y(page, 4.5 * DPI, 2.8 * DPI) - _rule_y(page, 3 * DPI, 2.8 * DPI) > 20
+@pytest.mark.parametrize(
+    ("dip", "half_width"),
+    [(0.08, 0.25), (0.2, 0.35)],
+    ids=["pressed-flat", "deep"],
+)
+def test_rows_a_fold_bent_are_straight_again(dip: float, half_width: float) -> None:
+    page = _page(dip, half_width)
+    assert _rule_y(page, 4.5 * DPI, (2.0 + dip) * DPI) - _rule_y(page, 3 * DPI, 2.0 * DPI) > 20
     out, bend = straighten(page, DPI)
-    assert 0.05 < bend < 0.1
+    assert 0.6 * dip < bend < 1.2 * dip
     for r in range(5):
         y = 2 * DPI + r * 0.4 * DPI
         assert abs(_rule_y(out, 4.5 * DPI, y) - _rule_y(out, 3 * DPI, y)) <= 3
