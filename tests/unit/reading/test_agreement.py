@@ -29,8 +29,20 @@ def test_two_passes_of_tesseract_are_not_two_engines() -> None:
 
 
 def test_an_unsure_partner_confirms_nothing() -> None:
-    readings = [r("Professor", 0.99, "rapid"), r("Professor", 0.5, "Latin")]
+    readings = [r("Professor", 0.99, "rapid"), r("Professor", 0.3, "Latin")]
     assert cross_engine_value("signer_title", readings) is None
+    # a name's partner must be sure: the engines' only wrong agreements were names
+    readings = [r("Laura Wilson", 0.99, "rapid"), r("Laura Wilson", 0.6, "Latin")]
+    assert cross_engine_value("signer_name", readings) is None
+
+
+def test_a_fair_partner_confirms_an_email_read_letter_for_letter_alike() -> None:
+    # a creased copy: Tesseract unsure of every letter, RapidOCR sure, both the same address
+    readings = [r("c.donovan@lvl-lab.fr", 0.59, "eng"), r("c.donovan@lvl-lab.fr", 0.99, "rapid")]
+    assert cross_engine_value("work_email", readings) == "c.donovan@lvl-lab.fr"
+    # but not against a surer reading of other letters
+    dissent = [*readings, r("c.donovan@ivl-lab.fr", 0.65, "eng")]
+    assert cross_engine_value("work_email", dissent) is None
 
 
 def test_an_unsure_rapid_reading_confirms_nothing() -> None:
@@ -126,7 +138,8 @@ def test_in_the_vote_two_engines_count_for_more_than_two_passes_of_one() -> None
 
 def test_in_the_vote_rapidocrs_confidence_is_not_what_makes_a_value_sure() -> None:
     # a weak Tesseract reading and a "sure" RapidOCR one: RapidOCR is sure of its errors too
-    weak = [r("Professor", 0.5, "Latin"), r("Professor", 0.99, "rapid")]
+    # (a fair partner, `PARTNER_FAIR`, is another matter)
+    weak = [r("Professor", 0.3, "Latin"), r("Professor", 0.99, "rapid")]
     assert _voted("signer_title", weak) is None
 
 
