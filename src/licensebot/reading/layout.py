@@ -511,10 +511,14 @@ def _wrapped(
             # the label's own words go on here (`Detail Address of your` `affiliation`)
             consumed.update(id(c) for c in taken)
             return joined, (hit2[0], hit2[1], _skip_parenthetical(joined, hit2[2]))
-        # its parenthesis closes here (`Work email (at your` `affiliation)`); one OCR never
-        # saw closed (`company)` lost) does not take the value's line under it
+        # its parenthesis closes here (`Work email (at your` `affiliation)`), or a word or two
+        # of it stand here under the label's own line (`affili` `tion)`, OCR's two pieces of
+        # one word, the second on a line of its own); one OCR never saw closed (`company)`
+        # lost) does not take the value's line under it
         best = hit2 if hit2 and hit2[1] >= hit[1] - 0.1 else hit
-        closes = any(")" in w.text for w in cont)
+        closes = any(")" in w.text for w in cont) or (
+            len(cont) <= 2 and max(w.x1 for w in cont) <= max(w.x1 for w in seg)
+        )
         if closes and _skip_parenthetical(joined, best[2]) > before:
             consumed.update(id(c) for c in taken)
             return joined, (best[0], best[1], _skip_parenthetical(joined, best[2]))

@@ -150,6 +150,24 @@ def test_a_parenthesis_ocr_never_saw_closed_does_not_take_the_value_under_the_la
     assert [w.text for w in labels[0].words] == ["Affiliation", "(institute,", "university,"]
 
 
+def test_a_labels_last_word_ocr_cut_in_two_is_still_the_labels() -> None:
+    # `Work email (at your` / `affiliation)` read `affili` and, on a line of its own (the value
+    # beside it pulled it there), `tion)`: `affili` is the label's, not the value's
+    boxes = [
+        ("Work", 250, 2128, 346, 2158),
+        ("email", 360, 2128, 460, 2158),
+        ("(at", 476, 2128, 526, 2162),
+        ("your", 538, 2134, 622, 2164),
+        ("l.wilson@riverside-lab.org", 860, 2148, 1394, 2190),
+        ("affili", 252, 2174, 328, 2204),
+        ("tion)", 354, 2174, 436, 2208),
+    ]
+    words = [Word(t, x0, top, x1, bottom, 0.9, 0, Source.OCR) for t, x0, top, x1, bottom in boxes]
+    labels = find_labels(words)
+    assert labels[0].field == "work_email"
+    assert "affili" in [w.text for w in labels[0].words]
+
+
 def test_the_same_field_in_the_same_language_below_is_another_row() -> None:
     # two rows of names, `Name` over `Name` (no translation): two labels
     labels = find_labels(_words(("Name", 10, 100), ("Name", 10, 114)))
