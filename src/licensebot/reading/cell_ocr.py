@@ -90,11 +90,11 @@ PRINT_TWICE = 0.9
 _NAME = "signer_name"  # the field read again in Chinese
 
 
-def as_print(values: Sequence[Cell], read: int) -> bool:
-    """The cells of a page's value cells (`values`), `read` of them read as print, are a
-    typed form's: `PRINTED_CELLS` of them, or, where a page break left fewer rows on this
-    page (Email, Address and Date under the break), all of them but one and at least two."""
-    return read >= PRINTED_CELLS or (read >= 2 and read >= len(values) - 1)
+def as_print(values: int, read: int) -> bool:
+    """A page's `values` value cells, `read` of them read as print, are a typed form's:
+    `PRINTED_CELLS` of them, or, where a page break left fewer rows on this page (Email,
+    Address and Date under the break), all of them but one and at least two."""
+    return read >= PRINTED_CELLS or (read >= 2 and read >= values - 1)
 
 
 #: The third pass's words must all be read at least this surely.
@@ -222,9 +222,9 @@ def ocr_cells(
     # A form read as print by the first pass: handwritten forms get no third pass (the
     # model would only be asked to guess, and every cell would cost a run)
     # (`printed`: the cells are the rest of a form read as print: a row a page break cut)
+    values = [c for c in cells if c.key in CLEANERS]
     printed = printed or as_print(
-        [c for c in cells if c.key in CLEANERS],
-        sum(1 for c in cells if (c.pass1 or id(c) in read_twice) and c.key in CLEANERS),
+        len(values), sum(1 for c in values if c.pass1 or id(c) in read_twice)
     )
     if recheck and not printed:
         # Chinese characters have no baseline to tell handwriting by; on a handwritten

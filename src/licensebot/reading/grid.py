@@ -433,15 +433,7 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
             Rule(r.x0 / f, r.y0 / f, r.x1 / f, r.y1 / f, r.horizontal, r.thickness / f)
             for r in rules_from_image(small, WORK_DPI)
         ]
-    block = max(3, round(dpi / 10) | 1)
-    ink = cv2.adaptiveThreshold(
-        np.ascontiguousarray(gray, dtype=np.uint8),
-        255,
-        cv2.ADAPTIVE_THRESH_MEAN_C,
-        cv2.THRESH_BINARY_INV,
-        block,
-        12,
-    )
+    ink = ink_mask(gray, dpi)
     length = max(8, round(MIN_RULE * dpi))
     thick = max(1, round(dpi / 100))  # a skewed thin rule, thickened, keeps long straight runs
     out: list[Rule] = []
@@ -456,6 +448,21 @@ def rules_from_image(image: Image.Image | np.ndarray, dpi: float) -> list[Rule]:
         opened = cv2.bitwise_and(opened, near_ink)  # back to the ink's own extent
         out += _segments(opened, horizontal, thick)
     return bridged(ink, [r for r in out if _a_line(gray, r, dpi)], dpi)
+
+
+def ink_mask(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Print and rules as 255, paper as 0: an adaptive threshold over a tenth of an inch (what
+    rules are found in, and bent rules traced on)."""
+    return np.asarray(
+        cv2.adaptiveThreshold(
+            np.ascontiguousarray(gray, dtype=np.uint8),
+            255,
+            cv2.ADAPTIVE_THRESH_MEAN_C,
+            cv2.THRESH_BINARY_INV,
+            max(3, round(dpi / 10) | 1),
+            12,
+        )
+    )
 
 
 #: A rule's two pieces this far apart at most (inches) may be one rule bent between them (a
@@ -535,12 +542,21 @@ def _traced(ink: np.ndarray, a: Rule, b: Rule, dpi: float) -> bool:
     lo, hi = max(0, round(p0 - slack)), min(h - 1, round(p0 + slack))
     column = grid[lo : hi + 1, start] > 0
     runs = np.flatnonzero(column & ~np.concatenate(([False], column[:-1]))) + lo
-    return any(_trace_from(grid, float(y), start, stop, a, b, dpi) for y in runs)
+    arrive = max(slack, BRIDGE_END * dpi)
+    return any(_trace_from(grid, float(y), start, stop, a, b, dpi, arrive) for y in runs)
 
 
 def _trace_from(
-    grid: np.ndarray, p: float, start: int, stop: int, a: Rule, b: Rule, dpi: float
+    grid: np.ndarray,
+    p: float,
+    start: int,
+    stop: int,
+    a: Rule,
+    b: Rule,
+    dpi: float,
+    arrive: float,
 ) -> bool:
+    """The trace from row `p` of column `start` reaches `b`'s start within `arrive`."""
     h = grid.shape[0]
     p0, p1 = p, b.at(b.start)
     bend, step = DIP * dpi, 2
@@ -568,8 +584,7 @@ def _trace_from(
             thick_left -= 1
             if thick_left < 0:
                 return False
-    slack = 4 + max(a.thickness, b.thickness)
-    return abs(p - p1) <= max(slack, BRIDGE_END * dpi)
+    return abs(p - p1) <= arrive
 
 
 #: A rule's ink is darker than the paper on both its sides by this much (0-255), at this

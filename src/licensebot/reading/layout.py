@@ -470,7 +470,7 @@ def _same_field(a: str, b: str) -> bool:
 
 
 def _has_cjk(ws: Sequence[Word]) -> bool:
-    return any("\u3400" <= c <= "\u9fff" for w in ws for c in w.text)
+    return any(_CJK.search(w.text) for w in ws)
 
 
 def _whole(seg: Sequence[Word], hit: tuple[str, float, int]) -> bool:
@@ -503,9 +503,9 @@ def _wrapped(
     if not below or _own_label(seg, hit, below[0]):
         return seg, hit  # `Work e-mail` over `Address`: two rows, not `Work e-mail address`
     joined = list(seg)
-    for cont in below:
+    for n, cont in enumerate(below, 1):
         before, joined = len(joined), joined + cont
-        taken = below[: below.index(cont) + 1]
+        taken = below[:n]
         hit2 = _match_run(joined, 0)
         if hit2 and hit2[2] > before and hit2[1] >= hit[1] - 0.1:
             # the label's own words go on here (`Detail Address of your` `affiliation`)

@@ -18,10 +18,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from licensebot.reading.grid import DIP, Rule, rules_from_image
+from licensebot.reading.grid import DIP, WORK_DPI, Rule, ink_mask, rules_from_image
 
-#: Rules are traced at this resolution (dots per inch); the bend is applied at the page's own.
-WORK_DPI = 150
+#: Rules are found and traced at the grid's `WORK_DPI`; the bend is applied at the page's own.
 #: Rows are straightened only where some rule bends by more than this (inches) ...
 BENT = 0.02
 #: ... a rule at least this long (inches) ...
@@ -41,14 +40,7 @@ def straighten(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
     rows = [r for r in rules_from_image(small, work) if r.horizontal and r.length >= LONG * work]
     if not rows:
         return gray, 0.0
-    ink = cv2.adaptiveThreshold(
-        np.ascontiguousarray(small, dtype=np.uint8),
-        255,
-        cv2.ADAPTIVE_THRESH_MEAN_C,
-        cv2.THRESH_BINARY_INV,
-        max(3, round(work / 10) | 1),
-        12,
-    )
+    ink = ink_mask(small, work)
     if all(_straight(ink, r, work) for r in rows):
         return gray, 0.0
     bends = _agreed([(r, _bend(ink, r, work)) for r in sorted(rows, key=lambda r: r.pos)])

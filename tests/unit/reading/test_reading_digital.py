@@ -1,12 +1,18 @@
 """Digital forms (text layer and fillable fields): every field exact, no OCR needed."""
 
+import io
 import itertools
 
+import pypdfium2 as pdfium
 import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 from licensebot.core.form import TEXT_FIELDS, form_to_json
 from licensebot.core.la import LaVersion
 from licensebot.reading.blank_form import render_blank_form
+from licensebot.reading.document import page_words
+from licensebot.reading.layout import join_words
 from licensebot.reading.pdf import read_pdf
 from tests.forms.factory import make_spec, not_la_pdf, render
 
@@ -115,15 +121,6 @@ def test_a_tabs_dot_leader_parts_the_label_from_its_value_and_a_values_own_dots_
 def test_a_hyphen_that_ends_a_line_of_the_text_layer_is_a_hyphen() -> None:
     # pdfium gives it as U+FFFE; the affiliation `... Human-` / `Centred AI` must read as
     # `Human-Centred`, not `Human\ufffe Centred`
-    import io
-
-    import pypdfium2 as pdfium
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    from licensebot.reading.document import page_words
-    from licensebot.reading.layout import join_words
-
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     c.setFont("Helvetica", 11)
