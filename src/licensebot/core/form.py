@@ -122,6 +122,10 @@ class ReadForm:
     #: section, a year, the subject list), as `reading.version` names them: OUTDATED's facts.
     version_missing: tuple[str, ...] = ()
     version_changed: tuple[str, ...] = ()
+    #: The registered versions the text is confidently not (UNSURE: which one it is could not
+    #: be told, but not these; OUTDATED: all of them). An LA surely not the current version is
+    #: an outdated one (`rules.OutdatedForm`).
+    version_excluded: tuple[str, ...] = ()
 
     @property
     def version_state(self) -> VersionStatus:

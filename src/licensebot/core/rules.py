@@ -357,8 +357,9 @@ class Unreadable(_Base):
             if (fv := form.fields.get(name)) is None or fv.unreadable
         ]
         signed_unknown = form.signed is None
-        # OUTDATED is known (outdated_form says so); UNSURE is what a person must look at
-        version_unknown = state is VersionStatus.UNSURE or (
+        # OUTDATED is known (outdated_form says so), and so is a version surely not the
+        # current one; UNSURE is what a person must look at
+        version_unknown = (state is VersionStatus.UNSURE and not _not_current(ctx)) or (
             state is VersionStatus.MATCH and form.form_version is None
         )
         hit = bool(fields) or signed_unknown or version_unknown
@@ -394,6 +395,18 @@ class NotLa(_Base):
         )
 
 
+def _not_current(ctx: CheckContext) -> bool:
+    """Which version the LA is could not be told, but it is surely not the current one: an
+    LA of another version, whichever (the contract's `outdated_form`: "an LA, but not the
+    current version")."""
+    form = ctx.form
+    return (
+        form is not None
+        and form.version_state is VersionStatus.UNSURE
+        and ctx.current_version in form.version_excluded
+    )
+
+
 @declared
 class OutdatedForm(_Base):
     description = "The PDF is an older version of the LA than the current one."
@@ -406,7 +419,7 @@ class OutdatedForm(_Base):
         version = form.form_version
         state = form.version_state
         older = state is VersionStatus.MATCH and version not in (None, ctx.current_version)
-        hit = older or state is VersionStatus.OUTDATED
+        hit = older or state is VersionStatus.OUTDATED or _not_current(ctx)
         return self._result(
             hit,
             version=version,
@@ -415,6 +428,7 @@ class OutdatedForm(_Base):
             nearest=form.version_nearest,
             missing=listed(form.version_missing),
             changed=listed(form.version_changed),
+            excluded=listed(form.version_excluded),
         )
 
 

@@ -215,6 +215,7 @@ class _Reader:
             version_nearest=match.nearest,
             version_missing=match.missing,
             version_changed=match.changed,
+            version_excluded=match.excluded,
         )
 
     # -- digital --

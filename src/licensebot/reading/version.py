@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -119,6 +119,11 @@ class VersionMatch:
     changed: tuple[str, ...] = ()
     unsure: tuple[str, ...] = ()
     clauses: dict[str, tuple[ClauseScore, ...]] = field(default_factory=dict)
+    #: The registered versions the text confidently is not (an LA read well that lacks or
+    #: changes clauses of each of them), when no version is recognised: an UNSURE text that is
+    #: surely not the version applications must use is an LA of another version, whichever
+    #: (`rules.OutdatedForm`). Every version when OUTDATED.
+    excluded: tuple[str, ...] = ()
 
 
 # ---- normalising text -------------------------------------------------------------------------
@@ -925,8 +930,10 @@ def after_reread(
     again, stands only where the two together say so: OCR loses lines of a page, it prints no
     clause, so a clause one reading found is there (a photo's re-read that lost a sentence of
     section 4 the first reading had called a current LA outdated). An older LA's difference is
-    in both readings: no union hides it."""
+    in both readings: no union hides it. So too a version left unsure is surely not one of
+    the registered versions (`VersionMatch.excluded`) only where the two together say so."""
     outdated = first.status is VersionStatus.OUTDATED
+    union: VersionMatch | None = None
     if again.status is not VersionStatus.MATCH:
         union = both()
         if union.status is VersionStatus.MATCH or (
@@ -935,8 +942,15 @@ def after_reread(
         ):
             again = union
     if outdated:
-        return again if again.status is not VersionStatus.OUTDATED else first
-    return again if again.status is not VersionStatus.UNSURE else first
+        settled = again if again.status is not VersionStatus.OUTDATED else first
+    else:
+        settled = again if again.status is not VersionStatus.UNSURE else first
+    if settled.status is VersionStatus.UNSURE and settled.excluded:
+        # a version is surely not the text only where the readings together say so too
+        union = union or both()
+        kept = tuple(v for v in settled.excluded if v in union.excluded)
+        settled = replace(settled, excluded=kept)
+    return settled
 
 
 def match_version(
@@ -1006,7 +1020,9 @@ def match_version(
     }
     confident = {s.clause.name for s in diffs[nearest]}
 
-    def verdict(status: VersionStatus, version: str | None = None) -> VersionMatch:
+    def verdict(
+        status: VersionStatus, version: str | None = None, excluded: tuple[str, ...] = ()
+    ) -> VersionMatch:
         return VersionMatch(
             version,
             similarity=round(share[nearest], 3),
@@ -1023,6 +1039,7 @@ def match_version(
                 or (s.state is ClauseState.ABSENT and s.clause.name not in confident)
             ),
             clauses=scored,
+            excluded=excluded,
         )
 
     matches = [versions[i].id for i in range(len(versions)) if complete(i)]
@@ -1049,9 +1066,13 @@ def match_version(
                 )
         return weight >= OUTDATED_WEIGHT
 
-    differs_from_all = all(differs(i) for i in range(len(versions)))
-    if an_la and read_well and differs_from_all and not matches:
-        return verdict(VersionStatus.OUTDATED)
+    excluded = (
+        tuple(v.id for i, v in enumerate(versions) if differs(i))
+        if an_la and read_well and not matches
+        else ()
+    )
+    if len(excluded) == len(versions):
+        return verdict(VersionStatus.OUTDATED, excluded=excluded)
     plainly_other = (
         not form_table_found
         and not partial
@@ -1065,7 +1086,7 @@ def match_version(
     )
     if plainly_other:
         return verdict(VersionStatus.NOT_LA)
-    return verdict(VersionStatus.UNSURE)
+    return verdict(VersionStatus.UNSURE, excluded=excluded)
 
 
 def pages_of(match: VersionMatch, names: set[str], page_text: dict[int, str]) -> list[int]:

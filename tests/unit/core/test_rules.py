@@ -396,6 +396,27 @@ def test_an_outdated_status_is_outdated_form_with_what_differs() -> None:
     assert not Unreadable().check(context(read=read)).facts["version_unknown"]
 
 
+def test_an_unsure_version_surely_not_the_current_one_is_outdated_form() -> None:
+    # which registered version it is could not be told (its subject list read poorly), but
+    # it lacks the current LA's section 7: an LA, but not the current version
+    read = form(
+        form_version=None,
+        version_status=VersionStatus.UNSURE,
+        version_nearest="2021",
+        version_excluded=("2023",),
+    )
+    ctx = context(read=read)
+    result = OutdatedForm().check(ctx)
+    assert result.hit and result.facts["excluded"] == ("2023",)
+    assert not Unreadable().check(ctx).facts["version_unknown"]
+    assert not NotLa().check(ctx).hit
+    # surely not an older version says nothing about the current one: a person looks
+    older = replace(read, version_nearest="2023", version_excluded=("2021",))
+    ctx = context(read=older)
+    assert not OutdatedForm().check(ctx).hit
+    assert Unreadable().check(ctx).facts["version_unknown"]
+
+
 def test_an_unsure_version_is_unreadable_never_not_la_nor_outdated() -> None:
     read = form(form_version=None, version_status=VersionStatus.UNSURE)
     ctx = context(read=read)

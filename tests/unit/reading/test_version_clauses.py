@@ -437,3 +437,53 @@ def test_an_older_la_read_twice_is_outdated_whatever_the_first_reading_was() -> 
     older = VARIANTS["fewer_subjects"](CURRENT).text + FILLED
     assert _reread(older.replace("iamthy@mail.ustc.edu.cn", ""), older) is VersionStatus.OUTDATED
     assert _reread(older, older) is VersionStatus.OUTDATED
+
+
+# --- an LA whose version is unsure, but surely not some of the registered ones -------------
+
+
+def _two(text: str, also: tuple[str, ...] = ()) -> VersionMatch:
+    older = older_version(CURRENT)
+    return match_version(text, [older, CURRENT], form_table_found=True, also=list(also))
+
+
+def test_a_registered_older_la_with_its_list_unread_is_unsure_and_surely_not_the_current() -> None:
+    # a worn copy of the registered 2021 LA: a number of its subject list lost, so it is not
+    # recognised as 2021; without its section 7 and with the older citation it is surely not
+    # the current LA, whichever it is (`rules.OutdatedForm` then says outdated_form)
+    older = older_version(CURRENT).text + FILLED
+    match = _two(older.replace(" 459,", ""))
+    assert match.status is VersionStatus.UNSURE and match.version is None
+    assert match.excluded == (CURRENT.id,)
+
+
+def test_the_current_la_with_its_list_unread_is_never_excluded_from_being_current() -> None:
+    match = _two(_PLAIN.replace(" 459,", ""))
+    assert match.status is VersionStatus.UNSURE
+    assert CURRENT.id not in match.excluded
+    # nor read with OCR noise
+    for seed in range(3):
+        noisy = _two(ocr_noise(_PLAIN, seed, rate=0.04, garble=0.02))
+        assert CURRENT.id not in noisy.excluded, seed
+
+
+def test_a_poorly_read_text_excludes_nothing() -> None:
+    # half of the LA lost: no absence counts, so no version is told apart
+    older = older_version(CURRENT).text + FILLED
+    half = older[: len(older) // 2] + FILLED
+    assert _two(half).status is VersionStatus.UNSURE and _two(half).excluded == ()
+
+
+def test_after_a_reread_a_version_stays_excluded_only_where_the_readings_together_agree() -> None:
+    older = older_version(CURRENT).text + FILLED
+    unsure = older.replace(" 459,", "")
+    settled = after_reread(_two(unsure), _two(unsure), lambda: _two(unsure, (unsure,)))
+    assert settled.status is VersionStatus.UNSURE and settled.excluded == (CURRENT.id,)
+    # the union found what sets the current LA apart (a reading that lost section 7 beside
+    # one that read it): it is not surely another LA
+    seven = CURRENT.text[CURRENT.text.index("## 7.") : CURRENT.text.index("## **8.")]
+    unsure_current = _PLAIN.replace(seven, "").replace(" 459,", "")
+    first = _two(unsure_current)
+    assert CURRENT.id in first.excluded
+    settled = after_reread(first, first, lambda: _two(unsure_current, (_PLAIN,)))
+    assert CURRENT.id not in settled.excluded
