@@ -227,6 +227,9 @@ def ocr_cells(
         len(values), sum(1 for c in values if c.pass1 or id(c) in read_twice)
     )
     if recheck and not printed:
+        read_twice |= read_by_both(image, values, read_twice, scale)
+        printed = as_print(len(values), sum(1 for c in values if c.pass1 or id(c) in read_twice))
+    if recheck and not printed:
         # Chinese characters have no baseline to tell handwriting by; on a handwritten
         # form the Chinese model reads a hand's 张三 as a confident 张二: never trusted
         for key, read in list(found.fields.items()):
@@ -275,6 +278,27 @@ def ocr_cells(
                 sure = unread(cell, sure)
             found.fields[cell.key] = sure
     mostly_unread(image, cells, found)
+
+
+def read_by_both(
+    image: Image.Image, values: Sequence[Cell], counted: set[int], scale: float
+) -> set[int]:
+    """The value cells the first pass could not read (a copier's streak through the row, a
+    fold) that the second engine reads letter for letter as a Tesseract model does
+    (`agreement.cross_engine`), on a straight baseline: print, as a cell two sure passes of
+    Tesseract read alike is. Two engines that err apart rarely agree on handwriting, and a
+    hand's letters stand off one baseline (bench/results/engines.md). Chinese print has no
+    baseline to measure: never counted so."""
+    out: set[int] = set()
+    for cell in values:
+        if cell.pass1 or id(cell) in counted or not cell.words:
+            continue
+        if any(CJK.search(w.text) for w in cell.words):
+            continue
+        second_engine(image, cell, scale)
+        if cross_engine(cell.key, cell.readings) is not None and straight(image, cell.words):
+            out.add(id(cell))
+    return out
 
 
 def near_by_accents(plain: str | None, accented: str) -> bool:
@@ -380,8 +404,11 @@ _log = logging.getLogger(__name__)
 
 def second_engine(image: Image.Image, cell: Cell, scale: float) -> None:
     """The cell read by the second engine (rules erased, as Tesseract's crops), its lines
-    joined as one reading added to the cell's. Without the engine (not installed, its
-    models missing), or when it fails, the vote has Tesseract's readings alone."""
+    joined as one reading added to the cell's; once (a cell it has read keeps that reading).
+    Without the engine (not installed, its models missing), or when it fails, the vote has
+    Tesseract's readings alone."""
+    if any(r.model == RAPID for r in cell.readings):
+        return
     reading = second_reading(image, cell, scale)
     if reading is not None:
         cell.readings.append(reading)
@@ -467,8 +494,7 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
     value is unread, with every reading kept for the message to corroborate. Word for word
     agreement (`agreement.word_for_word`: the same words but for what each engine is known
     not to see) settles it last."""
-    if not any(r.model == RAPID for r in cell.readings):
-        second_engine(image, cell, scale)
+    second_engine(image, cell, scale)
     rapid = [r for r in cell.readings if r.model == RAPID]
     if not rapid:
         # the second engine read nothing there (or could not run): one engine's word alone
@@ -574,8 +600,7 @@ def accented_print(image: Image.Image, cell: Cell, scale: float) -> FieldValue |
     (`agreement.accented_by_latin`): read here if it has not read the cell yet."""
     if cell.key not in WORD_FIELDS or all(r.text.isascii() for r in cell.readings):
         return None
-    if not any(r.model == RAPID for r in cell.readings):
-        second_engine(image, cell, scale)
+    second_engine(image, cell, scale)
     found = accented_by_latin(cell.key, cell.readings)
     if found is None:
         return None

@@ -165,17 +165,24 @@ class RapidCellReader:
 def lines_of(pieces: Sequence[Piece], width: int) -> list[Reading]:
     """The detected boxes of a crop `width` wide as its lines' readings, top down, without the
     rows that are specks: a row of a letter or two under half as tall as the crop's tallest
-    (a worn copier's grain under `... Co., Ltd.` read `减` at 0.62 as a line of its own)."""
+    (a worn copier's grain under `... Co., Ltd.` read `减` at 0.62 as a line of its own), and a
+    row of one letter that `_speck` would trim from a line's end (a copier's streak beside
+    `Full Professor` read `券` at 0.12 as a line of its own: no line of a value is one
+    Chinese character among Latin lines, nor one letter read so unsurely)."""
     rows = _rows(pieces)
     tallest = max((_row_height(r) for r in rows), default=0.0)
-    return [
-        _reading(row, width)
-        for row in rows
-        if not (
-            _row_height(row) < 0.5 * tallest
-            and len("".join(p[4] for p in row).replace(" ", "")) <= 2
-        )
-    ]
+    texts = ["".join(p[4] for p in row).replace(" ", "") for row in rows]
+    kept = []
+    for i, row in enumerate(rows):
+        if _row_height(row) < 0.5 * tallest and len(texts[i]) <= 2:
+            continue
+        if len(rows) > 1 and len(texts[i]) == 1:
+            prob = min((pr for p in row for pr in p[5]), default=0.0)
+            others = [(t, 1.0) for j, t in enumerate(texts) if j != i and t]
+            if others and _speck((texts[i], prob), others):
+                continue
+        kept.append(_reading(row, width))
+    return kept
 
 
 def _row_height(row: Sequence[Piece]) -> float:

@@ -270,6 +270,23 @@ def test_a_speck_read_as_a_row_of_its_own_is_no_line_of_the_value() -> None:
     assert [r.text for r in lines] == ["Bluepeak Vision Technologies (Shenzhen) Co., Ltd."]
 
 
+def test_a_lone_letter_as_tall_as_print_on_a_row_of_its_own_is_a_speck_if_unsure() -> None:
+    # a copier's streak beside the value, as tall as its line, read as a row of its own
+    value = piece("Full Professor", 30, 400)
+    streak = piece("券", 470, 500, top=45, bottom=85, p=0.12)
+    assert [r.text for r in rapid.lines_of([value, streak], 900)] == ["Full Professor"]
+    # one Chinese character among Latin lines, however sure: no line of a Latin value
+    sure = piece("券", 470, 500, top=45, bottom=85, p=0.95)
+    assert [r.text for r in rapid.lines_of([value, sure], 900)] == ["Full Professor"]
+    # a sure letter of its own line stays (the building's `B` under an address's line)
+    letter = piece("B", 30, 60, top=45, bottom=85)
+    assert [r.text for r in rapid.lines_of([value, letter], 900)] == ["Full Professor", "B"]
+    # and a Chinese value's one-character line is its own
+    name = piece("欧阳", 30, 120)
+    given = piece("娜", 30, 70, top=45, bottom=85, p=0.95)
+    assert [r.text for r in rapid.lines_of([name, given], 900)] == ["欧阳", "娜"]
+
+
 def test_a_short_second_line_of_print_is_kept() -> None:
     first = piece("Floor 18, Tower B, 3388 Keyuan South Road,", 20, 977)
     second = piece("Nanshan District, Shenzhen 518057, China", 26, 942, top=49, bottom=89)

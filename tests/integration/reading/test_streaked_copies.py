@@ -1,0 +1,54 @@
+"""Typed forms copied on a worn copier whose drum streaks run down through the values
+(the independent source's `worn_copier`): the streak's dots keep the first pass from reading
+most cells, yet the form is print, and what the two engines read alike on a straight baseline
+is read; nothing is read wrong. Development seeds only. Slow: every form is OCR'd."""
+
+from __future__ import annotations
+
+import pytest
+
+from licensebot.core.form import TEXT_FIELDS, ReadForm
+from licensebot.reading.pdf import read_pdf
+from tests.forms.independent import IndependentSpec, current_la, make_each
+
+pytestmark = pytest.mark.slow
+
+#: 10010: a tabbed form turned a quarter, a streak beside `Full Professor` that RapidOCR read
+#: as a line of its own (`券`); 10020: a table with Chinese labels, a streak through the
+#: middle of every value (pass 1 read two cells of six).
+SEEDS = (10010, 10020)
+
+
+@pytest.fixture(scope="module")
+def read() -> dict[int, tuple[ReadForm, IndependentSpec]]:
+    forms = make_each({seed: dict(medium="scan", kind="typed") for seed in SEEDS})
+    return {
+        seed: (read_pdf(pdf, versions=[current_la()]), spec) for seed, (pdf, spec) in forms.items()
+    }
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_streaked_copy_is_signed_and_never_misread(
+    read: dict[int, tuple[ReadForm, IndependentSpec]], seed: int
+) -> None:
+    form, spec = read[seed]
+    assert spec.preset == "worn_copier"
+    assert form.signed is True
+    for key in TEXT_FIELDS:
+        value = form.fields[key].value
+        assert value is None or value == spec.truth[key], (key, value)
+
+
+def test_a_value_read_alike_by_both_engines_is_read_though_the_first_pass_missed_the_rows(
+    read: dict[int, tuple[ReadForm, IndependentSpec]],
+) -> None:
+    form, spec = read[10020]
+    assert form.fields["work_email"].value == spec.truth["work_email"]
+
+
+def test_a_speck_the_second_engine_read_as_a_line_of_its_own_is_no_doubt(
+    read: dict[int, tuple[ReadForm, IndependentSpec]],
+) -> None:
+    form, spec = read[10010]
+    assert form.fields["signer_title"].value == spec.truth["signer_title"]
+    assert form.fields["affiliation"].value == spec.truth["affiliation"]
