@@ -358,16 +358,28 @@ def print_height(words: Sequence[Word]) -> float | None:
     return float(np.percentile(heights, 75))
 
 
-def text_height(sig: Label, print_h: float | None) -> float:
+def text_height(sig: Label, print_h: float | None, others: Sequence[Label] = ()) -> float:
     """The text height the cell's ink is measured in: the Signature label's line, but no
     taller than `LABEL_OVER_PRINT` times the page's print. One label's box is one OCR word:
     a copier's speck or streak joined to it made it twice the print's height, every stroke of
     the signature then measured as print size, and the signature went unjudged (unknown);
-    the print beside it is many words, and a typed name in the cell is of its size."""
+    the print beside it is many words, and a typed name in the cell is of its size. Where
+    the page has too few words of print to tell its height (a page of the table alone), the
+    table's other labels on the page tell it (`LABEL_PEERS` of them at least): one table's
+    labels are set in one font (a photo's `Signature:` boxed with the pen's wave above it
+    stood 70 px tall beside labels of 32-44)."""
     u = max(sig.height, 4.0)
+    if print_h is None:
+        peers = [o.height for o in others if o is not sig and o.page == sig.page]
+        if len(peers) >= LABEL_PEERS:
+            print_h = float(median(peers))
     if print_h is not None:
         u = min(u, max(4.0, LABEL_OVER_PRINT * print_h))
     return u
+
+
+#: Other labels of the table on the page that tell its print's height (`text_height`).
+LABEL_PEERS = 3
 
 
 def print_sized(s: Stroke, u: float) -> bool:
@@ -455,7 +467,7 @@ def measure(
     rules around the label (`fallback` where none show); `printed` are boxes of words read
     as print, masked."""
     gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    u = text_height(sig, print_height)
+    u = text_height(sig, print_height, others)
     lx0, ly0 = max(0, round(sig.x0)), max(0, round(sig.top))
     label_ink = gray[ly0 : max(ly0, round(sig.bottom)), lx0 : max(lx0, round(sig.x1))] < INK_LEVEL
     if label_ink.size == 0 or label_ink.mean() < LABEL_INK:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from licensebot.reading.grid import Cell as GridCell
 from licensebot.reading.layout import Label, Word
 from licensebot.reading.regions import ValueRegion
 from licensebot.reading.signature import (
+    LABEL_OVER_PRINT,
     SignatureInk,
     Stroke,
     cursive,
@@ -250,6 +252,26 @@ def test_a_label_box_a_speck_made_tall_is_measured_against_the_pages_print() -> 
     # a page of few words says nothing: the label's box stands
     assert print_height(print_words[:5]) is None
     assert text_height(tall, None) == 2 * U
+
+
+def test_on_a_page_of_few_words_the_tables_other_labels_tell_the_print_height() -> None:
+    """A photo's page of the table alone has too few words to tell its print's height; the
+    `Signature` label's box, joined to the pen's wave above it, was twice the other labels'.
+    The table's labels are set in one font: theirs is the text height."""
+    img, sig, date = _page()
+    _short_scrawl(img, 1.4)
+    tall = Label("signature", [Word("Signature", 80, 222 - U, 250, 222 + U, conf=0.9)], 1.0)
+    peers = [
+        Label(k, [_word(k.title(), 80, 100 + 50 * i, 250)], 1.0)
+        for i, k in enumerate(("signer_name", "signer_title", "affiliation"))
+    ]
+    assert text_height(tall, None, [tall, *peers]) == pytest.approx(LABEL_OVER_PRINT * U)
+    got = measure(img, tall, [tall, date, *peers], _fallback(sig, date))
+    assert got.signed is True
+    # two other labels are too few to say; labels of another page say nothing of this one
+    assert text_height(tall, None, [tall, *peers[:2]]) == 2 * U
+    overleaf = [Label(p.field, [replace(w, page=1) for w in p.words], 1.0) for p in peers]
+    assert text_height(tall, None, [tall, *overleaf]) == 2 * U
 
 
 def test_print_run_together_is_not_a_joined_hand() -> None:
