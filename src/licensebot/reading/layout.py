@@ -244,6 +244,18 @@ _NORMED = {
 }
 
 
+#: Every word of the labels the reader knows (`LABELS`, normalised): a label's word is print.
+LABEL_WORDS = frozenset(w for syns in _NORMED.values() for syn in syns for w in syn.split())
+
+
+def label_word(text: str) -> bool:
+    """`text` (one OCR word) is a word of a known label, up to case and punctuation: print,
+    however unsure OCR was of it; a word OCR joined to a label that is none (a scrawl read
+    `SNS` before `Date`) is not."""
+    t = norm(text)
+    return bool(t) and t in LABEL_WORDS
+
+
 def _required_score(label: str) -> float:
     n = len(label.replace(" ", ""))
     if _CJK.search(label):

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from licensebot.reading.layout import Label, Word
+from licensebot.reading.layout import Label, Word, label_word
 from licensebot.reading.ocr import long_runs, true_runs
 
 Box = tuple[float, float, float, float]
@@ -495,8 +495,17 @@ def measure(
     a[:, :m] = False
     a[:, -m:] = False
     pad = max(2, round(0.25 * u))
-    # the label's own words only: OCR can take a scrawl for junk before the Date label
-    masks = [(w.x0, w.top, w.x1, w.bottom) for w in sig.words]
+    # the label's own words, and the other labels' words of a label (print, however unsure
+    # OCR was of a word a crease bent: `your` of `Detail Address of your affiliation` at 0.47
+    # in a cell the grid did not give); no other unsure word: OCR can take a scrawl for junk
+    # before the Date label, and join it to the label
+    masks = [(w.x0, w.top, w.x1, w.bottom) for w in sig.words] + [
+        (w.x0, w.top, w.x1, w.bottom)
+        for lab in others
+        if lab is not sig
+        for w in lab.words
+        if w.page == sig.page and label_word(w.text)
+    ]
     for px0, py0, px1, py1 in [*masks, *printed]:
         a[
             max(0, round(py0) - y0 - pad) : max(0, round(py1) - y0 + pad),

@@ -175,6 +175,33 @@ def test_a_scrawl_ocr_took_for_junk_before_the_date_label_still_counts() -> None
     assert got.signed is True
 
 
+def test_another_labels_words_in_the_cell_are_print_however_unsure_ocr_was() -> None:
+    """A crease bent the row rule above the Signature cell: the cell taken reaches into the
+    Address row, whose label's `your` OCR read at 0.47. A label's word is print, never ink of
+    the signer's: masked, the cell is empty. Junk OCR joined to a label is no label's word."""
+    img, sig, date = _page()
+    d = ImageDraw.Draw(img)
+    d.text((520, 125), "your", font=_font(34), fill=30)
+    d.line([(700, 330), (740, 330)], fill=30, width=4)  # a speck of the bent rule
+    address = Label(
+        "address",
+        [
+            _word("Address", 80, 125, 250),
+            _word("of", 270, 125, 300),
+            _word("your", 520, 125, 590, conf=0.47),
+        ],
+        1.0,
+    )
+    cell = (COLS[1], ROW[0], COLS[2], ROW[1])
+    got = measure(img, sig, [sig, date, address], _fallback(sig, date), cell=cell)
+    assert got.signed is False
+    junk = Label(
+        "address", [_word("Address", 80, 125, 250), _word("SNS", 520, 125, 590, conf=0.4)], 1.0
+    )
+    kept = measure(img, sig, [sig, date, junk], _fallback(sig, date), cell=cell)
+    assert kept.signed is not False
+
+
 def test_a_photo_with_uneven_light_and_a_keystone_is_read_the_same() -> None:
     for signed in (True, False):
         img, sig, date = _page()
