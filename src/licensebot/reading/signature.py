@@ -364,22 +364,19 @@ def text_height(sig: Label, print_h: float | None, others: Sequence[Label] = ())
     a copier's speck or streak joined to it made it twice the print's height, every stroke of
     the signature then measured as print size, and the signature went unjudged (unknown);
     the print beside it is many words, and a typed name in the cell is of its size. Where
-    the page has too few words of print to tell its height (a page of the table alone), the
-    table's other labels on the page tell it (`LABEL_PEERS` of them at least): one table's
-    labels are set in one font (a photo's `Signature:` boxed with the pen's wave above it
-    stood 70 px tall beside labels of 32-44)."""
+    the page has too few words of print to tell its height (a page of the table alone, or
+    of its last row: `Signed` and `Date:`), the table's other labels on the page tell it: one
+    table's labels are set in one font (a photo's `Signature:` boxed with the pen's wave
+    above it stood 70 px tall beside labels of 32-44; `Signed` 68 px beside `Date:`'s 38)."""
     u = max(sig.height, 4.0)
     if print_h is None:
         peers = [o.height for o in others if o is not sig and o.page == sig.page]
-        if len(peers) >= LABEL_PEERS:
+        if peers:
             print_h = float(median(peers))
     if print_h is not None:
         u = min(u, max(4.0, LABEL_OVER_PRINT * print_h))
     return u
 
-
-#: Other labels of the table on the page that tell its print's height (`text_height`).
-LABEL_PEERS = 3
 
 
 def print_sized(s: Stroke, u: float) -> bool:
