@@ -26,6 +26,9 @@ _UNDERLINE_RUN = re.compile(r"_{2,}")
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:)\]])")
 _SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
+#: A comma with a Latin letter right after it: OCR lost the space typed there (soft print's
+#: `Hubei 430074,China`); a value's commas are followed by a space.
+_NO_SPACE_AFTER_COMMA = re.compile(r",(?=[A-Za-z\u00c0-\u024f])")
 #: A space between two Chinese characters (OCR and text layers put one there; Chinese has none).
 CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -62,13 +65,14 @@ def label_tail_off(text: str) -> str:
 
 def tidy(text: str) -> str:
     """NFC, one space between words, no leading/trailing punctuation or underline runs, no
-    separator read twice."""
+    separator read twice, a space after each comma."""
     t = label_tail_off(unicodedata.normalize("NFC", text))
     t = _UNDERLINE_RUN.sub(" ", t)
     t = _SPACES.sub(" ", t).strip(_EDGE_JUNK)
     t = _SPACE_BEFORE_MARK.sub(r"\1", t)  # OCR puts spaces before punctuation
     t = _DOUBLED_SEPARATOR.sub(r"\1 ", t)
     t = _SPACE_AFTER_OPENING.sub(r"\1", t)
+    t = _NO_SPACE_AFTER_COMMA.sub(", ", t)
     return CJK_GAP.sub("", t)
 
 

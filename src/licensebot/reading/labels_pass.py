@@ -45,7 +45,6 @@ from licensebot.reading.ocr import (
 from licensebot.reading.page_image import quarter_turns, turns
 from licensebot.reading.rapid import RapidError, line_bands, read_line
 from licensebot.reading.regions import assign_fields
-from licensebot.reading.vote import CJK
 
 #: A page's pass-1 words read at least this surely on average: it reads as text (in this
 #: orientation). Print upright reads at 0.8-0.95; a page a quarter turn off gives junk under
@@ -222,29 +221,26 @@ def relabel(
             best_words, best = merged, found
         if best.keys() >= FORM_LABELS:
             break
-    if not best.keys() >= FORM_LABELS and label_lang(best) != "eng":
-        best = chinese_column(image, best, (top, bottom), index)
+    if not best.keys() >= FORM_LABELS:
+        best = label_column(image, best, (top, bottom), index)
     return best_words, best
 
 
-def chinese_column(
+def label_column(
     image: Image.Image, labels: dict[str, Label], band: tuple[float, float], index: int
 ) -> dict[str, Label]:
-    """Labels in Chinese alone that Tesseract misread (`签字：` as `EF:` in a copier's grain,
-    at every size) read by the second engine, whose one model reads Chinese far better: the
-    lines of ink in the labels' column (the x-range of the Chinese labels found, left of their
-    values), between the labels found, each recognised alone. A line that reads as the label of
-    a field still missing is that label."""
-    cjk = [
-        lab
-        for lab in labels.values()
-        if lab.page == index and chinese_label(norm(join_words(lab.words)))
-    ]
-    if not cjk:
+    """Labels Tesseract misread at every size read by the second engine, whose model reads
+    Chinese far better and soft print better (`签字：` as `EF:` in a copier's grain; a phone
+    photo's small `Position` and `Email`, the row above's `The Signer's Name` boxed down
+    over them): the lines of ink in the labels' column (the x-range of the labels found at
+    the page's left, left of their values), between the labels found, each recognised alone.
+    A line that reads as the label of a field still missing is that label."""
+    found_here = [lab for lab in labels.values() if lab.page == index]
+    if not found_here:
         return labels
-    u = median(lab.height for lab in cjk)
-    left = min(lab.x0 for lab in cjk)
-    column = [lab for lab in cjk if lab.x0 < left + 3 * u]
+    u = median(lab.height for lab in found_here)
+    left = min(lab.x0 for lab in found_here)
+    column = [lab for lab in found_here if lab.x0 < left + 3 * u]
     x0, x1 = max(0, round(left - u)), min(image.width, round(max(lab.x1 for lab in column) + u))
     top, bottom = max(0, round(band[0])), min(image.height, round(band[1]))
     if x1 - x0 < 2 * u or bottom - top < u:
@@ -257,7 +253,7 @@ def chinese_column(
     for bx0, by0, bx1, by1 in line_bands(gray):
         y0, y1 = top + by0, top + by1
         if any(
-            min(y1, lab.bottom) - max(y0, lab.top) > 0.5 * min(y1 - y0, lab.height)
+            min(y1, _first_line(lab, u)) - max(y0, lab.top) > 0.5 * min(y1 - y0, lab.height)
             and lab.x0 < x1
             and x0 < lab.x1
             for lab in found.values()
@@ -280,9 +276,9 @@ def chinese_column(
         if reading is None:
             continue
         # by the terms a Chinese label is built from, else as a whole label (`签署人`, the
-        # signer, names no term: it is the signer's name's label)
+        # signer, names no term: it is the signer's name's label; `Position`)
         text = norm(reading.text)
-        hit = chinese_label(text) or (match_label(text) if CJK.search(text) else None)
+        hit = chinese_label(text) or match_label(text)
         if hit is None or hit[0] in found or hit[0] not in (*FIELD_KEYS, "signature"):
             continue
         word = Word(
@@ -291,6 +287,17 @@ def chinese_column(
         )  # fmt: skip
         found[hit[0]] = Label(hit[0], [word], hit[1])
     return found
+
+
+def _first_line(lab: Label, u: float) -> float:
+    """The bottom of `lab`'s first line: a label box far taller than the labels' lines is
+    one OCR grew down over the row below (`The Signer's Name` boxed over `Position`), whose
+    line is not this label's."""
+    return min(lab.bottom, lab.top + MERGED_LABEL * u)
+
+
+#: A label box this many label heights tall holds more than its own line (`_first_line`).
+MERGED_LABEL = 1.6
 
 
 #: The sizes `relabel` reads the labels' band at (the page image's pixels per band pixel).

@@ -285,6 +285,7 @@ def erase_rules(
     # a column rule of a crop lower than `run` (a one-line cell cut with its side rules)
     # runs from top to bottom: no letter does
     down = _grown(long_runs(ink.T, min(run, max(8, round(RULE_SPAN * a.shape[0])))).T)
+    across, down = _spanning(a, across, down, horizontal=horizontal)
     free = ink & ~across  # ink off the horizontal rules
     reach = _CROSS_REACH
     above = np.zeros_like(ink)
@@ -295,6 +296,51 @@ def erase_rules(
     crossing = across & above & below & ~down if keep_crossings else np.zeros_like(ink)
     a[(across | down) & ~crossing] = 255
     return erase_leaders(Image.fromarray(a))  # and rules drawn in dots
+
+
+def _spanning(
+    a: np.ndarray, across: np.ndarray, down: np.ndarray, *, horizontal: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """`across` and `down` with the faint rules that span the whole image added: a phone
+    photo's soft cell rules, grey (120-180 on paper at 230), broken into pieces no run of
+    ink finds, that a crop cut with its cell's rules carries along its edges, and that
+    Tesseract, binarising on its own, reads as boxes around the value (a stacked sheet of such
+    crops read `Núria Ferrer` and `22/09/2025` as nothing). A band of `SPAN_ROWS` rows (or
+    columns) where ink fainter than print, against the paper around it, covers `SPAN_COVER`
+    of the image's width (height) is a rule: no line of print covers a cell's width so."""
+    if min(a.shape) < 3 * SPAN_ROWS:
+        return across, down
+    rel = _divided(a, paper_of(a))
+    faint = rel < FAINT_INK
+    # print's own cores are darker than any soft rule: a descender over the rule stays whole
+    # (cut, `g` reads `a`), only the rule's grey around it goes
+    soft = rel >= PRINT_CORE
+    out = []
+    for mask, lines in ((faint, across), (faint.T, down.T)):
+        if mask is faint and not horizontal:
+            out.append(lines)
+            continue
+        band = mask.copy()
+        for k in range(1, SPAN_ROWS):
+            band[:-k] |= mask[k:]
+        rows = np.flatnonzero(band.mean(axis=1) >= SPAN_COVER)
+        if rows.size == 0:
+            out.append(lines)
+            continue
+        spanned = np.zeros_like(mask)
+        for r in rows:
+            spanned[r : r + SPAN_ROWS] = mask[r : r + SPAN_ROWS]
+        out.append(lines | (_grown(spanned) & (soft if mask is faint else soft.T)))
+    return out[0], out[1].T
+
+
+#: Fainter than print, against its paper (`_divided`): what a soft photo's rule is.
+FAINT_INK = 230
+#: Darker than this, against its paper, is the core of a stroke of print, never a soft rule.
+PRINT_CORE = 130
+#: A faint rule spans this share of the crop, within a band of this many pixels.
+SPAN_COVER = 0.9
+SPAN_ROWS = 4
 
 
 def erase_leaders(img: Image.Image) -> Image.Image:

@@ -21,8 +21,8 @@ Each answer is a `ValueRegion` saying how it was found, so a reading can be expl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from licensebot.reading.grid import REACH, Box, Cell, Grid
 from licensebot.reading.layout import (
@@ -120,13 +120,42 @@ def locate_values(
 ) -> dict[str, ValueRegion]:
     """The value region of each of `keys` that has a label. `words` may be of any pages;
     `grids` by page index (a page without one is read from its words alone)."""
-    finder = _Finder(labels, words, page_size, grids or {})
-    out = {key: finder.region(labels[key]) for key in keys if key in labels}
+    own = own_lines(labels)
+    finder = _Finder(own, words, page_size, grids or {}, also=labels.values())
+    out = {key: finder.region(own[key]) for key in keys if key in own}
     if "signature" in out and out["signature"].how == "right-below":
         # ink with nothing to place it: where the form puts its other values, right of
         # their labels or under them
         others = [r for k, r in out.items() if k != "signature"]
-        out["signature"] = finder.signature_by(labels["signature"], others)
+        out["signature"] = finder.signature_by(own["signature"], others)
+    return out
+
+
+#: A label whose words are this many times as tall as the page's labels were boxed over the
+#: line below them too (`own_lines`).
+MERGED_LABEL = 1.6
+
+
+def own_lines(labels: Mapping[str, Label]) -> dict[str, Label]:
+    """`labels` with each word far taller than the page's labels (`MERGED_LABEL` times their
+    median, three labels at least) cut to its first line: on a phone photo's small print OCR
+    boxed `The Signer's Name` down over `Position` below it, the box's middle fell on the rule
+    between the rows, and the name's value was looked for in the rows below."""
+    heights: dict[int, list[float]] = {}
+    for lab in labels.values():
+        heights.setdefault(lab.page, []).append(lab.height)
+    out: dict[str, Label] = {}
+    for key, lab in labels.items():
+        hs = heights[lab.page]
+        ref = median(hs) if len(hs) >= 3 else None
+        if ref is None or all(w.height <= MERGED_LABEL * ref for w in lab.words):
+            out[key] = lab
+            continue
+        words = [
+            replace(w, bottom=w.top + ref) if w.height > MERGED_LABEL * ref else w
+            for w in lab.words
+        ]
+        out[key] = replace(lab, words=words)
     return out
 
 
@@ -204,9 +233,11 @@ class _Finder:
         words: Sequence[Word],
         page_size: tuple[float, float],
         grids: Mapping[int, Grid],
+        also: Iterable[Label] = (),
     ) -> None:
         self.labels = list(labels.values())
-        self.label_ids = {id(w) for lab in self.labels for w in lab.words}
+        # the labels' words as read too (`also`), where `labels` holds them cut to a line
+        self.label_ids = {id(w) for lab in [*self.labels, *also] for w in lab.words}
         self.words = words
         self.width, self.height = page_size
         self.grids = grids

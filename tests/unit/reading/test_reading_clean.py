@@ -164,3 +164,12 @@ def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -
 )
 def test_an_address_is_cleaned_of_what_ocr_adds_and_keeps_its_own(read: str, value: str) -> None:
     assert CLEANERS["address"](read) == value
+
+
+def test_a_comma_ocr_ran_into_the_next_word_gets_its_space_back() -> None:
+    # soft print's `430074,China`: a value's commas are followed by a space
+    assert CLEANERS["address"]("Wuhan, Hubei 430074,China") == "Wuhan, Hubei 430074, China"
+    assert CLEANERS["affiliation"]("Bluepeak Co.,Ltd.") == "Bluepeak Co., Ltd."
+    # not between digits, nor in Chinese
+    assert CLEANERS["address"]("Building 1,2") == "Building 1,2"
+    assert CLEANERS["address"]("北京市,海淀区") == "北京市,海淀区"

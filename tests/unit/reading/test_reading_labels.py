@@ -3,7 +3,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.core.form import Source
 from licensebot.reading.blank_form import find_font
-from licensebot.reading.labels_pass import chinese_column, with_date_label
+from licensebot.reading.labels_pass import label_column, with_date_label
 from licensebot.reading.layout import Label, Word, find_labels, match_label, pick_labels
 
 
@@ -277,13 +277,47 @@ def test_a_chinese_label_tesseract_missed_is_read_in_the_labels_column() -> None
             box = d.textbbox((140, y + 18), text, font=font)
             labels[field] = Label(field, [Word(text, *map(float, box), page=2)], 0.9)
     d.text((440, 118), "Samuel Reed", font=font, fill=25)
-    found = chinese_column(img, labels, (60.0, 820.0), 2)
+    found = label_column(img, labels, (60.0, 820.0), 2)
     assert set(found) == {*labels, "signature"}
     sig = found["signature"]
     assert 440 < sig.top < 540 and sig.x1 < 400  # where the label stands
-    # labels in English: nothing to do here
+    # a label found in English heads the column all the same: the lines around it are read
     english = {"date": Label("date", [Word("Date", 140, 718, 220, 758, page=2)], 1.0)}
-    assert chinese_column(img, english, (60.0, 820.0), 2) == english
+    assert set(label_column(img, english, (60.0, 820.0), 2)) == {*labels, "signature"}
+
+
+def test_an_english_label_tesseract_missed_on_a_photo_is_read_in_the_labels_column() -> None:
+    """A phone photo's small print: pass 1 missed `Position` and `Email`, and boxed `The
+    Signer's Name` down over the `Position` line below it. The labels' column is read line
+    by line by the second engine; a line that reads as a missing label is that label, the
+    line under a label box grown over it included. A value's line is no label."""
+    font = ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 30)
+    img = Image.new("L", (1600, 700), 250)
+    d = ImageDraw.Draw(img)
+    rows = (
+        (100, "The Signer's Name", "signer_name"),
+        (160, "Position", ""),
+        (220, "Affiliation", "affiliation"),
+        (280, "Email", ""),
+        (340, "Postal address", "address"),
+        (400, "Date of signing", "date"),
+    )
+    for y in (90, 150, 210, 270, 330, 390, 450):
+        d.line([(60, y), (1500, y)], fill=20, width=2)
+    for x in (60, 700, 1500):
+        d.line([(x, 90), (x, 450)], fill=20, width=2)
+    labels = {}
+    for y, text, field in rows:
+        d.text((80, y + 10), text, font=font, fill=25)
+        if field:
+            x0, y0, x1, y1 = d.textbbox((80, y + 10), text, font=font)
+            grown = 60 if field == "signer_name" else 0  # boxed down over `Position`
+            labels[field] = Label(field, [Word(text, x0, y0, x1, y1 + grown, page=0)], 0.9)
+    d.text((720, 170), "Associate Professor", font=font, fill=25)
+    found = label_column(img, labels, (60.0, 470.0), 0)
+    assert set(found) == {*labels, "signer_title", "work_email"}
+    assert 160 < found["signer_title"].top < 210 and found["signer_title"].x1 < 700
+    assert 280 < found["work_email"].top < 330
 
 
 def test_a_first_row_label_beside_a_found_one_is_read_in_the_labels_column() -> None:
@@ -313,7 +347,7 @@ def test_a_first_row_label_beside_a_found_one_is_read_in_the_labels_column() -> 
         "affiliation": label("affiliation", "单位名称：", 100, 238, grow=45),
         "work_email": label("work_email", "邮箱：", 100, 358),
     }
-    found = chinese_column(img, labels, (60.0, 460.0), 2)
+    found = label_column(img, labels, (60.0, 460.0), 2)
     assert set(found) == {*labels, "signer_name"}
     assert found["signer_name"].top < 200 and found["signer_name"].x1 < 400
 

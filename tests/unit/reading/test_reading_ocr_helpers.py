@@ -288,3 +288,52 @@ def test_letters_each_off_the_line_are_still_handwriting() -> None:
     lifts = {i: (7 if i % 3 == 0 else -6 if i % 3 == 1 else 0) for i in range(13)}
     wobble = ocr.baseline_wobble(_line("Helen Baker's", lifts))
     assert wobble is not None and wobble > 0.06
+
+
+def _soft_cell(rng: np.random.Generator) -> Image.Image:
+    """A cell cut with its rules from a phone photo: paper at 230, the rules a soft grey
+    (120-180) broken every few pixels, the value's print dark, a `g` whose tail reaches the
+    bottom rule."""
+    img = Image.new("L", (900, 90), 230)
+    d = ImageDraw.Draw(img)
+    d.text(
+        (30, 20),
+        "Huazhong Technology",
+        font=ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 40),
+        fill=60,
+    )
+    a = np.asarray(img).copy()
+    for rows in (slice(2, 4), slice(84, 86)):
+        grey = rng.integers(120, 181, size=a[rows].shape)
+        grey[:, rng.random(a.shape[1]) < 0.05] = 205  # broken: no run of ink is long
+        a[rows] = np.minimum(a[rows], grey)
+    for cols in (slice(3, 5), slice(894, 896)):
+        a[:, cols] = np.minimum(a[:, cols], rng.integers(120, 181, size=a[:, cols].shape))
+    return Image.fromarray(a.astype(np.uint8))
+
+
+def test_a_photos_soft_rules_along_a_crops_edges_are_erased_and_the_print_kept() -> None:
+    img = _soft_cell(np.random.default_rng(3))
+    before = np.asarray(img)
+    out = np.asarray(ocr.erase_rules(img, length=60))
+    # the rules: nothing darker than the paper's grain is left along the edges
+    for band in (out[1:5], out[83:87], out[:, 2:6], out[:, 893:897]):
+        assert (band < 200).mean() < 0.02
+    # the print: every pixel of its strokes' cores where it was
+    core = before < 100
+    core[:6] = core[80:] = False
+    assert (out[core] < 100).all()
+
+
+def test_print_across_a_whole_crop_is_no_rule() -> None:
+    # a value's line of print: fainter edges, but no band of it covers the crop's width
+    img = Image.new("L", (420, 80), 230)
+    ImageDraw.Draw(img).text(
+        (4, 20),
+        "Technology",
+        font=ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 72),
+        fill=60,
+    )
+    before = np.asarray(img)
+    out = np.asarray(ocr.erase_rules(img, length=60))
+    assert ((before < 100) == (out < 100)).all()

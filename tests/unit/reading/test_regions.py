@@ -2,6 +2,7 @@
 region holds the whole value (every line of it) and nothing else, not another label."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pypdfium2 as pdfium
 import pytest
@@ -16,6 +17,7 @@ from licensebot.reading.regions import (
     assign_fields,
     locate_values,
     members_region,
+    own_lines,
     region_words,
 )
 from tests.forms.factory import make_spec
@@ -422,3 +424,27 @@ def test_a_centred_label_cell_has_its_value_in_the_next_cell_before_the_next_lab
     }
     regions = locate_values(left, words, page_size=(2480.0, 3508.0), grids={0: grid})
     assert regions["signer_name"].how == "cell-same"
+
+
+def test_a_label_boxed_down_over_the_row_below_is_looked_up_by_its_own_line() -> None:
+    """A phone photo's small print: OCR boxed `The Signer's Name` down over the row below
+    it, the box's middle on the rule between the rows. The name's value is its own row's
+    cell, not the rows below it; the label's words stay no value's."""
+    dpi = 200
+    pdf = draw_two_columns(size=A4)
+    image = scan_like(render(pdf, dpi), 0.0)
+    words = text_words(pdf, dpi / 72)
+    grid = grid_from_image(image, dpi)
+    labels = assign_fields(find_labels(words))
+    name = labels["signer_name"]
+    grown = [replace(w, bottom=w.bottom + 1.1 * w.height) for w in name.words]
+    moved = {**labels, "signer_name": replace(name, words=grown)}
+    # the grown words stand for the label's words in the page's words, as OCR gives them
+    ids = {id(w) for w in name.words}
+    page = [w for w in words if id(w) not in ids] + grown
+    regions = locate_values(moved, page, page_size=image.size, grids={0: grid})
+    assert regions["signer_name"].cell is not None
+    assert _text_in(regions["signer_name"], page, moved) == truth()["signer_name"]
+    assert own_lines(moved)["signer_name"].bottom < name.bottom + 0.5 * name.height
+    # a label of two lines (its words each of a line's height) is left whole
+    assert own_lines(labels) == labels
