@@ -378,7 +378,6 @@ def text_height(sig: Label, print_h: float | None, others: Sequence[Label] = ())
     return u
 
 
-
 def print_sized(s: Stroke, u: float) -> bool:
     """A mark no bigger than a letter of print (an accented capital, a ligature)."""
     return s.height <= PRINT_HEIGHT * u and s.width <= PRINT_WIDTH * u
