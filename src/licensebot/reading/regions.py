@@ -131,6 +131,11 @@ def locate_values(
     return out
 
 
+#: How far below a line wrapped to the margin the next row's label may start (label heights:
+#: a blank line between rows, `regions._Finder.label_next`).
+NEXT_LABEL = 4.5
+
+
 #: A label whose words are this many times as tall as the page's labels were boxed over the
 #: line below them too (`own_lines`).
 MERGED_LABEL = 1.6
@@ -524,9 +529,7 @@ class _Finder:
             if line[0].top - last_bottom > 1.0 * h:
                 break
             if line[0].x0 < x0 - 1.5 * h:
-                line_bottom = max(w.bottom for w in line)
-                under = (0.0, line_bottom, self.width, line_bottom + 2.6 * h)
-                if abs(line[0].x0 - lab.x0) > 1.5 * h or not self.labels_in(lab.page, under, lab):
+                if abs(line[0].x0 - lab.x0) > 1.5 * h or not self.label_next(lab, line):
                     break
                 if last_x1 + 0.3 * h + (line[0].x1 - line[0].x0) < margin:
                     # its first word had room at the end of the line above: a word processor
@@ -539,6 +542,19 @@ class _Finder:
             bottom = last_bottom + 0.3 * h
         mask = (_box(lab),) if left < first[0] else ()
         return (left, first[1], x1, bottom), mask
+
+    def label_next(self, lab: Label, line: Sequence[Word]) -> bool:
+        """The next line of print below `line` is a label's (the next row's), within
+        `NEXT_LABEL` label heights: a line between rows, not a heading after the table.
+        Rows may stand a blank line apart (`Address:` wrapped to the margin, then a blank
+        line, then `Signature:`)."""
+        h = lab.height
+        bottom = max(w.bottom for w in line)
+        below = self.labels_in(lab.page, (0.0, bottom, self.width, bottom + NEXT_LABEL * h), lab)
+        if not below:
+            return False
+        top = min(o.top for o in below)
+        return not self.free(lab.page, (0.0, bottom + 0.2 * h, self.width, top - 0.2 * h))
 
     def on_lines(
         self, lab: Label, grid: Grid, x0: float, x1: float, limit: float

@@ -327,6 +327,18 @@ def test_a_tabbed_value_wrapped_to_the_margin_under_its_label_is_the_values() ->
     # under the form)
     got = values([*head, *ws("Printed", 72, 143)])
     assert got["affiliation"] == "Department of Computing, University of"
+    # rows a blank line apart: the next row's label after the blank line follows it all the
+    # same (`Address:` wrapped to the margin, a blank line, `Signature:`)
+    spaced = [*head, *ws("Melbourne", 72, 143), *ws("Signature:", 72, 190)]
+    assert values(spaced)["affiliation"] == "Department of Computing, University of Melbourne"
+    # ... but not with a line of print between: that is a note, not the next row
+    noted = [
+        *head,
+        *ws("Printed", 72, 143),
+        *ws("see overleaf", 72, 165),
+        *ws("Signature:", 72, 190),
+    ]
+    assert values(noted)["affiliation"] == "Department of Computing, University of"
 
 
 def test_specks_read_under_a_label_do_not_keep_its_value_out_of_the_next_cell() -> None:
