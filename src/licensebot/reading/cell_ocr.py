@@ -15,6 +15,7 @@ engine's, and where the message may corroborate it (`FieldValue.readings`).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
@@ -477,6 +478,11 @@ def paper_beyond(crop: Image.Image, ruled: tuple[bool, bool]) -> Image.Image:
     return ImageOps.expand(crop, border=(left, 0, right, 0), fill=fill)
 
 
+#: A period between words after a word no abbreviation is (five letters or more) or after a
+#: number: on an underline, where a comma's tail is lost, it may be a comma.
+UNDERLINED_PERIOD = re.compile(r"(?:\b[^\W\d_]{5,}|\d)\. (?=\w)")
+
+
 #: Fields whose every character counts (no accent to drop): the engines must agree exactly.
 EXACT = frozenset({"work_email", "date"})
 
@@ -521,6 +527,12 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
             seen = CLEANERS[key](r.text)
             if not r.edged and seen is not None:
                 commas = comma_for_period(commas, seen) or commas
+        if cell.underlined and UNDERLINED_PERIOD.search(commas):
+            # a period between words of a value on an underline that no engine read as a
+            # comma: the comma whose tail the line took reads so too, in every reading of a
+            # photo (`Information Systems. University of Melbourne`, `Victoria 3010.
+            # Australia`); which it is, no engine can tell
+            return unread(cell, read)
         if commas != value:
             return replace(read, value=commas)
     for r in rapid:

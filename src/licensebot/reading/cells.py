@@ -48,6 +48,9 @@ class Cell:
     #: Which of the box's sides (left, right) are its own table cell's column rules: a value
     #: cannot run on past them, so print close to them is not cut by the crop.
     ruled: tuple[bool, bool] = (False, False)
+    #: The value stands on an underline (its region's): a comma's tail reaches into the line
+    #: and goes with it, and every engine reads a period.
+    underlined: bool = False
 
     @property
     def lang(self) -> str:
@@ -290,10 +293,15 @@ def scan_cells(
             lines = min(MAX_LINES, region.lines_expected or 2)
             crop = clip(clear_of(around(value, region), value, words), image)
             ruled = ruled_sides(region, labels.get(key))
-            cells.append(Cell(key, crop, *legible(value), lines=lines, ruled=ruled))
+            underlined = region.how == "underline"
+            cells.append(
+                Cell(
+                    key, crop, *legible(value), lines=lines, ruled=ruled, underlined=underlined
+                )
+            )
         elif ink_ratio(image, box, (*region.mask, *map(_padded, tail))) > CELL_INK:
             # the label's wording run on is masked: its ink is no value's
-            cells.append(Cell(key, box, empty=True))
+            cells.append(Cell(key, box, empty=True, underlined=region.how == "underline"))
         elif key in labels and ink_in_label_cell(labels[key], region, grids, image):
             # nothing right of the label, but ink under it in its own cell: a value written
             # there that pass 1 read as no words (a hand, a stacked table); never "left blank"
