@@ -295,9 +295,7 @@ def scan_cells(
             ruled = ruled_sides(region, labels.get(key))
             underlined = region.how == "underline"
             cells.append(
-                Cell(
-                    key, crop, *legible(value), lines=lines, ruled=ruled, underlined=underlined
-                )
+                Cell(key, crop, *legible(value), lines=lines, ruled=ruled, underlined=underlined)
             )
         elif ink_ratio(image, box, (*region.mask, *map(_padded, tail))) > CELL_INK:
             # the label's wording run on is masked: its ink is no value's
