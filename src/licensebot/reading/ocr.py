@@ -312,26 +312,39 @@ def _spanning(
         return across, down
     rel = _divided(a, paper_of(a))
     faint = rel < FAINT_INK
-    # print's own cores are darker than any soft rule: a descender over the rule stays whole
-    # (cut, `g` reads `a`), only the rule's grey around it goes
+    # print's own cores are darker than any soft rule: only the rule's grey goes
     soft = rel >= PRINT_CORE
+    ink = rel < RULE_INK
     out = []
-    for mask, lines in ((faint, across), (faint.T, down.T)):
-        if mask is faint and not horizontal:
+    for axis, lines in ((0, across), (1, down.T)):
+        if axis == 0 and not horizontal:
             out.append(lines)
             continue
+        mask, letters, grey = (faint, ink, soft) if axis == 0 else (faint.T, ink.T, soft.T)
         band = mask.copy()
         for k in range(1, SPAN_ROWS):
             band[:-k] |= mask[k:]
         rows = np.flatnonzero(band.mean(axis=1) >= SPAN_COVER)
-        if rows.size == 0:
-            out.append(lines)
-            continue
         spanned = np.zeros_like(mask)
-        for r in rows:
-            spanned[r : r + SPAN_ROWS] = mask[r : r + SPAN_ROWS]
-        out.append(lines | (_grown(spanned) & (soft if mask is faint else soft.T)))
+        for top, bottom in _row_runs(rows, SPAN_ROWS):
+            # where print comes down (or up) to the rule, its stroke goes on into it (a `g`'s
+            # tail, a comma's): those columns of the band are left as they are
+            near = letters[max(0, top - SPAN_REACH) : top].any(axis=0)
+            near |= letters[bottom : bottom + SPAN_REACH].any(axis=0)
+            spanned[top:bottom, ~near] = mask[top:bottom, ~near]
+        out.append(lines | (_grown(spanned) & grey))
     return out[0], out[1].T
+
+
+def _row_runs(rows: np.ndarray, span: int) -> list[tuple[int, int]]:
+    """Bands of `span` rows starting at each of `rows` (sorted), merged where they touch."""
+    runs: list[tuple[int, int]] = []
+    for r in rows.tolist():
+        if runs and r <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], r + span)
+        else:
+            runs.append((r, r + span))
+    return runs
 
 
 #: Fainter than print, against its paper (`_divided`): what a soft photo's rule is.
@@ -341,6 +354,8 @@ PRINT_CORE = 130
 #: A faint rule spans this share of the crop, within a band of this many pixels.
 SPAN_COVER = 0.9
 SPAN_ROWS = 4
+#: Print this close to a faint rule (pixels) reaches into it (`_spanning`).
+SPAN_REACH = 3
 
 
 def erase_leaders(img: Image.Image) -> Image.Image:

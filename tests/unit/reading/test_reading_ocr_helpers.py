@@ -325,6 +325,20 @@ def test_a_photos_soft_rules_along_a_crops_edges_are_erased_and_the_print_kept()
     assert (out[core] < 100).all()
 
 
+def test_a_tail_of_print_that_reaches_a_soft_rule_keeps_its_grey() -> None:
+    """A coarse scan's comma: its tail thins to grey as it comes down into the soft rule
+    under it. Where print reaches the rule, the rule's band is left as it is there: cut, the
+    comma reads as a period."""
+    img = _soft_cell(np.random.default_rng(5))
+    a = np.asarray(img).copy()
+    a[60:82, 600:604] = 60  # the comma's body, dark
+    a[82:87, 600:604] = 160  # its tail, grey, into the rule
+    out = np.asarray(ocr.erase_rules(Image.fromarray(a), length=60))
+    assert (out[82:87, 600:604] < 200).all()
+    # the rule itself, away from the tail, goes
+    assert (out[83:87, 100:500] < 200).mean() < 0.02
+
+
 def test_print_across_a_whole_crop_is_no_rule() -> None:
     # a value's line of print: fainter edges, but no band of it covers the crop's width
     img = Image.new("L", (420, 80), 230)
