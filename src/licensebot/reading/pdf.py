@@ -327,7 +327,11 @@ class _Reader:
 
         Which verdict stands is `version.after_reread`'s."""
         outdated = match.status is VersionStatus.OUTDATED
-        names = set(match.missing) | set(match.changed) if outdated else set(match.unsure)
+        # unsure: what it could not tell, and the absences too few to call it outdated (one
+        # contact line, a page's last, lost at the body's resolution)
+        names = set(match.missing) | set(match.changed)
+        if not outdated:
+            names |= set(match.unsure)
         if not names or not self.page_text:
             return match
         wanted = pages_of(match, names, self.page_text)

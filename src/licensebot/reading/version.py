@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -1091,21 +1092,37 @@ def match_version(
 
 def pages_of(match: VersionMatch, names: set[str], page_text: dict[int, str]) -> list[int]:
     """The pages (of `page_text`, each page's text) where the clauses `names` of the nearest
-    version stand: for each, the page whose text holds most of its words (the list of
-    subjects: the page with most of its numbers)."""
+    version stand: for each, the page whose text holds most of the words only it has (the
+    list of subjects: the page with most of its numbers); for one of which nothing was read,
+    the pages of the clauses before and after it."""
     if match.nearest is None or not names:
         return []
     words = {i: set(tokens(t)) for i, t in page_text.items()}
+    scored = match.clauses.get(match.nearest, ())
+    wanted = [
+        set(s.clause.numbers) if s.clause.kind is ClauseKind.SUBJECTS else set(s.clause.tokens)
+        for s in scored
+    ]
+    # a word many clauses share (`mail`, `ustc` of both contact addresses) says little of
+    # where one of them stands: each clause by the words only it has, where it has some
+    shared = Counter(t for want in wanted for t in want)
+
+    def page_of(k: int) -> int | None:
+        own = {t for t in wanted[k] if shared[t] == 1} or wanted[k]
+        best = max(words, key=lambda i: (len(own & words[i]), -i))
+        return best if own & words[best] else None
+
     out: set[int] = set()
-    for s in match.clauses.get(match.nearest, ()):
-        if s.clause.name not in names:
+    for k, s in enumerate(scored):
+        if s.clause.name not in names or not wanted[k]:
             continue
-        want = (
-            set(s.clause.numbers) if s.clause.kind is ClauseKind.SUBJECTS else set(s.clause.tokens)
-        )
-        if not want:
+        here = page_of(k)
+        if here is not None:
+            out.add(here)
             continue
-        best = max(words, key=lambda i: (len(want & words[i]), -i))
-        if want & words[best]:
-            out.add(best)
+        # nothing of it read on any page (a page's last line, lost at the body's low
+        # resolution): it stands between the clauses around it, on one of their pages
+        for j in (k - 1, k + 1):
+            if 0 <= j < len(scored) and wanted[j] and (there := page_of(j)) is not None:
+                out.add(there)
     return sorted(out)

@@ -8,7 +8,13 @@ import pytest
 from licensebot.core.form import VersionStatus
 from licensebot.core.la import LaVersion
 from licensebot.reading.la_versions import load_versions
-from licensebot.reading.version import VersionMatch, after_reread, cut_word, match_version
+from licensebot.reading.version import (
+    VersionMatch,
+    after_reread,
+    cut_word,
+    match_version,
+    pages_of,
+)
 from tests.forms.factory import older_version
 from tests.forms.ocr_noise import ocr_noise
 from tests.forms.variants import VARIANTS, field_older
@@ -487,3 +493,19 @@ def test_after_a_reread_a_version_stays_excluded_only_where_the_readings_togethe
     assert CURRENT.id in first.excluded
     settled = after_reread(first, first, lambda: _two(unsure_current, (_PLAIN,)))
     assert CURRENT.id not in settled.excluded
+
+
+def test_a_clause_nothing_of_which_was_read_is_looked_for_on_its_neighbours_pages() -> None:
+    """A photo's page lost its last line at the body's resolution, a contact address: its
+    words (`mail`, `ustc`, `edu`) stand on the next page in the other address, which says
+    nothing of where it is. It is read again on the pages of the clauses around it."""
+    text = _PLAIN
+    cut = text.index("sirui@mail.ustc.edu.cn")
+    pages = {0: text[:cut], 1: text[cut + len("sirui@mail.ustc.edu.cn") :]}
+    pages = {0: pages[0][: len(pages[0]) // 2], 1: pages[0][len(pages[0]) // 2 :], 2: pages[1]}
+    match = match_version(" ".join(pages.values()), [CURRENT], form_table_found=True)
+    assert "contact sirui@mail.ustc.edu.cn" in match.missing
+    got = pages_of(match, {"contact sirui@mail.ustc.edu.cn"}, pages)
+    assert 1 in got and 0 not in got
+    # a clause read in part is looked for where its own words are
+    assert pages_of(match, {"contact iamthy@mail.ustc.edu.cn"}, pages) == [2]

@@ -1,0 +1,49 @@
+"""Phone photos of typed forms, read whole: what a photo's small, soft print did to the
+labels, the cells, the signature's measure and the version, on development forms where each
+once sent a good application to a person. Development seeds only; slow: every form is OCR'd.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from licensebot.core.form import TEXT_FIELDS, ReadForm, VersionStatus
+from tests.forms.independent import IndependentSpec
+from tests.integration.reading.conftest import read_independent
+
+pytestmark = pytest.mark.slow
+
+#: 1047: a grid2 table whose small `Position` and `Email` pass 1 missed, `The Signer's Name`
+#: boxed down over the row below, soft grey rules around every cell; 10011: the contact
+#: address at the foot of a page, lost at the body pages' resolution; 10007, 41: a
+#: Signature label boxed with the pen's wave, on a page of few words.
+SEEDS = (1047, 10011, 10007, 41)
+
+
+@pytest.fixture(scope="module")
+def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
+    return read_independent({seed: dict(medium="photo", kind="typed") for seed in SEEDS})
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_photo_is_signed_and_never_misread(
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
+) -> None:
+    spec, form = read[seed]
+    assert form.signed is True
+    for key in TEXT_FIELDS:
+        assert form.value(key) in (None, spec.truth[key]), key
+
+
+def test_labels_missed_and_soft_rules_around_the_cells_still_read_every_value(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    spec, form = read[1047]
+    assert {k: form.value(k) for k in TEXT_FIELDS} == {k: spec.truth[k] for k in TEXT_FIELDS}
+
+
+def test_a_contact_line_lost_at_a_pages_foot_is_read_again_and_the_la_is_the_current_one(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    _, form = read[10011]
+    assert form.version_status is VersionStatus.MATCH and form.form_version == "2023"
