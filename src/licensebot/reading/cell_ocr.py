@@ -250,7 +250,7 @@ def ocr_cells(
     ):
         # the name alone is unread on a form whose other values all read as print: a
         # name typed in Chinese characters that the mixed passes missed
-        whole = clean_crop(image, name.box)
+        whole = clean_crop(image, name.box, soft=soft_rules(name))
         found.fields[_NAME] = recheck_chinese(whole, found.fields[_NAME], cell=name, limits=limits)
     for cell in cells:
         unsure = found.fields.get(cell.key)
@@ -264,7 +264,7 @@ def ocr_cells(
             # RapidOCR, whose model is a Chinese one, reads a name in Chinese print that no
             # Tesseract reading gives (it scores Chinese print low and drops a character):
             # its Chinese model on the cell alone, twice, then the vote again
-            whole = clean_crop(image, cell.box)
+            whole = clean_crop(image, cell.box, soft=soft_rules(cell))
             recheck_chinese(whole, unsure, cell=cell, limits=limits)
             voted = vote(cell.key, cell.readings)
         found.fields[cell.key] = voted or replace(
@@ -356,10 +356,18 @@ def mostly_unread(image: Image.Image, cells: Sequence[Cell], found: Found) -> No
             cell.hand = True
 
 
-def clean_crop(image: Image.Image, box: Box) -> Image.Image:
+def clean_crop(image: Image.Image, box: Box, *, soft: bool = False) -> Image.Image:
     """`box` of the full-resolution image with its rules erased and its paper made white:
-    what a cell is read again from, alone."""
-    return white_paper(erase_rules(image.crop(box), length=60))
+    what a cell is read again from, alone (`soft`: see `soft_rules`)."""
+    return white_paper(erase_rules(image.crop(box), length=60, soft=soft))
+
+
+def soft_rules(cell: Cell) -> bool:
+    """Whether `cell`'s crop has the faint rules that span it erased too
+    (`ocr.erase_rules(soft=...)`): not a value on an underline, whose line runs under the
+    print it is typed on (a phone app's grey underline erased took the commas' tails with
+    it, and the Latin model's reading of an address with them)."""
+    return not cell.underlined
 
 
 def pass1_model(cell: Cell) -> str:
@@ -421,7 +429,12 @@ def second_reading(
     """The second engine's reading of `cell` (`second_engine`); with `underlines`, of the
     crop with its horizontal lines kept (`erase_rules(horizontal=False)`)."""
     box = value_lines(cell, scale) if underlines else scale_box(cell.box, scale)
-    crop = erase_rules(image.crop(box), length=round(60 * scale), horizontal=not underlines)
+    crop = erase_rules(
+        image.crop(box),
+        length=round(60 * scale),
+        horizontal=not underlines,
+        soft=soft_rules(cell),
+    )
     if any(cell.ruled) and not all(cell.ruled):
         crop = paper_beyond(crop, cell.ruled)  # (both closed: nothing is cut, see below)
     hint = CHINESE if cell.lang.startswith("chi") else LATIN
@@ -478,9 +491,21 @@ def paper_beyond(crop: Image.Image, ruled: tuple[bool, bool]) -> Image.Image:
     return ImageOps.expand(crop, border=(left, 0, right, 0), fill=fill)
 
 
-#: A period between words after a word no abbreviation is (five letters or more) or after a
-#: number: on an underline, where a comma's tail is lost, it may be a comma.
-UNDERLINED_PERIOD = re.compile(r"(?:\b[^\W\d_]{5,}|\d)\. (?=\w)")
+#: A period between words after a word no abbreviation is (five letters or more, none of
+#: `ABBREVIATED`) or after a number: on an underline, where a comma's tail is lost, the comma.
+UNDERLINED_PERIOD = re.compile(r"(?:\b([^\W\d_]{5,})|\d)\. (?=\w)")
+#: Words of five letters or more an affiliation or an address abbreviates with a period.
+ABBREVIATED = frozenset({"assoc", "admin", "techn", "indus", "intern", "natnl", "depart"})
+#: The fields whose periods between words an underline may have made of commas: a title's
+#: (`Assoc. Prof.`) are its abbreviations'.
+SEPARATED = frozenset({"affiliation", "address"})
+
+
+def _comma(m: re.Match[str]) -> str:
+    word = m.group(1)
+    if word is not None and word.lower() in ABBREVIATED:
+        return m.group(0)
+    return m.group(0)[:-2] + ", "
 
 
 #: Fields whose every character counts (no accent to drop): the engines must agree exactly.
@@ -488,6 +513,19 @@ EXACT = frozenset({"work_email", "date"})
 
 
 def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -> FieldValue:
+    """`_confirmed`; a value it confirms on an underline with its commas put back: a period
+    between words that no engine read as a comma, where the line takes a comma's tail and
+    leaves a period (`Information Systems. University of Melbourne`, `Victoria 3010.
+    Australia`, in every reading of a photo) and never adds one to a period. After a word no
+    abbreviation is, or a number, in an affiliation or an address, it is the comma typed
+    there."""
+    sure = _confirmed(image, cell, read, scale)
+    if sure.value is not None and cell.underlined and cell.key in SEPARATED:
+        sure = replace(sure, value=UNDERLINED_PERIOD.sub(_comma, sure.value))
+    return sure
+
+
+def _confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -> FieldValue:
     """A value OCR gave stands only when the second engine reads it too.
 
     Every Tesseract rule above weighs readings of one engine: its models and resolutions
@@ -527,12 +565,6 @@ def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) ->
             seen = CLEANERS[key](r.text)
             if not r.edged and seen is not None:
                 commas = comma_for_period(commas, seen) or commas
-        if cell.underlined and UNDERLINED_PERIOD.search(commas):
-            # a period between words of a value on an underline that no engine read as a
-            # comma: the comma whose tail the line took reads so too, in every reading of a
-            # photo (`Information Systems. University of Melbourne`, `Victoria 3010.
-            # Australia`); which it is, no engine can tell
-            return unread(cell, read)
         if commas != value:
             return replace(read, value=commas)
     for r in rapid:
@@ -584,7 +616,7 @@ def recheck_cell(
         # the baseline judged on the crop before its edges were cleared: a value whose
         # descenders touch the cell's bottom rule loses them to the clearing (`Blue eak`,
         # `Technolo ies`), and letters without their feet look off a straight line
-        if wobbly(clean_crop(image, cell.box), ws):
+        if wobbly(clean_crop(image, cell.box, soft=soft_rules(cell)), ws):
             # letters off a straight baseline: handwriting (if they read as a value at
             # all: `eng` reading a date in Chinese gives junk, with no baseline to judge)
             cell.hand = cell.hand or CLEANERS[key](join_words(ws)) is not None
@@ -596,7 +628,7 @@ def recheck_cell(
         return got
     if key == "date" and fv.value is None:
         # a date written 2024年7月25日, which the English passes read as `20244-7258`
-        whole = clean_crop(image, cell.box)
+        whole = clean_crop(image, cell.box, soft=soft_rules(cell))
         return recheck_chinese(whole, fv, key, cell=cell, limits=limits)
     if key != "signer_name" or fv.value is None:
         return fv
@@ -686,7 +718,10 @@ def read_sheet(
     boxes = [
         (c.box[0] * scale, c.box[1] * scale, c.box[2] * scale, c.box[3] * scale) for c in cells
     ]
-    crops = [white_paper(erase_rules(image.crop(b), length=round(60 * scale))) for b in boxes]
+    crops = [
+        white_paper(erase_rules(image.crop(b), length=round(60 * scale), soft=soft_rules(c)))
+        for b, c in zip(boxes, cells, strict=True)
+    ]
     gap = 40
     width = max(c.width for c in crops) + 2 * gap
     height = sum(c.height for c in crops) + gap * (len(crops) + 1)

@@ -266,6 +266,7 @@ def erase_rules(
     length: int | None = None,
     keep_crossings: bool = True,
     horizontal: bool = True,
+    soft: bool = True,
 ) -> Image.Image:
     """White out table rules and underlines: straight runs of ink far longer than a letter;
     and dot leaders (`erase_leaders`).
@@ -275,7 +276,10 @@ def erase_rules(
     tail that ends on the underline is cut all the same: `horizontal=False` keeps every
     horizontal line, for a reading of the punctuation above an underline). The
     labels' pass (`keep_crossings=False`) reads a whole page at half size, where a stroke's
-    reach would keep bits of rules: it erases them whole, as before."""
+    reach would keep bits of rules: it erases them whole, as before. `soft`: the faint rules
+    that span the whole image too (`_spanning`: a phone photo's soft grey cell rules, which
+    no run of ink finds); not for a value on an underline, whose commas' tails reach into the
+    line."""
     a = np.asarray(img.convert("L"), dtype=np.uint8).copy()
     if a.size == 0:
         return img
@@ -285,7 +289,8 @@ def erase_rules(
     # a column rule of a crop lower than `run` (a one-line cell cut with its side rules)
     # runs from top to bottom: no letter does
     down = _grown(long_runs(ink.T, min(run, max(8, round(RULE_SPAN * a.shape[0])))).T)
-    across, down = _spanning(a, across, down, horizontal=horizontal)
+    if soft:
+        across, down = _spanning(a, across, down, horizontal=horizontal)
     free = ink & ~across  # ink off the horizontal rules
     reach = _CROSS_REACH
     above = np.zeros_like(ink)
@@ -312,27 +317,25 @@ def _spanning(
         return across, down
     rel = _divided(a, paper_of(a))
     faint = rel < FAINT_INK
-    # print's own cores are darker than any soft rule: only the rule's grey goes
-    soft = rel >= PRINT_CORE
-    ink = rel < RULE_INK
+    # print's own strokes are darker than any soft rule, and their grey edges lie next to
+    # them: a stroke that reaches into the rule (a `g`'s tail, a comma's, the hook of a `J`)
+    # keeps its pixels and its edges there, only the rule's grey around it goes
+    core = (rel < PRINT_CORE).astype(np.uint8)
+    grey = cv2.dilate(core, np.ones((2 * SPAN_REACH + 1,) * 2, np.uint8)) == 0
     out = []
     for axis, lines in ((0, across), (1, down.T)):
         if axis == 0 and not horizontal:
             out.append(lines)
             continue
-        mask, letters, grey = (faint, ink, soft) if axis == 0 else (faint.T, ink.T, soft.T)
+        mask, keep = (faint, grey) if axis == 0 else (faint.T, grey.T)
         band = mask.copy()
         for k in range(1, SPAN_ROWS):
             band[:-k] |= mask[k:]
         rows = np.flatnonzero(band.mean(axis=1) >= SPAN_COVER)
         spanned = np.zeros_like(mask)
         for top, bottom in _row_runs(rows, SPAN_ROWS):
-            # where print comes down (or up) to the rule, its stroke goes on into it (a `g`'s
-            # tail, a comma's): those columns of the band are left as they are
-            near = letters[max(0, top - SPAN_REACH) : top].any(axis=0)
-            near |= letters[bottom : bottom + SPAN_REACH].any(axis=0)
-            spanned[top:bottom, ~near] = mask[top:bottom, ~near]
-        out.append(lines | (_grown(spanned) & grey))
+            spanned[top:bottom] = mask[top:bottom]
+        out.append(lines | (_grown(spanned) & keep))
     return out[0], out[1].T
 
 
@@ -354,8 +357,8 @@ PRINT_CORE = 130
 #: A faint rule spans this share of the crop, within a band of this many pixels.
 SPAN_COVER = 0.9
 SPAN_ROWS = 4
-#: Print this close to a faint rule (pixels) reaches into it (`_spanning`).
-SPAN_REACH = 3
+#: A stroke of print's grey edge: this many pixels around its dark core (`_spanning`).
+SPAN_REACH = 2
 
 
 def erase_leaders(img: Image.Image) -> Image.Image:

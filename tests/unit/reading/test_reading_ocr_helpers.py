@@ -315,7 +315,7 @@ def _soft_cell(rng: np.random.Generator) -> Image.Image:
 def test_a_photos_soft_rules_along_a_crops_edges_are_erased_and_the_print_kept() -> None:
     img = _soft_cell(np.random.default_rng(3))
     before = np.asarray(img)
-    out = np.asarray(ocr.erase_rules(img, length=60))
+    out = np.asarray(ocr.erase_rules(img, length=60, soft=True))
     # the rules: nothing darker than the paper's grain is left along the edges
     for band in (out[1:5], out[83:87], out[:, 2:6], out[:, 893:897]):
         assert (band < 200).mean() < 0.02
@@ -326,15 +326,15 @@ def test_a_photos_soft_rules_along_a_crops_edges_are_erased_and_the_print_kept()
 
 
 def test_a_tail_of_print_that_reaches_a_soft_rule_keeps_its_grey() -> None:
-    """A coarse scan's comma: its tail thins to grey as it comes down into the soft rule
-    under it. Where print reaches the rule, the rule's band is left as it is there: cut, the
-    comma reads as a period."""
+    """A coarse scan's comma: its tail comes down into the soft rule under it, its edge
+    grey. A stroke's dark core and the grey beside it are the stroke's: cut, the comma reads
+    as a period."""
     img = _soft_cell(np.random.default_rng(5))
     a = np.asarray(img).copy()
-    a[60:82, 600:604] = 60  # the comma's body, dark
-    a[82:87, 600:604] = 160  # its tail, grey, into the rule
-    out = np.asarray(ocr.erase_rules(Image.fromarray(a), length=60))
-    assert (out[82:87, 600:604] < 200).all()
+    a[60:84, 600:604] = 60  # the comma's body, dark, down to the rule
+    a[84:86, 600:604] = 160  # its tail's grey edge, in the rule
+    out = np.asarray(ocr.erase_rules(Image.fromarray(a), length=60, soft=True))
+    assert (out[84:86, 600:604] < 200).all()
     # the rule itself, away from the tail, goes
     assert (out[83:87, 100:500] < 200).mean() < 0.02
 
@@ -349,5 +349,9 @@ def test_print_across_a_whole_crop_is_no_rule() -> None:
         fill=60,
     )
     before = np.asarray(img)
-    out = np.asarray(ocr.erase_rules(img, length=60))
+    out = np.asarray(ocr.erase_rules(img, length=60, soft=True))
     assert ((before < 100) == (out < 100)).all()
+    # and a crop on an underline (`soft=False`) is left to the runs of ink alone
+    soft_cell = _soft_cell(np.random.default_rng(3))
+    kept = np.asarray(ocr.erase_rules(soft_cell, length=60, soft=False))
+    assert (kept[84:86, 100:500] < 200).mean() > 0.5
