@@ -145,7 +145,9 @@ def own_lines(labels: Mapping[str, Label]) -> dict[str, Label]:
     """`labels` with each word far taller than the page's labels (`MERGED_LABEL` times their
     median, three labels at least) cut to its first line: on a phone photo's small print OCR
     boxed `The Signer's Name` down over `Position` below it, the box's middle fell on the rule
-    between the rows, and the name's value was looked for in the rows below."""
+    between the rows, and the name's value was looked for in the rows below. Not the
+    Signature label: the pen's ink beside it grows its box up as often (`signature` measures
+    it against the print, `signature.text_height`)."""
     heights: dict[int, list[float]] = {}
     for lab in labels.values():
         heights.setdefault(lab.page, []).append(lab.height)
@@ -153,7 +155,11 @@ def own_lines(labels: Mapping[str, Label]) -> dict[str, Label]:
     for key, lab in labels.items():
         hs = heights[lab.page]
         ref = median(hs) if len(hs) >= 3 else None
-        if ref is None or all(w.height <= MERGED_LABEL * ref for w in lab.words):
+        if (
+            ref is None
+            or key == "signature"
+            or all(w.height <= MERGED_LABEL * ref for w in lab.words)
+        ):
             out[key] = lab
             continue
         words = [
