@@ -290,9 +290,12 @@ def label_column(
 
 
 def _first_line(lab: Label, u: float) -> float:
-    """The bottom of `lab`'s first line: a label box far taller than the labels' lines is
+    """Where `lab` ends: its words' bottom, but a word far taller than the labels' lines is
     one OCR grew down over the row below (`The Signer's Name` boxed over `Position`), whose
-    line is not this label's."""
+    line is not this label's. (A label wrapped over two lines of its own words, `Work email
+    (at your` / `affiliation)`, is its lines: its second is no label of its own.)"""
+    if all(w.height <= MERGED_LABEL * u for w in lab.words):
+        return lab.bottom
     return min(lab.bottom, lab.top + MERGED_LABEL * u)
 
 

@@ -320,6 +320,29 @@ def test_an_english_label_tesseract_missed_on_a_photo_is_read_in_the_labels_colu
     assert 280 < found["work_email"].top < 330
 
 
+def test_a_labels_own_second_line_is_no_label_of_its_own() -> None:
+    """`Work email (at your` / `affiliation)`: a label wrapped over two lines of its own
+    words. Its second line reads as the affiliation's label, and is not: the affiliation's
+    row stands on the page before."""
+    font = ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 30)
+    img = Image.new("L", (1600, 400), 250)
+    d = ImageDraw.Draw(img)
+    words = []
+    for text, x, y in (("Work email (at your", 80, 60), ("affiliation)", 80, 100)):
+        d.text((x, y), text, font=font, fill=25)
+        for part in text.split():
+            x0, y0, x1, y1 = d.textbbox((x, y), part, font=font)
+            words.append(Word(part, x0, y0, x1, y1, page=0))
+            x = x1 + 8
+    d.text((80, 180), "Detail address", font=font, fill=25)
+    x0, y0, x1, y1 = d.textbbox((80, 180), "Detail address", font=font)
+    labels = {
+        "work_email": Label("work_email", words, 0.9),
+        "address": Label("address", [Word("Detail address", x0, y0, x1, y1, page=0)], 0.9),
+    }
+    assert set(label_column(img, labels, (40.0, 260.0), 0)) == set(labels)
+
+
 def test_a_first_row_label_beside_a_found_one_is_read_in_the_labels_column() -> None:
     """`签署人：` (the signer: the name's label) heads the first row, its row's `职务：` found
     in the third column; the next row's label box reaches a few pixels into its line. It is
