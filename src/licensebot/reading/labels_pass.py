@@ -31,6 +31,7 @@ from licensebot.reading.layout import (
     join_words,
     match_label,
     norm,
+    own_line,
     pick_labels,
 )
 from licensebot.reading.limits import ReadLimits
@@ -252,8 +253,10 @@ def label_column(
     found = dict(labels)
     for bx0, by0, bx1, by1 in line_bands(gray):
         y0, y1 = top + by0, top + by1
+        # (a label box OCR grew over the line below covers its own line only, `own_line`;
+        # a label's own second line is its own)
         if any(
-            min(y1, _first_line(lab, u)) - max(y0, lab.top) > 0.5 * min(y1 - y0, lab.height)
+            min(y1, own_line(lab, u).bottom) - max(y0, lab.top) > 0.5 * min(y1 - y0, lab.height)
             and lab.x0 < x1
             and x0 < lab.x1
             for lab in found.values()
@@ -287,20 +290,6 @@ def label_column(
         )  # fmt: skip
         found[hit[0]] = Label(hit[0], [word], hit[1])
     return found
-
-
-def _first_line(lab: Label, u: float) -> float:
-    """Where `lab` ends: its words' bottom, but a word far taller than the labels' lines is
-    one OCR grew down over the row below (`The Signer's Name` boxed over `Position`), whose
-    line is not this label's. (A label wrapped over two lines of its own words, `Work email
-    (at your` / `affiliation)`, is its lines: its second is no label of its own.)"""
-    if all(w.height <= MERGED_LABEL * u for w in lab.words):
-        return lab.bottom
-    return min(lab.bottom, lab.top + MERGED_LABEL * u)
-
-
-#: A label box this many label heights tall holds more than its own line (`_first_line`).
-MERGED_LABEL = 1.6
 
 
 #: The sizes `relabel` reads the labels' band at (the page image's pixels per band pixel).

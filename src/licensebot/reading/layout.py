@@ -12,7 +12,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from functools import lru_cache
 from statistics import StatisticsError
@@ -242,6 +242,22 @@ def median(values: Iterable[float]) -> float:
 _NORMED = {
     f: tuple(sorted({norm(s) for s in syns}, key=len, reverse=True)) for f, syns in LABELS.items()
 }
+
+
+#: A label word this many times as tall as the labels' lines was boxed over the line below
+#: it too (`own_line`).
+MERGED_LABEL = 1.6
+
+
+def own_line(lab: Label, u: float) -> Label:
+    """`lab` with each word far taller than the labels' line height `u` (`MERGED_LABEL` times)
+    cut to its first line: on a phone photo's small print OCR boxed `The Signer's Name` down
+    over `Position` below it. A label wrapped over two lines of its own words (`Work email
+    (at your` / `affiliation)`) is left as it is: each word is a line's height."""
+    if all(w.height <= MERGED_LABEL * u for w in lab.words):
+        return lab
+    words = [replace(w, bottom=w.top + u) if w.height > MERGED_LABEL * u else w for w in lab.words]
+    return replace(lab, words=words)
 
 
 #: Every word of the labels the reader knows (`LABELS`, normalised): a label's word is print.

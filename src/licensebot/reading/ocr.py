@@ -322,32 +322,22 @@ def _spanning(
     # keeps its pixels and its edges there, only the rule's grey around it goes
     core = (rel < PRINT_CORE).astype(np.uint8)
     grey = cv2.dilate(core, np.ones((2 * SPAN_REACH + 1,) * 2, np.uint8)) == 0
-    out = []
-    for axis, lines in ((0, across), (1, down.T)):
-        if axis == 0 and not horizontal:
-            out.append(lines)
-            continue
-        mask, keep = (faint, grey) if axis == 0 else (faint.T, grey.T)
-        band = mask.copy()
-        for k in range(1, SPAN_ROWS):
-            band[:-k] |= mask[k:]
-        rows = np.flatnonzero(band.mean(axis=1) >= SPAN_COVER)
-        spanned = np.zeros_like(mask)
-        for top, bottom in _row_runs(rows, SPAN_ROWS):
-            spanned[top:bottom] = mask[top:bottom]
-        out.append(lines | (_grown(spanned) & keep))
-    return out[0], out[1].T
+    if horizontal:
+        across = across | (_grown(_bands(faint)) & grey)
+    down = down | (_grown(_bands(faint.T)).T & grey)
+    return across, down
 
 
-def _row_runs(rows: np.ndarray, span: int) -> list[tuple[int, int]]:
-    """Bands of `span` rows starting at each of `rows` (sorted), merged where they touch."""
-    runs: list[tuple[int, int]] = []
-    for r in rows.tolist():
-        if runs and r <= runs[-1][1]:
-            runs[-1] = (runs[-1][0], r + span)
-        else:
-            runs.append((r, r + span))
-    return runs
+def _bands(mask: np.ndarray) -> np.ndarray:
+    """`mask` in the bands of `SPAN_ROWS` rows it covers `SPAN_COVER` of across."""
+    # the band starting at each row: it and the `SPAN_ROWS - 1` rows after it
+    band = mask.copy()
+    for k in range(1, SPAN_ROWS):
+        band[:-k] |= mask[k:]
+    spans = (band.mean(axis=1) >= SPAN_COVER).astype(float)
+    # every row of a band that spans
+    rows = np.convolve(spans, np.ones(SPAN_ROWS), "full")[: len(spans)] > 0
+    return mask & rows[:, None]
 
 
 #: Fainter than print, against its paper (`_divided`): what a soft photo's rule is.

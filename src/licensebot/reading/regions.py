@@ -22,7 +22,7 @@ Each answer is a `ValueRegion` saying how it was found, so a reading can be expl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from licensebot.reading.grid import REACH, Box, Cell, Grid
 from licensebot.reading.layout import (
@@ -32,6 +32,7 @@ from licensebot.reading.layout import (
     is_filler,
     lines_of,
     median,
+    own_line,
     pick_labels,
 )
 
@@ -136,38 +137,21 @@ def locate_values(
 NEXT_LABEL = 4.5
 
 
-#: A label whose words are this many times as tall as the page's labels were boxed over the
-#: line below them too (`own_lines`).
-MERGED_LABEL = 1.6
-
-
 def own_lines(labels: Mapping[str, Label]) -> dict[str, Label]:
-    """`labels` with each word far taller than the page's labels (`MERGED_LABEL` times their
-    median, three labels at least) cut to its first line: on a phone photo's small print OCR
-    boxed `The Signer's Name` down over `Position` below it, the box's middle fell on the rule
-    between the rows, and the name's value was looked for in the rows below. Not the
-    Signature label: the pen's ink beside it grows its box up as often (`signature` measures
-    it against the print, `signature.text_height`)."""
+    """`labels` each looked up by its own line (`layout.own_line`, against the median height
+    of the page's labels, three at least): a photo's `The Signer's Name` boxed down over the
+    row below had its box's middle on the rule between the rows, and the name's value was
+    looked for in the rows below. Not the Signature label: the pen's ink beside it grows its
+    box up as often (`signature.text_height` measures it against the print)."""
     heights: dict[int, list[float]] = {}
     for lab in labels.values():
         heights.setdefault(lab.page, []).append(lab.height)
-    out: dict[str, Label] = {}
-    for key, lab in labels.items():
-        hs = heights[lab.page]
-        ref = median(hs) if len(hs) >= 3 else None
-        if (
-            ref is None
-            or key == "signature"
-            or all(w.height <= MERGED_LABEL * ref for w in lab.words)
-        ):
-            out[key] = lab
-            continue
-        words = [
-            replace(w, bottom=w.top + ref) if w.height > MERGED_LABEL * ref else w
-            for w in lab.words
-        ]
-        out[key] = replace(lab, words=words)
-    return out
+    return {
+        key: lab
+        if key == "signature" or len(heights[lab.page]) < 3
+        else own_line(lab, median(heights[lab.page]))
+        for key, lab in labels.items()
+    }
 
 
 def members_region(

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from licensebot.core.form import TEXT_FIELDS, ReadForm
-from licensebot.reading.pdf import read_pdf
-from tests.forms.independent import IndependentSpec, current_la, make_each
+from tests.forms.independent import IndependentSpec
+from tests.integration.reading.conftest import read_independent
 
 pytestmark = pytest.mark.slow
 
@@ -20,18 +20,15 @@ SEEDS = (10010, 10020)
 
 
 @pytest.fixture(scope="module")
-def read() -> dict[int, tuple[ReadForm, IndependentSpec]]:
-    forms = make_each({seed: dict(medium="scan", kind="typed") for seed in SEEDS})
-    return {
-        seed: (read_pdf(pdf, versions=[current_la()]), spec) for seed, (pdf, spec) in forms.items()
-    }
+def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
+    return read_independent({seed: dict(medium="scan", kind="typed") for seed in SEEDS})
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_streaked_copy_is_signed_and_never_misread(
-    read: dict[int, tuple[ReadForm, IndependentSpec]], seed: int
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
 ) -> None:
-    form, spec = read[seed]
+    spec, form = read[seed]
     assert spec.preset == "worn_copier"
     assert form.signed is True
     for key in TEXT_FIELDS:
@@ -40,15 +37,15 @@ def test_a_streaked_copy_is_signed_and_never_misread(
 
 
 def test_a_value_read_alike_by_both_engines_is_read_though_the_first_pass_missed_the_rows(
-    read: dict[int, tuple[ReadForm, IndependentSpec]],
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
 ) -> None:
-    form, spec = read[10020]
+    spec, form = read[10020]
     assert form.fields["work_email"].value == spec.truth["work_email"]
 
 
 def test_a_speck_the_second_engine_read_as_a_line_of_its_own_is_no_doubt(
-    read: dict[int, tuple[ReadForm, IndependentSpec]],
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
 ) -> None:
-    form, spec = read[10010]
+    spec, form = read[10010]
     assert form.fields["signer_title"].value == spec.truth["signer_title"]
     assert form.fields["affiliation"].value == spec.truth["affiliation"]
