@@ -561,6 +561,24 @@ class _Finder:
         assert line is not None
         y = line.at(x0)
         top = min(lab.top - 0.6 * h, y - 2.4 * h)
+        if lab.field != "signature":
+            # room for tall letters above the rule, but not the row above: its label, or the
+            # rule its value is written on (a pen's signature may reach up there; a typed
+            # value does not)
+            mid = (x0 + x1) / 2
+            above = [
+                o.bottom
+                for o in self.labels
+                if o is not lab and o.page == lab.page and top < o.bottom <= lab.top + 0.2 * h
+            ] + [
+                r.at(mid)
+                for r in grid.horizontals
+                if r is not line
+                and r.x0 < x1 - h
+                and r.x1 > x0 + h
+                and top < r.at(mid) <= lab.top + 0.2 * h
+            ]
+            top = max([top, *(b + 0.1 * h for b in above)])
         bottom = y + 0.3 * h
         left, right = x0, x1
         for _ in range(MAX_LINES - 1):

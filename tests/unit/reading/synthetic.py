@@ -245,10 +245,13 @@ def draw_underlines(size: tuple[float, float] = A4) -> bytes:
     return _pdf(size, draw)
 
 
-def draw_underlined_text(size: tuple[float, float] = A4, *, second_rule: bool = True) -> bytes:
+def draw_underlined_text(
+    size: tuple[float, float] = A4, *, second_rule: bool = True, gap: float = 14
+) -> bytes:
     """A word processor's `Label: value` with the value underlined (the rule ends where the
     text does), a value's second line starting at the margin under its label (its underline
-    left out with `second_rule=False`: a photo loses short rules)."""
+    left out with `second_rule=False`: a photo loses short rules); `gap` points between one
+    field's last line and the next field's."""
     v = VALUES
 
     def draw(d: Drawing) -> None:
@@ -268,13 +271,13 @@ def draw_underlined_text(size: tuple[float, float] = A4, *, second_rule: bool = 
             return yy
 
         field(60, "Name:", v["signer_name"])
-        y = field(half, "Title:", v["signer_title"]) + 14
+        y = field(half, "Title:", v["signer_title"]) + gap
         for key, label in (
             ("affiliation", "Affiliation:"),
             ("work_email", "Email:"),
             ("address", "Address:"),
         ):
-            y = field(60, label, v[key]) + 14
+            y = field(60, label, v[key]) + gap
         d.text(60, y, "Signature:")
         d.scrawl(130, y - 22, 100, 28)
         d.line(120, y + 10, half - 10, y + 10, 0.6)

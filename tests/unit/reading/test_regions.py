@@ -172,6 +172,17 @@ def test_a_wrapped_line_without_its_underline_is_still_the_values() -> None:
     assert _no_label_inside(regions["address"], labels)
 
 
+def test_a_value_on_an_underline_never_takes_the_row_above() -> None:
+    # rows set close (single spacing, a line of 10 pt every 18 pt): the room left above an underline
+    # for tall letters reached the row above, and a born-digital form's affiliation was read
+    # `Assistant Professor Department of ...`, the title's value before it
+    pdf = draw_underlined_text(gap=0)
+    labels, regions, words = _read_digital(pdf)
+    want = truth()
+    for key in ("signer_name", "signer_title", "affiliation", "work_email", "address"):
+        assert _text_in(regions[key], words, labels) == want[key], (key, regions[key])
+
+
 def test_a_multi_line_value_is_taken_whole_and_said_to_be_two_lines() -> None:
     pdf = draw_two_columns()
     _, regions, _ = _read_digital(pdf)
