@@ -736,13 +736,18 @@ def _misreads(expected: frozenset[str], region: Sequence[str]) -> _Misreads | No
     such). A number with a damaged token (with a digit) in its place was misread; one with
     nothing there may have been left off the list (an older list is a shorter one). The
     sequence is taken from the first to the last number of the list read as such, so nothing
-    outside the list stands in for a number at either end."""
-    seq = [t for t in region if any(ch.isdigit() for ch in t)]
-    exact = [j for j, t in enumerate(seq) if t in expected]
+    outside the list stands in for a number at either end; but for a token next to either
+    end that is one character from the number the list has there (`_damaged_end`: a crease
+    through the list's last line read `670` as `679`)."""
+    at = [j for j, t in enumerate(region) if any(ch.isdigit() for ch in t)]
+    exact = [k for k, j in enumerate(at) if region[j] in expected]
     if not exact:
         return None
-    seq = seq[exact[0] : exact[-1] + 1]
     order = sorted(expected)  # a published list is in ascending order (if not: never present)
+    first, last = exact[0], exact[-1]
+    first -= _damaged_end(region, at, first, -1, order)
+    last += _damaged_end(region, at, last, 1, order)
+    seq = [region[j] for j in at[first : last + 1]]
     stood_in: set[str] = set()
     left_out: set[str] = set()
     for op in Levenshtein.opcodes(order, seq):
@@ -755,6 +760,23 @@ def _misreads(expected: frozenset[str], region: Sequence[str]) -> _Misreads | No
             stand_ins = sum(max(1, len(t) // 3) for t in seq[op.dest_start : op.dest_end])
             (stood_in if stand_ins >= len(numbers) else left_out).update(numbers)
     return _Misreads(frozenset(stood_in), frozenset(left_out))
+
+
+def _damaged_end(
+    region: Sequence[str], at: Sequence[int], end: int, step: int, order: Sequence[str]
+) -> int:
+    """1 when the token with a digit next to the list's number read at `at[end]` (after it,
+    `step` 1; before it, -1), with no more than a line's `sub` marker between, is one
+    character from the number the published list has next there: that number, damaged."""
+    k = end + step
+    if not 0 <= k < len(at) or abs(at[k] - at[end]) > 2:
+        return 0
+    if any(region[j] != "sub" for j in range(min(at[k], at[end]) + 1, max(at[k], at[end]))):
+        return 0
+    n = order.index(region[at[end]]) + step
+    if not 0 <= n < len(order):
+        return 0
+    return int(Levenshtein.distance(region[at[k]], order[n]) <= 1)
 
 
 def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[str]) -> bool:

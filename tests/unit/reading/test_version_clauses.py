@@ -268,6 +268,17 @@ def test_subject_numbers_misread_in_place_are_the_list() -> None:
     assert _status(text) is VersionStatus.MATCH
 
 
+def test_the_list_s_first_or_last_number_misread_is_the_list() -> None:
+    # a crease through the list's last line: `670` read `679`, no exact number after it to
+    # hold its place; one character from the number the list has there, it is that number
+    assert " 670" in _PLAIN and "004, 010" in _PLAIN
+    assert _status(_PLAIN.replace(" 670", " 679", 1)) is VersionStatus.MATCH
+    assert _status(_PLAIN.replace("004, 010", "084, 010", 1)) is VersionStatus.MATCH
+    # ... but not a token further from it, nor a list without its last number
+    assert _status(_PLAIN.replace(" 670", " 123", 1)) is VersionStatus.UNSURE
+    assert _status(_PLAIN.replace(", 670", "", 1)) is not VersionStatus.MATCH
+
+
 def test_a_list_whose_first_lines_lost_their_markers_is_the_list() -> None:
     # a photo's OCR kept the numbers of the first six lines and lost their `sub.` markers
     lines = _PLAIN.split("\n")
