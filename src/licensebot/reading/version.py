@@ -733,13 +733,14 @@ class _Misreads:
 
 def _misreads(expected: frozenset[str], region: Sequence[str]) -> _Misreads | None:
     """The list read in order against the published one (None: no number of it read as
-    such). A number with a damaged token (with a digit) in its place was misread; one with
+    such). A number with a damaged token (with a digit, or three letters OCR reads for
+    digits) in its place was misread; one with
     nothing there may have been left off the list (an older list is a shorter one). The
     sequence is taken from the first to the last number of the list read as such, so nothing
     outside the list stands in for a number at either end; but for a token next to either
     end that is one character from the number the list has there (`_damaged_end`: a crease
     through the list's last line read `670` as `679`)."""
-    at = [j for j, t in enumerate(region) if any(ch.isdigit() for ch in t)]
+    at = [j for j, t in enumerate(region) if _numberish(t)]
     exact = [k for k, j in enumerate(at) if region[j] in expected]
     if not exact:
         return None
@@ -760,6 +761,16 @@ def _misreads(expected: frozenset[str], region: Sequence[str]) -> _Misreads | No
             stand_ins = sum(max(1, len(t) // 3) for t in seq[op.dest_start : op.dest_end])
             (stood_in if stand_ins >= len(numbers) else left_out).update(numbers)
     return _Misreads(frozenset(stood_in), frozenset(left_out))
+
+
+#: Letters OCR reads for digits (`ggs` for `085` on a creased copy): three of them in the list
+#: stand where a number was printed, as a token with a digit does. A speck reads as letters of
+#: any kind (`ie`, `a`), seldom as three of these.
+_DIGIT_LIKE = frozenset("olizsgqb")
+
+
+def _numberish(tok: str) -> bool:
+    return any(ch.isdigit() for ch in tok) or (len(tok) == 3 and set(tok) <= _DIGIT_LIKE)
 
 
 def _damaged_end(

@@ -344,6 +344,9 @@ def test_readings_that_misread_other_numbers_in_their_places_hold_the_list() -> 
     # letters in a number's place are no stand-in: a speck reads as letters anywhere
     four = _PLAIN.replace(" 459,", " ie,").replace(" 521,", "")
     assert both(one, four) is VersionStatus.UNSURE
+    # ... but three letters OCR reads for digits are (`ggs` for 085 on a creased copy)
+    five = _PLAIN.replace(" 459,", " qsg,").replace(" 521,", " szi,")
+    assert _status(five) is VersionStatus.MATCH
 
 
 def test_a_subject_number_with_nothing_in_its_place_is_not_the_list() -> None:
