@@ -6,6 +6,7 @@ field (an email without `@`, a date that is no date or is ambiguous like `03/04/
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from datetime import date
@@ -14,6 +15,7 @@ from dateutil import parser as dateparser
 from rapidfuzz.distance import Levenshtein
 
 from licensebot.core.address import address_problem
+from licensebot.reading.layout import LABEL_WORDS, norm
 
 # What OCR may give for an address's characters; its syntax is email-validator's to judge.
 _EMAIL_CHARS = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+$")
@@ -63,6 +65,29 @@ def label_tail_off(text: str) -> str:
     return _LABEL_TAIL.sub("", text, count=1)
 
 
+#: The words of a label that name its field (`Postal address`, `Affiliation`, `地址`); the
+#: others (`of`, `the`, `university`, `professor`) are words of values too.
+_FIELD_NAMES = frozenset(
+    {"address", "affiliation", "email", "e-mail", "name", "title", "position", "signature"}
+    | {"date", "designation"}
+    | {w for w in LABEL_WORDS if _HAN.search(w)}
+)
+
+
+def label_at_edge(text: str) -> bool:
+    """`text` starts or ends with a run of label words that names a field: the value's crop
+    took in a label's line (a stacked label's second line, `of the affiliation Doug McDonell
+    Building, ...`; a hinted label's Chinese line, `地址 28040 Madrid, Spain`). No value of a
+    field is so: it is unread, not given with the label's words, or without them (the crop
+    that took them in may have lost the value's own first line)."""
+    words = [norm(w) for w in text.split()]
+    for end in (words, words[::-1]):
+        run = itertools.takewhile(lambda w: w in LABEL_WORDS, end)
+        if any(w in _FIELD_NAMES for w in run):
+            return True
+    return False
+
+
 def tidy(text: str) -> str:
     """NFC, one space between words, no leading/trailing punctuation or underline runs, no
     separator read twice, a space after each comma."""
@@ -78,7 +103,7 @@ def tidy(text: str) -> str:
 
 def clean_text(raw: str) -> str | None:
     t = tidy(raw)
-    return t or None
+    return t if t and not label_at_edge(t) else None
 
 
 #: A UK postcode (`CB4 0WS`): its outward code, then the inward code, a digit and two letters
@@ -100,7 +125,7 @@ def clean_address(raw: str) -> str | None:
 
 def clean_name(raw: str) -> str | None:
     t = tidy(raw).strip(".")
-    if not t or not _LETTER.search(t):
+    if not t or not _LETTER.search(t) or label_at_edge(t):
         return None
     if _NOT_IN_A_NAME.search(t):
         return None  # a name has no digits or symbols: this is noise

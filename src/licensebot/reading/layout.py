@@ -20,7 +20,6 @@ from statistics import StatisticsError
 from rapidfuzz import fuzz, process
 
 from licensebot.core.form import TEXT_FIELDS, Source
-from licensebot.reading.clean import CJK_GAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,7 +689,7 @@ def first_lines(words: Sequence[Word], max_lines: int = 2) -> list[Word]:
 
 def join_words(words: Sequence[Word]) -> str:
     text = " ".join(w.text for w in words)
-    text = CJK_GAP.sub("", text)
+    text = _CJK_SPACE.sub("", text)
     return close_hyphens(text).strip()
 
 

@@ -173,3 +173,38 @@ def test_a_comma_ocr_ran_into_the_next_word_gets_its_space_back() -> None:
     # not between digits, nor in Chinese
     assert CLEANERS["address"]("Building 1,2") == "Building 1,2"
     assert CLEANERS["address"]("北京市,海淀区") == "北京市,海淀区"
+
+
+@pytest.mark.parametrize(
+    "key, read",
+    [
+        # a stacked label's second line above the value (a photo's crop took it in)
+        ("address", "of the affiliation Doug McDonell Building, Parkville, Victoria 3010"),
+        # a hinted label's Chinese line beside the value's last line
+        ("address", "地址 28040 Madrid, Spain"),
+        ("affiliation", "Technical University of Munich Affiliation"),
+        ("signer_title", "Position: Full Professor"),
+        ("signer_name", "Signer's name Grace Whitmore"),
+    ],
+)
+def test_a_value_with_a_labels_words_at_an_edge_is_unread(key: str, read: str) -> None:
+    # the label's words are no part of the value, and the crop that took them in may have
+    # lost the value's own first line: neither `28040 Madrid, Spain` nor the label's words
+    assert CLEANERS[key](read) is None
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("affiliation", "Department of Computing and Information Systems, University of Melbourne"),
+        ("affiliation", "Institute of Automation, Chinese Academy of Sciences"),
+        ("affiliation", "Smithsonian Institution"),
+        ("signer_title", "Head of Department"),
+        ("signer_title", "Professor and Dean"),
+        ("address", "96 Jinzhai Road, Baohe District, Hefei, Anhui 230026, China"),
+        ("signer_name", "Dean Martin"),
+    ],
+)
+def test_a_value_that_begins_or_ends_with_words_labels_share_is_kept(key: str, value: str) -> None:
+    # `of`, `the`, `university`, `department`, `dean` are words of labels and of values alike
+    assert CLEANERS[key](value) == value
