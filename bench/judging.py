@@ -57,6 +57,7 @@ from tests.forms.split import (  # noqa: E402
     FACTORY_DEV_SEED,
     FACTORY_HELDOUT_SEED,
     HELDOUT,
+    fixed_choices,
     split_seeds,
 )
 from tests.forms.split import add_arguments as split_arguments  # noqa: E402
@@ -397,7 +398,8 @@ def run_groups(args: argparse.Namespace) -> str:
                     known_bugs=args.known_bugs,
                 )
             else:
-                corpus = independent_corpus(split_seeds(split, args.count, args.dev_start))
+                seeds = split_seeds(split, args.count, args.dev_start)
+                corpus = independent_corpus(seeds, **args.fixed)
             text, results = run(args, corpus, list_rows=split != HELDOUT)
             groups[(source, split)] = results
             texts.append(text.replace("# Judging benchmark", f"# {source}, {split} split", 1))
@@ -416,6 +418,11 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
     split_arguments(parser)
     args = parser.parse_args()
+    try:
+        splits = (DEV, HELDOUT) if args.split == "both" else (args.split,)
+        args.fixed = fixed_choices(args, splits)
+    except ValueError as e:
+        parser.error(str(e))
     if args.source == "factory" and args.split == "dev":
         text, _ = run(args)  # the corpus as before, from --seed
     else:

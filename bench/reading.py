@@ -40,6 +40,7 @@ from tests.forms.split import (  # noqa: E402
     DEV,
     HELDOUT,
     HELDOUT_SEEDS,
+    fixed_choices,
     split_seeds,
 )
 from tests.forms.split import add_arguments as split_arguments  # noqa: E402
@@ -297,13 +298,18 @@ def sandbox_overhead(versions: list[LaVersion], runs: int = 10) -> str:
 
 
 def independent_work(
-    split: str, count: int, versions: list[LaVersion], only: str | None, dev_start: int = 0
+    split: str,
+    count: int,
+    versions: list[LaVersion],
+    only: str | None,
+    dev_start: int = 0,
+    fixed: dict[str, str] | None = None,
 ) -> list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]]:
-    """The independent source's forms of `split`, exported by LibreOffice here in batches (the
-    pen, the scanner and the reading run in the pool)."""
+    """The independent source's forms of `split` (with the choices in `fixed`), exported by
+    LibreOffice here in batches (the pen, the scanner and the reading run in the pool)."""
     from tests.forms.independent import export, stratified
 
-    drawn = stratified(split_seeds(split, count, dev_start))
+    drawn = stratified(split_seeds(split, count, dev_start), **(fixed or {}))
     if only:
         drawn = [s for s in drawn if s.category == only]
     work: list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]] = []
@@ -335,6 +341,10 @@ def main() -> None:
             out.write("\n" + sandbox_overhead(all_versions))
         return
     splits = (DEV, HELDOUT) if args.split == "both" else (args.split,)
+    try:
+        fixed = fixed_choices(args, splits)
+    except ValueError as e:
+        ap.error(str(e))
     work: list[tuple[FormSpec | IndependentSpec, list[LaVersion], bytes | None]] = []
     for split in splits:
         if args.source in ("factory", "both"):
@@ -342,7 +352,9 @@ def main() -> None:
             draw = specs(args.count, base, current, older, args.only)
             work += [(s, all_versions, None) for s in draw]
         if args.source in ("independent", "both"):
-            work += independent_work(split, args.count, all_versions, args.only, args.dev_start)
+            work += independent_work(
+                split, args.count, all_versions, args.only, args.dev_start, fixed
+            )
     start = time.perf_counter()
     with get_context("fork").Pool(args.jobs) as pool:
         outcomes = []

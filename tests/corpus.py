@@ -880,13 +880,14 @@ def independent_case(pdf: bytes, spec: Any, client: str) -> Case:
     )
 
 
-def independent_corpus(seeds: Sequence[int]) -> list[Case]:
+def independent_corpus(seeds: Sequence[int], **fixed: Any) -> list[Case]:
     """Applications for the independent forms of `seeds`, stratified by category
-    (`tests.forms.independent.stratified`), client styles in turn."""
+    (`tests.forms.independent.stratified`, with the choices in `fixed`), client styles in
+    turn."""
     from tests.forms.delivery import deliver
     from tests.forms.independent import export, stratified
 
-    specs = stratified(seeds)
+    specs = stratified(seeds, **fixed)
     cases: list[Case] = []
     for start in range(0, len(specs), 16):  # LibreOffice converts in batches
         batch = specs[start : start + 16]

@@ -453,10 +453,11 @@ MIX = (
 )
 
 
-def stratified(seeds: Sequence[int]) -> list[IndependentSpec]:
-    """Specs for `seeds`, the i-th with the medium and kind of `MIX[i % len(MIX)]`."""
+def stratified(seeds: Sequence[int], **fixed: Any) -> list[IndependentSpec]:
+    """Specs for `seeds`, the i-th with the medium and kind of `MIX[i % len(MIX)]`, and the
+    choices in `fixed` (`draw_spec`'s)."""
     return [
-        draw_spec(seed, medium=medium, kind=kind)
+        draw_spec(seed, medium=medium, kind=kind, **fixed)
         for seed, (medium, kind) in zip(seeds, itertools.cycle(MIX), strict=False)
     ]
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Sequence
 
 DEV = "dev"
 HELDOUT = "heldout"
@@ -151,6 +152,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the first development seed drawn (default 0); a fresh range (e.g. 1000) is a "
         "development set not yet tuned on, to check a change carries over before the record",
     )
+    parser.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an independent form's choice fixed for every seed (repeatable), e.g. "
+        "--fix preset=creased --fix table_style=hinted: the development forms of one kind; a "
+        "choice only the other split draws is refused",
+    )
+
+
+def fixed_choices(args: argparse.Namespace, splits: Sequence[str]) -> dict[str, str]:
+    """`--fix` options as the keyword arguments of `independent.draw_spec`, each checked on a
+    seed of each of `splits`; ValueError (one line) for an option that is no KEY=VALUE, for a
+    source other than the independent one, or for a choice a split never draws."""
+    from tests.forms.independent import draw_spec
+
+    out: dict[str, str] = {}
+    for pair in args.fix:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise ValueError(f"--fix {pair!r}: expected KEY=VALUE, e.g. preset=creased")
+        out[key] = value
+    if out and args.source != "independent":
+        raise ValueError("--fix fixes the independent source's choices: add --source independent")
+    for split in splits:
+        if out:
+            try:
+                draw_spec(split_seeds(split, 1, args.dev_start)[0], **out)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"--fix on the {split} split: {e}") from None
+    return out
 
 
 def split_seeds(split: str, count: int, dev_start: int = 0) -> list[int]:

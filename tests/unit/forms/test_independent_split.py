@@ -3,6 +3,7 @@ development-only ones out of held-out draws, and the held-out draws never change
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 from dataclasses import fields
 
@@ -229,3 +230,28 @@ def test_a_fresh_development_range_never_reaches_the_held_out_seeds() -> None:
     assert all(split.split_of(s) == split.DEV for s in fresh)
     # the record's held-out set stays the same whatever development range is asked for
     assert split.split_seeds(split.HELDOUT, 3, dev_start=1000) == split.seeds(split.HELDOUT, 3)
+
+
+def _fix_args(*pairs: str, source: str = "independent") -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    split.add_arguments(parser)
+    return parser.parse_args(["--source", source, *(a for p in pairs for a in ("--fix", p))])
+
+
+def test_the_benchmarks_fix_a_choice_of_the_split_and_refuse_the_other_splits() -> None:
+    # `--fix preset=creased`: the development forms of one kind (a creased range)
+    fixed = split.fixed_choices(_fix_args("preset=creased"), [split.DEV])
+    assert fixed == {"preset": "creased"}
+    specs = stratified(split.split_seeds(split.DEV, 10, 20_000), **fixed)
+    assert {s.preset for s in specs if s.medium == "scan"} == {"creased"}
+    # a development-only choice is never drawn for held-out seeds, a held-out-only one never
+    # for development seeds; a malformed option or another source is one line, not a run
+    bad = [
+        (_fix_args("preset=creased"), [split.DEV, split.HELDOUT]),
+        (_fix_args("table_style=bilingual"), [split.DEV]),
+        (_fix_args("preset"), [split.DEV]),
+        (_fix_args("preset=copier", source="factory"), [split.DEV]),
+    ]
+    for args, splits in bad:
+        with pytest.raises(ValueError):
+            split.fixed_choices(args, splits)
