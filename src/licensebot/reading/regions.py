@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from licensebot.reading.grid import REACH, Box, Cell, Grid
 from licensebot.reading.layout import (
     FIELD_KEYS,
+    MERGED_LABEL,
     Label,
     Word,
     is_filler,
@@ -131,6 +132,9 @@ def locate_values(
         out["signature"] = finder.signature_by(own["signature"], others)
     return out
 
+
+#: Words on a page, at least, for their median height to be its print's (`print_height`).
+PRINT_WORDS = 20
 
 #: How far below a line wrapped to the margin the next row's label may start (label heights:
 #: a blank line between rows, `regions._Finder.label_next`).
@@ -243,6 +247,23 @@ class _Finder:
             if id(w) not in self.label_ids and not is_filler(w):
                 at = ((w.x0 + w.x1) / 2, (w.top + w.bottom) / 2, w)
                 self._free_words.setdefault(w.page, []).append(at)
+        self._print_h: dict[int, float | None] = {}
+
+    def print_height(self, page: int) -> float | None:
+        """The page's line height of print: its words' median height (None: too few)."""
+        if page not in self._print_h:
+            hs = [w.height for _, _, w in self._free_words.get(page, ())]
+            self._print_h[page] = median(hs) if len(hs) >= PRINT_WORDS else None
+        return self._print_h[page]
+
+    def line_of(self, lab: Label) -> tuple[float, float]:
+        """Where `lab`'s line of print starts, and its height: its box, unless OCR boxed it
+        far taller than the page's print (`MERGED_LABEL` times: a crease lifted some of its
+        letters, and the hint under it joined them); then a line of print around its middle."""
+        u = self.print_height(lab.page)
+        if u is None or lab.height <= MERGED_LABEL * u:
+            return lab.top, lab.height
+        return (lab.top + lab.bottom) / 2 - 0.5 * u, u
 
     # -- helpers --
 
@@ -315,20 +336,20 @@ class _Finder:
         """`found` cut to the label's own row when its cell holds other labels above or below
         it: a rule between two rows that the image lost (a copier's faint line) merged them,
         and each row's value stops where the next row's label starts."""
-        h = lab.height
+        start, h = self.line_of(lab)
         stacked = [
-            o
+            (o, self.line_of(o)[0])
             for o in self.labels
             if o is not lab
             and o.page == lab.page
             and cell.x0 <= (o.x0 + o.x1) / 2 <= cell.x1
             and cell.top <= (o.top + o.bottom) / 2 <= cell.bottom
-            and abs(o.top - lab.top) > 0.8 * h
         ]
+        stacked = [(o, y) for o, y in stacked if abs(y - start) > 0.8 * h]
         if not stacked:
             return found
-        top = lab.top - 0.3 * h if any(o.top < lab.top for o in stacked) else cell.top
-        bottom = min((o.top - 0.3 * h for o in stacked if o.top > lab.top), default=cell.bottom)
+        top = start - 0.3 * h if any(y < start for _, y in stacked) else cell.top
+        bottom = min((y - 0.3 * h for _, y in stacked if y > start), default=cell.bottom)
         x0, y0, x1, y1 = found.box
         box = (x0, max(y0, top), x1, min(y1, bottom))
         return self.result(lab, box, found.how, mask=found.mask, cell=found.cell)

@@ -471,3 +471,48 @@ def test_a_label_boxed_down_over_the_row_below_is_looked_up_by_its_own_line() ->
     assert own_lines(moved)["signer_name"].bottom < name.bottom + 0.5 * name.height
     # a label of two lines (its words each of a line's height) is left whole
     assert own_lines(labels) == labels
+
+
+def test_rows_merged_by_a_lost_rule_split_at_labels_boxed_far_taller_than_print() -> None:
+    # a creased scan: the rule between the Position and Affiliation rows worn away, and OCR
+    # boxed each label over the letters the crease lifted and the hint under it (`Position`
+    # 103 px tall beside print of 36): split at the labels' tops, the title's value went to
+    # the affiliation (`Research Group Leader Northgate Institute ...`, a wrong value)
+    from licensebot.reading.grid import Rule, build_grid
+
+    rules = [
+        *(Rule(60.0, y, 500.0, y, True) for y in (76.0, 100.0, 160.0, 184.0)),
+        *(Rule(x, 76.0, x, 184.0, False) for x in (60.0, 180.0, 500.0)),
+    ]
+    grids = {0: build_grid(rules, 72.0, (595.0, 842.0), 0)}
+
+    def line(text: str, x: float, top: float, page: int = 0) -> list[Word]:
+        out, at = [], x
+        for t in text.split():
+            out.append(Word(t, at, top, at + 6.0 * len(t), top + 10.0, 0.95, page))
+            at += 6.0 * len(t) + 4.0
+        return out
+
+    def tall(w: Word) -> Word:  # grown 1.5 lines up and 0.8 down
+        return replace(w, top=w.top - 15.0, bottom=w.bottom + 8.0)
+
+    words = [
+        *line("Name", 66.0, 82.0),
+        *line("Maria Keller", 186.0, 82.0),
+        *(tall(w) for w in line("Position", 66.0, 105.0)),
+        *line("Research Group Leader", 186.0, 105.0),
+        *(tall(w) for w in line("Affiliation", 66.0, 128.0)),
+        *line("Northgate Institute for Advanced", 186.0, 128.0),
+        *line("Computational Research", 186.0, 143.0),
+        *line("Email", 66.0, 166.0),
+        *line("m.keller@northgate.edu", 186.0, 166.0),
+        # the page's other print (the note under the table)
+        *line("Note: the LA must be filled in, printed out, hand signed and scanned", 60.0, 200.0),
+        *line("into PDF format, named as DFME_License_Agreement_signer's name.pdf", 60.0, 214.0),
+    ]
+    labels, regions = _read(words, grids, (595.0, 842.0))
+    assert {"signer_title", "affiliation"} <= set(labels)
+    got = {k: join_words(region_words(regions[k], words, grids)) for k in labels}
+    assert got["signer_title"] == "Research Group Leader"
+    assert got["affiliation"] == "Northgate Institute for Advanced Computational Research"
+    assert got["signer_name"] == "Maria Keller"
