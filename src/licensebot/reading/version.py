@@ -770,13 +770,15 @@ _DIGIT_LIKE = frozenset("olizsgqb")
 
 
 def _numberish(tok: str) -> bool:
+    """What may stand where a number of the list was printed: a token with a digit, or
+    three letters OCR reads for digits."""
     return any(ch.isdigit() for ch in tok) or (len(tok) == 3 and set(tok) <= _DIGIT_LIKE)
 
 
 def _damaged_end(
     region: Sequence[str], at: Sequence[int], end: int, step: int, order: Sequence[str]
 ) -> int:
-    """1 when the token with a digit next to the list's number read at `at[end]` (after it,
+    """1 when the number-like token next to the list's number read at `at[end]` (after it,
     `step` 1; before it, -1), with no more than a line's `sub` marker between, is one
     character from the number the published list has next there: that number, damaged."""
     k = end + step
@@ -791,7 +793,7 @@ def _damaged_end(
 
 
 def _each_missing_has_a_misread_one(expected: frozenset[str], region: Sequence[str]) -> bool:
-    """The list read in order, each of its numbers there or a damaged token (with a digit) in
+    """The list read in order, each of its numbers there or a damaged token (`_numberish`) in
     its place: OCR misread it. A number with nothing in its place keeps the list from being
     called present."""
     seen = _misreads(expected, region)
