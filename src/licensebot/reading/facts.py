@@ -24,12 +24,12 @@ from licensebot.reading.clean import clean_name, tidy
 from licensebot.reading.grid import Grid
 from licensebot.reading.labels_pass import signature_label
 from licensebot.reading.layout import Label, Word, join_words, lines_of
+from licensebot.reading.layout import print_height as page_print_height
 from licensebot.reading.limits import ReadLimits
 from licensebot.reading.ocr import OcrError, tesseract_words
 from licensebot.reading.regions import ValueRegion, locate_values
 from licensebot.reading.signature import SignatureInk, print_heights
 from licensebot.reading.signature import measure as measure_signature
-from licensebot.reading.signature import print_height as page_print_height
 from licensebot.reading.vote import CJK, CJK_PUNCT
 
 #: Share of the Signature cell covered by handwriting ink for it to count as signed.

@@ -238,6 +238,24 @@ def median(values: Iterable[float]) -> float:
     return (data[n // 2 - 1] + data[n // 2]) / 2
 
 
+#: Confident words of print a page needs for its print's height to be known.
+PRINT_WORDS = 20
+
+
+def print_height(words: Sequence[Word]) -> float | None:
+    """The height of the page's print: the 75th percentile of its confident words' boxes (a
+    word with an ascender or a capital), None with fewer than `PRINT_WORDS` of them."""
+    heights = sorted(
+        w.bottom - w.top for w in words if w.conf >= 0.8 and len(w.text) >= 3 and w.text.isalpha()
+    )
+    if len(heights) < PRINT_WORDS:
+        return None
+    at = 0.75 * (len(heights) - 1)  # numpy's linear percentile
+    lo = int(at)
+    hi = min(lo + 1, len(heights) - 1)
+    return heights[lo] + (heights[hi] - heights[lo]) * (at - lo)
+
+
 _NORMED = {
     f: tuple(sorted({norm(s) for s in syns}, key=len, reverse=True)) for f, syns in LABELS.items()
 }

@@ -35,6 +35,7 @@ from licensebot.reading.layout import (
     median,
     own_line,
     pick_labels,
+    print_height,
 )
 
 #: Fields whose value region `locate_values` finds by default: the six texts and the ink.
@@ -132,9 +133,6 @@ def locate_values(
         out["signature"] = finder.signature_by(own["signature"], others)
     return out
 
-
-#: Words on a page, at least, for their median height to be its print's (`print_height`).
-PRINT_WORDS = 20
 
 #: How far below a line wrapped to the margin the next row's label may start (label heights:
 #: a blank line between rows, `regions._Finder.label_next`).
@@ -250,10 +248,9 @@ class _Finder:
         self._print_h: dict[int, float | None] = {}
 
     def print_height(self, page: int) -> float | None:
-        """The page's line height of print: its words' median height (None: too few)."""
+        """The page's print height (`layout.print_height`), once a page."""
         if page not in self._print_h:
-            hs = [w.height for _, _, w in self._free_words.get(page, ())]
-            self._print_h[page] = median(hs) if len(hs) >= PRINT_WORDS else None
+            self._print_h[page] = print_height([w for w in self.words if w.page == page])
         return self._print_h[page]
 
     def line_of(self, lab: Label) -> tuple[float, float]:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from licensebot.reading.layout import Label, Word, label_word
+from licensebot.reading.layout import Label, label_word
 from licensebot.reading.ocr import long_runs, true_runs
 
 Box = tuple[float, float, float, float]
@@ -341,21 +341,9 @@ def seal_around(gray: np.ndarray, box: Box, u: float) -> bool:
     return False
 
 
-#: Confident words of print a page needs for its print's height to be known.
-PRINT_WORDS = 20
-#: The label's box counts as the text height up to this many times the page's print height.
+#: The label's box counts as the text height up to this many times the page's print height
+#: (`layout.print_height`).
 LABEL_OVER_PRINT = 1.3
-
-
-def print_height(words: Sequence[Word]) -> float | None:
-    """The height of the page's print: the 75th percentile of its confident words' boxes (a
-    word with an ascender or a capital), None with fewer than `PRINT_WORDS` of them."""
-    heights = [
-        w.bottom - w.top for w in words if w.conf >= 0.8 and len(w.text) >= 3 and w.text.isalpha()
-    ]
-    if len(heights) < PRINT_WORDS:
-        return None
-    return float(np.percentile(heights, 75))
 
 
 def text_height(sig: Label, print_h: float | None, others: Sequence[Label] = ()) -> float:

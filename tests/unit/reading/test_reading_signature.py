@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from licensebot.reading.blank_form import find_font
 from licensebot.reading.facts import PageSignature, typed_or_hand
 from licensebot.reading.grid import Cell as GridCell
-from licensebot.reading.layout import Label, Word
+from licensebot.reading.layout import Label, Word, print_height
 from licensebot.reading.regions import ValueRegion
 from licensebot.reading.signature import (
     LABEL_OVER_PRINT,
@@ -25,7 +25,6 @@ from licensebot.reading.signature import (
     cursive,
     find_cell,
     measure,
-    print_height,
     strokes_of,
     text_height,
     verdict,
