@@ -474,3 +474,24 @@ def _deliver(pdf: bytes, spec: IndependentSpec) -> bytes:
         out = [p.rotate(spec.turn, expand=True) for p in out]
     quality = rng.randint(45, 75) if spec.preset in ("phone_app", "photo") else rng.randint(60, 88)
     return _image_pdf(out, dpi, quality)
+
+
+def folded(scan: bytes, seed: int, dpi: int = 200) -> bytes:
+    """`scan` (a scanned PDF of `deliver`) with every page folded in three as a letter for its
+    envelope is, and not pressed flat on the glass: two creases down the page, each a V some
+    0.1 to 0.25 inches deep (augraphy's `Folding`, seeded; its default depth)."""
+    import augraphy as ag
+
+    fold = ag.Folding(fold_count=2, fold_noise=0.005, gradient_width=(0.06, 0.1), p=1)
+    saved = random.getstate(), np.random.get_state()
+    out = []
+    try:
+        for i, page in enumerate(_raster(scan, dpi)):
+            random.seed(seed * 100 + i)
+            np.random.seed((seed * 100 + i) % 2**32)
+            arr = fold(np.asarray(page.convert("L")), force=True)
+            out.append(Image.fromarray(np.ascontiguousarray(arr)).convert("L"))
+    finally:
+        random.setstate(saved[0])
+        np.random.set_state(saved[1])
+    return _image_pdf(out, dpi, 85)

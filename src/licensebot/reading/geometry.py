@@ -26,6 +26,7 @@ from PIL import Image
 
 from licensebot.reading.orientation import upside_down
 from licensebot.reading.straighten import straighten
+from licensebot.reading.unbend import unbend
 
 # One thread per reader process, as for ONNX Runtime and Tesseract: readers run side by side on
 # few cores, and the sandbox's fork server must stay free of threads (OpenCV's pool starts on
@@ -120,9 +121,10 @@ def flatten_page(
         if flip:
             turned = (turned + 180) % 360
             flat = cv2.rotate(flat, cv2.ROTATE_180)
-    bend = 0.0
+    flat, bend = unbend(flat, dpi)
     if straight:
-        flat, bend = straighten(flat, dpi)
+        flat, ruled = straighten(flat, dpi)
+        bend = max(bend, ruled)
     out_quad = _page_corners(quad, turned) if quad is not None else None
     ms = (perf_counter() - t0) * 1000
     return FlatPage(

@@ -1,0 +1,176 @@
+"""A page's lines of print made level again where a fold or a crease down the page bent them.
+
+A letter folded in three for its envelope and scanned, or a page pressed on the glass across a
+crease, has its print shifted up or down near each fold: every line of text that crosses a fold
+dips into a V there (print and rules alike), and Tesseract, which reads a line as one baseline,
+loses the words the V tilts or reads them broken. `straighten` takes the bend out of a table by
+its rules; a page of text has no rules, and a form's text above and below its table none
+either. Here the bend is measured from the print itself, the way Leptonica's dewarping measures
+a page's vertical disparity: the page is cut into narrow strips down it, each strip's ink is
+counted row by row (its profile: the lines of print are its peaks), and each strip's profile is
+matched against the page's, shifted up or down. A fold moves the print of a strip as a whole,
+so the shift that matches best is how far the fold moved it; the shifts across the page are
+found together (a Viterbi path: neighbouring strips move by at most a few pixels, so a profile
+is never matched one line of print off where its neighbours are). The page is then remapped so
+each strip stands level (OpenCV's `remap`).
+
+The model is a shift by column, the same from the top of the page to its foot, as a fold down
+the page makes. A page whose print is level (nearly every one) is returned as it is: no pixel
+moves unless the shifts bend by more than `BENT` off the straight line through them (a slope
+alone is skew, the deskew's work, not a fold).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from licensebot.reading.grid import ink_mask
+
+#: The print is measured at this resolution (dpi): a line of 10-point print is some 14 pixels.
+WORK_DPI = 100
+#: Strips this wide (inches): a few letters, so every line of print crosses each ...
+STRIP = 0.1
+#: ... shifted this far at most (inches) up or down: a deep fold not pressed flat ...
+REACH = 0.3
+#: ... and the next strip by at most this much more (inches): a fold's side is steep, a
+#: line's pitch (a sixth of an inch) is more, so a strip is never matched a line off.
+STEP = 0.06
+#: A strip with less ink than this share of the page's median strip says little of its shift.
+FAINT = 0.25
+#: The page is remapped only where the shifts bend by more than this (inches) off the straight
+#: line through them ...
+BENT = 0.03
+#: ... and the shifted profiles match the page's better by this much (the mean correlation).
+GAIN = 0.02
+
+
+def unbend(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
+    """`gray` (a flat, upright, deskewed page at `dpi`) with its print levelled across any fold
+    down the page, and the largest bend undone (inches; 0.0 when the page was left as it is)."""
+    f = min(1.0, WORK_DPI / dpi)
+    small = gray if f == 1.0 else cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    work = dpi * f
+    found = column_shifts(small, work)
+    if found is None:
+        return gray, 0.0
+    shift, worst = found
+    h, w = gray.shape
+    full = np.interp(np.arange(w) * f, np.arange(shift.size), shift).astype(np.float32) / f
+    map_x, map_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    map_y += full
+    out = cv2.remap(gray, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(out, dtype=np.uint8), worst / work
+
+
+def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | None:
+    """How far the print of each column of `gray` lies below where the page's lines put it
+    (pixels, one per column) and the bend (pixels off the straight line through the shifts),
+    or None when it is level (or too little print to tell)."""
+    ink = (ink_mask(gray, dpi) > 0).astype(np.float32)
+    h, w = ink.shape
+    sw = max(2, round(STRIP * dpi))
+    k = w // sw
+    if k < 8:
+        return None
+    profiles = ink[:, : k * sw].reshape(h, k, sw).sum(axis=2).T  # (strips, rows)
+    profiles = cv2.GaussianBlur(np.ascontiguousarray(profiles), (0, 1), sigmaX=0.012 * dpi)
+    mass = profiles.sum(axis=1)
+    median = float(np.median(mass[mass > 0])) if (mass > 0).any() else 0.0
+    if median <= 0:
+        return None
+    weight = np.minimum(1.0, mass / (median * FAINT * 4))
+    weight[mass < FAINT * median] = 0.0
+    if (weight > 0).sum() < 8:
+        return None
+    reach, step = max(2, round(REACH * dpi)), max(1, round(STEP * dpi))
+    level = np.zeros(k)
+    ref = _reference(profiles, weight, level)
+    corr0 = _correlations(profiles, ref, reach)
+    path = level
+    for _ in range(3):
+        corr = _correlations(profiles, ref, reach)
+        path = _best_path(corr, weight, reach, step)
+        ref = _reference(profiles, weight, path)
+    corr = _correlations(profiles, ref, reach)
+    path = _best_path(corr, weight, reach, step)
+    fine = path + _subpixel(corr, path, reach)
+    used = weight > 0
+    gain = float(
+        np.average(corr[np.arange(k), path.astype(int) + reach], weights=weight)
+        - np.average(corr0[:, reach], weights=weight)
+    )
+    fine = _filled(fine, used)
+    fine -= float(np.median(fine[used]))
+    xs = np.arange(k, dtype=np.float64)
+    slope, icpt = np.polyfit(xs[used], fine[used], 1, w=weight[used])
+    bend = float(np.max(np.abs(fine - (slope * xs + icpt))[used]))
+    if bend < BENT * dpi or gain < GAIN:
+        return None
+    centres = (np.arange(k) + 0.5) * sw
+    return np.interp(np.arange(w), centres, fine), bend
+
+
+def _reference(profiles: np.ndarray, weight: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """The page's profile: the strips' profiles, each moved back by its shift, averaged."""
+    h = profiles.shape[1]
+    rows = np.arange(h, dtype=np.float64)
+    acc = np.zeros(h)
+    for p, wt, s in zip(profiles, weight, path, strict=True):
+        if wt > 0:
+            acc += wt * np.interp(rows + s, rows, p, left=0.0, right=0.0)
+    norm = float(np.linalg.norm(acc))
+    return acc / norm if norm > 0 else acc
+
+
+def _correlations(profiles: np.ndarray, ref: np.ndarray, reach: int) -> np.ndarray:
+    """(strips, 2 * reach + 1): each strip's profile against the page's shifted by d - reach
+    rows down (normalised: 1.0 is the same shape)."""
+    h = ref.size
+    padded = np.concatenate([np.zeros(reach), ref, np.zeros(reach)])
+    shifted = np.stack([padded[reach - d : reach - d + h] for d in range(-reach, reach + 1)])
+    norms = np.linalg.norm(profiles, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.asarray((profiles / norms) @ shifted.T)
+
+
+def _best_path(corr: np.ndarray, weight: np.ndarray, reach: int, step: int) -> np.ndarray:
+    """The shift of each strip (pixels): the path through `corr` of the highest weighted sum
+    whose neighbouring strips differ by at most `step`, gently preferring the level."""
+    k, n = corr.shape
+    score = weight[:, None] * corr
+    total = score[0].copy()
+    back = np.zeros((k, n), dtype=np.int64)
+    offsets = np.arange(-step, step + 1)
+    idx = np.arange(n)
+    for i in range(1, k):
+        cand = np.full((offsets.size, n), -np.inf)
+        for j, o in enumerate(offsets):
+            src = idx + o
+            ok = (src >= 0) & (src < n)
+            cand[j, ok] = total[src[ok]] - 1e-3 * abs(int(o))
+        best = np.argmax(cand, axis=0)
+        back[i] = idx + offsets[best]
+        total = cand[best, idx] + score[i]
+    path = np.zeros(k, dtype=np.int64)
+    path[-1] = int(np.argmax(total))
+    for i in range(k - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return (path - reach).astype(np.float64)
+
+
+def _subpixel(corr: np.ndarray, path: np.ndarray, reach: int) -> np.ndarray:
+    """The fraction of a pixel each shift lies off its whole pixel (the parabola through the
+    correlation at the shift and either side)."""
+    k, n = corr.shape
+    i = np.clip(path.astype(int) + reach, 1, n - 2)
+    a, b, c = corr[np.arange(k), i - 1], corr[np.arange(k), i], corr[np.arange(k), i + 1]
+    den = a - 2 * b + c
+    off = np.where(den < 0, 0.5 * (a - c) / np.where(den == 0, 1, den), 0.0)
+    return np.asarray(np.clip(off, -0.5, 0.5))
+
+
+def _filled(values: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """`values` where `used`, interpolated between (and carried beyond) elsewhere."""
+    xs = np.arange(values.size)
+    return np.asarray(np.interp(xs, xs[used], values[used]))
