@@ -25,6 +25,9 @@ _EMAIL_CHARS = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+$")
 # character sets most of all (about 8 ms of a fresh reader's typed LA), as the `re` module's
 # cache of the server does not hold what its warm-up never read (filled values).
 _UNDERLINE_RUN = re.compile(r"_{2,}")
+#: A bar standing alone between words (`District, \\ Wuhan`): a column rule or a crease read
+#: as a glyph; no value of any field holds one.
+_BAR = re.compile(r"(?<!\S)[|\\¦]+(?!\S)")
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:)\]])")
 _SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
@@ -90,9 +93,10 @@ def label_at_edge(text: str) -> bool:
 
 def tidy(text: str) -> str:
     """NFC, one space between words, no leading/trailing punctuation or underline runs, no
-    separator read twice, a space after each comma."""
+    bar standing alone, no separator read twice, a space after each comma."""
     t = label_tail_off(unicodedata.normalize("NFC", text))
     t = _UNDERLINE_RUN.sub(" ", t)
+    t = _BAR.sub(" ", t)
     t = _SPACES.sub(" ", t).strip(_EDGE_JUNK)
     t = _SPACE_BEFORE_MARK.sub(r"\1", t)  # OCR puts spaces before punctuation
     t = _DOUBLED_SEPARATOR.sub(r"\1 ", t)

@@ -115,13 +115,15 @@ def flatten_page(
     skew = skew_angle(ink, limit=3.0 if quad is not None else 8.0)
     if abs(skew) >= 0.2:
         flat = _rotate(flat, skew)
+    # the print levelled before the half-turn call: a fold's V tilts whole words, and the
+    # classifier judged a folded letter's upright page to be on its head
+    flat, bend = unbend(flat, dpi)
     conf = 0.5
     if upright:
         flip, conf = upside_down(flat)
         if flip:
             turned = (turned + 180) % 360
             flat = cv2.rotate(flat, cv2.ROTATE_180)
-    flat, bend = unbend(flat, dpi)
     if straight:
         flat, ruled = straighten(flat, dpi)
         bend = max(bend, ruled)

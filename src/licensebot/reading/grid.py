@@ -14,7 +14,7 @@ or PDF points, top-left origin); `per_inch` says how many of them make an inch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -587,6 +587,199 @@ def _trace_from(
     return abs(p - p1) <= arrive
 
 
+#: Two pieces of one rule a worn copy lost a stretch of lie this close across (inches, besides
+#: their thickness): rows of a table are a sixth of an inch apart and more.
+WORN_OFF = 0.02
+#: A table's side or column rule is at least this long (inches) ...
+TABLE_SIDE = 0.3
+#: ... two of them at least this far apart (inches) ...
+TABLE_WIDTH = 1.0
+#: ... and shorter than this share of the page's height (a line down the whole page is its
+#: edge, a crease's shadow or a binding, no table's).
+PAGE_LINE = 0.6
+
+
+def mended(rules: Sequence[Rule], dpi: float, size: tuple[float, float]) -> list[Rule]:
+    """`rules` with the pieces of a table's rule that a worn copy lost stretches of joined again.
+    A worn drum or a copy of a copy leaves a table's rules in pieces with blank paper between
+    (a row rule as three dashes across the table, a side gone for a row or two); the cells then
+    leak into each other and out of the table, and a value's cell is lost. A table's rule does
+    not end in the middle of a cell, so inside a table (rules that meet, at least two of them
+    column rules, `_tables`) two pieces on one line are one rule whatever lies between, unless
+    both ends at the gap meet a crossing rule (a merged cell between two columns). Rows first,
+    then columns (by the mended rows), then rows again by the mended columns. Pieces outside
+    any table stay as they are: underlines on one line with a label between are two fields."""
+    out = list(rules)
+    for horizontal in (True, False, True):
+        out = _mend(out, horizontal, dpi, size)
+    return out
+
+
+def _mend(rules: list[Rule], horizontal: bool, dpi: float, size: tuple[float, float]) -> list[Rule]:
+    tables = _tables(rules, dpi, size)
+    if not tables:
+        return rules
+    pieces = sorted((r for r in rules if r.horizontal is horizontal), key=lambda r: r.start)
+    across = [r for r in rules if r.horizontal is not horizontal]
+    reach = REACH * dpi + 2
+
+    def meets(r: Rule, t: float) -> bool:
+        """A crossing rule meets `r` where it is at `t` along it."""
+        p = r.at(t)
+        return any(
+            abs(c.at(p) - t) <= reach + c.thickness and c.start - reach <= p <= c.end + reach
+            for c in across
+        )
+
+    def inside(a: Rule, b: Rule) -> bool:
+        p = (a.at(a.end) + b.at(b.start)) / 2
+        for x0, y0, x1, y1 in tables:
+            lo, hi, c0, c1 = (x0, x1, y0, y1) if horizontal else (y0, y1, x0, x1)
+            if lo - reach <= a.end and b.start <= hi + reach and c0 - reach <= p <= c1 + reach:
+                return True
+        return False
+
+    tol = WORN_OFF * dpi
+    chains: list[list[Rule]] = []
+    for r in pieces:
+        for chain in chains if _rule_like(r, dpi) else ():
+            first, last = chain[0], chain[-1]
+            if r.start <= last.end or not _rule_like(last, dpi):
+                continue
+            # the facing ends level, and the piece on the line the chain keeps (a fold's
+            # straightened page, a deskewed one: a rule's pieces lie level to a pixel or two)
+            lean = SKEW_SLACK * (r.end - first.start)
+            if abs(last.at(last.end) - r.at(r.start)) > tol or abs(r.pos - first.pos) > tol + lean:
+                continue
+            if not inside(last, r) or (meets(last, last.end) and meets(r, r.start)):
+                continue
+            chain.append(r)
+            break
+        else:
+            chains.append([r])
+    joined = [
+        chain[0]
+        if len(chain) == 1
+        else Rule(
+            chain[0].x0,
+            chain[0].y0,
+            chain[-1].x1,
+            chain[-1].y1,
+            horizontal,
+            max(r.thickness for r in chain),
+        )
+        for chain in chains
+    ]
+    return [_to_the_wall(r, across, tables, meets, dpi) for r in joined] + across
+
+
+def _to_the_wall(
+    r: Rule,
+    across: Sequence[Rule],
+    tables: Sequence[Box],
+    meets: Callable[[Rule, float], bool],
+    dpi: float,
+) -> Rule:
+    """`r` carried on to the nearest crossing rule where it ends in mid-air inside a table: a
+    table's rule runs from wall to wall, and a worn copy lost its last stretch (the two rows
+    either side of it would be one cell). Only a rule of the table's: one that meets a
+    crossing rule at an end or crosses one on its way; a line meeting none (typed into a
+    cell) stays as it is. Where no crossing rule is left to meet, the table's side (the far
+    end of its other rules) is the wall."""
+    starts, ends = meets(r, r.start), meets(r, r.end)
+    if not _rule_like(r, dpi) or (starts and ends):
+        return r
+    reach, p = REACH * dpi + 2, r.pos
+    spans = [(x0, x1, y0, y1) if r.horizontal else (y0, y1, x0, x1) for x0, y0, x1, y1 in tables]
+    box = next(
+        (
+            (lo, hi)
+            for lo, hi, c0, c1 in spans
+            if c0 - reach <= p <= c1 + reach and lo - reach <= r.start and r.end <= hi + reach
+        ),
+        None,
+    )
+    if box is None:
+        return r
+    walls = [
+        c.at(p)
+        for c in across
+        if c.start - reach <= p <= c.end + reach and box[0] - reach <= c.at(p) <= box[1] + reach
+    ]
+    walls += box  # the table's sides, where its own rule there is worn away too
+    if not (starts or ends or any(r.start + reach < w < r.end - reach for w in walls[:-2])):
+        return r
+    start = r.start if starts else max((w for w in walls if w < r.start), default=r.start)
+    end = r.end if ends else min((w for w in walls if w > r.end), default=r.end)
+    if r.horizontal:
+        return Rule(start, r.at(start), end, r.at(end), True, r.thickness)
+    return Rule(r.at(start), start, r.at(end), end, False, r.thickness)
+
+
+#: A piece of a worn rule is at least as long as a rule is taken to be (a shorter bar may be a
+#: word's letters run together) and at most this thick (inches, twice a heavy rule).
+WORN_THICK = 0.03
+#: The pieces of one rule may climb this much (a share of their length) on a deskewed page.
+SKEW_SLACK = 0.005
+
+
+def _rule_like(r: Rule, dpi: float) -> bool:
+    return (
+        r.length >= (MIN_ROW_RULE if r.horizontal else TABLE_SIDE) * dpi
+        and r.thickness <= WORN_THICK * dpi
+    )
+
+
+def _tables(rules: Sequence[Rule], dpi: float, size: tuple[float, float]) -> list[Box]:
+    """The boxes of the page's tables: rules that meet (within `SNAP`: a worn table's do
+    not quite), each table with two row rules and two walls at least (`_walled`)."""
+    snap = SNAP * dpi
+    tall = PAGE_LINE * size[1]
+    found = [
+        r
+        for r in rules
+        if r.length >= (MIN_ROW_RULE if r.horizontal else TABLE_SIDE) * dpi
+        and (r.horizontal or r.length < tall)
+    ]
+    parent = list(range(len(found)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(found):
+        if not h.horizontal:
+            continue
+        for j, v in enumerate(found):
+            if v.horizontal:
+                continue
+            x = v.at(h.pos)
+            if h.x0 - snap <= x <= h.x1 + snap and v.y0 - snap <= h.at(x) <= v.y1 + snap:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Rule]] = {}
+    for i, r in enumerate(found):
+        groups.setdefault(root(i), []).append(r)
+    return [
+        (
+            min(r.x0 for r in g),
+            min(r.y0 for r in g),
+            max(r.x1 for r in g),
+            max(r.y1 for r in g),
+        )
+        for g in groups.values()
+        if sum(r.horizontal for r in g) >= 2 and _walled(g, dpi)
+    ]
+
+
+def _walled(group: Sequence[Rule], dpi: float) -> bool:
+    """The rules have two walls: column rules half an inch long at least, an inch apart at
+    least (a signature's strokes standing between two underlines are neither)."""
+    xs = [r.pos for r in group if not r.horizontal and r.length >= MIN_ROW_RULE * dpi]
+    return len(xs) >= 2 and max(xs) - min(xs) >= TABLE_WIDTH * dpi
+
+
 #: A rule's ink is darker than the paper on both its sides by this much (0-255), at this
 #: share of the places sampled along it at least: an underline carries the value's letters
 #: on one side over much of its length, a grey band's edge is as dark as its band all along.
@@ -659,7 +852,7 @@ def grid_from_image(image: Image.Image | np.ndarray, dpi: float, page: int = 0) 
     """The grid of a page image, in its pixels."""
     arr = np.asarray(image.convert("L") if isinstance(image, Image.Image) else image)
     size = (float(arr.shape[1]), float(arr.shape[0]))
-    return build_grid(rules_from_image(arr, dpi), dpi, size, page)
+    return build_grid(mended(rules_from_image(arr, dpi), dpi, size), dpi, size, page)
 
 
 # ---- rules from a PDF page's drawing --------------------------------------------------------

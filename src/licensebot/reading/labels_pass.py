@@ -51,6 +51,14 @@ from licensebot.reading.regions import assign_fields
 #: orientation). Print upright reads at 0.8-0.95; a page a quarter turn off gives junk under
 #: 0.5 (`ocr.mean_conf`, words of two characters or more).
 AS_TEXT = 0.6
+#: ... and gives at least this many such words: one `>>` at 0.68 (a page read sideways, a
+#: fold's dotted crease taken for its lines) is no text.
+TEXT_WORDS = 3
+
+
+def _as_text(words: Sequence[Word]) -> float:
+    """How surely the words read as text: their mean confidence, 0.0 for too few of them."""
+    return mean_conf(words) if sum(len(w.text) > 1 for w in words) >= TEXT_WORDS else 0.0
 
 
 def read_labels(
@@ -67,7 +75,7 @@ def read_labels(
         words, labels = _pass1(turned, "eng", dpi, index, limits)
         if enough(labels):
             break
-        read.append((mean_conf(words), turned))
+        read.append((_as_text(words), turned))
     else:
         if max(conf for conf, _ in read) < AS_TEXT:
             # no orientation tried reads as text: the page's lines run the other way (a worn
@@ -76,7 +84,7 @@ def read_labels(
                 words, labels = _pass1(turned, "eng", dpi, index, limits)
                 if enough(labels):
                     break
-                read.append((mean_conf(words), turned))
+                read.append((_as_text(words), turned))
         if not enough(labels):
             # labels in Chinese only: in the first orientation that read as text, else the
             # likeliest

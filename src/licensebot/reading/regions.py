@@ -209,6 +209,11 @@ def _centred(lab: Label, cell: Cell) -> bool:
     return min(left, right) >= lab.height and abs(left - right) <= 1.5 * lab.height
 
 
+#: A value's line under its label runs on across the column rule when it reaches this close to
+#: the rule (in the label's heights: a word's width or so).
+RUNS_ON = 6.0
+
+
 def _speck(w: Word) -> bool:
     return len(w.text.strip()) <= 2 and w.conf < SPECK_CONF
 
@@ -366,10 +371,14 @@ class _Finder:
             right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
         if right is not None and right_free and own_under:
+            # the line under the label reaches the column rule (a hint of the label in the
+            # other language under it, `姓名` read `ue`, does not: the row's value is the
+            # right cell's, beside it)
+            reaching = [o for o in own_under if o.x1 >= cell.x1 - RUNS_ON * h]
             across = [
                 w
                 for w in self.free(page, right.box, right)
-                if any(w.top < o.bottom and o.top < w.bottom for o in own_under)
+                if any(w.top < o.bottom and o.top < w.bottom for o in reaching)
             ]
             if across:
                 # the value under the label runs on across a column rule on its own lines

@@ -29,19 +29,30 @@ from licensebot.reading.grid import ink_mask
 
 #: The print is measured at this resolution (dpi): a line of 10-point print is some 14 pixels.
 WORK_DPI = 100
-#: Strips this wide (inches): a few letters, so every line of print crosses each ...
+#: Strips this wide (inches): a few letters, so every line of print crosses each; one every
+#: half strip (they overlap: a fold's sharp crease is placed to a twentieth of an inch) ...
 STRIP = 0.1
 #: ... shifted this far at most (inches) up or down: a deep fold not pressed flat ...
 REACH = 0.3
-#: ... and the next strip by at most this much more (inches): a fold's side is steep, a
-#: line's pitch (a sixth of an inch) is more, so a strip is never matched a line off.
-STEP = 0.06
-#: A strip with less ink than this share of the page's median strip says little of its shift.
-FAINT = 0.25
+#: ... and the next strip by at most this much more, a share of the way between them: a
+#: fold's side is steep, but a line's pitch (a sixth of an inch) is more than a strip's step
+#: at this slope, so a strip is never matched a line off where its neighbour is.
+SLOPE = 0.8
+#: A strip with less ink than this share of the page's median strip says nothing of its shift
+#: (a speck in the margin); one with less than `FULL` of it (the ends of a few lines at the
+#: right margin) says less, in proportion.
+FAINT = 0.03
+FULL = 0.4
+#: A page with fewer lines of print (or rules) than this running across this share of its
+#: strips is left as it is: a box with a word in it (a signature row a page break carried
+#: overleaf) has no lines to measure a fold by, only its two rules.
+MIN_LINES = 4
+ACROSS = 0.3
 #: The page is remapped only where the shifts bend by more than this (inches) off the straight
 #: line through them ...
 BENT = 0.03
-#: ... and the shifted profiles match the page's better by this much (the mean correlation).
+#: ... and the strips it moves match the page's profile better by this much (their mean
+#: correlation).
 GAIN = 0.02
 
 
@@ -70,20 +81,25 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     ink = (ink_mask(gray, dpi) > 0).astype(np.float32)
     h, w = ink.shape
     sw = max(2, round(STRIP * dpi))
-    k = w // sw
+    stride = max(1, sw // 2)
+    k = (w - sw) // stride + 1 if w >= sw else 0
     if k < 8:
         return None
-    profiles = ink[:, : k * sw].reshape(h, k, sw).sum(axis=2).T  # (strips, rows)
+    across = np.concatenate([np.zeros((h, 1), np.float32), ink.cumsum(axis=1)], axis=1)
+    starts = np.arange(k) * stride
+    profiles = (across[:, starts + sw] - across[:, starts]).T  # (strips, rows)
+    if _lines(profiles) < MIN_LINES:
+        return None
     profiles = cv2.GaussianBlur(np.ascontiguousarray(profiles), (0, 1), sigmaX=0.012 * dpi)
     mass = profiles.sum(axis=1)
     median = float(np.median(mass[mass > 0])) if (mass > 0).any() else 0.0
     if median <= 0:
         return None
-    weight = np.minimum(1.0, mass / (median * FAINT * 4))
+    weight = np.minimum(1.0, mass / (median * FULL))
     weight[mass < FAINT * median] = 0.0
     if (weight > 0).sum() < 8:
         return None
-    reach, step = max(2, round(REACH * dpi)), max(1, round(STEP * dpi))
+    reach, step = max(2, round(REACH * dpi)), max(1, round(SLOPE * stride))
     level = np.zeros(k)
     ref = _reference(profiles, weight, level)
     corr0 = _correlations(profiles, ref, reach)
@@ -96,19 +112,28 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     path = _best_path(corr, weight, reach, step)
     fine = path + _subpixel(corr, path, reach)
     used = weight > 0
-    gain = float(
-        np.average(corr[np.arange(k), path.astype(int) + reach], weights=weight)
-        - np.average(corr0[:, reach], weights=weight)
-    )
+    matched = corr[np.arange(k), path.astype(int) + reach] - corr0[:, reach]
     fine = _filled(fine, used)
     fine -= float(np.median(fine[used]))
     xs = np.arange(k, dtype=np.float64)
-    slope, icpt = np.polyfit(xs[used], fine[used], 1, w=weight[used])
-    bend = float(np.max(np.abs(fine - (slope * xs + icpt))[used]))
-    if bend < BENT * dpi or gain < GAIN:
+    off = np.abs(fine - _line_through(xs, fine, weight))
+    moved = used & (off >= BENT * dpi / 2)
+    if not moved.any() or float(np.max(off[used])) < BENT * dpi:
         return None
-    centres = (np.arange(k) + 0.5) * sw
+    # the strips the fold moved match the page's lines better moved (a fold is a few inches
+    # of a page: the rest, level either way, says nothing of it)
+    if float(np.average(matched[moved], weights=weight[moved])) < GAIN:
+        return None
+    bend = float(np.max(off[used]))
+    centres = starts + sw / 2
     return np.interp(np.arange(w), centres, fine), bend
+
+
+def _lines(profiles: np.ndarray) -> int:
+    """The runs of rows inked across much of the page (`ACROSS` of its strips): its lines of
+    print and its long rules."""
+    inked = (profiles > 0).mean(axis=0) >= ACROSS
+    return int(np.count_nonzero(inked[1:] & ~inked[:-1]) + int(inked[0]))
 
 
 def _reference(profiles: np.ndarray, weight: np.ndarray, path: np.ndarray) -> np.ndarray:
@@ -119,19 +144,23 @@ def _reference(profiles: np.ndarray, weight: np.ndarray, path: np.ndarray) -> np
     for p, wt, s in zip(profiles, weight, path, strict=True):
         if wt > 0:
             acc += wt * np.interp(rows + s, rows, p, left=0.0, right=0.0)
-    norm = float(np.linalg.norm(acc))
+    norm = float(np.sqrt((acc * acc).sum()))
     return acc / norm if norm > 0 else acc
 
 
 def _correlations(profiles: np.ndarray, ref: np.ndarray, reach: int) -> np.ndarray:
     """(strips, 2 * reach + 1): each strip's profile against the page's shifted by d - reach
-    rows down (normalised: 1.0 is the same shape)."""
+    rows down (normalised: 1.0 is the same shape). Element by element, not a matrix product:
+    BLAS allocates its buffers on a first product, and a reader short of memory then waits
+    on its retries instead of failing at once."""
     h = ref.size
     padded = np.concatenate([np.zeros(reach), ref, np.zeros(reach)])
-    shifted = np.stack([padded[reach - d : reach - d + h] for d in range(-reach, reach + 1)])
-    norms = np.linalg.norm(profiles, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.asarray((profiles / norms) @ shifted.T)
+    norms = np.sqrt((profiles * profiles).sum(axis=1, keepdims=True))
+    unit = profiles / np.where(norms == 0, 1.0, norms)
+    return np.stack(
+        [(unit * padded[reach - d : reach - d + h]).sum(axis=1) for d in range(-reach, reach + 1)],
+        axis=1,
+    )
 
 
 def _best_path(corr: np.ndarray, weight: np.ndarray, reach: int, step: int) -> np.ndarray:
@@ -168,6 +197,15 @@ def _subpixel(corr: np.ndarray, path: np.ndarray, reach: int) -> np.ndarray:
     den = a - 2 * b + c
     off = np.where(den < 0, 0.5 * (a - c) / np.where(den == 0, 1, den), 0.0)
     return np.asarray(np.clip(off, -0.5, 0.5))
+
+
+def _line_through(xs: np.ndarray, ys: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The weighted least-squares line through the points, at `xs` (by its sums: no LAPACK)."""
+    sw = float(weight.sum())
+    mx, my = float((weight * xs).sum()) / sw, float((weight * ys).sum()) / sw
+    var = float((weight * (xs - mx) ** 2).sum())
+    slope = float((weight * (xs - mx) * (ys - my)).sum()) / var if var > 0 else 0.0
+    return np.asarray(my + slope * (xs - mx))
 
 
 def _filled(values: np.ndarray, used: np.ndarray) -> np.ndarray:

@@ -245,3 +245,69 @@ def test_two_underlines_with_a_label_between_them_stay_two() -> None:
     rules = [r for r in rules_from_image(img, dpi) if r.horizontal and r.length > dpi]
     grid = build_grid(rules, dpi, (float(img.width), float(img.height)))
     assert len([r for r in grid.horizontals if r.length > dpi]) == 2
+
+
+def _worn_table(dpi: int) -> Image.Image:
+    """`_table_image`'s table (4 rows here) copied on a worn drum: each rule lost stretches
+    of up to 1.2 inches (blank paper between its pieces), and the table's right side is gone
+    beside the first row."""
+    img = Image.new("L", (int(8.27 * dpi), int(11.7 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    x0, x1, xm, y0 = dpi, 6.5 * dpi, 2.5 * dpi, 2 * dpi
+    width = max(1, dpi // 100)
+    lost = [(1.4, 2.2), (3.0, 4.2), (4.4, 5.0), (5.9, 6.5)]  # inches along each rule
+    for r in range(5):
+        y = y0 + r * 0.4 * dpi
+        d.line([(x0, y), (x1, y)], fill=0, width=width)
+        a, b = lost[r % len(lost)]
+        d.rectangle([a * dpi, y - 4, b * dpi, y + 4], fill=255)
+    for x in (x0, xm, x1):
+        d.line([(x, y0), (x, y0 + 1.6 * dpi)], fill=0, width=width)
+    d.rectangle([x1 - 4, y0 - 4, x1 + 4, y0 + 0.45 * dpi], fill=255)
+    return img
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_worn_tables_rules_are_mended_and_every_row_is_its_own_cell(dpi: int) -> None:
+    grid = grid_from_image(_worn_table(dpi), dpi)
+    assert len(grid.cells) == 8
+    for r in range(4):
+        top = 2 * dpi + r * 0.4 * dpi
+        label = grid.cell_containing((1.2 * dpi, top + 0.1 * dpi, 1.6 * dpi, top + 0.25 * dpi))
+        assert label is not None, r
+        value = grid.right_of(label)
+        assert value is not None, r
+        assert value.x1 == pytest.approx(6.5 * dpi, abs=0.05 * dpi)
+        assert value.top == pytest.approx(top, abs=0.05 * dpi)
+        assert value.bottom == pytest.approx(top + 0.4 * dpi, abs=0.05 * dpi)
+
+
+def test_underlines_on_one_line_outside_a_table_stay_apart() -> None:
+    # `Name ________    Title ________`: no table around them, blank paper between
+    dpi = 300
+    img = Image.new("L", (int(8.27 * dpi), int(3 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    y = int(1.5 * dpi)
+    d.line([(dpi, y), (3 * dpi, y)], fill=0, width=3)
+    d.line([(4.2 * dpi, y), (6.5 * dpi, y)], fill=0, width=3)
+    grid = grid_from_image(img, dpi)
+    assert sorted(round(r.length / dpi, 1) for r in grid.horizontals) == [2.0, 2.3]
+
+
+def test_a_cell_merged_across_two_rows_is_not_split_by_the_rules_either_side() -> None:
+    # three columns; the middle one's cell spans both rows: the rule between the rows stops at
+    # the column rules either side of it, and the two pieces are not one rule
+    dpi = 300
+    img = Image.new("L", (int(8.27 * dpi), int(6 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    xs, y0 = (1.0 * dpi, 2.5 * dpi, 4.5 * dpi, 6.5 * dpi), 2 * dpi
+    for y in (y0, y0 + 0.8 * dpi):
+        d.line([(xs[0], y), (xs[3], y)], fill=0, width=3)
+    d.line([(xs[0], y0 + 0.4 * dpi), (xs[1], y0 + 0.4 * dpi)], fill=0, width=3)
+    d.line([(xs[2], y0 + 0.4 * dpi), (xs[3], y0 + 0.4 * dpi)], fill=0, width=3)
+    for x in xs:
+        d.line([(x, y0), (x, y0 + 0.8 * dpi)], fill=0, width=3)
+    grid = grid_from_image(img, dpi)
+    assert len(grid.cells) == 5
+    merged = grid.cell_containing((3.0 * dpi, 2.1 * dpi, 3.5 * dpi, 2.7 * dpi))
+    assert merged is not None and merged.height == pytest.approx(0.8 * dpi, abs=0.05 * dpi)

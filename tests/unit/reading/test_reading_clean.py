@@ -160,6 +160,13 @@ def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -
         # ... and only there: a right postcode, and words that only look like one, stay
         ("Cambridge CB4 0WS, United Kingdom", "Cambridge CB4 0WS, United Kingdom"),
         ("Room B2 OAK Hall", "Room B2 OAK Hall"),  # `OAK`: K is no inward code's letter
+        # a crease or a column rule read as a bar between two words is no part of it
+        (
+            "1037 Luoyu Road, Hongshan District, \\ Wuhan",
+            "1037 Luoyu Road, Hongshan District, Wuhan",
+        ),
+        ("38 Zheda Road | Hangzhou", "38 Zheda Road Hangzhou"),
+        ("Flat 3/12, 5 Hill Road", "Flat 3/12, 5 Hill Road"),  # a slash of its own stays
     ],
 )
 def test_an_address_is_cleaned_of_what_ocr_adds_and_keeps_its_own(read: str, value: str) -> None:

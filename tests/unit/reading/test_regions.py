@@ -516,3 +516,23 @@ def test_rows_merged_by_a_lost_rule_split_at_labels_boxed_far_taller_than_print(
     assert got["signer_title"] == "Research Group Leader"
     assert got["affiliation"] == "Northgate Institute for Advanced Computational Research"
     assert got["signer_name"] == "Maria Keller"
+
+
+def test_a_hint_under_the_label_in_the_other_language_leaves_the_value_to_the_next_cell() -> None:
+    # a bilingual label cell: `Name` over its hint `姓名`, which pass 1 read as `ue`; the hint
+    # stands as low as the foot of the value beside the label (a tilde, a crease lift its
+    # box), yet it is no line of a value running on across the column rule
+    pdf = draw_two_columns()
+    words = text_words(pdf)
+    grid = _grid_of(pdf)
+    labels, regions = _read(words, {0: grid}, A4)
+    name = labels["signer_name"]
+    h = name.bottom - name.top
+    hint = Word(
+        "ue", name.x0, name.bottom - 0.15 * h, name.x0 + 1.6 * h, name.bottom + 0.9 * h, 0.64
+    )
+    again = locate_values(labels, [*words, hint], page_size=A4, grids={0: grid})
+    assert regions["signer_name"].how == "cell-right"
+    assert again["signer_name"].how == "cell-right"
+    assert again["signer_name"].box == regions["signer_name"].box
+    assert _text_in(again["signer_name"], [*words, hint], labels) == truth()["signer_name"]

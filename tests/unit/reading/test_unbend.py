@@ -90,3 +90,18 @@ def test_a_page_without_print_is_left_as_it_is() -> None:
     page = np.full((int(11.7 * DPI), int(8.27 * DPI)), 245, dtype=np.uint8)
     out, bend = unbend(page, DPI)
     assert bend == 0.0 and out is page
+
+
+def test_a_box_with_a_word_in_it_is_no_page_of_print_to_level() -> None:
+    # a signature row a page break carried overleaf: a box and its label, its rules bent by a
+    # fold; two rules are no lines of print to measure a fold by, and nothing is moved
+    w, h = int(8.27 * DPI), int(11.7 * DPI)
+    img = Image.new("L", (w, h), 245)
+    d = ImageDraw.Draw(img)
+    bend = _fold(5.0, 0.4, 0.15)
+    for y in (1.0 * DPI, 2.0 * DPI):
+        d.line([(x, y + bend(x)) for x in range(int(0.8 * DPI), int(7.4 * DPI))], fill=30, width=2)
+    d.rectangle([int(0.9 * DPI), int(1.1 * DPI), int(1.9 * DPI), int(1.2 * DPI)], fill=30)
+    page = np.asarray(img)
+    out, bend_found = unbend(page, DPI)
+    assert bend_found == 0.0 and out is page
