@@ -43,6 +43,8 @@ SLOPE = 0.8
 #: right margin) says less, in proportion.
 FAINT = 0.03
 FULL = 0.4
+#: A strip matching the page's profile less than this at its shift holds no lines of print.
+MATCHED = 0.4
 #: A page with fewer lines of print (or rules) than this running across this share of its
 #: strips is left as it is: a box with a word in it (a signature row a page break carried
 #: overleaf) has no lines to measure a fold by, only its two rules.
@@ -90,6 +92,8 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     profiles = (across[:, starts + sw] - across[:, starts]).T  # (strips, rows)
     if _lines(profiles) < MIN_LINES:
         return None
+    # what a strip holds in every row alike (a copier's streak down it, a shadow) is no line
+    profiles = np.maximum(0.0, profiles - np.median(profiles, axis=1, keepdims=True))
     profiles = cv2.GaussianBlur(np.ascontiguousarray(profiles), (0, 1), sigmaX=0.012 * dpi)
     mass = profiles.sum(axis=1)
     median = float(np.median(mass[mass > 0])) if (mass > 0).any() else 0.0
@@ -111,9 +115,15 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     corr = _correlations(profiles, ref, reach)
     path = _best_path(corr, weight, reach, step)
     fine = path + _subpixel(corr, path, reach)
-    used = weight > 0
+    # a strip whose ink matches the page's lines at no shift holds no lines of print (a
+    # copier's streak, specks in the margin): it says nothing of a fold, its neighbours do
+    used = (weight > 0) & (corr[np.arange(k), path.astype(int) + reach] >= MATCHED)
+    if used.sum() < 8:
+        return None
     matched = corr[np.arange(k), path.astype(int) + reach] - corr0[:, reach]
-    fine = _filled(fine, used)
+    # a fold moves a run of strips alike; one or two strips off their neighbours are noise (a
+    # streak's dots, a blot): the median of five
+    fine = _median5(_filled(fine, used))
     fine -= float(np.median(fine[used]))
     xs = np.arange(k, dtype=np.float64)
     off = np.abs(fine - _line_through(xs, fine, weight))
@@ -206,6 +216,12 @@ def _line_through(xs: np.ndarray, ys: np.ndarray, weight: np.ndarray) -> np.ndar
     var = float((weight * (xs - mx) ** 2).sum())
     slope = float((weight * (xs - mx) * (ys - my)).sum()) / var if var > 0 else 0.0
     return np.asarray(my + slope * (xs - mx))
+
+
+def _median5(values: np.ndarray) -> np.ndarray:
+    """Each value the median of itself and its two neighbours either side (the ends held)."""
+    padded = np.concatenate([values[:1], values[:1], values, values[-1:], values[-1:]])
+    return np.asarray(np.median(np.stack([padded[i : i + values.size] for i in range(5)]), axis=0))
 
 
 def _filled(values: np.ndarray, used: np.ndarray) -> np.ndarray:
