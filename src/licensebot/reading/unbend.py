@@ -92,8 +92,6 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     profiles = (across[:, starts + sw] - across[:, starts]).T  # (strips, rows)
     if _lines(profiles) < MIN_LINES:
         return None
-    # what a strip holds in every row alike (a copier's streak down it, a shadow) is no line
-    profiles = np.maximum(0.0, profiles - np.median(profiles, axis=1, keepdims=True))
     profiles = cv2.GaussianBlur(np.ascontiguousarray(profiles), (0, 1), sigmaX=0.012 * dpi)
     mass = profiles.sum(axis=1)
     median = float(np.median(mass[mass > 0])) if (mass > 0).any() else 0.0
@@ -121,12 +119,14 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     if used.sum() < 8:
         return None
     matched = corr[np.arange(k), path.astype(int) + reach] - corr0[:, reach]
-    # a fold moves a run of strips alike; one or two strips off their neighbours are noise (a
-    # streak's dots, a blot): the median of five
-    fine = _median5(_filled(fine, used))
+    fine = _filled(fine, used)
     fine -= float(np.median(fine[used]))
     xs = np.arange(k, dtype=np.float64)
-    off = np.abs(fine - _line_through(xs, fine, weight))
+    # whether a fold is there is judged on the shifts' median of five: a fold moves a run of
+    # strips alike, one or two strips off their neighbours are noise (a worn drum's streak of
+    # dots); the shifts themselves are applied as found (the median would clip a sharp V)
+    smooth = _median5(fine)
+    off = np.abs(smooth - _line_through(xs, smooth, weight))
     moved = used & (off >= BENT * dpi / 2)
     if not moved.any() or float(np.max(off[used])) < BENT * dpi:
         return None
