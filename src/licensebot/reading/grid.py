@@ -635,7 +635,9 @@ def _mend(rules: list[Rule], horizontal: bool, dpi: float, size: tuple[float, fl
         p = (a.at(a.end) + b.at(b.start)) / 2
         for x0, y0, x1, y1 in tables:
             lo, hi, c0, c1 = (x0, x1, y0, y1) if horizontal else (y0, y1, x0, x1)
-            if lo - reach <= a.end and b.start <= hi + reach and c0 - reach <= p <= c1 + reach:
+            # both pieces within the table: a line running on past its rows (a copier's
+            # streak down the page, a crease's shadow) is none of its rules
+            if lo - reach <= a.start and b.end <= hi + reach and c0 - reach <= p <= c1 + reach:
                 return True
         return False
 
@@ -732,7 +734,8 @@ def _rule_like(r: Rule, dpi: float) -> bool:
 
 def _tables(rules: Sequence[Rule], dpi: float, size: tuple[float, float]) -> list[Box]:
     """The boxes of the page's tables: rules that meet (within `SNAP`: a worn table's do
-    not quite), each table with two row rules and two walls at least (`_walled`)."""
+    not quite), each table with two row rules and two walls at least (`_walled`); a table
+    reaches from its first row rule to its last."""
     snap = SNAP * dpi
     tall = PAGE_LINE * size[1]
     found = [
@@ -764,9 +767,9 @@ def _tables(rules: Sequence[Rule], dpi: float, size: tuple[float, float]) -> lis
     return [
         (
             min(r.x0 for r in g),
-            min(r.y0 for r in g),
+            min(r.y0 for r in g if r.horizontal),
             max(r.x1 for r in g),
-            max(r.y1 for r in g),
+            max(r.y1 for r in g if r.horizontal),
         )
         for g in groups.values()
         if sum(r.horizontal for r in g) >= 2 and _walled(g, dpi)

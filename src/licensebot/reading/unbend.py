@@ -45,6 +45,8 @@ FAINT = 0.03
 FULL = 0.4
 #: A strip matching the page's profile less than this at its shift holds no lines of print.
 MATCHED = 0.4
+#: Strips this close (inches) to the page's left or right edge are its margins.
+EDGE = 0.6
 #: A page with fewer lines of print (or rules) than this running across this share of its
 #: strips is left as it is: a box with a word in it (a signature row a page break carried
 #: overleaf) has no lines to measure a fold by, only its two rules.
@@ -116,6 +118,10 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     # a strip whose ink matches the page's lines at no shift holds no lines of print (a
     # copier's streak, specks in the margin): it says nothing of a fold, its neighbours do
     used = (weight > 0) & (corr[np.arange(k), path.astype(int) + reach] >= MATCHED)
+    # ... and nor does one in the page's margins (a worn copier's dots and streaks down its
+    # edges): a fold there moves no print
+    centre = starts + sw / 2
+    used &= (centre >= EDGE * dpi) & (centre <= w - EDGE * dpi)
     if used.sum() < 8:
         return None
     matched = corr[np.arange(k), path.astype(int) + reach] - corr0[:, reach]
