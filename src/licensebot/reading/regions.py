@@ -386,11 +386,11 @@ class _Finder:
                 # one value over both cells, not the right cell's half of it
                 box = (cell.x0, lab.bottom, right.x1, max(cell.bottom, right.bottom))
                 return self.result(lab, box, "cell-same")
-        if (
-            right is not None
-            and right_free
-            and (self.free(page, right.box, right) or not (own_beside or own_under))
-        ):
+        # specks in the right cell (a streak's dot read `s` at 0.3) are no value there either
+        right_words = (
+            [w for w in self.free(page, right.box, right) if not _speck(w)] if right else []
+        )
+        if right is not None and right_free and (right_words or not (own_beside or own_under)):
             return self.result(lab, right.box, "cell-right", cell=right)
         if right is not None and not right_free and not (own_beside or own_under):
             # the cell to the right runs on to the next label of the row (the rules between

@@ -536,3 +536,30 @@ def test_a_hint_under_the_label_in_the_other_language_leaves_the_value_to_the_ne
     assert again["signer_name"].how == "cell-right"
     assert again["signer_name"].box == regions["signer_name"].box
     assert _text_in(again["signer_name"], [*words, hint], labels) == truth()["signer_name"]
+
+
+def test_a_value_under_its_label_is_not_given_up_for_a_speck_beside_it() -> None:
+    # a full-width row whose column rule a worn copier's streak made: the address under its
+    # label stops short of the "rule", and the streak's dot read `s` at 0.3 in the cell right
+    # of it is no value there
+    pdf = draw_ruled_stacked_one_line()
+    labels, _, words = _read_digital(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        grid = grid_from_pdf_page(doc[0], 0, words)
+    finally:
+        doc.close()
+    label = labels["address"]
+    h = label.bottom - label.top
+    mid = A4[0] / 2
+    short = [
+        w
+        for w in words
+        if not (w.top > label.bottom and w.top < label.bottom + 2 * h and w.x1 > mid - 6 * h)
+    ]
+    speck = Word(
+        "s", mid + 10 * h, label.bottom + 0.5 * h, mid + 10.6 * h, label.bottom + 1.3 * h, 0.3
+    )
+    regions = locate_values(labels, [*short, speck], page_size=A4, grids={0: grid})
+    got = _text_in(regions["address"], [*short, speck], labels)
+    assert got and "s" not in got.split(), (got, regions["address"])
