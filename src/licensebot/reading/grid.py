@@ -641,6 +641,15 @@ def _mend(rules: list[Rule], horizontal: bool, dpi: float, size: tuple[float, fl
                 return True
         return False
 
+    def through(a: Rule, b: Rule) -> bool:
+        """A crossing rule runs on through the gap, on both sides of the line: the gap is a
+        cell merged across this rule's line (a full-width row under a column rule), not wear."""
+        p = (a.at(a.end) + b.at(b.start)) / 2
+        return any(
+            a.end + reach < c.at(p) < b.start - reach and c.start + reach < p < c.end - reach
+            for c in across
+        )
+
     tol = WORN_OFF * dpi
     chains: list[list[Rule]] = []
     for r in pieces:
@@ -654,6 +663,8 @@ def _mend(rules: list[Rule], horizontal: bool, dpi: float, size: tuple[float, fl
             if abs(last.at(last.end) - r.at(r.start)) > tol or abs(r.pos - first.pos) > tol + lean:
                 continue
             if not inside(last, r) or (meets(last, last.end) and meets(r, r.start)):
+                continue
+            if through(last, r):
                 continue
             chain.append(r)
             break

@@ -105,3 +105,11 @@ def test_a_box_with_a_word_in_it_is_no_page_of_print_to_level() -> None:
     page = np.asarray(img)
     out, bend_found = unbend(page, DPI)
     assert bend_found == 0.0 and out is page
+
+
+def test_a_page_lying_a_quarter_turn_off_is_left_to_its_turns() -> None:
+    # its lines run down: what strips across it measure is no fold, and its quarter turns are
+    # read from these pixels later
+    page = np.ascontiguousarray(np.rot90(_page(_fold(3.0, 0.4, 0.15))))
+    out, bend = unbend(page, DPI)
+    assert bend == 0.0 and out is page
