@@ -61,8 +61,9 @@ GAIN = 0.02
 
 
 def unbend(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
-    """`gray` (a flat, upright, deskewed page at `dpi`) with its print levelled across any fold
-    down the page, and the largest bend undone (inches; 0.0 when the page was left as it is)."""
+    """`gray` (a flat, deskewed page at `dpi`, upright or on its head) with its print levelled
+    across any fold down the page, and the largest bend undone (inches; 0.0 when the page was
+    left as it is)."""
     if gray.shape[1] > gray.shape[0]:
         # wider than tall: a page still lying a quarter turn off (its lines run down, and
         # its quarter turns are tried later, on these pixels), or a landscape page: no form's
