@@ -370,6 +370,10 @@ class _Finder:
         if right is not None:
             right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
+        # what the right cell holds, specks aside (a streak's dot read `s` at 0.3 is no value)
+        right_words = (
+            [w for w in self.free(page, right.box, right) if not _speck(w)] if right else []
+        )
         if right is not None and right_free and own_under:
             # the line under the label reaches the column rule (a hint of the label in the
             # other language under it, `姓名` read `ue`, does not: the row's value is the
@@ -377,7 +381,7 @@ class _Finder:
             reaching = [o for o in own_under if o.x1 >= cell.x1 - RUNS_ON * h]
             across = [
                 w
-                for w in self.free(page, right.box, right)
+                for w in right_words
                 if any(w.top < o.bottom and o.top < w.bottom for o in reaching)
             ]
             if across:
@@ -386,10 +390,6 @@ class _Finder:
                 # one value over both cells, not the right cell's half of it
                 box = (cell.x0, lab.bottom, right.x1, max(cell.bottom, right.bottom))
                 return self.result(lab, box, "cell-same")
-        # specks in the right cell (a streak's dot read `s` at 0.3) are no value there either
-        right_words = (
-            [w for w in self.free(page, right.box, right) if not _speck(w)] if right else []
-        )
         if right is not None and right_free and (right_words or not (own_beside or own_under)):
             return self.result(lab, right.box, "cell-right", cell=right)
         if right is not None and not right_free and not (own_beside or own_under):

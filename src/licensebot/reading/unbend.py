@@ -125,8 +125,8 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     used = (weight > 0) & (corr[np.arange(k), path.astype(int) + reach] >= MATCHED)
     # ... and nor does one in the page's margins (a worn copier's dots and streaks down its
     # edges): a fold there moves no print
-    centre = starts + sw / 2
-    used &= (centre >= EDGE * dpi) & (centre <= w - EDGE * dpi)
+    centres = starts + sw / 2
+    used &= (centres >= EDGE * dpi) & (centres <= w - EDGE * dpi)
     if used.sum() < 8:
         return None
     matched = corr[np.arange(k), path.astype(int) + reach] - corr0[:, reach]
@@ -146,7 +146,6 @@ def column_shifts(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float] | No
     if float(np.average(matched[moved], weights=weight[moved])) < GAIN:
         return None
     bend = float(np.max(off[used]))
-    centres = starts + sw / 2
     return np.interp(np.arange(w), centres, fine), bend
 
 
@@ -230,9 +229,10 @@ def _line_through(xs: np.ndarray, ys: np.ndarray, weight: np.ndarray) -> np.ndar
 
 
 def _median5(values: np.ndarray) -> np.ndarray:
-    """Each value the median of itself and its two neighbours either side (the ends held)."""
-    padded = np.concatenate([values[:1], values[:1], values, values[-1:], values[-1:]])
-    return np.asarray(np.median(np.stack([padded[i : i + values.size] for i in range(5)]), axis=0))
+    """Each value the median of itself and its two neighbours either side (the ends held:
+    OpenCV's median filter, on the values as one row)."""
+    row = np.ascontiguousarray(values, dtype=np.float32).reshape(1, -1)
+    return cv2.medianBlur(row, 5).reshape(-1).astype(np.float64)
 
 
 def _filled(values: np.ndarray, used: np.ndarray) -> np.ndarray:

@@ -230,15 +230,25 @@ def test_a_row_rule_bent_by_a_fold_is_one_rule_and_its_cells_cross_the_fold(
     assert value is not None and value.x1 == pytest.approx(6.5 * dpi, abs=0.05 * dpi)
 
 
+def _two_underlines(
+    dpi: int, first: tuple[float, float], second: tuple[float, float]
+) -> tuple[Image.Image, int]:
+    """A strip of page with two underlines on one line (their ends in inches), and the line's
+    row."""
+    img = Image.new("L", (int(8.27 * dpi), int(3 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    y = int(1.5 * dpi)
+    for a, b in (first, second):
+        d.line([(a * dpi, y), (b * dpi, y)], fill=0, width=3)
+    return img, y
+
+
 def test_two_underlines_with_a_label_between_them_stay_two() -> None:
     # `Signature: ________ Date: ________` on one line: letters between the lines are no
     # stroke a bent rule would make
     dpi = 300
-    img = Image.new("L", (int(8.27 * dpi), int(3 * dpi)), 255)
+    img, y = _two_underlines(dpi, (1.0, 3.0), (3.4, 6.0))
     d = ImageDraw.Draw(img)
-    y = int(1.5 * dpi)
-    d.line([(dpi, y), (3 * dpi, y)], fill=0, width=3)
-    d.line([(3.4 * dpi, y), (6 * dpi, y)], fill=0, width=3)
     for k in range(4):  # `Date:` standing on the line between them, its letters apart
         x = 3.05 * dpi + k * 0.08 * dpi
         d.rectangle([x, y - 40, x + 0.05 * dpi, y - 1], fill=0)
@@ -285,11 +295,7 @@ def test_a_worn_tables_rules_are_mended_and_every_row_is_its_own_cell(dpi: int) 
 def test_underlines_on_one_line_outside_a_table_stay_apart() -> None:
     # `Name ________    Title ________`: no table around them, blank paper between
     dpi = 300
-    img = Image.new("L", (int(8.27 * dpi), int(3 * dpi)), 255)
-    d = ImageDraw.Draw(img)
-    y = int(1.5 * dpi)
-    d.line([(dpi, y), (3 * dpi, y)], fill=0, width=3)
-    d.line([(4.2 * dpi, y), (6.5 * dpi, y)], fill=0, width=3)
+    img, _ = _two_underlines(dpi, (1.0, 3.0), (4.2, 6.5))
     grid = grid_from_image(img, dpi)
     assert sorted(round(r.length / dpi, 1) for r in grid.horizontals) == [2.0, 2.3]
 
