@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,9 @@ class Document:
         self._pdf: pdfium.PdfDocument | None = None
         self._loaded: dict[int, pdfium.PdfPage] = {}
         self._forms_failed: pdfium.PdfiumError | None = None
+        #: pdfium is not to be called from two threads at once: the reader's thread and the
+        #: body pages' worker both render (`render`, `raster`'s crops, the pages they load)
+        self._pdfium = threading.RLock()
 
     def __enter__(self) -> Document:
         return self
@@ -137,7 +141,8 @@ class Document:
         return pages
 
     def render(self, index: int, dpi: float) -> Image.Image:
-        return seal_free_gray(self._render_rgb(index, self._scale(index, dpi)))
+        with self._pdfium:  # the grey copy is made while pdfium's bitmap is there
+            return seal_free_gray(self._render_rgb(index, self._scale(index, dpi)))
 
     def raster(self, index: int, dpi: float) -> PageRaster:
         """The page's image as `render` would make it, rendered only where it is looked at
@@ -151,7 +156,8 @@ class Document:
 
     def _scale(self, index: int, dpi: float) -> float:
         """Pixels a point for a page image at `dpi`, within `limits.max_render_pixels`."""
-        w, h = self._pdf_page(index).get_size()
+        with self._pdfium:
+            w, h = self._pdf_page(index).get_size()
         scale = dpi / 72
         pixels = w * h * scale * scale
         if pixels > self.limits.max_render_pixels:
@@ -166,6 +172,12 @@ class Document:
         same matrix and only clips it to the bitmap."""
         if self._forms_failed is not None:
             raise self._forms_failed
+        with self._pdfium:
+            return self._render_locked(index, scale, box)
+
+    def _render_locked(
+        self, index: int, scale: float, box: tuple[int, int, int, int] | None
+    ) -> Image.Image:
         page = self._pdf_page(index)
         crop = (0.0, 0.0, 0.0, 0.0)
         if box is not None:
@@ -193,11 +205,12 @@ class Document:
         return grid_from_pdf_page(self._pdf_page(index), index, words)
 
     def _pdf_page(self, index: int) -> pdfium.PdfPage:
-        page = self._loaded.get(index)
-        if page is None:
-            assert self._pdf is not None
-            page = self._loaded[index] = self._pdf[index]
-        return page
+        with self._pdfium:
+            page = self._loaded.get(index)
+            if page is None:
+                assert self._pdf is not None
+                page = self._loaded[index] = self._pdf[index]
+            return page
 
     def close(self) -> None:
         for page in self._loaded.values():

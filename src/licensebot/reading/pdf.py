@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from statistics import median
 from time import perf_counter
 
@@ -132,6 +133,21 @@ def read_pdf(
 # ---- the reader -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class VersionAhead:
+    """The version told in the body pages' thread (`_Reader._version_ahead`), or the error
+    telling it raised: raised where the version is used."""
+
+    match: VersionMatch | None
+    error: Exception | None
+
+    def result(self) -> VersionMatch:
+        if self.error is not None:
+            raise self.error
+        assert self.match is not None
+        return self.match
+
+
 class _Reader:
     """One PDF's read: the stages in order, their times in `timings`."""
 
@@ -176,30 +192,26 @@ class _Reader:
         doc_text = " ".join(w.text for p in pages for w in p.words)
         image_pages = [p for p in pages if p.image_page]
         complete = True
+        ahead: VersionAhead | None = None
         if form_page is not None and not pages[form_page].image_page:
             found = self._read_digital(pages, pages[form_page], labels, text_words)
             scanned = False
         elif image_pages:
-            found, ocr_text, complete = self._read_scanned(pages, form_page)
+            found, ocr_text, complete, ahead = self._read_scanned(pages, form_page)
             doc_text = " ".join([doc_text, ocr_text])
             scanned = True
         else:
             found = Found(fields={k: FieldValue(None, 0.0) for k in FIELD_KEYS})
             scanned = False
-        t = perf_counter()
         table = form_page is not None or any(
             fv.value is not None or fv.blank for fv in found.fields.values()
         )
-        match = match_version(
-            doc_text,
-            self.versions,
-            partial=not complete,
-            form_table_found=table,
-            exact_text=not scanned,  # a text layer alone: what it says is all there is
-        )
-        self._tick("version", t)
-        if scanned and complete and match.status in (VersionStatus.UNSURE, VersionStatus.OUTDATED):
-            match = self._read_again(pages, match, table)
+        if ahead is not None and table:
+            # told in the body pages' thread while the cells were read, from the same text
+            match = ahead.result()
+            self.timings["version_ahead"] = 1.0  # a flag, as `page_found` is
+        else:
+            match = self._version(pages, doc_text, complete, table, scanned, self.page_text)
         return ReadForm(
             fields=found.fields,
             signed=found.signed,
@@ -217,6 +229,30 @@ class _Reader:
             version_changed=match.changed,
             version_excluded=match.excluded,
         )
+
+    def _version(
+        self,
+        pages: list[Page],
+        doc_text: str,
+        complete: bool,
+        table: bool,
+        scanned: bool,
+        page_text: dict[int, str],
+    ) -> VersionMatch:
+        """The LA version of `doc_text` (the text layer and `page_text`, each image page's
+        OCR text), and of the unsure clauses' pages read again when that leaves it unsure."""
+        t = perf_counter()
+        match = match_version(
+            doc_text,
+            self.versions,
+            partial=not complete,
+            form_table_found=table,
+            exact_text=not scanned,  # a text layer alone: what it says is all there is
+        )
+        self._tick("version", t)
+        if scanned and complete and match.status in (VersionStatus.UNSURE, VersionStatus.OUTDATED):
+            match = self._read_again(pages, match, table, page_text)
+        return match
 
     # -- digital --
 
@@ -278,14 +314,20 @@ class _Reader:
 
     # -- scanned --
 
-    def _read_scanned(self, pages: list[Page], form_page: int | None) -> tuple[Found, str, bool]:
+    def _read_scanned(
+        self, pages: list[Page], form_page: int | None
+    ) -> tuple[Found, str, bool, VersionAhead | None]:
         """OCR the form page (known from the text layer, else found from the last page up),
         then the other pages only if the version cannot be told without them. The text comes
-        back in page order: a clause running over a page break is whole only so.
+        back in page order: a clause running over a page break is whole only so; and whether
+        every page was read.
 
         The other image pages are read for their text in a worker thread while the form page
         is read (Tesseract lets go of the GIL: on two cores the body text costs no wait); what
-        turns out not to be needed is dropped."""
+        turns out not to be needed is dropped. When the form is on the page read first, that
+        thread goes on, once pass 1 has read the form page, to tell the version (and read the
+        unsure clauses' pages again) while the cells are read: `VersionAhead`, the version
+        of a form whose table was found, as `_read` would tell it afterwards."""
         ocr_text: dict[int, str] = {}
         layer_text = " ".join(w.text for p in pages for w in p.words)
         candidates = (
@@ -296,11 +338,24 @@ class _Reader:
         result: Found | None = None
         read_pages: set[int] = set()
         body = ThreadPoolExecutor(max_workers=1, thread_name_prefix="body")
+        version: Future[tuple[dict[int, str], bool, VersionAhead]] | None = None
+
+        def version_ahead(index: int, words: list[Word]) -> None:
+            # pass 1 found the form on `index`: its text and the body pages' are all there is
+            nonlocal version
+            if index != candidates[0]:
+                return  # pages searched before it are not read in the body pages' thread
+            text = {} if pages[index].words else {index: " ".join(w.text for w in words)}
+            unread = [p.index for p in pages if p.image_page and not p.words and p.index != index]
+            version = body.submit(self._version_ahead, pages, unread, dict(ahead), text, layer_text)
+
+        complete = True
+        found_ahead: VersionAhead | None = None
         try:
             others = [p for p in pages if p.image_page and not p.words and p.index != candidates[0]]
             ahead = self._body_ahead(body, others)
             for index in candidates:
-                result, words = self._read_scanned_page(index)
+                result, words = self._read_scanned_page(index, version_ahead)
                 read_pages.add(index)
                 if not pages[index].words:
                     ocr_text[index] = " ".join(w.text for w in words)
@@ -308,20 +363,48 @@ class _Reader:
                     self._table_before(index, result, pages)
                     self._table_overleaf(index, result, pages)
                     break
-            unread = [
-                p.index for p in pages if p.image_page and not p.words and p.index not in read_pages
-            ]
             t = perf_counter()
-            complete = self._read_body(unread, ahead, ocr_text, layer_text, result is not None)
+            if version is not None and result is not None:
+                ocr_text, complete, found_ahead = version.result()
+            else:
+                unread = [
+                    p.index
+                    for p in pages
+                    if p.image_page and not p.words and p.index not in read_pages
+                ]
+                complete = self._read_body(unread, ahead, ocr_text, layer_text, result is not None)
             self._tick("ocr_body", t)
         finally:
             body.shutdown(wait=True, cancel_futures=True)
         if result is None:
             result = Found(fields={k: FieldValue(None, 0.0, Source.OCR) for k in FIELD_KEYS})
         self.page_text = ocr_text
-        return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete
+        return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete, found_ahead
 
-    def _read_again(self, pages: list[Page], match: VersionMatch, table: bool) -> VersionMatch:
+    def _version_ahead(
+        self,
+        pages: list[Page],
+        unread: list[int],
+        ahead: dict[int, Future[str]],
+        ocr_text: dict[int, str],
+        layer_text: str,
+    ) -> tuple[dict[int, str], bool, VersionAhead]:
+        """In the body pages' thread, after their text: the text as `_read_body` gathers it,
+        whether every page was read, and the version a form whose table was found has.
+        (The pages' futures are done: they were queued before this, on this one thread.)"""
+        complete = self._read_body(unread, ahead, ocr_text, layer_text, True)
+        doc_text = " ".join([layer_text, " ".join(ocr_text[i] for i in sorted(ocr_text))])
+        try:
+            told = VersionAhead(
+                self._version(pages, doc_text, complete, True, True, ocr_text), None
+            )
+        except Exception as exc:  # an OCR error of the re-read: raised if the version is used
+            told = VersionAhead(None, exc)
+        return ocr_text, complete, told
+
+    def _read_again(
+        self, pages: list[Page], match: VersionMatch, table: bool, page_text: dict[int, str]
+    ) -> VersionMatch:
         """The pages where the clauses that decided an OCR'd version stand, read again at
         `reread_dpi` as one text block per page, and the version told from that.
 
@@ -332,13 +415,13 @@ class _Reader:
         names = set(match.missing) | set(match.changed)
         if not outdated:
             names |= set(match.unsure)
-        if not names or not self.page_text:
+        if not names or not page_text:
             return match
-        wanted = pages_of(match, names, self.page_text)
+        wanted = pages_of(match, names, page_text)
         if not wanted or (not outdated and len(wanted) > REREAD_PAGES):
             return match
         t = perf_counter()
-        text = dict(self.page_text)
+        text = dict(page_text)
         dpi = self.limits.reread_dpi
         for index in wanted:
             image = upright_body(self.doc.render(index, dpi), dpi)
@@ -349,7 +432,7 @@ class _Reader:
         layer = " ".join(w.text for p in pages for w in p.words)
         reread = " ".join([layer, *(text[i] for i in sorted(text))])
         again = match_version(reread, self.versions, form_table_found=table)
-        first = " ".join([layer, *(self.page_text[i] for i in sorted(self.page_text))])
+        first = " ".join([layer, *(page_text[i] for i in sorted(page_text))])
         settled = after_reread(
             match,
             again,
@@ -410,9 +493,12 @@ class _Reader:
             )
         return " ".join(w.text for w in words)
 
-    def _read_scanned_page(self, index: int) -> tuple[Found | None, list[Word]]:
+    def _read_scanned_page(
+        self, index: int, on_form: Callable[[int, list[Word]], None] | None = None
+    ) -> tuple[Found | None, list[Word]]:
         """The form's facts from one page image (None: no form found on it), and the words
-        pass 1 read there."""
+        pass 1 read there; `on_form` is told the page and those words as soon as pass 1 has
+        found the form there."""
         t = perf_counter()
         dpi = float(self.limits.ocr_dpi)
         image = self.doc.render(index, dpi)
@@ -425,6 +511,8 @@ class _Reader:
         if not enough(labels):
             self.pass1[index] = (image, words, labels)
             return None, words
+        if on_form is not None:
+            on_form(index, words)
         self.form_labels = set(labels)
         self.form_pass1 = (image, words, labels)
         # the rules before anything is erased: the same pixels as pass 1's words

@@ -47,3 +47,13 @@ def test_a_contact_line_lost_at_a_pages_foot_is_read_again_and_the_la_is_the_cur
 ) -> None:
     _, form = read[10011]
     assert form.version_status is VersionStatus.MATCH and form.form_version == "2023"
+
+
+def test_the_version_is_told_and_read_again_while_the_cells_are_read(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the form is on the page read first: the body pages' thread, done with their text,
+    # tells the version and reads the unsure clause's page again meanwhile, not after
+    _, form = read[10011]
+    assert form.timings.get("version_ahead") == 1.0
+    assert form.timings.get("version_reread", 0.0) > 0.0
