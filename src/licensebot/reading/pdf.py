@@ -488,9 +488,13 @@ class _Reader:
         timeout = self.limits.ocr_timeout
         words = tesseract_words(image, lang="eng", psm=3, timeout=timeout, page=index, lane=BODY)
         if mean_conf(words) < 0.6:
-            words = tesseract_words(
+            # read so poorly it may be on its head; but a page read poorly either way (a
+            # Chinese translation beside the clauses, a worn copy) keeps the better reading
+            turned = tesseract_words(
                 image.rotate(180), lang="eng", psm=3, timeout=timeout, page=index, lane=BODY
             )
+            if mean_conf(turned) > mean_conf(words):
+                words = turned
         return " ".join(w.text for w in words)
 
     def _read_scanned_page(
