@@ -39,7 +39,7 @@ from licensebot.reading.agreement import (
 )
 from licensebot.reading.baseline import straight, wobbly
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
-from licensebot.reading.clean import CLEANERS, label_tail
+from licensebot.reading.clean import CLEANERS, label_tail, row_label_line
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
 from licensebot.reading.facts import Found, read_members
 from licensebot.reading.layout import Label, Word, first_lines, join_words
@@ -439,7 +439,7 @@ def second_reading(
         crop = paper_beyond(crop, cell.ruled)  # (both closed: nothing is cut, see below)
     hint = CHINESE if cell.lang.startswith("chi") else LATIN
     try:
-        reading = joined(SECOND_ENGINE.read_cell(crop, lang_hint=hint))
+        reading = joined(own_lines(SECOND_ENGINE.read_cell(crop, lang_hint=hint)))
     except MemoryError:
         raise  # the sandbox's cap: the read fails as a whole
     except Exception as exc:  # RapidError, and ONNX Runtime's and OpenCV's own classes
@@ -449,6 +449,16 @@ def second_reading(
         # both sides the cell's own rules: nothing runs on beyond them
         reading = replace(reading, edged=False)
     return reading
+
+
+def own_lines(lines: Sequence[Reading]) -> Sequence[Reading]:
+    """The cell's lines up to one that starts as the next row does (`clean.row_label_line`):
+    an underlined address's region ran over the row below, and the second engine, which
+    reads every line of its crop, gave `... United Kingdom Signature: Date: 21 June 2024`."""
+    for i, line in enumerate(lines):
+        if i and row_label_line(line.text):
+            return lines[:i]
+    return lines
 
 
 #: The band the second engine reads around the lines the first read: this many text heights

@@ -50,12 +50,14 @@ _EDGE_JUNK = ' \t:：;,_|·•-–—[]{}"“”„*~^'
 #: A separator OCR read twice (`CB4 0WS, ,United Kingdom`: a speck beside the comma): one.
 _DOUBLED_SEPARATOR = re.compile(r"([,;])(?:\s*[,;])+\s*")
 #: The tail of a label's bracketed part read into its value (`E-mail (邮箱):` read
-#: `fal): yang.liu@tum.de`, `箱）： ...`; `Affiliation (institute, university, company)` over
-#: its value, `company)` left in the value's crop): one word closing a bracket no opening
-#: one goes with, first.
-_TAIL = r"[^\s(（)）]{0,24}[)）][\"'“”]?\s*[:：]?"
-_LABEL_TAIL = re.compile(rf"^\s*{_TAIL}\s+(?=\S)")
-_LABEL_TAIL_WORD = re.compile(_TAIL)
+#: `fal): yang.liu@tum.de`, `箱）： ...`, `箱 ): ...`; `Affiliation (institute, university,
+#: company)` over its value, `company)` left in the value's crop): one word closing a bracket
+#: no opening one goes with, first; or the last characters of a Chinese label and its colon
+#: (`工作单位：` read `位： College of ...`): no value starts with Chinese and a colon.
+_TAIL = r"[^\s(（)）]{0,24}\s?[)）][\"'“”]?\s*[:：]?"
+_HAN_TAIL = r"[\u3400-\u9fff]{1,6}\s?[:：]"
+_LABEL_TAIL = re.compile(rf"^\s*(?:{_TAIL}\s+|{_HAN_TAIL}\s*)(?=\S)")
+_LABEL_TAIL_WORD = re.compile(rf"{_TAIL}|{_HAN_TAIL}")
 
 
 def label_tail(word: str) -> bool:
@@ -89,6 +91,17 @@ def label_at_edge(text: str) -> bool:
         if any(w in _FIELD_NAMES for w in run):
             return True
     return False
+
+
+#: A line that starts with a field's name and its colon (`Signature:`, `Date：`, `Email:`).
+_ROW_LABEL = re.compile(r"^\W*([^\s:：]+)\s*[:：]")
+
+
+def row_label_line(text: str) -> bool:
+    """`text` is a line that starts as another row of the table does: a field's name and its
+    colon (`Signature: Date: 21 June 2024`). No line of a value does."""
+    m = _ROW_LABEL.match(text)
+    return m is not None and norm(m.group(1)) in _FIELD_NAMES
 
 
 def tidy(text: str) -> str:

@@ -120,3 +120,36 @@ def test_a_names_accents_are_the_accented_models_to_confirm(
     # model read the accents
     plain = Reading("Andres Munoz", 0.95, False, "eng")
     assert _name(monkeypatch, [plain, latin], "Andres Munoz").value != "Andres Munoz"
+
+
+@dataclass(frozen=True)
+class FakeLines:
+    lines: tuple[str, ...]
+    name: str = "rapid"
+
+    def read_cell(self, crop: Image.Image, *, lang_hint: str = "latin") -> list[Reading]:
+        return [Reading(t, 0.97, False, "rapid") for t in self.lines]
+
+
+def test_the_next_rows_line_in_the_second_engines_crop_is_no_dissent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an underlined address's region ran over the row below: the second engine reads every
+    # line of its crop, the next row's `Signature: ... Date: ...` too
+    address = "Suite 400, 2250 Innovation Parkway, Cambridge CB4 0WS, United Kingdom"
+    lines = (address, "Signature: Date: 21 June 2024")
+    monkeypatch.setattr(cell_ocr, "SECOND_ENGINE", FakeLines(lines))
+    cell = Cell("address", (0, 0, 400, 100), pass1=address, pass1_conf=0.95)
+    cell.readings += [Reading(address, 0.95, False, "eng")]
+    got = cell_ocr.confirmed(PAGE, cell, FieldValue(address, 0.95, Source.OCR, raw=address), 1.0)
+    assert got.value == address
+    # a later line of the value with a colon in it is the value's
+    two = FakeLines(("Suite 400", "Building 3: Floor 2")).read_cell(PAGE)
+    assert cell_ocr.own_lines(two) == two
+
+
+def test_a_chinese_labels_tail_in_the_second_engines_crop_is_no_dissent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    value = "College of Computer Science and Technology, Zhejiang University"
+    assert confirm(monkeypatch, "affiliation", value, f"位： {value}").value == value

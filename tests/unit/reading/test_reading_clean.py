@@ -112,6 +112,15 @@ def test_the_cleaners_compile_no_pattern_while_they_clean(
         ("work_email", "箱）： yang.liu@tum.de", "yang.liu@tum.de"),
         ("affiliation", "42): Technical University of Munich", "Technical University of Munich"),
         ("date", "期): 2024-05-06", "2024-05-06"),
+        ("work_email", "箱 ): l.bennett@upm.es", "l.bennett@upm.es"),
+        ("date", "日期 ): September 8, 2024", "2024-09-08"),
+        # a Chinese label's last characters and its colon (`工作单位：`, `姓名：`)
+        (
+            "affiliation",
+            "位： College of Computer Science and Technology, Zhejiang University",
+            "College of Computer Science and Technology, Zhejiang University",
+        ),
+        ("signer_name", "名：张三", "张三"),
         # `Affiliation (institute, university, company)` over its value, its last word in
         # the value's crop
         (
@@ -140,8 +149,8 @@ def test_a_labels_bracketed_tail_read_before_the_value_is_no_part_of_it(
 def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -> None:
     from licensebot.reading.clean import label_tail
 
-    assert all(label_tail(w) for w in ("fal):", "箱）：", "42):", '#8)"'))
-    assert not any(label_tail(w) for w in ("(Shenzhen)", "Co.,", "Professor", "2024"))
+    assert all(label_tail(w) for w in ("fal):", "箱）：", "42):", '#8)"', "位：", "单位:"))
+    assert not any(label_tail(w) for w in ("(Shenzhen)", "Co.,", "Professor", "2024", "张三"))
 
 
 @pytest.mark.parametrize(
