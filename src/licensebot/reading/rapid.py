@@ -35,6 +35,7 @@ from licensebot.core.form import Reading
 from licensebot.errors import LicensebotError
 from licensebot.reading.agreement import RAPID
 from licensebot.reading.engines import LATIN, edged_box
+from licensebot.reading.heap import trim
 from licensebot.reading.ocr import true_runs
 
 #: The `Reading.model` of its readings (named where the rules that weigh them live).
@@ -156,10 +157,13 @@ class RapidCellReader:
         if gray.size == 0 or min(gray.shape) < 4:
             return []
         with _busy:
-            if self.mode == "lines":
-                return _read_lines(gray)
-            pieces = [p for a, b in ink_spans(gray) for p in _detect(gray[:, a:b], a)]
-            return lines_of(pieces, gray.shape[1])
+            try:
+                if self.mode == "lines":
+                    return _read_lines(gray)
+                pieces = [p for a, b in ink_spans(gray) for p in _detect(gray[:, a:b], a)]
+                return lines_of(pieces, gray.shape[1])
+            finally:
+                trim()  # its tensors' memory, freed, given back: the reader's cap counts it
 
 
 def lines_of(pieces: Sequence[Piece], width: int) -> list[Reading]:
@@ -220,7 +224,9 @@ def _recognise(images: Sequence[np.ndarray]) -> list[tuple[str, list[float]]]:
     the recogniser left out put back where the image has a word's gap (`respace`)."""
     if not images:
         return []
-    res, _ = engine().text_rec(list(images), True)
+    # one line at a time: RapidOCR batches lines padded to the widest, and five lines padded
+    # to a long affiliation's 1,600 px took more memory than a reader's cap left it (`heap`)
+    res = [engine().text_rec([image], True)[0][0] for image in images]
     out: list[tuple[str, list[float]]] = []
     for image, (text, _mean, info) in zip(images, res, strict=True):
         text = str(text)

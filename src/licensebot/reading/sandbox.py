@@ -50,6 +50,7 @@ from licensebot.reading.mime import MimeLimits
 from licensebot.reading.pdf import ReadLimits, error_form, read_pdf
 
 _PRELOAD = [
+    "licensebot.reading._one_arena",  # first: before any thread allocates (`heap.one_arena`)
     "licensebot.reading.pdf",
     "licensebot.reading.mime",
     "licensebot.core.assess",
