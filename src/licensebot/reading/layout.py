@@ -315,10 +315,17 @@ def match_label(text: str) -> tuple[str, float] | None:
     if not t or len(t) > _LONGEST + 6:
         return None
     hit = process.extractOne(t, _CHOICES, scorer=fuzz.ratio, score_cutoff=80)
-    if hit is None or hit[1] < _required_score(hit[0]):
+    if hit is None or hit[1] < _required_score(hit[0]) or _another_word(t, hit[0]):
         return chinese_label(t)
     syn, score, _ = hit
     return _FIELD_OF[syn], score / 100
+
+
+def _another_word(t: str, syn: str) -> bool:
+    """`t`, one word, is a word of the labels' own (`LABEL_WORDS`) other than `syn` and not
+    its start: that word, not `syn` misread (`signer` of `Name of the signer`, a worn
+    copier's blot over `Name of the`, is no `signed`: the form was called unsigned)."""
+    return " " not in t and t in LABEL_WORDS and t != syn and not syn.startswith(t)
 
 
 #: A Chinese label is a few characters built from one field's term (`签署人签字`, `职称/职务`,

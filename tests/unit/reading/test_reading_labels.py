@@ -61,6 +61,15 @@ def test_values_are_not_labels(text: str) -> None:
     assert match_label(text) is None
 
 
+def test_a_word_of_one_label_is_no_other_label_misread() -> None:
+    # `signer` of `Name of the signer` (the rest lost under a worn copier's blot) is a letter
+    # from `signed`: taken for the Signature label, the typed name in its cell made the form
+    # unsigned. A letter misread still finds its label.
+    assert match_label("signer") is None
+    assert match_label("Signcd") == ("signature", pytest.approx(0.83, abs=0.01))
+    assert match_label("Signed") == ("signature", 1.0)
+
+
 def _words(*items: tuple[str, float, float]) -> list[Word]:
     """Words of height 10 at (x, top), each 8 units per character wide."""
     return [Word(t, x, y, x + 8 * len(t), y + 10) for t, x, y in items]
