@@ -282,6 +282,9 @@ def scan_cells(
     members table's last)."""
     fields: dict[str, FieldValue] = {}
     cells: list[Cell] = []
+    # the table holds the values in its cells: a value placed outside them was not placed
+    # by the table (a label read in the wrong place)
+    tabled = sum(r.cell is not None for k, r in regions.items() if k in FIELD_KEYS) >= TABLED
     for key in FIELD_KEYS:
         region = regions.get(key)
         if region is None:
@@ -308,6 +311,11 @@ def scan_cells(
             # a sliver no line of text fits in (a region squeezed between a label and the
             # next): nothing there says the value was left out
             fields[key] = FieldValue(None, 0.0, Source.OCR)
+        elif tabled and region.cell is None:
+            # the other values stand in the table's cells, this one's place in none: an empty
+            # box there (above the table, where a copier's streak in the labels' column was
+            # read as the Name label) says nothing of the value in its row
+            fields[key] = FieldValue(None, 0.0, Source.OCR)
         else:
             fields[key] = FieldValue(None, 0.9, Source.OCR, blank=True)
     page_size = (float(image.width), float(image.height))
@@ -315,6 +323,10 @@ def scan_cells(
     if members is not None:
         cells.append(Cell("members", clip(members, image)))
     return fields, cells
+
+
+#: Values in table cells, at least, for a page's values to be the table's (`scan_cells`).
+TABLED = 2
 
 
 def roomy(box: Box, label: Label | None, words: Sequence[Word]) -> bool:

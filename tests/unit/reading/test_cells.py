@@ -93,3 +93,27 @@ def test_a_crop_never_cuts_across_the_tops_of_its_values_letters() -> None:
     # and off the rule where the print leaves room: a quarter of a line under the cell's top
     roomy = [_w("21/08/2024", 772, 900, 1018, 918)]
     assert around(roomy, region)[1] >= 873 + 0.25 * 18 - 0.01
+
+
+def test_an_empty_place_outside_the_table_that_holds_the_other_values_is_never_blank() -> None:
+    # the Name label read above the table (a copier's streak in the labels' column read as
+    # part of it): its region, empty, lies in no cell, while the other values have theirs
+    img, labels = _page(written=False)
+    grids = {0: grid_from_image(img, DPI)}
+    cell = grids[0].cell_containing((1400.0, 320.0, 1500.0, 360.0))
+    assert cell is not None
+    above = ValueRegion("signer_name", 0, (330.0, 150.0, 2200.0, 290.0), "right", None)
+    regions = {
+        "signer_name": above,
+        **{
+            k: ValueRegion(
+                k, 0, (cell.x0, cell.top, cell.x1, cell.bottom), "cell-right", 1, cell=cell
+            )
+            for k in ("affiliation", "work_email")
+        },
+    }
+    fields, _ = scan_cells(labels, regions, [], img, grids)
+    assert fields["signer_name"].blank is False and fields["signer_name"].value is None
+    # the same empty place on a page whose values no table holds is a value left blank
+    fields, _ = scan_cells(labels, {"signer_name": above}, [], img, grids)
+    assert fields["signer_name"].blank is True
