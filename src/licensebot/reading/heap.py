@@ -8,7 +8,7 @@ cells (a long affiliation's line, 1,600 px, through RapidOCR) a scan's reader ha
 600 MB of address space for 150 MB of memory, and the next cell's detection failed for want
 of it: the value went unread. The fork server takes `one_arena` before anything is loaded
 (every reader forked from it inherits it), and the second engine hands freed memory back
-after each cell (`trim`).
+after each cell (`trim`) and recognises a cell's lines one at a time (`rapid`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import ctypes.util
 from functools import cache
 from typing import Any
 
-#: `mallopt`'s parameters (glibc's malloc.h): the number of arenas; the size from which an
-#: allocation is a mapping of its own, given back to the system when freed.
+#: `mallopt`'s parameter for the number of arenas (glibc's malloc.h). (Mapping every
+#: allocation of 1 MB or more apart from the heap kept the address space lower still, but a
+#: forked reader then faulted in fresh pages for every page image and tensor: a scanned LA's
+#: read took 5.1 s instead of 3.0 at the median, bench/results/mail_loop.md.)
 M_ARENA_MAX = -8
-M_MMAP_THRESHOLD = -3
-#: A page image's rows, a tensor of RapidOCR's: mapped apart from the heap, from this size.
-MMAP_FROM = 1 << 20
 
 
 @cache
@@ -41,11 +40,7 @@ def one_arena() -> bool:
     heap; whether glibc took it. Before the process starts its threads: an arena made before
     stays."""
     libc = _libc()
-    return (
-        libc is not None
-        and bool(libc.mallopt(M_ARENA_MAX, 1))
-        and bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_FROM))
-    )
+    return libc is not None and bool(libc.mallopt(M_ARENA_MAX, 1))
 
 
 def trim() -> None:
