@@ -173,31 +173,26 @@ class Document:
         if self._forms_failed is not None:
             raise self._forms_failed
         with self._pdfium:
-            return self._render_locked(index, scale, box)
+            page = self._pdf_page(index)
+            crop = (0.0, 0.0, 0.0, 0.0)
+            if box is not None:
+                w, h = page.get_size()
+                width, height = math.ceil(w * scale), math.ceil(h * scale)
+                x0, top, x1, bottom = box
 
-    def _render_locked(
-        self, index: int, scale: float, box: tuple[int, int, int, int] | None
-    ) -> Image.Image:
-        page = self._pdf_page(index)
-        crop = (0.0, 0.0, 0.0, 0.0)
-        if box is not None:
-            w, h = page.get_size()
-            width, height = math.ceil(w * scale), math.ceil(h * scale)
-            x0, top, x1, bottom = box
+                def margin(px: int) -> float:
+                    # in points, which pypdfium2 turns back into whole pixels with ceil: half a
+                    # pixel under the margin lands exactly on it
+                    return max(0.0, (px - 0.5) / scale)
 
-            def margin(px: int) -> float:
-                # in points, which pypdfium2 turns back into whole pixels with ceil: half a
-                # pixel under the margin lands exactly on it
-                return max(0.0, (px - 0.5) / scale)
-
-            crop = (margin(x0), margin(height - bottom), margin(width - x1), margin(top))
-        # RGBX, pdfium's own buffer: PIL reads it in place (no copy, no byte swap); the grey
-        # image made from it is a copy, so the bitmap may go when that is made
-        bitmap = page.render(
-            scale=scale, crop=crop, may_draw_forms=True, rev_byteorder=True, prefer_bgrx=True
-        )
-        image: Image.Image = bitmap.to_pil()
-        return image
+                crop = (margin(x0), margin(height - bottom), margin(width - x1), margin(top))
+            # RGBX, pdfium's own buffer: PIL reads it in place (no copy, no byte swap); the grey
+            # image made from it is a copy, so the bitmap may go when that is made
+            bitmap = page.render(
+                scale=scale, crop=crop, may_draw_forms=True, rev_byteorder=True, prefer_bgrx=True
+            )
+            image: Image.Image = bitmap.to_pil()
+            return image
 
     def grid(self, index: int, words: Sequence[Word] = ()) -> Grid:
         """The page's table rules and cells from its drawing (vector lines and thin boxes,

@@ -25,7 +25,6 @@ import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from statistics import median
 from time import perf_counter
 
@@ -133,21 +132,6 @@ def read_pdf(
 # ---- the reader -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VersionAhead:
-    """The version told in the body pages' thread (`_Reader._version_ahead`), or the error
-    telling it raised: raised where the version is used."""
-
-    match: VersionMatch | None
-    error: Exception | None
-
-    def result(self) -> VersionMatch:
-        if self.error is not None:
-            raise self.error
-        assert self.match is not None
-        return self.match
-
-
 class _Reader:
     """One PDF's read: the stages in order, their times in `timings`."""
 
@@ -192,7 +176,7 @@ class _Reader:
         doc_text = " ".join(w.text for p in pages for w in p.words)
         image_pages = [p for p in pages if p.image_page]
         complete = True
-        ahead: VersionAhead | None = None
+        ahead: Future[VersionMatch] | None = None
         if form_page is not None and not pages[form_page].image_page:
             found = self._read_digital(pages, pages[form_page], labels, text_words)
             scanned = False
@@ -208,6 +192,7 @@ class _Reader:
         )
         if ahead is not None and table:
             # told in the body pages' thread while the cells were read, from the same text
+            # (an OCR error of its re-read is raised here, where the version is used)
             match = ahead.result()
             self.timings["version_ahead"] = 1.0  # a flag, as `page_found` is
         else:
@@ -316,7 +301,7 @@ class _Reader:
 
     def _read_scanned(
         self, pages: list[Page], form_page: int | None
-    ) -> tuple[Found, str, bool, VersionAhead | None]:
+    ) -> tuple[Found, str, bool, Future[VersionMatch] | None]:
         """OCR the form page (known from the text layer, else found from the last page up),
         then the other pages only if the version cannot be told without them. The text comes
         back in page order: a clause running over a page break is whole only so; and whether
@@ -326,8 +311,8 @@ class _Reader:
         is read (Tesseract lets go of the GIL: on two cores the body text costs no wait); what
         turns out not to be needed is dropped. When the form is on the page read first, that
         thread goes on, once pass 1 has read the form page, to tell the version (and read the
-        unsure clauses' pages again) while the cells are read: `VersionAhead`, the version
-        of a form whose table was found, as `_read` would tell it afterwards."""
+        unsure clauses' pages again) while the cells are read: the version of a form whose
+        table was found, as `_read` would tell it afterwards, done when this returns."""
         ocr_text: dict[int, str] = {}
         layer_text = " ".join(w.text for p in pages for w in p.words)
         candidates = (
@@ -338,19 +323,21 @@ class _Reader:
         result: Found | None = None
         read_pages: set[int] = set()
         body = ThreadPoolExecutor(max_workers=1, thread_name_prefix="body")
-        version: Future[tuple[dict[int, str], bool, VersionAhead]] | None = None
+        # the body pages' text as `_read_body` gathers it, and the version from it
+        gathered: Future[tuple[dict[int, str], bool]] | None = None
+        version: Future[VersionMatch] | None = None
 
         def version_ahead(index: int, words: list[Word]) -> None:
             # pass 1 found the form on `index`: its text and the body pages' are all there is
-            nonlocal version
+            nonlocal gathered, version
             if index != candidates[0]:
                 return  # pages searched before it are not read in the body pages' thread
             text = {} if pages[index].words else {index: " ".join(w.text for w in words)}
             unread = [p.index for p in pages if p.image_page and not p.words and p.index != index]
-            version = body.submit(self._version_ahead, pages, unread, dict(ahead), text, layer_text)
+            # queued on the one thread after the pages' own reads, so their futures are done
+            gathered = body.submit(self._gather, unread, dict(ahead), text, layer_text)
+            version = body.submit(self._version_of, pages, gathered, layer_text)
 
-        complete = True
-        found_ahead: VersionAhead | None = None
         try:
             others = [p for p in pages if p.image_page and not p.words and p.index != candidates[0]]
             ahead = self._body_ahead(body, others)
@@ -364,9 +351,10 @@ class _Reader:
                     self._table_overleaf(index, result, pages)
                     break
             t = perf_counter()
-            if version is not None and result is not None:
-                ocr_text, complete, found_ahead = version.result()
+            if gathered is not None and result is not None:
+                ocr_text, complete = gathered.result()
             else:
+                version = None
                 unread = [
                     p.index
                     for p in pages
@@ -379,28 +367,28 @@ class _Reader:
         if result is None:
             result = Found(fields={k: FieldValue(None, 0.0, Source.OCR) for k in FIELD_KEYS})
         self.page_text = ocr_text
-        return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete, found_ahead
+        return result, " ".join(ocr_text[i] for i in sorted(ocr_text)), complete, version
 
-    def _version_ahead(
+    def _gather(
         self,
-        pages: list[Page],
         unread: list[int],
         ahead: dict[int, Future[str]],
         ocr_text: dict[int, str],
         layer_text: str,
-    ) -> tuple[dict[int, str], bool, VersionAhead]:
-        """In the body pages' thread, after their text: the text as `_read_body` gathers it,
-        whether every page was read, and the version a form whose table was found has.
-        (The pages' futures are done: they were queued before this, on this one thread.)"""
+    ) -> tuple[dict[int, str], bool]:
+        """`_read_body` for a form whose table was found: the text, whether every page was
+        read."""
         complete = self._read_body(unread, ahead, ocr_text, layer_text, True)
+        return ocr_text, complete
+
+    def _version_of(
+        self, pages: list[Page], gathered: Future[tuple[dict[int, str], bool]], layer_text: str
+    ) -> VersionMatch:
+        """The version of a form whose table was found, from the gathered text (done: queued
+        before this on the same thread)."""
+        ocr_text, complete = gathered.result()
         doc_text = " ".join([layer_text, " ".join(ocr_text[i] for i in sorted(ocr_text))])
-        try:
-            told = VersionAhead(
-                self._version(pages, doc_text, complete, True, True, ocr_text), None
-            )
-        except Exception as exc:  # an OCR error of the re-read: raised if the version is used
-            told = VersionAhead(None, exc)
-        return ocr_text, complete, told
+        return self._version(pages, doc_text, complete, True, True, ocr_text)
 
     def _read_again(
         self, pages: list[Page], match: VersionMatch, table: bool, page_text: dict[int, str]
