@@ -100,10 +100,17 @@ def assign_fields(labels: Sequence[Label]) -> dict[str, Label]:
     if "signer_name" in chosen:
         return chosen
     heads = [lab for lab in labels if lab.field == "members_id"]
+    signature = chosen.get("signature")
     loose = [
         lab
         for lab in labels
-        if lab.field == "members_name" and not any(_same_row(lab, h) for h in heads)
+        if lab.field == "members_name"
+        and not any(_heads_with(lab, h) for h in heads)
+        # the signer's name comes before the signature in every form: a `Name` below it
+        # is the members table's
+        and not (
+            signature is not None and signature.page == lab.page and lab.top > signature.bottom
+        )
     ]
     if loose:
         lab = min(loose, key=lambda lab: (lab.page, lab.top))
@@ -221,6 +228,23 @@ def _speck(w: Word) -> bool:
 def _in(w: Word, box: Box) -> bool:
     cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+#: A header row's labels lie within this many label heights of each other (a header cell
+#: aligned to its top beside one aligned to its bottom, a line apart).
+HEADER_ROW = 2.5
+
+
+def _heads_with(name: Label, head: Label) -> bool:
+    """Whether `name` heads the members table with `head` (`Registered ID`): in its row, or
+    a line above or below it in a header row whose cells align their text differently, and
+    left of it."""
+    h = min(name.height, head.height)
+    return (
+        name.page == head.page
+        and name.x1 <= head.x0 + h
+        and abs(name.top + name.bottom - head.top - head.bottom) / 2 <= HEADER_ROW * h
+    )
 
 
 def _same_row(a: Label, b: Label) -> bool:

@@ -436,6 +436,125 @@ def verdict(
     return None, 0.0
 
 
+#: A faint pixel is at least this much darker than the cell's paper (0-255), and darker than
+#: `FAINT_LEVEL`: a thin pen line's blurred middle, lighter than `INK_LEVEL`.
+FAINT_BELOW_PAPER = 45
+FAINT_LEVEL = 205
+#: A pen's wave (`is_wave`): one line at least `WAVE_WIDTH` text heights long, its top edge
+#: turning up and down at least `WAVE_LEGS` times by `WAVE_SWING` text heights or more and
+#: jumping by as much between neighbouring columns in at most `WAVE_JUMPS` of them; in nearly
+#: every column (`WAVE_THIN`) crossed no longer than `PEN_RUN` text heights where it runs
+#: flat (more where steep); not a filled shape (`WAVE_FILL` of its box at most).
+WAVE_WIDTH = 3.0
+WAVE_LEGS = 4
+WAVE_SWING = 0.3
+WAVE_THIN = 0.85
+PEN_RUN = 0.3
+WAVE_FILL = 0.5
+WAVE_JUMPS = 0.03
+#: How sure a wave alone makes the verdict: signed, but less surely than a scrawl.
+WAVE_CONFIDENCE = 0.7
+
+
+def faint_ink(gray: np.ndarray, ink: np.ndarray, removed: np.ndarray, text_h: float) -> np.ndarray:
+    """Pixels of a faint line joined to `ink` (hysteresis): lighter than ink, clearly darker
+    than the paper, and connected to ink through such pixels; none near ink the masks removed
+    (a rule's or a masked word's grey edge is theirs, not a pen's)."""
+    if gray.size == 0:
+        return np.zeros_like(ink)
+    paper = float(np.percentile(gray, 90))
+    weak = (gray < min(FAINT_LEVEL, paper - FAINT_BELOW_PAPER)) | ink
+    # a faint straight line (an underline a blur left lighter than ink) is no pen's either:
+    # the feet of a typed name on it would join into one piece
+    weak &= ~long_runs(weak, round(3 * max(4.0, text_h)))
+    if removed.any():
+        weak &= ~cv2.dilate(removed.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    weak |= ink
+    n, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    seeded = np.zeros(n, dtype=bool)
+    seeded[np.unique(labels[ink])] = True
+    seeded[0] = False
+    return seeded[labels]
+
+
+def legs(trace: np.ndarray, swing: float) -> int:
+    """How many times `trace` rises or falls by `swing` or more before turning (a zigzag
+    count: a wave of two ups and two downs has four legs; jitter smaller than `swing`, none)."""
+    if trace.size == 0:
+        return 0
+    count, direction = 0, 0
+    lo = hi = ext = float(trace[0])
+    for v in map(float, trace[1:]):
+        if direction == 0:
+            lo, hi = min(lo, v), max(hi, v)
+            if hi - lo >= swing:
+                direction, ext, count = (1, hi, 1) if v == hi else (-1, lo, 1)
+        elif direction == 1:
+            if v > ext:
+                ext = v
+            elif ext - v >= swing:
+                direction, ext, count = -1, v, count + 1
+        elif v < ext:
+            ext = v
+        elif v - ext >= swing:
+            direction, ext, count = 1, v, count + 1
+    return count
+
+
+def is_wave(line: np.ndarray, u: float) -> bool:
+    """Whether one connected piece of ink (its box's mask) is a pen's line going up and down
+    along its length: a line in every column whose top edge runs on without a jump, crossed
+    from above a pen's thickness long (longer where it runs steep, as a sloping line is),
+    the edge turning `WAVE_LEGS` times. Print joined by a blur is not: its stems stand
+    upright a letter's height long, its edge jumps from letter to letter; a hand's
+    underline does not turn."""
+    h, w = line.shape
+    cols = line.any(axis=0)
+    if w < WAVE_WIDTH * u or cols.mean() < 0.9 or line.sum() > WAVE_FILL * line.size:
+        return False
+    top = line.argmax(axis=0)
+    rows = np.arange(h)[:, None]
+    gap = (rows >= top[None, :]) & ~line
+    end = np.where(gap.any(axis=0), gap.argmax(axis=0), h)
+    edge = top[cols].astype(float)
+    run = (end - top)[cols].astype(float)
+    if edge.size < 3:
+        return False
+    steps = np.abs(np.diff(edge))
+    if float((steps > WAVE_SWING * u).mean()) > WAVE_JUMPS:
+        return False
+    # the edge's slope at each column, and the run a line of the pen's width has there
+    slope = np.abs(np.gradient(edge))
+    pen = max(2.0, float(np.median(run)))
+    thin = run <= PEN_RUN * u + pen * slope
+    if float(thin.mean()) < WAVE_THIN:
+        return False
+    return legs(edge, WAVE_SWING * u) >= WAVE_LEGS
+
+
+def pen_wave(ink: np.ndarray, faint: np.ndarray, strokes: Sequence[Stroke], u: float) -> bool:
+    """Whether the cell holds a pen's wave: ink and the faint pixels joined to it, one piece
+    of which `is_wave`, and no line of print beside it (three letters or more of print size
+    outside the wave: a typed word whose `w`s or `m`s run together is not a signature)."""
+    joined = (ink | faint).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        if w < WAVE_WIDTH * u or h < WAVE_SWING * u:
+            continue
+        if not is_wave(labels[y : y + h, x : x + w] == i, u):
+            continue
+        beside = [
+            s
+            for s in strokes
+            if not (x <= s.x0 and s.x1 < x + w and y <= s.y0 and s.y1 < y + h)
+            and s.height >= 0.4 * u
+            and print_sized(s, u)
+        ]
+        return len(beside) < 3
+    return False
+
+
 def measure(
     image: Image.Image,
     sig: Label,
@@ -496,6 +615,8 @@ def measure(
             max(0, round(px0) - x0 - pad) : max(0, round(px1) - x0 + pad),
         ] = False
     area = float(a.size)
+    cell_gray = gray[y0:y1, x0:x1]
+    faint = faint_ink(cell_gray, a, (cell_gray < INK_LEVEL) & ~a, u)
     strokes = [s for s in strokes_of(a) if s.pixels >= max(4, round(u * u / 60))]
     seals = [s for s in strokes if seal_like(s, u)]
     # a seal's star and characters are inside its ring: its own, not a pen's
@@ -507,6 +628,11 @@ def measure(
     tall_ink = sum(s.pixels for s in hand) / min(area, SIGNATURE_ROOM * u * u)
     other_ink = sum(s.pixels for s in rest) / area
     signed, conf = verdict(hand, rest, seals, u, tall_ink, other_ink)
+    if signed is None and not seals and pen_wave(a, faint, strokes, u):
+        # a quick wave of the pen along the signing line, its thin line broken into dashes
+        # and bumps at the ink level (a photo's blur, a phone app's light pen): whole again
+        # where its faint pixels join the dashes, it is one pen line going up and down
+        signed, conf = True, WAVE_CONFIDENCE
     ring = False
     if signed is True and not seals and seal_around(gray, (x0, y0, x1, y1), u):
         # pieces of a grey seal's ring and its star are not to be told from a pen's strokes

@@ -24,6 +24,7 @@ from licensebot.reading.signature import (
     Stroke,
     cursive,
     find_cell,
+    legs,
     measure,
     strokes_of,
     text_height,
@@ -130,6 +131,76 @@ def test_a_small_wave_broken_into_bumps_is_never_called_unsigned() -> None:
         x += w + 5
     got = measure(img, sig, [sig, date], _fallback(sig, date))
     assert got.signed is not False
+
+
+def _faint_wave(img: Image.Image, rng: random.Random, dark: int = 95, light: int = 175) -> None:
+    """A quick wave of a light pen, as a phone photo keeps it: a thin line of the paper's
+    grey to mid-grey, dark enough to be ink only in stretches (a dash every so often), a
+    text height from crest to trough."""
+    d = ImageDraw.Draw(img)
+    pts = [
+        (430 + i * 2.0, 240 + 0.5 * U * math.sin(i / 11 + 0.4) + rng.uniform(-0.5, 0.5))
+        for i in range(200)
+    ]
+    for k in range(len(pts) - 1):
+        fill = dark if (k // 12) % 3 == 0 else light  # dashes of ink, the rest faint
+        d.line([pts[k], pts[k + 1]], fill=fill, width=3)
+
+
+def test_a_wave_of_the_pen_broken_into_dashes_is_signed() -> None:
+    """A photo's blur leaves a light pen's wave as dashes of ink joined by lighter grey:
+    each dash alone is a mark of print size; joined by the faint line between them, it is
+    one pen line going up and down along the signing line."""
+    img, sig, date = _page()
+    _faint_wave(img, random.Random(5))
+    cell = (COLS[1], ROW[0], COLS[2], ROW[1])
+    got = measure(img, sig, [sig, date], _fallback(sig, date), cell=cell)
+    assert got.signed is True
+    # the same dashes without the faint line between them: a person looks
+    img, sig, date = _page()
+    _faint_wave(img, random.Random(5), light=242)
+    assert measure(img, sig, [sig, date], _fallback(sig, date), cell=cell).signed is None
+
+
+@pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSerif.ttf"])
+def test_print_a_blur_joined_to_a_faint_underline_is_no_wave(font: str) -> None:
+    """A typed name set large, its underline blurred lighter than ink: the letters' feet on
+    the faint line would make one piece whose top edge goes up and down; a straight faint
+    line is no pen's, and print's edge jumps from letter to letter."""
+    img, sig, date = _page()
+    d = ImageDraw.Draw(img)
+    f = ImageFont.truetype(str(find_font(font)), 80)
+    d.text((420, 200), "Oliver Hartley", font=f, fill=60)
+    d.line([(415, 284), (420 + f.getlength("Oliver Hartley"), 284)], fill=60, width=3)
+    img = img.filter(ImageFilter.GaussianBlur(2.5))
+    cell = (COLS[1], ROW[0], COLS[2], ROW[1])
+    assert measure(img, sig, [sig, date], _fallback(sig, date), cell=cell).signed is not True
+
+
+def test_a_typed_word_whose_letters_run_together_is_no_wave() -> None:
+    """`www` set tight is a zigzag of one piece; beside the rest of a line of print it is
+    print all the same."""
+    img, sig, date = _page()
+    f = ImageFont.truetype(str(find_font("LiberationSans-Regular.ttf")), 55)
+    ImageDraw.Draw(img).text((420, 210), "www.nnn.mmm", font=f, fill=30)
+    cell = (COLS[1], ROW[0], COLS[2], ROW[1])
+    assert measure(img, sig, [sig, date], _fallback(sig, date), cell=cell).signed is not True
+
+
+def test_a_hand_drawn_line_is_no_wave() -> None:
+    """A line drawn by hand under a typed name wavers by a pixel or two: it never turns."""
+    img, sig, date = _page()
+    rng = random.Random(6)
+    pts = [(430 + i * 4.0, 262 + rng.uniform(-1.5, 1.5) + i * 0.02) for i in range(150)]
+    ImageDraw.Draw(img).line(pts, fill=120, width=3)
+    cell = (COLS[1], ROW[0], COLS[2], ROW[1])
+    assert measure(img, sig, [sig, date], _fallback(sig, date), cell=cell).signed is not True
+
+
+def test_legs_count_turns_of_a_trace_by_a_swing() -> None:
+    assert legs(np.array([0, 5, 0, 5, 0], dtype=float), 4) == 4
+    assert legs(np.array([0, 1, 0, 1, 0, 1], dtype=float), 4) == 0  # jitter
+    assert legs(np.array([0, 2, 4, 6, 8], dtype=float), 4) == 1  # one rise
 
 
 def test_a_name_typed_big_is_not_a_signature() -> None:
@@ -269,9 +340,6 @@ def test_a_label_box_a_speck_made_tall_is_measured_against_the_pages_print() -> 
     _short_scrawl(img, 1.4)
     tall = Label("signature", [Word("Signature", 80, 222 - U, 250, 222 + U, conf=0.9)], 1.0)
     print_words = [_word("Professor", 80 + 200 * i, 440, 250 + 200 * i) for i in range(24)]
-    # no other label on the page, no print to measure against: the label's box stands
-    alone = measure(img, tall, [tall], _fallback(sig, date))
-    assert alone.signed is not True
     got = measure(img, tall, [tall], _fallback(sig, date), print_height=print_height(print_words))
     assert got.signed is True
     # a page of few words says nothing: the label's box stands

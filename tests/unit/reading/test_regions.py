@@ -211,6 +211,39 @@ def test_a_bare_name_label_is_the_signer_unless_it_heads_the_members_table() -> 
     assert "signer_name" in assign_fields(find_labels(words))
 
 
+def _line(text: str, x0: float, top: float, h: float = 20.0) -> list[Word]:
+    out, x = [], x0
+    for t in text.split():
+        out.append(Word(t, x, top, x + 12 * len(t), top + h))
+        x += 12 * len(t) + 10
+    return out
+
+
+def test_a_bare_name_heading_the_members_table_is_never_the_signers() -> None:
+    """The signer's own label missed (a Chinese `签署人` a photo blurred), the members table's
+    `Name` is no stand-in for it: not when its header cell sits a line below `Registered
+    ID`'s (cells aligned differently), nor anywhere below the Signature label. Its value
+    would be the header beside it, and the applicant told their file's name is wrong."""
+    rows = [
+        _line("Title: Professor", 60, 100),
+        _line("Affiliation: Northgate Institute", 60, 140),
+        _line("Work email: a@b.org", 60, 180),
+        _line("Address: 1 Road", 60, 220),
+        _line("Signature:", 60, 260),
+        _line("Date: 2025-09-17", 60, 340),
+        _line("Students / employees the signer signs for:", 60, 380),
+    ]
+    header = [*_line("Registered ID", 400, 410), *_line("Name", 60, 440)]
+    words = [w for row in rows for w in row] + header
+    assert "signer_name" not in assign_fields(find_labels(words))
+    # no members header at all, but below the signature: still the members'
+    below = [w for row in rows for w in row] + _line("Name", 60, 440)
+    assert "signer_name" not in assign_fields(find_labels(below))
+    # above the signature, heading nothing: the signer's
+    above = [*_line("Name: Ann Lee", 60, 60), *(w for row in rows for w in row)]
+    assert "signer_name" in assign_fields(find_labels(above))
+
+
 def test_tesseract_words_find_the_values_of_a_scanned_four_column_form() -> None:
     dpi = 200
     pdf = draw_four_columns()
