@@ -200,7 +200,8 @@ def clear_of(box: Box, value: Sequence[Word], words: Sequence[Word]) -> Box:
 def ruled_sides(region: ValueRegion, label: Label | None = None) -> tuple[bool, bool]:
     """Whether the region's left and right sides are closed: its table cell's own column
     rules, or on the left the end of its label on the same line (`Name: value`: print close
-    to the label is no value cut, nothing of it stands before the label)."""
+    to the label is no value cut, nothing of it stands before the label) or of the dots
+    leading to it."""
     x0, top, x1, bottom = region.box
     after_label = (
         label is not None
@@ -210,7 +211,8 @@ def ruled_sides(region: ValueRegion, label: Label | None = None) -> tuple[bool, 
     )
     cell = region.cell
     if cell is None:
-        return (after_label, False)
+        # nothing of a value stands in the dots that lead to it either
+        return (after_label or region.how == "leader", False)
     near = 0.02 * max(cell.width, 1.0)
     return (after_label or abs(x0 - cell.x0) <= near, abs(x1 - cell.x1) <= near)
 

@@ -105,12 +105,14 @@ def row_label_line(text: str) -> bool:
 
 
 def tidy(text: str) -> str:
-    """NFC, one space between words, no leading/trailing punctuation or underline runs, no
-    bar standing alone, no separator read twice, a space after each comma."""
+    """NFC, one space between words, no leading/trailing punctuation or underline runs (nor a
+    leading dot), no bar standing alone, no separator read twice, a space after each comma."""
     t = label_tail_off(unicodedata.normalize("NFC", text))
     t = _UNDERLINE_RUN.sub(" ", t)
     t = _BAR.sub(" ", t)
     t = _SPACES.sub(" ", t).strip(_EDGE_JUNK)
+    # no value starts with a dot: the last of a dot leader (`Address:.....Suite 400`)
+    t = t.lstrip(".…").lstrip(_EDGE_JUNK)
     t = _SPACE_BEFORE_MARK.sub(r"\1", t)  # OCR puts spaces before punctuation
     t = _DOUBLED_SEPARATOR.sub(r"\1 ", t)
     t = _SPACE_AFTER_OPENING.sub(r"\1", t)

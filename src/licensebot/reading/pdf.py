@@ -95,6 +95,9 @@ def error_form(code: str, detail: str = "", timings: dict[str, float] | None = N
 #: Lines of a value the page break carried to the top of the next page, at most (an
 #: address's last two).
 OVERLEAF_LINES = 2
+#: The values that wrap onto more lines of their cell: a page break may cut them with no
+#: comma to show it (`_Reader._value_overleaf`).
+WRAPPING = ("affiliation", "address")
 
 
 def read_pdf(
@@ -647,23 +650,45 @@ class _Reader:
         Those lines are read as a cell of their own, by the same passes and rules; the value
         is the two parts, and unread when the rest is."""
         cut = [k for k in found.cut if k in self.form_regions and k in found.fields]
-        if not cut or not labels:
+        if not labels:
             return
-        key = max(cut, key=lambda k: self.form_regions[k].box[3])  # the lowest: the cut row
+        if cut:
+            key = max(cut, key=lambda k: self.form_regions[k].box[3])  # the lowest: the cut row
+            head = found.cut[key]
+        else:
+            # no comma to tell it, but a value that wraps (an address, an affiliation) in
+            # the form page's last row, the table going on overleaf: the lines above the next
+            # page's first label across its column are its own (`Cambridge` here, `CB4 0WS,
+            # United Kingdom` there); none there, and it is whole
+            last = self._last_row_value(found)
+            if last is None:
+                return
+            key, head = last, found.fields[last]
         x0, _, x1, _ = self.form_regions[key].box
         tail = self._read_atop(key, (x0, x1), image, words, labels, printed=read_as_print(found))
         if tail is None:
             return
-        head = found.cut[key]
         raw = " ".join(r for r in (head.raw, tail.raw) if r)
         if head.value is None or tail.value is None:
             found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=tail.readings)
             return
-        mark = (head.raw or ",").rstrip()[-1]
+        mark = (head.raw or ",").rstrip()[-1] if key in found.cut else ""
         space = "" if mark == "-" else " "
         joined = f"{head.value}{mark}{space}{tail.value}"
         conf = min(head.confidence, tail.confidence)
         found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
+
+    def _last_row_value(self, found: Found) -> str | None:
+        """The value that may wrap (`WRAPPING`) in the form page's lowest row, when read:
+        no other value's region lies below it on the page."""
+        regions = self.form_regions
+        if not regions:
+            return None
+        lowest = max(regions, key=lambda k: (regions[k].page, regions[k].box[3]))
+        fv = found.fields.get(lowest)
+        if lowest not in WRAPPING or fv is None or fv.value is None:
+            return None
+        return lowest
 
     def _value_carried(
         self,

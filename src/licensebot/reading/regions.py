@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from licensebot.reading.grid import REACH, Box, Cell, Grid
+from licensebot.reading.grid import REACH, Box, Cell, Grid, Rule
 from licensebot.reading.layout import (
     FIELD_KEYS,
     MERGED_LABEL,
@@ -58,7 +58,8 @@ class ValueRegion:
 
     `how`: `cell-right` (the next cell in the row), `cell-below` (the cell under a header
     cell), `cell-same` (in the label's own cell, beside or under it), `inline` (after
-    `Label:` in the label's run of words), `underline` (on the rule after the label), `right`
+    `Label:` in the label's run of words), `leader` (after the dots that lead to it from its
+    label), `underline` (on the rule after the label), `right`
     (text right of the label), `below` (text under the label), `over-line` (above the line the
     label is printed under), `right-below` (ink with no rule to place it, on a form whose
     other values do not tell: right of the Signature label and under it). `lines_expected`:
@@ -486,6 +487,12 @@ class _Finder:
         limit = self.right_limit(lab, self.width)
         row = (lab.x1, lab.top - 0.5 * h, limit - 0.2 * h, lab.bottom + 0.5 * h)
         line = grid.underline_after(_box(lab), h) if grid is not None else None
+        if line is not None and self.leader(lab, line, row):
+            # dots led to the value: it is right of them, as a tab's value is
+            after = (line.x1 - 0.2 * h, row[1], row[2], row[3])
+            x0 = min(w.x0 for w in self.free(page, after))
+            box, mask = self.continued(lab, after, x0)
+            return self.result(lab, box, "leader", mask=mask)
         if grid is not None and line is not None:
             box, mask = self.on_lines(lab, grid, line.x0, line.x1, limit)
             return self.result(lab, box, "underline", mask=mask)
@@ -505,6 +512,16 @@ class _Finder:
         if stacked is not None:
             return self.result(lab, stacked, "below")
         return self.over_line(lab, grid, limit) or self.result(lab, row, "right")
+
+    def leader(self, lab: Label, line: Rule, row: Box) -> bool:
+        """Whether the line after the label leads to the value rather than underlining it
+        (`Address:.........Suite 400, ...`: a photo's dots run into a line): no word stands
+        over it, and the label's row goes on with words where it ends."""
+        h = lab.height
+        words = self.free(lab.page, row)
+        over = [w for w in words if line.x0 + h <= w.cx <= line.x1 - h]
+        after = [w for w in words if w.cx > line.x1]
+        return not over and bool(after) and min(w.x0 for w in after) <= line.x1 + 2 * h
 
     def over_line(self, lab: Label, grid: Grid | None, limit: float) -> ValueRegion | None:
         """Above the line a label is printed under, or None."""
@@ -537,7 +554,7 @@ class _Finder:
         limit = self.right_limit(lab, self.width)
         below = self.below_box(lab, grid, limit)
         right = (lab.x1, lab.top - 1.5 * h, limit - 0.2 * h, lab.bottom + 1.5 * h)
-        beside = sum(r.how in ("right", "inline", "underline") for r in others)
+        beside = sum(r.how in ("right", "inline", "underline", "leader") for r in others)
         under = sum(r.how == "below" for r in others)
         if beside > 2 * under:
             return self.result(lab, right, "right")

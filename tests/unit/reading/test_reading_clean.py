@@ -191,6 +191,13 @@ def test_a_comma_ocr_ran_into_the_next_word_gets_its_space_back() -> None:
     assert CLEANERS["address"]("北京市,海淀区") == "北京市,海淀区"
 
 
+def test_the_last_dots_of_a_leader_are_no_part_of_the_value() -> None:
+    assert CLEANERS["address"](".Suite 400, Cambridge") == "Suite 400, Cambridge"
+    assert CLEANERS["signer_title"]("... Chief Technology Officer") == "Chief Technology Officer"
+    # a dot inside or at the end is the value's
+    assert CLEANERS["affiliation"]("Bluepeak Co., Ltd.") == "Bluepeak Co., Ltd."
+
+
 @pytest.mark.parametrize(
     "key, read",
     [

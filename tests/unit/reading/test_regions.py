@@ -9,7 +9,7 @@ import pytest
 from reportlab.lib.pagesizes import A4, LETTER
 
 from licensebot.core.la import LaVersion
-from licensebot.reading.grid import Grid, grid_from_image, grid_from_pdf_page
+from licensebot.reading.grid import Grid, Rule, grid_from_image, grid_from_pdf_page
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words
 from licensebot.reading.ocr import erase_rules, tesseract_words
 from licensebot.reading.regions import (
@@ -242,6 +242,27 @@ def test_a_bare_name_heading_the_members_table_is_never_the_signers() -> None:
     # above the signature, heading nothing: the signer's
     above = [*_line("Name: Ann Lee", 60, 60), *(w for row in rows for w in row)]
     assert "signer_name" in assign_fields(find_labels(above))
+
+
+def test_dots_leading_to_a_value_are_no_underline() -> None:
+    """`Address:..........Suite 400, ...`: a photo's dot leader runs into a line after the
+    label. The value stands after its end, not over it: its region runs on from there to
+    the margin (read as `Suite` alone, the crop cut at the leader's end); a value typed over
+    a line is still the underline's."""
+    label = _line("Address:", 60, 200)
+    value = _line("Suite 400, 2250 Innovation Parkway", 420, 200)
+    leader = Rule(160.0, 219.0, 410.0, 219.0, True, 2.0)
+    words = [*label, *value]
+    labels = assign_fields(find_labels(words))
+    grid = Grid((leader,), (), 300.0)
+    got = locate_values(labels, words, page_size=(1200.0, 800.0), grids={0: grid})["address"]
+    assert got.how == "leader"
+    assert got.box[0] >= 400 and got.box[2] >= value[-1].x1
+    # the value over the line: the line is its underline
+    over = [*label, *_line("Suite 400", 200, 198)]
+    labels = assign_fields(find_labels(over))
+    got = locate_values(labels, over, page_size=(1200.0, 800.0), grids={0: grid})["address"]
+    assert got.how == "underline"
 
 
 def test_tesseract_words_find_the_values_of_a_scanned_four_column_form() -> None:
