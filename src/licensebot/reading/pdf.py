@@ -64,7 +64,14 @@ from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
 from licensebot.reading.regions import ValueRegion, assign_fields, locate_values, members_region
-from licensebot.reading.version import VersionMatch, after_reread, match_version, pages_of
+from licensebot.reading.subject_list import list_by_second_engine
+from licensebot.reading.version import (
+    VersionMatch,
+    after_reread,
+    match_version,
+    pages_of,
+    subjects_alone_unsure,
+)
 
 __all__ = ["ReadError", "ReadLimits", "error_form", "is_pdf", "read_pdf"]
 
@@ -414,12 +421,14 @@ class _Reader:
         t = perf_counter()
         text = dict(page_text)
         dpi = self.limits.reread_dpi
+        read: dict[int, tuple[Image.Image, list[Word]]] = {}
         for index in wanted:
             image = upright_body(self.doc.render(index, dpi), dpi)
             words = tesseract_words(
                 image, lang="eng", psm=3, timeout=self.limits.ocr_timeout, page=index, lane=BODY
             )
             text[index] = " ".join(w.text for w in words)
+            read[index] = (image, words)
         layer = " ".join(w.text for p in pages for w in p.words)
         reread = " ".join([layer, *(text[i] for i in sorted(text))])
         again = match_version(reread, self.versions, form_table_found=table)
@@ -434,6 +443,17 @@ class _Reader:
                 also=[first],
             ),
         )
+        if subjects_alone_unsure(settled):
+            # numbers of the list neither reading saw (`110, 115` read `15`): the other
+            # engine reads the list's lines; a number printed there is one it reads too,
+            # while a number an older list lacks is in no reading
+            listed = " ".join(list_by_second_engine(*read[i]) for i in sorted(read))
+            if listed:
+                both = match_version(
+                    reread, self.versions, form_table_found=table, also=[first, listed]
+                )
+                if both.status is VersionStatus.MATCH:
+                    settled = both
         self._tick("version_reread", t)
         log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, settled.status)
         return settled

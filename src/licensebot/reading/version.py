@@ -989,6 +989,15 @@ def after_reread(
     return settled
 
 
+def subjects_alone_unsure(match: VersionMatch) -> bool:
+    """Whether the version is unsure for its subject list alone: every other clause of the
+    nearest version read, none missing or changed."""
+    if match.status is not VersionStatus.UNSURE or match.missing or match.changed:
+        return False
+    kinds = {s.clause.name: s.clause.kind for s in match.clauses.get(match.nearest or "", ())}
+    return bool(match.unsure) and all(kinds.get(n) is ClauseKind.SUBJECTS for n in match.unsure)
+
+
 def match_version(
     text: str,
     versions: Sequence[LaVersion],
@@ -1125,11 +1134,15 @@ def match_version(
     return verdict(VersionStatus.UNSURE, excluded=excluded)
 
 
+#: Numbers of the subject list a page holds at least to hold part of the list (`pages_of`).
+LIST_ON_A_PAGE = 10
+
+
 def pages_of(match: VersionMatch, names: set[str], page_text: dict[int, str]) -> list[int]:
     """The pages (of `page_text`, each page's text) where the clauses `names` of the nearest
     version stand: for each, the page whose text holds most of the words only it has (the
-    list of subjects: the page with most of its numbers); for one of which nothing was read,
-    the pages of the clauses before and after it."""
+    list of subjects: every page with `LIST_ON_A_PAGE` of its numbers); for one of which
+    nothing was read, the pages of the clauses before and after it."""
     if match.nearest is None or not names:
         return []
     words = {i: set(tokens(t)) for i, t in page_text.items()}
@@ -1154,6 +1167,9 @@ def pages_of(match: VersionMatch, names: set[str], page_text: dict[int, str]) ->
         here = page_of(k)
         if here is not None:
             out.add(here)
+            if s.clause.kind is ClauseKind.SUBJECTS:
+                # a list a page break cut stands on both pages: each is read again
+                out.update(i for i in words if len(wanted[k] & words[i]) >= LIST_ON_A_PAGE)
             continue
         # nothing of it read on any page (a page's last line, lost at the body's low
         # resolution): it stands between the clauses around it, on one of their pages

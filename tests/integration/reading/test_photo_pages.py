@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 #: members' `Name` header sits a line below `Registered ID` (the header was read as the
 #: signer's name); 3222: values after dot leaders a photo ran into lines (the address was
 #: read as `Suit`); 3237: an address a page break cut after `Cambridge`, no comma to show
-#: it, its last line overleaf (approved cut short).
-SEEDS = (1047, 10011, 10007, 41, 3216, 3215, 3222, 3237)
+#: it, its last line overleaf (approved cut short); 3201: the subject list over a page break,
+#: `110, 115` read as `15` at every resolution (the version unsure).
+SEEDS = (1047, 10011, 10007, 41, 3216, 3215, 3222, 3237, 3201)
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,10 @@ def test_values_after_dot_leaders_are_read_whole(
     spec, form = read[3222]
     assert form.value("address") == spec.truth["address"]
     assert form.value("signer_title") in (None, spec.truth["signer_title"])
+
+
+def test_numbers_of_the_subject_list_tesseract_lost_are_read_by_the_second_engine(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    _, form = read[3201]
+    assert form.version_status is VersionStatus.MATCH and form.form_version == "2023"

@@ -14,6 +14,7 @@ from licensebot.reading.version import (
     cut_word,
     match_version,
     pages_of,
+    subjects_alone_unsure,
 )
 from tests.forms.factory import older_version
 from tests.forms.ocr_noise import ocr_noise
@@ -523,3 +524,20 @@ def test_a_clause_nothing_of_which_was_read_is_looked_for_on_its_neighbours_page
     assert 1 in got and 0 not in got
     # a clause read in part is looked for where its own words are
     assert pages_of(match, {"contact iamthy@mail.ustc.edu.cn"}, pages) == [2]
+
+
+def test_a_subject_list_a_page_break_cut_is_read_again_on_both_pages() -> None:
+    """Two numbers of the list lost with nothing in their place leave the version unsure for
+    the list alone; the list runs over a page break, and both pages are read again."""
+    text = _PLAIN.replace("110, ", "").replace("115, ", "")
+    cut = text.index("206,")
+    pages = {0: text[:cut], 1: text[cut:]}
+    match = match_version(" ".join(pages.values()), [CURRENT], form_table_found=True)
+    assert match.status is VersionStatus.UNSURE and subjects_alone_unsure(match)
+    subjects = next(n for n in match.unsure if "subjects" in n)
+    assert pages_of(match, {subjects}, pages) == [0, 1]
+    # a clause missing besides: not the list alone
+    other = match_version(
+        " ".join(pages.values()).replace("Warranty", ""), [CURRENT], form_table_found=True
+    )
+    assert not subjects_alone_unsure(other)
