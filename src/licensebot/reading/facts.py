@@ -248,10 +248,16 @@ def settle_page_signature(
         before = ps.ink.signed
         ps.ink = ps.measure(image)
         found.signed, found.signed_conf = ps.ink.signed, ps.ink.confidence
-        if before is True and ps.ink.signed is False:
-            # the ink was a pen's until the masks took it: the Chinese model reads a scrawl
-            # as 一, 人, 个 as readily as it reads a typed name; which, a person tells (or the
-            # signer's name read there, below)
+        typed = found.fields.get("signer_name")
+        read = "".join(CJK.findall("".join(w.text for w in chinese)))
+        if (
+            before is not False
+            and ps.ink.signed is False
+            and not (typed is not None and typed.value and read == typed.value.replace(" ", ""))
+        ):
+            # the ink was a pen's, or could not be told, until the masks took it: the Chinese
+            # model reads a scrawl or a wave as 一, 人, 个 as readily as it reads a typed name;
+            # only the signer's name read there is a typed name, else a person tells
             found.signed, found.signed_conf = None, 0.0
     name = found.fields.get("signer_name")
     if (

@@ -454,7 +454,8 @@ class Label:
 
 
 def _match_run(seg: Sequence[Word], start: int) -> tuple[str, float, int] | None:
-    """The longest label starting at seg[start]: (field, score, end index exclusive)."""
+    """The longest label starting at seg[start], up to its colon: (field, score, end index
+    exclusive)."""
     best: tuple[str, float, int] | None = None
     text = ""
     for end in range(start + 1, min(len(seg), start + 9) + 1):
@@ -462,12 +463,19 @@ def _match_run(seg: Sequence[Word], start: int) -> tuple[str, float, int] | None
         if len(text) > _LONGEST + 6:
             break
         hit = match_label(text)
+        if not any(ch.isalnum() for ch in seg[end - 1].text):
+            # marks alone end no label (`Signature ~~.`: the pen's wave read as a word
+            # beside it, masked as the label's own print, and the form called unsigned)
+            hit = None
         if hit and (
             best is None
             or hit[1] >= best[1] - 0.02
             or (hit[0] != best[0] and _chinese_head(seg, start, end))
         ):
             best = (hit[0], hit[1], end)
+        if seg[end - 1].text.endswith((":", "：")) and best is not None:
+            break  # the label ends at its colon: what follows is its value (`name: 高翔`
+            # read `&`, no part of the label however well the text with it matches)
     return best
 
 
@@ -671,8 +679,10 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
         colon = seg[end - 1].text.endswith((":", "："))
         if rest and rest[0].text in (":", "："):
             rest, colon = rest[1:], True
-        if rest and not colon and (score < 0.95 or end < 2):
+        words_after = [w for w in rest if any(ch.isalnum() for ch in w.text)]
+        if words_after and not colon and (score < 0.95 or end < 2):
             # a loose or one-word match followed by more words is running text, not a label
+            # (marks are no words: the pen's wave beside `Signature`, read `~~.`)
             continue
         labels.append(Label(fld, junk + list(seg[:end]), score, inline=rest))
     return labels

@@ -400,3 +400,16 @@ def test_date_misread_by_a_letter_is_the_date_label_before_a_date_even_one_wrapp
     assert "date" not in with_date_label(
         signature, row(("Pate", 900, 100), ("27", 1300, 100), ("September", 1370, 100))
     )
+
+
+def test_a_label_ends_at_its_colon_and_marks_are_no_part_of_it() -> None:
+    """What OCR read after a label's colon is its value however it reads (`Signer's name:
+    高翔` read `&`), and marks beside a label are the pen's (`Signature ~~.`: the wave read
+    as a word): neither is the label's own print, to be masked as such. A label followed by
+    marks alone is still a label."""
+    name = find_labels(_words(("Signer's", 240, 3100), ("name:", 312, 3100), ("&", 358, 3100)))
+    assert [w.text for w in name[0].words] == ["Signer's", "name:"]
+    assert [w.text for w in name[0].inline] == ["&"]
+    sig = find_labels(_words(("Signature", 240, 3100), ("~~.", 330, 3100)))
+    assert sig and sig[0].field == "signature"
+    assert [w.text for w in sig[0].words] == ["Signature"]
