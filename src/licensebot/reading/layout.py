@@ -624,6 +624,20 @@ _JUNK_WIDTH = 8
 _JUNK_LETTER = 1.6
 
 
+def _closes_a_bracket(words: Sequence[Word]) -> bool:
+    """Whether the words close a bracket they do not open."""
+    text = "".join(w.text for w in words)
+    depth = 0
+    for ch in text:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
+
+
 def _junk(w: Word) -> bool:
     return w.text in _SEPARATORS or (w.source == Source.OCR and w.conf < 0.5)
 
@@ -665,6 +679,11 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
         if not hit:
             continue
         fld, score, end = hit
+        if _closes_a_bracket(seg[:end]):
+            # `affiliation)` of `Work email (at your affiliation)`, a gap OCR read between the
+            # two: a bracket's end is another label's hint, no label (its region was the
+            # email's cell, and the email was reported as the affiliation)
+            continue
         end = _skip_parenthetical(seg, end)
         # bilingual labels: "签字人姓名 / Signer name"
         while end < len(seg):

@@ -413,3 +413,20 @@ def test_a_label_ends_at_its_colon_and_marks_are_no_part_of_it() -> None:
     sig = find_labels(_words(("Signature", 240, 3100), ("~~.", 330, 3100)))
     assert sig and sig[0].field == "signature"
     assert [w.text for w in sig[0].words] == ["Signature"]
+
+
+def test_the_end_of_a_labels_bracket_is_no_label() -> None:
+    """`Work email (at your affiliation)` with a gap OCR read between `(at` and
+    `affiliation)`: the bracket's end is the email label's hint, not the Affiliation label
+    (whose region was then the email's cell, and the email reported as the affiliation)."""
+    words = _words(
+        ("Affiliation", 10, 100),
+        ("Work", 10, 130),
+        ("email", 50, 130),
+        ("(at", 94, 130),
+        ("affiliation)", 200, 130),
+    )
+    labels = pick_labels(find_labels(words))
+    assert labels["affiliation"].words[0].text == "Affiliation"
+    assert labels["work_email"].words[0].text == "Work"
+    assert all(lab.words[0].text != "affiliation)" for lab in find_labels(words))
