@@ -945,6 +945,49 @@ def _difference_weight(s: ClauseScore) -> float:
     return c.weight
 
 
+#: Neighbouring clauses of a line each, absent together, that weigh as one (`LOST_LINES` at
+#: most): the lines stand together on the page, and OCR loses a stretch of it as readily as a
+#: line (a photo's two contact addresses in small print, both lost at every resolution: a
+#: current LA was rejected as an older one, whose difference is one contact line, not two).
+LOST_LINES = 2
+
+
+def _one_line(s: ClauseScore) -> bool:
+    c = s.clause
+    return s.state is ClauseState.ABSENT and (
+        c.kind is ClauseKind.CONTACT or (c.kind is ClauseKind.TEXT and len(c.tokens) <= LINE)
+    )
+
+
+def _differences_weight(diffs: Sequence[ClauseScore], scored: Sequence[ClauseScore]) -> float:
+    """The weight of a version's confident differences (`_difference_weight` each), a run of
+    up to `LOST_LINES` neighbouring one-line clauses absent together weighing as its heaviest."""
+    index = {s.clause.name: k for k, s in enumerate(scored)}
+    ordered = sorted(diffs, key=lambda s: index.get(s.clause.name, -1))
+    total = 0.0
+    run: list[ClauseScore] = []
+
+    def close() -> float:
+        if not run:
+            return 0.0
+        weights = [_difference_weight(s) for s in run]
+        return max(weights) if len(run) <= LOST_LINES else sum(weights)
+
+    for s in ordered:
+        if (
+            _one_line(s)
+            and run
+            and index.get(s.clause.name) == index.get(run[-1].clause.name, -9) + 1
+        ):
+            run.append(s)
+            continue
+        total += close()
+        run = [s] if _one_line(s) else []
+        if not run:
+            total += _difference_weight(s)
+    return total + close()
+
+
 def _word_like(toks: Sequence[str]) -> int:
     return sum(1 for t in toks if t.isalpha() and len(t) >= 3 and re.search("[aeiouy]", t))
 
@@ -1100,7 +1143,7 @@ def match_version(
         """Confidently not version i: its clauses absent or changed, or the clauses that set
         another version apart from it present."""
         vid = versions[i].id
-        weight = sum(_difference_weight(s) for s in diffs[vid])
+        weight = _differences_weight(diffs[vid], scored[vid])
         for j, w in enumerate(versions):
             if j != i:
                 others = _distinguishing(texts, j, i)

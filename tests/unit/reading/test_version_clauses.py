@@ -541,3 +541,15 @@ def test_a_subject_list_a_page_break_cut_is_read_again_on_both_pages() -> None:
         " ".join(pages.values()).replace("Warranty", ""), [CURRENT], form_table_found=True
     )
     assert not subjects_alone_unsure(other)
+
+
+def test_two_neighbouring_lines_lost_together_are_no_older_la() -> None:
+    """Both contact addresses, two short lines that stand together, lost at every resolution
+    on a photo: a stretch OCR lost weighs as one line, and no registered version lacks both
+    (the older one lacks one). Unsure, never outdated; an older LA's differences still are."""
+    text = _PLAIN.replace("sirui@mail.ustc.edu.cn", "").replace("iamthy@mail.ustc.edu.cn", "")
+    for registry in REGISTRIES.values():
+        got = match_version(text, registry, form_table_found=True)
+        assert got.status is VersionStatus.UNSURE, registry
+    older = older_version(CURRENT).text + FILLED
+    assert match_version(older, REGISTRIES["current only"]).status is VersionStatus.OUTDATED
