@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from licensebot.reading.layout import Label, label_word
+from licensebot.reading.layout import Label, Word, label_word
 from licensebot.reading.ocr import long_runs, true_runs
 
 Box = tuple[float, float, float, float]
@@ -136,7 +136,7 @@ def find_cell(gray: np.ndarray, sig: Label, others: Sequence[Label], fallback: B
         and min(o.bottom, sig.bottom) - max(o.top, sig.top) > 0.3 * min(o.height, sig.height)
     ]
     date = min(nxt, key=lambda o: o.x0, default=None)
-    right_word = date.words[-1].x0 if date is not None else fallback[2]
+    right_word = _letters_start(date.words[-1]) if date is not None else fallback[2]
     fx0, ftop, fx1, fbottom = fallback
     # rows: across the label's row, from left of the label to the Date label's end
     span0 = int(max(0, min(sig.x0, fx0) - u))
@@ -167,8 +167,24 @@ def find_cell(gray: np.ndarray, sig: Label, others: Sequence[Label], fallback: B
         if cr:
             right = max(cr)
         elif date is not None:
-            right = min(fx1, date.x0)
+            # where the label's own letters start: the scrawl's end OCR read as junk words
+            # joined before `Date:`, or into the box of its word, is the signature's, and the
+            # cell goes on under it
+            own = [w for w in date.words if label_word(w.text)] or date.words
+            right = min(fx1, min(_letters_start(w) for w in own))
     return (left, top, right, bottom)
+
+
+#: A letter of print is about this many text heights wide, on average (`_letters_start`).
+LETTER_WIDTH = 0.6
+
+
+def _letters_start(w: Word) -> float:
+    """Where a word's letters start: its box's left, unless the box is far wider than its
+    letters can be (OCR boxed a scrawl beside `Date:` with it, 13 text heights for 5
+    letters); then as far left of its right as letters of print reach on average."""
+    reach = LETTER_WIDTH * max(1, len(w.text)) * w.height
+    return max(w.x0, w.x1 - reach) if w.x1 - w.x0 > 1.5 * reach else w.x0
 
 
 def strokes_of(ink: np.ndarray) -> list[Stroke]:
@@ -602,8 +618,8 @@ def measure(
     # OCR was of a word a crease bent: `your` of `Detail Address of your affiliation` at 0.47
     # in a cell the grid did not give); no other unsure word: OCR can take a scrawl for junk
     # before the Date label, and join it to the label
-    masks = [(w.x0, w.top, w.x1, w.bottom) for w in sig.words] + [
-        (w.x0, w.top, w.x1, w.bottom)
+    masks = [(_letters_start(w), w.top, w.x1, w.bottom) for w in sig.words] + [
+        (_letters_start(w), w.top, w.x1, w.bottom)
         for lab in others
         if lab is not sig
         for w in lab.words

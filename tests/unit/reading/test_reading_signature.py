@@ -494,3 +494,14 @@ def test_joined_letters_taller_than_print_are_a_pens_and_print_sized_ones_are_no
     assert not cursive(Stroke(0, 0, 96, 47, 1100), u)
     # a filled shape as big (a smudge, a thumb): no pen's line
     assert not cursive(Stroke(0, 0, 96, 60, 4000), u)
+
+
+def test_a_scrawl_ocr_boxed_with_the_date_label_is_not_masked_as_print() -> None:
+    """OCR read the scrawl's end and `Date:` as one word, `Date:`, boxed from the scrawl's
+    middle: the box is far wider than four letters can be, and only where its letters reach
+    is the label's print. Masked whole, the scrawl was gone and the form called unsigned."""
+    img, sig, _ = _page()
+    _scrawl(img, random.Random(2), (COLS[1], ROW[0], COLS[2], ROW[1]))
+    date = Label("date", [_word("Date", 600, 222, 1300)], 1.0)
+    got = measure(img, sig, [sig, date], (sig.x0 - U, sig.top - 5 * U, 600, sig.bottom + 6 * U))
+    assert got.signed is True
