@@ -342,11 +342,25 @@ def _plausible(quad: np.ndarray, paper: np.ndarray, edges: np.ndarray, near: np.
     inner = cv2.bitwise_and(edges, core)
     if np.count_nonzero(inner) > MAX_INNER_EDGES * float(sides.sum()):
         inner = _without_shadow_lines(inner, quad, float(sides.min()))
+    if np.count_nonzero(inner) > MAX_INNER_EDGES * float(sides.sum()):
+        inner = _reaching_out(inner, core)
         if np.count_nonzero(inner) > MAX_INNER_EDGES * float(sides.sum()):
             return 0.0
     if float(np.median(paper[core > 0]) - np.median(paper[ring > 0])) < MIN_CONTRAST:
         return 0.0
     return sum(support) / 4
+
+
+def _reaching_out(inner: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """`inner` (edges inside a sheet) less the outlines that close on themselves inside it: a
+    block of print too dense to close away (a column of bold Chinese labels) is on the sheet;
+    a piece of desk or another sheet the quad took in reaches in from its outline."""
+    n, labels = cv2.connectedComponents(inner, connectivity=8)
+    if n <= 1:
+        return inner
+    rim = cv2.subtract(core, cv2.erode(core, np.ones((5, 5), np.uint8)))
+    out_of = np.unique(labels[(rim > 0) & (inner > 0)])
+    return np.where(np.isin(labels, out_of[out_of > 0]), inner, 0).astype(inner.dtype)
 
 
 def _without_shadow_lines(inner: np.ndarray, quad: np.ndarray, side: float) -> np.ndarray:
