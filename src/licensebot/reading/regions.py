@@ -134,12 +134,28 @@ def locate_values(
     own = own_lines(labels)
     finder = _Finder(own, words, page_size, grids or {}, also=labels.values())
     out = {key: finder.region(own[key]) for key in keys if key in own}
+    out = _one_value_each(out)
     if "signature" in out and out["signature"].how == "right-below":
         # ink with nothing to place it: where the form puts its other values, right of
         # their labels or under them
         others = [r for k, r in out.items() if k != "signature"]
         out["signature"] = finder.signature_by(own["signature"], others)
     return out
+
+
+def _one_value_each(regions: dict[str, ValueRegion]) -> dict[str, ValueRegion]:
+    """The regions less those two labels' fields share: one cell holds one value, and which
+    field's it is cannot be told (`单位` of `单位地址`, the affiliation's address, read apart
+    from `地址` and taken for the Affiliation label: the address was reported as the
+    affiliation too, and the form sent to a person as a mismatch). Neither is located, and
+    neither is read: a person looks."""
+    seen: dict[tuple[int, tuple[int, ...]], list[str]] = {}
+    for key, region in regions.items():
+        if key in FIELD_KEYS:
+            at = (region.page, tuple(round(v) for v in region.box))
+            seen.setdefault(at, []).append(key)
+    shared = {key for keys in seen.values() if len(keys) > 1 for key in keys}
+    return {key: region for key, region in regions.items() if key not in shared}
 
 
 #: How far below a line wrapped to the margin the next row's label may start (label heights:

@@ -9,6 +9,7 @@ import pytest
 from reportlab.lib.pagesizes import A4, LETTER
 
 from licensebot.core.la import LaVersion
+from licensebot.reading.grid import Cell as GridCell
 from licensebot.reading.grid import Grid, Rule, grid_from_image, grid_from_pdf_page
 from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words
 from licensebot.reading.ocr import erase_rules, tesseract_words
@@ -263,6 +264,37 @@ def test_dots_leading_to_a_value_are_no_underline() -> None:
     labels = assign_fields(find_labels(over))
     got = locate_values(labels, over, page_size=(1200.0, 800.0), grids={0: grid})["address"]
     assert got.how == "underline"
+
+
+def test_two_labels_whose_values_would_share_one_cell_are_neither_located() -> None:
+    """`单位` of `单位地址` (the affiliation's address) read apart from `地址` and taken for
+    the Affiliation label: both labels find the address's cell. One cell holds one value;
+    whose, the reader cannot tell: neither field is located (unread, a person looks)."""
+    grid = Grid(
+        (),
+        (
+            GridCell(0, 0, 100, 40),
+            GridCell(100, 0, 500, 40),
+            GridCell(0, 40, 100, 80),
+            GridCell(100, 40, 500, 80),
+        ),
+        300.0,
+    )
+    words = [
+        Word("单位", 10, 44, 40, 60),
+        Word("地址", 42, 46, 80, 62),
+        Word("Floor", 110, 45, 160, 60),
+        Word("邮箱", 10, 10, 40, 26),
+        Word("a@b.org", 110, 10, 190, 26),
+    ]
+    labels = {
+        "affiliation": Label("affiliation", [words[0]], 1.0),
+        "address": Label("address", [words[1]], 1.0),
+        "work_email": Label("work_email", [words[3]], 1.0),
+    }
+    got = locate_values(labels, words, page_size=(600.0, 200.0), grids={0: grid})
+    assert "affiliation" not in got and "address" not in got
+    assert "work_email" in got
 
 
 def test_tesseract_words_find_the_values_of_a_scanned_four_column_form() -> None:
