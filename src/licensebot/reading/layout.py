@@ -496,12 +496,23 @@ def _chinese_head(seg: Sequence[Word], start: int, end: int) -> bool:
 
 
 def _skip_parenthetical(seg: Sequence[Word], i: int) -> int:
-    """Skip `(dean, professor...)` and similar explanations that follow a label."""
+    """Skip `(dean, professor...)` and similar explanations that follow a label; not past a
+    value (an email, a number: `Work email (at your` `lin.xiaofeng@zju.edu.cn`, its
+    `affiliation)` wrapped to the next line, had the email taken into the label and the
+    email reported blank)."""
     if i < len(seg) and seg[i].text.startswith("("):
+        start = i
         while i < len(seg) and ")" not in seg[i].text:
+            if i > start and _value_like(seg[i].text):
+                return i
             i += 1
         return min(i + 1, len(seg))
     return i
+
+
+def _value_like(text: str) -> bool:
+    """A word no label's explanation holds: an email address, a number."""
+    return "@" in text or any(ch.isdigit() for ch in text)
 
 
 def _continuation(

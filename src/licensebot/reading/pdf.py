@@ -59,7 +59,7 @@ from licensebot.reading.geometry import FlatPage
 from licensebot.reading.grid import Grid, grid_from_image
 from licensebot.reading.inflate import flate_bomb
 from licensebot.reading.labels_pass import enough, form_page_of, read_labels, with_date_label
-from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words
 from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_image import upright, upright_body
@@ -274,6 +274,7 @@ class _Reader:
         size = (page.width, page.height)
         regions = locate_values(labels, words, page_size=size, grids=grids)
         fields, to_ocr = digital_cells(labels, regions, words, grids, image_of, scale, self.limits)
+        fields.update(carried_overleaf(fields, labels, regions, words))
         found = Found(fields=fields)
         t = self._tick("text", t)
         for index, cells in sorted(to_ocr.items()):
@@ -808,6 +809,48 @@ class _Reader:
             flat.skew,
             flat.quad,
         )
+
+
+def carried_overleaf(
+    fields: Mapping[str, FieldValue],
+    labels: Mapping[str, Label],
+    regions: Mapping[str, ValueRegion],
+    words: Sequence[Word],
+) -> dict[str, FieldValue]:
+    """A text layer's row the page break cut after its labels: values found blank in the last
+    row of labels on a page, while the form's labels go on at the next page, are the lines
+    there above its first label, across the row's column (Word breaks a row so: `The
+    Signer's Name | TITLE` at a page's foot, `Jörg Schäfer | Research Group Leader` at the
+    next one's head; the form was rejected for a name left blank). The words there are the
+    value; with none, it is blank."""
+    out: dict[str, FieldValue] = {}
+    for key, fv in fields.items():
+        lab, region = labels.get(key), regions.get(key)
+        if not fv.blank or lab is None or region is None or key not in CLEANERS:
+            continue
+        later = [o for o in labels.values() if o.page == lab.page + 1]
+        below = [o for o in labels.values() if o.page == lab.page and o.top > lab.bottom]
+        if not later or below:
+            continue
+        h = lab.height
+        top = min(o.top for o in later)
+        x0, x1 = min(lab.x0, region.box[0]) - h, region.box[2] + h
+        lines = value_words(
+            [
+                w
+                for w in words
+                if w.page == lab.page + 1
+                and w.bottom <= top
+                and w.top >= top - OVERLEAF_LINES * 2.0 * h
+                and x0 <= w.cx <= x1
+                and not is_leader(w)
+            ]
+        )
+        if lines:
+            raw = join_words(lines)
+            value = CLEANERS[key](raw)
+            out[key] = FieldValue(value, 1.0 if value else 0.0, Source.TEXT, raw=raw)
+    return out
 
 
 def read_as_print(found: Found) -> bool:

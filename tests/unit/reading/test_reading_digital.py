@@ -133,3 +133,33 @@ def test_a_hyphen_that_ends_a_line_of_the_text_layer_is_a_hyphen() -> None:
     finally:
         doc.close()
     assert join_words(words) == "Research and Human-Centred AI"
+
+
+def test_a_row_a_page_break_cut_after_its_labels_has_its_values_overleaf() -> None:
+    """`The Signer's Name | TITLE` at a page's foot, `Jörg Schäfer | Research Group Leader`
+    at the next one's head, above its `Affiliation` label: the values are there, not left
+    blank (the form was rejected for a name left blank). Nothing there: blank it stays."""
+    from licensebot.core.form import FieldValue
+    from licensebot.reading.layout import Label, Word
+    from licensebot.reading.pdf import carried_overleaf
+    from licensebot.reading.regions import ValueRegion
+
+    def w(text: str, x0: float, top: float, page: int) -> Word:
+        return Word(text, x0, top, x0 + 6 * len(text), top + 8, page=page)
+
+    name = Label("signer_name", [w("Name", 57, 769, 0)], 1.0)
+    title = Label("signer_title", [w("TITLE", 298, 769, 0)], 1.0)
+    affiliation = Label("affiliation", [w("Affiliation", 57, 70, 1)], 1.0)
+    labels = {"signer_name": name, "signer_title": title, "affiliation": affiliation}
+    regions = {
+        "signer_name": ValueRegion("signer_name", 0, (90, 768, 298, 777), "cell-same", None),
+        "signer_title": ValueRegion("signer_title", 0, (330, 768, 534, 777), "cell-same", None),
+    }
+    blank = FieldValue(None, 1.0, blank=True)
+    fields = {"signer_name": blank, "signer_title": blank}
+    words = [w("Jörg", 57, 56, 1), w("Schäfer", 90, 56, 1), w("Research", 298, 56, 1)]
+    words += [w("Group", 350, 56, 1), w("Leader", 386, 56, 1), *affiliation.words]
+    got = carried_overleaf(fields, labels, regions, words)
+    assert got["signer_name"].value == "Jörg Schäfer"
+    assert got["signer_title"].value == "Research Group Leader"
+    assert carried_overleaf(fields, labels, regions, list(affiliation.words)) == {}

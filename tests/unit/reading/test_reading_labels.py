@@ -430,3 +430,18 @@ def test_the_end_of_a_labels_bracket_is_no_label() -> None:
     assert labels["affiliation"].words[0].text == "Affiliation"
     assert labels["work_email"].words[0].text == "Work"
     assert all(lab.words[0].text != "affiliation)" for lab in find_labels(words))
+
+
+def test_a_labels_explanation_stops_at_a_value() -> None:
+    """`Work email (at your` with the value beside it, `affiliation)` wrapped under: the
+    explanation in brackets does not run over the email to the bracket's end."""
+    words = _words(
+        ("Work", 10, 100),
+        ("email", 50, 100),
+        ("(at", 94, 100),
+        ("your", 122, 100),
+        ("lin.xiaofeng@zju.edu.cn", 158, 100),
+        ("affiliation)", 10, 114),
+    )
+    lab = pick_labels(find_labels(words))["work_email"]
+    assert "lin.xiaofeng@zju.edu.cn" not in [w.text for w in lab.words]
