@@ -165,6 +165,30 @@ def typed_or_hand(
     return replace(ps.ink, signed=None, confidence=0.0)
 
 
+def own_cell_instead(image: Image.Image, ps: PageSignature, grid: Grid | None) -> PageSignature:
+    """An empty cell right of the Signature label's, while the label's own cell has room under
+    it: the pen may have signed there (a worn copier's streak down the row, taken for a column
+    rule, cut the full-width Signature row in two, the wave under the label in one half, and
+    the other half, empty, made a signed form unsigned). The label's own cell is measured too;
+    unless it is as empty, its verdict stands."""
+    lab = ps.label
+    cell = grid.cell_containing(_box_of(lab)) if grid is not None else None
+    if cell is None or cell.bottom - lab.bottom < OWN_CELL_ROOM * lab.height:
+        return ps
+    own = ValueRegion(ps.region.field, ps.region.page, cell.box, "cell-same", None, cell=cell)
+    there = replace(ps, region=own)
+    there.ink = there.measure(image)
+    return ps if there.ink.signed is False else there
+
+
+#: Room under the Signature label in its own cell, in label heights, for a signature to stand.
+OWN_CELL_ROOM = 2.0
+
+
+def _box_of(lab: Label) -> Box:
+    return (lab.x0, lab.top, lab.x1, lab.bottom)
+
+
 def page_signature(
     image: Image.Image,
     labels: Mapping[str, Label],
@@ -210,6 +234,8 @@ def page_signature(
     ps.ink = ps.measure(image)
     if ps.ink.signed is False:
         ps.ink = typed_or_hand(image, ps, [*words, *row_words], index)
+    if ps.ink.signed is False and region.how == "cell-right":
+        ps = own_cell_instead(image, ps, grids.get(index))
     unsure = [w for w in words if word_in_box(w, ps.ink.box, index) and not printed_word(w)]
     cell = None
     if ps.ink.signed is not False and unsure:

@@ -25,6 +25,7 @@ import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from statistics import median
 from time import perf_counter
 
@@ -283,6 +284,7 @@ class _Reader:
             t = self._tick("ocr", t)
         sig = regions.get("signature")
         if sig is not None:
+            sig = up_to_the_row_above(sig, labels)
             # on the page the Signature cell is on (a page break may have moved it)
             printed = [pxbox(w, scale) for w in words if word_in_box(w, sig.box, sig.page)]
             ratio = ink_ratio(image_of(sig.page), scale_box(sig.box, scale), printed)
@@ -809,6 +811,23 @@ class _Reader:
             flat.skew,
             flat.quad,
         )
+
+
+def up_to_the_row_above(region: ValueRegion, labels: Mapping[str, Label]) -> ValueRegion:
+    """A text layer's Signature region with no cell, grown up to the row above: a word
+    processor lifts a pasted signature above the label's line (`Signature (签名):` with the
+    picture floating over the gap after `Postal address`, two lines up: the form was called
+    unsigned). Only ink that is no text counts there (the words are masked)."""
+    if region.cell is not None:
+        return region
+    sig = labels.get("signature")
+    if sig is None:
+        return region
+    above = [o.bottom for o in labels.values() if o.page == sig.page and o.bottom < sig.top]
+    if not above:
+        return region
+    x0, top, x1, bottom = region.box
+    return replace(region, box=(x0, min(top, max(above)), x1, bottom))
 
 
 def carried_overleaf(

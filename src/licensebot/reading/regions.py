@@ -44,6 +44,10 @@ VALUE_KEYS = (*FIELD_KEYS, "signature")
 MAX_LINES = 4
 #: An enclosing "cell" taller than this many text heights is a frame around a form, no cell.
 MAX_CELL = 14.0
+#: ... but the Signature's: room for a hand under a label set in small capitals (a 73 pt row
+#: under a 5 pt `SIGNATURE`: the cell was refused, the region taken over the row's top rule,
+#: in the row above, and a signed form called unsigned).
+MAX_SIGNATURE_CELL = 24.0
 
 #: A value on an underline may run this many text heights past the rule's end (underlined
 #: text's rule ends where the text does; the crop must not cut its last letter).
@@ -365,7 +369,8 @@ class _Finder:
         grid = self.grids.get(lab.page)
         if grid is not None:
             cell = grid.cell_containing(_box(lab))
-            if cell is not None and cell.height <= MAX_CELL * lab.height:
+            tallest = MAX_SIGNATURE_CELL if lab.field == "signature" else MAX_CELL
+            if cell is not None and cell.height <= tallest * lab.height:
                 found = self.in_cell(lab, grid, cell)
                 found = self.own_row(lab, cell, found)
                 x0, _, x1, _ = found.box

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from licensebot.reading.blank_form import find_font
 from licensebot.reading.facts import PageSignature, typed_or_hand
 from licensebot.reading.grid import Cell as GridCell
+from licensebot.reading.grid import Grid
 from licensebot.reading.layout import Label, Word, print_height
 from licensebot.reading.regions import ValueRegion
 from licensebot.reading.signature import (
@@ -505,3 +506,28 @@ def test_a_scrawl_ocr_boxed_with_the_date_label_is_not_masked_as_print() -> None
     date = Label("date", [_word("Date", 600, 222, 1300)], 1.0)
     got = measure(img, sig, [sig, date], (sig.x0 - U, sig.top - 5 * U, 600, sig.bottom + 6 * U))
     assert got.signed is True
+
+
+def test_a_signature_under_the_label_in_its_own_cell_is_found_when_the_next_cell_is_empty() -> None:
+    """A worn copier's streak down the Signature row, taken for a column rule, cut it in two:
+    the cell right of the label's is empty, the wave stands under the label in its own cell.
+    That cell is measured too, and the form is not called unsigned."""
+    from licensebot.reading.facts import own_cell_instead
+
+    img, sig, date = _page()
+    label_cell = GridCell(COLS[0], ROW[0], COLS[1], ROW[1])
+    right = GridCell(COLS[1], ROW[0], COLS[2], ROW[1])
+    grid = Grid((), (label_cell, right), 300.0)
+    d = ImageDraw.Draw(img)
+    pts = [(90 + i * 1.7, 320 + 18 * math.sin(i / 8)) for i in range(150)]
+    d.line(pts, fill=35, width=4, joint="curve")
+    region = ValueRegion("signature", 0, right.box, "cell-right", None, cell=right)
+    ps = PageSignature(sig, [sig, date], region, [], SignatureInk(None, 0.0, right.box, 0, 0))
+    ps.ink = ps.measure(img)
+    assert ps.ink.signed is False  # the right half alone
+    assert own_cell_instead(img, ps, grid).ink.signed is not False
+    # both empty: unsigned it stays
+    empty, sig, date = _page()
+    ps = PageSignature(sig, [sig, date], region, [], SignatureInk(None, 0.0, right.box, 0, 0))
+    ps.ink = ps.measure(empty)
+    assert own_cell_instead(empty, ps, grid).ink.signed is False

@@ -649,3 +649,31 @@ def test_a_value_under_its_label_is_not_given_up_for_a_speck_beside_it() -> None
     regions = locate_values(labels, [*short, speck], page_size=A4, grids={0: grid})
     got = _text_in(regions["address"], [*short, speck], labels)
     assert got and "s" not in got.split(), (got, regions["address"])
+
+
+def test_a_tall_signature_cell_under_a_small_capitals_label_is_its_cell() -> None:
+    """`SIGNATURE` in 5 pt small capitals heads a 73 pt row: the row is the Signature's cell,
+    room for a hand, not a frame around the form (the region was taken over the row's top
+    rule, in the row above, and a signed form called unsigned)."""
+    cells = (GridCell(81, 291, 505, 322), GridCell(81, 323, 505, 396))
+    grid = Grid((), cells, 72.0)
+    words = [Word("SIGNATURE", 85, 324, 124, 329)]
+    labels = {"signature": Label("signature", words, 1.0)}
+    got = locate_values(labels, words, page_size=(595.0, 842.0), grids={0: grid})["signature"]
+    assert got.cell == cells[1]
+
+
+def test_a_digital_signature_with_no_cell_reaches_up_to_the_row_above() -> None:
+    """A word processor lifts a pasted signature above the `Signature:` line; with no cell to
+    bound it, the region reaches up to the row above's label."""
+    from licensebot.reading.pdf import up_to_the_row_above
+
+    address = Label("address", [Word("Address:", 43, 114, 139, 124)], 1.0)
+    sig = Label("signature", [Word("Signature:", 43, 208, 116, 218)], 1.0)
+    region = ValueRegion("signature", 0, (116, 193, 610, 233), "right", 1)
+    got = up_to_the_row_above(region, {"address": address, "signature": sig})
+    assert got.box == (116, 124, 610, 233)
+    in_a_cell = ValueRegion(
+        "signature", 0, (116, 193, 610, 233), "cell-right", 1, cell=GridCell(116, 193, 610, 233)
+    )
+    assert up_to_the_row_above(in_a_cell, {"address": address, "signature": sig}) is in_a_cell
