@@ -175,10 +175,13 @@ def own_cell_instead(image: Image.Image, ps: PageSignature, grid: Grid | None) -
     cell = grid.cell_containing(_box_of(lab)) if grid is not None else None
     if cell is None or cell.bottom - lab.bottom < OWN_CELL_ROOM * lab.height:
         return ps
-    own = ValueRegion(ps.region.field, ps.region.page, cell.box, "cell-same", None, cell=cell)
+    # under the label: its own print (a Chinese label OCR read in pieces) is no ink of a hand
+    under = (cell.x0, lab.bottom + 0.3 * lab.height, cell.x1, cell.bottom)
+    own = ValueRegion(ps.region.field, ps.region.page, under, "cell-same", None, cell=cell)
     there = replace(ps, region=own)
     there.ink = there.measure(image)
-    return ps if there.ink.signed is False else there
+    # a hand found there: a copier's specks under the label, unknown marks, say nothing
+    return there if there.ink.signed is True else ps
 
 
 #: Room under the Signature label in its own cell, in label heights, for a signature to stand.

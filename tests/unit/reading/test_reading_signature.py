@@ -525,7 +525,7 @@ def test_a_signature_under_the_label_in_its_own_cell_is_found_when_the_next_cell
     ps = PageSignature(sig, [sig, date], region, [], SignatureInk(None, 0.0, right.box, 0, 0))
     ps.ink = ps.measure(img)
     assert ps.ink.signed is False  # the right half alone
-    assert own_cell_instead(img, ps, grid).ink.signed is not False
+    assert own_cell_instead(img, ps, grid).ink.signed is True
     # both empty: unsigned it stays
     empty, sig, date = _page()
     ps = PageSignature(sig, [sig, date], region, [], SignatureInk(None, 0.0, right.box, 0, 0))
