@@ -89,7 +89,8 @@ def value_and_tail(
     address`, `Full address` `of the affiliation`), not the value's: left out when the value
     stands under the label, or when they are all there is (the value went overleaf)."""
     mine = {id(w) for lab in labels.values() for w in lab.words}
-    ws = [w for w in region_words(region, words, grids) if id(w) not in mine and not is_filler(w)]
+    inside = [w for w in region_words(region, words, grids) if id(w) not in mine]
+    ws = [w for w in inside if not is_filler(w) or attached_mark(w, inside)]
     own = labels.get(region.field)
     if own is None:
         return ws, []
@@ -99,6 +100,26 @@ def value_and_tail(
         return ws, []
     dropped = {id(w) for w in tail}
     return [w for w in ws if id(w) not in dropped], tail
+
+
+#: Marks a text layer may hold as words of their own (`s.kjr@tum` `.` `de`, `21` `,` `80333`).
+MARKS = frozenset(".,;:")
+
+
+def attached_mark(w: Word, words: Sequence[Word]) -> bool:
+    """A punctuation mark of a text layer set as a word of its own, right after a word of
+    the value: the value's own (an email's dot, an address's comma, dropped as filler with
+    it: `s.kjr@tum de`, unread)."""
+    if w.source != Source.TEXT or w.text not in MARKS:
+        return False
+    return any(
+        o is not w
+        and o.page == w.page
+        and not is_filler(o)
+        and abs(o.x1 - w.x0) <= 0.3 * o.height
+        and o.top <= w.cy <= o.bottom + 0.5 * o.height
+        for o in words
+    )
 
 
 def label_tail(ws: Sequence[Word], own: Label) -> list[Word]:

@@ -117,3 +117,22 @@ def test_an_empty_place_outside_the_table_that_holds_the_other_values_is_never_b
     # the same empty place on a page whose values no table holds is a value left blank
     fields, _ = scan_cells(labels, {"signer_name": above}, [], img, grids)
     assert fields["signer_name"].blank is True
+
+
+def test_a_text_layers_marks_set_as_words_of_their_own_are_the_values() -> None:
+    """A word processor's PDF holds `s.kjr@tum` `.` `de` and `21` `,` `80333`: the marks are
+    the value's (dropped as filler, the email read `s.kjr@tum de`, unread), while a lone
+    mark standing apart (a leader's dot) is still no word of it."""
+    from licensebot.reading.cells import value_and_tail
+
+    words = [
+        Word("E-mail:", 72, 142, 105, 150),
+        Word("s.kjr@tum", 107, 142, 155, 150),
+        Word(".", 155, 148, 157, 150),
+        Word("de", 157, 142, 168, 150),
+        Word(".", 300, 148, 302, 150),
+    ]
+    label = Label("work_email", words[:1], 1.0)
+    region = ValueRegion("work_email", 0, (106, 131, 400, 153), "right", 1)
+    got, _ = value_and_tail(region, words, {}, {"work_email": label})
+    assert [w.text for w in got] == ["s.kjr@tum", ".", "de"]
