@@ -25,7 +25,6 @@ import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from statistics import median
 from time import perf_counter
 
@@ -60,11 +59,18 @@ from licensebot.reading.geometry import FlatPage
 from licensebot.reading.grid import Grid, grid_from_image
 from licensebot.reading.inflate import flate_bomb
 from licensebot.reading.labels_pass import enough, form_page_of, read_labels, with_date_label
-from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels, join_words
+from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
+from licensebot.reading.page_breaks import OVERLEAF_LINES, carried_overleaf
 from licensebot.reading.page_image import upright, upright_body
-from licensebot.reading.regions import ValueRegion, assign_fields, locate_values, members_region
+from licensebot.reading.regions import (
+    ValueRegion,
+    assign_fields,
+    locate_values,
+    members_region,
+    up_to_the_row_above,
+)
 from licensebot.reading.subject_list import list_by_second_engine
 from licensebot.reading.version import (
     VersionMatch,
@@ -100,9 +106,6 @@ def error_form(code: str, detail: str = "", timings: dict[str, float] | None = N
     )
 
 
-#: Lines of a value the page break carried to the top of the next page, at most (an
-#: address's last two).
-OVERLEAF_LINES = 2
 #: The values that wrap onto more lines of their cell: a page break may cut them with no
 #: comma to show it (`_Reader._value_overleaf`).
 WRAPPING = ("affiliation", "address")
@@ -811,65 +814,6 @@ class _Reader:
             flat.skew,
             flat.quad,
         )
-
-
-def up_to_the_row_above(region: ValueRegion, labels: Mapping[str, Label]) -> ValueRegion:
-    """A text layer's Signature region with no cell, grown up to the row above: a word
-    processor lifts a pasted signature above the label's line (`Signature (签名):` with the
-    picture floating over the gap after `Postal address`, two lines up: the form was called
-    unsigned). Only ink that is no text counts there (the words are masked)."""
-    if region.cell is not None:
-        return region
-    sig = labels.get("signature")
-    if sig is None:
-        return region
-    above = [o.bottom for o in labels.values() if o.page == sig.page and o.bottom < sig.top]
-    if not above:
-        return region
-    x0, top, x1, bottom = region.box
-    return replace(region, box=(x0, min(top, max(above)), x1, bottom))
-
-
-def carried_overleaf(
-    fields: Mapping[str, FieldValue],
-    labels: Mapping[str, Label],
-    regions: Mapping[str, ValueRegion],
-    words: Sequence[Word],
-) -> dict[str, FieldValue]:
-    """A text layer's row the page break cut after its labels: values found blank in the last
-    row of labels on a page, while the form's labels go on at the next page, are the lines
-    there above its first label, across the row's column (Word breaks a row so: `The
-    Signer's Name | TITLE` at a page's foot, `Jörg Schäfer | Research Group Leader` at the
-    next one's head; the form was rejected for a name left blank). The words there are the
-    value; with none, it is blank."""
-    out: dict[str, FieldValue] = {}
-    for key, fv in fields.items():
-        lab, region = labels.get(key), regions.get(key)
-        if not fv.blank or lab is None or region is None or key not in CLEANERS:
-            continue
-        later = [o for o in labels.values() if o.page == lab.page + 1]
-        below = [o for o in labels.values() if o.page == lab.page and o.top > lab.bottom]
-        if not later or below:
-            continue
-        h = lab.height
-        top = min(o.top for o in later)
-        x0, x1 = min(lab.x0, region.box[0]) - h, region.box[2] + h
-        lines = value_words(
-            [
-                w
-                for w in words
-                if w.page == lab.page + 1
-                and w.bottom <= top
-                and w.top >= top - OVERLEAF_LINES * 2.0 * h
-                and x0 <= w.cx <= x1
-                and not is_leader(w)
-            ]
-        )
-        if lines:
-            raw = join_words(lines)
-            value = CLEANERS[key](raw)
-            out[key] = FieldValue(value, 1.0 if value else 0.0, Source.TEXT, raw=raw)
-    return out
 
 
 def read_as_print(found: Found) -> bool:

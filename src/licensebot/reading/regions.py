@@ -22,7 +22,7 @@ Each answer is a `ValueRegion` saying how it was found, so a reading can be expl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from licensebot.reading.grid import REACH, Box, Cell, Grid, Rule
 from licensebot.reading.layout import (
@@ -764,3 +764,20 @@ class _Finder:
                 break
             bottom = max(w.bottom for w in line)
         return (box[0], box[1], box[2], bottom + 0.3 * h)
+
+
+def up_to_the_row_above(region: ValueRegion, labels: Mapping[str, Label]) -> ValueRegion:
+    """A text layer's Signature region with no cell, grown up to the row above: a word
+    processor lifts a pasted signature above the label's line (`Signature (签名):` with the
+    picture floating over the gap after `Postal address`, two lines up: the form was called
+    unsigned). Only ink that is no text counts there (the words are masked)."""
+    if region.cell is not None:
+        return region
+    sig = labels.get("signature")
+    if sig is None:
+        return region
+    above = [o.bottom for o in labels.values() if o.page == sig.page and o.bottom < sig.top]
+    if not above:
+        return region
+    x0, top, x1, bottom = region.box
+    return replace(region, box=(x0, min(top, max(above)), x1, bottom))

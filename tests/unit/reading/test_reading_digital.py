@@ -141,7 +141,7 @@ def test_a_row_a_page_break_cut_after_its_labels_has_its_values_overleaf() -> No
     blank (the form was rejected for a name left blank). Nothing there: blank it stays."""
     from licensebot.core.form import FieldValue
     from licensebot.reading.layout import Label, Word
-    from licensebot.reading.pdf import carried_overleaf
+    from licensebot.reading.page_breaks import carried_overleaf
     from licensebot.reading.regions import ValueRegion
 
     def w(text: str, x0: float, top: float, page: int) -> Word:

@@ -666,7 +666,7 @@ def test_a_tall_signature_cell_under_a_small_capitals_label_is_its_cell() -> Non
 def test_a_digital_signature_with_no_cell_reaches_up_to_the_row_above() -> None:
     """A word processor lifts a pasted signature above the `Signature:` line; with no cell to
     bound it, the region reaches up to the row above's label."""
-    from licensebot.reading.pdf import up_to_the_row_above
+    from licensebot.reading.regions import up_to_the_row_above
 
     address = Label("address", [Word("Address:", 43, 114, 139, 124)], 1.0)
     sig = Label("signature", [Word("Signature:", 43, 208, 116, 218)], 1.0)
