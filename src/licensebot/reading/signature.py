@@ -493,6 +493,11 @@ def faint_ink(gray: np.ndarray, ink: np.ndarray, removed: np.ndarray, text_h: fl
     return seeded[labels]
 
 
+def _faint_of(cell_gray: np.ndarray, ink: np.ndarray, u: float) -> np.ndarray:
+    """`faint_ink` of a cell, the ink the masks removed being what is dark there but not `ink`."""
+    return faint_ink(cell_gray, ink, (cell_gray < INK_LEVEL) & ~ink, u)
+
+
 def legs(trace: np.ndarray, swing: float) -> int:
     """How many times `trace` rises or falls by `swing` or more before turning (a zigzag
     count: a wave of two ups and two downs has four legs; jitter smaller than `swing`, none)."""
@@ -631,8 +636,6 @@ def measure(
             max(0, round(px0) - x0 - pad) : max(0, round(px1) - x0 + pad),
         ] = False
     area = float(a.size)
-    cell_gray = gray[y0:y1, x0:x1]
-    faint = faint_ink(cell_gray, a, (cell_gray < INK_LEVEL) & ~a, u)
     strokes = [s for s in strokes_of(a) if s.pixels >= max(4, round(u * u / 60))]
     seals = [s for s in strokes if seal_like(s, u)]
     # a seal's star and characters are inside its ring: its own, not a pen's
@@ -644,7 +647,11 @@ def measure(
     tall_ink = sum(s.pixels for s in hand) / min(area, SIGNATURE_ROOM * u * u)
     other_ink = sum(s.pixels for s in rest) / area
     signed, conf = verdict(hand, rest, seals, u, tall_ink, other_ink)
-    if signed is None and not seals and pen_wave(a, faint, strokes, u):
+    if (
+        signed is None
+        and not seals
+        and pen_wave(a, _faint_of(gray[y0:y1, x0:x1], a, u), strokes, u)
+    ):
         # a quick wave of the pen along the signing line, its thin line broken into dashes
         # and bumps at the ink level (a photo's blur, a phone app's light pen): whole again
         # where its faint pixels join the dashes, it is one pen line going up and down
