@@ -20,6 +20,12 @@ look-alikes (`i`, `l`, `1`, `|`; `o`, `0`), the name is the applicant's own spel
 the reading's accents and case: rejected for a file name that does not name the signer, the
 applicant would be told to rename a file that is named right.
 
+A name OCR read that lies a letter or two from the file name's without naming the same person
+(`Jöra Schäfer` read from a photo, `Schäfer_Jörg` in the file name: the paper's grain took the
+`g`'s tail, for both engines) is a doubt, not a finding: the name is left unread and a person
+looks, rather than the applicant told to rename a file that may be named right. Names further
+apart are compared by the file-name rule as read.
+
 A reading that differs otherwise is no evidence either way: the field stays unreadable and a person
 looks. A reading cut at its crop's edge (`Reading.edged`) may be part of a longer value, so
 it never corroborates.
@@ -27,9 +33,11 @@ it never corroborates.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 
+from rapidfuzz.distance import Levenshtein
 from unidecode import unidecode
 
 from licensebot.core.form import FieldValue, ReadForm, Reading, Source
@@ -67,12 +75,54 @@ def corroborate(form: ReadForm, *, sender: str | None, filename_name: str | None
         and name.value is not None
         and name.source is Source.OCR
         and name.corroborated_by is None
-        and (spelled := _lookalike_spelling(name.value, filename_name)) is not None
     ):
-        changes["signer_name"] = replace(name, value=spelled, corroborated_by="filename")
+        if (spelled := _lookalike_spelling(name.value, filename_name)) is not None:
+            changes["signer_name"] = replace(name, value=spelled, corroborated_by="filename")
+        elif _misread_apart(name.value, filename_name):
+            changes["signer_name"] = _doubted(name)
     if not changes:
         return form
     return replace(form, fields={**form.fields, **changes})
+
+
+#: A name read by OCR this many letters from the file name's (word for word, accents and case
+#: aside) may be a misreading of it: a phone photo's `g` whose tail the paper's grain took
+#: reads `a` to both engines (`Jöra` for `Jörg`).
+MISREAD_LETTERS = 2
+#: ... in a name of at least this many letters (`Li Bo` and `Li Bu` are two people).
+MISREAD_MIN_LETTERS = 8
+
+
+def _misread_apart(read: str, in_file: str) -> bool:
+    """`read` (OCR's) and the file name's name are not the same person but lie a letter or
+    two apart: either a misreading or another name, and only a person can tell. Rejected for
+    a file name that does not name the signer, the applicant would be told to rename a file
+    that may be named right; the name is left unread (`unreadable`: review) instead."""
+    if same_person(read, in_file, min_score=_NO_FUZZ).matched:
+        return False
+    ours, theirs = _name_words(read), _name_words(in_file)
+    if not ours or len(ours) != len(theirs) or sum(map(len, ours)) < MISREAD_MIN_LETTERS:
+        return False
+    return any(
+        sum(Levenshtein.distance(a, b) for a, b in zip(ours, order, strict=True)) <= MISREAD_LETTERS
+        for order in itertools.permutations(theirs)
+    )
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    words = (re.sub(r"[^a-z]", "", unidecode(w).lower()) for w in re.split(r"[\s_\-.]+", name))
+    out = tuple(w for w in words if w)
+    return out if len(out) <= MAX_NAME_WORDS else ()
+
+
+#: More words than a name has: no permutations tried.
+MAX_NAME_WORDS = 5
+
+
+def _doubted(name: FieldValue) -> FieldValue:
+    """`name` left unread, its readings kept (the value among them) for a person to see."""
+    readings = name.readings or (Reading(name.value or "", name.confidence),)
+    return replace(name, value=None, confidence=min(name.confidence, 0.5), readings=readings)
 
 
 #: The letters of a name print makes look alike, folded for comparison (lower case).

@@ -250,6 +250,15 @@ def page_signature(
 
 #: A line of Chinese print is at most this many label heights tall.
 CJK_PRINT_HEIGHT = 1.25
+#: A character of print is at most this many times as wide as its line is tall.
+CJK_PRINT_WIDTH = 1.5
+
+
+def print_wide(w: Word) -> bool:
+    """`w` is as wide as print of its characters is: a character about as wide as tall. The
+    Chinese model read a pen's long wave as `-一` (two characters over ten heights of ink),
+    and masked as print it left the cell unsigned."""
+    return w.x1 - w.x0 <= CJK_PRINT_WIDTH * w.height * max(1, len(w.text.strip()))
 
 
 def settle_page_signature(
@@ -271,6 +280,7 @@ def settle_page_signature(
             if CJK.search(w.text)
             and w.conf >= 0.6
             and w.height <= CJK_PRINT_HEIGHT * ps.label.height
+            and print_wide(w)
         ]
         if sum(len(CJK.findall(w.text)) for w in chinese) >= 2:
             ps.printed += [(w.x0, w.top, w.x1, w.bottom) for w in chinese]

@@ -43,7 +43,7 @@ from licensebot.reading.ocr import (
     tesseract_words,
     white_paper,
 )
-from licensebot.reading.page_image import quarter_turns, turns
+from licensebot.reading.page_image import other_turns, turns
 from licensebot.reading.rapid import RapidError, line_bands, read_line
 from licensebot.reading.regions import assign_fields
 
@@ -79,8 +79,9 @@ def read_labels(
     else:
         if max(conf for conf, _ in read) < AS_TEXT:
             # no orientation tried reads as text: the page's lines run the other way (a worn
-            # copier's streaks down a sparse form page turned it a quarter wrong)
-            for turned in quarter_turns(page):
+            # copier's streaks down a sparse form page turned it a quarter wrong; its one line
+            # of print turned a page on its head)
+            for turned in other_turns(page):
                 words, labels = _pass1(turned, "eng", dpi, index, limits)
                 if enough(labels):
                     break

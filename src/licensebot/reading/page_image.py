@@ -7,7 +7,7 @@ print, confirmed by Tesseract's orientation detection, `lines_across`; a half tu
 ascenders or the text direction classifier) and deskewed. `upright`
 gives the form page's `FlatPage`; `turns` the orientations pass 1 tries, in order, until it
 finds the form's labels: the page as flattened, then a half turn more only when the half-turn
-call was unsure; `quarter_turns` when no orientation tried read as text at all.
+call was unsure; `other_turns` when no orientation tried read as text at all.
 `upright_body` is the same for the other pages, read only for the version text.
 """
 
@@ -40,9 +40,13 @@ def turns(page: FlatPage) -> Iterator[Image.Image]:
         yield page.image.rotate(180)
 
 
-def quarter_turns(page: FlatPage) -> Iterator[Image.Image]:
-    """The page a quarter turn either way: for a page whose lines no orientation `turns`
-    offers read as text (the quarter-turn call went wrong); lazily."""
+def other_turns(page: FlatPage) -> Iterator[Image.Image]:
+    """The orientations `turns` did not offer, for a page whose lines none of those read as
+    text: the half turn when the half-turn call was sure (a page holding one line of print,
+    `Signature: ... Date: ...` overleaf, gives it too little to go on, and it turned the line
+    on its head), then a quarter turn either way (the quarter-turn call went wrong); lazily."""
+    if page.upright_conf >= UNSURE_UPRIGHT:
+        yield page.image.rotate(180)
     yield page.image.rotate(90, expand=True)
     yield page.image.rotate(270, expand=True)
 

@@ -403,16 +403,19 @@ class _Finder:
         return self.result(lab, box, found.how, mask=found.mask, cell=found.cell)
 
     def in_cell(self, lab: Label, grid: Grid, cell: Cell) -> ValueRegion:
-        h, page = lab.height, lab.page
+        # the label's line of print: a photo's small label boxed down over the value under it
+        # (`of` and `the` boxed two lines tall) ends where its letters do, not its boxes
+        start, h = self.line_of(lab)
+        page, lab_bottom = lab.page, start + h
         limit = self.right_limit(lab, cell.x1)  # a row of a table with no column rules
         beside = (lab.x1, cell.top, limit, cell.bottom)
-        under = (cell.x0, lab.bottom, limit, cell.bottom)
+        under = (cell.x0, lab_bottom, limit, cell.bottom)
         # a copier's streak read as `i` and `sf` at 0.1 is no value in the label's cell
         own = [w for w in self.free(page, (cell.x0, cell.top, cell.x1, cell.bottom), cell)]
         own = [w for w in own if not _speck(w)]
-        own_beside = [w for w in own if _in(w, beside) and w.top < lab.bottom]
-        own_under = [w for w in own if _in(w, under) and w.top >= lab.bottom - 0.2 * h]
-        right = grid.right_of(cell, at=(lab.top + lab.bottom) / 2)
+        own_beside = [w for w in own if _in(w, beside) and w.top < lab_bottom]
+        own_under = [w for w in own if _in(w, under) and w.top >= lab_bottom - 0.2 * h]
+        right = grid.right_of(cell, at=start + h / 2)
         if right is not None:
             right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
@@ -434,7 +437,7 @@ class _Finder:
                 # the value under the label runs on across a column rule on its own lines
                 # (a merged row whose rule the grid carried through from the rows around it):
                 # one value over both cells, not the right cell's half of it
-                box = (cell.x0, lab.bottom, right.x1, max(cell.bottom, right.bottom))
+                box = (cell.x0, lab_bottom, right.x1, max(cell.bottom, right.bottom))
                 return self.result(lab, box, "cell-same")
         if right is not None and right_free and (right_words or not (own_beside or own_under)):
             return self.result(lab, right.box, "cell-right", cell=right)
@@ -448,7 +451,7 @@ class _Finder:
             # a label centred in a cell with no room under it is all its cell holds: the
             # value is in that part even when pass 1 read no word there (a Chinese name, a
             # hand), and whether it is blank is the ink's to say
-            label_cell = _centred(lab, cell) and cell.bottom - lab.bottom < 1.5 * h
+            label_cell = _centred(lab, cell) and cell.bottom - lab_bottom < 1.5 * h
             if cut - right.x0 >= MIN_VALUE * h and (self.free(page, part, right) or label_cell):
                 return self.result(lab, part, "cell-right", cell=right)
         if own_beside and own_under and min(w.x0 for w in own_under) < lab.x1 - h:
@@ -460,7 +463,7 @@ class _Finder:
         if own_under:
             return self.result(lab, under, "cell-same", cell=cell)
         # an empty value (or ink): under a label that heads its box, else beside it
-        if lab.top - cell.top < 0.8 * h and cell.bottom - lab.bottom >= 1.5 * h:
+        if start - cell.top < 0.8 * h and cell.bottom - lab_bottom >= 1.5 * h:
             return self.result(lab, under, "cell-same", cell=cell)
         if limit - lab.x1 >= 3 * h:
             return self.result(lab, beside, "cell-same", cell=cell)

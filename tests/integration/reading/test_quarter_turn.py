@@ -2,7 +2,7 @@
 (its table, a few lines of text) outweigh the print across it, and the quarter-turn call and
 its second opinion go wrong. Pass 1 then reads no text in any orientation it tries (its words
 junk, under `labels_pass.AS_TEXT` on average), and reads the page a quarter turn either way
-(`page_image.quarter_turns`) before it gives up on the page. Development seed only; slow: a
+(`page_image.other_turns`) before it gives up on the page. Development seed only; slow: a
 worn copier's scan, OCR'd."""
 
 from __future__ import annotations

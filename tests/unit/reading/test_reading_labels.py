@@ -445,3 +445,26 @@ def test_a_labels_explanation_stops_at_a_value() -> None:
     )
     lab = pick_labels(find_labels(words))["work_email"]
     assert "lin.xiaofeng@zju.edu.cn" not in [w.text for w in lab.words]
+
+
+def test_a_page_holding_one_line_of_labels_is_read_the_right_way_up() -> None:
+    """The signer table cut by a page break: the next page holds `Signature: ____ Date:
+    2024-05-25` alone. Its one line gave the half-turn call too little to go on, and it
+    stood the page on its head, surely; read so, the line is no text, and the signature and
+    date overleaf were never found (a signed, dated form to review). A page no orientation
+    tried reads as text is read in the others, the half turn first."""
+    from licensebot.reading.geometry import FlatPage
+    from licensebot.reading.labels_pass import read_labels
+    from licensebot.reading.limits import ReadLimits
+
+    img = Image.new("L", (2480, 3508), 235)
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 44)
+    d.text((300, 300), "Signature:", font=font, fill=25)
+    d.line([(560, 345), (1100, 345)], fill=25, width=3)
+    d.text((1180, 300), "Date: 2024-05-25", font=font, fill=25)
+    head_down = img.rotate(180)
+    page = FlatPage(head_down, 300.0, False, None, 180, 0.9, 0.0, False, "A4", 300.0, 0.0)
+    _, _, labels = read_labels(page, 3, ReadLimits())
+    assert {"signature", "date"} <= labels.keys()
+    assert labels["signature"].x0 < labels["date"].x0  # read upright

@@ -14,10 +14,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from licensebot.reading.blank_form import find_font
-from licensebot.reading.facts import PageSignature, typed_or_hand
+from licensebot.reading.facts import Found, PageSignature, settle_page_signature, typed_or_hand
 from licensebot.reading.grid import Cell as GridCell
 from licensebot.reading.grid import Grid
 from licensebot.reading.layout import Label, Word, print_height
+from licensebot.reading.limits import ReadLimits
 from licensebot.reading.regions import ValueRegion
 from licensebot.reading.signature import (
     LABEL_OVER_PRINT,
@@ -39,6 +40,10 @@ U = 38  # the label's height in pixels (9 pt at 300 dpi)
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(find_font("DejaVuSans.ttf")), size)
+
+
+def _cjk_font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(find_font("wqy-microhei.ttc")), size, index=0)
 
 
 def _word(text: str, x0: float, top: float, x1: float, conf: float = 0.96) -> Word:
@@ -531,3 +536,33 @@ def test_a_signature_under_the_label_in_its_own_cell_is_found_when_the_next_cell
     ps = PageSignature(sig, [sig, date], region, [], SignatureInk(None, 0.0, right.box, 0, 0))
     ps.ink = ps.measure(empty)
     assert own_cell_instead(empty, ps, grid).ink.signed is False
+
+
+def test_a_wave_the_chinese_model_reads_as_characters_stays_signed() -> None:
+    """Pass 2 reads the Signature cell with Chinese (a typed Chinese name there is print):
+    the Chinese model read a pen's long wave as `-一` at 0.75, one "word" ten heights wide.
+    Two characters of print are two heights wide: that word is no print to mask, and the
+    cell stays signed (masked, the wave was gone and the form went to review)."""
+    img, sig, date = _page()
+    ImageDraw.Draw(img).text((260, 222), "(签名)", font=_cjk_font(34), fill=30)
+    _short_scrawl(img, 1.2)
+    box = (float(COLS[1]), float(ROW[0]), float(COLS[2]), float(ROW[1]))
+    region = ValueRegion("signature", 0, box, "cell-right", 1, cell=GridCell(*box))
+    ps = PageSignature(sig, [sig, date], region, [], SignatureInk(None, 0.0, box, 0, 0))
+    ps.ink = ps.measure(img)
+    assert ps.ink.signed is True
+    wave = Word("-一", 420, 240 - 0.6 * U, 900, 240 + 0.6 * U, conf=0.75)
+    # the label's own `(签名)` beside it, read with it: two characters of print
+    hint = Word("(签名", 260, 222, 370, 222 + U, conf=0.93)
+    found = Found(signature_words=[hint, wave])
+    settle_page_signature(ps, img, found, cell_read=True, limits=ReadLimits())
+    assert found.signed is True
+    # a typed Chinese name read there is print, masked: the cell holds nothing else
+    img, sig, date = _page()
+    ImageDraw.Draw(img).text((420, 218), "马俊杰", font=_cjk_font(40), fill=30)
+    ps = PageSignature(sig, [sig, date], region, [], SignatureInk(None, 0.0, box, 0, 0))
+    ps.ink = ps.measure(img)
+    name = Word("马俊杰", 420, 218, 540, 262, conf=0.9)
+    found = Found(signature_words=[name])
+    settle_page_signature(ps, img, found, cell_read=True, limits=ReadLimits())
+    assert found.signed is not True

@@ -677,3 +677,42 @@ def test_a_digital_signature_with_no_cell_reaches_up_to_the_row_above() -> None:
         "signature", 0, (116, 193, 610, 233), "cell-right", 1, cell=GridCell(116, 193, 610, 233)
     )
     assert up_to_the_row_above(in_a_cell, {"address": address, "signature": sig}) is in_a_cell
+
+
+def test_a_stacked_label_boxed_down_over_its_value_has_the_value_under_its_line() -> None:
+    """A photo's small stacked label (`Name of the signer` over the value, in one cell): pass 1
+    boxed its `of` and `the` two lines tall, down over the value. The value is under the
+    label's line of print, not beside its boxes: read beside them, the name's cell was empty
+    (a filled-in form rejected for a missing name) and the title's cut (`partment`)."""
+    cells = (GridCell(60, 100, 500, 160), GridCell(500, 100, 940, 160))
+    grid = Grid((), cells, 150.0)
+
+    def line(text: str, x: float, top: float, h: float = 14.0) -> list[Word]:
+        out, at = [], x
+        for t in text.split():
+            out.append(Word(t, at, top, at + 0.6 * h * len(t), top + h, 0.95))
+            at += 0.6 * h * len(t) + 0.4 * h
+        return out
+
+    def tall(w: Word) -> Word:
+        return replace(w, top=w.top - 10.0, bottom=w.bottom + 20.0)
+
+    name_label = line("Name of the signer", 66.0, 106.0)
+    name_label = [tall(w) if w.text in ("of", "the") else w for w in name_label]
+    title_label = line("Title / position", 506.0, 106.0)
+    title_label = [tall(w) if w.text == "/" else w for w in title_label]
+    words = [
+        *name_label,
+        *line("Mia Lee", 66.0, 128.0, 20.0),
+        *title_label,
+        *line("Head of Department", 506.0, 128.0, 20.0),
+        # the page's other print
+        *line("Note: the LA must be filled in, printed out, hand signed and scanned", 60, 40),
+        *line("into PDF format, named as DFME_License_Agreement_signer's name.pdf", 60, 60),
+        *line("When reporting results in papers the user should refer to the data", 60, 200),
+    ]
+    labels, regions = _read(words, {0: grid}, (1000.0, 400.0))
+    assert labels["signer_name"].bottom >= 140  # boxed down over the value's line
+    got = {k: _text_in(regions[k], words, labels) for k in regions}
+    assert got["signer_name"] == "Mia Lee"
+    assert got["signer_title"] == "Head of Department"
