@@ -58,8 +58,14 @@ from licensebot.reading.filekind import is_pdf, not_pdf_reason
 from licensebot.reading.geometry import FlatPage
 from licensebot.reading.grid import Grid, grid_from_image
 from licensebot.reading.inflate import flate_bomb
-from licensebot.reading.labels_pass import enough, form_page_of, read_labels, with_date_label
-from licensebot.reading.layout import FIELD_KEYS, Label, Word, find_labels
+from licensebot.reading.labels_pass import (
+    AS_TEXT,
+    enough,
+    form_page_of,
+    read_labels,
+    with_date_label,
+)
+from licensebot.reading.layout import FIELD_KEYS, MERGED_LABEL, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
 from licensebot.reading.page_breaks import OVERLEAF_LINES, carried_overleaf
@@ -652,7 +658,16 @@ class _Reader:
             fields, cells = scan_cells(only, {"date": regions["date"]}, words, image, grids)
             if "date" in fields:  # blank there, or no value
                 found.fields["date"] = fields["date"]
-            ocr_cells(image, cells, found, scale=1.0, limits=self.limits, labels=labels)
+            # (the rest of a form read as print: its date is voted on as print's are)
+            ocr_cells(
+                image,
+                cells,
+                found,
+                scale=1.0,
+                limits=self.limits,
+                labels=labels,
+                printed=read_as_print(found),
+            )
         if found.signed is not None or "signature" not in labels:
             self._tick("signature", t)
             return
@@ -777,10 +792,13 @@ class _Reader:
                 for w in words
                 if w.bottom <= top and w.top >= top - OVERLEAF_LINES * 1.8 * height
                 if x0 - pad <= w.x0 and w.x1 <= x1 + pad
+                # print's size: a pen's scrawl reaching up from the signing line below (read
+                # `人` two lines tall) is no line of a value
+                if w.height <= MERGED_LABEL * height
             ]
         )
-        if not lines:
-            return None
+        if not any(w.conf >= AS_TEXT for w in lines):
+            return None  # nothing there reads as print (a scrawl's tail read `全` at 0.0)
         box = (
             max(0.0, min(w.x0 for w in lines) - pad),
             max(0.0, min(w.top for w in lines) - 0.6 * height),
