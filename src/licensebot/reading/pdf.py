@@ -437,7 +437,12 @@ class _Reader:
         for index in wanted:
             image = upright_body(self.doc.render(index, dpi), dpi)
             words = tesseract_words(
-                image, lang="eng", psm=3, timeout=self.limits.ocr_timeout, page=index, lane=BODY
+                image,
+                lang="eng",
+                psm=REREAD_PSM,
+                timeout=self.limits.ocr_timeout,
+                page=index,
+                lane=BODY,
             )
             text[index] = " ".join(w.text for w in words)
             read[index] = (image, words)
@@ -832,6 +837,15 @@ class _Reader:
             flat.skew,
             flat.quad,
         )
+
+
+#: Tesseract's page segmentation for the version's re-read: one block of text. The first
+#: reading's (psm 3, automatic layout) drops a block it takes for a picture: a worn copier's
+#: streak beside `3. Citations` lost the heading, the citation and the lines around them at
+#: every resolution, and a current LA read as one without them. The re-read reads the page
+#: flattened and deskewed, where one block keeps every line; the two readings are weighed
+#: together (`version.after_reread`), each clause as the one that found it.
+REREAD_PSM = 6
 
 
 def read_as_print(found: Found) -> bool:

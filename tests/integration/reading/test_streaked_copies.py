@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from licensebot.core.form import TEXT_FIELDS, ReadForm
+from licensebot.core.form import TEXT_FIELDS, ReadForm, VersionStatus
 from tests.forms.independent import IndependentSpec
 from tests.integration.reading.conftest import read_independent
 
@@ -15,8 +15,10 @@ pytestmark = pytest.mark.slow
 
 #: 10010: a tabbed form turned a quarter, a streak beside `Full Professor` that RapidOCR read
 #: as a line of its own (`券`); 10020: a table with Chinese labels, a streak through the
-#: middle of every value (pass 1 read two cells of six).
-SEEDS = (10010, 10020)
+#: middle of every value (pass 1 read two cells of six); 3806: a streak beside the page's
+#: `3. Citations` (Tesseract's automatic layout dropped the heading, the citation and the lines
+#: around them at every resolution: a current LA read as unsure, once as an older one).
+SEEDS = (10010, 10020, 3806)
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +51,10 @@ def test_a_speck_the_second_engine_read_as_a_line_of_its_own_is_no_doubt(
     spec, form = read[10010]
     assert form.fields["signer_title"].value == spec.truth["signer_title"]
     assert form.fields["affiliation"].value == spec.truth["affiliation"]
+
+
+def test_a_page_whose_layout_lost_lines_to_a_streak_is_read_again_whole(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    _, form = read[3806]
+    assert form.version_status is VersionStatus.MATCH and form.form_version == "2023"

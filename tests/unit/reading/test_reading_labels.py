@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -468,3 +469,28 @@ def test_a_page_holding_one_line_of_labels_is_read_the_right_way_up() -> None:
     _, _, labels = read_labels(page, 3, ReadLimits())
     assert {"signature", "date"} <= labels.keys()
     assert labels["signature"].x0 < labels["date"].x0  # read upright
+
+
+def test_a_label_on_paper_a_scanner_app_left_half_grey_is_read() -> None:
+    """A phone scanner app's gradient of light over a page holding a Signature cell alone
+    (the table's last row overleaf): paper from 216 at one corner to 242 at the other. One
+    threshold for the page turned its grey half black, and pass 1 read no word at all; read
+    as white paper, the label is there. White paper is read as it is."""
+    from licensebot.reading.geometry import FlatPage
+    from licensebot.reading.labels_pass import read_labels
+    from licensebot.reading.limits import ReadLimits
+    from licensebot.reading.ocr import grey_paper
+
+    w, h = 2480, 3508
+    ramp = np.add.outer(np.linspace(0, 1, h), np.linspace(0, 1, w)) / 2
+    paper = (216 + 26 * ramp).astype(np.uint8)
+    for base in (paper, np.full((h, w), 246, np.uint8)):
+        img = Image.fromarray(base)
+        d = ImageDraw.Draw(img)
+        d.rectangle([440, 470, 2420, 880], outline=60, width=3)
+        font = ImageFont.truetype(str(find_font("DejaVuSans-Bold.ttf")), 40)
+        d.text((470, 480), "SIGNATURE", font=font, fill=40)
+        page = FlatPage(img, 300.0, False, None, 0, 0.9, 0.0, False, "A4", 300.0, 0.0)
+        _, _, labels = read_labels(page, 3, ReadLimits())
+        assert "signature" in labels
+        assert grey_paper(img.reduce(2)) is (base is paper)
