@@ -268,6 +268,11 @@ def _heads_with(name: Label, head: Label) -> bool:
     )
 
 
+def _one_line(a: Word, b: Word) -> bool:
+    """`a` and `b` stand on one line: they overlap by half the shorter's height."""
+    return min(a.bottom, b.bottom) - max(a.top, b.top) > 0.5 * min(a.height, b.height)
+
+
 def _same_row(a: Label, b: Label) -> bool:
     overlap = min(a.bottom, b.bottom) - max(a.top, b.top)
     return a.page == b.page and overlap > 0.3 * min(a.height, b.height)
@@ -428,11 +433,9 @@ class _Finder:
             # other language under it, `姓名` read `ue`, does not: the row's value is the
             # right cell's, beside it)
             reaching = [o for o in own_under if o.x1 >= cell.x1 - RUNS_ON * h]
-            across = [
-                w
-                for w in right_words
-                if any(w.top < o.bottom and o.top < w.bottom for o in reaching)
-            ]
+            # (on their line: overlapping by half a line, not a few pixels of a photo's
+            # boxes, as the label's hint under it and the value centred beside both lines do)
+            across = [w for w in right_words if any(_one_line(w, o) for o in reaching)]
             if across:
                 # the value under the label runs on across a column rule on its own lines
                 # (a merged row whose rule the grid carried through from the rows around it):

@@ -716,3 +716,27 @@ def test_a_stacked_label_boxed_down_over_its_value_has_the_value_under_its_line(
     got = {k: _text_in(regions[k], words, labels) for k in regions}
     assert got["signer_name"] == "Mia Lee"
     assert got["signer_title"] == "Head of Department"
+
+
+def test_a_labels_hint_under_it_is_no_value_running_on_into_the_next_cell() -> None:
+    """`The Signer's Title` over its hint `(dean, professor...)`, the hint reaching the
+    column rule, the value `Senior Lecturer` centred in the next cell between the two lines:
+    a photo's boxes make the value's box overlap the hint's by a few pixels. The value is the
+    next cell's alone, not the hint and the value as one line across the rule (the label was
+    read into the title and it went unread)."""
+    cells = (GridCell(1221, 1779, 1692, 1878), GridCell(1692, 1779, 2160, 1878))
+    grid = Grid((), cells, 300.0)
+    words = [
+        Word("The", 1242, 1783, 1323, 1819, 0.93),
+        Word("Signer's", 1340, 1783, 1512, 1826, 0.78),
+        Word("Title", 1526, 1783, 1620, 1819, 0.96),
+        Word("(dean,", 1245, 1834, 1378, 1882, 0.97),
+        Word("professor...)", 1398, 1834, 1658, 1878, 0.96),
+        Word("Senior", 1712, 1799, 1852, 1837, 0.95),
+        Word("Lecturer", 1869, 1797, 2049, 1837, 0.97),
+    ]
+    labels = {"signer_title": Label("signer_title", words[:3], 1.0)}
+    got = locate_values(labels, words, page_size=(2480.0, 3508.0), grids={0: grid})
+    region = got["signer_title"]
+    assert region.how == "cell-right"
+    assert _text_in(region, words, labels) == "Senior Lecturer"
