@@ -416,7 +416,8 @@ class _Reader:
         self, pages: list[Page], match: VersionMatch, table: bool, page_text: dict[int, str]
     ) -> VersionMatch:
         """The pages where the clauses that decided an OCR'd version stand, read again at
-        `reread_dpi` as one text block per page, and the version told from that.
+        `reread_dpi` as one text block per page (`REREAD_PSM`; by the layout too when that
+        tells no version), and the version told from that.
 
         Which verdict stands is `version.after_reread`'s."""
         outdated = match.status is VersionStatus.OUTDATED
@@ -436,14 +437,7 @@ class _Reader:
         read: dict[int, tuple[Image.Image, list[Word]]] = {}
         for index in wanted:
             image = upright_body(self.doc.render(index, dpi), dpi)
-            words = tesseract_words(
-                image,
-                lang="eng",
-                psm=REREAD_PSM,
-                timeout=self.limits.ocr_timeout,
-                page=index,
-                lane=BODY,
-            )
+            words = self._reread_words(image, index, psm=REREAD_PSM)
             text[index] = " ".join(w.text for w in words)
             read[index] = (image, words)
         layer = " ".join(w.text for p in pages for w in p.words)
@@ -460,6 +454,17 @@ class _Reader:
                 also=[first],
             ),
         )
+        readings = [first]
+        if settled.status is not VersionStatus.MATCH:
+            # one block lost what the automatic layout kept (a number of the subject list):
+            # the same pages by the layout too, every clause as the reading that found it
+            laid_out = " ".join(
+                [layer, *(self._reread_text(read[i][0], i, psm=3) for i in sorted(read))]
+            )
+            readings.append(laid_out)
+            union = match_version(reread, self.versions, form_table_found=table, also=readings)
+            if union.status is VersionStatus.MATCH:
+                settled = union
         if subjects_alone_unsure(settled):
             # numbers of the list neither reading saw (`110, 115` read `15`): the other
             # engine reads the list's lines; a number printed there is one it reads too,
@@ -467,13 +472,21 @@ class _Reader:
             listed = " ".join(list_by_second_engine(*read[i]) for i in sorted(read))
             if listed:
                 both = match_version(
-                    reread, self.versions, form_table_found=table, also=[first, listed]
+                    reread, self.versions, form_table_found=table, also=[*readings, listed]
                 )
                 if both.status is VersionStatus.MATCH:
                     settled = both
         self._tick("version_reread", t)
         log.debug("pdf.version.reread pages=%s %s -> %s", wanted, match.status, settled.status)
         return settled
+
+    def _reread_words(self, image: Image.Image, index: int, *, psm: int) -> list[Word]:
+        return tesseract_words(
+            image, lang="eng", psm=psm, timeout=self.limits.ocr_timeout, page=index, lane=BODY
+        )
+
+    def _reread_text(self, image: Image.Image, index: int, *, psm: int) -> str:
+        return " ".join(w.text for w in self._reread_words(image, index, psm=psm))
 
     def _body_ahead(self, pool: ThreadPoolExecutor, pages: list[Page]) -> dict[int, Future[str]]:
         """Start reading `pages` for their text in `pool`; rendered here (pdfium is not to be
@@ -844,7 +857,9 @@ class _Reader:
 #: streak beside `3. Citations` lost the heading, the citation and the lines around them at
 #: every resolution, and a current LA read as one without them. The re-read reads the page
 #: flattened and deskewed, where one block keeps every line; the two readings are weighed
-#: together (`version.after_reread`), each clause as the one that found it.
+#: together (`version.after_reread`), each clause as the one that found it. Where that
+#: tells no version, the same pages are read by the layout too (one block lost a number of
+#: the subject list the layout kept) and all three readings weighed together.
 REREAD_PSM = 6
 
 
