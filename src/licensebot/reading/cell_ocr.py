@@ -33,6 +33,7 @@ from licensebot.reading.agreement import (
     accented_by_latin,
     comma_for_period,
     cross_engine,
+    lookalike,
     spelled,
     unaccented,
     word_for_word,
@@ -589,6 +590,11 @@ def _confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -
             # the same words but for commas one engine read as periods: the commas
             return replace(read, value=merged)
         if key not in EXACT and unaccented(value, other) and (not name or value in latin):
+            return read
+        if key in SEPARATED and lookalike(value, other):
+            # letters of one shape in a sans-serif font (`Human-Centred AI` read `Al`): which
+            # stands, no engine can see; the affiliation's and the address's letters are
+            # compared loosely if at all, and the value is Tesseract's sure reading
             return read
     crossed = (
         cross_engine(key, cell.readings)

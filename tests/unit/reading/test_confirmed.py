@@ -153,3 +153,16 @@ def test_a_chinese_labels_tail_in_the_second_engines_crop_is_no_dissent(
 ) -> None:
     value = "College of Computer Science and Technology, Zhejiang University"
     assert confirm(monkeypatch, "affiliation", value, f"位： {value}").value == value
+
+
+def test_letters_of_one_shape_in_an_affiliation_stand_as_tesseract_read_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`I` and `l` are one glyph in a sans-serif font: Tesseract's Latin model read `AI`,
+    RapidOCR `Al`; no engine can see which, and the affiliation's letters are compared
+    loosely if at all (the affiliation went unread and the form to a person). Not so where
+    the letters are the rule's: a name."""
+    value = "Northgate Institute for Human-Centred AI"
+    got = confirm(monkeypatch, "affiliation", value, "Northgate Institute for Human-Centred Al")
+    assert got.value == value
+    assert confirm(monkeypatch, "signer_name", "Ilse Weber", "lIse Weber").value is None
