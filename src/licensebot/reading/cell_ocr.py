@@ -503,11 +503,12 @@ def paper_beyond(crop: Image.Image, ruled: tuple[bool, bool]) -> Image.Image:
 
 
 #: A period between words after a word no abbreviation is (five letters or more, none of
-#: `ABBREVIATED`) or after a number: on an underline, where a comma's tail is lost, the comma.
-UNDERLINED_PERIOD = re.compile(r"(?:\b([^\W\d_]{5,})|\d)\. (?=\w)")
+#: `ABBREVIATED`) or after a number: a comma whose tail was lost (to an underline, or to a
+#: photo's soft print), the comma.
+COMMA_READ_AS_PERIOD = re.compile(r"(?:\b([^\W\d_]{5,})|\d)\. (?=\w)")
 #: Words of five letters or more an affiliation or an address abbreviates with a period.
 ABBREVIATED = frozenset({"assoc", "admin", "techn", "indus", "intern", "natnl", "depart"})
-#: The fields whose periods between words an underline may have made of commas: a title's
+#: The fields whose periods between words may be commas OCR lost the tails of: a title's
 #: (`Assoc. Prof.`) are its abbreviations'.
 SEPARATED = frozenset({"affiliation", "address"})
 
@@ -524,15 +525,17 @@ EXACT = frozenset({"work_email", "date"})
 
 
 def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -> FieldValue:
-    """`_confirmed`; a value it confirms on an underline with its commas put back: a period
-    between words that no engine read as a comma, where the line takes a comma's tail and
-    leaves a period (`Information Systems. University of Melbourne`, `Victoria 3010.
-    Australia`, in every reading of a photo) and never adds one to a period. After a word no
-    abbreviation is, or a number, in an affiliation or an address, it is the comma typed
-    there."""
+    """`_confirmed`; a value it confirms with its commas put back: a period between words
+    that no engine read as a comma, where an underline took a comma's tail (`Information
+    Systems. University of Melbourne`, `Victoria 3010. Australia`, in every reading of a
+    photo) or a photo's soft print shrank it to a dot (`Wuhan. Hubei 430074. China` in a
+    table with no underline); neither adds a tail to a period. After a word no abbreviation
+    is, or a number, in an affiliation or an address, it is the comma typed there. (An
+    address that puts a period there, a German `5. OG` for a floor, is recorded with a
+    comma: the address is recorded, no rule judges its letters.)"""
     sure = _confirmed(image, cell, read, scale)
-    if sure.value is not None and cell.underlined and cell.key in SEPARATED:
-        sure = replace(sure, value=UNDERLINED_PERIOD.sub(_comma, sure.value))
+    if sure.value is not None and cell.key in SEPARATED:
+        sure = replace(sure, value=COMMA_READ_AS_PERIOD.sub(_comma, sure.value))
     return sure
 
 

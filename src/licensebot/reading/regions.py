@@ -309,13 +309,18 @@ class _Finder:
         return self._print_h[page]
 
     def line_of(self, lab: Label) -> tuple[float, float]:
-        """Where `lab`'s line of print starts, and its height: its box, unless OCR boxed it
-        far taller than the page's print (`MERGED_LABEL` times: a crease lifted some of its
+        """Where `lab`'s line of print starts, and its height: from its words' median top to
+        their median bottom (its first line, for a label wrapped over two), unless that is far
+        taller than the page's print (`MERGED_LABEL` times: a crease lifted some of its
         letters, and the hint under it joined them); then a line of print around its middle."""
         u = self.print_height(lab.page)
-        if u is None or lab.height <= MERGED_LABEL * u:
-            return lab.top, lab.height
-        return (lab.top + lab.bottom) / 2 - 0.5 * u, u
+        # its words' middle line: one word boxed up over the row above (`名` of `单位名称`)
+        # moves neither end
+        top = median(w.top for w in lab.words)
+        bottom = median(w.bottom for w in lab.words)
+        if u is None or bottom - top <= MERGED_LABEL * u:
+            return top, bottom - top
+        return (top + bottom) / 2 - 0.5 * u, u
 
     # -- helpers --
 

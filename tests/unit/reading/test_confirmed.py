@@ -173,3 +173,19 @@ def test_letters_of_one_shape_in_an_affiliation_stand_as_tesseract_read_them(
     read = FieldValue(value, 0.88, Source.OCR, raw=value)
     assert cell_ocr.confirmed(PAGE, cell, read, 1.0).value == value
     assert confirm(monkeypatch, "signer_name", "Ilse Weber", "lIse Weber").value is None
+
+
+def test_periods_no_engine_read_as_commas_in_soft_print_are_the_commas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A photo's soft print shrinks a comma's tail to a dot for both engines, underline or
+    not (`Wuhan. Hubei 430074. China`): after a word no abbreviation is, or a number, the
+    period between words is the comma typed there; an abbreviation keeps its period."""
+    read = "1037 Luoyu Road, Hongshan District, Wuhan. Hubei 430074. China"
+    got = confirm(monkeypatch, "address", read, read)
+    assert got.value == "1037 Luoyu Road, Hongshan District, Wuhan, Hubei 430074, China"
+    kept = "Dept. of Informatics, Univ. of Tokyo"
+    assert confirm(monkeypatch, "affiliation", kept, kept).value == kept
+    # a title's periods are its abbreviations'
+    title = "Assoc. Professor. Research Group Leader"
+    assert confirm(monkeypatch, "signer_title", title, title).value == title
