@@ -350,11 +350,35 @@ def seal_around(gray: np.ndarray, box: Box, u: float) -> bool:
         )
         if float((vals.min(axis=0) < ring_ink).mean()) < SEAL_RING_COVER:
             continue
+        if not ring_line(vals < ring_ink):
+            continue  # ink at every bearing, but at any radius: lines of print it crosses
         # the ring reaches into the cell
         nx, ny = min(max(cx, cx0), cx1), min(max(cy, cy0), cy1)
         if (nx - cx) ** 2 + (ny - cy) ** 2 <= r * r:
             return True
     return False
+
+
+#: A ring's ink keeps its radius from bearing to bearing (`ring_line`) on this share of the
+#: neighbouring bearings that both hold ink.
+RING_STEADY = 0.75
+
+
+def ring_line(dark: np.ndarray) -> bool:
+    """Whether the ink found around a circle (`dark`: radial samples by bearings) is one line
+    running round it: where two neighbouring bearings both hold ink, its middle moves by at
+    most one radial step between them on `RING_STEADY` of them. A seal's ring does; a circle
+    Hough fitted through a block of print (five lines of a table's values and a signature's
+    wave below them) finds ink on every bearing, each at another radius: a letter here, a
+    line's descender there, and the signed form went to a person as one with a seal."""
+    rows = np.arange(dark.shape[0], dtype=float)[:, None]
+    has = dark.any(axis=0)
+    middle = (rows * dark).sum(axis=0) / np.maximum(dark.sum(axis=0), 1)
+    both = has & np.roll(has, -1)
+    if not both.any():
+        return False
+    steps = np.abs(middle - np.roll(middle, -1))[both]
+    return float((steps <= 1.0).mean()) >= RING_STEADY
 
 
 #: The label's box counts as the text height up to this many times the page's print height

@@ -9,7 +9,9 @@ one line stood the page on its head, and the signature and date were never found
 phone scanner app's copy whose Signature and Date rows went overleaf, the pen's scrawl
 reaching up above them (read as the address's last line: the address unread), the date
 written `2023 年 9 月 18 日` (read by one engine and left unread). (Its affiliation ends in
-`AI`, in a sans-serif font whose `I` and `l` are one glyph: both engines read `Al`.)
+`AI`, in a sans-serif font whose `I` and `l` are one glyph: both engines read `Al`.) 3926: a
+photo of a signed grid form whose values' lines and the wave under them Hough fitted a
+circle through, ink on every bearing (taken for a seal's ring: the form to a person).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ CHOICES = {
     3907: dict(medium="photo", kind="typed"),
     3902: dict(medium="photo", kind="typed"),
     3831: dict(medium="scan", kind="typed"),
+    3926: dict(medium="photo", kind="typed"),
 }
 
 
@@ -66,4 +69,11 @@ def test_a_scrawl_overleaf_is_no_line_of_the_address_and_the_date_there_is_read(
     spec, form = read[3831]
     assert form.value("address") == spec.truth["address"]
     assert form.value("date") == spec.truth["date"]
+    assert form.signed is True
+
+
+def test_lines_of_print_a_circle_crosses_are_no_seal(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    _, form = read[3926]
     assert form.signed is True

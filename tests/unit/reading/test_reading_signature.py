@@ -28,6 +28,8 @@ from licensebot.reading.signature import (
     find_cell,
     legs,
     measure,
+    ring_line,
+    seal_around,
     strokes_of,
     text_height,
     verdict,
@@ -566,3 +568,42 @@ def test_a_wave_the_chinese_model_reads_as_characters_stays_signed() -> None:
     found = Found(signature_words=[name])
     settle_page_signature(ps, img, found, cell_read=True, limits=ReadLimits())
     assert found.signed is not True
+
+
+def test_a_circle_through_lines_of_print_is_no_seals_ring() -> None:
+    """A circle Hough fits through a block of print (a table's five lines of values and the
+    wave under them) finds ink on every bearing, each at another radius; a seal's ring keeps
+    its radius round the circle. The signed form had gone to a person as one with a seal."""
+    rng = random.Random(3)
+    ring = np.zeros((7, 72), dtype=bool)
+    ring[3, :] = True
+    ring[2, 10:30] = True  # a thick stretch of the ring
+    assert ring_line(ring)
+    print_ = np.zeros((7, 72), dtype=bool)
+    for bearing in range(72):
+        print_[rng.randrange(7), bearing] = True  # a letter here, a descender there
+    assert not ring_line(print_)
+    # on a page: lines of print with a signature's wave under them, and no seal (the photo
+    # whose print fooled the circle test is tests/integration/reading/test_page_break_photos)
+    img = Image.new("L", (2100, 900), 250)
+    d = ImageDraw.Draw(img)
+    for i, line in enumerate(
+        (
+            "Chief Technology Officer",
+            "College of Computer Science and",
+            "Technology, Zhejiang University",
+            "lin.xiaofeng@zju.edu.cn",
+            "38 Zheda Road, Xihu District,",
+            "Hangzhou 310027, China",
+        )
+    ):
+        d.text((420, 60 + 56 * i), line, font=_font(40), fill=40)
+    d.line([(COLS[1], 410), (COLS[3], 410)], fill=60, width=3)
+    wave = [(440 + i * 3.0, 470 + 0.6 * U * math.sin(i / 9)) for i in range(160)]
+    d.line(wave, fill=35, width=4, joint="curve")
+    box = (float(COLS[1]), 410.0, float(COLS[3]), 700.0)
+    assert not seal_around(np.asarray(img), box, float(U))
+    # a seal's ring there is one
+    ring, _, _ = _page()
+    _ring(ring, 90)
+    assert seal_around(np.asarray(ring), (float(COLS[1]), 100.0, float(COLS[2]), 380.0), float(U))
