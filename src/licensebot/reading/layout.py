@@ -591,6 +591,13 @@ def _wrapped(
             len(cont) <= 2 and max(w.x1 for w in cont) <= max(w.x1 for w in seg)
         )
         if closes and _skip_parenthetical(joined, best[2]) > before:
+            text = " ".join(w.text for w in joined)
+            if (
+                text.count("(") > text.count(")")
+                and n < len(below)
+                and any(")" in w.text for w in below[n])
+            ):
+                continue  # its bracket closes a line further down: `(dean,` / `professor...)`
             consumed.update(id(c) for c in taken)
             return joined, (best[0], best[1], _skip_parenthetical(joined, best[2]))
     cont = below[0]

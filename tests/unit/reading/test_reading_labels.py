@@ -494,3 +494,27 @@ def test_a_label_on_paper_a_scanner_app_left_half_grey_is_read() -> None:
         _, _, labels = read_labels(page, 3, ReadLimits())
         assert "signature" in labels
         assert grey_paper(img.reduce(2)) is (base is paper)
+
+
+def test_a_labels_bracket_closing_two_lines_down_is_the_labels() -> None:
+    """A narrow column wraps `The Signer's Title (dean, professor...)` over three lines; the
+    bracket opened on the second closes on the third. The third is the label's too, not a
+    line of the value beside it (`professor...) Scientist` was read as the title)."""
+    words = [
+        Word("The", 298, 87, 318, 97),
+        Word("Signer's", 321, 88, 365, 98),
+        Word("Title", 368, 87, 392, 97),
+        Word("(dean,", 298, 100, 331, 109),
+        Word("professor...)", 298, 112, 362, 122),
+        Word("Principal", 480, 87, 528, 97),
+        Word("Research", 480, 100, 530, 109),
+        Word("Scientist", 480, 112, 527, 122),
+    ]
+    labels = pick_labels(find_labels(words))
+    assert [w.text for w in labels["signer_title"].words] == [
+        "The",
+        "Signer's",
+        "Title",
+        "(dean,",
+        "professor...)",
+    ]
