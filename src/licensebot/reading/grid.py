@@ -239,19 +239,22 @@ class Grid:
 
     def underline_after(self, label: Box, text_height: float) -> Rule | None:
         """The rule a value is written on after a label (`Name: ______`): a horizontal rule
-        starting near the label's end, at about its baseline, running on to the right."""
+        starting near the label's end, at about its baseline, running on to the right. One at
+        the label's own line first: a wrapped value's second rule, a line lower, starts under
+        the label at the margin (no gap at all), and the value was looked for over that line
+        alone (`1037 Luoyu Road, Hongshan` for the address)."""
         h = text_height
         x0, _top, x1, bottom = label
-        best: tuple[float, Rule] | None = None
+        best: tuple[tuple[bool, float], Rule] | None = None
         for r in self.horizontals:
             if r.x1 < x1 + 3 * h or r.x0 > x1 + 3 * h or r.x0 < x0 - 0.5 * h:
                 continue
             y = r.at(max(r.x0, x1))
             if not bottom - 0.6 * h <= y <= bottom + 1.2 * h:
                 continue
-            gap = max(0.0, r.x0 - x1)
-            if best is None or gap < best[0]:
-                best = (gap, r)
+            key = (y > bottom + 0.6 * h, max(0.0, r.x0 - x1))
+            if best is None or key < best[0]:
+                best = (key, r)
         return best[1] if best else None
 
     def rule_above(self, label: Box, text_height: float) -> Rule | None:

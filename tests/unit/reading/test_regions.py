@@ -740,3 +740,24 @@ def test_a_labels_hint_under_it_is_no_value_running_on_into_the_next_cell() -> N
     region = got["signer_title"]
     assert region.how == "cell-right"
     assert _text_in(region, words, labels) == "Senior Lecturer"
+
+
+def test_a_wrapped_underlined_value_is_read_over_both_its_lines() -> None:
+    """`Address: 1037 Luoyu Road, Hongshan District,` on its underline, `Wuhan, Hubei 430074,
+    China` wrapped to the margin under the label on a second underline. The value's rule is
+    the one at the label's line: the second starts under the label (no gap at all) and had
+    been taken for it, and the address was read as `1037 Luoyu Road, Hongshan Hubei ...`."""
+    words = [
+        Word("Address:", 43, 135, 82, 146),
+        *_line("1037 Luoyu Road, Hongshan District,", 84, 135, 11.0),
+        *_line("Wuhan, Hubei 430074, China", 43, 150, 11.0),
+    ]
+    first = Rule(84.5, 144.1, 470.0, 144.1, True, 0.5)
+    second = Rule(42.6, 158.6, 380.0, 158.6, True, 0.5)
+    grid = Grid((first, second), (), 72.0)
+    labels = assign_fields(find_labels(words))
+    got = locate_values(labels, words, page_size=(595.0, 842.0), grids={0: grid})["address"]
+    assert got.how == "underline"
+    assert _text_in(got, words, labels) == (
+        "1037 Luoyu Road, Hongshan District, Wuhan, Hubei 430074, China"
+    )
