@@ -41,7 +41,7 @@ from rapidfuzz.distance import Levenshtein
 from unidecode import unidecode
 
 from licensebot.core.form import FieldValue, ReadForm, Reading, Source
-from licensebot.core.names import MatchHow, same_person
+from licensebot.core.names import MatchHow, ascii_words, same_person
 from licensebot.core.rules import normalize_address
 
 #: Fuzzy name matching off: only case, order, accents and pinyin.
@@ -91,6 +91,8 @@ def corroborate(form: ReadForm, *, sender: str | None, filename_name: str | None
 MISREAD_LETTERS = 2
 #: ... in a name of at least this many letters (`Li Bo` and `Li Bu` are two people).
 MISREAD_MIN_LETTERS = 8
+#: More words than a name has: no orders of them tried.
+MAX_NAME_WORDS = 5
 
 
 def _misread_apart(read: str, in_file: str) -> bool:
@@ -100,23 +102,18 @@ def _misread_apart(read: str, in_file: str) -> bool:
     that may be named right; the name is left unread (`unreadable`: review) instead."""
     if same_person(read, in_file, min_score=_NO_FUZZ).matched:
         return False
-    ours, theirs = _name_words(read), _name_words(in_file)
-    if not ours or len(ours) != len(theirs) or sum(map(len, ours)) < MISREAD_MIN_LETTERS:
+    ours, theirs = ascii_words(read), ascii_words(in_file)
+    if (
+        not ours
+        or len(ours) != len(theirs)
+        or len(ours) > MAX_NAME_WORDS
+        or sum(map(len, ours)) < MISREAD_MIN_LETTERS
+    ):
         return False
     return any(
         sum(Levenshtein.distance(a, b) for a, b in zip(ours, order, strict=True)) <= MISREAD_LETTERS
         for order in itertools.permutations(theirs)
     )
-
-
-def _name_words(name: str) -> tuple[str, ...]:
-    words = (re.sub(r"[^a-z]", "", unidecode(w).lower()) for w in re.split(r"[\s_\-.]+", name))
-    out = tuple(w for w in words if w)
-    return out if len(out) <= MAX_NAME_WORDS else ()
-
-
-#: More words than a name has: no permutations tried.
-MAX_NAME_WORDS = 5
 
 
 def _doubted(name: FieldValue) -> FieldValue:

@@ -126,6 +126,12 @@ def _match_tokens(ta: tuple[str, ...], tb: tuple[str, ...], min_score: float) ->
     return NO_MATCH
 
 
+def ascii_words(name: str) -> tuple[str, ...]:
+    """The words of `name` (`tokens`: honorifics and separators away) transliterated to
+    lower-case ASCII letters, hyphens dropped: `Schäfer_Jörg` -> `schafer`, `jorg`."""
+    return tuple(t.replace("-", "") for t in _ascii(tokens(name)))
+
+
 def _ascii(ts: Sequence[str]) -> tuple[str, ...]:
     out = (re.sub(r"[^a-z-]", "", unidecode(t).lower()).strip("-") for t in ts)
     return tuple(t for t in out if t)

@@ -9,7 +9,7 @@ import pytest
 
 from licensebot.core.corroborate import corroborate
 from licensebot.core.decide import decide
-from licensebot.core.form import FieldValue, Reading, Source
+from licensebot.core.form import FieldValue, ReadForm, Reading, Source
 from licensebot.core.reasons import Decision, Reason
 from tests.unit.core.core_factories import SENDER, context, form
 
@@ -115,6 +115,15 @@ def test_a_name_is_settled_only_by_the_same_name_in_the_file_name(
         assert out.fields["signer_name"].corroborated_by == "filename"
 
 
+def _name_read(read_name: str, filename_name: str, conf: float = 0.92) -> ReadForm:
+    """A form whose signer's name OCR read surely as `read_name`, corroborated by the file
+    name's `filename_name`."""
+    read = form()
+    sure = FieldValue(read_name, conf, Source.OCR, raw=read_name)
+    read = replace(read, fields={**read.fields, "signer_name": sure})
+    return corroborate(read, sender=SENDER, filename_name=filename_name)
+
+
 def test_blank_and_confident_fields_are_left_as_they_are() -> None:
     read = form(fields={"work_email": ""})
     out = corroborate(read, sender="other@ustc.edu.cn", filename_name="Si Li")
@@ -137,12 +146,9 @@ def test_blank_and_confident_fields_are_left_as_they_are() -> None:
 def test_a_name_ocr_read_surely_takes_the_file_names_letters_only_for_print_look_alikes(
     read_name: str, filename_name: str, settled: str
 ) -> None:
-    read = form()
-    sure = FieldValue(read_name, 0.9, Source.OCR, raw=read_name)
-    read = replace(read, fields={**read.fields, "signer_name": sure})
-    out = corroborate(read, sender=SENDER, filename_name=filename_name)
-    assert out.fields["signer_name"].value == settled
-    assert (out.fields["signer_name"].corroborated_by == "filename") is (settled != read_name)
+    fv = _name_read(read_name, filename_name, conf=0.9).fields["signer_name"]
+    assert fv.value == settled
+    assert (fv.corroborated_by == "filename") is (settled != read_name)
 
 
 def test_a_typed_name_is_never_respelled_by_the_file_name() -> None:
@@ -169,10 +175,7 @@ def test_a_name_ocr_read_a_letter_or_two_from_the_file_names_goes_to_a_person(
 ) -> None:
     """Not rejected for the file name (the applicant would rename a file named right): the
     name is unread, its reading kept, and the application goes to review."""
-    read = form()
-    sure = FieldValue(read_name, 0.92, Source.OCR, raw=read_name)
-    read = replace(read, fields={**read.fields, "signer_name": sure})
-    out = corroborate(read, sender=SENDER, filename_name=filename_name)
+    out = _name_read(read_name, filename_name)
     fv = out.fields["signer_name"]
     assert fv.value is None and fv.unreadable
     assert read_name in [r.text for r in fv.readings]
@@ -193,10 +196,7 @@ def test_a_name_ocr_read_a_letter_or_two_from_the_file_names_goes_to_a_person(
 def test_a_name_further_from_the_file_names_is_rejected_for_the_file_name(
     read_name: str, filename_name: str
 ) -> None:
-    read = form()
-    sure = FieldValue(read_name, 0.92, Source.OCR, raw=read_name)
-    read = replace(read, fields={**read.fields, "signer_name": sure})
-    out = corroborate(read, sender=SENDER, filename_name=filename_name)
+    out = _name_read(read_name, filename_name)
     assert out.fields["signer_name"].value == read_name
     filename = f"DFME_License_Agreement_{filename_name.replace(' ', '_')}.pdf"
     assert Reason.BAD_FILENAME in decide(context(read=out, filename=filename)).reasons
