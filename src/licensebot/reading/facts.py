@@ -172,7 +172,7 @@ def own_cell_instead(image: Image.Image, ps: PageSignature, grid: Grid | None) -
     the other half, empty, made a signed form unsigned). The label's own cell is measured too;
     unless it is as empty, its verdict stands."""
     lab = ps.label
-    cell = grid.cell_containing(_box_of(lab)) if grid is not None else None
+    cell = grid.cell_containing(lab.box) if grid is not None else None
     if cell is None or cell.bottom - lab.bottom < OWN_CELL_ROOM * lab.height:
         return ps
     # under the label: its own print (a Chinese label OCR read in pieces) is no ink of a hand
@@ -186,10 +186,6 @@ def own_cell_instead(image: Image.Image, ps: PageSignature, grid: Grid | None) -
 
 #: Room under the Signature label in its own cell, in label heights, for a signature to stand.
 OWN_CELL_ROOM = 2.0
-
-
-def _box_of(lab: Label) -> Box:
-    return (lab.x0, lab.top, lab.x1, lab.bottom)
 
 
 def page_signature(

@@ -433,6 +433,11 @@ class Label:
         return self.words[0].page
 
     @property
+    def box(self) -> tuple[float, float, float, float]:
+        """(x0, top, x1, bottom)."""
+        return (self.x0, self.top, self.x1, self.bottom)
+
+    @property
     def x0(self) -> float:
         return min(w.x0 for w in self.words)
 

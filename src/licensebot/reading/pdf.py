@@ -871,7 +871,7 @@ def read_as_print(found: Found) -> bool:
 
 
 def _in_cell(grid: Grid, lab: Label) -> bool:
-    return grid.cell_containing((lab.x0, lab.top, lab.x1, lab.bottom)) is not None
+    return grid.cell_containing(lab.box) is not None
 
 
 def blanked(image: Image.Image, boxes: Sequence[Box]) -> Image.Image:

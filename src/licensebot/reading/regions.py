@@ -198,9 +198,9 @@ def members_region(
     h = head.height
     left = name.x0 - h if name is not None and _same_row(name, head) else head.x0 - 12 * h
     grid = (grids or {}).get(head.page)
-    cell = grid.cell_containing(_box(head)) if grid else None
+    cell = grid.cell_containing(head.box) if grid else None
     if grid is not None and cell is not None and cell.height < MAX_CELL * h:
-        first = grid.cell_containing(_box(name)) if name is not None else None
+        first = grid.cell_containing(name.box) if name is not None else None
         left = first.x0 if first is not None else left
         bottom, below = cell.bottom, grid.below(cell)
         while below is not None:
@@ -220,10 +220,6 @@ def members_region(
 
 
 # ---- the finder -----------------------------------------------------------------------------
-
-
-def _box(lab: Label) -> Box:
-    return (lab.x0, lab.top, lab.x1, lab.bottom)
 
 
 #: A word this unsure, of a letter or two, is a speck OCR read, no value.
@@ -378,7 +374,7 @@ class _Finder:
     def region(self, lab: Label) -> ValueRegion:
         grid = self.grids.get(lab.page)
         if grid is not None:
-            cell = grid.cell_containing(_box(lab))
+            cell = grid.cell_containing(lab.box)
             tallest = MAX_SIGNATURE_CELL if lab.field == "signature" else MAX_CELL
             if cell is not None and cell.height <= tallest * lab.height:
                 found = self.in_cell(lab, grid, cell)
@@ -465,7 +461,7 @@ class _Finder:
         if own_beside and own_under and min(w.x0 for w in own_under) < lab.x1 - h:
             # a value beside the label that wraps under it: the whole cell, the label masked
             box = (cell.x0, cell.top, limit, cell.bottom)
-            return self.result(lab, box, "cell-same", mask=(_box(lab),), cell=cell)
+            return self.result(lab, box, "cell-same", mask=(lab.box,), cell=cell)
         if own_beside:
             return self.result(lab, beside, "cell-same", cell=cell)
         if own_under:
@@ -518,7 +514,7 @@ class _Finder:
         h, page = lab.height, lab.page
         limit = self.right_limit(lab, self.width)
         row = (lab.x1, lab.top - 0.5 * h, limit - 0.2 * h, lab.bottom + 0.5 * h)
-        line = grid.underline_after(_box(lab), h) if grid is not None else None
+        line = grid.underline_after(lab.box, h) if grid is not None else None
         if line is not None and self.leader(lab, line, row):
             # dots led to the value: it is right of them, as a tab's value is
             after = (line.x1 - 0.2 * h, row[1], row[2], row[3])
@@ -558,7 +554,7 @@ class _Finder:
     def over_line(self, lab: Label, grid: Grid | None, limit: float) -> ValueRegion | None:
         """Above the line a label is printed under, or None."""
         h = lab.height
-        over = grid.rule_above(_box(lab), h) if grid is not None else None
+        over = grid.rule_above(lab.box, h) if grid is not None else None
         if over is None:
             return None
         y = over.at((lab.x0 + lab.x1) / 2)
@@ -630,7 +626,7 @@ class _Finder:
             last_bottom = max(w.bottom for w in line)
             last_x1 = max(w.x1 for w in line)
             bottom = last_bottom + 0.3 * h
-        mask = (_box(lab),) if left < first[0] else ()
+        mask = (lab.box,) if left < first[0] else ()
         return (left, first[1], x1, bottom), mask
 
     def label_next(self, lab: Label, line: Sequence[Word]) -> bool:
@@ -657,7 +653,7 @@ class _Finder:
         rule starts."""
         h = lab.height
         x0 = max(x0, lab.x1)
-        line = grid.underline_after(_box(lab), h)
+        line = grid.underline_after(lab.box, h)
         assert line is not None
         y = line.at(x0)
         top = min(lab.top - 0.6 * h, y - 2.4 * h)
@@ -711,7 +707,7 @@ class _Finder:
             left = max(0.0, left - UNDERLINE_RUN * h)
         else:
             left = min(left, max(lab.x1 + 0.1 * h, left - UNDERLINE_RUN * h))
-        mask = (_box(lab),) if left < lab.x1 else ()
+        mask = (lab.box,) if left < lab.x1 else ()
         return (left, top, right, bottom), mask
 
     def wrapped_lines(
