@@ -502,12 +502,20 @@ def paper_beyond(crop: Image.Image, ruled: tuple[bool, bool]) -> Image.Image:
     return ImageOps.expand(crop, border=(left, 0, right, 0), fill=fill)
 
 
-#: A period between words after a word no abbreviation is (five letters or more, none of
+#: A period between words after a word no abbreviation is (four letters or more, none of
 #: `ABBREVIATED`) or after a number: a comma whose tail was lost (to an underline, or to a
-#: photo's soft print), the comma.
-COMMA_READ_AS_PERIOD = re.compile(r"(?:\b([^\W\d_]{5,})|\d)\. (?=\w)")
-#: Words of five letters or more an affiliation or an address abbreviates with a period.
-ABBREVIATED = frozenset({"assoc", "admin", "techn", "indus", "intern", "natnl", "depart"})
+#: photo's soft print), the comma. (Three letters or fewer is an abbreviation's length:
+#: `Rd.`, `St.`, `No.`, `Co.`, `Fl.`; a word of four is either, `Road.` or `Univ.`.)
+COMMA_READ_AS_PERIOD = re.compile(r"(?:\b([^\W\d_]{4,})|\d)\. (?=\w)")
+#: Words of four letters or more an affiliation or an address abbreviates with a period
+#: (the usual English shortenings of institutions, departments and streets).
+ABBREVIATED = frozenset(
+    {
+        *("acad", "admin", "assoc", "asst", "bldg", "blvd", "coll", "corp", "dept", "depart"),
+        *("dist", "govt", "hosp", "inst", "indus", "intl", "intern", "lect", "natl", "natnl"),
+        *("prof", "prov", "sect", "tech", "techn", "univ"),
+    }
+)
 #: The fields whose periods between words may be commas OCR lost the tails of: a title's
 #: (`Assoc. Prof.`) are its abbreviations'.
 SEPARATED = frozenset({"affiliation", "address"})

@@ -4,22 +4,74 @@ A word processor breaks a table's row across pages: its labels at one page's foo
 at the next one's head (`The Signer's Name | TITLE`, then `Jörg Schäfer | Research Group
 Leader`). The scanned path reads them as cells of their own (`pdf._Reader._value_carried`,
 `_value_overleaf`); a text layer has their words already.
+
+It breaks a label cell of two lines so too (`continued_label`): `Detail Address of your` at
+one page's foot, `affiliation` at the next one's head, which alone reads as another label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from licensebot.core.form import FieldValue, Source
-from licensebot.reading.cell_ocr import value_words
+from licensebot.reading.cell_ocr import cut_short, value_words
 from licensebot.reading.clean import CLEANERS
 from licensebot.reading.document import is_leader
-from licensebot.reading.layout import Label, Word, join_words
+from licensebot.reading.layout import Label, Word, join_words, match_label
 from licensebot.reading.regions import ValueRegion
 
 #: Lines of a value the page break carried to the top of the next page, at most (an
 #: address's last two).
 OVERLEAF_LINES = 2
+#: A label a page break cut in two reads, its two parts together, as one of its field's
+#: wordings at least this surely ...
+CONTINUED_SURE = 0.95
+#: ... and more surely by this much than its first part alone.
+CONTINUED_GAIN = 0.02
+
+
+def continued_label(before: Iterable[Label], after: Iterable[Label]) -> tuple[Label, Label] | None:
+    """A label cell a page break cut in two: the lowest label of one page (`Detail Address`,
+    `of your` after it in its cell) goes on in the top row of the next (`affiliation`), where
+    its rest alone reads as another field's label. That row is the cut row's: its label the
+    rest of the cut one, its value the rest of the cut value (`Nanshan District, Shenzhen
+    518057, China` had been recorded as the affiliation). Returns (the cut label, its rest
+    taken for a label), or None.
+
+    The rest belongs to the label above when, in the same column, the two parts together
+    read as the upper label's field nearly exactly (`CONTINUED_SURE`) and the upper part
+    alone (with what follows it in its cell) does not, or less surely: a whole `Work email`
+    over an `Address` row overleaf is two labels (`Work email Address` reads no better than
+    `Work email`), as is an `Address` over an `Affiliation`."""
+    above, below = list(before), list(after)
+    if not above or not below:
+        return None
+    head = max(above, key=lambda lab: lab.bottom)
+    rest = min(below, key=lambda lab: lab.top)
+    if rest.field == head.field or rest.x0 >= head.x1 or head.x0 >= rest.x1:
+        return None
+    whole = match_label(join_words([*head.words, *head.inline, *rest.words]))
+    if whole is None or whole[0] != head.field or whole[1] < CONTINUED_SURE:
+        return None
+    own = match_label(join_words([*head.words, *head.inline]))
+    if own is not None and own[0] == head.field and own[1] > whole[1] - CONTINUED_GAIN:
+        return None
+    return head, rest
+
+
+def label_rests(labels: Sequence[Label]) -> list[Label]:
+    """The labels of several pages (a text layer's) that are the rests of labels a page
+    break cut (`continued_label`): no labels."""
+    rests = []
+    pages = sorted({lab.page for lab in labels})
+    for page in pages:
+        split = continued_label(
+            (lab for lab in labels if lab.page == page),
+            (lab for lab in labels if lab.page == page + 1),
+        )
+        if split is not None:
+            rests.append(split[1])
+    return rests
 
 
 def carried_overleaf(
@@ -33,11 +85,15 @@ def carried_overleaf(
     there above its first label, across the row's column (Word breaks a row so: `The
     Signer's Name | TITLE` at a page's foot, `Jörg Schäfer | Research Group Leader` at the
     next one's head; the form was rejected for a name left blank). The words there are the
-    value; with none, it is blank."""
+    value; with none, it is blank. A value that stops short there (`cell_ocr.cut_short`:
+    `3388 Keyuan South Road,`) goes on in those lines of its own column: the two together."""
     out: dict[str, FieldValue] = {}
     for key, fv in fields.items():
         lab, region = labels.get(key), regions.get(key)
-        if not fv.blank or lab is None or region is None or key not in CLEANERS:
+        if lab is None or region is None or key not in CLEANERS:
+            continue
+        cut = not fv.blank and fv.value is not None and cut_short(fv.raw)
+        if not (fv.blank or cut):
             continue
         later = [o for o in labels.values() if o.page == lab.page + 1]
         below = [o for o in labels.values() if o.page == lab.page and o.top > lab.bottom]
@@ -45,7 +101,10 @@ def carried_overleaf(
             continue
         h = lab.height
         top = min(o.top for o in later)
-        x0, x1 = min(lab.x0, region.box[0]) - h, region.box[2] + h
+        # a blank value's lines may stand under its label (a stacked table's); a cut one's
+        # go on in its own column
+        x0 = (region.box[0] if cut else min(lab.x0, region.box[0])) - h
+        x1 = region.box[2] + h
         lines = value_words(
             [
                 w
@@ -59,6 +118,8 @@ def carried_overleaf(
         )
         if lines:
             raw = join_words(lines)
+            if cut:
+                raw = f"{(fv.raw or '').rstrip()} {raw}"
             value = CLEANERS[key](raw)
             out[key] = FieldValue(value, 1.0 if value else 0.0, Source.TEXT, raw=raw)
     return out

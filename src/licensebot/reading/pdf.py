@@ -68,7 +68,12 @@ from licensebot.reading.labels_pass import (
 from licensebot.reading.layout import FIELD_KEYS, MERGED_LABEL, Label, Word, find_labels
 from licensebot.reading.limits import ReadError, ReadLimits, tick
 from licensebot.reading.ocr import BODY, OcrError, ink_ratio, mean_conf, tesseract_words
-from licensebot.reading.page_breaks import OVERLEAF_LINES, carried_overleaf
+from licensebot.reading.page_breaks import (
+    OVERLEAF_LINES,
+    carried_overleaf,
+    continued_label,
+    label_rests,
+)
 from licensebot.reading.page_image import upright, upright_body
 from licensebot.reading.regions import (
     ValueRegion,
@@ -191,7 +196,9 @@ class _Reader:
         t = self._tick("text", t)
         text_words = [w for p in pages for w in p.words] + form_words
         # a tab's leader between a label and its value is no word of either
-        labels = assign_fields(find_labels([w for w in text_words if not is_leader(w)]))
+        found_labels = find_labels([w for w in text_words if not is_leader(w)])
+        rests = label_rests(found_labels)  # a label's rest a page break carried overleaf
+        labels = assign_fields([lab for lab in found_labels if not any(lab is r for r in rests)])
         form_page = form_page_of(labels)
         doc_text = " ".join(w.text for p in pages for w in p.words)
         image_pages = [p for p in pages if p.image_page]
@@ -623,6 +630,19 @@ class _Reader:
             return
         t = perf_counter()
         image, words, labels = self._pass1_of(prev)
+        split = None
+        if self.form_pass1 is not None:
+            split = continued_label(labels.values(), self.form_pass1[2].values())
+        rest: FieldValue | None = None
+        if split is not None:
+            # the form page's top row is the rest of the row the page break cut: its label
+            # no label, its value the rest of the cut value
+            taken = split[1].field
+            rest = found.fields.pop(taken, None)
+            found.cut.pop(taken, None)
+            self.form_labels.discard(taken)
+            self.form_regions = {k: r for k, r in self.form_regions.items() if k != taken}
+            missing = [k for k in FIELD_KEYS if k not in self.form_labels]
         keys = tuple(k for k in missing if k in labels)
         # a row's worth is not a table: the LA's own text names an affiliation too
         if len(keys) < min(2, len(missing)):
@@ -636,6 +656,11 @@ class _Reader:
         found.fields.update({k: v for k, v in fields.items() if k in only})
         self._read_cells(image, regions, cells, found, labels)
         self._value_carried(found, only, regions)
+        if split is not None and split[0].field in only:
+            key = split[0].field
+            head = found.cut.get(key, found.fields.get(key))
+            if head is not None:
+                self._join(found, key, head, rest)
         self._tick("ocr_pass2", t)
 
     def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
@@ -727,9 +752,16 @@ class _Reader:
         tail = self._read_atop(key, (x0, x1), image, words, labels, printed=read_as_print(found))
         if tail is None:
             return
-        raw = " ".join(r for r in (head.raw, tail.raw) if r)
-        if head.value is None or tail.value is None:
-            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=tail.readings)
+        self._join(found, key, head, tail)
+
+    @staticmethod
+    def _join(found: Found, key: str, head: FieldValue, tail: FieldValue | None) -> None:
+        """`key`'s value: `head` (cut short: `found.cut`, or whole) and its `tail` from the
+        other side of a page break, unread when either is (no tail read: the rest unknown)."""
+        raw = " ".join(r for r in (head.raw, tail.raw if tail else None) if r)
+        if head.value is None or tail is None or tail.value is None:
+            readings = tail.readings if tail else ()
+            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=readings)
             return
         mark = (head.raw or ",").rstrip()[-1] if key in found.cut else ""
         space = "" if mark == "-" else " "

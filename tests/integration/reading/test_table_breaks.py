@@ -29,12 +29,13 @@ CASES: dict[int, tuple[str, str]] = {
     1006: ("scan", "older"),  # stacked, turned; the break between Affiliation and its value
     1025: ("scan", "unsigned"),  # stacked, phone app; the break after `Name | Title`
     3001: ("photo", "typed"),  # grid4; `Signature | ... | Date | ...` overleaf, `Date` read `Pate`
+    4222: ("scan", "typed"),  # grid4; the break cuts `Detail Address of your` / `affiliation`
 }
 #: Each case is the form its seed drew when the case was written: without the development-only
 #: table styles, fonts and scanners a development seed may draw since (tests/forms/split.py),
 #: but for the cases written since, which draw them
 BEFORE = {"dev_only": False}
-SINCE = {1006, 1025, 3001}
+SINCE = {1006, 1025, 3001, 4222}
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +155,15 @@ def test_a_date_label_misread_overleaf_is_found_by_the_date_beside_it(
     # `2025`): a one-letter misreading of `Date` before a date is the Date label
     spec, form = read[3001]
     assert form.fields["date"].value == spec.truth["date"]
+
+
+def test_a_label_a_page_break_cut_is_not_read_as_another_label(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # `Detail Address of your` ends the page before with the address's first line; overleaf,
+    # `affiliation` (the label's last word) heads the row with its last line: no Affiliation
+    # label (the address's last line had been recorded as the affiliation), the address is
+    # both lines, the affiliation the one typed in its own row
+    spec, form = read[4222]
+    for key in ("affiliation", "address"):
+        assert form.fields[key].value == spec.truth[key], key

@@ -179,13 +179,16 @@ def test_periods_no_engine_read_as_commas_in_soft_print_are_the_commas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A photo's soft print shrinks a comma's tail to a dot for both engines, underline or
-    not (`Wuhan. Hubei 430074. China`): after a word no abbreviation is, or a number, the
+    not (`Road. Hongshan`, `Wuhan. Hubei 430074. China`): after a word no abbreviation is
+    (an abbreviation is three letters or fewer, or a known shortening), or a number, the
     period between words is the comma typed there; an abbreviation keeps its period."""
-    read = "1037 Luoyu Road, Hongshan District, Wuhan. Hubei 430074. China"
+    read = "1037 Luoyu Road. Hongshan District, Wuhan. Hubei 430074. China"
     got = confirm(monkeypatch, "address", read, read)
     assert got.value == "1037 Luoyu Road, Hongshan District, Wuhan, Hubei 430074, China"
     kept = "Dept. of Informatics, Univ. of Tokyo"
     assert confirm(monkeypatch, "affiliation", kept, kept).value == kept
+    kept = "Inst. of Automation, 95 Zhongguancun East Rd. Haidian Dist. Beijing"
+    assert confirm(monkeypatch, "address", kept, kept).value == kept
     # a title's periods are its abbreviations'
     title = "Assoc. Professor. Research Group Leader"
     assert confirm(monkeypatch, "signer_title", title, title).value == title

@@ -163,3 +163,45 @@ def test_a_row_a_page_break_cut_after_its_labels_has_its_values_overleaf() -> No
     assert got["signer_name"].value == "Jörg Schäfer"
     assert got["signer_title"].value == "Research Group Leader"
     assert carried_overleaf(fields, labels, regions, list(affiliation.words)) == {}
+
+
+def test_a_label_a_page_break_cut_in_two_is_one_label_and_its_value_goes_on_overleaf() -> None:
+    """`Detail Address` (`of your` after it) ends a page with `3388 Keyuan South Road,`; the
+    next opens with `affiliation | Nanshan District, ...`: the word is the rest of the
+    address's label, no Affiliation label, and the address goes on there. Two whole labels
+    either side of a break stay two."""
+    from licensebot.core.form import FieldValue
+    from licensebot.reading.layout import Label, Word
+    from licensebot.reading.page_breaks import carried_overleaf, continued_label, label_rests
+    from licensebot.reading.regions import ValueRegion
+
+    def w(text: str, x0: float, top: float, page: int) -> Word:
+        return Word(text, x0, top, x0 + 6 * len(text), top + 8, page=page)
+
+    email = Label("work_email", [w("Work", 57, 740, 0), w("email", 90, 740, 0)], 1.0)
+    head = Label(
+        "address",
+        [w("Detail", 57, 769, 0), w("Address", 100, 769, 0)],
+        1.0,
+        inline=[w("of", 150, 769, 0), w("your", 166, 769, 0)],
+    )
+    rest = Label("affiliation", [w("affiliation", 57, 56, 1)], 1.0)
+    signature = Label("signature", [w("Signature", 57, 70, 1)], 1.0)
+    assert continued_label([email, head], [rest, signature]) == (head, rest)
+    assert label_rests([email, head, rest, signature]) == [rest]
+    whole = Label("address", [w("Address", 57, 769, 0)], 1.0)
+    affiliation = Label("affiliation", [w("Affiliation", 57, 56, 1)], 1.0)
+    assert continued_label([email, whole], [affiliation, signature]) is None
+    address = Label("address", [w("Address", 57, 56, 1)], 1.0)
+    assert continued_label([email], [address, signature]) is None
+
+    labels = {"work_email": email, "address": head, "signature": signature}
+    regions = {"address": ValueRegion("address", 0, (200, 768, 534, 777), "cell-same", None)}
+    first = "3388 Keyuan South Road,"
+    fields = {"address": FieldValue("3388 Keyuan South Road", 1.0, raw=first)}
+    words = [*rest.words, w("Nanshan", 200, 56, 1), w("District,", 250, 56, 1)]
+    words += [w("China", 310, 56, 1), *signature.words]
+    got = carried_overleaf(fields, labels, regions, words)
+    assert got["address"].value == "3388 Keyuan South Road, Nanshan District, China"
+    complete = FieldValue("3388 Keyuan South Road", 1.0, raw="3388 Keyuan South Road")
+    assert carried_overleaf({"address": complete}, labels, regions, words) == {}
