@@ -195,7 +195,13 @@ def accented_by_latin(key: str, readings: Sequence[Reading]) -> tuple[str, Readi
     but for those letters (word for word: a space one engine lost is no agreement), and no
     reading of the cell at `DISSENT` or above has other letters. Two engines agree on every
     other letter; the letters of its own come from the one model that reads them. None
-    otherwise. `readings`: all of one cell's readings."""
+    otherwise. `readings`: all of one cell's readings.
+
+    Nor when a Tesseract pass reads RapidOCR's plain letters exactly and surely
+    (`PLAIN_SURE`): then two engines are sure of the plain letters, and the accents are what
+    one model alone saw, unsurely, in a worn copy's specks under them (`Scięnce`, `Chiņą` at
+    0.48 against `eng`'s `Science`, `China` at 0.96); where the print has the letters, the
+    passes without them read junk there (`Arcisstrage` at 0.07)."""
     if key not in WORD_FIELDS:
         return None
     clean = CLEANERS[key]
@@ -203,22 +209,32 @@ def accented_by_latin(key: str, readings: Sequence[Reading]) -> tuple[str, Readi
     for value, latin in cleaned:
         if value is None or value.isascii() or latin.model not in ACCENTED or latin.edged:
             continue
-        rapid = any(
-            other is not None
+        plain = {
+            other
+            for other, r in cleaned
+            if other is not None
             and r.model == RAPID
             and not r.edged
             and r.confidence >= RAPID_SURE
             and unaccented(value, other)
             and len(other.split()) == len(value.split())  # the words' spaces too
-            for other, r in cleaned
-        )
+        }
         dissent = any(
-            other is not None and r.confidence >= DISSENT and not unaccented(value, other)
+            other is not None
+            and (
+                (r.confidence >= DISSENT and not unaccented(value, other))
+                or (r.model != RAPID and r.confidence >= PLAIN_SURE and other in plain)
+            )
             for other, r in cleaned
         )
-        if rapid and not dissent:
+        if plain and not dissent:
             return value, latin
     return None
+
+
+#: A Tesseract pass this sure of RapidOCR's plain letters outweighs the accented model's
+#: letters of its own (`accented_by_latin`).
+PLAIN_SURE = 0.9
 
 
 # ---- word for word --------------------------------------------------------------------------

@@ -460,6 +460,26 @@ def test_letters_rapidocr_lacks_come_from_the_latin_model_when_the_rest_agrees()
     assert accented_by_latin("work_email", readings) is None
 
 
+def test_accents_one_model_saw_unsurely_where_both_engines_read_plain_letters_are_specks() -> None:
+    # a worn copy's specks under `e` and `a`: the accented model alone, at 0.48, writes
+    # `Scięnce` and `Chiņą`; `eng` reads the plain letters at 0.96, as RapidOCR does
+    plain = "University of Science and Technology of China"
+    readings = [
+        r(plain, 0.96, "eng"),
+        r("University of Scięnce and Technology of Chiņą", 0.48, "Latin"),
+        r(plain, 0.998, "rapid"),
+    ]
+    assert accented_by_latin("affiliation", readings) is None
+    # where the print has the letters, the passes without them read junk there
+    readings[0] = r("Arcisstrage 21, 80333 Munchen, Germany", 0.07, "eng")
+    readings[1:] = [
+        r(_STRASSE, 0.54, "Latin"),
+        r("ArcisstraBe 21, 80333 Munchen, Germany", 0.98, "rapid"),
+    ]
+    found = accented_by_latin("address", readings)
+    assert found is not None and found[0] == _STRASSE
+
+
 @pytest.mark.parametrize(
     "rapid, conf",
     [
