@@ -405,17 +405,35 @@ def lines_of(words: Sequence[Word]) -> list[list[Word]]:
 
 
 def segments_of(line: Sequence[Word]) -> list[list[Word]]:
-    """A line cut where the gap between words is wide (a cell border, a column)."""
+    """A line cut where the gap between words is wide (a cell border, a column): wider than
+    `COLUMN_GAP` letters' height, or wider than `NARROW_COLUMN_GAP` and `SPACES` of the
+    line's spaces (a narrow label cell's `Affiliation (Institute,` a space and a half from
+    `Department of ...` in the next cell: the value had been read into the label's
+    explanation, and the affiliation reported as its second line, `Melbourne`)."""
     if not line:
         return []
     h = median(w.height for w in line)
+    gaps = [w.x0 - prev.x1 for prev, w in itertools.pairwise(line)]
+    space = median(gaps) if len(gaps) >= SPACED_WORDS else None
     segs: list[list[Word]] = [[line[0]]]
-    for prev, w in itertools.pairwise(line):
-        if w.x0 - prev.x1 > 1.2 * h or Source.FORM in (w.source, prev.source):
+    for (prev, w), gap in zip(itertools.pairwise(line), gaps, strict=True):
+        wide = gap > COLUMN_GAP * h or (
+            space is not None and gap > NARROW_COLUMN_GAP * h and gap > SPACES * max(space, 0.0)
+        )
+        if wide or Source.FORM in (w.source, prev.source):
             segs.append([w])
         else:
             segs[-1].append(w)
     return segs
+
+
+#: A gap between words wider than this many letters' heights parts two cells (or columns) ...
+COLUMN_GAP = 1.2
+#: ... and so does one wider than this many, where it is `SPACES` of the line's usual space
+#: (its median gap, on a line of `SPACED_WORDS` words or more).
+NARROW_COLUMN_GAP = 0.8
+SPACES = 3.0
+SPACED_WORDS = 4
 
 
 # ---- labels ---------------------------------------------------------------------------------
