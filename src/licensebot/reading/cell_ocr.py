@@ -40,7 +40,7 @@ from licensebot.reading.agreement import (
 )
 from licensebot.reading.baseline import straight, wobbly
 from licensebot.reading.cells import CELL_INK, Box, Cell, scale_box
-from licensebot.reading.clean import CLEANERS, label_tail, row_label_line
+from licensebot.reading.clean import CLEANERS, cut_short, label_tail, row_label_line
 from licensebot.reading.engines import CHINESE, LATIN, CellReader, joined
 from licensebot.reading.facts import Found, read_members
 from licensebot.reading.layout import Label, Word, first_lines, join_words
@@ -311,32 +311,6 @@ def near_by_accents(plain: str | None, accented: str) -> bool:
     if plain is None or not near(plain, accented):
         return False
     return fold(plain) == fold(accented) or not accented.isascii()
-
-
-def cut_short(raw: str | None) -> bool:
-    """A reading that stops where its value goes on: after a comma or a hyphen (`1037 Luoyu
-    Road, Hongshan District,` of an address whose last line the page break carried over, or
-    that ran past the cell the reader took), or after a word that joins what follows it
-    (`Department of Computing ..., University of`: a value whose second line the reader did
-    not take). No value of the form ends so."""
-    if raw is None:
-        return False
-    text = raw.rstrip()
-    words = text.split()
-    return text.endswith((",", "，", "-")) or (
-        len(words) > 1 and words[-1].lower() in JOINING_WORDS
-    )
-
-
-#: Words that join what follows them, in the languages of affiliations and addresses: no
-#: name, title, affiliation or address ends with one.
-JOINING_WORDS = frozenset(
-    [
-        *("of", "and", "the", "for", "&"),
-        *("de", "del", "des", "du", "la", "le", "et", "y", "di", "da", "do"),
-        *("und", "für", "der"),
-    ]
-)
 
 
 def mostly_unread(image: Image.Image, cells: Sequence[Cell], found: Found) -> None:

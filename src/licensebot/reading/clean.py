@@ -259,3 +259,31 @@ CLEANERS = {
     "address": clean_address,
     "date": clean_date,
 }
+
+
+def cut_short(raw: str | None) -> bool:
+    """A reading that stops where its value goes on: after a comma or a hyphen (`1037 Luoyu
+    Road, Hongshan District,` of an address whose last line the page break carried over, or
+    that ran past the cell the reader took), or after a word that joins what follows it
+    (`Department of Computing ..., University of`: a value whose second line the reader did
+    not take). No value of the form ends so."""
+    if raw is None:
+        return False
+    words = raw.split()
+    return ends_open(raw) or (len(words) > 1 and words[-1].lower() in JOINING_WORDS)
+
+
+def ends_open(raw: str) -> bool:
+    """Text that ends with a comma or a hyphen: what follows it is more of it."""
+    return raw.rstrip().endswith((",", "，", "-"))
+
+
+#: Words that join what follows them, in the languages of affiliations and addresses: no
+#: name, title, affiliation or address ends with one.
+JOINING_WORDS = frozenset(
+    [
+        *("of", "and", "the", "for", "&"),
+        *("de", "del", "des", "du", "la", "le", "et", "y", "di", "da", "do"),
+        *("und", "für", "der"),
+    ]
+)

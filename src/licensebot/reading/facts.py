@@ -53,7 +53,7 @@ class Found:
     signed_conf: float = 0.0
     members: list[Member] = field(default_factory=list)
     signature_words: list[Word] = field(default_factory=list)
-    #: Values read and confirmed that stop short (`cell_ocr.cut_short`: a comma at the end),
+    #: Values read and confirmed that stop short (`clean.cut_short`: a comma at the end),
     #: left unread in `fields`: a page break may have carried the rest overleaf.
     cut: dict[str, FieldValue] = field(default_factory=dict)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from licensebot.core.form import FieldValue, Source
-from licensebot.reading.cell_ocr import cut_short, value_words
-from licensebot.reading.clean import CLEANERS
+from licensebot.reading.cell_ocr import value_words
+from licensebot.reading.clean import CLEANERS, cut_short
 from licensebot.reading.document import is_leader
 from licensebot.reading.layout import Label, Word, join_words, match_label
 from licensebot.reading.regions import ValueRegion
@@ -85,7 +85,7 @@ def carried_overleaf(
     there above its first label, across the row's column (Word breaks a row so: `The
     Signer's Name | TITLE` at a page's foot, `Jörg Schäfer | Research Group Leader` at the
     next one's head; the form was rejected for a name left blank). The words there are the
-    value; with none, it is blank. A value that stops short there (`cell_ocr.cut_short`:
+    value; with none, it is blank. A value that stops short there (`clean.cut_short`:
     `3388 Keyuan South Road,`) goes on in those lines of its own column: the two together."""
     out: dict[str, FieldValue] = {}
     for key, fv in fields.items():

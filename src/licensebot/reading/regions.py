@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from licensebot.reading.clean import ends_open
 from licensebot.reading.grid import REACH, Box, Cell, Grid, Rule
 from licensebot.reading.layout import (
     FIELD_KEYS,
@@ -31,6 +32,7 @@ from licensebot.reading.layout import (
     Label,
     Word,
     is_filler,
+    join_words,
     lines_of,
     median,
     own_line,
@@ -615,7 +617,12 @@ class _Finder:
             if line[0].top - last_bottom > 1.0 * h:
                 break
             if line[0].x0 < x0 - 1.5 * h:
-                if abs(line[0].x0 - lab.x0) > 1.5 * h or not self.label_next(lab, line):
+                if abs(line[0].x0 - lab.x0) > 1.5 * h:
+                    break
+                # a line at the margin is the value's when the value above it ends open (a
+                # comma: `..., Victoria 3010,` / `Australia`, the next row's label five blank
+                # lines down) or the next row's label follows it
+                if not ends_open(join_words(words)) and not self.label_next(lab, line):
                     break
                 if last_x1 + 0.3 * h + (line[0].x1 - line[0].x0) < margin:
                     # its first word had room at the end of the line above: a word processor
@@ -623,6 +630,7 @@ class _Finder:
                     # (a heading after the last row: `Students / employees ... for:`)
                     break
                 left = min(left, lab.x0 - h)  # the margin: nothing of the value before it
+            words = line
             last_bottom = max(w.bottom for w in line)
             last_x1 = max(w.x1 for w in line)
             bottom = last_bottom + 0.3 * h
@@ -633,12 +641,17 @@ class _Finder:
         """The next line of print below `line` is a label's (the next row's), within
         `NEXT_LABEL` label heights: a line between rows, not a heading after the table.
         Rows may stand a blank line apart (`Address:` wrapped to the margin, then a blank
-        line, then `Signature:`)."""
+        line, then `Signature:`). Or a page break between them: the line is the last print
+        of its page and the form's labels go on at the next (a text layer's: `Postal
+        address: ... Northgate Science` / `Park, Cambridge ...` ends a page, `Signature:`
+        opens the next; the address had been recorded without its second line)."""
         h = lab.height
         bottom = max(w.bottom for w in line)
         below = self.labels_in(lab.page, (0.0, bottom, self.width, bottom + NEXT_LABEL * h), lab)
         if not below:
-            return False
+            overleaf = any(o.page == lab.page + 1 for o in self.labels)
+            rest = self.free(lab.page, (0.0, bottom + 0.2 * h, self.width, float("inf")))
+            return overleaf and not rest
         top = min(o.top for o in below)
         return not self.free(lab.page, (0.0, bottom + 0.2 * h, self.width, top - 0.2 * h))
 

@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw, ImageFont
 from licensebot.core.form import Reading
 from licensebot.reading import ocr
 from licensebot.reading.blank_form import find_font
-from licensebot.reading.cell_ocr import cut_short, near_by_accents, trim_junk
-from licensebot.reading.clean import clean_date, clean_text
+from licensebot.reading.cell_ocr import near_by_accents, trim_junk
+from licensebot.reading.clean import clean_date, clean_text, cut_short
 from licensebot.reading.layout import Word, join_words
 from licensebot.reading.ocr import OcrError, clear_edges, erase_leaders, preload, true_runs
 from licensebot.reading.vote import accented, edged, plausible_name, vote

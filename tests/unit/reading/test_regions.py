@@ -761,3 +761,37 @@ def test_a_wrapped_underlined_value_is_read_over_both_its_lines() -> None:
     assert _text_in(got, words, labels) == (
         "1037 Luoyu Road, Hongshan District, Wuhan, Hubei 430074, China"
     )
+
+
+def test_a_tabbed_value_wrapped_to_the_margin_is_the_values_when_it_ends_open_or_at_a_page_break() -> (
+    None
+):
+    # `Postal address:<tab>Doug McDonell Building, ..., Victoria 3010,` / `Australia`, and the
+    # Signature row five blank lines down; and `..., Northgate Science` / `Park, Cambridge
+    # ...` as the last print of its page, `Signature:` opening the next: both lines are the
+    # value (each had been recorded without its second line)
+    from licensebot.reading.cells import value_and_tail
+
+    def ws(text: str, x: float, top: float, page: int = 0) -> list[Word]:
+        out, at = [], x
+        for t in text.split():
+            out.append(Word(t, at, top, at + 9 * len(t), top + 12, 0.95, page=page))
+            at += 9 * len(t) + 5
+        return out
+
+    def address(words: list[Word]) -> str:
+        labels, regions = _read(words, {}, (595.0, 842.0))
+        return join_words(value_and_tail(regions["address"], words, {}, labels)[0])
+
+    head = [*ws("Title:", 72, 100), *ws("Professor", 200, 100), *ws("Address:", 72, 125)]
+    opened = [*head, *ws("Doug McDonell Building, Victoria 3010,", 200, 125)]
+    got = address([*opened, *ws("Australia", 72, 143), *ws("Signature:", 72, 240)])
+    assert got == "Doug McDonell Building, Victoria 3010, Australia"
+    # not open: a line there with no label after it is a note under the form
+    closed = [*head, *ws("Doug McDonell Building, Victoria 3010", 200, 125)]
+    got = address([*closed, *ws("Australia", 72, 143), *ws("Signature:", 72, 240)])
+    assert got == "Doug McDonell Building, Victoria 3010"
+    # the page's last print, the form's labels going on overleaf
+    overleaf = [*ws("Signature:", 72, 60, page=1), *ws("Date:", 72, 90, page=1)]
+    got = address([*closed, *ws("Australia", 72, 143), *overleaf])
+    assert got == "Doug McDonell Building, Victoria 3010 Australia"
