@@ -288,8 +288,18 @@ def word_for_word(
     tess = [r for r in fair if r.model in partners and r.confidence >= DISSENT]
     letters = alphabet or _rapid_alphabet
     for rr in sorted(rapids, key=lambda r: -r.confidence):
-        for p in sorted(tess, key=lambda r: -r.confidence):
-            merged = _merge(rr.text, p.text, accents=p.model in ACCENTED, loose=loose, abc=letters)
+        # partners reading every mark RapidOCR reads first, apostrophes too (`d'Informatique`
+        # by `eng` before `d Informatique` by a surer pass), then the surest
+        whole = _all_marks(rr.text)
+        for p in sorted(tess, key=lambda r: (_all_marks(r.text) != whole, -r.confidence)):
+            merged = _merge(
+                rr.text,
+                p.text,
+                accents=p.model in ACCENTED,
+                loose=loose,
+                abc=letters,
+                left_out=p.confidence >= LEFT_OUT_SURE,
+            )
             value = None if merged is None else clean(merged)
             if value is None:
                 continue
@@ -301,6 +311,10 @@ def word_for_word(
     return None
 
 
+#: A partner this sure of its reading gives the letter RapidOCR left out of an address.
+LEFT_OUT_SURE = 0.8
+
+
 def _rapid_alphabet() -> Collection[str]:
     from licensebot.reading.rapid import alphabet
 
@@ -308,12 +322,19 @@ def _rapid_alphabet() -> Collection[str]:
 
 
 def _merge(
-    rapid: str, partner: str, *, accents: bool, loose: bool, abc: Callable[[], Collection[str]]
+    rapid: str,
+    partner: str,
+    *,
+    accents: bool,
+    loose: bool,
+    abc: Callable[[], Collection[str]],
+    left_out: bool = True,
 ) -> str | None:
     """The partner's reading (Tesseract keeps the spaces RapidOCR drops or adds:
     `ResearchGroupLeader`, `33 38`) with RapidOCR's digits where the two differ by a digit
     and a letter of its shape, stray marks left out; None when the two readings' letters
-    differ otherwise (see `word_for_word`)."""
+    differ otherwise (see `word_for_word`). `left_out`: a letter the partner has more is one
+    RapidOCR left out (the partner is sure of its reading: `LEFT_OUT_SURE`)."""
     a, b = "".join(_WORD.findall(rapid)), "".join(_WORD.findall(partner))
     if not a:
         return None
@@ -321,9 +342,10 @@ def _merge(
         return None  # `Co., Ltd.` and `Co. Ltd.` are two readings where the letters count
     keep: dict[int, str] = {}  # the partner's letter (by its place among them) -> RapidOCR's
     for x, y, at in _differences(a, b):
-        if loose and not x and len(y) == 1 and y.isalpha():
+        if loose and left_out and not x and len(y) == 1 and y.isalpha():
             # a letter RapidOCR left out (`Unitd Kingdom`), in a field kept for the record:
-            # the partner's, counted as a doubt
+            # the partner's, counted as a doubt (an unsure partner's letter more is its own
+            # misreading: `Douga` at 0.62 from a `g`'s tail on an underline)
             keep[at] = y
             continue
         if len(x) != len(y):
@@ -401,6 +423,11 @@ _UNSTRAY = re.compile(r"[\]\[|`]+")
 def _marks(text: str) -> list[str]:
     """The punctuation between the words, stray marks aside."""
     return [_STRAY.sub("", sep) for sep in _WORD.split(text)]
+
+
+def _all_marks(text: str) -> str:
+    """The punctuation between the words, apostrophes included, in order (spaces aside)."""
+    return re.sub(r"\s+", "", "".join(_WORD.split(text)))
 
 
 def _same_words(value: str, other: str) -> bool:

@@ -377,6 +377,9 @@ def test_a_letter_rapidocr_left_out_of_the_address_is_the_partners() -> None:
     tess = "Cambridge CB4 OWS, United Kingdom"
     readings = [r(tess, 0.9, "eng"), r("Cambridge CB4 0WS, Unitd Kingdom", 0.8, "rapid")]
     assert words("address", readings) == "Cambridge CB4 0WS, United Kingdom"
+    # an unsure partner's letter more is its own misreading (a `g`'s tail on an underline)
+    douga = [r("Douga McDonell Building", 0.62, "Latin"), r("Doug McDonell Building", 0.9, "rapid")]
+    assert words("address", douga) is None
     # in a field the rules judge, a letter less is another reading
     title = [r("Associate Professor", 0.9, "eng"), r("Associate Profesor", 0.95, "rapid")]
     assert words("signer_title", title) is None
@@ -503,3 +506,15 @@ def test_accented_letters_stop_at_a_sure_reading_with_other_letters() -> None:
     # a value with no letter RapidOCR lacks is the ordinary agreement's, not this one's
     plain = [r("Parkville 3010", 0.5, "Latin"), r("Parkville 3010", 0.98, "rapid")]
     assert accented_by_latin("address", plain) is None
+
+
+def test_a_partner_reading_every_mark_rapidocr_reads_comes_first() -> None:
+    # `d'Informatique`: a surer pass lost the apostrophe (`d Informatique`), `eng` read it,
+    # as RapidOCR did (its spaces lost): the apostrophe is the value's
+    value = "Laboratoire d'Informatique et de Vision de Laval"
+    readings = [
+        r("Laboratoire d Informatique et de Vision de Laval", 0.88, "chi_sim+eng"),
+        r(value, 0.82, "eng"),
+        r("Laboratoired'Informatiqueet deVision de Laval", 0.97, "rapid"),
+    ]
+    assert words("affiliation", readings) == value

@@ -763,9 +763,7 @@ def test_a_wrapped_underlined_value_is_read_over_both_its_lines() -> None:
     )
 
 
-def test_a_tabbed_value_wrapped_to_the_margin_is_the_values_when_it_ends_open_or_at_a_page_break() -> (
-    None
-):
+def test_a_tabbed_value_wrapped_to_the_margin_ending_open_or_a_page_is_the_values() -> None:
     # `Postal address:<tab>Doug McDonell Building, ..., Victoria 3010,` / `Australia`, and the
     # Signature row five blank lines down; and `..., Northgate Science` / `Park, Cambridge
     # ...` as the last print of its page, `Signature:` opening the next: both lines are the
