@@ -583,7 +583,9 @@ class _Finder:
         grid = self.grids.get(lab.page)
         limit = self.right_limit(lab, self.width)
         below = self.below_box(lab, grid, limit)
-        right = (lab.x1, lab.top - 1.5 * h, limit - 0.2 * h, lab.bottom + 1.5 * h)
+        # as tall as a scrawl, but not into the next row (`Date (日期): 2023 年 9 月 29 日`
+        # a line under `Signature (签名):`, its characters measured as the pen's ink)
+        right = (lab.x1, lab.top - 1.5 * h, limit - 0.2 * h, min(lab.bottom + 1.5 * h, below[3]))
         beside = sum(r.how in ("right", "inline", "underline", "leader") for r in others)
         under = sum(r.how == "below" for r in others)
         if beside > 2 * under:

@@ -155,6 +155,21 @@ def find_cell(gray: np.ndarray, sig: Label, others: Sequence[Label], fallback: B
             top = max(above)
         if below:
             bottom = min(below)
+    # a cell holds one row's labels: a label below the Signature's, across its row, starts
+    # the next row whether or not a rule shows between them (a tabbed form's `Date (日期):`
+    # line, then the members' table's top rule: the date's characters and the table's
+    # heading had been measured as a hand, and an unsigned form called signed)
+    under = [
+        o.top
+        for o in others
+        if o is not sig
+        and o.page == sig.page
+        and o.top > sig.bottom + 0.3 * u
+        and o.x0 < span1
+        and o.x1 > span0
+    ]
+    if under and min(under) < bottom:
+        bottom = min(under) - 0.2 * u
     left, right = fx0, fx1
     x_lo = int(max(0, min(sig.x0, fx0) - 6 * u))
     x_hi = int(min(w_img, right_word))

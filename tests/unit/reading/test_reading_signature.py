@@ -104,6 +104,25 @@ def test_the_cell_is_found_by_its_rules() -> None:
     assert box[3] == pytest.approx(ROW[1], abs=3)
 
 
+def test_a_label_row_below_the_signature_ends_its_cell_with_no_rule_between() -> None:
+    """A tabbed form: `Signature:` on one line, `Date: 2025 年 7 月 18 日` on the next, and
+    the members' table's top rule under both: the cell ends above the Date row, not at that
+    rule (the date's characters had been measured as a hand, and an unsigned form called
+    signed)."""
+    img = Image.new("L", (2100, 900), 242)
+    d = ImageDraw.Draw(img)
+    d.text((80, 222), "Signature:", font=_font(34), fill=30)
+    d.text((80, 330), "Date:", font=_font(34), fill=30)
+    d.text((420, 322), "2025 年 7 月 18 日", font=_cjk_font(44), fill=30)
+    d.line([(60, 520), (2000, 520)], fill=30, width=3)
+    sig = Label("signature", [_word("Signature:", 80, 222, 270)], 1.0)
+    date = Label("date", [_word("Date:", 80, 330, 180)], 1.0)
+    fallback = (sig.x0 - U, sig.top - 2 * U, 2000.0, sig.bottom + 6 * U)
+    box = find_cell(np.asarray(img), sig, [sig, date], fallback)
+    assert sig.bottom < box[3] <= date.top
+    assert measure(img, sig, [sig, date], fallback).signed is not True
+
+
 def test_a_scrawl_is_signed() -> None:
     img, sig, date = _page()
     _scrawl(img, random.Random(1), (COLS[1], ROW[0], COLS[2], ROW[1]))
