@@ -455,9 +455,10 @@ MIX = (
 
 def stratified(seeds: Sequence[int], **fixed: Any) -> list[IndependentSpec]:
     """Specs for `seeds`, the i-th with the medium and kind of `MIX[i % len(MIX)]`, and the
-    choices in `fixed` (`draw_spec`'s)."""
+    choices in `fixed` (`draw_spec`'s; a medium or kind fixed there is every form's: the
+    benchmarks' `--fix medium=photo`)."""
     return [
-        draw_spec(seed, medium=medium, kind=kind, **fixed)
+        draw_spec(seed, **{"medium": medium, "kind": kind, **fixed})
         for seed, (medium, kind) in zip(seeds, itertools.cycle(MIX), strict=False)
     ]
 

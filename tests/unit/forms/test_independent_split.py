@@ -244,6 +244,10 @@ def test_the_benchmarks_fix_a_choice_of_the_split_and_refuse_the_other_splits() 
     assert fixed == {"preset": "creased"}
     specs = stratified(split.split_seeds(split.DEV, 10, 20_000), **fixed)
     assert {s.preset for s in specs if s.medium == "scan"} == {"creased"}
+    # a medium fixed is every form's (the mix's media give way), its kinds still drawn in turn
+    fixed = split.fixed_choices(_fix_args("medium=photo"), [split.DEV])
+    photos = stratified(split.split_seeds(split.DEV, 10, 20_000), **fixed)
+    assert {s.medium for s in photos} == {"photo"} and len({s.kind for s in photos}) > 1
     # a development-only choice is never drawn for held-out seeds, a held-out-only one never
     # for development seeds; a malformed option or another source is one line, not a run
     bad = [
