@@ -34,6 +34,8 @@ CASES: dict[int, str] = {
     64: "hinted",  # `Name` over `姓名`: one label, the signer's
     65: "hinted",  # `Full name` over `(in full, as in your passport)`
     4222: "grid4",  # a page break cuts `Detail Address of your` / `affiliation` and its value
+    4423: "grid4",  # `Affiliation (Institute,` a space and a half from the value's cell
+    4443: "tabbed",  # the address's second line at the margin ends its page
 }
 #: unsigned forms: the dotted line to sign on is the leader's print, no signature; 3018's page
 #: break puts the Signature and Date rows at the head of the last page, the form page's
@@ -57,7 +59,8 @@ def read() -> dict[int, tuple[IndependentSpec, ReadForm]]:
 
 
 def test_the_cases_cover_every_development_table_style() -> None:
-    # (4222 draws the `grid4` style again: its case is the page break)
+    # (4222, 4423 and 4443 draw `grid4` and `tabbed` again: their cases are a page break, a
+    # narrow label cell and a wrapped value at a page's foot)
     assert set(CASES.values()) == set(split.choices("table_style", split.DEV))
 
 

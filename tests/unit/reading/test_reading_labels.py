@@ -518,3 +518,25 @@ def test_a_labels_bracket_closing_two_lines_down_is_the_labels() -> None:
         "(dean,",
         "professor...)",
     ]
+
+
+def test_a_narrow_label_cells_bracket_ends_at_the_cell() -> None:
+    """`Affiliation (Institute,` in a narrow label cell, `Department of Computing ...` a
+    space and a half to its right in the value's cell (a born-digital form's text layer, its
+    boxes as pdfium gives them): the label's open bracket does not take the value in, and
+    the value is no part of the label. Spaces between words of one cell part nothing."""
+    from licensebot.reading.layout import segments_of
+
+    line = [
+        Word("Affiliation", 72.1, 526.9, 121.9, 535.5),
+        Word("(Institute,", 124.6, 526.9, 174.0, 537.1),
+        Word("Department", 184.9, 527.4, 243.9, 537.9),
+        Word("of", 246.5, 526.9, 256.7, 535.5),
+        Word("Computing", 258.6, 527.3, 312.5, 538.0),
+    ]
+    assert [[w.text for w in s] for s in segments_of(line)] == [
+        ["Affiliation", "(Institute,"],
+        ["Department", "of", "Computing"],
+    ]
+    (label,) = [lab for lab in find_labels(line) if lab.field == "affiliation"]
+    assert [w.text for w in label.words] == ["Affiliation", "(Institute,"]
