@@ -315,7 +315,12 @@ def match_label(text: str) -> tuple[str, float] | None:
     if not t or len(t) > _LONGEST + 6:
         return None
     hit = process.extractOne(t, _CHOICES, scorer=fuzz.ratio, score_cutoff=80)
-    if hit is None or hit[1] < _required_score(hit[0]) or _another_word(t, hit[0]):
+    if (
+        hit is None
+        or hit[1] < _required_score(hit[0])
+        or _another_word(t, hit[0])
+        or _inflected(t, hit[0])
+    ):
         return chinese_label(t)
     syn, score, _ = hit
     return _FIELD_OF[syn], score / 100
@@ -326,6 +331,19 @@ def _another_word(t: str, syn: str) -> bool:
     its start: that word, not `syn` misread (`signer` of `Name of the signer`, a worn
     copier's blot over `Name of the`, is no `signed`: the form was called unsigned)."""
     return " " not in t and t in LABEL_WORDS and t != syn and not syn.startswith(t)
+
+
+#: English endings: a label's word with one is another word (`addresses`, `titles`, `emails`).
+INFLECTIONS = ("s", "es", "ed", "ing")
+
+
+def _inflected(t: str, syn: str) -> bool:
+    """`t`, one word, is the one-word label `syn` with an English ending: another word, not
+    the label misread (OCR does not add a word's ending). A sentence above the table wrapped
+    so that `addresses:` (of `... to the following email addresses:`) stood alone on its line,
+    where a handwritten form's own `ADDRESS` was lost under the pen; the empty line right of
+    it was reported as the address left blank, and the form rejected for a missing field."""
+    return " " not in t and t.startswith(syn) and t[len(syn) :] in INFLECTIONS
 
 
 #: A Chinese label is a few characters built from one field's term (`签署人签字`, `职称/职务`,

@@ -71,6 +71,27 @@ def test_a_word_of_one_label_is_no_other_label_misread() -> None:
     assert match_label("Signed") == ("signature", 1.0)
 
 
+def test_a_label_word_with_an_english_ending_is_another_word() -> None:
+    # `addresses:` alone on its line, the tail of `... to the following email addresses:`
+    # above a handwritten form's table, had been the Address label: the empty line beside it
+    # was the address left blank, and the form was rejected for a missing field
+    for word in ("addresses:", "Addresses", "Titles", "emails", "Names"):
+        assert match_label(word) is None, word
+    # the labels themselves, misread by a letter, and the labels that are such a word
+    assert match_label("ADDRESS:") == ("address", 1.0)
+    assert match_label("Adress")[0] == "address"  # type: ignore[index]
+    assert match_label("Dated") == ("date", 1.0)
+
+
+def test_a_sentences_last_word_on_a_line_of_its_own_is_no_label() -> None:
+    words = _words(
+        ("sign", 10, 50), ("and", 50, 50), ("send", 80, 50), ("to", 120, 50), ("the", 140, 50),
+        ("following", 170, 50), ("email", 250, 50),
+        ("addresses:", 10, 64),
+    )  # fmt: skip
+    assert find_labels(words) == []
+
+
 def _words(*items: tuple[str, float, float]) -> list[Word]:
     """Words of height 10 at (x, top), each 8 units per character wide."""
     return [Word(t, x, y, x + 8 * len(t), y + 10) for t, x, y in items]
