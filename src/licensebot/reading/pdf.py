@@ -62,6 +62,7 @@ from licensebot.reading.labels_pass import (
     AS_TEXT,
     enough,
     form_page_of,
+    label_column,
     read_labels,
     with_date_label,
 )
@@ -681,6 +682,13 @@ class _Reader:
         self._tick("ocr_pass1", t)
         if date_missing and "signature" in labels:
             labels = with_date_label(labels, words)  # `Date` read `Pate` beside the Signature
+        if found.signed is None and "signature" not in labels and "date" in labels:
+            # the Signature row overleaf too, its label missed by pass 1 (a Chinese `签字：`
+            # above `日期：`): the labels' column down to the Date label read by the second
+            # engine, as on a form page (`label_column`). Without it the signature was not
+            # looked for, and the signature's row was read as the rest of the cut address
+            date = labels["date"]
+            labels = label_column(image, labels, (0.0, date.bottom + date.height), nxt)
         if "signature" not in labels and not (date_missing and "date" in labels):
             return  # the next page does not go on with the table (the Date row alone may)
         # the table goes on overleaf: a value "left blank" in its last rows on the form page
@@ -689,10 +697,10 @@ class _Reader:
         for key, fv in list(found.fields.items()):
             if fv.blank and key in FIELD_KEYS:
                 found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=fv.raw)
-        self._value_overleaf(found, image, words, labels)
-        t = perf_counter()
         dpi = float(self.limits.ocr_dpi)
         grids = {nxt: grid_from_image(image, dpi, nxt)}
+        self._value_overleaf(found, image, words, labels, grids[nxt])
+        t = perf_counter()
         size = (float(image.width), float(image.height))
         keys = ("signature", "date") if date_missing and "date" in labels else ("signature",)
         regions = locate_values(labels, words, page_size=size, grids=grids, keys=keys)
@@ -726,7 +734,12 @@ class _Reader:
         self._tick("signature", t)
 
     def _value_overleaf(
-        self, found: Found, image: Image.Image, words: list[Word], labels: dict[str, Label]
+        self,
+        found: Found,
+        image: Image.Image,
+        words: list[Word],
+        labels: dict[str, Label],
+        grid: Grid | None = None,
     ) -> None:
         """A row the page break cut: the form page's last value read stops short
         (`Found.cut`: a comma, `1037 Luoyu Road, Hongshan District,`), and the next page
@@ -749,7 +762,9 @@ class _Reader:
                 return
             key, head = last, found.fields[last]
         x0, _, x1, _ = self.form_regions[key].box
-        tail = self._read_atop(key, (x0, x1), image, words, labels, printed=read_as_print(found))
+        tail = self._read_atop(
+            key, (x0, x1), image, words, labels, printed=read_as_print(found), grid=grid
+        )
         if tail is None:
             return
         self._join(found, key, head, tail)
@@ -825,16 +840,23 @@ class _Reader:
         labels: dict[str, Label],
         *,
         printed: bool,
+        grid: Grid | None = None,
     ) -> FieldValue | None:
-        """The lines at the top of a page, above its first label and across `column`, read as
-        `key`'s cell of their own by the same passes and rules (`printed`: the rest of the form
-        was read as print; None: no such lines)."""
+        """The lines at the top of a page, above its first label's row (its cell's top rule
+        in `grid`, else the label) and across `column`, read as `key`'s cell of their own by
+        the same passes and rules (`printed`: the rest of the form was read as print; None: no
+        such lines)."""
         if not labels:
             return None
         x0, x1 = column
         first = min(labels.values(), key=lambda lab: min(w.top for w in lab.words))
         top = min(w.top for w in first.words)
         height = median(w.height for w in first.words)
+        row = grid.cell_containing((first.x0, first.top, first.x1, first.bottom)) if grid else None
+        if row is not None and row.top < top:
+            # a label set in the middle of a tall row (`签字：` beside the signature's room):
+            # the lines above it in its own row are the row's (the pen's), not the value's
+            top = row.top
         pad = 2 * height
         lines = value_words(
             [

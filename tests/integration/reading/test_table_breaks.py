@@ -30,12 +30,13 @@ CASES: dict[int, tuple[str, str]] = {
     1025: ("scan", "unsigned"),  # stacked, phone app; the break after `Name | Title`
     3001: ("photo", "typed"),  # grid4; `Signature | ... | Date | ...` overleaf, `Date` read `Pate`
     4222: ("scan", "typed"),  # grid4; the break cuts `Detail Address of your` / `affiliation`
+    14029: ("scan", "typed"),  # chinese, turned; the Address cut above `签字：` overleaf
 }
 #: Each case is the form its seed drew when the case was written: without the development-only
 #: table styles, fonts and scanners a development seed may draw since (tests/forms/split.py),
 #: but for the cases written since, which draw them
 BEFORE = {"dev_only": False}
-SINCE = {1006, 1025, 3001, 4222}
+SINCE = {1006, 1025, 3001, 4222, 14029}
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +168,16 @@ def test_a_label_a_page_break_cut_is_not_read_as_another_label(
     spec, form = read[4222]
     for key in ("affiliation", "address"):
         assert form.fields[key].value == spec.truth[key], key
+
+
+def test_a_signature_row_overleaf_whose_label_pass_1_missed_is_read(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the Address's first line ends the form page (`..., Hongshan District,`); overleaf, its
+    # last line heads the page above `签字：`, set in the middle of the tall Signature row,
+    # which pass 1 did not read (only `日期` below): the label is read in the labels' column,
+    # the signature measured there (it was left unknown), and the address is both lines (the
+    # lines above the label's own row, not the pen's scrawl over it: it was left unread)
+    spec, form = read[14029]
+    assert form.signed is True
+    assert form.fields["address"].value == spec.truth["address"]
