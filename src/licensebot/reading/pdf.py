@@ -687,8 +687,8 @@ class _Reader:
             # above `日期：`): the labels' column down to the Date label read by the second
             # engine, as on a form page (`label_column`). Without it the signature was not
             # looked for, and the signature's row was read as the rest of the cut address
-            date = labels["date"]
-            labels = label_column(image, labels, (0.0, date.bottom + date.height), nxt)
+            under = labels["date"].bottom + labels["date"].height
+            labels = label_column(image, labels, (0.0, under), nxt)
         if "signature" not in labels and not (date_missing and "date" in labels):
             return  # the next page does not go on with the table (the Date row alone may)
         # the table goes on overleaf: a value "left blank" in its last rows on the form page
