@@ -551,6 +551,24 @@ def _skip_parenthetical(seg: Sequence[Word], i: int) -> int:
     return i
 
 
+def _close_bracket(seg: Sequence[Word], end: int) -> int:
+    """`end` past the word that closes a bracket the label's words (`seg[:end]`) left open:
+    `Name (in full, as in your passport)` matches the wording `name in full`, and the rest of
+    its hint, `as in your passport)`, had been read as the value typed after the label (the
+    name, in Chinese print pass 1 did not read, was recorded as `as in your passport)`, and
+    the applicant told the file name does not name the signer). Not past a value, and not
+    where no word closes it (a bracket OCR never saw closed takes no value with it)."""
+    text = " ".join(w.text for w in seg[:end])
+    if text.count("(") <= text.count(")"):
+        return end
+    i = end
+    while i < len(seg) and ")" not in seg[i].text:
+        if _value_like(seg[i].text):
+            return end
+        i += 1
+    return i + 1 if i < len(seg) else end
+
+
 def _value_like(text: str) -> bool:
     """A word no label's explanation holds: an email address, a number."""
     return "@" in text or any(ch.isdigit() for ch in text)
@@ -743,7 +761,7 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
             # two: a bracket's end is another label's hint, no label (its region was the
             # email's cell, and the email was reported as the affiliation)
             continue
-        end = _skip_parenthetical(seg, end)
+        end = _close_bracket(seg, _skip_parenthetical(seg, end))
         # bilingual labels: "签字人姓名 / Signer name"
         while end < len(seg):
             j = end

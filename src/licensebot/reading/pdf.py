@@ -82,6 +82,7 @@ from licensebot.reading.regions import (
     locate_values,
     members_region,
     up_to_the_row_above,
+    within_cells,
 )
 from licensebot.reading.subject_list import list_by_second_engine
 from licensebot.reading.version import (
@@ -570,6 +571,7 @@ class _Reader:
         self.form_pass1 = (image, words, labels)
         # the rules before anything is erased: the same pixels as pass 1's words
         grids = {index: grid_from_image(image, dpi, index)}
+        labels = within_cells(labels, grids)  # no hint's words from the next cell
         size = (float(image.width), float(image.height))
         regions = locate_values(labels, words, page_size=size, grids=grids)
         self.form_regions = regions

@@ -169,6 +169,32 @@ def _one_value_each(regions: dict[str, ValueRegion]) -> dict[str, ValueRegion]:
 NEXT_LABEL = 4.5
 
 
+def within_cells(labels: Mapping[str, Label], grids: Mapping[int, Grid]) -> dict[str, Label]:
+    """`labels` less the words of their bracketed hints that stand in another cell of the
+    table than the label's first word, to its right: the next cell's value on the hint's
+    line. Pass 1 reads a row as one line across the column rule it erased, and a hint's
+    bracket closing on the line below (`The Signer's Title (dean,` / `professor...)`) took
+    the words between (`Principal Research`, the title's first words in the next cell) into
+    the label: the title was recorded as `Scientist`. Only a hint's words: a label's own
+    wording stays whole whatever the grid says of it (a streak may cut a cell in two)."""
+    out = dict(labels)
+    for key, lab in labels.items():
+        grid = grids.get(lab.page)
+        opened = next((i for i, w in enumerate(lab.words) if w.text.startswith("(")), None)
+        if grid is None or opened is None or opened == 0:
+            continue
+        first = lab.words[0]
+        cell = grid.cell_containing((first.x0, first.top, first.x1, first.bottom))
+        if cell is None:
+            continue
+        kept = lab.words[: opened + 1] + [
+            w for w in lab.words[opened + 1 :] if grid.in_cell(cell, w.cx, w.cy) or w.x0 < cell.x1
+        ]
+        if len(kept) < len(lab.words):
+            out[key] = replace(lab, words=kept)
+    return out
+
+
 def own_lines(labels: Mapping[str, Label]) -> dict[str, Label]:
     """`labels` each looked up by its own line (`layout.own_line`, against the median height
     of the page's labels, three at least): a photo's `The Signer's Name` boxed down over the
@@ -424,6 +450,8 @@ class _Finder:
         own_beside = [w for w in own if _in(w, beside) and w.top < lab_bottom]
         own_under = [w for w in own if _in(w, under) and w.top >= lab_bottom - 0.2 * h]
         right = grid.right_of(cell, at=start + h / 2)
+        if right is not None and self.rule_of_its_row_alone(lab, grid, cell, right):
+            right = grid.right_of(right, at=start + h / 2)
         if right is not None:
             right = self.whole_cell(lab, grid, cell, right)
         right_free = right is not None and not self.labels_in(page, right.box, lab)
@@ -477,6 +505,27 @@ class _Finder:
         if below is not None and not self.labels_in(page, below.box, lab):
             return self.result(lab, below.box, "cell-below", cell=below)
         return self.result(lab, beside, "cell-same", cell=cell)  # a blank label cell
+
+    def rule_of_its_row_alone(self, lab: Label, grid: Grid, cell: Cell, right: Cell) -> bool:
+        """The rule between the label's cell and `right` is no column rule of the table: the
+        labels above and below in the label's column (two at least) have cells that end
+        where `right` ends, none where the label's ends. A copier's streak down the labels'
+        column is a rule in a row tall enough (the Signature's): it split `签名`'s cell, and
+        the empty piece right of the streak, still in the labels' column, was measured for
+        the signature (no ink: called unsigned; the pen's ink stood beyond the real rule)."""
+        tol = 2 * REACH * grid.per_inch + 2.0
+        ends = [
+            c.x1
+            for o in self.labels
+            if o is not lab and o.page == lab.page and o.x0 < lab.x1 and lab.x0 < o.x1
+            if not _same_row(lab, o)
+            if (c := grid.cell_containing(o.box)) is not None
+        ]
+        return (
+            len(ends) >= 2
+            and all(abs(x - right.x1) <= tol for x in ends)
+            and right.x1 - cell.x1 > tol
+        )
 
     def whole_cell(self, lab: Label, grid: Grid, cell: Cell, right: Cell) -> Cell:
         """The cell right of the label's, whole: where marks inside it that are no table's

@@ -97,6 +97,33 @@ def _words(*items: tuple[str, float, float]) -> list[Word]:
     return [Word(t, x, y, x + 8 * len(t), y + 10) for t, x, y in items]
 
 
+def _spaced(texts: list[str], top: float, x: float = 10.0) -> list[Word]:
+    """One line of words of height 10 at `top`, a space (4 units) apart."""
+    out = []
+    for t in texts:
+        out.append(Word(t, x, top, x + 8 * len(t), top + 10))
+        x += 8 * len(t) + 4
+    return out
+
+
+def test_a_labels_hint_in_brackets_is_the_labels_to_its_close() -> None:
+    # `Name (in full, as in your passport)` matches the wording `name in full`: the rest of
+    # the hint had been the value typed after the label (recorded as the signer's name)
+    line = _spaced(["Name", "(in", "full,", "as", "in", "your", "passport)"], 50)
+    (label,) = find_labels(line)
+    assert label.field == "signer_name"
+    assert label.inline == []
+    assert label.words[-1].text == "passport)"
+    # over two lines, the label's own words going on below
+    two = _spaced(["Name"], 50) + _spaced(["(in", "full,", "as", "in", "your", "passport)"], 64)
+    (label,) = find_labels(two)
+    assert label.field == "signer_name"
+    assert label.inline == []
+    # a bracket no word closes takes no value with it
+    (label,) = find_labels(_spaced(["Name", "(in", "full,", "Ana", "Lopez"], 50))
+    assert [w.text for w in label.inline] == ["Ana", "Lopez"]
+
+
 def test_a_label_wrapped_over_two_lines_is_one_label() -> None:
     words = _words(
         ("Detail", 10, 100),

@@ -793,3 +793,75 @@ def test_a_tabbed_value_wrapped_to_the_margin_ending_open_or_a_page_is_the_value
     overleaf = [*ws("Signature:", 72, 60, page=1), *ws("Date:", 72, 90, page=1)]
     got = address([*closed, *ws("Australia", 72, 143), *overleaf])
     assert got == "Doug McDonell Building, Victoria 3010 Australia"
+
+
+def test_a_streak_through_a_labels_cell_in_one_row_is_no_column_rule() -> None:
+    # a copier's grey streak down the labels' column of a Chinese table is a rule in the tall
+    # Signature row alone: it split `签名`'s cell, and the empty piece right of the streak,
+    # still in the labels' column, had been the signature's region (no ink: called unsigned)
+    cells = (
+        GridCell(156, 2538, 702, 2595),  # 邮箱
+        GridCell(705, 2538, 2349, 2595),
+        GridCell(156, 2598, 702, 2715),  # 单位地址
+        GridCell(705, 2598, 2349, 2715),
+        GridCell(156, 2718, 465, 3021),  # 签名, left of the streak
+        GridCell(468, 2718, 702, 3021),  # ... right of it
+        GridCell(705, 2718, 2349, 3021),  # the signature's
+        GridCell(156, 3024, 702, 3081),  # 日期
+        GridCell(705, 3024, 2349, 3084),
+    )
+    grid = Grid((), cells, 300.0)
+
+    def label(field: str, text: str, x0: float, top: float) -> Label:
+        return Label(field, [Word(text, x0, top, x0 + 48 * len(text), top + 46, 0.95)], 1.0)
+
+    labels = {
+        "work_email": label("work_email", "邮箱", 382, 2543),
+        "address": label("address", "单位地址", 331, 2630),
+        "signature": label("signature", "签名", 381, 2846),
+        "date": label("date", "日期", 387, 3030),
+    }
+    regions = locate_values(labels, [], page_size=(2550.0, 3301.0), grids={0: grid})
+    assert regions["signature"].box == (705, 2718, 2349, 3021)
+    # a row with a narrower label cell of its own, its value cell running on past the other
+    # rows' column rule, keeps its rule: the value is the cell right of it
+    narrow = (*cells[:4], GridCell(156, 2718, 465, 3021), GridCell(468, 2718, 2349, 3021))
+    regions = locate_values(
+        {k: labels[k] for k in ("work_email", "address", "signature")},
+        [],
+        page_size=(2550.0, 3301.0),
+        grids={0: Grid((), narrow, 300.0)},
+    )
+    assert regions["signature"].box == (468, 2718, 2349, 3021)
+
+
+def test_a_labels_hint_takes_no_words_from_the_next_cell() -> None:
+    # pass 1 read the row as one line across the column rule it erased: the hint's bracket,
+    # closing on the line below (`(dean,` / `professor...)`), took the title's first words
+    # from the next cell into the label, and the title was recorded as `Scientist`
+    from licensebot.reading.regions import within_cells
+
+    cells = (GridCell(1248, 1180, 1743, 1310), GridCell(1746, 1180, 2229, 1310))
+    grid = Grid((), cells, 300.0)
+    words = [
+        Word("The", 1270, 1208, 1336, 1242, 0.93),
+        Word("Title", 1350, 1208, 1430, 1242, 0.97),
+        Word("(dean,", 1608, 1208, 1720, 1242, 0.9),
+        Word("Principal", 1754, 1208, 1930, 1242, 0.34),
+        Word("Research", 1940, 1208, 2100, 1242, 0.97),
+        Word("professor...)", 1270, 1260, 1486, 1294, 0.78),
+        Word("Scientist", 2110, 1208, 2220, 1242, 0.97),
+    ]
+    labels = {"signer_title": Label("signer_title", words[:6], 1.0)}
+    cut = within_cells(labels, {0: grid})
+    assert [w.text for w in cut["signer_title"].words] == [
+        "The",
+        "Title",
+        "(dean,",
+        "professor...)",
+    ]
+    region = locate_values(cut, words, page_size=(2480.0, 3508.0), grids={0: grid})
+    assert region["signer_title"].box[0] == 1746
+    # a label's own wording is never cut: no bracket, no words taken away
+    plain = {"address": Label("address", [words[0], replace(words[3], text="Address")], 1.0)}
+    assert within_cells(plain, {0: grid}) == plain
