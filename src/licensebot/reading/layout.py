@@ -630,6 +630,9 @@ def _wrapped(
             break
         ln, line = found
         below.append(line)
+    if below and (split := _wrapped_before_value(seg, hit, below[0])) is not None:
+        consumed.add(id(below[0]))
+        return split
     if not below or _own_label(seg, hit, below[0]):
         return seg, hit  # `Work e-mail` over `Address`: two rows, not `Work e-mail address`
     joined = list(seg)
@@ -674,6 +677,27 @@ def _wrapped(
         consumed.add(id(cont))
         return list(seg) + cont, (hit[0], hit[1], len(seg) + len(cont))
     return seg, hit
+
+
+def _wrapped_before_value(
+    seg: Sequence[Word], hit: tuple[str, float, int], cont: Sequence[Word]
+) -> tuple[list[Word], tuple[str, float, int]] | None:
+    """A label whose wording runs on past its match on its line (`Detail Address` `of your`),
+    then the value on the same line (`Floor 18, ...`: a photo's column rule erased, the gap
+    too small to part them), and ends on the line below (`affiliation`): the label is the
+    three parts, the value the rest of the line. Alone, `affiliation` was the Affiliation
+    label, and the address's last line was recorded as the affiliation. The seg returned
+    holds the label's words first, then the value's."""
+    k = hit[2]
+    while k < len(seg) and norm(seg[k].text) in LABEL_WORDS:
+        k += 1
+    if k == hit[2] or k >= len(seg):
+        return None
+    joined = [*seg[:k], *cont]
+    hit2 = _match_run(joined, 0)
+    if hit2 is None or hit2[0] != hit[0] or hit2[2] <= k or hit2[1] < hit[1] - 0.1:
+        return None
+    return [*joined[: hit2[2]], *seg[k:], *joined[hit2[2] :]], hit2
 
 
 def _own_label(seg: Sequence[Word], hit: tuple[str, float, int], cont: Sequence[Word]) -> bool:

@@ -124,6 +124,21 @@ def test_a_labels_hint_in_brackets_is_the_labels_to_its_close() -> None:
     assert [w.text for w in label.inline] == ["Ana", "Lopez"]
 
 
+def test_a_label_wrapped_under_a_value_on_its_line_is_one_label() -> None:
+    # a photo's erased column rule left `Detail Address of your` and the address on one
+    # line; the label ends on the line below (`affiliation`), which alone had been the
+    # Affiliation label: the address's last line was recorded as the affiliation
+    words = _spaced(["Detail", "Address", "of", "your", "Floor", "18,", "Tower", "B,"], 50)
+    words += _spaced(["affiliation"], 64) + _spaced(["Shenzhen,", "China"], 64, x=200.0)
+    labels = pick_labels(find_labels(words))
+    assert set(labels) == {"address"}
+    assert [w.text for w in labels["address"].words][-1] == "affiliation"
+    assert [w.text for w in labels["address"].inline][:2] == ["Floor", "18,"]
+    # a label's line that ends with its value, over the next row's label, is two rows
+    two = _spaced(["Work", "email", "a.b@c.edu"], 50) + _spaced(["Address"], 64)
+    assert set(pick_labels(find_labels(two))) == {"work_email", "address"}
+
+
 def test_a_label_wrapped_over_two_lines_is_one_label() -> None:
     words = _words(
         ("Detail", 10, 100),
