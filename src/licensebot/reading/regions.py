@@ -140,6 +140,13 @@ def locate_values(
     own = own_lines(labels)
     finder = _Finder(own, words, page_size, grids or {}, also=labels.values())
     out = {key: finder.region(own[key]) for key in keys if key in own}
+    if _stacked(out, own):
+        # a table that sets its values under their labels sets them all so: a value under
+        # its label is the label's own, whatever the next cell holds (that column's own
+        # label missed: a stacked table's small `TITLE`, its value taken for the name)
+        for key, region in list(out.items()):
+            if key in FIELD_KEYS and region.how == "cell-right":
+                out[key] = finder.region(own[key], stacked=True)
     out = _one_value_each(out)
     if "signature" in out and out["signature"].how == "right-below":
         # ink with nothing to place it: where the form puts its other values, right of
@@ -147,6 +154,25 @@ def locate_values(
         others = [r for k, r in out.items() if k != "signature"]
         out["signature"] = finder.signature_by(own["signature"], others)
     return out
+
+
+#: Values under their labels in the labels' own cells, at least, and twice as many as values
+#: in the cells right of their labels, for a table to set its values under its labels.
+STACKED = 3
+
+
+def _stacked(regions: Mapping[str, ValueRegion], labels: Mapping[str, Label]) -> bool:
+    """Most of the table's values stand under their labels, in the labels' own cells."""
+    under = sum(
+        1
+        for key, r in regions.items()
+        if key in FIELD_KEYS
+        and r.how == "cell-same"
+        # under it, or the whole cell with the label masked (a value wrapped under it)
+        and (r.box[1] >= labels[key].bottom - 0.5 * labels[key].height or bool(r.mask))
+    )
+    right = sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == "cell-right")
+    return under >= STACKED and under > 2 * right
 
 
 def _one_value_each(regions: dict[str, ValueRegion]) -> dict[str, ValueRegion]:
@@ -399,13 +425,15 @@ class _Finder:
 
     # -- the cases --
 
-    def region(self, lab: Label) -> ValueRegion:
+    def region(self, lab: Label, *, stacked: bool = False) -> ValueRegion:
+        """`lab`'s value region; `stacked`: the table sets its values under their labels, in
+        the label's own cell, so a value there is the label's own."""
         grid = self.grids.get(lab.page)
         if grid is not None:
             cell = grid.cell_containing(lab.box)
             tallest = MAX_SIGNATURE_CELL if lab.field == "signature" else MAX_CELL
             if cell is not None and cell.height <= tallest * lab.height:
-                found = self.in_cell(lab, grid, cell)
+                found = self.in_cell(lab, grid, cell, stacked=stacked)
                 found = self.own_row(lab, cell, found)
                 x0, _, x1, _ = found.box
                 if x1 - x0 >= MIN_VALUE * lab.height:
@@ -436,7 +464,7 @@ class _Finder:
         box = (x0, max(y0, top), x1, min(y1, bottom))
         return self.result(lab, box, found.how, mask=found.mask, cell=found.cell)
 
-    def in_cell(self, lab: Label, grid: Grid, cell: Cell) -> ValueRegion:
+    def in_cell(self, lab: Label, grid: Grid, cell: Cell, *, stacked: bool = False) -> ValueRegion:
         # the label's line of print: a photo's small label boxed down over the value under it
         # (`of` and `the` boxed two lines tall) ends where its letters do, not its boxes
         start, h = self.line_of(lab)
@@ -448,7 +476,13 @@ class _Finder:
         own = [w for w in self.free(page, (cell.x0, cell.top, cell.x1, cell.bottom), cell)]
         own = [w for w in own if not _speck(w)]
         own_beside = [w for w in own if _in(w, beside) and w.top < lab_bottom]
-        own_under = [w for w in own if _in(w, under) and w.top >= lab_bottom - 0.2 * h]
+        # (under: its top below the label's line, or its middle: a photo's boxes of a small
+        # label and the value under it overlap by a few pixels)
+        own_under = [
+            w
+            for w in own
+            if _in(w, under) and (w.top >= lab_bottom - 0.2 * h or w.cy >= lab_bottom)
+        ]
         right = grid.right_of(cell, at=start + h / 2)
         if right is not None and self.rule_of_its_row_alone(lab, grid, cell, right):
             right = grid.right_of(right, at=start + h / 2)
@@ -473,7 +507,12 @@ class _Finder:
                 # one value over both cells, not the right cell's half of it
                 box = (cell.x0, lab_bottom, right.x1, max(cell.bottom, right.bottom))
                 return self.result(lab, box, "cell-same")
-        if right is not None and right_free and (right_words or not (own_beside or own_under)):
+        if (
+            right is not None
+            and right_free
+            and (right_words or not (own_beside or own_under))
+            and not (stacked and own_under)
+        ):
             return self.result(lab, right.box, "cell-right", cell=right)
         if right is not None and not right_free and not (own_beside or own_under):
             # the cell to the right runs on to the next label of the row (the rules between

@@ -865,3 +865,43 @@ def test_a_labels_hint_takes_no_words_from_the_next_cell() -> None:
     # a label's own wording is never cut: no bracket, no words taken away
     plain = {"address": Label("address", [words[0], replace(words[3], text="Address")], 1.0)}
     assert within_cells(plain, {0: grid}) == plain
+
+
+def test_a_stacked_tables_value_under_its_label_is_the_labels_own() -> None:
+    # a stacked table (each value under its label in the label's cell) whose small `TITLE`
+    # pass 1 missed: the title's cell right of the name's held words and no label, and the
+    # title had been read as the name; the table sets its values under its labels, so the
+    # name is the one under its own label (its boxes overlapping the label's by a few pixels)
+    cells = (
+        GridCell(159, 180, 1254, 270),  # Name of the signer / Mía Castaño
+        GridCell(1257, 180, 2355, 270),  # TITLE (missed) / Chief Technology Officer
+        GridCell(159, 273, 2355, 360),  # Affiliation / ...
+        GridCell(159, 363, 1254, 450),  # WORK EMAIL / ...
+        GridCell(1257, 363, 2355, 450),  # Date / ...
+        GridCell(159, 453, 2355, 540),  # Address / ...
+    )
+
+    def label(field: str, text: str, x0: float, top: float) -> Label:
+        return Label(field, [Word(text, x0, top, x0 + 20 * len(text), top + 52, 0.95)], 1.0)
+
+    labels = {
+        "signer_name": label("signer_name", "Name of the signer", 170, 178),
+        "affiliation": label("affiliation", "Affiliation", 178, 276),
+        "work_email": label("work_email", "WORK EMAIL", 170, 366),
+        "date": label("date", "Date", 1278, 366),
+        "address": label("address", "Address", 178, 456),
+    }
+    values = [
+        Word("Mia", 172, 218, 236, 280, 0.9),
+        Word("Castaño", 254, 218, 410, 280, 0.9),
+        Word("Chief", 1280, 222, 1380, 262, 0.95),
+        Word("Officer", 1400, 222, 1520, 262, 0.95),
+        Word("School", 178, 320, 300, 356, 0.95),
+        Word("m.c@hust.edu.cn", 178, 420, 500, 448, 0.95),
+        Word("2023-10-22", 1278, 420, 1500, 448, 0.95),
+        Word("Luoyu", 178, 505, 300, 538, 0.95),
+    ]
+    grid = Grid((), cells, 300.0)
+    regions = locate_values(labels, values, page_size=(2480.0, 3508.0), grids={0: grid})
+    name = regions["signer_name"]
+    assert name.how == "cell-same" and name.box[0] == 159 and name.box[2] <= 1254
