@@ -268,11 +268,13 @@ def ocr_cells(
             whole = clean_crop(image, cell.box, soft=soft_rules(cell))
             recheck_chinese(whole, unsure, cell=cell, limits=limits)
             voted = vote(cell.key, cell.readings)
-        # the readings the message may corroborate (`core.corroborate`): none of a hand's,
-        # nor of a form not read as print (RapidOCR reads a written name nearly as the file
-        # name spells it, `Grace whitmore`; handwriting is never a value, the message's word
-        # or not). Such a form has four values or more unread: it goes to a person anyway.
-        readings = clean_readings(cell.key, cell.readings) if votes else ()
+        # the readings the message may corroborate (`core.corroborate`): none of a form not
+        # read as print (RapidOCR reads a written name nearly as the file name spells it,
+        # `Grace whitmore`; handwriting is never a value, the message's word or not). Such a
+        # form has four values or more unread: it goes to a person anyway. (A cell of a
+        # printed form whose letters stray off a baseline keeps them: a crease bends print's
+        # line too, and the message's exact word is the applicant's own.)
+        readings = clean_readings(cell.key, cell.readings) if printed else ()
         found.fields[cell.key] = voted or replace(unsure, readings=readings)
     for cell in cells:
         sure = found.fields.get(cell.key)

@@ -559,7 +559,9 @@ def _close_bracket(seg: Sequence[Word], end: int) -> int:
     the applicant told the file name does not name the signer). Not past a value, and not
     where no word closes it (a bracket OCR never saw closed takes no value with it)."""
     text = " ".join(w.text for w in seg[:end])
-    if text.count("(") <= text.count(")"):
+    if text.count("(") <= text.count(")") or "(" in seg[0].text:
+        # (a bracket the words open with is a sentence's aside, `(name, registered ID for the
+        # competition) that associate with ...`, no label's hint)
         return end
     i = end
     while i < len(seg) and ")" not in seg[i].text:

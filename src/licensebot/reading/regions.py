@@ -476,12 +476,14 @@ class _Finder:
         own = [w for w in self.free(page, (cell.x0, cell.top, cell.x1, cell.bottom), cell)]
         own = [w for w in own if not _speck(w)]
         own_beside = [w for w in own if _in(w, beside) and w.top < lab_bottom]
-        # (under: its top below the label's line, or its middle: a photo's boxes of a small
-        # label and the value under it overlap by a few pixels)
+        # (under: its top below the label's line; or its middle, its top in the line's lower
+        # half: a photo's boxes of a small label and the value under it overlap by a few
+        # pixels, while a mark down the cell's edge starts on the label's line)
         own_under = [
             w
             for w in own
-            if _in(w, under) and (w.top >= lab_bottom - 0.2 * h or w.cy >= lab_bottom)
+            if _in(w, under)
+            and (w.top >= lab_bottom - 0.2 * h or (w.cy >= lab_bottom and w.top >= start + 0.5 * h))
         ]
         right = grid.right_of(cell, at=start + h / 2)
         if right is not None and self.rule_of_its_row_alone(lab, grid, cell, right):

@@ -122,6 +122,10 @@ def test_a_labels_hint_in_brackets_is_the_labels_to_its_close() -> None:
     # a bracket no word closes takes no value with it
     (label,) = find_labels(_spaced(["Name", "(in", "full,", "Ana", "Lopez"], 50))
     assert [w.text for w in label.inline] == ["Ana", "Lopez"]
+    # a sentence's aside in brackets is no label (the LA's `(name, registered ID for the
+    # competition) that associate with him/her`: its words after had been the name)
+    aside = ["(name,", "registered", "ID", "for", "the", "competition)", "that", "associate"]
+    assert find_labels(_spaced(aside, 50)) == []
 
 
 def test_a_label_wrapped_under_a_value_on_its_line_is_one_label() -> None:
