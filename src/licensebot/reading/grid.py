@@ -134,6 +134,12 @@ class Grid:
     map_scale: float = 1.0
 
     @property
+    def across_rule(self) -> float:
+        """How far apart two cells' edges may stand and still face each other across one
+        rule (the rule's width and the tracing's slack, in the grid's unit)."""
+        return 2 * REACH * self.per_inch + 2.0
+
+    @property
     def horizontals(self) -> list[Rule]:
         return [r for r in self.rules if r.horizontal]
 
@@ -213,7 +219,7 @@ class Grid:
             if self._at(x, y) != self.cells.index(cell):
                 x = cell.x0 + 0.02 * self.per_inch
             return self._step(cell, x, y, 1.0, 0.0)
-        tol = 2 * REACH * self.per_inch + 2.0
+        tol = self.across_rule
         near = [
             c
             for c in self.cells
@@ -229,7 +235,7 @@ class Grid:
             if self._at(x, y) != self.cells.index(cell):
                 y = cell.top + 0.02 * self.per_inch
             return self._step(cell, x, y, 0.0, 1.0)
-        tol = 2 * REACH * self.per_inch + 2.0
+        tol = self.across_rule
         near = [
             c
             for c in self.cells

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from licensebot.reading.clean import ends_open
-from licensebot.reading.grid import REACH, Box, Cell, Grid, Rule
+from licensebot.reading.grid import Box, Cell, Grid, Rule
 from licensebot.reading.layout import (
     FIELD_KEYS,
     MERGED_LABEL,
@@ -554,7 +554,7 @@ class _Finder:
         column is a rule in a row tall enough (the Signature's): it split `签名`'s cell, and
         the empty piece right of the streak, still in the labels' column, was measured for
         the signature (no ink: called unsigned; the pen's ink stood beyond the real rule)."""
-        tol = 2 * REACH * grid.per_inch + 2.0
+        tol = grid.across_rule
         ends = [
             c.x1
             for o in self.labels
@@ -574,7 +574,7 @@ class _Finder:
         pieces right of the label's cell, within its row and before the next label, make one
         cell again (the signature was measured in a piece above its signing line, its letters
         cut there, and went unjudged). A cell that fills the row is the cell."""
-        tol = 2 * REACH * grid.per_inch + 2.0
+        tol = grid.across_rule
         if right.top <= cell.top + tol and right.bottom >= cell.bottom - tol:
             return right
         stop = min(
