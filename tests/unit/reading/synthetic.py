@@ -52,6 +52,26 @@ ZH = {
 }
 
 
+def line_words(
+    text: str,
+    x: float,
+    top: float,
+    *,
+    height: float = 10.0,
+    char: float = 8.0,
+    space: float = 4.0,
+    conf: float = 1.0,
+    page: int = 0,
+) -> list[Word]:
+    """`text`'s words on one line as a reader's words: from `x` at `top`, each `char` units
+    wide per character and `height` tall, `space` units apart."""
+    out = []
+    for t in text.split():
+        out.append(Word(t, x, top, x + char * len(t), top + height, conf, page))
+        x += char * len(t) + space
+    return out
+
+
 def truth(values: dict[str, list[str]] = VALUES) -> dict[str, str]:
     return {k: " ".join(v) for k, v in values.items()}
 

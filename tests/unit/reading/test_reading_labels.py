@@ -6,6 +6,7 @@ from licensebot.core.form import Source
 from licensebot.reading.blank_form import find_font
 from licensebot.reading.labels_pass import label_column, with_date_label
 from licensebot.reading.layout import Label, Word, find_labels, match_label, pick_labels
+from tests.unit.reading.synthetic import line_words
 
 
 @pytest.mark.parametrize(
@@ -97,49 +98,40 @@ def _words(*items: tuple[str, float, float]) -> list[Word]:
     return [Word(t, x, y, x + 8 * len(t), y + 10) for t, x, y in items]
 
 
-def _spaced(texts: list[str], top: float, x: float = 10.0) -> list[Word]:
-    """One line of words of height 10 at `top`, a space (4 units) apart."""
-    out = []
-    for t in texts:
-        out.append(Word(t, x, top, x + 8 * len(t), top + 10))
-        x += 8 * len(t) + 4
-    return out
-
-
 def test_a_labels_hint_in_brackets_is_the_labels_to_its_close() -> None:
     # `Name (in full, as in your passport)` matches the wording `name in full`: the rest of
     # the hint had been the value typed after the label (recorded as the signer's name)
-    line = _spaced(["Name", "(in", "full,", "as", "in", "your", "passport)"], 50)
+    line = line_words("Name (in full, as in your passport)", 10, 50)
     (label,) = find_labels(line)
     assert label.field == "signer_name"
     assert label.inline == []
     assert label.words[-1].text == "passport)"
     # over two lines, the label's own words going on below
-    two = _spaced(["Name"], 50) + _spaced(["(in", "full,", "as", "in", "your", "passport)"], 64)
+    two = line_words("Name", 10, 50) + line_words("(in full, as in your passport)", 10, 64)
     (label,) = find_labels(two)
     assert label.field == "signer_name"
     assert label.inline == []
     # a bracket no word closes takes no value with it
-    (label,) = find_labels(_spaced(["Name", "(in", "full,", "Ana", "Lopez"], 50))
+    (label,) = find_labels(line_words("Name (in full, Ana Lopez", 10, 50))
     assert [w.text for w in label.inline] == ["Ana", "Lopez"]
     # a sentence's aside in brackets is no label (the LA's `(name, registered ID for the
     # competition) that associate with him/her`: its words after had been the name)
-    aside = ["(name,", "registered", "ID", "for", "the", "competition)", "that", "associate"]
-    assert find_labels(_spaced(aside, 50)) == []
+    aside = "(name, registered ID for the competition) that associate"
+    assert find_labels(line_words(aside, 10, 50)) == []
 
 
 def test_a_label_wrapped_under_a_value_on_its_line_is_one_label() -> None:
     # a photo's erased column rule left `Detail Address of your` and the address on one
     # line; the label ends on the line below (`affiliation`), which alone had been the
     # Affiliation label: the address's last line was recorded as the affiliation
-    words = _spaced(["Detail", "Address", "of", "your", "Floor", "18,", "Tower", "B,"], 50)
-    words += _spaced(["affiliation"], 64) + _spaced(["Shenzhen,", "China"], 64, x=200.0)
+    words = line_words("Detail Address of your Floor 18, Tower B,", 10, 50)
+    words += line_words("affiliation", 10, 64) + line_words("Shenzhen, China", 200.0, 64)
     labels = pick_labels(find_labels(words))
     assert set(labels) == {"address"}
     assert [w.text for w in labels["address"].words][-1] == "affiliation"
     assert [w.text for w in labels["address"].inline][:2] == ["Floor", "18,"]
     # a label's line that ends with its value, over the next row's label, is two rows
-    two = _spaced(["Work", "email", "a.b@c.edu"], 50) + _spaced(["Address"], 64)
+    two = line_words("Work email a.b@c.edu", 10, 50) + line_words("Address", 10, 64)
     assert set(pick_labels(find_labels(two))) == {"work_email", "address"}
 
 

@@ -33,6 +33,7 @@ from tests.unit.reading.synthetic import (
     draw_two_columns,
     draw_underlined_text,
     draw_underlines,
+    line_words,
     render,
     scan_like,
     text_words,
@@ -213,11 +214,7 @@ def test_a_bare_name_label_is_the_signer_unless_it_heads_the_members_table() -> 
 
 
 def _line(text: str, x0: float, top: float, h: float = 20.0) -> list[Word]:
-    out, x = [], x0
-    for t in text.split():
-        out.append(Word(t, x, top, x + 12 * len(t), top + h))
-        x += 12 * len(t) + 10
-    return out
+    return line_words(text, x0, top, height=h, char=12, space=10)
 
 
 def test_a_bare_name_heading_the_members_table_is_never_the_signers() -> None:
@@ -399,11 +396,7 @@ def test_a_tabbed_value_wrapped_to_the_margin_under_its_label_is_the_values() ->
     from licensebot.reading.cells import value_and_tail
 
     def ws(text: str, x: float, top: float) -> list[Word]:
-        out, at = [], x
-        for t in text.split():
-            out.append(Word(t, at, top, at + 9 * len(t), top + 12, 0.95))
-            at += 9 * len(t) + 5
-        return out
+        return line_words(text, x, top, height=12, char=9, space=5, conf=0.95)
 
     def values(words: list[Word]) -> dict[str, str]:
         labels, regions = _read(words, {}, (595.0, 842.0))
@@ -771,11 +764,7 @@ def test_a_tabbed_value_wrapped_to_the_margin_ending_open_or_a_page_is_the_value
     from licensebot.reading.cells import value_and_tail
 
     def ws(text: str, x: float, top: float, page: int = 0) -> list[Word]:
-        out, at = [], x
-        for t in text.split():
-            out.append(Word(t, at, top, at + 9 * len(t), top + 12, 0.95, page=page))
-            at += 9 * len(t) + 5
-        return out
+        return line_words(text, x, top, height=12, char=9, space=5, conf=0.95, page=page)
 
     def address(words: list[Word]) -> str:
         labels, regions = _read(words, {}, (595.0, 842.0))
