@@ -28,7 +28,9 @@ apart are compared by the file-name rule as read.
 
 A reading that differs otherwise is no evidence either way: the field stays unreadable and a person
 looks. A reading cut at its crop's edge (`Reading.edged`) may be part of a longer value, so
-it never corroborates.
+it never corroborates. A form the reader did not read as print (handwriting) comes with no
+readings at all (`reading.cell_ocr.ocr_cells`): RapidOCR reads a written name nearly as the
+file name spells it, and handwriting is never a value.
 """
 
 from __future__ import annotations
