@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import os
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw, ImageFont
 
 from licensebot.reading.blank_form import find_font
@@ -48,10 +50,40 @@ Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points
 # ---- where the pen writes -------------------------------------------------------------------
 
 
-def pen_spaces(pdf: bytes) -> list[dict[int, list[tuple[Box, str]]]]:
-    """Per page: code -> the lines of the coded space, each its box and its words."""
-    pages: list[dict[int, list[tuple[Box, str]]]] = []
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+def _coded_pages(pdf: bytes) -> list[bool]:
+    """Per page: whether any of its text is drawn in a colour near the codes' (`pen_color`:
+    near-white, a little yellow). A cheap look by pdfium, before pdfplumber's slow one: the
+    pages it rules out hold no coded word."""
+    doc = pdfium.PdfDocument(pdf)
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    coded = []
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            hit = False
+            for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,), max_depth=8):
+                if pdfium_c.FPDFPageObj_GetFillColor(obj.raw, r, g, b, a) and (
+                    r.value >= 250 and g.value >= 250 and 232 <= b.value <= 254
+                ):
+                    hit = True
+                    break
+            coded.append(hit)
+            page.close()
+    finally:
+        doc.close()
+    return coded
+
+
+def pen_spaces(pdf: bytes, *, every_page: bool = False) -> list[dict[int, list[tuple[Box, str]]]]:
+    """Per page: code -> the lines of the coded space, each its box and its words. pdfplumber
+    reads only the pages pdfium saw coded text on (it costs about a second a form), or with
+    `every_page` all of them."""
+    coded = [True] * len(pdfium.PdfDocument(pdf)) if every_page else _coded_pages(pdf)
+    pages: list[dict[int, list[tuple[Box, str]]]] = [{} for _ in coded]
+    numbers = [i + 1 for i, hit in enumerate(coded) if hit]
+    if not numbers:
+        return pages
+    with pdfplumber.open(io.BytesIO(pdf), pages=numbers) as doc:
         for page in doc.pages:
             lines: dict[tuple[int, int], list[Any]] = defaultdict(list)
             words = page.extract_words(extra_attrs=["non_stroking_color"], use_text_flow=True)
@@ -69,7 +101,7 @@ def pen_spaces(pdf: bytes) -> list[dict[int, list[tuple[Box, str]]]]:
                     max(float(w["bottom"]) for w in ws),
                 )
                 found[code].append((box, " ".join(w["text"] for w in ws)))
-            pages.append(dict(found))
+            pages[page.page_number - 1] = dict(found)
     return pages
 
 
@@ -289,7 +321,7 @@ def _augmentations(preset: str) -> list[Any]:
             ag.InkBleed(intensity_range=(0.1, 0.3), kernel_size=(3, 3), p=0.5),
             ag.LowInkRandomLines(count_range=(2, 5), use_consistent_lines=False, p=0.3),
             ag.Gamma(gamma_range=(0.85, 1.25), p=0.7),
-            ag.SubtleNoise(subtle_range=8, p=1),
+            _SubtleNoise(subtle_range=8, p=1),
         ]
     if preset == "phone_app":
         return [
@@ -299,7 +331,7 @@ def _augmentations(preset: str) -> list[Any]:
                 shadow_iterations_range=(1, 1),
                 p=0.6,
             ),
-            ag.SubtleNoise(subtle_range=6, p=1),
+            _SubtleNoise(subtle_range=6, p=1),
         ]
     if preset == "worn_copier":
         return [
@@ -318,7 +350,7 @@ def _augmentations(preset: str) -> list[Any]:
             ),
             ag.BleedThrough(intensity_range=(0.03, 0.08), alpha=0.05, p=0.6),
             ag.Gamma(gamma_range=(0.9, 1.2), p=0.6),
-            ag.SubtleNoise(subtle_range=10, p=1),
+            _SubtleNoise(subtle_range=10, p=1),
         ]
     if preset == "creased":
         crease = {"fold_noise": 0.005, "gradient_width": (0.04, 0.08)}
@@ -329,16 +361,43 @@ def _augmentations(preset: str) -> list[Any]:
             ag.Folding(fold_count=1, **crease, p=0.7),
             ag.DirtyScreen(n_clusters=(40, 90), n_samples=(2, 12), value_range=(120, 200), p=0.7),
             ag.LinesDegradation(line_replacement_probability=(0.3, 0.5), p=0.5),
-            ag.SubtleNoise(subtle_range=10, p=1),
+            _SubtleNoise(subtle_range=10, p=1),
         ]
     if preset == "folded_scan":
         return [
             ag.BleedThrough(intensity_range=(0.05, 0.15), alpha=0.08, p=0.7),
             ag.Folding(fold_count=2, fold_noise=0.005, gradient_width=(0.05, 0.1), p=1),
             ag.BadPhotoCopy(noise_sparsity=(0.9, 0.97), noise_concentration=(0.05, 0.1), p=0.5),
-            ag.SubtleNoise(subtle_range=8, p=1),
+            _SubtleNoise(subtle_range=8, p=1),
         ]
     raise ValueError(f"unknown preset {preset!r}")
+
+
+class _SubtleNoise:
+    """augraphy's `SubtleNoise` (a scanner's uneven response over solid colour: every pixel of
+    every channel moved by a random step in [-range, range)), drawing the same numbers from
+    numpy's global generator and giving the same pixels, without its 64-bit copies of the
+    page (a third of a scan's generation time)."""
+
+    def __init__(self, subtle_range: int, p: float) -> None:
+        self.subtle_range, self.p = subtle_range, p
+
+    def __call__(self, image: np.ndarray, force: bool = False) -> np.ndarray:
+        if image.dtype != np.uint8:
+            import augraphy as ag
+
+            return np.asarray(ag.SubtleNoise(self.subtle_range, p=1)(image, force=True))
+        out = image.copy()  # a fourth channel (alpha) as it was
+        planes = range(3) if image.ndim > 2 else [None]
+        r = self.subtle_range
+        for i in planes:
+            plane, dest = (image, out) if i is None else (image[:, :, i], out[:, :, i])
+            noise = np.random.randint(-r, r, size=plane.shape)  # augraphy's very draws
+            moved = plane.astype(np.int16)
+            moved += noise.astype(np.int16)
+            np.clip(moved, 0, 255, out=moved)
+            dest[...] = moved
+        return out
 
 
 class _Across:
@@ -353,15 +412,35 @@ class _Across:
         return np.ascontiguousarray(np.rot90(self.inner(turned, force=force), -1))
 
 
-def _augraphy(arr: np.ndarray, preset: str, seed: int) -> np.ndarray:
-    """`arr` (BGR) through the preset, with augraphy's global random draws seeded."""
-    import augraphy.augmentations.bleedthrough as bleedthrough
+def _fold_noise(img: np.ndarray, side: int, p: float = 0.1) -> np.ndarray:
+    """augraphy's `add_folding_noise`: the fold's band speckled black, more and more towards
+    one side (`side` 1: the right), each pixel with probability p * (its distance across)^3;
+    drawn from numpy's global generator, which `_augraphy` seeds. augraphy's own draws from
+    numba's generator in parallel threads, seeded by nobody: every run creased a page
+    differently."""
+    ysize, xsize = img.shape[:2]
+    across = np.arange(xsize) / xsize if side else (xsize - np.arange(xsize)) / xsize
+    img[across[None, :] ** 3 * p > np.random.random((ysize, xsize))] = 0
+    return img
 
-    saved = random.getstate(), np.random.get_state()
+
+def _seeded_augraphy() -> None:
+    """augraphy made to give the same page for the same seed, wherever it runs."""
+    import augraphy.augmentations.bleedthrough as bleedthrough
+    import augraphy.augmentations.lib as lib
+
     # BleedThrough shows "the other side" from images augraphy caches in the working
     # directory's augraphy_cache/ (written by its pipelines, which we do not run): the page
     # would depend on where the generator runs. The page itself, mirrored, is the other side.
     bleedthrough.load_image_from_cache = lambda random_image=0: None
+    # Folding's crease (`lib.warp_fold`) speckles its band from an unseeded generator
+    lib.add_folding_noise = _fold_noise
+
+
+def _augraphy(arr: np.ndarray, preset: str, seed: int) -> np.ndarray:
+    """`arr` (BGR) through the preset, with augraphy's global random draws seeded."""
+    _seeded_augraphy()
+    saved = random.getstate(), np.random.get_state()
     random.seed(seed)
     np.random.seed(seed % 2**32)
     try:
@@ -379,8 +458,10 @@ def _light(img: Image.Image, rng: random.Random) -> Image.Image:
     a = np.asarray(img, dtype=np.float32)
     h, w = a.shape[:2]
     angle = rng.uniform(0, 2 * np.pi)
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    ramp = np.cos(angle) * xs / w + np.sin(angle) * ys / h
+    # a row and a column, broadcast: the page's grid, each sum the same, in a fraction of
+    # the memory
+    ys, xs = np.ogrid[0:h, 0:w]
+    ramp = np.cos(angle) * xs.astype(np.float32) / w + np.sin(angle) * ys.astype(np.float32) / h
     ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
     light = rng.uniform(0.75, 0.88) + rng.uniform(0.1, 0.2) * ramp
     return Image.fromarray(np.clip(a * light[:, :, None], 0, 255).astype(np.uint8))
@@ -452,6 +533,8 @@ def deliver(pdf: bytes, spec: IndependentSpec) -> bytes:
         how += ("back-mirrored",)  # the preset changed since "delivery-2"
     if spec.preset == "worn_copier":
         how += ("worn-2",)  # fewer streaks than its first draft
+    if spec.preset in ("creased", "folded_scan"):
+        how += ("fold-noise-seeded",)  # the same crease wherever it is made (`_fold_noise`)
     key = hashlib.sha256(repr(how).encode() + pdf).hexdigest()
     path = cache_dir() / f"{key}.scan.pdf"
     if path.exists():
@@ -482,6 +565,7 @@ def folded(scan: bytes, seed: int, dpi: int = 200) -> bytes:
     0.1 to 0.25 inches deep (augraphy's `Folding`, seeded; its default depth)."""
     import augraphy as ag
 
+    _seeded_augraphy()
     fold = ag.Folding(fold_count=2, fold_noise=0.005, gradient_width=(0.06, 0.1), p=1)
     saved = random.getstate(), np.random.get_state()
     out = []

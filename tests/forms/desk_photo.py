@@ -54,7 +54,9 @@ def phone_photo(page_image: Image.Image, rng: random.Random) -> Image.Image:
     mask = cv2.warpPerspective(np.ones((h, w), np.float32), matrix, (out_w, out_h))[:, :, None]
     img = warped * mask + desk * (1 - mask)
     # light from one side, a warm cast, a soft shadow of the phone
-    ys, xs = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
+    # a column and a row, broadcast: each pixel's sum as over the whole grid, in a fraction
+    # of the memory
+    ys, xs = (v.astype(np.float32) for v in np.ogrid[0:out_h, 0:out_w])
     angle = rng.uniform(0, 2 * np.pi)
     ramp = (np.cos(angle) * xs / out_w + np.sin(angle) * ys / out_h) % 1.0
     light = rng.uniform(0.7, 0.85) + rng.uniform(0.1, 0.25) * ramp

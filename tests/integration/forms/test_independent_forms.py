@@ -160,6 +160,14 @@ def test_pen_work_has_a_place_for_every_value_and_the_signature() -> None:
 
 
 @pytest.mark.parametrize("index", range(len(CASES), len(CASES) + len(PRINTED)), ids=PRINTED_IDS)
+def test_the_pen_finds_its_places_on_the_pages_pdfium_saw_them(index: int) -> None:
+    """pdfplumber reads only the pages where pdfium saw text in a code's colour: what it
+    finds so is what it finds reading every page."""
+    _, pdfs = _exported()
+    assert pen_spaces(pdfs[index]) == pen_spaces(pdfs[index], every_page=True)
+
+
+@pytest.mark.parametrize("index", range(len(CASES), len(CASES) + len(PRINTED)), ids=PRINTED_IDS)
 def test_the_pen_signs_in_the_signature_place_of_a_new_style(index: int) -> None:
     """The coded space the pen signs in is the Signature's: right of its label, on the label's
     line (`tabbed`: the pen signs above the underline) or in its row (`chinese`)."""
