@@ -377,7 +377,7 @@ class _SubtleNoise:
     """augraphy's `SubtleNoise` (a scanner's uneven response over solid colour: every pixel of
     every channel moved by a random step in [-range, range)), drawing the same numbers from
     numpy's global generator and giving the same pixels, without its 64-bit copies of the
-    page (a third of a scan's generation time)."""
+    page (in about half its time: the draws themselves are the rest)."""
 
     def __init__(self, subtle_range: int, p: float) -> None:
         self.subtle_range, self.p = subtle_range, p
