@@ -33,12 +33,13 @@ def test_a_preset_degrades_a_page_the_same_way_for_the_same_seed(preset: str) ->
     assert not np.array_equal(first, _augraphy(_page(), preset, 8))
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
 @pytest.mark.parametrize("shape", [(90, 70, 3), (90, 70), (40, 30, 4)])
 @pytest.mark.parametrize("subtle_range", [6, 8, 10])
 def test_subtle_noise_gives_augraphy_s_pixels_and_draws(
-    shape: tuple[int, ...], subtle_range: int
+    shape: tuple[int, ...], subtle_range: int, dtype: type
 ) -> None:
-    image = np.random.default_rng(3).integers(0, 256, shape, dtype=np.uint8)
+    image = np.random.default_rng(3).integers(0, 256, shape).astype(dtype)
     image[:5], image[5:10] = 0, 255  # clipped at both ends
     outs, states = [], []
     for step in (ag.SubtleNoise(subtle_range=subtle_range, p=1), _SubtleNoise(subtle_range, 1)):
