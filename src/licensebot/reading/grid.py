@@ -738,6 +738,8 @@ def _to_the_wall(
     return Rule(r.at(start), start, r.at(end), end, False, r.thickness)
 
 
+#: The pieces of a row rule a worn copy broke lie at most this far apart along it (inches).
+WORN_GAP = 1.0
 #: A piece of a worn rule is at least as long as a rule is taken to be (a shorter bar may be a
 #: word's letters run together) and at most this thick (inches, twice a heavy rule).
 WORN_THICK = 0.03
@@ -780,6 +782,15 @@ def _tables(rules: Sequence[Rule], dpi: float, size: tuple[float, float]) -> lis
                 continue
             x = v.at(h.pos)
             if h.x0 - snap <= x <= h.x1 + snap and v.y0 - snap <= h.at(x) <= v.y1 + snap:
+                parent[root(i)] = root(j)
+        for j, g in enumerate(found):
+            # a row rule a worn copy broke: its pieces lie on one line, a short gap apart
+            if (
+                j != i
+                and g.horizontal
+                and h.x1 < g.x0 <= h.x1 + WORN_GAP * dpi
+                and abs(g.at(g.x0) - h.at(h.x1)) <= WORN_OFF * dpi
+            ):
                 parent[root(i)] = root(j)
     groups: dict[int, list[Rule]] = {}
     for i, r in enumerate(found):

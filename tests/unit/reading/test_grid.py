@@ -317,3 +317,48 @@ def test_a_cell_merged_across_two_rows_is_not_split_by_the_rules_either_side() -
     assert len(grid.cells) == 5
     merged = grid.cell_containing((3.0 * dpi, 2.1 * dpi, 3.5 * dpi, 2.7 * dpi))
     assert merged is not None and merged.height == pytest.approx(0.8 * dpi, abs=0.05 * dpi)
+
+
+def _worn_stacked_table(dpi: int) -> Image.Image:
+    """A stacked form's table on a worn copy (as a creased, worn copier leaves one): two
+    columns in the first and third rows, one cell across the table in the others, the last
+    row tall (the Signature's). No row rule is left whole: each lost half an inch or more
+    left of the column rule, so no piece reaches from one side of the table to the other; the
+    column rule is left only beside its two rows (a third of an inch each, too short to be a
+    side), and the left side stops short of the last rule."""
+    img = Image.new("L", (int(8.27 * dpi), int(11.7 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    x0, xm, x1 = 1.0 * dpi, 4.0 * dpi, 7.0 * dpi
+    rows = [2.0, 2.35, 2.7, 3.05, 3.4, 4.4]
+    lost = [(3.3, 3.85)] * 5 + [(2.5, 3.2)]
+    width = max(1, dpi // 100)
+    for y, (a, b) in zip(rows, lost, strict=True):
+        d.line([(x0, y * dpi), (a * dpi, y * dpi)], fill=0, width=width)
+        d.line([(b * dpi, y * dpi), (x1, y * dpi)], fill=0, width=width)
+    d.line([(x0, rows[0] * dpi), (x0, 4.0 * dpi)], fill=0, width=width)
+    d.line([(x1, rows[0] * dpi), (x1, rows[-1] * dpi)], fill=0, width=width)
+    for top, bottom in ((rows[0], rows[1]), (rows[2], rows[3])):
+        d.line([(xm, top * dpi), (xm, bottom * dpi)], fill=0, width=width)
+    return img
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_worn_table_whose_rules_are_all_broken_is_still_one_table(dpi: int) -> None:
+    # the pieces of each row rule lie on one line: they hold the table's two sides together,
+    # and every row is mended into its own cells (the affiliation's across the table)
+    grid = grid_from_image(_worn_stacked_table(dpi), dpi)
+    name = grid.cell_containing((1.2 * dpi, 2.1 * dpi, 1.6 * dpi, 2.25 * dpi))
+    assert name is not None
+    assert name.box == pytest.approx((1.0 * dpi, 2.0 * dpi, 4.0 * dpi, 2.35 * dpi), abs=0.05 * dpi)
+    title = grid.right_of(name)
+    assert title is not None and title.x1 == pytest.approx(7.0 * dpi, abs=0.05 * dpi)
+    across = grid.below(name)
+    assert across is not None
+    assert across.box == pytest.approx(
+        (1.0 * dpi, 2.35 * dpi, 7.0 * dpi, 2.7 * dpi), abs=0.05 * dpi
+    )
+    signature = grid.cell_containing((1.2 * dpi, 3.5 * dpi, 1.6 * dpi, 3.7 * dpi))
+    assert signature is not None
+    assert signature.box == pytest.approx(
+        (1.0 * dpi, 3.4 * dpi, 7.0 * dpi, 4.4 * dpi), abs=0.05 * dpi
+    )
