@@ -147,6 +147,16 @@ def locate_values(
         for key, region in list(out.items()):
             if key in FIELD_KEYS and region.how == "cell-right":
                 out[key] = finder.region(own[key], stacked=True)
+    elif _values_right(out):
+        # a table that sets its values in the cells right of their labels sets them all so:
+        # unsure marks under a label in its own cell are its hint (`签名` under `Signature`,
+        # read `#8`), and a label with nothing beside it in its own cell has its value right
+        # of it, up to the row's next label (a Chinese name pass 1 read nothing of, the column
+        # rule before the next label lost on a worn copy); whether it is blank, or signed, is
+        # the ink's to say
+        for key, region in list(out.items()):
+            if key in (*FIELD_KEYS, "signature") and region.how == "cell-same":
+                out[key] = finder.region(own[key], values_right=True)
     out = _one_value_each(out)
     if "signature" in out and out["signature"].how == "right-below":
         # ink with nothing to place it: where the form puts its other values, right of
@@ -173,6 +183,13 @@ def _stacked(regions: Mapping[str, ValueRegion], labels: Mapping[str, Label]) ->
     )
     right = sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == "cell-right")
     return under >= STACKED and under > 2 * right
+
+
+def _values_right(regions: Mapping[str, ValueRegion]) -> bool:
+    """Most of the table's values stand in the cells right of their labels."""
+    right = sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == "cell-right")
+    same = sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == "cell-same")
+    return right >= STACKED and right > 2 * same
 
 
 def _one_value_each(regions: dict[str, ValueRegion]) -> dict[str, ValueRegion]:
@@ -290,6 +307,12 @@ def _centred(lab: Label, cell: Cell) -> bool:
 #: A value's line under its label runs on across the column rule when it reaches this close to
 #: the rule (in the label's heights: a word's width or so).
 RUNS_ON = 6.0
+
+
+#: Words under a label read less surely than this are its hint in another script (`签名` under
+#: `Signature` read `#8` at 0.65 by the English pass), no value, where the table sets its values
+#: right of their labels.
+HINT_CONF = 0.8
 
 
 def _speck(w: Word) -> bool:
@@ -425,15 +448,18 @@ class _Finder:
 
     # -- the cases --
 
-    def region(self, lab: Label, *, stacked: bool = False) -> ValueRegion:
+    def region(
+        self, lab: Label, *, stacked: bool = False, values_right: bool = False
+    ) -> ValueRegion:
         """`lab`'s value region; `stacked`: the table sets its values under their labels, in
-        the label's own cell, so a value there is the label's own."""
+        the label's own cell, so a value there is the label's own; `values_right`: it sets them in
+        the cells right of their labels, so a label's cell holds nothing else."""
         grid = self.grids.get(lab.page)
         if grid is not None:
             cell = grid.cell_containing(lab.box)
             tallest = MAX_SIGNATURE_CELL if lab.field == "signature" else MAX_CELL
             if cell is not None and cell.height <= tallest * lab.height:
-                found = self.in_cell(lab, grid, cell, stacked=stacked)
+                found = self.in_cell(lab, grid, cell, stacked=stacked, values_right=values_right)
                 found = self.own_row(lab, cell, found)
                 x0, _, x1, _ = found.box
                 if x1 - x0 >= MIN_VALUE * lab.height:
@@ -464,7 +490,15 @@ class _Finder:
         box = (x0, max(y0, top), x1, min(y1, bottom))
         return self.result(lab, box, found.how, mask=found.mask, cell=found.cell)
 
-    def in_cell(self, lab: Label, grid: Grid, cell: Cell, *, stacked: bool = False) -> ValueRegion:
+    def in_cell(
+        self,
+        lab: Label,
+        grid: Grid,
+        cell: Cell,
+        *,
+        stacked: bool = False,
+        values_right: bool = False,
+    ) -> ValueRegion:
         # the label's line of print: a photo's small label boxed down over the value under it
         # (`of` and `the` boxed two lines tall) ends where its letters do, not its boxes
         start, h = self.line_of(lab)
@@ -512,7 +546,12 @@ class _Finder:
         if (
             right is not None
             and right_free
-            and (right_words or not (own_beside or own_under))
+            and (
+                right_words
+                or not (own_beside or own_under)
+                # a hint under the label in another script, read as a few unsure marks
+                or (values_right and not own_beside and all(w.conf < HINT_CONF for w in own_under))
+            )
             and not (stacked and own_under)
         ):
             return self.result(lab, right.box, "cell-right", cell=right)
@@ -523,10 +562,13 @@ class _Finder:
             row = [o for o in self.labels_in(page, right.box, lab) if _same_row(lab, o)]
             cut = min((o.x0 for o in row), default=right.x0)
             part = (right.x0, right.top, cut - 0.3 * h, right.bottom)
-            # a label centred in a cell with no room under it is all its cell holds: the
-            # value is in that part even when pass 1 read no word there (a Chinese name, a
-            # hand), and whether it is blank is the ink's to say
-            label_cell = _centred(lab, cell) and cell.bottom - lab_bottom < 1.5 * h
+            # a label centred in a cell with no room under it is all its cell holds (and any
+            # label of a table that sets its values right of their labels): the value is in
+            # that part even when pass 1 read no word there (a Chinese name, a hand), and
+            # whether it is blank is the ink's to say
+            label_cell = values_right or (
+                _centred(lab, cell) and cell.bottom - lab_bottom < 1.5 * h
+            )
             if cut - right.x0 >= MIN_VALUE * h and (self.free(page, part, right) or label_cell):
                 return self.result(lab, part, "cell-right", cell=right)
         if own_beside and own_under and min(w.x0 for w in own_under) < lab.x1 - h:
@@ -549,11 +591,12 @@ class _Finder:
 
     def rule_of_its_row_alone(self, lab: Label, grid: Grid, cell: Cell, right: Cell) -> bool:
         """The rule between the label's cell and `right` is no column rule of the table: the
-        labels above and below in the label's column (two at least) have cells that end
-        where `right` ends, none where the label's ends. A copier's streak down the labels'
-        column is a rule in a row tall enough (the Signature's): it split `签名`'s cell, and
-        the empty piece right of the streak, still in the labels' column, was measured for
-        the signature (no ink: called unsigned; the pen's ink stood beyond the real rule)."""
+        labels above and below in the label's column (two at least, their cells starting where
+        the label's does) have cells that end where `right` ends, none where the label's ends.
+        A copier's streak down the labels' column is a rule in a row tall enough (the
+        Signature's): it split `签名`'s cell, and the empty piece right of the streak, still in
+        the labels' column, was measured for the signature (no ink: called unsigned; the pen's
+        ink stood beyond the real rule)."""
         tol = grid.across_rule
         ends = [
             c.x1
@@ -561,6 +604,9 @@ class _Finder:
             if o is not lab and o.page == lab.page and o.x0 < lab.x1 and lab.x0 < o.x1
             if not _same_row(lab, o)
             if (c := grid.cell_containing(o.box)) is not None
+            # in the label's column: a cell starting where the label's does (the members'
+            # header under the table, its cell the page's width, is in no column of it)
+            if abs(c.x0 - cell.x0) <= tol
         ]
         return (
             len(ends) >= 2

@@ -894,3 +894,126 @@ def test_a_stacked_tables_value_under_its_label_is_the_labels_own() -> None:
     regions = locate_values(labels, values, page_size=(2480.0, 3508.0), grids={0: grid})
     name = regions["signer_name"]
     assert name.how == "cell-same" and name.box[0] == 159 and name.box[2] <= 1254
+
+
+def _four_column_table(top_row: tuple[GridCell, ...]) -> tuple[GridCell, ...]:
+    """A four-column table (label | value | label | value) as a worn copy's grid gives it:
+    `top_row` the first row's cells, then the affiliation, email and address across, the
+    tall Signature | ink | Date | date row, and the members' table's region under it."""
+    return (
+        *top_row,
+        GridCell(159, 279, 690, 375),
+        GridCell(693, 279, 2283, 375),
+        GridCell(159, 378, 690, 474),
+        GridCell(693, 378, 2283, 474),
+        GridCell(159, 477, 690, 573),
+        GridCell(690, 477, 2283, 573),
+        GridCell(159, 576, 687, 858),
+        GridCell(690, 576, 1221, 858),
+        GridCell(1224, 576, 1752, 858),
+        GridCell(1755, 576, 2283, 858),
+        GridCell(159, 861, 2286, 957),  # `Name | Registered ID` of the members under it
+    )
+
+
+def _four_column_labels() -> dict[str, Label]:
+    def label(field: str, text: str, x0: float, top: float) -> Label:
+        return Label(field, [Word(text, x0, top, x0 + 22 * len(text), top + 40, 0.95)], 1.0)
+
+    return {
+        "signer_name": label("signer_name", "Signer's Name", 180, 186),
+        "signer_title": label("signer_title", "The Signer's Title", 1244, 186),
+        "affiliation": label("affiliation", "Affiliation", 180, 286),
+        "work_email": label("work_email", "Work email", 180, 382),
+        "address": label("address", "Address", 182, 482),
+        "signature": label("signature", "Signature", 182, 582),
+        "date": label("date", "Date", 1246, 582),
+        "members_id": label("members_id", "Registered ID", 1246, 872),
+    }
+
+
+_FOUR_COLUMN_VALUES = [
+    Word("Professor", 1770, 186, 1950, 226, 0.97),
+    Word("Department", 700, 286, 900, 326, 0.97),
+    Word("m.j@unimelb.edu.au", 700, 382, 1100, 422, 0.95),
+    Word("Doug", 700, 482, 800, 522, 0.97),
+    Word("19/11/2024", 1770, 582, 1990, 622, 0.97),
+]
+
+
+def test_the_members_header_under_a_table_says_nothing_of_its_column_rules() -> None:
+    # a four-column table; the copy lost the rule between the title's label and value, so
+    # the title's label cell runs to the table's right side. The members' `Registered ID`
+    # under the table, in the date label's column too, stands in a region as wide as the
+    # page: with the title's, two cells of the column ending where the date's value does,
+    # the date's own column rule had been taken for a streak, its value looked for under
+    # its label, and the date reported blank
+    top = (
+        GridCell(162, 180, 690, 276),
+        GridCell(693, 180, 1221, 276),
+        GridCell(1224, 180, 2283, 276),  # the title's label and value, one cell
+    )
+    grid = Grid((), _four_column_table(top), 300.0)
+    labels = _four_column_labels()
+    regions = locate_values(
+        labels, _FOUR_COLUMN_VALUES, page_size=(2480.0, 3508.0), grids={0: grid}
+    )
+    assert regions["date"].how == "cell-right"
+    assert regions["date"].box == (1755, 576, 2283, 858)
+
+
+def test_in_a_table_of_values_right_of_labels_an_unread_value_is_right_of_its_label() -> None:
+    # the same table, the rule between the name's value and the title's label lost instead;
+    # the name is in Chinese, which pass 1 read nothing of. Every other value stands right of
+    # its label: so does the name, up to the title's label (it had been looked for beside its
+    # label in the label's own cell, and reported blank)
+    top = (
+        GridCell(162, 180, 690, 276),
+        GridCell(693, 180, 1752, 276),  # the name's value and the title's label, one cell
+        GridCell(1755, 180, 2283, 276),
+    )
+    grid = Grid((), _four_column_table(top), 300.0)
+    labels = _four_column_labels()
+    regions = locate_values(
+        labels, _FOUR_COLUMN_VALUES, page_size=(2480.0, 3508.0), grids={0: grid}
+    )
+    name = regions["signer_name"]
+    assert name.how == "cell-right"
+    assert name.box[0] == 693 and name.box[2] < 1244
+    # a table that sets its values beside their labels in the labels' own cells keeps an
+    # unread value there
+    wide = (
+        GridCell(162, 180, 1221, 276),
+        GridCell(1224, 180, 2283, 276),
+        GridCell(159, 279, 2283, 375),
+        GridCell(159, 378, 2283, 474),
+        GridCell(159, 477, 2283, 573),
+    )
+    keep = {k: labels[k] for k in ("signer_name", "signer_title", "affiliation", "work_email")}
+    regions = locate_values(
+        keep, _FOUR_COLUMN_VALUES[:3], page_size=(2480.0, 3508.0), grids={0: Grid((), wide, 300.0)}
+    )
+    assert regions["signer_name"].how == "cell-same"
+
+
+def test_an_unsure_hint_under_a_label_leaves_the_value_to_the_cell_right_of_it() -> None:
+    # `Signature` over its Chinese hint `签名`, which the English pass read `#8` at 0.65; the
+    # table sets its values right of their labels, so the signature is the next cell's ink,
+    # not the hint's cell (it had been measured there: no ink, called unsigned)
+    top = (
+        GridCell(162, 180, 690, 276),
+        GridCell(693, 180, 1221, 276),
+        GridCell(1224, 180, 1752, 276),
+        GridCell(1755, 180, 2283, 276),
+    )
+    grid = Grid((), _four_column_table(top), 300.0)
+    labels = _four_column_labels()
+    hint = Word("#8", 188, 630, 250, 660, 0.65)
+    words = [*_FOUR_COLUMN_VALUES, Word("Rachel", 700, 186, 820, 226, 0.97), hint]
+    regions = locate_values(labels, words, page_size=(2480.0, 3508.0), grids={0: grid})
+    assert regions["signature"].box == (690, 576, 1221, 858)
+    # a word read surely there is a note under the label, the label cell's (see
+    # test_a_value_under_its_label_ends_at_the_label_cells_rule)
+    sure = [*words[:-1], replace(hint, text="Witness", x1=400, conf=0.95)]
+    regions = locate_values(labels, sure, page_size=(2480.0, 3508.0), grids={0: grid})
+    assert regions["signature"].how == "cell-same"
