@@ -484,8 +484,10 @@ def paper_beyond(crop: Image.Image, ruled: tuple[bool, bool]) -> Image.Image:
 #: A period between words after a word no abbreviation is (four letters or more, none of
 #: `ABBREVIATED`) or after a number: a comma whose tail was lost (to an underline, or to a
 #: photo's soft print), the comma. (Three letters or fewer is an abbreviation's length:
-#: `Rd.`, `St.`, `No.`, `Co.`, `Fl.`; a word of four is either, `Road.` or `Univ.`.)
-COMMA_READ_AS_PERIOD = re.compile(r"(?:\b([^\W\d_]{4,})|\d)\. (?=\w)")
+#: `Rd.`, `St.`, `No.`, `Co.`, `Fl.`; a word of four is either, `Road.` or `Univ.`.) So is
+#: one after a capital letter alone before a number: the letter names a tower, a block or a
+#: unit (`Tower B, 3388 Keyuan South Road`); an initial stands before a name, not a number.
+COMMA_READ_AS_PERIOD = re.compile(r"(?:\b([^\W\d_]{4,})|\d)\. (?=\w)|\b[A-Z]\. (?=\d)")
 #: Words of four letters or more an affiliation or an address abbreviates with a period
 #: (the usual English shortenings of institutions, departments and streets).
 ABBREVIATED = frozenset(

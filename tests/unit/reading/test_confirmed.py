@@ -189,6 +189,12 @@ def test_periods_no_engine_read_as_commas_in_soft_print_are_the_commas(
     assert confirm(monkeypatch, "affiliation", kept, kept).value == kept
     kept = "Inst. of Automation, 95 Zhongguancun East Rd. Haidian Dist. Beijing"
     assert confirm(monkeypatch, "address", kept, kept).value == kept
+    # a tower's letter before its number (an initial stands before a name)
+    read = "Floor 18. Tower B. 3388 Keyuan South Road, Nanshan District"
+    got = confirm(monkeypatch, "address", read, read)
+    assert got.value == "Floor 18, Tower B, 3388 Keyuan South Road, Nanshan District"
+    kept = "Dept. of Computing, John F. Kennedy School"
+    assert confirm(monkeypatch, "affiliation", kept, kept).value == kept
     # a title's periods are its abbreviations'
     title = "Assoc. Professor. Research Group Leader"
     assert confirm(monkeypatch, "signer_title", title, title).value == title
