@@ -142,6 +142,21 @@ def clean_address(raw: str) -> str | None:
     return _UK_POSTCODE.sub(lambda m: f"{m[1]} {m[2].translate(_DIGIT_OF_SHAPE)}{m[3]}", t)
 
 
+#: `AI` as a word of an affiliation: at its end, before a comma, a bracket or `and`, or
+#: before the kind of unit it names. In a sans-serif print `I` and `l` are one glyph and
+#: every engine reads `Al` (`Human-Centred Al`); the Arabic article `Al` stands before a
+#: name (`Al Ain University`), never there.
+_AI = re.compile(
+    r"\bAl\b(?=\s*(?:$|[,;()&]|(?:and|Lab|Laboratory|Research|Institute|Center|Centre)\b))"
+)
+
+
+def clean_affiliation(raw: str) -> str | None:
+    """`clean_text`, with `AI` where it can only be that word."""
+    t = clean_text(raw)
+    return _AI.sub("AI", t) if t is not None else None
+
+
 def clean_name(raw: str) -> str | None:
     t = tidy(raw).strip(".")
     if not t or not _LETTER.search(t) or label_at_edge(t):
@@ -254,7 +269,7 @@ def clean_date(raw: str) -> str | None:
 CLEANERS = {
     "signer_name": clean_name,
     "signer_title": clean_text,
-    "affiliation": clean_text,
+    "affiliation": clean_affiliation,
     "work_email": clean_email,
     "address": clean_address,
     "date": clean_date,

@@ -24,8 +24,9 @@ pytestmark = pytest.mark.slow
 #: it, its last line overleaf (approved cut short); 3201: the subject list over a page break,
 #: `110, 115` read as `15` at every resolution (the version unsure).
 SEEDS = (1047, 10011, 10007, 41, 3216, 3215, 3201)
-#: ... read for the value each is here for alone: their affiliation, `Human-Centred AI` in a
-#: sans-serif font whose `I` and `l` are one glyph, both engines read `Al`.
+#: ... read for the value each is here for alone (written when their affiliation,
+#: `Human-Centred AI` in a sans-serif font whose `I` and `l` are one glyph, was read `Al` by
+#: both engines; `clean.clean_affiliation` now gives `AI` there).
 VALUES = (3222, 3237)
 
 

@@ -231,3 +231,27 @@ def test_a_value_with_a_labels_words_at_an_edge_is_unread(key: str, read: str) -
 def test_a_value_that_begins_or_ends_with_words_labels_share_is_kept(key: str, value: str) -> None:
     # `of`, `the`, `university`, `department`, `dean` are words of labels and of values alike
     assert CLEANERS[key](value) == value
+
+
+@pytest.mark.parametrize(
+    "read, value",
+    [
+        # `I` and `l` are one glyph in a sans-serif print: `AI` where only that word stands
+        (
+            "Northgate Institute for Advanced Computational Research and Human-Centred Al",
+            "Northgate Institute for Advanced Computational Research and Human-Centred AI",
+        ),
+        ("School of Al, Peking University", "School of AI, Peking University"),
+        ("Shanghai Al Laboratory", "Shanghai AI Laboratory"),
+        ("Institute of Al (IAI)", "Institute of AI (IAI)"),
+        ("School of Al and Robotics", "School of AI and Robotics"),
+        # the Arabic article before a name stays, and so do words that only begin so
+        ("Al Ain University, College of IT", "Al Ain University, College of IT"),
+        ("Al-Farabi Kazakh National University", "Al-Farabi Kazakh National University"),
+        ("Alan Turing Institute", "Alan Turing Institute"),
+    ],
+)
+def test_an_affiliations_ai_read_as_al_is_ai_where_only_that_word_stands(
+    read: str, value: str
+) -> None:
+    assert CLEANERS["affiliation"](read) == value
