@@ -681,6 +681,31 @@ def _wrapped(
     return seg, hit
 
 
+def _wrapped_head(
+    seg: Sequence[Word],
+    line_no: int,
+    segs: Sequence[tuple[int, list[Word]]],
+    consumed: set[int],
+) -> tuple[list[Word], tuple[str, float, int]] | None:
+    """A label wrapped in a narrow label cell whose first line alone matches nothing (`The
+    Signer's` / `Name`): the two lines when together they start with a label that runs on
+    into the second, and every word of the first is a label's word (a value over the next
+    row's label, `吴敏` over `Organisation / university`, is no label's first line). Alone,
+    `Name` was a bare Name label, and the rest of the cell, `Signer's` cut to `igner's`, was
+    recorded as the signer's name."""
+    if not all(label_word(w.text) for w in seg):
+        return None
+    found = _continuation(seg, line_no, segs)
+    if found is None or id(found[1]) in consumed or found[1][0].source == Source.FORM:
+        return None
+    joined = [*seg, *found[1]]
+    hit = _match_run(joined, 0)
+    if hit is None or hit[2] <= len(seg):
+        return None
+    consumed.add(id(found[1]))
+    return joined, (hit[0], hit[1], _skip_parenthetical(joined, hit[2]))
+
+
 def _wrapped_before_value(
     seg: Sequence[Word], hit: tuple[str, float, int], cont: Sequence[Word]
 ) -> tuple[list[Word], tuple[str, float, int]] | None:
@@ -777,7 +802,9 @@ def find_labels(words: Sequence[Word]) -> list[Label]:
         if seg[0].source == Source.FORM:
             continue  # a form field's value is never a label
         hit = _match_run(seg, 0)
-        if hit is not None:
+        if hit is None and (head := _wrapped_head(seg, n, segs, consumed)) is not None:
+            seg, hit = head
+        elif hit is not None:
             seg, hit = _wrapped(list(seg), n, hit, segs, consumed)
         if not hit:
             continue

@@ -151,6 +151,18 @@ def test_a_label_wrapped_over_two_lines_is_one_label() -> None:
     assert [w.text for w in labels["address"].words][-1] == "affiliation"
 
 
+def test_a_label_whose_first_line_alone_is_no_label_is_one_label_with_its_second() -> None:
+    # a narrow label cell wraps `The Signer's` over `Name`: alone, `Name` was a bare Name
+    # label and `Signer's`, cut to `igner's` beside it, was recorded as the signer's name
+    words = line_words("The Signer's", 10, 50) + line_words("Name", 10, 64)
+    words += line_words("Title", 200, 50) + line_words("Professor", 300, 50)
+    labels = pick_labels(find_labels(words))
+    assert [w.text for w in labels["signer_name"].words] == ["The", "Signer's", "Name"]
+    # a value's line over the next row's label is two rows, not one label
+    two = line_words("Nathan Cole", 10, 50) + line_words("Affiliation", 10, 64)
+    assert [w.text for w in pick_labels(find_labels(two))["affiliation"].words] == ["Affiliation"]
+
+
 def test_a_label_wrapped_over_three_lines_in_a_narrow_column_is_one_label() -> None:
     # the middle line alone matches nothing; the last would be an Affiliation label of its own
     words = _words(
