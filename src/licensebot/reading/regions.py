@@ -590,13 +590,15 @@ class _Finder:
         return self.result(lab, beside, "cell-same", cell=cell)  # a blank label cell
 
     def rule_of_its_row_alone(self, lab: Label, grid: Grid, cell: Cell, right: Cell) -> bool:
-        """The rule between the label's cell and `right` is no column rule of the table: the
-        labels above and below in the label's column (two at least, their cells starting where
-        the label's does) have cells that end where `right` ends, none where the label's ends.
-        A copier's streak down the labels' column is a rule in a row tall enough (the
-        Signature's): it split `签名`'s cell, and the empty piece right of the streak, still in
-        the labels' column, was measured for the signature (no ink: called unsigned; the pen's
-        ink stood beyond the real rule)."""
+        """The rule between the label's cell and `right` is no column rule of the table: of
+        the labels above and below in the label's column (their cells starting where the
+        label's does), two at least have cells that end where `right` ends, and more than end
+        where the label's does. A copier's streak down the labels' column is a rule in each
+        row tall enough (the Signature's, a two-line affiliation's): it split `签名`'s cell,
+        and the empty piece right of the streak, still in the labels' column, was measured
+        for the signature (no ink: called unsigned; the pen's ink stood beyond the real
+        rule), and the piece beside a handwritten address was taken for the address left
+        blank."""
         tol = grid.across_rule
         ends = [
             c.x1
@@ -608,9 +610,10 @@ class _Finder:
             # header under the table, its cell the page's width, is in no column of it)
             if abs(c.x0 - cell.x0) <= tol
         ]
+        beyond = sum(abs(x - right.x1) <= tol for x in ends)
         return (
-            len(ends) >= 2
-            and all(abs(x - right.x1) <= tol for x in ends)
+            beyond >= 2
+            and beyond > sum(abs(x - cell.x1) <= tol for x in ends)
             and right.x1 - cell.x1 > tol
         )
 

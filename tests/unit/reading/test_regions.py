@@ -1017,3 +1017,39 @@ def test_an_unsure_hint_under_a_label_leaves_the_value_to_the_cell_right_of_it()
     sure = [*words[:-1], replace(hint, text="Witness", x1=400, conf=0.95)]
     regions = locate_values(labels, sure, page_size=(2480.0, 3508.0), grids={0: grid})
     assert regions["signature"].how == "cell-same"
+
+
+def test_a_streak_through_the_labels_cells_of_several_rows_is_no_column_rule() -> None:
+    # a copier's grey streak down the labels' column splits every row tall enough: the two-line
+    # address's and the signature's. The pieces right of it, still in the labels' column, had
+    # been the address's region (empty: "left blank", a handwritten form rejected) and the
+    # signature's (no ink: "unsigned")
+    cells = (
+        GridCell(156, 2478, 702, 2535),  # 姓名
+        GridCell(705, 2478, 2349, 2535),
+        GridCell(156, 2538, 702, 2595),  # 邮箱
+        GridCell(705, 2538, 2349, 2595),
+        GridCell(156, 2598, 465, 2715),  # 单位地址, left of the streak
+        GridCell(468, 2598, 702, 2715),  # ... right of it
+        GridCell(705, 2598, 2349, 2715),
+        GridCell(156, 2718, 465, 3021),  # 签名, left of the streak
+        GridCell(468, 2718, 702, 3021),  # ... right of it
+        GridCell(705, 2718, 2349, 3021),
+        GridCell(156, 3024, 702, 3081),  # 日期
+        GridCell(705, 3024, 2349, 3084),
+    )
+
+    def label(field: str, text: str, x0: float, top: float) -> Label:
+        return Label(field, [Word(text, x0, top, x0 + 48 * len(text), top + 46, 0.95)], 1.0)
+
+    labels = {
+        "signer_name": label("signer_name", "签署人姓名", 200, 2483),
+        "work_email": label("work_email", "工作邮箱", 200, 2543),
+        "address": label("address", "单位地址", 180, 2630),
+        "signature": label("signature", "签名", 181, 2846),
+        "date": label("date", "签署日期", 200, 3030),
+    }
+    grid = Grid((), cells, 300.0)
+    regions = locate_values(labels, [], page_size=(2550.0, 3301.0), grids={0: grid})
+    assert regions["address"].box == (705, 2598, 2349, 2715)
+    assert regions["signature"].box == (705, 2718, 2349, 3021)
