@@ -181,7 +181,19 @@ def unaccented(value: str, other: str) -> bool:
     a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
     if unidecode(a) == unidecode(b):
         return True  # `Kjær` read as `Kjaer`: a letter of its own written as English writes it
-    return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(x == y or _read_plain(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _read_plain(letter: str, other: str) -> bool:
+    """`other` is how an engine without `letter` reads it: its plain letter (`ø` as `o`, `ł`
+    as `l`), or `ß` as the `B` of its shape. Not any letter at all: the accented model read a
+    worn `n` as `ħ` (`Techħical`), which RapidOCR's `Technical` does not confirm."""
+    if letter.isascii():
+        return False
+    plain = unidecode(letter)
+    return (plain[:1].lower() == other.lower() and plain[:1] != "") or (
+        letter == "ß" and other in "Bb"
+    )
 
 
 def _plain(text: str) -> str:

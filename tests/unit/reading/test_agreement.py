@@ -9,6 +9,7 @@ from licensebot.reading.agreement import (
     accented_by_latin,
     comma_for_period,
     cross_engine_value,
+    unaccented,
     word_for_word,
 )
 
@@ -519,3 +520,21 @@ def test_a_partner_reading_every_mark_rapidocr_reads_comes_first() -> None:
         r("Laboratoired'Informatiqueet deVision de Laval", 0.97, "rapid"),
     ]
     assert words("affiliation", readings) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "other", "same"),
+    [
+        ("Søren Kjær", "Soren Kjaer", True),  # letters of their own as English writes them
+        ("Łukasz Wójcik", "Lukasz Wojcik", True),
+        ("Arcisstraße 21", "ArcisstraBe 21", True),  # `ß` read as the `B` of its shape
+        ("Peña", "Pena", True),
+        # a worn `n` the accented model read `ħ`: RapidOCR's `n` does not confirm it
+        ("Techħical University of Munich", "Technical University of Munich", False),
+        ("Søren", "Sxren", False),
+    ],
+)
+def test_a_value_read_plain_by_the_other_engine_is_only_its_letters_plain(
+    value: str, other: str, same: bool
+) -> None:
+    assert unaccented(value, other) is same
