@@ -509,7 +509,9 @@ class _Finder:
         # a copier's streak read as `i` and `sf` at 0.1 is no value in the label's cell
         own = [w for w in self.free(page, (cell.x0, cell.top, cell.x1, cell.bottom), cell)]
         own = [w for w in own if not _speck(w)]
-        own_beside = [w for w in own if _in(w, beside) and w.top < lab_bottom]
+        # (beside: its middle on the label's line; a photo's soft value under a small label,
+        # boxed up over the label's foot by a few pixels, is under it)
+        own_beside = [w for w in own if _in(w, beside) and w.cy < lab_bottom]
         # (under: its top below the label's line; or its middle, its top in the line's lower
         # half: a photo's boxes of a small label and the value under it overlap by a few
         # pixels, while a mark down the cell's edge starts on the label's line)

@@ -1053,3 +1053,25 @@ def test_a_streak_through_the_labels_cells_of_several_rows_is_no_column_rule() -
     regions = locate_values(labels, [], page_size=(2550.0, 3301.0), grids={0: grid})
     assert regions["address"].box == (705, 2598, 2349, 2715)
     assert regions["signature"].box == (705, 2718, 2349, 3021)
+
+
+def test_a_value_boxed_up_over_its_labels_foot_is_under_the_label() -> None:
+    # a photo's stacked `WORK EMAIL` over its soft value, which pass 1 read only in part
+    # (`te-research.org`, boxed up 4 pixels over the label's foot): the value is under the
+    # label, the whole width of its cell (it had been looked for beside the label, and the
+    # email's first letters cut off)
+    cells = (GridCell(336, 1125, 1218, 1206), GridCell(1221, 1125, 2103, 1206))
+    labels = {
+        "work_email": Label(
+            "work_email",
+            [Word("WORK", 348, 1120, 436, 1168, 0.74), Word("EMAIL", 456, 1120, 556, 1168, 0.52)],
+            1.0,
+        ),
+        "date": Label("date", [Word("Date", 1240, 1120, 1330, 1168, 0.9)], 1.0),
+    }
+    words = [Word("te-research.org", 670, 1164, 934, 1210, 0.01)]
+    regions = locate_values(
+        labels, words, page_size=(2481.0, 3507.0), grids={0: Grid((), cells, 300.0)}
+    )
+    email = regions["work_email"]
+    assert email.how == "cell-same" and email.box[0] == 336 and email.box[1] >= 1160
