@@ -184,6 +184,17 @@ def unaccented(value: str, other: str) -> bool:
     return len(a) == len(b) and all(x == y or _read_plain(x, y) for x, y in zip(a, b, strict=True))
 
 
+def at_its_own_letters(value: str, other: str) -> bool:
+    """`other` differs from `value` only where `value` has letters of its own (any reading
+    there: Tesseract's passes without `ß` read `Arcisstrape`, `Arcisstrage`), or is it read
+    plain (`unaccented`): no dissent from the letters one model alone reads. Not a
+    confirmation of them (`unaccented` is)."""
+    if unaccented(value, other):
+        return True
+    a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
+    return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
+
+
 def _read_plain(letter: str, other: str) -> bool:
     """`other` is how an engine without `letter` reads it: its plain letter (`ø` as `o`, `ł`
     as `l`), or `ß` as the `B` of its shape. Not any letter at all: the accented model read a
@@ -234,7 +245,7 @@ def accented_by_latin(key: str, readings: Sequence[Reading]) -> tuple[str, Readi
         dissent = any(
             other is not None
             and (
-                (r.confidence >= DISSENT and not unaccented(value, other))
+                (r.confidence >= DISSENT and not at_its_own_letters(value, other))
                 or (r.model != RAPID and r.confidence >= PLAIN_SURE and other in plain)
             )
             for other, r in cleaned

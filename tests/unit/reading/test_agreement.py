@@ -538,3 +538,24 @@ def test_a_value_read_plain_by_the_other_engine_is_only_its_letters_plain(
     value: str, other: str, same: bool
 ) -> None:
     assert unaccented(value, other) is same
+
+
+def test_passes_without_the_letters_read_other_shapes_there_and_do_not_dissent() -> None:
+    # a worn copy: Tesseract's passes without `ß` read `p` and `g` in its place; RapidOCR reads
+    # it `B` and `ü` plain: the accented model's letters stand
+    value = "Arcisstraße 21, 80333 München, Germany"
+    readings = [
+        r(value, 0.53, "Latin"),
+        r("Arcisstrape 21, 80333 Munchen, Germany", 0.71, "chi_sim+eng"),
+        r("Arcisstrage 21, 80333 Munchen, Germany", 0.07, "eng"),
+        r("ArcisstraBe 21, 80333 Munchen, Germany", 0.98, "rapid"),
+    ]
+    got = accented_by_latin("address", readings)
+    assert got is not None and got[0] == value
+    # ... but RapidOCR's `n` confirms no `ħ` the accented model read for a worn `n`
+    worn = [
+        r("Techħical University of Munich", 0.81, "Latin"),
+        r("Techhical University of Munich", 0.91, "eng"),
+        r("Technical University of Munich", 0.99, "rapid"),
+    ]
+    assert accented_by_latin("affiliation", worn) is None
