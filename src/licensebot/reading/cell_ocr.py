@@ -513,6 +513,18 @@ def _comma(m: re.Match[str]) -> str:
 EXACT = frozenset({"work_email", "date"})
 
 
+def accents_seen(value: str, readings: Sequence[Reading]) -> bool:
+    """A reading of the accented model holds a word of `value` spelled with letters of its
+    own (`Kjær` for `Kjaer`): the print may have them."""
+    words = set(value.split())
+    return any(
+        not w.isascii() and any(unaccented(w, v) for v in words)
+        for r in readings
+        if r.model in ACCENTED
+        for w in r.text.split()
+    )
+
+
 def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -> FieldValue:
     """`_confirmed`; a value it confirms with its commas put back: a period between words
     that no engine read as a comma, where an underline took a comma's tail (`Information
@@ -558,6 +570,11 @@ def _confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -
         for r in (cell.readings if name else ())
         if r.model in ACCENTED and (v := CLEANERS[key](r.text)) is not None
     ]
+    if name and value.isascii() and accents_seen(value, cell.readings):
+        # the accented model spelled a word of the name with letters of its own (`Kjær`),
+        # whatever junk it read beside it (a tabbed form's dot leaders read as letters): the
+        # two engines without those letters agreeing on `Kjaer` confirm no spelling
+        return unread(cell, read)
     if key in PUNCTUATED and ". " in value:
         # a period between words may be a comma whose tail the erased underline took, for
         # both engines alike: the second engine reads the crop with its underline kept too

@@ -198,3 +198,25 @@ def test_periods_no_engine_read_as_commas_in_soft_print_are_the_commas(
     # a title's periods are its abbreviations'
     title = "Assoc. Professor. Research Group Leader"
     assert confirm(monkeypatch, "signer_title", title, title).value == title
+
+
+def test_a_name_the_accented_model_spelled_with_letters_of_its_own_is_not_confirmed_plain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tabbed form's name after dot leaders: the accented model read the leaders as letters
+    and then `Kjær`; the mixed pass and RapidOCR, without `æ`, agree on `Soren Kjaer`. The
+    print may have the letters: the plain name is no confirmed value (it had been recorded)."""
+    monkeypatch.setattr(cell_ocr, "SECOND_ENGINE", FakeEngine("Soren Kjaer"))
+    value = "Soren Kjaer"
+
+    def read_with(latin: str) -> FieldValue:
+        cell = Cell("signer_name", (0, 0, 400, 100))
+        cell.readings += [
+            Reading(value, 0.81, False, "chi_sim+eng"),
+            Reading(latin, 0.0, False, "Latin"),
+        ]
+        return cell_ocr.confirmed(PAGE, cell, FieldValue(value, 0.81, Source.OCR, raw=value), 1.0)
+
+    assert read_with("seassssereseserree ne ODrCN Kjær").value is None
+    # a plain name the accented model read plain too stands
+    assert read_with("seassssereseserree ne Soren Kjaer").value == value
