@@ -453,7 +453,8 @@ class _Finder:
     ) -> ValueRegion:
         """`lab`'s value region; `stacked`: the table sets its values under their labels, in
         the label's own cell, so a value there is the label's own; `values_right`: it sets them in
-        the cells right of their labels, so a label's cell holds nothing else."""
+        the cells right of their labels, so unsure marks under a label are its hint and an
+        empty label cell's value is right of it."""
         grid = self.grids.get(lab.page)
         if grid is not None:
             cell = grid.cell_containing(lab.box)
