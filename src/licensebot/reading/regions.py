@@ -434,6 +434,19 @@ class _Finder:
         nxt = [o.x0 for o in self.labels if o is not lab and _same_row(lab, o) and o.x0 > lab.x1]
         return min([edge, *nxt])
 
+    def left_limit(self, lab: Label, edge: float) -> float:
+        """Where a value under `lab` starts: `edge` (its cell's left rule), or, where a label
+        of its row stands left of it in the same cell (the column rule between them lost on
+        a worn copy), its own left edge: a stacked table's title had been read under its
+        label from the cell's left rule, the name under the name's label with it (`Chloé
+        Bérubé Professor`)."""
+        before = [
+            o
+            for o in self.labels
+            if o is not lab and _same_row(lab, o) and edge <= o.x0 and o.x1 < lab.x0
+        ]
+        return max(edge, lab.x0 - 0.5 * lab.height) if before else edge
+
     def result(
         self,
         lab: Label,
@@ -506,7 +519,7 @@ class _Finder:
         page, lab_bottom = lab.page, start + h
         limit = self.right_limit(lab, cell.x1)  # a row of a table with no column rules
         beside = (lab.x1, cell.top, limit, cell.bottom)
-        under = (cell.x0, lab_bottom, limit, cell.bottom)
+        under = (self.left_limit(lab, cell.x0), lab_bottom, limit, cell.bottom)
         # a copier's streak read as `i` and `sf` at 0.1 is no value in the label's cell
         own = [w for w in self.free(page, (cell.x0, cell.top, cell.x1, cell.bottom), cell)]
         own = [w for w in own if not _speck(w)]

@@ -1075,3 +1075,31 @@ def test_a_value_boxed_up_over_its_labels_foot_is_under_the_label() -> None:
     )
     email = regions["work_email"]
     assert email.how == "cell-same" and email.box[0] == 336 and email.box[1] >= 1160
+
+
+def test_a_value_under_a_label_starts_at_the_label_where_its_rows_column_rule_is_lost() -> None:
+    # a stacked table's first row, the rule between the name's and the title's columns lost on
+    # a creased copy: one cell holds both labels and both values. The title under its label
+    # had been read from the cell's left rule, the name with it (`Chloé Bérubé Professor`)
+    cells = (GridCell(156, 180, 2283, 273), GridCell(156, 276, 2283, 369))
+
+    def label(field: str, text: str, x0: float, top: float) -> Label:
+        return Label(field, [Word(text, x0, top, x0 + 18 * len(text), top + 34, 0.95)], 1.0)
+
+    labels = {
+        "signer_name": label("signer_name", "The Signer's Name", 178, 188),
+        "signer_title": label("signer_title", "Title / position", 1242, 188),
+        "affiliation": label("affiliation", "Affiliation", 178, 284),
+    }
+    words = [
+        Word("Chloé", 178, 228, 300, 268, 0.96),
+        Word("Bérubé", 318, 228, 460, 268, 0.96),
+        Word("Professor", 1244, 228, 1440, 268, 0.96),
+        Word("University", 178, 324, 400, 364, 0.96),
+    ]
+    regions = locate_values(
+        labels, words, page_size=(2482.0, 3509.0), grids={0: Grid((), cells, 300.0)}
+    )
+    title = regions["signer_title"]
+    assert 1200 <= title.box[0] <= 1244
+    assert regions["signer_name"].box[2] <= 1244
