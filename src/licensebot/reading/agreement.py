@@ -175,35 +175,49 @@ def _usable(key: str, r: Reading, value: str) -> bool:
 
 def unaccented(value: str, other: str) -> bool:
     """`other` is `value` with only its accents or non-ASCII letters read plain (`Peña` as
-    `Pena`, `Søren Kjær` as `Soren Kjaer`) or spaces left out: case, punctuation and every
-    other letter the same (a comma read as a period is another value)."""
+    `Pena`, `Søren Kjær` as `Soren Kjaer`, `ß` as the `B` of its shape) or spaces left out:
+    case, punctuation and every other letter the same (a comma read as a period is another
+    value). A confirmation of those letters: a worn `n` the accented model read `ħ`
+    (`Techħical`) is not confirmed by RapidOCR's `Technical`."""
+    return _alike_but_letters(value, other, _read_plain)
+
+
+def at_its_own_letters(value: str, other: str) -> bool:
+    """`other` differs from `value` only where `value` has letters of its own, read there as
+    anything (Tesseract's passes without `ß` read `Arcisstrape`, `Arcisstrage`), or spaces:
+    no dissent from the letters one model alone reads, and no confirmation of them either
+    (`unaccented` is one)."""
+    return _alike_but_letters(value, other, lambda letter, _: not letter.isascii())
+
+
+def _alike_but_letters(value: str, other: str, stands_for: Callable[[str, str], bool]) -> bool:
+    """`value` and `other` alike but for spaces, accents, letters written as English writes
+    them (`Kjær`, `Kjaer`), and letters of `value`'s own that `stands_for` the other's."""
     # RapidOCR leaves out spaces its recogniser does not see (`PrincipalResearchScientist`)
     a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
     if unidecode(a) == unidecode(b):
         return True  # `Kjær` read as `Kjaer`: a letter of its own written as English writes it
-    return len(a) == len(b) and all(x == y or _read_plain(x, y) for x, y in zip(a, b, strict=True))
-
-
-def at_its_own_letters(value: str, other: str) -> bool:
-    """`other` differs from `value` only where `value` has letters of its own (any reading
-    there: Tesseract's passes without `ß` read `Arcisstrape`, `Arcisstrage`), or is it read
-    plain (`unaccented`): no dissent from the letters one model alone reads. Not a
-    confirmation of them (`unaccented` is)."""
-    if unaccented(value, other):
-        return True
-    a, b = _plain(value).replace(" ", ""), _plain(other).replace(" ", "")
-    return len(a) == len(b) and all(x == y or not x.isascii() for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(x == y or stands_for(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _read_plain(letter: str, other: str) -> bool:
     """`other` is how an engine without `letter` reads it: its plain letter (`ø` as `o`, `ł`
-    as `l`), or `ß` as the `B` of its shape. Not any letter at all: the accented model read a
-    worn `n` as `ħ` (`Techħical`), which RapidOCR's `Technical` does not confirm."""
-    if letter.isascii():
-        return False
-    plain = unidecode(letter)
-    return (plain[:1].lower() == other.lower() and plain[:1] != "") or (
-        letter == "ß" and other in "Bb"
+    as `l`), or `ß` as the `B` of its shape."""
+    return not letter.isascii() and (
+        unidecode(letter)[:1].lower() == other.lower() or (letter == "ß" and other in "Bb")
+    )
+
+
+def accents_seen(value: str, readings: Sequence[Reading]) -> bool:
+    """A reading of the accented model holds a word of `value` spelled with letters of its
+    own (`Kjær` for `Kjaer`): the print may have them, and engines without them reading the
+    word plain confirm no spelling."""
+    words = set(value.split())
+    return any(
+        not w.isascii() and any(unaccented(w, v) for v in words)
+        for r in readings
+        if r.model in ACCENTED
+        for w in r.text.split()
     )
 
 

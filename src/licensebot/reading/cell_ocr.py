@@ -31,6 +31,7 @@ from licensebot.reading.agreement import (
     RAPID_SURE,
     WORD_FIELDS,
     accented_by_latin,
+    accents_seen,
     comma_for_period,
     cross_engine,
     lookalike,
@@ -511,18 +512,6 @@ def _comma(m: re.Match[str]) -> str:
 
 #: Fields whose every character counts (no accent to drop): the engines must agree exactly.
 EXACT = frozenset({"work_email", "date"})
-
-
-def accents_seen(value: str, readings: Sequence[Reading]) -> bool:
-    """A reading of the accented model holds a word of `value` spelled with letters of its
-    own (`Kjær` for `Kjaer`): the print may have them."""
-    words = set(value.split())
-    return any(
-        not w.isascii() and any(unaccented(w, v) for v in words)
-        for r in readings
-        if r.model in ACCENTED
-        for w in r.text.split()
-    )
 
 
 def confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -> FieldValue:

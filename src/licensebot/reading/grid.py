@@ -756,8 +756,9 @@ def _rule_like(r: Rule, dpi: float) -> bool:
 
 def _tables(rules: Sequence[Rule], dpi: float, size: tuple[float, float]) -> list[Box]:
     """The boxes of the page's tables: rules that meet (within `SNAP`: a worn table's do
-    not quite), each table with two row rules and two walls at least (`_walled`); a table
-    reaches from its first row rule to its last."""
+    not quite), and the pieces of a row rule a worn copy broke (on one line, `WORN_GAP`
+    apart at most), each table with two row rules and two walls at least (`_walled`); a
+    table reaches from its first row rule to its last."""
     snap = SNAP * dpi
     tall = PAGE_LINE * size[1]
     found = [
@@ -777,20 +778,17 @@ def _tables(rules: Sequence[Rule], dpi: float, size: tuple[float, float]) -> lis
     for i, h in enumerate(found):
         if not h.horizontal:
             continue
-        for j, v in enumerate(found):
-            if v.horizontal:
-                continue
-            x = v.at(h.pos)
-            if h.x0 - snap <= x <= h.x1 + snap and v.y0 - snap <= h.at(x) <= v.y1 + snap:
-                parent[root(i)] = root(j)
-        for j, g in enumerate(found):
-            # a row rule a worn copy broke: its pieces lie on one line, a short gap apart
-            if (
-                j != i
-                and g.horizontal
-                and h.x1 < g.x0 <= h.x1 + WORN_GAP * dpi
-                and abs(g.at(g.x0) - h.at(h.x1)) <= WORN_OFF * dpi
-            ):
+        for j, o in enumerate(found):
+            if o.horizontal:
+                # the next piece of a row rule a worn copy broke: on its line, a gap apart
+                joined = (
+                    h.x1 < o.x0 <= h.x1 + WORN_GAP * dpi
+                    and abs(o.at(o.x0) - h.at(h.x1)) <= WORN_OFF * dpi
+                )
+            else:
+                x = o.at(h.pos)
+                joined = h.x0 - snap <= x <= h.x1 + snap and o.y0 - snap <= h.at(x) <= o.y1 + snap
+            if joined:
                 parent[root(i)] = root(j)
     groups: dict[int, list[Rule]] = {}
     for i, r in enumerate(found):

@@ -592,6 +592,20 @@ def _continuation(
     return None
 
 
+def _free_continuation(
+    seg: Sequence[Word],
+    line_no: int,
+    segs: Sequence[tuple[int, list[Word]]],
+    consumed: set[int],
+) -> tuple[int, list[Word]] | None:
+    """`_continuation`, unless another label took that line already or it is a form field's
+    value."""
+    found = _continuation(seg, line_no, segs)
+    if found is None or id(found[1]) in consumed or found[1][0].source == Source.FORM:
+        return None
+    return found
+
+
 #: Fields one label may name in either language: a bare `Name` and `姓名` are the members'
 #: label until a table proves otherwise (`regions.assign_fields`), the signer's otherwise.
 _NAMES = {"signer_name", "members_name"}
@@ -627,8 +641,8 @@ def _wrapped(
     below: list[list[Word]] = []
     line, ln = seg, line_no
     while len(below) < 2:
-        found = _continuation(line, ln, segs)
-        if found is None or id(found[1]) in consumed or found[1][0].source == Source.FORM:
+        found = _free_continuation(line, ln, segs, consumed)
+        if found is None:
             break
         ln, line = found
         below.append(line)
@@ -695,8 +709,8 @@ def _wrapped_head(
     recorded as the signer's name."""
     if not all(label_word(w.text) for w in seg):
         return None
-    found = _continuation(seg, line_no, segs)
-    if found is None or id(found[1]) in consumed or found[1][0].source == Source.FORM:
+    found = _free_continuation(seg, line_no, segs, consumed)
+    if found is None:
         return None
     joined = [*seg, *found[1]]
     hit = _match_run(joined, 0)

@@ -181,15 +181,18 @@ def _stacked(regions: Mapping[str, ValueRegion], labels: Mapping[str, Label]) ->
         # under it, or the whole cell with the label masked (a value wrapped under it)
         and (r.box[1] >= labels[key].bottom - 0.5 * labels[key].height or bool(r.mask))
     )
-    right = sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == "cell-right")
-    return under >= STACKED and under > 2 * right
+    return under >= STACKED and under > 2 * _placed(regions, "cell-right")
 
 
 def _values_right(regions: Mapping[str, ValueRegion]) -> bool:
     """Most of the table's values stand in the cells right of their labels."""
-    right = sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == "cell-right")
-    same = sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == "cell-same")
-    return right >= STACKED and right > 2 * same
+    right = _placed(regions, "cell-right")
+    return right >= STACKED and right > 2 * _placed(regions, "cell-same")
+
+
+def _placed(regions: Mapping[str, ValueRegion], how: str) -> int:
+    """How many of the form's values were placed so."""
+    return sum(1 for key, r in regions.items() if key in FIELD_KEYS and r.how == how)
 
 
 def _one_value_each(regions: dict[str, ValueRegion]) -> dict[str, ValueRegion]:

@@ -3,6 +3,7 @@ region holds the whole value (every line of it) and nothing else, not another la
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 
 import pypdfium2 as pdfium
 import pytest
@@ -53,6 +54,11 @@ LAYOUTS: dict[str, Callable[[], bytes]] = {
     "stacked-labels": draw_stacked,
     "label-colon-value": draw_colon_text,
 }
+
+
+def _label(field: str, text: str, x0: float, top: float, *, char: float, height: float) -> Label:
+    """A label OCR read as one word: `char` pixels a character, `height` tall."""
+    return Label(field, [Word(text, x0, top, x0 + char * len(text), top + height, 0.95)], 1.0)
 
 
 def _read(
@@ -801,8 +807,7 @@ def test_a_streak_through_a_labels_cell_in_one_row_is_no_column_rule() -> None:
     )
     grid = Grid((), cells, 300.0)
 
-    def label(field: str, text: str, x0: float, top: float) -> Label:
-        return Label(field, [Word(text, x0, top, x0 + 48 * len(text), top + 46, 0.95)], 1.0)
+    label = partial(_label, char=48, height=46)
 
     labels = {
         "work_email": label("work_email", "邮箱", 382, 2543),
@@ -870,8 +875,7 @@ def test_a_stacked_tables_value_under_its_label_is_the_labels_own() -> None:
         GridCell(159, 453, 2355, 540),  # Address / ...
     )
 
-    def label(field: str, text: str, x0: float, top: float) -> Label:
-        return Label(field, [Word(text, x0, top, x0 + 20 * len(text), top + 52, 0.95)], 1.0)
+    label = partial(_label, char=20, height=52)
 
     labels = {
         "signer_name": label("signer_name", "Name of the signer", 170, 178),
@@ -917,8 +921,7 @@ def _four_column_table(top_row: tuple[GridCell, ...]) -> tuple[GridCell, ...]:
 
 
 def _four_column_labels() -> dict[str, Label]:
-    def label(field: str, text: str, x0: float, top: float) -> Label:
-        return Label(field, [Word(text, x0, top, x0 + 22 * len(text), top + 40, 0.95)], 1.0)
+    label = partial(_label, char=22, height=40)
 
     return {
         "signer_name": label("signer_name", "Signer's Name", 180, 186),
@@ -1039,8 +1042,7 @@ def test_a_streak_through_the_labels_cells_of_several_rows_is_no_column_rule() -
         GridCell(705, 3024, 2349, 3084),
     )
 
-    def label(field: str, text: str, x0: float, top: float) -> Label:
-        return Label(field, [Word(text, x0, top, x0 + 48 * len(text), top + 46, 0.95)], 1.0)
+    label = partial(_label, char=48, height=46)
 
     labels = {
         "signer_name": label("signer_name", "签署人姓名", 200, 2483),
@@ -1083,8 +1085,7 @@ def test_a_value_under_a_label_starts_at_the_label_where_its_rows_column_rule_is
     # had been read from the cell's left rule, the name with it (`Chloé Bérubé Professor`)
     cells = (GridCell(156, 180, 2283, 273), GridCell(156, 276, 2283, 369))
 
-    def label(field: str, text: str, x0: float, top: float) -> Label:
-        return Label(field, [Word(text, x0, top, x0 + 18 * len(text), top + 34, 0.95)], 1.0)
+    label = partial(_label, char=18, height=34)
 
     labels = {
         "signer_name": label("signer_name", "The Signer's Name", 178, 188),
