@@ -149,7 +149,22 @@ def find_cell(gray: np.ndarray, sig: Label, others: Sequence[Label], fallback: B
         rows = [
             (a + y_lo, b + y_lo) for a, b in _rules_1d(ink[y_lo:y_hi, span0:span1], RULE_COVER, 2)
         ]
-        above = [c for c in _centres(rows) if c < sig.top]
+        # a rule with another label between it and the Signature's is another row's: an
+        # underlined form's `Affiliation:` and its long underline, together across the
+        # Signature's row up to `Date:`, had been taken for the cell's top, and the e-mail's
+        # and address's letters in between measured as marks in the cell
+        between = [
+            o.bottom
+            for o in others
+            if o is not sig
+            and o.page == sig.page
+            and o.bottom < sig.top
+            and o.x0 < span1
+            and o.x1 > span0
+        ]
+        above = [
+            c for c in _centres(rows) if c < sig.top and not any(b > c for b in between)
+        ]
         below = [c for c in _centres(rows) if c > sig.bottom + 0.3 * u]
         if above:
             top = max(above)

@@ -123,6 +123,39 @@ def test_a_label_row_below_the_signature_ends_its_cell_with_no_rule_between() ->
     assert measure(img, sig, [sig, date], fallback).signed is not True
 
 
+def test_an_underlined_rows_rule_above_another_label_is_not_the_signature_cells_top() -> None:
+    """An underlined form: `Affiliation:` and its value's long underline run across the
+    Signature row's span up to `Date:`, as a row rule would; between them stand `E-mail:` and
+    `Address:` rows. The cell starts below the address, and an unsigned form is unsigned (the
+    rows' letters had been measured as marks in the cell: unknown, a person looked)."""
+    img = Image.new("L", (2100, 900), 242)
+    d = ImageDraw.Draw(img)
+    rows = (
+        ("Affiliation:", 100, "College of Computer Science and Technology"),
+        ("E-mail:", 190, "d.hughes@example.edu"),
+        ("Address:", 280, "38 Zheda Road, Xihu"),
+    )
+    labels = []
+    for text, y, value in rows:
+        d.text((80, y), text, font=_font(34), fill=30)
+        d.text((420, y), value, font=_font(34), fill=30)
+        d.line([(420, y + 44), (420 + 26 * len(value), y + 44)], fill=30, width=3)
+        labels.append(
+            Label(text.lower().rstrip(":"), [_word(text, 80, y, 80 + 20 * len(text))], 1.0)
+        )
+    d.line([(20, 144), (1500, 144)], fill=30, width=3)  # the affiliation's underline, long
+    d.text((80, 400), "Signed:", font=_font(34), fill=30)
+    d.line([(240, 440), (900, 440)], fill=30, width=3)  # the signing line
+    d.text((1000, 400), "Date:", font=_font(34), fill=30)
+    sig = Label("signature", [_word("Signed:", 80, 400, 220)], 1.0)
+    date = Label("date", [_word("Date:", 1000, 400, 1100)], 1.0)
+    others = [*labels, sig, date]
+    fallback = (sig.x1 + 10, sig.top - 1.5 * U, 980.0, sig.bottom + 0.3 * U)
+    box = find_cell(np.asarray(img), sig, others, fallback)
+    assert box[1] > labels[-1].bottom
+    assert measure(img, sig, others, fallback).signed is False
+
+
 def test_a_scrawl_is_signed() -> None:
     img, sig, date = _page()
     _scrawl(img, random.Random(1), (COLS[1], ROW[0], COLS[2], ROW[1]))
