@@ -162,9 +162,7 @@ def find_cell(gray: np.ndarray, sig: Label, others: Sequence[Label], fallback: B
             and o.x0 < span1
             and o.x1 > span0
         ]
-        above = [
-            c for c in _centres(rows) if c < sig.top and not any(b > c for b in between)
-        ]
+        above = [c for c in _centres(rows) if c < sig.top and not any(b > c for b in between)]
         below = [c for c in _centres(rows) if c > sig.bottom + 0.3 * u]
         if above:
             top = max(above)
