@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
 from statistics import median
 from time import perf_counter
@@ -652,12 +652,7 @@ class _Reader:
             self._tick("ocr_pass1", t)
             return
         grids = {prev: grid_from_image(image, float(self.limits.ocr_dpi), prev)}
-        size = (float(image.width), float(image.height))
-        regions = locate_values(labels, words, page_size=size, grids=grids, keys=keys)
-        only = {k: labels[k] for k in keys if k in regions}
-        fields, cells = scan_cells(only, {k: regions[k] for k in only}, words, image, grids)
-        found.fields.update({k: v for k, v in fields.items() if k in only})
-        self._read_cells(image, regions, cells, found, labels)
+        only, regions = self._read_rows(image, words, labels, grids, keys, found)
         self._value_carried(found, only, regions)
         if split is not None and split[0].field in only:
             key = split[0].field
@@ -665,6 +660,25 @@ class _Reader:
             if head is not None:
                 self._join(found, key, head, rest)
         self._tick("ocr_pass2", t)
+
+    def _read_rows(
+        self,
+        image: Image.Image,
+        words: list[Word],
+        labels: dict[str, Label],
+        grids: Mapping[int, Grid],
+        keys: tuple[str, ...],
+        found: Found,
+    ) -> tuple[dict[str, Label], dict[str, ValueRegion]]:
+        """The values of `keys`' rows on another page than the form page, read as there:
+        their labels found and their regions."""
+        size = (float(image.width), float(image.height))
+        regions = locate_values(labels, words, page_size=size, grids=grids, keys=keys)
+        only = {k: labels[k] for k in keys if k in regions}
+        fields, cells = scan_cells(only, {k: regions[k] for k in only}, words, image, grids)
+        found.fields.update({k: v for k, v in fields.items() if k in only})
+        self._read_cells(image, regions, cells, found, labels)
+        return only, regions
 
     def _table_overleaf(self, index: int, found: Found, pages: list[Page]) -> None:
         """A signer table that a page break cut: the Signature cell (and the Date cell beside
@@ -696,12 +710,22 @@ class _Reader:
         # the table goes on overleaf: a value "left blank" in its last rows on the form page
         # may stand overleaf too (a row the page break cut): a person looks, the applicant is
         # not told to fill in what they filled in
+        blank = set()
         for key, fv in list(found.fields.items()):
             if fv.blank and key in FIELD_KEYS:
                 found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=fv.raw)
+                blank.add(key)
         dpi = float(self.limits.ocr_dpi)
         grids = {nxt: grid_from_image(image, dpi, nxt)}
-        self._value_overleaf(found, image, words, labels, grids[nxt])
+        self._value_overleaf(found, image, words, labels, grids[nxt], blank=blank)
+        # whole rows the page break carried overleaf, labels and values (`Work email | Date`
+        # at the form page's foot, `ADDRESS` and its value over `SIGNATURE` at the next
+        # page's head): read there as on the form page (the address had been reported unread)
+        rows = tuple(
+            k for k in FIELD_KEYS if k != "date" and k not in self.form_labels and k in labels
+        )
+        if rows:
+            self._read_rows(image, words, labels, grids, rows, found)
         t = perf_counter()
         size = (float(image.width), float(image.height))
         keys = ("signature", "date") if date_missing and "date" in labels else ("signature",)
@@ -742,14 +766,32 @@ class _Reader:
         words: list[Word],
         labels: dict[str, Label],
         grid: Grid | None = None,
+        *,
+        blank: Set[str] = frozenset(),
     ) -> None:
         """A row the page break cut: the form page's last value read stops short
         (`Found.cut`: a comma, `1037 Luoyu Road, Hongshan District,`), and the next page
         opens with its last lines, above the table's next label and across the same column.
         Those lines are read as a cell of their own, by the same passes and rules; the value
-        is the two parts, and unread when the rest is."""
+        is the two parts, and unread when the rest is. Or the page break cut the row after
+        its label: the form page's last value was blank there (one of `blank`), and the
+        lines overleaf are the whole value (a stacked table's `Full address of the
+        affiliation` at one page's foot, the address at the next one's head; reported unread
+        before), read from the label's left as `_value_carried` reads a row carried to the
+        form page."""
         cut = [k for k in found.cut if k in self.form_regions and k in found.fields]
         if not labels:
+            return
+        lowest = self._lowest_row()
+        if not cut and lowest in blank and self.form_pass1 is not None:
+            label = self.form_pass1[2].get(lowest)
+            x0, _, x1, _ = self.form_regions[lowest].box
+            x0 = min(x0, label.x0) if label is not None else x0
+            whole = self._read_atop(
+                lowest, (x0, x1), image, words, labels, printed=read_as_print(found), grid=grid
+            )
+            if whole is not None:
+                found.fields[lowest] = whole
             return
         if cut:
             key = max(cut, key=lambda k: self.form_regions[k].box[3])  # the lowest: the cut row
@@ -786,14 +828,18 @@ class _Reader:
         conf = min(head.confidence, tail.confidence)
         found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
 
-    def _last_row_value(self, found: Found) -> str | None:
-        """The value that may wrap (`WRAPPING`) in the form page's lowest row, when read:
-        no other value's region lies below it on the page."""
+    def _lowest_row(self) -> str | None:
+        """The field whose region lies lowest on the form page (None: no region)."""
         regions = self.form_regions
         if not regions:
             return None
-        lowest = max(regions, key=lambda k: (regions[k].page, regions[k].box[3]))
-        fv = found.fields.get(lowest)
+        return max(regions, key=lambda k: (regions[k].page, regions[k].box[3]))
+
+    def _last_row_value(self, found: Found) -> str | None:
+        """The value that may wrap (`WRAPPING`) in the form page's lowest row, when read:
+        no other value's region lies below it on the page."""
+        lowest = self._lowest_row()
+        fv = found.fields.get(lowest) if lowest is not None else None
         if lowest not in WRAPPING or fv is None or fv.value is None:
             return None
         return lowest

@@ -31,12 +31,14 @@ CASES: dict[int, tuple[str, str]] = {
     3001: ("photo", "typed"),  # grid4; `Signature | ... | Date | ...` overleaf, `Date` read `Pate`
     4222: ("scan", "typed"),  # grid4; the break cuts `Detail Address of your` / `affiliation`
     14029: ("scan", "typed"),  # chinese, turned; the Address cut above `签字：` overleaf
+    15307: ("scan", "unsigned"),  # stacked, worn copier; the Address row whole overleaf
+    15316: ("scan", "unsigned"),  # stacked, phone app; the break between Address and its value
 }
 #: Each case is the form its seed drew when the case was written: without the development-only
 #: table styles, fonts and scanners a development seed may draw since (tests/forms/split.py),
 #: but for the cases written since, which draw them
 BEFORE = {"dev_only": False}
-SINCE = {1006, 1025, 3001, 4222, 14029}
+SINCE = {1006, 1025, 3001, 4222, 14029, 15307, 15316}
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +64,11 @@ def test_a_signed_form_is_never_called_unsigned(
     assert form.signed is True, (spec.table_style, spec.preset)
 
 
+@pytest.mark.parametrize("seed", [s for s, (_, kind) in CASES.items() if kind == "unsigned"])
 def test_an_unsigned_form_cut_by_a_page_break_is_never_called_signed(
-    read: dict[int, tuple[IndependentSpec, ReadForm]],
+    read: dict[int, tuple[IndependentSpec, ReadForm]], seed: int
 ) -> None:
-    spec, form = read[55]
+    spec, form = read[seed]
     assert not spec.signed
     assert form.signed is not True
 
@@ -180,4 +183,23 @@ def test_a_signature_row_overleaf_whose_label_pass_1_missed_is_read(
     # lines above the label's own row, not the pen's scrawl over it: it was left unread)
     spec, form = read[14029]
     assert form.signed is True
+    assert form.fields["address"].value == spec.truth["address"]
+
+
+def test_a_value_the_page_break_carried_overleaf_from_the_last_label_is_read_there(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # `Full address of the affiliation` ends the form page, the table's last label there;
+    # its value heads the next page, over the Signature row: the address is read there (it
+    # was reported unread: a person looked at a form that needed only `not_signed`)
+    spec, form = read[15316]
+    assert form.fields["address"].value == spec.truth["address"]
+
+
+def test_a_whole_row_the_page_break_carried_overleaf_is_read_there(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # `Work email | Date` ends the form page; `ADDRESS` and its value head the next page, over
+    # `SIGNATURE`: the row is read there as on the form page (it was reported unread)
+    spec, form = read[15307]
     assert form.fields["address"].value == spec.truth["address"]
