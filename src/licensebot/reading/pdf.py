@@ -783,7 +783,7 @@ class _Reader:
         if not labels:
             return
         lowest = self._lowest_row()
-        if not cut and lowest in blank and self.form_pass1 is not None:
+        if not cut and lowest is not None and lowest in blank and self.form_pass1 is not None:
             label = self.form_pass1[2].get(lowest)
             x0, _, x1, _ = self.form_regions[lowest].box
             x0 = min(x0, label.x0) if label is not None else x0
