@@ -257,16 +257,34 @@ def accented_by_latin(key: str, readings: Sequence[Reading]) -> tuple[str, Readi
             and len(other.split()) == len(value.split())  # the words' spaces too
         }
         dissent = any(
-            other is not None
-            and (
-                (r.confidence >= DISSENT and not at_its_own_letters(value, other))
-                or (r.model != RAPID and r.confidence >= PLAIN_SURE and other in plain)
-            )
+            other is not None and r.confidence >= DISSENT and not at_its_own_letters(value, other)
             for other, r in cleaned
         )
-        if plain and not dissent:
+        if plain and not dissent and not read_plain_surely(key, value, readings):
             return value, latin
     return None
+
+
+def read_plain_surely(key: str, value: str, readings: Sequence[Reading]) -> bool:
+    """A Tesseract pass reads `value` surely (`PLAIN_SURE`) with letters of its own plain:
+    then the letters only the accented model saw are one model's guess at a worn copy's
+    specks (`Scięnce`, `Chiņą` at 0.48 against `eng`'s `Science`, `China` at 0.96;
+    `Politécnicá` against `eng`'s `Politécnica` at 0.96, `eng` keeping the `é` it has):
+    where the print has the letters, the passes without them read junk there
+    (`Arcisstrage` at 0.07). Not when RapidOCR read the same letters (`Universität`: it
+    has `ä`): two engines saw them."""
+    clean = CLEANERS[key]
+    if any(r.model == RAPID and clean(r.text) == value for r in readings):
+        return False
+    return any(
+        r.model != RAPID
+        and not r.edged
+        and r.confidence >= PLAIN_SURE
+        and (other := clean(r.text)) is not None
+        and other != value
+        and unaccented(value, other)
+        for r in readings
+    )
 
 
 #: A Tesseract pass this sure of RapidOCR's plain letters outweighs the accented model's
@@ -343,6 +361,8 @@ def word_for_word(
             if not loose and any(
                 not _same_words(value, o.text) for o in fair if o.confidence >= DISSENT
             ):
+                continue
+            if p.model in ACCENTED and read_plain_surely(key, value, readings):
                 continue
             return value, p
     return None
@@ -561,10 +581,22 @@ def spelled(
     return None
 
 
+def _one_letter_apart(x: str, y: str) -> bool:
+    return len(x) == len(y) and sum(p != q for p, q in zip(x, y, strict=True)) == 1
+
+
+def _double_read_once(x: str, y: str) -> bool:
+    """`y` is `x` with one letter of a doubled pair left out (`Officer`, `Oficer`)."""
+    return len(y) == len(x) - 1 and any(
+        x[i] == x[i + 1] and x[:i] + x[i + 1 :] == y for i in range(len(x) - 1)
+    )
+
+
 def respelled(value: str, other: str, count: Callable[[str], int]) -> bool:
     """`other` is `value` with one word or more misread: the same words in the same places,
-    punctuation aside, but where a word differs, by one letter, `value`'s is a common English
-    word (`WORD_COMMON`) and `other`'s none."""
+    punctuation aside, but where a word differs, by one letter (or a doubled letter read
+    once: `Officer` read `Oficer`, its `ffi` a ligature), `value`'s is a common English word
+    (`WORD_COMMON`) and `other`'s none."""
     a, b = _WORD.findall(value), _WORD.findall(other)
     if len(a) != len(b):
         return False
@@ -572,7 +604,7 @@ def respelled(value: str, other: str, count: Callable[[str], int]) -> bool:
     for x, y in zip(a, b, strict=True):
         if _letters(x) == _letters(y):
             continue
-        if len(x) != len(y) or sum(p != q for p, q in zip(x.lower(), y.lower(), strict=True)) != 1:
+        if not (_one_letter_apart(x.lower(), y.lower()) or _double_read_once(x, y)):
             return False
         if count(x) < WORD_COMMON or count(y) > 0:
             return False

@@ -485,6 +485,26 @@ def test_accents_one_model_saw_unsurely_where_both_engines_read_plain_letters_ar
     assert found is not None and found[0] == _STRASSE
 
 
+def test_an_accent_one_model_saw_where_a_sure_pass_keeping_the_others_reads_plain_is_a_speck() -> (
+    None
+):
+    # a worn copier's speck over the last `a`: the accented model writes `Politécnicá` at 0.92;
+    # `eng`, which has `é` and keeps it, reads a plain `a` at 0.96, and RapidOCR (no accents)
+    # reads every letter alike: neither word for word nor by the accented model's letters does
+    # `Politécnicá` stand (it had been recorded); `Politécnica` by `eng` alone does not either
+    readings = [
+        r("Universidad Politécnica de Madrid", 0.96, "eng"),
+        r("Universidad Politécnicá de Madrid", 0.92, "Latin"),
+        r("Universidad Politecnica de Madrid", 0.989, "rapid"),
+    ]
+    assert word_for_word("affiliation", readings) is None
+    assert accented_by_latin("affiliation", readings) is None
+    # with the `eng` pass unsure of its plain letter, the accented model's letters stand
+    readings[0] = r("Universidad Politécnica de Madrid", 0.6, "eng")
+    found = word_for_word("affiliation", readings)
+    assert found is not None and found[0] == "Universidad Politécnicá de Madrid"
+
+
 @pytest.mark.parametrize(
     "rapid, conf",
     [

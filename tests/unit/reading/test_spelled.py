@@ -9,7 +9,16 @@ from licensebot.reading.agreement import respelled, spelled
 from licensebot.reading.vote import vote
 
 #: A small English of its own, so the rule's tests say what they assume.
-WORDS = {"full": 370_278, "professor": 26_464, "of": 29_504_179, "college": 60_000, "tull": 50}
+WORDS = {
+    "full": 370_278,
+    "professor": 26_464,
+    "of": 29_504_179,
+    "college": 60_000,
+    "tull": 50,
+    "chief": 90_000,
+    "technology": 150_000,
+    "officer": 80_000,
+}
 
 
 def count(word: str) -> int:
@@ -40,6 +49,20 @@ def test_a_short_word_misread_by_the_other_engine_is_the_english_one() -> None:
     ]
     got = spelled("affiliation", readings, count)
     assert got is not None and got[0] == text
+
+
+def test_a_doubled_letter_read_once_is_the_english_word() -> None:
+    # FreeSans sets `ffi` as a ligature: RapidOCR reads `Oficer`, one pass `Technoloay`; the
+    # accented model reads every word (the title had been left unread)
+    readings = [
+        r("Chief Technoloay Officer", 0.922, "eng"),
+        r("Chief Technology Officer", 0.91, "Latin"),
+        r("Chief Technology Oficer", 0.952, "rapid"),
+    ]
+    assert spelled("signer_title", readings, count) == ("Chief Technology Officer", readings[1])
+    # a letter left out that is no doubled one's is another word
+    assert not respelled("Chief Technology Officer", "Chief Technology Ofice", count)
+    assert not respelled("Chief Technology Officer", "Chief Technology Oficers", count)
 
 
 def test_names_that_are_no_english_words_are_never_respelled() -> None:
