@@ -653,7 +653,7 @@ class _Reader:
             return
         grids = {prev: grid_from_image(image, float(self.limits.ocr_dpi), prev)}
         only, regions = self._read_rows(image, words, labels, grids, keys, found)
-        self._value_carried(found, only, regions)
+        self._value_carried(found, only, regions, wrapped=split is None)
         if split is not None and split[0].field in only:
             key = split[0].field
             head = found.cut.get(key, found.fields.get(key))
@@ -849,6 +849,8 @@ class _Reader:
         found: Found,
         before: Mapping[str, Label],
         regions: Mapping[str, ValueRegion],
+        *,
+        wrapped: bool = True,
     ) -> None:
         """A row the page break cut after its labels: the last row of those read on the page
         before (`_table_before`) is blank there, its values carried to the top of the form
@@ -856,7 +858,13 @@ class _Reader:
         row across pages: `Affiliation` at the foot of one page, `Technical University of
         Munich` at the head of the next; `Name | Title` and, overleaf, `Andrés Muñoz |
         Research Group Leader`). Those lines are the values, read by the same passes and
-        rules; no value is told missing that was typed overleaf."""
+        rules; no value is told missing that was typed overleaf.
+
+        Or the break cut the row in the middle of a value that wraps (`wrapped`, `WRAPPING`):
+        its first line read on the page before (`Northgate Institute for Advanced
+        Computational`), the lines atop the form page in its column its rest (`Research and
+        Human-Centred AI`, beside an empty label cell): the value is both, unread when the
+        rest is (the first line alone had been recorded)."""
         read = [k for k in before if k in regions and k in found.fields]
         if not read or self.form_pass1 is None:
             return
@@ -868,7 +876,8 @@ class _Reader:
         image, words, labels = self.form_pass1
         printed = read_as_print(found)
         for i, key in enumerate(row):
-            if not found.fields[key].blank:
+            head = found.fields[key]
+            if not head.blank and not (wrapped and key in WRAPPING and head.value is not None):
                 continue
             # from the label's left (a stacked table's value stands below its label, where no
             # value was found: the region is guessed right of the label) to the next label's
@@ -876,8 +885,12 @@ class _Reader:
             x0 = min(box[0], label.x0)
             x1 = before[row[i + 1]].x0 - height if i + 1 < len(row) else max(box[2], label.x1)
             value = self._read_atop(key, (x0, x1), image, words, labels, printed=printed)
-            if value is not None:
+            if value is None:
+                continue
+            if head.blank:
                 found.fields[key] = value
+            else:
+                self._join(found, key, head, value)
 
     def _read_atop(
         self,

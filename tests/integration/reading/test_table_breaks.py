@@ -33,12 +33,13 @@ CASES: dict[int, tuple[str, str]] = {
     14029: ("scan", "typed"),  # chinese, turned; the Address cut above `签字：` overleaf
     15307: ("scan", "unsigned"),  # stacked, worn copier; the Address row whole overleaf
     15316: ("scan", "unsigned"),  # stacked, phone app; the break between Address and its value
+    15413: ("scan", "typed"),  # grid2, phone app; the break inside the affiliation's two lines
 }
 #: Each case is the form its seed drew when the case was written: without the development-only
 #: table styles, fonts and scanners a development seed may draw since (tests/forms/split.py),
 #: but for the cases written since, which draw them
 BEFORE = {"dev_only": False}
-SINCE = {1006, 1025, 3001, 4222, 14029, 15307, 15316}
+SINCE = {1006, 1025, 3001, 4222, 14029, 15307, 15316, 15413}
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +204,14 @@ def test_a_whole_row_the_page_break_carried_overleaf_is_read_there(
     # `SIGNATURE`: the row is read there as on the form page (it was reported unread)
     spec, form = read[15307]
     assert form.fields["address"].value == spec.truth["address"]
+
+
+def test_a_value_a_page_break_cut_between_its_lines_is_both_lines(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # the affiliation's first line ends the page before (`Northgate Institute for Advanced
+    # Computational`); its second heads the form page beside an empty label cell, over the
+    # Work email row: the affiliation is both lines (the first alone had been recorded, and
+    # the form approved with it)
+    spec, form = read[15413]
+    assert form.fields["affiliation"].value == spec.truth["affiliation"]
