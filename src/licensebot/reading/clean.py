@@ -130,15 +130,23 @@ def clean_text(raw: str) -> str | None:
 #: engines alike in a sans-serif print); in that place only a digit stands.
 _UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ([OoIlSZB])([ABD-HJLNP-UW-Z]{2})\b")
 _DIGIT_OF_SHAPE = str.maketrans(
-    {"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "Z": "2", "B": "8"}
+    {"O": "0", "o": "0", "I": "1", "i": "1", "l": "1", "S": "5", "Z": "2", "B": "8"}
 )
 
 
+#: A letter of the shape of `1` or `0` between two digits (`30i0`, `3O10`: RapidOCR's and
+#: soft print's `1` and `0`): no address writes those letters inside a number (a `B` or an
+#: `S` may be a unit's: `3B4`).
+_LETTER_IN_NUMBER = re.compile(r"(?<=\d)[OoIil](?=\d)")
+
+
 def clean_address(raw: str) -> str | None:
-    """`clean_text`, with a UK postcode's inward code starting with the digit it must."""
+    """`clean_text`, with a UK postcode's inward code starting with the digit it must, and a
+    letter of a digit's shape inside a number that digit."""
     t = clean_text(raw)
     if t is None:
         return None
+    t = _LETTER_IN_NUMBER.sub(lambda m: m[0].translate(_DIGIT_OF_SHAPE), t)
     return _UK_POSTCODE.sub(lambda m: f"{m[1]} {m[2].translate(_DIGIT_OF_SHAPE)}{m[3]}", t)
 
 

@@ -169,6 +169,11 @@ def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -
         # ... and only there: a right postcode, and words that only look like one, stay
         ("Cambridge CB4 0WS, United Kingdom", "Cambridge CB4 0WS, United Kingdom"),
         ("Room B2 OAK Hall", "Room B2 OAK Hall"),  # `OAK`: K is no inward code's letter
+        # a letter of the shape of `1` or `0` inside a number is that digit (RapidOCR's
+        # `Victoria 30i0`: the address had been left unread for it); a unit's `B` stays
+        ("Parkville, Victoria 30i0, Australia", "Parkville, Victoria 3010, Australia"),
+        ("Room 3O1, Block 2l", "Room 301, Block 2l"),
+        ("Flat 3B4, 12 Main Road", "Flat 3B4, 12 Main Road"),
         # a crease or a column rule read as a bar between two words is no part of it
         (
             "1037 Luoyu Road, Hongshan District, \\ Wuhan",
