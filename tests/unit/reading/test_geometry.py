@@ -102,6 +102,30 @@ def test_a_flat_scan_keeps_its_size_and_is_turned_upright(
     assert not page.lit  # an evenly lit scan's grey levels are left alone
 
 
+def test_a_hard_shadow_along_a_scans_edge_is_evened_away(text_page: Image.Image) -> None:
+    """A phone scanner app's shadow along the left edge, over the first letters of every line
+    (a tenth of the page's width, fading out over another 3 %): the light is evened and those
+    letters are print again on white (the shadow had been left, the lines' first numbers
+    unread and the version unsure)."""
+    a = np.asarray(text_page.convert("L"), dtype=np.float32)
+    w = a.shape[1]
+    band, fade = round(0.10 * w), round(0.03 * w)
+    light = np.ones(w, dtype=np.float32)
+    light[:band] = 0.45  # paper ~110, print ~10: the letters under it are dark on grey
+    light[band : band + fade] = np.linspace(0.45, 1.0, fade)
+    shaded = a * light[None, :]
+    scan = Image.fromarray(shaded.clip(0, 255).astype(np.uint8))
+    page = flatten_page(scan, dpi=DPI)
+    assert page.lit
+    out = np.asarray(page.image, dtype=np.uint8)
+    # the shadowed strip's paper is paper again (its median near white)
+    assert np.median(out[:, 5:band]) > 200
+    # and a thin scanner's border alone does not count as uneven light
+    bordered = a.copy()
+    bordered[:, : round(0.02 * w)] = 40
+    assert not flatten_page(Image.fromarray(bordered.astype(np.uint8)), dpi=DPI).lit
+
+
 def test_a_desk_without_a_page_is_not_taken_for_one() -> None:
     for seed in range(3):
         desk = empty_desk(900, 1200, random.Random(seed))
