@@ -140,18 +140,58 @@ def form_page_of(labels: dict[str, Label]) -> int | None:
     return max(set(main), key=main.count)
 
 
+def _date_misread(words: Sequence[Word]) -> list[list[Word]]:
+    """Words that read as `Date` or `日期` but for one letter or character: a word of four
+    letters, or two characters, alone or as two words side by side (`日` `其`)."""
+    out = [[w] for w in words if _one_off_date(w.text)]
+    for a in words:
+        for b in words:
+            if (
+                b is not a
+                and len(a.text) == len(b.text) == 1
+                and a.x0 < b.x0
+                and -a.height < b.x0 - a.x1 < a.height  # boxes OCR drew may overlap
+                and abs(b.cy - a.cy) < 0.5 * a.height
+                and _one_off_date(a.text + b.text)
+            ):
+                out.append([a, b])
+    return out
+
+
+def _one_off_date(text: str) -> bool:
+    t = text.lower()
+    return (len(t) == 4 and Levenshtein.distance(t, "date") == 1) or (
+        len(t) == 2 and Levenshtein.distance(t, "日期") == 1
+    )
+
+
 def with_date_label(labels: dict[str, Label], words: Sequence[Word]) -> dict[str, Label]:
     """`Date` misread by one letter (`Rate`, `Fate`, `Pate`: a short word in a narrow cell,
-    which the fuzzy label match rightly does not take alone) is the Date label when what
-    follows it in its row reads as a date, or does with the line under it (a narrow cell
-    wraps `27 September` / `2025`)."""
+    which the fuzzy label match rightly does not take alone), or `日期` by one character
+    (`日其`), is the Date label when what follows it in its row reads as a date, or does with
+    the line under it (a narrow cell wraps `27 September` / `2025`). A Date row alone at the
+    top of the last page, its `日期` read `日其`, had been no row: the date unread."""
     if "date" in labels:
         return labels
-    for w in words:
-        if len(w.text) != 4 or Levenshtein.distance(w.text.lower(), "date") != 1:
-            continue
+    for misread in _date_misread(words):
+        w = Word(
+            join_words(misread),
+            misread[0].x0,
+            min(v.top for v in misread),
+            misread[-1].x1,
+            max(v.bottom for v in misread),
+            min(v.conf for v in misread),
+            misread[0].page,
+            misread[0].source,
+        )
         after = sorted(
-            (v for v in words if v.x0 > w.x1 and abs(v.cy - w.cy) < 0.5 * w.height),
+            (
+                v
+                for v in words
+                if v.x0 > w.x1
+                and abs(v.cy - w.cy) < 0.5 * w.height
+                and all(v is not m for m in misread)
+            ),
             key=lambda v: v.x0,
         )[:3]
         if not after or after[0].x0 - w.x1 >= 15 * w.height:
@@ -170,7 +210,7 @@ def with_date_label(labels: dict[str, Label], words: Sequence[Word]) -> dict[str
         if CLEANERS["date"](join_words(after)) or (
             under and CLEANERS["date"](join_words([*after, *under]))
         ):
-            return {**labels, "date": Label("date", [w], 0.75)}
+            return {**labels, "date": Label("date", list(misread), 0.75)}
     return labels
 
 

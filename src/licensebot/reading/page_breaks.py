@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from licensebot.core.form import FieldValue, Source
 from licensebot.reading.cell_ocr import value_words
-from licensebot.reading.clean import CLEANERS, cut_short
+from licensebot.reading.clean import CLEANERS, cut_short, ends_open
 from licensebot.reading.document import is_leader
 from licensebot.reading.layout import Label, Word, join_words, match_label
 from licensebot.reading.regions import ValueRegion
@@ -123,3 +123,22 @@ def carried_overleaf(
             value = CLEANERS[key](raw)
             out[key] = FieldValue(value, 1.0 if value else 0.0, Source.TEXT, raw=raw)
     return out
+
+
+def joined(key: str, head: FieldValue, tail: FieldValue | None, *, cut: bool) -> FieldValue:
+    """`key`'s value read in two parts across a page break (or a region's end): `head`
+    (`cut`: it stopped short, `clean.cut_short`, or whole) and its `tail`; unread when either
+    is (no tail read: the rest unknown). The comma or hyphen a cut head ended with, which
+    cleaning took off its end, is put back between them; a head cut after a joining word
+    (`University of`) keeps its word and takes no mark (it had been joined `University off
+    Melbourne`)."""
+    raw = " ".join(r for r in (head.raw, tail.raw if tail else None) if r)
+    if head.value is None or tail is None or tail.value is None:
+        readings = tail.readings if tail else ()
+        return FieldValue(None, 0.0, Source.OCR, raw=raw, readings=readings)
+    end = (head.raw or ",").rstrip()[-1:]
+    mark = end if cut and ends_open(end) and not head.value.endswith(end) else ""
+    space = "" if mark == "-" else " "
+    value = CLEANERS[key](f"{head.value}{mark}{space}{tail.value}")
+    conf = min(head.confidence, tail.confidence)
+    return FieldValue(value, round(conf, 3), Source.OCR, raw=raw)

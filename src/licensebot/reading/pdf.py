@@ -73,6 +73,7 @@ from licensebot.reading.page_breaks import (
     OVERLEAF_LINES,
     carried_overleaf,
     continued_label,
+    joined,
     label_rests,
 )
 from licensebot.reading.page_image import upright, upright_body
@@ -122,6 +123,9 @@ def error_form(code: str, detail: str = "", timings: dict[str, float] | None = N
 #: The values that wrap onto more lines of their cell: a page break may cut them with no
 #: comma to show it (`_Reader._value_overleaf`).
 WRAPPING = ("affiliation", "address")
+#: A column taken from another page holds words this share of its width beyond its edges
+#: (`_Reader._read_atop`).
+COLUMN_SLACK = 0.12
 
 
 def read_pdf(
@@ -652,7 +656,10 @@ class _Reader:
             self._tick("ocr_pass1", t)
             return
         grids = {prev: grid_from_image(image, float(self.limits.ocr_dpi), prev)}
-        only, regions = self._read_rows(image, words, labels, grids, keys, found)
+        # the table goes on at the form page: a value wrapped to the margin at this page's
+        # foot is the value's, as when the next row's label follows it on the same page
+        # (`..., University of` / `Melbourne`, then `E-mail:` overleaf)
+        only, regions = self._read_rows(image, words, labels, grids, keys, found, overleaf=True)
         self._value_carried(found, only, regions, wrapped=split is None)
         if split is not None and split[0].field in only:
             key = split[0].field
@@ -669,11 +676,16 @@ class _Reader:
         grids: Mapping[int, Grid],
         keys: tuple[str, ...],
         found: Found,
+        *,
+        overleaf: bool = False,
     ) -> tuple[dict[str, Label], dict[str, ValueRegion]]:
         """The values of `keys`' rows on another page than the form page, read as there:
-        their labels found and their regions."""
+        their labels found and their regions (`overleaf`: the table goes on at the next
+        page)."""
         size = (float(image.width), float(image.height))
-        regions = locate_values(labels, words, page_size=size, grids=grids, keys=keys)
+        regions = locate_values(
+            labels, words, page_size=size, grids=grids, keys=keys, overleaf=overleaf
+        )
         only = {k: labels[k] for k in keys if k in regions}
         fields, cells = scan_cells(only, {k: regions[k] for k in only}, words, image, grids)
         found.fields.update({k: v for k, v in fields.items() if k in only})
@@ -696,8 +708,9 @@ class _Reader:
         t = perf_counter()
         image, words, labels = self._pass1_of(nxt)
         self._tick("ocr_pass1", t)
-        if date_missing and "signature" in labels:
-            labels = with_date_label(labels, words)  # `Date` read `Pate` beside the Signature
+        if date_missing:
+            # `Date` read `Pate` beside the Signature; `日期` read `日其` in a Date row alone
+            labels = with_date_label(labels, words)
         if found.signed is None and "signature" not in labels and "date" in labels:
             # the Signature row overleaf too, its label missed by pass 1 (a Chinese `签字：`
             # above `日期：`): the labels' column down to the Date label read by the second
@@ -815,18 +828,9 @@ class _Reader:
 
     @staticmethod
     def _join(found: Found, key: str, head: FieldValue, tail: FieldValue | None) -> None:
-        """`key`'s value: `head` (cut short: `found.cut`, or whole) and its `tail` from the
-        other side of a page break, unread when either is (no tail read: the rest unknown)."""
-        raw = " ".join(r for r in (head.raw, tail.raw if tail else None) if r)
-        if head.value is None or tail is None or tail.value is None:
-            readings = tail.readings if tail else ()
-            found.fields[key] = FieldValue(None, 0.0, Source.OCR, raw=raw, readings=readings)
-            return
-        mark = (head.raw or ",").rstrip()[-1] if key in found.cut else ""
-        space = "" if mark == "-" else " "
-        joined = f"{head.value}{mark}{space}{tail.value}"
-        conf = min(head.confidence, tail.confidence)
-        found.fields[key] = FieldValue(CLEANERS[key](joined), round(conf, 3), Source.OCR, raw=raw)
+        """`key`'s value: `head` and its `tail` from the other side of a page break
+        (`page_breaks.joined`)."""
+        found.fields[key] = joined(key, head, tail, cut=key in found.cut)
 
     def _lowest_row(self) -> str | None:
         """The field whose region lies lowest on the form page (None: no region)."""
@@ -876,7 +880,8 @@ class _Reader:
         image, words, labels = self.form_pass1
         printed = read_as_print(found)
         for i, key in enumerate(row):
-            head = found.fields[key]
+            # a value cut short (`..., University of`: `Found.cut`) is the value's head too
+            head = found.cut.get(key, found.fields[key])
             if not head.blank and not (wrapped and key in WRAPPING and head.value is not None):
                 continue
             # from the label's left (a stacked table's value stands below its label, where no
@@ -919,12 +924,16 @@ class _Reader:
             # the lines above it in its own row are the row's (the pen's), not the value's
             top = row.top
         pad = 2 * height
+        # the column comes from the other page, flattened, deskewed and lit on its own: its
+        # edges may stand a little off this page's (a phone app's pages, each cropped and
+        # turned apart: a name 58 px left of its column, a tenth of its width)
+        slack = max(pad, COLUMN_SLACK * (x1 - x0))
         lines = value_words(
             [
                 w
                 for w in words
                 if w.bottom <= top and w.top >= top - OVERLEAF_LINES * 1.8 * height
-                if x0 - pad <= w.x0 and w.x1 <= x1 + pad
+                if x0 - slack <= w.x0 and w.x1 <= x1 + slack
                 # print's size: a pen's scrawl reaching up from the signing line below (read
                 # `人` two lines tall) is no line of a value
                 if w.height <= MERGED_LABEL * height

@@ -134,11 +134,13 @@ def locate_values(
     page_size: tuple[float, float],
     grids: Mapping[int, Grid] | None = None,
     keys: Sequence[str] = VALUE_KEYS,
+    overleaf: bool = False,
 ) -> dict[str, ValueRegion]:
     """The value region of each of `keys` that has a label. `words` may be of any pages;
-    `grids` by page index (a page without one is read from its words alone)."""
+    `grids` by page index (a page without one is read from its words alone). `overleaf`: the
+    form's labels go on at the next page, which `labels` do not hold (a page read apart)."""
     own = own_lines(labels)
-    finder = _Finder(own, words, page_size, grids or {}, also=labels.values())
+    finder = _Finder(own, words, page_size, grids or {}, also=labels.values(), overleaf=overleaf)
     out = {key: finder.region(own[key]) for key in keys if key in own}
     if _stacked(out, own):
         # a table that sets its values under their labels sets them all so: a value under
@@ -362,8 +364,10 @@ class _Finder:
         page_size: tuple[float, float],
         grids: Mapping[int, Grid],
         also: Iterable[Label] = (),
+        overleaf: bool = False,
     ) -> None:
         self.labels = list(labels.values())
+        self.overleaf = overleaf  # the labels go on at the next page (`locate_values`)
         # the labels' words as read too (`also`), where `labels` holds them cut to a line
         self.label_ids = {id(w) for lab in [*self.labels, *also] for w in lab.words}
         self.words = words
@@ -809,7 +813,7 @@ class _Finder:
         bottom = max(w.bottom for w in line)
         below = self.labels_in(lab.page, (0.0, bottom, self.width, bottom + NEXT_LABEL * h), lab)
         if not below:
-            overleaf = any(o.page == lab.page + 1 for o in self.labels)
+            overleaf = self.overleaf or any(o.page == lab.page + 1 for o in self.labels)
             rest = self.free(lab.page, (0.0, bottom + 0.2 * h, self.width, float("inf")))
             return overleaf and not rest
         top = min(o.top for o in below)

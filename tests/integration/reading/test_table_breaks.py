@@ -34,12 +34,13 @@ CASES: dict[int, tuple[str, str]] = {
     15307: ("scan", "unsigned"),  # stacked, worn copier; the Address row whole overleaf
     15316: ("scan", "unsigned"),  # stacked, phone app; the break between Address and its value
     15413: ("scan", "typed"),  # grid2, phone app; the break inside the affiliation's two lines
+    15415: ("scan", "typed"),  # tabbed, phone app; the affiliation wrapped at the page's foot
 }
 #: Each case is the form its seed drew when the case was written: without the development-only
 #: table styles, fonts and scanners a development seed may draw since (tests/forms/split.py),
 #: but for the cases written since, which draw them
 BEFORE = {"dev_only": False}
-SINCE = {1006, 1025, 3001, 4222, 14029, 15307, 15316, 15413}
+SINCE = {1006, 1025, 3001, 4222, 14029, 15307, 15316, 15413, 15415}
 
 
 @pytest.fixture(scope="module")
@@ -214,4 +215,14 @@ def test_a_value_a_page_break_cut_between_its_lines_is_both_lines(
     # Work email row: the affiliation is both lines (the first alone had been recorded, and
     # the form approved with it)
     spec, form = read[15413]
+    assert form.fields["affiliation"].value == spec.truth["affiliation"]
+
+
+def test_a_tabbed_value_wrapped_at_the_pages_foot_is_both_lines(
+    read: dict[int, tuple[IndependentSpec, ReadForm]],
+) -> None:
+    # `Affiliation:<tab>Department of ..., University of` / `Melbourne` at the margin end the
+    # page before; `E-mail:` opens the form page: the line at the margin is the value's, as
+    # when the next row's label follows it on the same page (the affiliation was unread)
+    spec, form = read[15415]
     assert form.fields["affiliation"].value == spec.truth["affiliation"]

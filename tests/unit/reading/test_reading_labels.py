@@ -474,6 +474,21 @@ def test_date_misread_by_a_letter_is_the_date_label_before_a_date_even_one_wrapp
     )
 
 
+def test_a_date_label_misread_by_a_character_is_the_date_label_before_a_date() -> None:
+    # a Date row alone at the top of the last page: `日期` read as two words, `日` `其`
+    def row(*items: tuple[str, float]) -> list[Word]:
+        return [Word(t, x, 100, x + 30 * len(t), 130, 0.9) for t, x in items]
+
+    words = row(("日", 300), ("其", 320), ("2025-04-20", 600))  # boxes overlapping, as read
+    found = with_date_label({}, words)
+    assert "".join(w.text for w in found["date"].words) == "日其"
+    assert "date" not in with_date_label({}, row(("日", 300), ("其", 335), ("soon", 600)))
+    # two characters apart across the row are no label
+    assert "date" not in with_date_label({}, row(("日", 300), ("其", 500), ("2025-04-20", 600)))
+    # nor is a word of another meaning two characters off
+    assert "date" not in with_date_label({}, row(("星其", 300), ("2025-04-20", 600)))
+
+
 def test_a_label_ends_at_its_colon_and_marks_are_no_part_of_it() -> None:
     """What OCR read after a label's colon is its value however it reads (`Signer's name:
     高翔` read `&`), and marks beside a label are the pen's (`Signature ~~.`: the wave read
