@@ -35,6 +35,7 @@ from licensebot.reading.agreement import (
     comma_for_period,
     cross_engine,
     lookalike,
+    read_plain_surely,
     spelled,
     unaccented,
     word_for_word,
@@ -587,7 +588,14 @@ def _confirmed(image: Image.Image, cell: Cell, read: FieldValue, scale: float) -
         if key in PUNCTUATED and (merged := comma_for_period(value, other)) is not None:
             # the same words but for commas one engine read as periods: the commas
             return replace(read, value=merged)
-        if key not in EXACT and unaccented(value, other) and (not name or value in latin):
+        if (
+            key not in EXACT
+            and unaccented(value, other)
+            and (not name or value in latin)
+            # an accent only the accented model saw, a sure pass reading the letter plain:
+            # a speck (`Politécnicá` against `eng`'s `Politécnica`)
+            and not read_plain_surely(key, value, cell.readings)
+        ):
             return read
         if key in SEPARATED and lookalike(value, other):
             # letters of one shape in a sans-serif font (`Human-Centred AI` read `Al`): which

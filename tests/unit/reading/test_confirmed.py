@@ -220,3 +220,20 @@ def test_a_name_the_accented_model_spelled_with_letters_of_its_own_is_not_confir
     assert read_with("seassssereseserree ne ODrCN Kjær").value is None
     # a plain name the accented model read plain too stands
     assert read_with("seassssereseserree ne Soren Kjaer").value == value
+
+
+def test_an_accent_a_sure_pass_read_plain_is_not_confirmed_by_an_engine_without_accents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a worn copier's speck over the last `a`: the accented model's `Politécnicá` at 0.92,
+    # `eng` (which has `é` and keeps it) reading a plain `a` at 0.96, RapidOCR no accent at
+    # all: its plain letters confirm no accent only the accented model saw (recorded before)
+    monkeypatch.setattr(cell_ocr, "SECOND_ENGINE", FakeEngine("Universidad Politecnica de Madrid"))
+    value = "Universidad Politécnicá de Madrid"
+    cell = Cell("affiliation", (0, 0, 400, 100), pass1=value, pass1_conf=0.92)
+    cell.readings += [
+        Reading("Universidad Politécnica de Madrid", 0.96, False, "eng"),
+        Reading(value, 0.92, False, "Latin"),
+    ]
+    got = cell_ocr.confirmed(PAGE, cell, FieldValue(value, 0.92, Source.OCR, raw=value), 1.0)
+    assert got.value is None
