@@ -25,6 +25,10 @@ _EMAIL_CHARS = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+$")
 # character sets most of all (about 8 ms of a fresh reader's typed LA), as the `re` module's
 # cache of the server does not hold what its warm-up never read (filled values).
 _UNDERLINE_RUN = re.compile(r"_{2,}")
+#: An underscore at a word's edge (`Cambridge _CB4 0WS`): the end of an underline, or a rule's
+#: speck, read with the word; no word of a name, title, affiliation or address starts or ends
+#: with one (an email may hold one inside: it has its own cleaning).
+_EDGE_UNDERSCORE = re.compile(r"(?<!\S)_+|_+(?!\S)")
 #: A bar standing alone between words (`District, \\ Wuhan`): a column rule or a crease read
 #: as a glyph; no value of any field holds one.
 _BAR = re.compile(r"(?<!\S)[|\\¦]+(?!\S)")
@@ -109,6 +113,7 @@ def tidy(text: str) -> str:
     leading dot), no bar standing alone, no separator read twice, a space after each comma."""
     t = label_tail_off(unicodedata.normalize("NFC", text))
     t = _UNDERLINE_RUN.sub(" ", t)
+    t = _EDGE_UNDERSCORE.sub("", t)
     t = _BAR.sub(" ", t)
     t = _SPACES.sub(" ", t).strip(_EDGE_JUNK)
     # no value starts with a dot: the last of a dot leader (`Address:.....Suite 400`)

@@ -174,6 +174,12 @@ def test_a_word_that_is_all_a_labels_tail_is_told_from_a_values_own_brackets() -
         ("Parkville, Victoria 30i0, Australia", "Parkville, Victoria 3010, Australia"),
         ("Room 3O1, Block 2l", "Room 301, Block 2l"),
         ("Flat 3B4, 12 Main Road", "Flat 3B4, 12 Main Road"),
+        # an underscore at a word's edge is an underline's end, read with the word
+        (
+            "Science Park, Cambridge _CB4 0WS, United Kingdom",
+            "Science Park, Cambridge CB4 0WS, United Kingdom",
+        ),
+        ("Hefei_ Anhui", "Hefei Anhui"),
         # a crease or a column rule read as a bar between two words is no part of it
         (
             "1037 Luoyu Road, Hongshan District, \\ Wuhan",
