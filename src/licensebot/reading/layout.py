@@ -397,10 +397,23 @@ def split_colons(words: Iterable[Word]) -> list[Word]:
     return out
 
 
+#: A word at most this many times the words' median height may stand for its line
+#: (`lines_of`): print's ascenders and descenders, not a scrawl or a rule read as a glyph.
+LINE_REFERENCE = 1.4
+
+
 def lines_of(words: Sequence[Word]) -> list[list[Word]]:
-    """Words grouped into visual lines (per page), each sorted left to right."""
+    """Words grouped into visual lines (per page), each sorted left to right.
+
+    Each line is known by one word of it, its reference: the first, until a taller word of
+    print's size joins (no taller than `LINE_REFERENCE` times the words' median height). A
+    speck read as a word (`ste`, 12 px over 24 px print) that opened a line no longer stands
+    for it: `Signer's` of `The Signer's Name` had fallen to the next line, and the label taken
+    the value's misread under it for its own."""
     lines: list[list[Word]] = []
-    heads: list[tuple[int, float, float, float]] = []  # each line's first word: page, box, height
+    heads: list[tuple[int, float, float, float]] = []  # each line's reference: page, box, height
+    heights = sorted(w.bottom - w.top for w in words)
+    tallest = LINE_REFERENCE * heights[len(heights) // 2] if heights else 0.0
     for w in sorted(words, key=lambda w: (w.page, (w.top + w.bottom) / 2, w.x0)):
         page, top, bottom = w.page, w.top, w.bottom
         height = bottom - top
@@ -413,6 +426,8 @@ def lines_of(words: Sequence[Word]) -> list[list[Word]]:
             )
             if overlap > 0.5 * (height if height < ref_height else ref_height):
                 lines[k].append(w)
+                if ref_height < height <= tallest:
+                    heads[k] = (page, top, bottom, height)
                 break
         else:
             lines.append([w])

@@ -5,7 +5,14 @@ from PIL import Image, ImageDraw, ImageFont
 from licensebot.core.form import Source
 from licensebot.reading.blank_form import find_font
 from licensebot.reading.labels_pass import label_column, with_date_label
-from licensebot.reading.layout import Label, Word, find_labels, match_label, pick_labels
+from licensebot.reading.layout import (
+    Label,
+    Word,
+    find_labels,
+    lines_of,
+    match_label,
+    pick_labels,
+)
 from tests.unit.reading.synthetic import line_words
 
 
@@ -626,3 +633,34 @@ def test_a_narrow_label_cells_bracket_ends_at_the_cell() -> None:
     ]
     (label,) = [lab for lab in find_labels(line) if lab.field == "affiliation"]
     assert [w.text for w in label.words] == ["Affiliation", "(Institute,"]
+
+
+def test_a_speck_read_as_a_word_above_a_line_does_not_stand_for_the_line() -> None:
+    """A creased copy's speck read as `ste` (12 px tall) just above a stacked table's first
+    row heads the line by its middle: the line's words are grouped by the taller print that
+    joins it, not by the speck. `Signer's` (its `g` reaching lower) had fallen to the next
+    line, the label taken the value's misread `ARE` under it for its own, and the name been
+    reported blank (a good form rejected)."""
+    raw = [
+        ("ste", 1504, 496, 1654, 508, 0.23),
+        ("The", 238, 500, 294, 524, 0.93),
+        ("Signer's", 300, 500, 420, 532, 0.39),
+        ("Name", 428, 500, 514, 526, 0.97),
+        ("TITLE", 1242, 502, 1330, 526, 0.96),
+        ("ARE", 240, 540, 368, 580, 0.41),
+        ("Principal", 1244, 542, 1404, 582, 0.97),
+        ("AFFILIATION", 238, 592, 434, 616, 0.95),
+    ]
+    words = [Word(*r) for r in raw]
+    lines = [[w.text for w in line] for line in lines_of(words)]
+    assert lines[0] == ["The", "Signer's", "Name", "TITLE", "ste"]
+    labels = {lab.field: [w.text for w in lab.words] for lab in find_labels(words)}
+    assert labels["signer_name"] == ["The", "Signer's", "Name"]
+    # a tall mark (a scrawl, a rule read as a glyph) never stands for a line: the next
+    # line's words are not pulled into it
+    tall = [
+        Word("Name", 100, 100, 180, 124),
+        Word("|", 300, 98, 304, 170),
+        Word("x", 400, 140, 420, 164),
+    ]
+    assert [[w.text for w in line] for line in lines_of(tall)][-1] == ["x"]
