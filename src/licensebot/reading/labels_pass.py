@@ -144,11 +144,11 @@ def _date_misread(words: Sequence[Word]) -> list[list[Word]]:
     """Words that read as `Date` or `日期` but for one letter or character: a word of four
     letters, or two characters, alone or as two words side by side (`日` `其`)."""
     out = [[w] for w in words if _one_off_date(w.text)]
-    for a in words:
-        for b in words:
+    singles = [w for w in words if len(w.text) == 1]  # not every pair of a page's words
+    for a in singles:
+        for b in singles:
             if (
                 b is not a
-                and len(a.text) == len(b.text) == 1
                 and a.x0 < b.x0
                 and -a.height < b.x0 - a.x1 < a.height  # boxes OCR drew may overlap
                 and abs(b.cy - a.cy) < 0.5 * a.height
